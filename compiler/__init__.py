@@ -1,0 +1,1 @@
+"""cmsis-opt: neural networks to CMSIS-NN C in the least RAM the kernels allow."""

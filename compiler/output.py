@@ -1,0 +1,52 @@
+"""Writing results so that a failed run leaves no half-written file behind."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from cmsis_opt.errors import CompileError
+
+
+def write_atomic(path: str, data: str | bytes) -> None:
+    """Write `data` to `path` in one step (a temporary file renamed into place); '-' is stdout."""
+    if path == "-":
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CompileError(f"cannot write '{path}': directory '{directory}' does not exist", "output")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    except OSError as error:
+        raise CompileError(f"cannot write '{path}': {error.strerror}", "output") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except OSError as error:
+        os.unlink(tmp)
+        raise CompileError(f"cannot write '{path}': {error.strerror}", "output") from None
+
+
+def read_input(path: str) -> tuple[str, str]:
+    """The text of `path` ('-' reads stdin) and the name to use in messages."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as error:
+            raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
+        name = path
+    try:
+        return data.decode("utf-8"), name
+    except UnicodeDecodeError as error:
+        raise CompileError(f"the input is not UTF-8 text (byte {error.start}): expected textual IR", name) from None

@@ -1,0 +1,543 @@
+"""The `nn` dialect: a model as imported, before quantization.
+
+Semantics follow ONNX: float32 tensors, NCHW activations, OIHW filters,
+numpy broadcasting for `add`/`mul`. Pre-quantized models keep their
+quantize/dequantize markers (`nn.quantize`, `nn.dequantize`) around float ops,
+with the scales and zero points in `!quant.uniform` element types; `--quantize`
+turns each such sandwich into one `cmsis` op.
+
+    %w = nn.constant {value = dense<"0x..."> : tensor<8x3x3x3xi8>} : tensor<8x3x3x3x!quant.uniform<i8<-127:127>:f32:0, {...}>>
+    %wf = nn.dequantize %w : (tensor<8x3x3x3x!quant.uniform<...>>) -> tensor<8x3x3x3xf32>
+    %y = nn.conv2d %x, %wf, %b {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>, ...} : (...) -> tensor<1x8x32x32xf32>
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    TensorType,
+    f32,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.traits import NoMemoryEffect
+
+from .quant import UniformQuantizedType
+from .utils import (
+    broadcast_shape,
+    check_len,
+    conv_out_size,
+    dense,
+    fail,
+    i64_array,
+    ints,
+    num_elements,
+    shape_of,
+)
+
+_FORMAT = "operands attr-dict `:` functional-type(operands, results)"
+
+
+def _element(value: SSAValue) -> Attribute:
+    assert isinstance(value.type, TensorType)
+    return value.type.element_type
+
+
+def _float_attr(value: float) -> FloatAttr:
+    return FloatAttr(float(value), f32)
+
+
+class NNOp(IRDLOperation):
+    """Common format: `nn.op %a, %b {props} : (types) -> type`."""
+
+    assembly_format = _FORMAT
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(NoMemoryEffect())
+
+    def _check_float(self, *values: SSAValue) -> None:
+        for value in values:
+            if not isinstance(_element(value), Float32Type):
+                fail(self, "operand", f"expected f32 elements, got {_element(value)}")
+
+
+def _window_props(op: IRDLOperation, rank: int, kernel: Sequence[int]) -> None:
+    """Verify strides / pads / dilations of a 2-D window op on NCHW input."""
+    strides = ints(op.strides)
+    pads = ints(op.pads)
+    check_len(op, "strides", strides, 2)
+    check_len(op, "pads", pads, 4)
+    if any(s < 1 for s in strides):
+        fail(op, "strides", f"must be >= 1, got {list(strides)}")
+    if any(p < 0 for p in pads):
+        fail(op, "pads", f"must be >= 0, got {list(pads)}")
+    if rank != 4:
+        fail(op, "input", f"expected a rank-4 NCHW tensor, got rank {rank}")
+    if any(k < 1 for k in kernel):
+        fail(op, "kernel", f"must be >= 1, got {list(kernel)}")
+
+
+def _expect_shape(op: IRDLOperation, actual: Sequence[int], expected: Sequence[int]) -> None:
+    if tuple(actual) != tuple(expected):
+        fail(op, "result", f"shape {list(actual)} does not match the expected {list(expected)}")
+
+
+@irdl_op_definition
+class ConstantOp(NNOp):
+    """A constant tensor (weights, biases). Integer constants may carry a quantized type."""
+
+    name = "nn.constant"
+    value = prop_def(DenseIntOrFPElementsAttr)
+    result = result_def(TensorType)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def __init__(self, value: DenseIntOrFPElementsAttr, result_type: Attribute | None = None):
+        super().__init__(properties={"value": value}, result_types=[result_type or value.type])
+
+    def verify_(self) -> None:
+        shape = self.value.get_shape()
+        if shape != shape_of(self.result):
+            fail(self, "value", f"shape {list(shape)} differs from the result's {list(shape_of(self.result))}")
+        element = _element(self.result)
+        stored = self.value.get_element_type()
+        if isinstance(element, UniformQuantizedType):
+            if element.storage_type != stored:
+                fail(self, "value", f"stored as {stored} but the quantized type stores {element.storage_type}")
+            _check_axis(self, element, shape)
+        elif element != stored:
+            fail(self, "value", f"element type {stored} differs from the result's {element}")
+
+
+def _check_axis(op: IRDLOperation, q: UniformQuantizedType, shape: Sequence[int]) -> None:
+    if q.per_axis:
+        axis = q.axis
+        assert axis is not None
+        if axis >= len(shape) or shape[axis] != len(q.scales):
+            fail(op, "type", f"per-axis quantization on axis {axis} needs {shape[axis] if axis < len(shape) else '?'} scales, got {len(q.scales)}")
+
+
+@irdl_op_definition
+class QuantizeOp(NNOp):
+    """real -> stored: clamp(round_half_even(x / scale) + zero_point)."""
+
+    name = "nn.quantize"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def __init__(self, input: SSAValue, result_type: Attribute):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def verify_(self) -> None:
+        self._check_float(self.input)
+        q = _element(self.output)
+        if not isinstance(q, UniformQuantizedType):
+            fail(self, "result", f"expected a !quant.uniform element type, got {q}")
+        _expect_shape(self, shape_of(self.output), shape_of(self.input))
+        _check_axis(self, q, shape_of(self.output))
+
+
+@irdl_op_definition
+class DequantizeOp(NNOp):
+    """stored -> real: (q - zero_point) * scale."""
+
+    name = "nn.dequantize"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def __init__(self, input: SSAValue):
+        assert isinstance(input.type, TensorType)
+        super().__init__(
+            operands=[input], result_types=[TensorType(f32, input.type.get_shape())]
+        )
+
+    def verify_(self) -> None:
+        q = _element(self.input)
+        if not isinstance(q, UniformQuantizedType):
+            fail(self, "operand", f"expected a !quant.uniform element type, got {q}")
+        self._check_float(self.output)
+        _expect_shape(self, shape_of(self.output), shape_of(self.input))
+        _check_axis(self, q, shape_of(self.input))
+
+
+@irdl_op_definition
+class Conv2DOp(NNOp):
+    """ONNX Conv: NCHW input, OIHW weight ([C_out, C_in/group, KH, KW]), optional bias.
+
+    `pads` is [top, left, bottom, right] as in ONNX.
+    """
+
+    name = "nn.conv2d"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    strides = prop_def(DenseArrayBase.constr(i64))
+    pads = prop_def(DenseArrayBase.constr(i64))
+    dilations = prop_def(DenseArrayBase.constr(i64))
+    group = prop_def(IntegerAttr[IntegerType])
+
+    def __init__(self, input, weight, bias, result_type, strides, pads, dilations, group=1):
+        super().__init__(
+            operands=[input, weight, bias],
+            result_types=[result_type],
+            properties={
+                "strides": i64_array(strides),
+                "pads": i64_array(pads),
+                "dilations": i64_array(dilations),
+                "group": IntegerAttr(group, i64),
+            },
+        )
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.weight, self.output)
+        x, w = shape_of(self.input), shape_of(self.weight)
+        if len(w) != 4:
+            fail(self, "weight", f"expected rank 4 OIHW, got rank {len(w)}")
+        _window_props(self, len(x), w[2:])
+        dil = ints(self.dilations)
+        check_len(self, "dilations", dil, 2)
+        if any(d < 1 for d in dil):
+            fail(self, "dilations", f"must be >= 1, got {list(dil)}")
+        group = self.group.value.data
+        if group < 1 or x[1] % group or w[0] % group:
+            fail(self, "group", f"{group} does not divide input channels {x[1]} and output channels {w[0]}")
+        if w[1] * group != x[1]:
+            fail(self, "weight", f"has {w[1]} input channels per group, input has {x[1]} channels in {group} groups")
+        if self.bias is not None:
+            self._check_float(self.bias)
+            if shape_of(self.bias) != (w[0],):
+                fail(self, "bias", f"expected shape [{w[0]}], got {list(shape_of(self.bias))}")
+        s, p = ints(self.strides), ints(self.pads)
+        oh = conv_out_size(x[2], w[2], s[0], p[0], p[2], dil[0])
+        ow = conv_out_size(x[3], w[3], s[1], p[1], p[3], dil[1])
+        if oh < 1 or ow < 1:
+            fail(self, "input", f"spatial size {x[2]}x{x[3]} is smaller than the kernel window")
+        _expect_shape(self, shape_of(self.output), (x[0], w[0], oh, ow))
+
+
+@irdl_op_definition
+class FullyConnectedOp(NNOp):
+    """y = x @ weight^T + bias, x [N, K], weight [M, K] (ONNX Gemm with transB=1)."""
+
+    name = "nn.fully_connected"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def __init__(self, input, weight, bias, result_type):
+        super().__init__(operands=[input, weight, bias], result_types=[result_type])
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.weight, self.output)
+        x, w = shape_of(self.input), shape_of(self.weight)
+        if len(x) != 2 or len(w) != 2:
+            fail(self, "input", f"expected rank-2 input and weight, got {list(x)} and {list(w)}")
+        if x[1] != w[1]:
+            fail(self, "weight", f"has {w[1]} input features, input has {x[1]}")
+        if self.bias is not None and shape_of(self.bias) != (w[0],):
+            fail(self, "bias", f"expected shape [{w[0]}], got {list(shape_of(self.bias))}")
+        _expect_shape(self, shape_of(self.output), (x[0], w[0]))
+
+
+@irdl_op_definition
+class MatMulOp(NNOp):
+    """ONNX MatMul on rank-2 operands: [N, K] x [K, M]."""
+
+    name = "nn.matmul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def verify_(self) -> None:
+        self._check_float(self.lhs, self.rhs, self.output)
+        a, b = shape_of(self.lhs), shape_of(self.rhs)
+        if len(a) != 2 or len(b) != 2 or a[1] != b[0]:
+            fail(self, "operand", f"shapes {list(a)} and {list(b)} cannot be multiplied")
+        _expect_shape(self, shape_of(self.output), (a[0], b[1]))
+
+
+class _PoolOp(NNOp):
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    kernel = prop_def(DenseArrayBase.constr(i64))
+    strides = prop_def(DenseArrayBase.constr(i64))
+    pads = prop_def(DenseArrayBase.constr(i64))
+
+    def __init__(self, input, result_type, kernel, strides, pads):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={"kernel": i64_array(kernel), "strides": i64_array(strides), "pads": i64_array(pads)},
+        )
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.output)
+        x, k = shape_of(self.input), ints(self.kernel)
+        check_len(self, "kernel", k, 2)
+        _window_props(self, len(x), k)
+        s, p = ints(self.strides), ints(self.pads)
+        if any(pp >= kk for pp, kk in zip(p, k + k)):
+            fail(self, "pads", f"{list(p)} must be smaller than the kernel {list(k)}")
+        oh = conv_out_size(x[2], k[0], s[0], p[0], p[2])
+        ow = conv_out_size(x[3], k[1], s[1], p[1], p[3])
+        if oh < 1 or ow < 1:
+            fail(self, "input", f"spatial size {x[2]}x{x[3]} is smaller than the window")
+        _expect_shape(self, shape_of(self.output), (x[0], x[1], oh, ow))
+
+
+@irdl_op_definition
+class MaxPoolOp(_PoolOp):
+    """ONNX MaxPool (NCHW); padded positions never win."""
+
+    name = "nn.max_pool"
+
+
+@irdl_op_definition
+class AvgPoolOp(_PoolOp):
+    """ONNX AveragePool with count_include_pad=0 (TFLite's): divide by the valid count."""
+
+    name = "nn.avg_pool"
+
+
+@irdl_op_definition
+class GlobalAvgPoolOp(NNOp):
+    """ONNX GlobalAveragePool: NCHW -> N x C x 1 x 1."""
+
+    name = "nn.global_avg_pool"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.output)
+        x = shape_of(self.input)
+        if len(x) != 4:
+            fail(self, "input", f"expected a rank-4 NCHW tensor, got rank {len(x)}")
+        _expect_shape(self, shape_of(self.output), (x[0], x[1], 1, 1))
+
+
+class _BinaryOp(NNOp):
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def verify_(self) -> None:
+        self._check_float(self.lhs, self.rhs, self.output)
+        shape = broadcast_shape(shape_of(self.lhs), shape_of(self.rhs))
+        if shape is None:
+            fail(self, "operand", f"shapes {list(shape_of(self.lhs))} and {list(shape_of(self.rhs))} do not broadcast")
+        _expect_shape(self, shape_of(self.output), shape)
+
+
+@irdl_op_definition
+class AddOp(_BinaryOp):
+    """Element-wise sum with numpy broadcasting."""
+
+    name = "nn.add"
+
+
+@irdl_op_definition
+class MulOp(_BinaryOp):
+    """Element-wise product with numpy broadcasting."""
+
+    name = "nn.mul"
+
+
+class _UnaryOp(NNOp):
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.output)
+        _expect_shape(self, shape_of(self.output), shape_of(self.input))
+
+
+@irdl_op_definition
+class ReluOp(_UnaryOp):
+    """max(x, 0)."""
+
+    name = "nn.relu"
+
+
+@irdl_op_definition
+class ClipOp(_UnaryOp):
+    """clamp(x, min, max); ReLU6 is clip 0..6."""
+
+    name = "nn.clip"
+    min = prop_def(FloatAttr)
+    max = prop_def(FloatAttr)
+
+    def __init__(self, input, low: float, high: float):
+        super().__init__(
+            operands=[input],
+            result_types=[input.type],
+            properties={"min": _float_attr(low), "max": _float_attr(high)},
+        )
+
+    def verify_(self) -> None:
+        super().verify_()
+        low, high = self.min.value.data, self.max.value.data
+        if not low <= high:
+            fail(self, "min", f"{low} is greater than max {high}")
+
+
+@irdl_op_definition
+class SoftmaxOp(_UnaryOp):
+    """softmax(beta * x) along `axis` (ONNX opset 13 semantics)."""
+
+    name = "nn.softmax"
+    axis = prop_def(IntegerAttr[IntegerType])
+    beta = opt_prop_def(FloatAttr)
+
+    def __init__(self, input, axis: int = -1, beta: float = 1.0):
+        props: dict[str, Attribute] = {"axis": IntegerAttr(axis, i64)}
+        if beta != 1.0:
+            props["beta"] = _float_attr(beta)
+        super().__init__(operands=[input], result_types=[input.type], properties=props)
+
+    def verify_(self) -> None:
+        super().verify_()
+        rank = len(shape_of(self.input))
+        axis = self.axis.value.data
+        if not -rank <= axis < rank:
+            fail(self, "axis", f"{axis} is out of range for rank {rank}")
+        if self.beta is not None and not self.beta.value.data > 0:
+            fail(self, "beta", f"must be positive, got {self.beta.value.data}")
+
+
+def _same_element(op: IRDLOperation, a: SSAValue, b: SSAValue) -> None:
+    if _element(a) != _element(b):
+        fail(op, "result", f"element type {_element(b)} differs from the input's {_element(a)}")
+
+
+@irdl_op_definition
+class ReshapeOp(NNOp):
+    """Row-major reshape (ONNX Reshape / Flatten); the shape is the result type's."""
+
+    name = "nn.reshape"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def __init__(self, input, result_type):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def verify_(self) -> None:
+        _same_element(self, self.input, self.output)
+        a, b = shape_of(self.input), shape_of(self.output)
+        if num_elements(a) != num_elements(b):
+            fail(self, "result", f"{list(b)} has {num_elements(b)} elements, the input {list(a)} has {num_elements(a)}")
+
+
+@irdl_op_definition
+class TransposeOp(NNOp):
+    """ONNX Transpose: output dim i is input dim perm[i]. Works on float or stored values."""
+
+    name = "nn.transpose"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    perm = prop_def(DenseArrayBase.constr(i64))
+
+    def __init__(self, input, perm: Sequence[int]):
+        shape = shape_of(input)
+        assert isinstance(input.type, TensorType)
+        result = TensorType(input.type.element_type, [shape[p] for p in perm])
+        super().__init__(operands=[input], result_types=[result], properties={"perm": i64_array(perm)})
+
+    def verify_(self) -> None:
+        _same_element(self, self.input, self.output)
+        shape, perm = shape_of(self.input), ints(self.perm)
+        if sorted(perm) != list(range(len(shape))):
+            fail(self, "perm", f"{list(perm)} is not a permutation of {len(shape)} dimensions")
+        _expect_shape(self, shape_of(self.output), [shape[p] for p in perm])
+
+
+@irdl_op_definition
+class PadOp(NNOp):
+    """ONNX Pad, constant mode: `pads` is [begin_0.., end_0..]."""
+
+    name = "nn.pad"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    pads = prop_def(DenseArrayBase.constr(i64))
+    value = opt_prop_def(FloatAttr)
+
+    def verify_(self) -> None:
+        _same_element(self, self.input, self.output)
+        shape, pads = shape_of(self.input), ints(self.pads)
+        check_len(self, "pads", pads, 2 * len(shape))
+        if any(p < 0 for p in pads):
+            fail(self, "pads", f"negative padding {list(pads)} is not supported")
+        r = len(shape)
+        _expect_shape(self, shape_of(self.output), [d + pads[i] + pads[i + r] for i, d in enumerate(shape)])
+
+
+@irdl_op_definition
+class ConcatOp(NNOp):
+    """ONNX Concat along `axis`."""
+
+    name = "nn.concat"
+    inputs = var_operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = prop_def(IntegerAttr[IntegerType])
+
+    def verify_(self) -> None:
+        if not self.inputs:
+            fail(self, "inputs", "needs at least one input")
+        shapes = [shape_of(v) for v in self.inputs]
+        rank = len(shapes[0])
+        axis = self.axis.value.data
+        if not 0 <= axis < rank:
+            fail(self, "axis", f"{axis} is out of range for rank {rank}")
+        for v, s in zip(self.inputs, shapes):
+            _same_element(self, v, self.output)
+            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
+                fail(self, "inputs", f"shape {list(s)} does not match {list(shapes[0])} outside axis {axis}")
+        expected = list(shapes[0])
+        expected[axis] = sum(s[axis] for s in shapes)
+        _expect_shape(self, shape_of(self.output), expected)
+
+
+NN = Dialect(
+    "nn",
+    [
+        ConstantOp,
+        QuantizeOp,
+        DequantizeOp,
+        Conv2DOp,
+        FullyConnectedOp,
+        MatMulOp,
+        MaxPoolOp,
+        AvgPoolOp,
+        GlobalAvgPoolOp,
+        AddOp,
+        MulOp,
+        ReluOp,
+        ClipOp,
+        SoftmaxOp,
+        ReshapeOp,
+        TransposeOp,
+        PadOp,
+        ConcatOp,
+    ],
+)
+
+__all__ = ["NN", "dense", "math"]
