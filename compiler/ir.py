@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.parser import Parser
@@ -73,6 +75,16 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _better_span(error: ParseError, text: str) -> Span:
+    """xDSL points an unregistered op at the token after it; point at the op's name instead."""
+    match = re.match(r"Operation (\S+) is not registered", error.msg)
+    if match:
+        found = re.search(r"(?<![\w.])" + re.escape(match.group(1)) + r"(?![\w.])", text)
+        if found:
+            return Span(found.start(), found.end(), error.span.input)
+    return error.span
+
+
 def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceModule:
     if not text.strip():
         raise CompileError("the input is empty: expected a module of textual IR", name)
@@ -80,7 +92,8 @@ def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceMod
     try:
         module = parser.parse_module()
     except ParseError as error:
-        raise CompileError(error.msg, _where(error.span), _context_line(error.span)) from None
+        span = _better_span(error, text)
+        raise CompileError(error.msg, _where(span), _context_line(span)) from None
     except (VerifyException, DiagnosticException) as error:
         # attribute verifiers run while parsing
         span = parser._current_token.span

@@ -38,7 +38,7 @@ def test_shape_mismatch_names_file_line_and_field(tmp_path):
     bad = tmp_path / "bad.mlir"
     bad.write_text(open(EXAMPLE).read().replace("1x8x8x2x", "1x8x20x2x"))
     proc = run_tool("cmsis-opt", str(bad))
-    _one_error(proc, f"{bad}:3:")
+    _one_error(proc, f"{bad}:2:3:")
     assert "'cmsis.conv' result" in proc.stderr
 
 
