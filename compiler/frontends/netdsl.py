@@ -1,0 +1,451 @@
+"""`.net`: a few lines of text describing a quantized network, for memory experiments.
+
+    # the CMSIS-NN CIFAR-10 example
+    seed 1
+    input x: 1x32x32x3, scale=0.0078125, zp=-128
+    c1 = conv(x, filters=32, kernel=5, pad=2, act=relu)
+    p1 = maxpool(c1, kernel=3, stride=2, ceil=true)
+    ...
+    f = fc(p3, units=10)
+    s = softmax(f)
+    output s
+
+Shapes are NHWC, as CMSIS-NN sees them. Layers: conv, dwconv (depthwise),
+fc, maxpool, avgpool, globalavgpool, add, mul, concat, pad, softmax; each
+names its inputs first, then `key=value` options. Weights are seeded random
+int8 (per-channel scales for conv/dwconv); every activation is quantized
+like the first input unless a layer says `scale=` / `zp=` (softmax output is
+always 1/256, -128). Branches are just names used twice.
+
+The result is the `nn` dialect in pre-quantized (QDQ) form, exactly what an
+ONNX QDQ model imports to, so `--quantize` and everything after treat both
+alike. Errors point at line and column.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from lark import Lark, Token, Tree, UnexpectedInput
+from xdsl.builder import Builder
+from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, f32, i32
+from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.rewriter import InsertPoint
+
+from cmsis_opt.dialects import nn
+from cmsis_opt.dialects.quant import UniformQuantizedType
+from cmsis_opt.dialects.utils import conv_out_size, dense, i64_array, shape_of
+from cmsis_opt.errors import CompileError
+
+GRAMMAR = r"""
+start: (_stmt? _NL)* _stmt?
+_stmt: seed | input | layer | output
+seed: "seed" INT
+input: "input" NAME ":" SHAPE ("," kwarg)*
+layer: NAME "=" NAME "(" [_arg ("," _arg)*] ")"
+output: "output" NAME ("," NAME)*
+_arg: kwarg | ref
+ref: NAME
+kwarg: NAME "=" value
+value: SIGNED_NUMBER | NAME | SHAPE
+SHAPE.2: /[0-9]+(x[0-9]+)+/
+NAME: /[A-Za-z_][A-Za-z0-9_.]*/
+COMMENT: /#[^\n]*/
+_NL: /(\r?\n[\t ]*)+/
+%import common.INT
+%import common.SIGNED_NUMBER
+%import common.WS_INLINE
+%ignore WS_INLINE
+%ignore COMMENT
+"""
+
+_PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True)
+
+ACTIVATIONS = ("none", "relu", "relu6")
+
+
+@dataclass
+class _Tensor:
+    """A layer output: its int8 value (nn QDQ form), NHWC shape and quantization."""
+
+    quantized: SSAValue  # the nn.quantize result / the graph input
+    nhwc: tuple[int, ...]
+    scale: float
+    zp: int
+    float_nchw: SSAValue | None = None  # the dequantized (and transposed) float value
+    stored_nchw: bool = False  # `quantized` has the NCHW shape of the nn op that made it
+
+
+class _Builder:
+    def __init__(self, path: str):
+        self.path = path
+        self.block = Block()
+        self.builder = Builder(InsertPoint.at_end(self.block))
+        self.tensors: dict[str, _Tensor] = {}
+        self.inputs: list[_Tensor] = []
+        self.outputs: list[str] = []
+        self.rng = np.random.default_rng(0)
+        self.where = path
+
+    # -- helpers ---------------------------------------------------------
+    def error(self, message: str) -> CompileError:
+        return CompileError(message, self.where)
+
+    def add(self, op: Operation, layer: str | None = None) -> Operation:
+        if layer is not None:
+            op.attributes["layer"] = StringAttr(layer)
+        self.builder.insert(op)
+        return op
+
+    def qtype(self, shape, scale, zp) -> TensorType:
+        return TensorType(UniformQuantizedType(scale, zp), shape)
+
+    def float_of(self, t: _Tensor) -> SSAValue:
+        """The tensor as float NCHW (rank 4) or as is (rank 2), dequantized once."""
+        if t.float_nchw is None:
+            deq = self.add(nn.DequantizeOp(t.quantized)).results[0]
+            if len(t.nhwc) == 4:
+                deq = self.add(nn.TransposeOp(deq, [0, 3, 1, 2])).results[0]
+            t.float_nchw = deq
+        return t.float_nchw
+
+    def quantize(self, value: SSAValue, name: str, scale: float, zp: int) -> _Tensor:
+        """Quantize a float NCHW/2-D result; the stored tensor is NHWC like every cmsis value."""
+        shape = shape_of(value)
+        nhwc = (shape[0], shape[2], shape[3], shape[1]) if len(shape) == 4 else shape
+        q = self.add(nn.QuantizeOp(value, self.qtype(shape, scale, zp)), name).results[0]
+        # consumers see it dequantized again, in NCHW (the QDQ sandwich)
+        return _Tensor(q, nhwc, scale, zp, self.add(nn.DequantizeOp(q)).results[0], len(shape) == 4)
+
+    def constant(self, array: np.ndarray, qtype) -> SSAValue:
+        const = self.add(nn.ConstantOp(dense(array), TensorType(qtype, array.shape))).results[0]
+        return self.add(nn.DequantizeOp(const)).results[0]
+
+    def weights(self, shape, fan_in: int, s_in: float, s_out: float, axis_channels: int):
+        """Random int8 weights [-127, 127] with per-channel scales keeping outputs in range."""
+        w = self.rng.integers(-127, 128, size=shape, dtype=np.int32).astype(np.int8)
+        base = 0.0074 / math.sqrt(fan_in) * s_out / s_in * 127 / 74
+        scales = (base * self.rng.uniform(0.5, 1.5, axis_channels)).astype(np.float32)
+        return w, scales
+
+    def bias(self, count: int, s_in: float, w_scales: np.ndarray) -> SSAValue:
+        b = self.rng.integers(-2000, 2000, size=count, dtype=np.int64).astype(np.int32)
+        bscales = (np.float64(s_in) * w_scales.astype(np.float64)).astype(np.float32)
+        qt = UniformQuantizedType(list(map(float, bscales)), 0, axis=0, storage_type=IntegerType(32))
+        return self.constant(b, qt)
+
+    def activation(self, value: SSAValue, act: str, name: str) -> SSAValue:
+        if act == "relu":
+            return self.add(nn.ReluOp(operands=[value], result_types=[value.type]), name).results[0]
+        if act == "relu6":
+            return self.add(nn.ClipOp(value, 0.0, 6.0), name).results[0]
+        return value
+
+
+class _Options:
+    """`key=value` options of one statement, each consumed once; leftovers are errors."""
+
+    def __init__(self, kwargs: dict[str, str], owner: _Builder, what: str):
+        self.kwargs = dict(kwargs)
+        self.owner = owner
+        self.what = what
+
+    def int(self, key: str, default: int | None = None) -> int:
+        raw = self.kwargs.pop(key, None)
+        if raw is None:
+            if default is None:
+                raise self.owner.error(f"{self.what} needs {key}=")
+            return default
+        if not re.fullmatch(r"-?\d+", raw):
+            raise self.owner.error(f"{self.what}: {key} must be an integer, got '{raw}'")
+        return int(raw)
+
+    def float(self, key: str, default: float) -> float:
+        raw = self.kwargs.pop(key, None)
+        try:
+            return default if raw is None else float(raw)
+        except ValueError:
+            raise self.owner.error(f"{self.what}: {key} must be a number, got '{raw}'") from None
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        raw = self.kwargs.pop(key, default)
+        if raw not in choices:
+            raise self.owner.error(f"{self.what}: {key} must be one of {', '.join(choices)}, got '{raw}'")
+        return raw
+
+    def flag(self, key: str) -> bool:
+        return self.choice(key, ("true", "false"), "false") == "true"
+
+    def done(self) -> None:
+        if self.kwargs:
+            raise self.owner.error(f"{self.what}: unknown option {', '.join(sorted(self.kwargs))}=")
+
+
+def _pads(in_hw, kernel, stride, pad, ceil):
+    """ONNX pads [top, left, bottom, right] for symmetric `pad`, or 'same', with ceil mode."""
+    pads = []
+    outs = []
+    for size, k, s in zip(in_hw, kernel, stride):
+        if pad == "same":
+            out = -(-size // s)
+            total = max((out - 1) * s + k - size, 0)
+            begin, end = total // 2, total - total // 2
+        else:
+            begin = end = int(pad)
+            out = conv_out_size(size, k, s, begin, end)
+            if ceil:
+                out = -(-(size + 2 * begin - k) // s) + 1
+                end = max((out - 1) * s + k - size - begin, begin)
+        pads.append((begin, end))
+        outs.append(out)
+    return [pads[0][0], pads[1][0], pads[0][1], pads[1][1]], outs
+
+
+def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _Tensor:
+    inputs = []
+    for ref in refs:
+        if ref not in b.tensors:
+            raise b.error(f"layer '{name}': unknown input '{ref}'")
+        inputs.append(b.tensors[ref])
+    arity = {"add": 2, "mul": 2, "concat": None}.get(kind, 1)
+    if arity is not None and len(inputs) != arity:
+        raise b.error(f"layer '{name}': {kind} takes {arity} input{'s' if arity > 1 else ''}, got {len(inputs)}")
+    if kind == "concat" and not inputs:
+        raise b.error(f"layer '{name}': concat needs inputs")
+    x = inputs[0]
+    scale = o.float("scale", x.scale if kind != "softmax" else 1 / 256)
+    zp = o.int("zp", x.zp if kind != "softmax" else -128)
+
+    if kind in ("conv", "dwconv"):
+        if len(x.nhwc) != 4:
+            raise b.error(f"layer '{name}': {kind} needs an NHWC input, got {list(x.nhwc)}")
+        _, h, w, c = x.nhwc
+        k = o.int("kernel", 3)
+        kh, kw = o.int("kh", k), o.int("kw", k)
+        s = o.int("stride", 1)
+        pad = o.kwargs.pop("pad", "0")
+        dil = o.int("dilation", 1)
+        act = o.choice("act", ACTIVATIONS, "none")
+        if kind == "conv":
+            cout, group = o.int("filters"), 1
+            wshape = (cout, c, kh, kw)
+            fan_in = c * kh * kw
+        else:
+            mult = o.int("mult", 1)
+            cout, group = c * mult, c
+            wshape = (cout, 1, kh, kw)
+            fan_in = kh * kw
+        o.done()
+        if pad != "same" and not re.fullmatch(r"\d+", pad):
+            raise b.error(f"layer '{name}': pad must be an integer or 'same', got '{pad}'")
+        eff = ((kh - 1) * dil + 1, (kw - 1) * dil + 1)
+        pads, outs = _pads((h, w), eff, (s, s), pad, False)
+        if min(outs) < 1:
+            raise b.error(f"layer '{name}': input {h}x{w} is smaller than the {eff[0]}x{eff[1]} window")
+        wq, wscales = b.weights(wshape, fan_in, x.scale, scale, cout)
+        wt = b.constant(wq, UniformQuantizedType(list(map(float, wscales)), 0, axis=0, storage_min=-127))
+        bias = b.bias(cout, x.scale, wscales)
+        rt = TensorType(f32, [1, cout, outs[0], outs[1]])
+        y = b.add(nn.Conv2DOp(b.float_of(x), wt, bias, rt, [s, s], pads, [dil, dil], group), name).results[0]
+        return b.quantize(b.activation(y, act, name), name, scale, zp)
+
+    if kind == "fc":
+        units = o.int("units")
+        act = o.choice("act", ACTIVATIONS, "none")
+        o.done()
+        k = int(np.prod(x.nhwc))
+        flat = b.float_of(x)
+        if len(x.nhwc) == 4:  # flatten in NHWC order, as CMSIS-NN stores it
+            flat = b.add(nn.TransposeOp(flat, [0, 2, 3, 1])).results[0]
+        if shape_of(flat) != (1, k):
+            flat = b.add(nn.ReshapeOp(flat, TensorType(f32, [1, k])), f"{name}.flatten").results[0]
+        wq, wscales = b.weights((units, k), k, x.scale, scale, 1)
+        wt = b.constant(wq, UniformQuantizedType(float(wscales[0]), 0, storage_min=-127))
+        bias = b.bias(units, x.scale, np.repeat(wscales[:1], units))
+        y = b.add(nn.FullyConnectedOp(flat, wt, bias, TensorType(f32, [1, units])), name).results[0]
+        return b.quantize(b.activation(y, act, name), name, scale, zp)
+
+    if kind in ("maxpool", "avgpool"):
+        if len(x.nhwc) != 4:
+            raise b.error(f"layer '{name}': {kind} needs an NHWC input, got {list(x.nhwc)}")
+        k = o.int("kernel", 2)
+        s = o.int("stride", k)
+        pad = o.kwargs.pop("pad", "0")
+        ceil = o.flag("ceil")
+        o.done()
+        if (scale, zp) != (x.scale, x.zp):
+            raise b.error(f"layer '{name}': pooling keeps its input's quantization; drop scale=/zp=")
+        _, h, w, c = x.nhwc
+        pads, outs = _pads((h, w), (k, k), (s, s), pad, ceil)
+        if min(outs) < 1:
+            raise b.error(f"layer '{name}': input {h}x{w} is smaller than the {k}x{k} window")
+        cls = nn.MaxPoolOp if kind == "maxpool" else nn.AvgPoolOp
+        y = b.add(cls(b.float_of(x), TensorType(f32, [1, c, outs[0], outs[1]]), [k, k], [s, s], pads), name)
+        return b.quantize(y.results[0], name, scale, zp)
+
+    if kind == "globalavgpool":
+        o.done()
+        _, h, w, c = x.nhwc
+        y = b.add(nn.GlobalAvgPoolOp(operands=[b.float_of(x)], result_types=[TensorType(f32, [1, c, 1, 1])]), name)
+        return b.quantize(y.results[0], name, scale, zp)
+
+    if kind in ("add", "mul"):
+        act = o.choice("act", ACTIVATIONS, "none")
+        o.done()
+        if x.nhwc != inputs[1].nhwc:
+            raise b.error(f"layer '{name}': {kind} needs equal shapes, got {list(x.nhwc)} and {list(inputs[1].nhwc)}")
+        cls = nn.AddOp if kind == "add" else nn.MulOp
+        a, c2 = b.float_of(x), b.float_of(inputs[1])
+        y = b.add(cls(operands=[a, c2], result_types=[a.type]), name).results[0]
+        return b.quantize(b.activation(y, act, name), name, scale, zp)
+
+    if kind == "concat":
+        axis_name = o.choice("axis", ("h", "w", "c"), "c")
+        o.done()
+        for t in inputs:
+            if (t.scale, t.zp) != (x.scale, x.zp) or len(t.nhwc) != 4:
+                raise b.error(f"layer '{name}': concat inputs must be NHWC and quantized alike")
+        axis = {"h": 2, "w": 3, "c": 1}[axis_name]
+        vals = [b.float_of(t) for t in inputs]
+        shape = list(shape_of(vals[0]))
+        shape[axis] = sum(shape_of(v)[axis] for v in vals)
+        for t in inputs:
+            if any(a != c2 for i, (a, c2) in enumerate(zip(shape_of(b.float_of(t)), shape)) if i != axis):
+                raise b.error(f"layer '{name}': concat inputs differ outside axis {axis_name}")
+        y = b.add(nn.ConcatOp(operands=[vals], result_types=[TensorType(f32, shape)],
+                              properties={"axis": nn.IntegerAttr(axis, nn.i64)}), name)
+        return b.quantize(y.results[0], name, x.scale, x.zp)
+
+    if kind == "pad":
+        p = o.int("pad", 1)
+        o.done()
+        v = b.float_of(x)
+        shape = shape_of(v)
+        pads = [0, 0, p, p, 0, 0, p, p]
+        rt = TensorType(f32, [shape[0], shape[1], shape[2] + 2 * p, shape[3] + 2 * p])
+        y = b.add(nn.PadOp(operands=[v], result_types=[rt], properties={"pads": i64_array(pads)}), name)
+        return b.quantize(y.results[0], name, x.scale, x.zp)
+
+    if kind == "softmax":
+        o.done()
+        v = b.float_of(x)
+        if len(x.nhwc) == 4:
+            v = b.add(nn.TransposeOp(v, [0, 2, 3, 1])).results[0]
+        y = b.add(nn.SoftmaxOp(v, axis=-1), name).results[0]
+        t = b.quantize(y, name, 1 / 256, -128)
+        t.nhwc, t.stored_nchw = shape_of(y), False
+        if len(t.nhwc) == 4:  # softmax ran on NHWC already: later consumers see NCHW
+            t.float_nchw = b.add(nn.TransposeOp(t.float_nchw, [0, 3, 1, 2])).results[0]
+        return t
+
+    raise b.error(
+        f"layer '{name}': unknown layer kind '{kind}' (known: conv, dwconv, fc, maxpool, avgpool, "
+        "globalavgpool, add, mul, concat, pad, softmax)"
+    )
+
+
+def _value(tree: Tree) -> str:
+    return str(tree.children[0])
+
+
+def _pos(path: str, node: Tree | Token) -> str:
+    meta = node if isinstance(node, Token) else node.meta
+    return f"{path}:{meta.line}:{meta.column}"
+
+
+def parse_net(text: str, path: str = "<net>", name: str | None = None) -> ModuleOp:
+    """The `nn` module (QDQ form) described by a `.net` text."""
+    try:
+        tree = _PARSER.parse(text)
+    except UnexpectedInput as error:
+        found = getattr(error, "token", None) or getattr(error, "char", "")
+        found = "end of line" if str(found).strip() == "" else f"'{found}'"
+        raise CompileError(f"syntax error at {found}", f"{path}:{error.line}:{error.column}",
+                           error.get_context(text).rstrip()) from None
+    b = _Builder(path)
+    func_name = re.sub(r"\W", "_", name or Path(path).stem or "net")
+    if func_name[0].isdigit():
+        func_name = "net_" + func_name
+    for stmt in tree.children:
+        if not isinstance(stmt, Tree):
+            continue
+        b.where = _pos(path, stmt)
+        if stmt.data == "seed":
+            b.rng = np.random.default_rng(int(stmt.children[0]))
+        elif stmt.data == "input":
+            tname, shape_tok, *kwargs = stmt.children
+            opts = _Options({str(k.children[0]): _value(k.children[1]) for k in kwargs}, b, f"input '{tname}'")
+            shape = tuple(int(d) for d in str(shape_tok).split("x"))
+            scale, zp = opts.float("scale", 1 / 128), opts.int("zp", 0)
+            opts.done()
+            if len(shape) not in (2, 4) or shape[0] != 1 or min(shape) < 1:
+                raise b.error(f"input '{tname}': shape must be 1xHxWxC or 1xN with positive sizes, got {str(shape_tok)}")
+            if not (scale > 0 and -128 <= zp <= 127):
+                raise b.error(f"input '{tname}': scale must be > 0 and zp in [-128, 127]")
+            if str(tname) in b.tensors:
+                raise b.error(f"'{tname}' is defined twice")
+            arg = b.block.insert_arg(b.qtype(shape, scale, zp), len(b.block.args))
+            arg.name_hint = str(tname)
+            t = _Tensor(arg, shape, scale, zp)
+            b.tensors[str(tname)] = t
+            b.inputs.append(t)
+        elif stmt.data == "layer":
+            lname, kind, *args = stmt.children
+            refs = [str(a.children[0]) for a in args if isinstance(a, Tree) and a.data == "ref"]
+            kwargs = {str(a.children[0]): _value(a.children[1]) for a in args if isinstance(a, Tree) and a.data == "kwarg"}
+            if str(lname) in b.tensors:
+                raise b.error(f"'{lname}' is defined twice")
+            opts = _Options(kwargs, b, f"layer '{lname}'")
+            b.tensors[str(lname)] = _layer(b, str(lname), str(kind), refs, opts)
+        elif stmt.data == "output":
+            for tok in stmt.children:
+                if str(tok) not in b.tensors or b.tensors[str(tok)] in b.inputs:
+                    b.where = _pos(path, tok)
+                    raise b.error(f"output '{tok}' is not a layer")
+                b.outputs.append(str(tok))
+    b.where = path
+    if not b.inputs:
+        raise b.error("the network has no input (write: input x: 1x32x32x3, scale=..., zp=...)")
+    if not b.outputs:
+        raise b.error("the network has no output (write: output NAME)")
+    results = []
+    for out in b.outputs:
+        t = b.tensors[out]
+        value = t.quantized
+        if t.stored_nchw:
+            nhwc = b.add(nn.TransposeOp(b.float_of(t), [0, 2, 3, 1])).results[0]
+            value = b.add(nn.QuantizeOp(nhwc, b.qtype(t.nhwc, t.scale, t.zp))).results[0]
+        results.append(value)
+    b.add(ReturnOp(*results))
+    func = FuncOp(func_name, ([a.type for a in b.block.args], [r.type for r in results]), Region(b.block))
+    _drop_unused(func)
+    module = ModuleOp([func])
+    return module
+
+
+def _drop_unused(func: FuncOp) -> None:
+    """Remove dequantize/transpose ops whose results nobody reads (the builder makes them eagerly)."""
+    changed = True
+    while changed:
+        changed = False
+        for op in list(func.body.block.ops):
+            if isinstance(op, nn.DequantizeOp | nn.TransposeOp | nn.ConstantOp) and not op.results[0].uses:
+                op.detach()
+                op.erase()
+                changed = True
+
+
+def import_net(path: str) -> ModuleOp:
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CompileError(f"cannot read '{path}': {error}", path) from None
+    return parse_net(text, path)
+
+
+__all__ = ["parse_net", "import_net", "i32"]
