@@ -1,13 +1,499 @@
-"""Lower the nn dialect to int8 cmsis ops, with TFLite's exact requantization parameters."""
+"""`--quantize`: lower the nn dialect (QDQ form) to int8 cmsis ops, bit-exact with TFLite.
+
+Each `nn.quantize` whose float input is `[activation | transpose]* <- compute
+op <- nn.dequantize inputs` becomes one cmsis op with TFLite's fixed-point
+parameters (compiler/quantmath.py); fused ReLU / Clip narrow its clamp range.
+Everything is stored NHWC: transposes only change the tracked layout
+(compiler/layout.py) and cost nothing; weights are permuted instead.
+
+A float model (f32 graph input) is first calibrated and rewritten into the
+QDQ form (compiler/calibrate.py), which needs `calibration=FILE.npz`.
+"""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from cmsis_opt.passes.not_implemented import not_implemented
+from cmsis_opt import quantmath
+from cmsis_opt.dialects import cmsis, nn
+from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
+from cmsis_opt.dialects.utils import dense, i32_array, i32_attr, i64_array, ints, shape_of, to_numpy
+from cmsis_opt.errors import CompileError
+from cmsis_opt.layout import (
+    NCHW_TO_NHWC,
+    Stored,
+    after_transpose,
+    flatten_columns,
+    identity,
+    preferred,
+    same_bytes,
+    stored_shape,
+)
+
+PASS = "quantize"
+_VIEWS = (nn.TransposeOp, nn.ReshapeOp)
+_ACTIVATIONS = (nn.ReluOp, nn.ClipOp)
+
+
+def layer_of(op: Operation) -> str:
+    attr = op.attributes.get("layer")
+    return attr.data if isinstance(attr, StringAttr) else op.name
+
+
+def error(op: Operation, message: str) -> CompileError:
+    return CompileError(f"layer '{layer_of(op)}' ({op.name}): {message}", f"pass '{PASS}'")
+
+
+@dataclass
+class QuantConst:
+    """A constant as stored integers plus its quantization (axis tracked through transposes)."""
+
+    data: np.ndarray
+    q: UniformQuantizedType
+    axis: int | None
+
+    def scales(self, count: int) -> list[float]:
+        return list(self.q.scales) if self.axis is not None else [self.q.scale] * count
+
+    def zero_points(self) -> list[int]:
+        return list(self.q.zero_points)
+
+
+def _stored_const(value: SSAValue) -> QuantConst | None:
+    """A quantized-domain constant (nn.constant, possibly transposed)."""
+    op = value.owner
+    if isinstance(op, nn.ConstantOp):
+        q = quant_of(op.result.type)
+        if q is None:
+            return None
+        return QuantConst(np.asarray(to_numpy(op.value)), q, q.axis)
+    if isinstance(op, nn.TransposeOp):
+        inner = _stored_const(op.input)
+        if inner is None:
+            return None
+        perm = ints(op.perm)
+        axis = None if inner.axis is None else perm.index(inner.axis)
+        return QuantConst(inner.data.transpose(perm), inner.q, axis)
+    if isinstance(op, nn.ReshapeOp):
+        inner = _stored_const(op.input)
+        if inner is None or inner.axis is not None:
+            return None
+        return QuantConst(inner.data.reshape(shape_of(op.output)), inner.q, None)
+    return None
+
+
+def float_const(value: SSAValue) -> QuantConst | None:
+    """The quantized constant behind a float value (dequantize / transpose / reshape of one)."""
+    op = value.owner
+    if isinstance(op, nn.DequantizeOp):
+        return _stored_const(op.input)
+    if isinstance(op, _VIEWS):
+        inner = float_const(op.input)
+        if inner is None:
+            return None
+        if isinstance(op, nn.TransposeOp):
+            perm = ints(op.perm)
+            axis = None if inner.axis is None else perm.index(inner.axis)
+            return QuantConst(inner.data.transpose(perm), inner.q, axis)
+        if inner.axis is not None:
+            return None
+        return QuantConst(inner.data.reshape(shape_of(op.output)), inner.q, None)
+    return None
+
+
+def _tensor(q: UniformQuantizedType, shape) -> TensorType:
+    return TensorType(q, list(shape))
+
+
+class Lowering:
+    """Lowers one function, walking its ops in order."""
+
+    def __init__(self, func: FuncOp):
+        self.func = func
+        self.block: Block = func.body.block
+        self.quantized: dict[SSAValue, Stored] = {}  # int8 nn values -> lowered
+        self.views: dict[SSAValue, Stored] = {}  # float values that are dequantized int8 values
+        self.anchor: Operation | None = None
+        self.layer: str = ""
+
+    # -- building ---------------------------------------------------------
+    def emit(self, op: Operation) -> Operation:
+        assert self.anchor is not None
+        op.attributes["layer"] = StringAttr(self.layer)
+        self.block.insert_op_before(op, self.anchor)
+        return op
+
+    def materialize(self, stored: Stored, logical, want, user: Operation) -> SSAValue:
+        """The stored value in order `want`: free when the bytes already match (a reshape view)."""
+        if stored.columns is not None:
+            raise error(user, "its input is a flatten of a tensor not stored in row-major order; only a fully connected layer can consume it")
+        if tuple(stored.perm) == tuple(want):
+            return stored.value
+        if not same_bytes(stored.perm, want, logical):
+            raise error(user, f"needs its input of shape {list(logical)} in order {list(want)} but it is stored in order {list(stored.perm)}; a data transpose has no CMSIS-NN kernel")
+        q = quant_of(stored.value.type)
+        view = cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, stored_shape(logical, want))])
+        return self.emit(view).results[0]
+
+    # -- the walk ---------------------------------------------------------
+    def run(self) -> None:
+        for arg in self.func.body.block.args:
+            if quant_of(arg.type) is not None:
+                self.quantized[arg] = Stored(arg, identity(len(shape_of(arg))))
+        for op in list(self.block.ops):
+            if isinstance(op, nn.DequantizeOp) and op.input in self.quantized:
+                self.views[op.output] = self.quantized[op.input]
+            elif isinstance(op, _VIEWS):
+                self.view_op(op)
+            elif isinstance(op, nn.QuantizeOp):
+                self.anchor, self.layer = op, layer_of(op)
+                self.quantized[op.output] = self.lower_quantize(op)
+            elif isinstance(op, ReturnOp):
+                self.lower_return(op)
+        self.erase_float_ops()
+
+    def view_op(self, op: Operation) -> None:
+        for table in (self.quantized, self.views):
+            if op.input in table:
+                self.anchor, self.layer = op, layer_of(op)
+                table[op.output] = self.apply_view(table[op.input], op)
+
+    def apply_view(self, stored: Stored, op: Operation) -> Stored:
+        """Transpose: a new perm, no data moved. Reshape: a cmsis.reshape view when the bytes allow."""
+        logical_in = shape_of(op.input)
+        if isinstance(op, nn.TransposeOp):
+            if stored.columns is not None:
+                raise error(op, "transposing a flattened tensor is not supported")
+            return Stored(stored.value, after_transpose(stored.perm, ints(op.perm)))
+        logical_out = shape_of(op.output)
+        q = quant_of(stored.value.type)
+        if stored.columns is None and same_bytes(stored.perm, identity(len(logical_in)), logical_in):
+            value = stored.value
+            if shape_of(value) != logical_out:
+                value = self.emit(cmsis.ReshapeOp.build(operands=[value], result_types=[_tensor(q, logical_out)])).results[0]
+            return Stored(value, identity(len(logical_out)))
+        columns = None
+        if stored.columns is None and len(logical_out) == 2 and logical_out[0] == logical_in[0]:
+            columns = flatten_columns(logical_in, stored.perm)
+        if columns is None:
+            raise error(op, f"reshape {list(logical_in)} -> {list(logical_out)} of a tensor stored in order {list(stored.perm)} would need a data transpose")
+        value = self.emit(cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, logical_out)])).results[0]
+        return Stored(value, identity(2), columns)
+
+    def lower_return(self, op: ReturnOp) -> None:
+        self.anchor = op
+        operands = []
+        for value in op.operands:
+            stored = self.quantized.get(value)
+            if stored is None:
+                raise CompileError(f"graph output of type {value.type} is not an int8 quantized tensor (expected an nn.quantize result)", f"pass '{PASS}'")
+            self.layer = layer_of(value.owner) if isinstance(value.owner, Operation) else "output"
+            operands.append(self.materialize(stored, shape_of(value), identity(len(shape_of(value))), value.owner if isinstance(value.owner, Operation) else op))
+        op.operands = operands
+
+    def erase_float_ops(self) -> None:
+        for op in reversed(list(self.block.ops)):
+            if op.name.startswith("nn.") or (isinstance(op, cmsis.CmsisOp) and not any(r.uses for r in op.results)):
+                if any(r.uses for r in op.results):
+                    user = next(iter(op.results[0].uses)).operation
+                    raise error(op, f"its float result is used by {user.name}, which was not lowered")
+                self.block.erase_op(op)
+
+    # -- quantize chains --------------------------------------------------
+    def lower_quantize(self, quantize: nn.QuantizeOp) -> Stored:
+        q_out = quant_of(quantize.output.type)
+        if q_out.per_axis or q_out.storage_type != IntegerType(8):
+            raise error(quantize, f"activations must be int8 per-tensor, got {q_out}")
+        ranges: list[tuple[float | None, float | None]] = []
+        transposes: list[nn.TransposeOp] = []
+        value = quantize.input
+        while value not in self.views and isinstance(value.owner, (*_ACTIVATIONS, nn.TransposeOp)):
+            op = value.owner
+            if isinstance(op, nn.ReluOp):
+                ranges.append((0.0, None))
+            elif isinstance(op, nn.ClipOp):
+                ranges.append((op.min.value.data, op.max.value.data))
+            else:
+                transposes.append(op)
+            value = op.input
+        if value in self.views:
+            stored = self.views[value]
+            if ranges or quant_of(stored.value.type) != q_out:
+                raise error(quantize, "requantizing or clamping an int8 tensor without a compute op is not supported")
+            return stored
+        compute = value.owner
+        if not isinstance(compute, Operation):
+            raise error(quantize, "its input is not computed by an nn op")
+        self.layer = layer_of(compute) if "layer" in compute.attributes else self.layer
+        act = (-128, 127)
+        for low, high in ranges:
+            lo, hi = quantmath.activation_range(q_out.scale, q_out.zero_point, low, high)
+            act = (max(act[0], lo), min(act[1], hi))
+        if act[0] > act[1]:
+            raise error(compute, f"its activation clamps every value: empty range {list(act)}")
+        stored = self.lower_compute(compute, q_out, act)
+        for transpose in reversed(transposes):
+            stored = Stored(stored.value, after_transpose(stored.perm, ints(transpose.perm)))
+        return stored
+
+    def view(self, value: SSAValue, user: Operation) -> Stored:
+        stored = self.views.get(value)
+        if stored is None:
+            raise error(user, "an input is not a dequantized int8 tensor (float inputs need --quantize=\"calibration=FILE.npz\")")
+        return stored
+
+    def lower_compute(self, op: Operation, q_out: UniformQuantizedType, act: tuple[int, int]) -> Stored:
+        if isinstance(op, nn.Conv2DOp):
+            return self.conv(op, q_out, act)
+        if isinstance(op, (nn.FullyConnectedOp, nn.MatMulOp)):
+            return self.fully_connected(op, op, None, q_out, act)
+        if isinstance(op, nn.AddOp):
+            for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
+                if isinstance(mm.owner, nn.MatMulOp) and float_const(other) is not None and mm not in self.views:
+                    return self.fully_connected(op, mm.owner, other, q_out, act)
+            return self.elementwise(op, q_out, act)
+        if isinstance(op, nn.MulOp):
+            return self.elementwise(op, q_out, act)
+        if isinstance(op, (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp)):
+            return self.pool(op, q_out, act)
+        if isinstance(op, nn.SoftmaxOp):
+            return self.softmax(op, q_out)
+        if isinstance(op, nn.PadOp):
+            return self.pad(op, q_out)
+        if isinstance(op, nn.ConcatOp):
+            return self.concat(op, q_out)
+        raise error(op, "has no int8 CMSIS-NN lowering")
+
+    def _input(self, op: Operation, value: SSAValue) -> tuple[SSAValue, UniformQuantizedType]:
+        """A rank-4 NCHW input, stored NHWC."""
+        stored = self.view(value, op)
+        x = self.materialize(stored, shape_of(value), NCHW_TO_NHWC, op)
+        return x, quant_of(x.type)
+
+    def _weights(self, op: Operation, value: SSAValue, what: str) -> QuantConst:
+        const = float_const(value)
+        if const is None:
+            raise error(op, f"its {what} is not a quantized constant (nn.constant + nn.dequantize)")
+        if const.q.storage_type != IntegerType(8):
+            raise error(op, f"its {what} must be int8, got {const.q.storage_type}")
+        if any(zp != 0 for zp in const.zero_points()):
+            raise error(op, f"its {what} must be symmetric (zero point 0), got zero points {sorted(set(const.zero_points()))}")
+        return const
+
+    def _bias(self, op: Operation, value: SSAValue | None, channels: int):
+        if value is None:
+            return None
+        const = float_const(value)
+        if const is None or const.q.storage_type != IntegerType(32):
+            raise error(op, "its bias is not an int32 quantized constant")
+        if any(zp != 0 for zp in const.zero_points()):
+            raise error(op, "its bias must have zero point 0")
+        data = const.data.reshape(-1)
+        if data.size != channels:
+            raise error(op, f"its bias has {data.size} values for {channels} output channels")
+        return dense(data.astype(np.int32))
+
+    def conv(self, op: nn.Conv2DOp, q_out, act) -> Stored:
+        x, q_in = self._input(op, op.input)
+        w = self._weights(op, op.weight, "filter")
+        c_out, c_per_group, kh, kw = w.data.shape
+        c_in = shape_of(op.input)[1]
+        group = op.group.value.data
+        scales = w.scales(c_out)
+        if w.axis not in (None, 0):
+            raise error(op, f"filter scales must be per output channel (axis 0), got axis {w.axis}")
+        mults, shifts = quantmath.conv_multipliers(q_in.scale, scales, q_out.scale)
+        pads, strides, dil = ints(op.pads), ints(op.strides), ints(op.dilations)
+        n, _, oh, ow = shape_of(op.output)
+        props = {
+            "bias": self._bias(op, op.bias, c_out),
+            "multiplier": i32_array(mults),
+            "shift": i32_array(shifts),
+            "input_offset": i32_attr(-q_in.zero_point),
+            "output_offset": i32_attr(q_out.zero_point),
+            "act_min": i32_attr(act[0]),
+            "act_max": i32_attr(act[1]),
+            "stride": i64_array(strides),
+            "padding": i64_array(pads[:2]),
+            "dilation": i64_array(dil),
+        }
+        props = {k: v for k, v in props.items() if v is not None}
+        out_type = _tensor(q_out, (n, oh, ow, c_out))
+        if group == 1:
+            props["filter"] = dense(np.ascontiguousarray(w.data.transpose(0, 2, 3, 1)))
+            new = cmsis.ConvOp.build(operands=[x], result_types=[out_type], properties=props)
+        elif group == c_in and c_per_group == 1 and c_out % c_in == 0:
+            props["filter"] = dense(np.ascontiguousarray(w.data.transpose(1, 2, 3, 0)))
+            new = cmsis.DepthwiseConvOp.build(operands=[x], result_types=[out_type], properties=props)
+        else:
+            raise error(op, f"grouped convolution with {group} groups of {c_per_group} channels has no CMSIS-NN kernel (only group 1 or depthwise)")
+        return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
+    def fully_connected(self, op: Operation, mm: Operation, bias: SSAValue | None, q_out, act) -> Stored:
+        if isinstance(mm, nn.MatMulOp):
+            x_value, weight = mm.lhs, mm.rhs
+            w = self._weights(op, weight, "weight")
+            data = w.data.T
+            axis = None if w.axis is None else 1 - w.axis
+        else:
+            x_value, weight, bias = mm.input, mm.weight, mm.bias
+            w = self._weights(op, weight, "weight")
+            data, axis = w.data, w.axis
+        m, k = data.shape
+        scales = w.scales(m)
+        if axis not in (None, 0) or len(set(scales)) != 1:
+            if len(set(scales)) != 1:
+                raise error(op, "per-channel fully connected weights are not supported by arm_fully_connected_s8 (one scale per tensor)")
+        stored = self.view(x_value, op)
+        logical = shape_of(x_value)
+        if stored.columns is not None:
+            data = data[:, stored.columns]
+            x = stored.value
+        else:
+            x = self.materialize(stored, logical, identity(2), op)
+        q_in = quant_of(x.type)
+        mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)
+        props = {
+            "filter": dense(np.ascontiguousarray(data)),
+            "multiplier": i32_attr(mult),
+            "shift": i32_attr(shift),
+            "input_offset": i32_attr(-q_in.zero_point),
+            "output_offset": i32_attr(q_out.zero_point),
+            "act_min": i32_attr(act[0]),
+            "act_max": i32_attr(act[1]),
+        }
+        b = self._bias(op, bias, m)
+        if b is not None:
+            props["bias"] = b
+        n = shape_of(x_value)[0]
+        new = cmsis.FullyConnectedOp.build(operands=[x], result_types=[_tensor(q_out, (n, m))], properties=props)
+        return Stored(self.emit(new).results[0], identity(2))
+
+    def _same_shape_inputs(self, op: Operation, values) -> tuple[list[SSAValue], tuple[int, ...]]:
+        shapes = [shape_of(v) for v in values]
+        if any(s != shapes[0] for s in shapes):
+            raise error(op, f"broadcasting {' and '.join(str(list(s)) for s in shapes)} is not supported (CMSIS-NN element-wise kernels need equal shapes)")
+        logical = shapes[0]
+        stored = [self.view(v, op) for v in values]
+        want = preferred(len(logical)) if len(logical) == 4 else stored[0].perm
+        return [self.materialize(s, logical, want, op) for s in stored], tuple(want)
+
+    def elementwise(self, op: nn.AddOp | nn.MulOp, q_out, act) -> Stored:
+        (a, b), perm = self._same_shape_inputs(op, [op.lhs, op.rhs])
+        qa, qb = quant_of(a.type), quant_of(b.type)
+        props = {
+            "input1_offset": i32_attr(-qa.zero_point),
+            "input2_offset": i32_attr(-qb.zero_point),
+            "output_offset": i32_attr(q_out.zero_point),
+            "act_min": i32_attr(act[0]),
+            "act_max": i32_attr(act[1]),
+        }
+        if isinstance(op, nn.AddOp):
+            props.update({k: i32_attr(v) for k, v in quantmath.add_params(qa.scale, qb.scale, q_out.scale).items()})
+            cls = cmsis.AddOp
+        else:
+            mult, shift = quantmath.mul_multiplier(qa.scale, qb.scale, q_out.scale)
+            props.update(output_multiplier=i32_attr(mult), output_shift=i32_attr(shift))
+            cls = cmsis.MulOp
+        new = cls.build(operands=[a, b], result_types=[_tensor(q_out, shape_of(a))], properties=props)
+        return Stored(self.emit(new).results[0], perm)
+
+    def _check_same_quant(self, op: Operation, q_in, q_out) -> None:
+        if q_in != q_out:
+            raise error(op, f"output quantization {q_out.scale}:{q_out.zero_point} must equal the input's {q_in.scale}:{q_in.zero_point} (no requantization in this kernel)")
+
+    def pool(self, op: Operation, q_out, act) -> Stored:
+        x, q_in = self._input(op, op.input)
+        self._check_same_quant(op, q_in, q_out)
+        n, c, h, w = shape_of(op.input)
+        if isinstance(op, nn.GlobalAvgPoolOp):
+            kernel, strides, pads = (h, w), (1, 1), (0, 0)
+        else:
+            kernel, strides, pads = ints(op.kernel), ints(op.strides), ints(op.pads)[:2]
+        _, _, oh, ow = shape_of(op.output)
+        cls = cmsis.MaxPoolOp if isinstance(op, nn.MaxPoolOp) else cmsis.AvgPoolOp
+        new = cls.build(
+            operands=[x],
+            result_types=[_tensor(q_out, (n, oh, ow, c))],
+            properties={
+                "kernel": i64_array(kernel),
+                "stride": i64_array(strides),
+                "padding": i64_array(pads),
+                "act_min": i32_attr(act[0]),
+                "act_max": i32_attr(act[1]),
+            },
+        )
+        return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
+    def softmax(self, op: nn.SoftmaxOp, q_out) -> Stored:
+        logical = shape_of(op.input)
+        rank = len(logical)
+        if op.axis.value.data not in (-1, rank - 1):
+            raise error(op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported")
+        if (q_out.scale, q_out.zero_point) != (1.0 / 256.0, -128):
+            raise error(op, f"int8 softmax output must be quantized with scale 1/256 and zero point -128, got {q_out.scale}:{q_out.zero_point}")
+        stored = self.view(op.input, op)
+        perm = stored.perm
+        last = [p for p in perm if logical[p] != 1]
+        if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
+            perm = identity(rank)
+        x = self.materialize(stored, logical, perm, op)
+        q_in = quant_of(x.type)
+        beta = 1.0 if op.beta is None else op.beta.value.data
+        mult, shift, diff_min = quantmath.softmax_params(q_in.scale, beta)
+        new = cmsis.SoftmaxOp.build(
+            operands=[x],
+            result_types=[_tensor(q_out, shape_of(x))],
+            properties={"input_multiplier": i32_attr(mult), "input_left_shift": i32_attr(shift), "diff_min": i32_attr(diff_min)},
+        )
+        return Stored(self.emit(new).results[0], tuple(perm))
+
+    def pad(self, op: nn.PadOp, q_out) -> Stored:
+        logical = shape_of(op.input)
+        if len(logical) != 4:
+            raise error(op, f"padding a rank-{len(logical)} tensor is not supported (arm_pad_s8 takes NHWC)")
+        if op.value is not None and op.value.value.data != 0.0:
+            raise error(op, f"constant padding with {op.value.value.data} is not supported (only real 0, the zero point)")
+        x, q_in = self._input(op, op.input)
+        self._check_same_quant(op, q_in, q_out)
+        pads = ints(op.pads)
+        pre = [pads[p] for p in NCHW_TO_NHWC]
+        post = [pads[4 + p] for p in NCHW_TO_NHWC]
+        new = cmsis.PadOp.build(
+            operands=[x],
+            result_types=[_tensor(q_out, stored_shape(shape_of(op.output), NCHW_TO_NHWC))],
+            properties={"pre_pad": i64_array(pre), "post_pad": i64_array(post)},
+        )
+        return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
+    def concat(self, op: nn.ConcatOp, q_out) -> Stored:
+        logical = shape_of(op.output)
+        if len(logical) != 4:
+            raise error(op, f"concatenating rank-{len(logical)} tensors is not supported (CMSIS-NN concatenation is 4-D)")
+        inputs = []
+        for value in op.inputs:
+            x, q_in = self._input(op, value)
+            self._check_same_quant(op, q_in, q_out)
+            inputs.append(x)
+        axis = NCHW_TO_NHWC.index(op.axis.value.data)
+        new = cmsis.ConcatOp.build(
+            operands=[inputs],
+            result_types=[_tensor(q_out, stored_shape(logical, NCHW_TO_NHWC))],
+            properties={"axis": i32_attr(axis)},
+        )
+        return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
+
+def is_float_model(func: FuncOp) -> bool:
+    return any(isinstance(a.type, TensorType) and quant_of(a.type) is None for a in func.body.block.args)
 
 
 @dataclass(frozen=True)
@@ -20,4 +506,9 @@ class QuantizePass(ModulePass):
     percentile: float = 99.99
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        raise not_implemented(self.name)
+        for func in [o for o in op.ops if isinstance(o, FuncOp)]:
+            if is_float_model(func):
+                from cmsis_opt.calibrate import quantize_float_function
+
+                quantize_float_function(op, func, self.calibration, self.method, self.percentile)
+            Lowering(func).run()
