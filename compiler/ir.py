@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import re
 
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 from xdsl.utils.lexer import Span
 
 from cmsis_opt.context import make_context
+from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
 
 
+MAX_ELEMENTS = (1 << 31) - 1
+"""Largest element count of a tensor type (CMSIS-NN sizes are int32)."""
+
+MAX_CONSTANT_ELEMENTS = 1 << 24
+"""Largest dense constant: 16 Mi values, far beyond any microcontroller's flash."""
+
+MAX_CONTEXT = 120
+"""Characters of the offending source line shown under an error."""
+
+
 class _LocatingParser(Parser):
-    """A parser that remembers where each operation starts in the text."""
+    """A parser that remembers where each operation starts in the text,
+    and refuses shapes too large to hold before it allocates them."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,6 +40,29 @@ class _LocatingParser(Parser):
         self.spans[id(op)] = start
         return op
 
+    def parse_ranked_shape(self):
+        start = self._current_token.span.start
+        dims, element = super().parse_ranked_shape()
+        count = _product(dims)
+        if count > MAX_ELEMENTS:
+            self.raise_error(f"a shape of {count} elements is too large (at most {MAX_ELEMENTS})", start, self.pos)
+        return dims, element
+
+    def _parse_dense_literal_type(self):
+        start = self._current_token.span.start
+        type_ = super()._parse_dense_literal_type()
+        count = _product(type_.get_shape())
+        if count > MAX_CONSTANT_ELEMENTS:
+            self.raise_error(f"a constant of {count} elements is too large (at most {MAX_CONSTANT_ELEMENTS})", start, self.pos)
+        return type_
+
+
+def _product(dims) -> int:
+    count = 1
+    for d in dims:
+        count *= max(d, 1)
+    return count
+
 
 def _context_line(span: Span) -> str:
     text = span.input.content
@@ -35,8 +70,13 @@ def _context_line(span: Span) -> str:
         text = text.decode("utf-8", "replace")
     begin = text.rfind("\n", 0, span.start) + 1
     end = text.find("\n", span.start)
-    line = text[begin : len(text) if end < 0 else end]
-    return f"{line}\n{' ' * (span.start - begin)}^"
+    end = len(text) if end < 0 else end
+    column = span.start - begin
+    if end - begin > MAX_CONTEXT:  # show a window of a very long line around the column
+        left = max(column - MAX_CONTEXT // 2, 0)
+        begin, end, column = begin + left, min(begin + left + MAX_CONTEXT, end), column - left
+    line = text[begin:end].replace("\t", " ")
+    return f"{line}\n{' ' * column}^"
 
 
 def _where(span: Span) -> str:
@@ -61,6 +101,7 @@ class SourceModule:
         """Verify op by op, innermost first, and name the first failing op's location."""
         for op in self.module.walk(reverse=False):
             try:
+                check_types(op)
                 op.verify(verify_nested_ops=False)
             except (VerifyException, DiagnosticException, ValueError) as error:
                 where, context = self.where(op)
@@ -68,6 +109,34 @@ class SourceModule:
                 if stage:
                     message += f" (after {stage})"
                 raise CompileError(message, where, context) from None
+
+
+def _type_problem(type_: Attribute) -> str | None:
+    """Why a tensor type cannot describe a model tensor (None if it can)."""
+    if not isinstance(type_, TensorType):
+        return None
+    shape = type_.get_shape()
+    if any(d < 0 for d in shape):
+        return f"dynamic dimensions are not supported: {type_}"
+    q = quant_of(type_)
+    if q is not None and q.per_axis:
+        axis = q.axis_attr.data
+        if axis >= len(shape):
+            return f"per-axis quantization on axis {axis} of a rank-{len(shape)} tensor"
+        if shape[axis] != len(q.scales):
+            return f"per-axis quantization on axis {axis} needs {shape[axis]} scales, got {len(q.scales)}"
+    return None
+
+
+def check_types(op: Operation) -> None:
+    """Tensor types the compiler can hold: static shapes, per-axis scales matching their axis."""
+    places = [(f"operand #{i}", v.type) for i, v in enumerate(op.operands)]
+    places += [(f"result #{i}", v.type) for i, v in enumerate(op.results)]
+    places += [(f"argument #{a.index}", a.type) for region in op.regions for block in region.blocks for a in block.args]
+    for place, type_ in places:
+        problem = _type_problem(type_)
+        if problem:
+            raise VerifyException(f"'{op.name}' {place}: {problem}")
 
 
 def _first_line(error: Exception) -> str:
@@ -98,6 +167,11 @@ def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceMod
         # attribute verifiers run while parsing
         span = parser._current_token.span
         raise CompileError(_first_line(error), _where(span), _context_line(span)) from None
+    except RecursionError:
+        span = parser._current_token.span
+        raise CompileError("the input is nested too deeply to parse", _where(span), _context_line(span)) from None
+    except MemoryError:
+        raise CompileError("the input is too large to parse in the available memory", name) from None
     source = SourceModule(module, parser.spans, name)
     if verify:
         source.verify()

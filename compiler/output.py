@@ -18,19 +18,45 @@ def write_atomic(path: str, data: str | bytes) -> None:
             sys.stdout.write(data)
         sys.stdout.flush()
         return
-    directory = os.path.dirname(os.path.abspath(path))
+    if not path:
+        raise CompileError("the output file name is empty", "output")
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        _write_special(path, data)  # /dev/null, a pipe: write through, never replace it
+        return
+    target = os.path.realpath(path)  # through a symlink: replace the file it names, not the link
+    directory = os.path.dirname(target)
     if not os.path.isdir(directory):
         raise CompileError(f"cannot write '{path}': directory '{directory}' does not exist", "output")
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(target))
     except OSError as error:
         raise CompileError(f"cannot write '{path}': {error.strerror}", "output") from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
+        os.chmod(tmp, _file_mode(target))
+        os.replace(tmp, target)
     except OSError as error:
-        os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise CompileError(f"cannot write '{path}': {error.strerror}", "output") from None
+
+
+def _file_mode(path: str) -> int:
+    """The mode a plain `open(path, "w")` would leave: the old file's, else 0666 minus the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _write_special(path: str, data: str | bytes) -> None:
+    try:
+        with open(path, "wb") as out:
+            out.write(data.encode() if isinstance(data, str) else data)
+    except OSError as error:
         raise CompileError(f"cannot write '{path}': {error.strerror}", "output") from None
 
 

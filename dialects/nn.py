@@ -119,6 +119,8 @@ class ConstantOp(NNOp):
             fail(self, "value", f"shape {list(shape)} differs from the result's {list(shape_of(self.result))}")
         element = _element(self.result)
         stored = self.value.get_element_type()
+        if not (isinstance(stored, Float32Type) or (isinstance(stored, IntegerType) and stored.width.data in (8, 16, 32, 64))):
+            fail(self, "value", f"expected f32 or i8/i16/i32/i64 elements, got {stored}")
         if isinstance(element, UniformQuantizedType):
             if element.storage_type != stored:
                 fail(self, "value", f"stored as {stored} but the quantized type stores {element.storage_type}")
@@ -131,8 +133,10 @@ def _check_axis(op: IRDLOperation, q: UniformQuantizedType, shape: Sequence[int]
     if q.per_axis:
         axis = q.axis
         assert axis is not None
-        if axis >= len(shape) or shape[axis] != len(q.scales):
-            fail(op, "type", f"per-axis quantization on axis {axis} needs {shape[axis] if axis < len(shape) else '?'} scales, got {len(q.scales)}")
+        if axis >= len(shape):
+            fail(op, "type", f"per-axis quantization on axis {axis} of a rank-{len(shape)} tensor")
+        if shape[axis] != len(q.scales):
+            fail(op, "type", f"per-axis quantization on axis {axis} needs {shape[axis]} scales, got {len(q.scales)}")
 
 
 @irdl_op_definition

@@ -19,6 +19,7 @@ from xdsl.dialects.builtin import (
     FloatData,
     IntAttr,
     IntegerType,
+    Signedness,
     TensorType,
     f32,
 )
@@ -47,6 +48,11 @@ def _storage_bounds(storage: IntegerType) -> tuple[int, int]:
     return -(1 << (width - 1)), (1 << (width - 1)) - 1
 
 
+def _type_name(storage: IntegerType) -> str:
+    prefix = {Signedness.SIGNED: "si", Signedness.UNSIGNED: "ui"}.get(storage.signedness.data, "i")
+    return f"{prefix}{storage.width.data}"
+
+
 def _parse_storage(parser: AttrParser) -> tuple[IntegerType, int, int]:
     storage = parser.parse_type()
     if not isinstance(storage, IntegerType):
@@ -71,9 +77,9 @@ def _parse_scale_zp(parser: AttrParser) -> tuple[float, int]:
 def _verify_common(
     storage: IntegerType, low: int, high: int, scales: Sequence[float], zps: Sequence[int]
 ) -> None:
-    if storage.width.data not in (8, 16, 32):
+    if storage.width.data not in (8, 16, 32) or storage.signedness.data == Signedness.UNSIGNED:
         raise VerifyException(
-            f"quant.uniform: storage type must be i8, i16 or i32, got i{storage.width.data}"
+            f"quant.uniform: storage type must be i8, i16 or i32, got {_type_name(storage)}"
         )
     lo, hi = _storage_bounds(storage)
     if not lo <= low <= high <= hi:
@@ -81,7 +87,7 @@ def _verify_common(
             f"quant.uniform: storage range [{low}, {high}] is not inside [{lo}, {hi}]"
         )
     for scale in scales:
-        if not (math.isfinite(scale) and scale > 0):
+        if not (math.isfinite(as_f32(scale)) and as_f32(scale) > 0):  # scales are float32
             raise VerifyException(
                 f"quant.uniform: scale must be a positive finite number, got {scale}"
             )

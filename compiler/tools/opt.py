@@ -59,7 +59,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, no usage dump
         if message.startswith("unrecognized arguments: "):
             unknown = message.split(": ", 1)[1]
-            raise CompileError(f"unknown pass or option '{unknown}' (cmsis-opt --help lists the passes)", "cmsis-opt")
+            raise UsageError(f"unknown pass or option '{unknown}' (cmsis-opt --help lists the passes)", "cmsis-opt")
         raise UsageError(f"{message} (see cmsis-opt --help)", "cmsis-opt")
 
 
@@ -80,6 +80,17 @@ def split_pass_flags(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, pipeline
 
 
+def split_chunks(text: str) -> list[tuple[int, str]]:
+    """The parts of `text` between `// -----` lines, each with the number of lines before it."""
+    chunks, start, lines = [], 0, text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if line.strip() == SPLIT_MARKER:
+            chunks.append((start, "".join(lines[start:number])))
+            start = number + 1
+    chunks.append((start, "".join(lines[start:])))
+    return chunks
+
+
 def build_passes(specs: Sequence[str]) -> list[ModulePass]:
     passes = []
     for spec in specs:
@@ -89,7 +100,7 @@ def build_passes(specs: Sequence[str]) -> list[ModulePass]:
             raise UsageError(f"cannot parse pass pipeline '{spec}': {str(error).splitlines()[-1].strip()}", "cmsis-opt") from None
         for pass_spec in parsed:
             if pass_spec.name not in ALL_PASSES:
-                raise CompileError(f"unknown pass '{pass_spec.name}' (known: {', '.join(ALL_PASSES)})", "cmsis-opt")
+                raise UsageError(f"unknown pass '{pass_spec.name}' (known: {', '.join(ALL_PASSES)})", "cmsis-opt")
             cls = ALL_PASSES[pass_spec.name]()
             try:
                 passes.append(cls.from_pass_spec(pass_spec))
@@ -131,11 +142,10 @@ def _main(argv: Sequence[str]) -> int:
 
     passes = build_passes(([args.passes] if args.passes else []) + flag_pipeline)
     text, name = read_input(args.input)
-    chunks = text.split(f"\n{SPLIT_MARKER}\n") if args.split_input_file else [text]
+    chunks = split_chunks(text) if args.split_input_file else [(0, text)]
 
     outputs: list[str] = []
-    line_offset = 0
-    for chunk in chunks:
+    for line_offset, chunk in chunks:
         try:
             padded = "\n" * line_offset + chunk  # keep line numbers of later chunks right
             source = parse_ir(padded, name, verify=not args.no_verify)
@@ -145,7 +155,6 @@ def _main(argv: Sequence[str]) -> int:
             if not args.verify_diagnostics:
                 raise
             outputs.append(f"error: {error}\n")
-        line_offset += chunk.count("\n") + 2
     write_atomic(args.output, f"{SPLIT_MARKER}\n".join(outputs))
     return 0
 
