@@ -1,13 +1,253 @@
-"""Annotate every buffer with its live interval in operator steps and the module with the liveness lower bound."""
+"""Annotate every buffer with its live interval in operator steps and the module with the liveness lower bound.
+
+Step s is the s-th op of `cmsis.KERNEL_OPS` in the function body. A buffer
+lives from the step that writes it (graph inputs: 0) to the last step that
+reads it, through any `cmsis.reshape` views of it (graph outputs: the last
+step). A scratch buffer lives at its op's step only. The lower bound is the
+largest sum of live bytes over the steps: no plan without overlap beats it.
+
+`order=min-memory` first moves the kernel ops into the topological order with
+the smallest such peak (see `min_memory_order`).
+"""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
+from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from cmsis_opt.passes.not_implemented import not_implemented
+from cmsis_opt.dialects import arena, cmsis
+from cmsis_opt.errors import CompileError
+from cmsis_opt.plan import kernel_steps, the_function
+
+LOWER_BOUND = "arena.lower_bound"
+ACTIVATION_LOWER_BOUND = "arena.activation_lower_bound"
+ORDERS = ("given", "min-memory")
+BEAM_WIDTH = 4096
+"""States kept per level of the ordering search; the search is exact while no level has more."""
+
+
+def _readers(value: SSAValue) -> list[Operation]:
+    """Ops that read `value`'s bytes: its users, seen through reshape views."""
+    found: list[Operation] = []
+    for use in value.uses:
+        user = use.operation
+        if isinstance(user, cmsis.ReshapeOp):
+            found.extend(_readers(user.output))
+        elif not isinstance(user, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)):
+            found.append(user)
+    return found
+
+
+def live_interval(value: SSAValue, step_of: dict[Operation, int], last_step: int) -> tuple[int, int]:
+    """[first, last] step of the bytes holding `value` (a graph input or a kernel op result)."""
+    first = 0 if isinstance(value, BlockArgument) else step_of[value.owner]
+    last = first
+    for reader in _readers(value):
+        if isinstance(reader, ReturnOp):
+            last = max(last, last_step)
+        elif reader in step_of:
+            last = max(last, step_of[reader])
+    return first, last
+
+
+def annotate_function(func: FuncOp) -> tuple[int, int]:
+    """Set first/last on every buffer and the two lower bounds on `func`; returns the bounds."""
+    steps = kernel_steps(func)
+    step_of = {op: i for i, op in enumerate(steps)}
+    last_step = max(len(steps) - 1, 0)
+    load = [0] * (last_step + 1)
+    activation = [0] * (last_step + 1)
+    for op in func.body.block.ops:
+        if isinstance(op, arena.ScratchOp):
+            owner = op.value.owner
+            if owner not in step_of:
+                raise CompileError(f"scratch '{op.buffer_name.data}' does not belong to a kernel op", "liveness")
+            first = last = step_of[owner]
+        elif isinstance(op, arena.BufferOp):
+            if isinstance(op.value.owner, cmsis.ReshapeOp):
+                raise CompileError(f"buffer '{op.buffer_name.data}' is on a reshape view: views share their source's bytes", "liveness")
+            if not isinstance(op.value, BlockArgument) and op.value.owner not in step_of:
+                raise CompileError(f"buffer '{op.buffer_name.data}' is not on a graph input or a kernel op result", "liveness")
+            first, last = live_interval(op.value, step_of, last_step)
+        else:
+            continue
+        op.set("first", first)
+        op.set("last", last)
+        for t in range(first, last + 1):
+            load[t] += op.size.value.data
+            if isinstance(op, arena.BufferOp):
+                activation[t] += op.size.value.data
+    bounds = (max(load), max(activation))
+    func.attributes[LOWER_BOUND] = IntegerAttr(bounds[0], i64)
+    func.attributes[ACTIVATION_LOWER_BOUND] = IntegerAttr(bounds[1], i64)
+    return bounds
+
+
+# -- reordering --------------------------------------------------------------
+
+
+@dataclass
+class _Graph:
+    """The kernel ops as a dependency graph with the bytes each one makes live."""
+
+    preds: list[int]  # bit mask of the kernel ops each op reads from
+    out_size: list[int]
+    out_kept: list[bool]  # the output outlives its step (it has readers or is a graph output)
+    scratch: list[int]
+    frees: list[list[tuple[int, int]]]  # per op: (readers mask, size) of each buffer it reads
+    inputs_live: int  # bytes of graph inputs (live from step 0)
+    dead_inputs: int  # bytes of graph inputs nobody reads (live at step 0 only)
+
+
+def _graph(func: FuncOp) -> _Graph:
+    steps = kernel_steps(func)
+    index = {op: i for i, op in enumerate(steps)}
+    size: dict[SSAValue, int] = {}
+    scratch = [0] * len(steps)
+    for op in func.body.block.ops:
+        if isinstance(op, arena.BufferOp):
+            size[op.value] = op.size.value.data
+        elif isinstance(op, arena.ScratchOp) and op.value.owner in index:
+            scratch[index[op.value.owner]] += op.size.value.data
+
+    def readers_mask(value: SSAValue) -> tuple[int, bool]:
+        mask, returned = 0, False
+        for reader in _readers(value):
+            if isinstance(reader, ReturnOp):
+                returned = True
+            elif reader in index:
+                mask |= 1 << index[reader]
+        return mask, returned
+
+    def source(value: SSAValue) -> SSAValue:
+        while isinstance(value.owner, cmsis.ReshapeOp):
+            value = value.owner.input
+        return value
+
+    g = _Graph([0] * len(steps), [0] * len(steps), [False] * len(steps), scratch, [[] for _ in steps], 0, 0)
+    for value in func.body.block.args:
+        mask, returned = readers_mask(value)
+        if returned or mask:
+            g.inputs_live += size.get(value, 0)
+        else:
+            g.dead_inputs += size.get(value, 0)
+    for i, op in enumerate(steps):
+        out = op.results[0]
+        mask, returned = readers_mask(out)
+        g.out_size[i] = size.get(out, 0)
+        g.out_kept[i] = returned or bool(mask)
+        seen: set[SSAValue] = set()
+        for operand in op.operands:
+            src = source(operand)
+            if src in seen:
+                continue
+            seen.add(src)
+            if not isinstance(src, BlockArgument) and src.owner in index:
+                g.preds[i] |= 1 << index[src.owner]
+        # buffers this op may free: read here, not a graph output
+        for src in seen:
+            mask_src, returned_src = readers_mask(src)
+            if not returned_src:
+                g.frees[i].append((mask_src, size.get(src, 0)))
+    return g
+
+
+def _peak_of(g: _Graph, order: list[int]) -> int:
+    done, resident, peak = 0, g.inputs_live, 0
+    for position, k in enumerate(order):
+        cost = resident + g.out_size[k] + g.scratch[k] + (g.dead_inputs if position == 0 else 0)
+        peak = max(peak, cost)
+        done |= 1 << k
+        resident += g.out_size[k] if g.out_kept[k] else 0
+        resident -= sum(s for mask, s in g.frees[k] if mask & ~done == 0)
+    return peak
+
+
+def min_memory_order(func: FuncOp, beam_width: int = BEAM_WIDTH) -> tuple[list[int], bool]:
+    """A topological order of the kernel ops with the smallest peak of live bytes; and whether it is proven optimal.
+
+    Dynamic programming over the sets of ops already run (each state keeps the
+    best peak that reaches it). Chains and graphs with few branches have few
+    such sets, so the search is exact; beyond `beam_width` states per level it
+    keeps the most promising ones and becomes a heuristic.
+    """
+    g = _graph(func)
+    n = len(g.preds)
+    # state: done mask -> (peak, resident, order)
+    level: dict[int, tuple[int, int, tuple[int, ...]]] = {0: (0, g.inputs_live, ())}
+    exact = True
+    for _ in range(n):
+        nxt: dict[int, tuple[int, int, tuple[int, ...]]] = {}
+        for done, (peak, resident, order) in level.items():
+            for k in range(n):
+                bit = 1 << k
+                if done & bit or g.preds[k] & ~done:
+                    continue
+                cost = resident + g.out_size[k] + g.scratch[k] + (g.dead_inputs if not done else 0)
+                new_done = done | bit
+                new_resident = resident + (g.out_size[k] if g.out_kept[k] else 0)
+                new_resident -= sum(s for mask, s in g.frees[k] if mask & ~new_done == 0)
+                state = (max(peak, cost), new_resident, order + (k,))
+                old = nxt.get(new_done)
+                if old is None or state[:2] < old[:2]:
+                    nxt[new_done] = state
+        if len(nxt) > beam_width:
+            exact = False
+            nxt = dict(sorted(nxt.items(), key=lambda item: item[1][:2])[:beam_width])
+        level = nxt
+    best = min(level.values(), key=lambda s: s[:2]) if level else (0, 0, ())
+    given = list(range(n))
+    if _peak_of(g, given) <= best[0]:
+        return given, exact
+    return list(best[2]), exact
+
+
+def reorder_function(func: FuncOp, order: list[int]) -> None:
+    """Move the kernel ops into `order`; every other op follows the last kernel op it depends on."""
+    block = func.body.block
+    steps = kernel_steps(func)
+    if order == list(range(len(steps))):
+        return
+    new_pos = {steps[k]: i for i, k in enumerate(order)}
+    anchor: dict[Operation, int] = {}
+    groups: list[list[Operation]] = [[] for _ in range(len(steps) + 1)]  # groups[0]: before any kernel op
+    ops = list(block.ops)
+    terminator = ops.pop() if isinstance(block.last_op, ReturnOp) else None
+    for op in ops:
+        if op in new_pos:
+            continue
+        pos = -1
+        for operand in op.operands:
+            owner = operand.owner
+            if isinstance(owner, Operation):
+                pos = max(pos, new_pos[owner] if owner in new_pos else anchor.get(owner, -1))
+        anchor[op] = pos
+        groups[pos + 1].append(op)
+    for op in ops:
+        op.detach()
+    if terminator is not None:
+        terminator.detach()
+    for op in groups[0]:
+        block.add_op(op)
+    for i, k in enumerate(order):
+        block.add_op(steps[k])
+        for op in groups[i + 1]:
+            block.add_op(op)
+    if terminator is not None:
+        block.add_op(terminator)
+
+
+def ensure_buffers(module: ModuleOp | FuncOp) -> None:
+    """Run --bufferize (recorded or default target) if the IR has no buffers yet; else add only missing activation buffers."""
+    from cmsis_opt.passes.bufferize import bufferize_module, has_buffers, target_of
+
+    bufferize_module(module, target_of(module), scratch_too=not has_buffers(module))
 
 
 @dataclass(frozen=True)
@@ -18,4 +258,11 @@ class LivenessPass(ModulePass):
     order: str = "given"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        raise not_implemented(self.name)
+        if self.order not in ORDERS:
+            raise CompileError(f"unknown order '{self.order}' (known: {', '.join(ORDERS)})", "liveness")
+        ensure_buffers(op)
+        func = the_function(op)
+        if self.order == "min-memory":
+            order, _ = min_memory_order(func)
+            reorder_function(func, order)
+        annotate_function(func)
