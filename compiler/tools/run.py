@@ -1,16 +1,99 @@
-"""`cmsis-run` (being built)."""
+"""`cmsis-run`: run textual IR on numpy inputs with the reference interpreter.
 
+    cmsis-run model.mlir --input x.npy --output y.npy
+    cmsis-run model.mlir --input refs.npz --index 2 --output y.npy   (element 2 of the npz key `inputs`)
+    cmsis-run - --input a.npy --input b.npy --output out.npz          (several outputs: one .npz)
+
+Inputs are matched to the function arguments in order. With several outputs,
+either repeat `--output` once per output or give one `.npz` file (keys
+`output0`, `output1`, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
 import sys
+from collections.abc import Sequence
 
-from cmsis_opt.errors import CompileError
+import numpy as np
+
+from cmsis_opt.errors import CompileError, UsageError
+from cmsis_opt.interpreter import run_function
+from cmsis_opt.ir import parse_ir
+from cmsis_opt.output import read_input, write_atomic
 from cmsis_opt.tools import run_tool
 
 
-def _main(argv):
-    raise CompileError("cmsis-run is not implemented yet", "cmsis-run")
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        raise UsageError(f"{message} (see cmsis-run --help)", "cmsis-run")
 
 
-def main(argv=None) -> int:
+def load_input(path: str, index: int | None) -> np.ndarray:
+    """One input array from a .npy file, or element `index` of the key `inputs` of a .npz file."""
+    try:
+        data = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise CompileError(f"cannot read '{path}': no such file", "input") from None
+    except (OSError, ValueError) as error:
+        raise CompileError(f"cannot read '{path}' as a numpy .npy/.npz file: {error}", "input") from None
+    if isinstance(data, np.lib.npyio.NpzFile):
+        with data:
+            if "inputs" not in data.files:
+                raise CompileError(f"'{path}' has no array named 'inputs' (it has: {', '.join(data.files)})", "input")
+            stacked = data["inputs"]
+        if index is None:
+            raise CompileError(f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
+        if not -len(stacked) <= index < len(stacked):
+            raise CompileError(f"--index {index} is out of range: '{path}' holds {len(stacked)} inputs", "input")
+        return stacked[index]
+    return data
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _npz_bytes(arrays: Sequence[np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"output{i}": a for i, a in enumerate(arrays)})
+    return buffer.getvalue()
+
+
+def write_outputs(paths: Sequence[str], outputs: Sequence[np.ndarray]) -> None:
+    if len(paths) == 1 and paths[0].endswith(".npz"):
+        write_atomic(paths[0], _npz_bytes(outputs))
+        return
+    if len(paths) != len(outputs):
+        raise CompileError(
+            f"the function returns {len(outputs)} output(s) but {len(paths)} --output path(s) were given "
+            "(give one per output, or a single .npz file)", "cmsis-run")
+    for path, array in zip(paths, outputs):
+        write_atomic(path, _npy_bytes(array))
+
+
+def _main(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="cmsis-run", description="Run nn/cmsis IR on numpy inputs with the reference interpreter.",
+                     epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("ir", help="input IR file, '-' for stdin")
+    parser.add_argument("--input", "-i", action="append", default=[], help=".npy file (or .npz with --index), once per graph input")
+    parser.add_argument("--index", type=int, default=None, help="which element of an .npz file's 'inputs' array to use")
+    parser.add_argument("--output", "-o", action="append", default=[], help=".npy file per output, or one .npz for all")
+    args = parser.parse_args(argv)
+    if not args.output:
+        raise UsageError("missing --output (see cmsis-run --help)", "cmsis-run")
+    inputs = [load_input(path, args.index) for path in args.input]
+    text, name = read_input(args.ir)
+    source = parse_ir(text, name)
+    outputs = run_function(source.module, inputs)
+    write_outputs(args.output, outputs)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     return run_tool("cmsis-run", lambda: _main(sys.argv[1:] if argv is None else argv))
 
 

@@ -1,0 +1,195 @@
+"""numpy kernels for the `nn` dialect: float32 ONNX semantics, NCHW, plus quantize/dequantize.
+
+Each kernel takes the op and its operand arrays and returns the result
+array. Layout-only ops (reshape, transpose, pad, concat) also work on the
+stored integers of quantized tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from xdsl.ir import Operation
+
+from cmsis_opt.dialects import nn
+from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
+from cmsis_opt.dialects.utils import ints, numpy_dtype, shape_of, to_numpy
+
+from .interp_cmsis import window_patches
+
+
+def _axis_shape(q: UniformQuantizedType, rank: int) -> tuple[int, ...]:
+    """Shape that broadcasts per-axis scales/zero points against a tensor of `rank`."""
+    if not q.per_axis:
+        return ()
+    shape = [1] * rank
+    shape[q.axis] = len(q.scales)
+    return tuple(shape)
+
+
+def quant_params(q: UniformQuantizedType, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scales (float32) and zero points (int64) shaped to broadcast against a rank-`rank` tensor."""
+    shape = _axis_shape(q, rank)
+    scales = np.array(q.scales, np.float32).reshape(shape)
+    zero_points = np.array(q.zero_points, np.int64).reshape(shape)
+    return scales, zero_points
+
+
+def quantize_array(x: np.ndarray, q: UniformQuantizedType) -> np.ndarray:
+    """ONNX QuantizeLinear: clamp(round_half_even(x / scale) + zero_point), float32 division."""
+    scales, zero_points = quant_params(q, x.ndim)
+    rounded = np.rint(np.asarray(x, np.float32) / scales).astype(np.int64) + zero_points
+    return np.clip(rounded, q.qmin, q.qmax).astype(numpy_dtype(q.storage_type))
+
+
+def dequantize_array(x: np.ndarray, q: UniformQuantizedType) -> np.ndarray:
+    """ONNX DequantizeLinear: (q - zero_point) * scale in float32."""
+    scales, zero_points = quant_params(q, x.ndim)
+    return ((x.astype(np.float32) - zero_points.astype(np.float32)) * scales).astype(np.float32)
+
+
+def _f32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32)
+
+
+def constant(op: nn.ConstantOp) -> np.ndarray:
+    return to_numpy(op.value)
+
+
+def quantize(op: nn.QuantizeOp, x: np.ndarray) -> np.ndarray:
+    q = quant_of(op.output.type)
+    assert q is not None
+    return quantize_array(x, q)
+
+
+def dequantize(op: nn.DequantizeOp, x: np.ndarray) -> np.ndarray:
+    q = quant_of(op.input.type)
+    assert q is not None
+    return dequantize_array(x, q)
+
+
+def _nhwc(x: np.ndarray) -> np.ndarray:
+    return x.transpose(0, 2, 3, 1)
+
+
+def conv2d(op: nn.Conv2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """ONNX Conv with groups, strides, dilations and [top, left, bottom, right] pads."""
+    group = op.group.value.data
+    out_c, in_per_group, kh, kw = w.shape
+    n, _, oh, ow = shape_of(op.output)
+    pads = ints(op.pads)
+    patches = window_patches(_nhwc(x), (kh, kw), ints(op.strides), pads[:2], ints(op.dilations), (oh, ow), 0.0)
+    patches = patches.reshape(n, oh, ow, kh, kw, group, in_per_group)
+    weights = w.reshape(group, out_c // group, in_per_group, kh, kw)
+    out = np.einsum("nhwijgc,gocij->nghwo", patches, weights, optimize=True)
+    out = out.transpose(0, 1, 4, 2, 3).reshape(n, out_c, oh, ow)
+    if b is not None:
+        out = out + b.reshape(1, -1, 1, 1)
+    return _f32(out)
+
+
+def fully_connected(op: nn.FullyConnectedOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    out = x @ w.T
+    return _f32(out if b is None else out + b)
+
+
+def matmul(op: nn.MatMulOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _f32(a @ b)
+
+
+def _pool_patches(op: Operation, x: np.ndarray, fill: float) -> np.ndarray:
+    """Windows of an ONNX pool op: [N, OH, OW, KH, KW, C]."""
+    oh, ow = shape_of(op.output)[2:]
+    return window_patches(_nhwc(x), ints(op.kernel), ints(op.strides), ints(op.pads)[:2], (1, 1), (oh, ow), fill)
+
+
+def _nchw(x: np.ndarray) -> np.ndarray:
+    return x.transpose(0, 3, 1, 2)
+
+
+def max_pool(op: nn.MaxPoolOp, x: np.ndarray) -> np.ndarray:
+    """ONNX MaxPool: padded positions never win."""
+    return _f32(_nchw(_pool_patches(op, x, -np.inf).max(axis=(3, 4))))
+
+
+def avg_pool(op: nn.AvgPoolOp, x: np.ndarray) -> np.ndarray:
+    """ONNX AveragePool, count_include_pad=0: the mean over the valid positions."""
+    total = _pool_patches(op, x, 0.0).sum(axis=(3, 4), dtype=np.float32)
+    count = _pool_patches(op, np.ones_like(x), 0.0).sum(axis=(3, 4), dtype=np.float32)
+    return _f32(_nchw(total / count))
+
+
+def global_avg_pool(op: nn.GlobalAvgPoolOp, x: np.ndarray) -> np.ndarray:
+    return _f32(x.mean(axis=(2, 3), keepdims=True, dtype=np.float32))
+
+
+def add(op: nn.AddOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _f32(a + b)
+
+
+def mul(op: nn.MulOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _f32(a * b)
+
+
+def relu(op: nn.ReluOp, x: np.ndarray) -> np.ndarray:
+    return _f32(np.maximum(x, 0))
+
+
+def clip(op: nn.ClipOp, x: np.ndarray) -> np.ndarray:
+    return _f32(np.clip(x, op.min.value.data, op.max.value.data))
+
+
+def softmax(op: nn.SoftmaxOp, x: np.ndarray) -> np.ndarray:
+    """ONNX Softmax (opset 13) of beta * x along `axis`."""
+    axis = op.axis.value.data
+    beta = 1.0 if op.beta is None else op.beta.value.data
+    scaled = x * np.float32(beta)
+    exps = np.exp(scaled - scaled.max(axis=axis, keepdims=True))
+    return _f32(exps / exps.sum(axis=axis, keepdims=True))
+
+
+def reshape(op: nn.ReshapeOp, x: np.ndarray) -> np.ndarray:
+    return x.reshape(shape_of(op.output))
+
+
+def transpose(op: nn.TransposeOp, x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x.transpose(ints(op.perm)))
+
+
+def pad(op: nn.PadOp, x: np.ndarray) -> np.ndarray:
+    """ONNX Pad, constant mode; on stored integers the value is quantized with the tensor's type."""
+    pads = ints(op.pads)
+    rank = x.ndim
+    value = 0.0 if op.value is None else op.value.value.data
+    q = quant_of(op.input.type)
+    fill: float | int = value
+    if q is not None:
+        fill = int(np.clip(np.rint(np.float32(value) / np.float32(q.scale)) + q.zero_point, q.qmin, q.qmax))
+    return np.pad(x, list(zip(pads[:rank], pads[rank:])), constant_values=fill)
+
+
+def concat(op: nn.ConcatOp, *xs: np.ndarray) -> np.ndarray:
+    return np.concatenate(xs, axis=op.axis.value.data)
+
+
+KERNELS: dict[str, Callable[..., np.ndarray]] = {
+    "nn.constant": constant,
+    "nn.quantize": quantize,
+    "nn.dequantize": dequantize,
+    "nn.conv2d": conv2d,
+    "nn.fully_connected": fully_connected,
+    "nn.matmul": matmul,
+    "nn.max_pool": max_pool,
+    "nn.avg_pool": avg_pool,
+    "nn.global_avg_pool": global_avg_pool,
+    "nn.add": add,
+    "nn.mul": mul,
+    "nn.relu": relu,
+    "nn.clip": clip,
+    "nn.softmax": softmax,
+    "nn.reshape": reshape,
+    "nn.transpose": transpose,
+    "nn.pad": pad,
+    "nn.concat": concat,
+}
