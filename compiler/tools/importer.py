@@ -1,13 +1,45 @@
-"""`cmsis-import` (being built)."""
+"""`cmsis-import`: an ONNX or TFLite model to the `nn` dialect as textual IR.
 
+    cmsis-import MODEL [-o OUT.mlir] [--name NAME] [--format onnx|tflite]
+"""
+
+from __future__ import annotations
+
+import argparse
 import sys
 
-from cmsis_opt.errors import CompileError
+from cmsis_opt.errors import CompileError, UsageError
+from cmsis_opt.frontends import FORMATS, import_model
+from cmsis_opt.ir import print_ir
+from cmsis_opt.output import write_atomic
 from cmsis_opt.tools import run_tool
 
 
-def _main(argv):
-    raise CompileError("cmsis-import is not implemented yet", "cmsis-import")
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        raise UsageError(f"{message} (see cmsis-import --help)", "cmsis-import")
+
+
+def _arguments(argv) -> argparse.Namespace:
+    parser = _Parser(
+        prog="cmsis-import",
+        description="Import an ONNX (float or QDQ) or int8 TFLite model into the nn dialect.",
+        epilog="example: cmsis-import kws_dscnn.qdq.onnx -o kws.mlir && cmsis-opt kws.mlir --quantize",
+    )
+    parser.add_argument("model", help="the .onnx or .tflite file")
+    parser.add_argument("-o", "--output", default="-", help="where to write the IR ('-' is stdout, the default)")
+    parser.add_argument("--name", help="the function name (default: the file name up to its first dot)")
+    parser.add_argument("--format", choices=FORMATS, help="the model format (default: from the suffix)")
+    return parser.parse_args(argv)
+
+
+def _main(argv) -> int:
+    args = _arguments(argv)
+    if args.name is not None and not args.name.isidentifier():
+        raise UsageError(f"--name '{args.name}' is not a C identifier", "cmsis-import")
+    module = import_model(args.model, args.name, args.format)
+    write_atomic(args.output, print_ir(module))
+    return 0
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,156 @@
+"""Building one `func.func` of `nn` ops, shared by the ONNX and TFLite frontends.
+
+A `GraphBuilder` appends ops to the function body in order, stamps each with
+its source `layer` name, and closes the function with `func.return`. The
+helpers below make the types the IR contract uses (float tensors, per-tensor
+and per-axis `!quant.uniform` tensors) and compute explicit window padding.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32
+from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from cmsis_opt.dialects import nn
+from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
+from cmsis_opt.dialects.utils import dense, shape_of
+from xdsl.dialects.builtin import IntegerType
+
+I8 = IntegerType(8)
+I32 = IntegerType(32)
+
+
+def function_name(path: str | Path) -> str:
+    """The model file's name up to its first dot, made a C identifier (`kws_dscnn.qdq.onnx` -> `kws_dscnn`)."""
+    stem = Path(path).name.split(".")[0] or "model"
+    name = re.sub(r"[^A-Za-z0-9_]", "_", stem)
+    return f"m_{name}" if name[0].isdigit() else name
+
+
+def value_name(text: str) -> str | None:
+    """A readable SSA name for a short source tensor name (None for long or empty ones: numbered instead)."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_")
+    if not name or len(name) > 32:
+        return None
+    return f"v{name}" if name[0].isdigit() else name
+
+
+def float_tensor(shape: Sequence[int]) -> TensorType:
+    return TensorType(f32, [int(d) for d in shape])
+
+
+def quant_element(
+    scales: Sequence[float] | float,
+    zero_points: Sequence[int] | int,
+    axis: int | None = None,
+    storage: IntegerType = I8,
+) -> UniformQuantizedType:
+    """A `!quant.uniform` element type; scales are stored as float32 values."""
+    scale_list = [as_f32(s) for s in np.atleast_1d(np.asarray(scales, dtype=np.float64))]
+    zp_list = [int(z) for z in np.atleast_1d(np.asarray(zero_points))]
+    if len(zp_list) == 1 and len(scale_list) > 1:
+        zp_list = zp_list * len(scale_list)
+    return UniformQuantizedType(scale_list, zp_list, axis=axis, storage_type=storage)
+
+
+def tensor_of(element: Attribute, shape: Sequence[int]) -> TensorType:
+    return TensorType(element, [int(d) for d in shape])
+
+
+def element_of(value: SSAValue) -> Attribute:
+    assert isinstance(value.type, TensorType)
+    return value.type.element_type
+
+
+def is_quantized(value: SSAValue) -> bool:
+    return isinstance(element_of(value), UniformQuantizedType)
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1, upper: bool = True) -> tuple[int, int, int]:
+    """SAME padding (TFLite / ONNX SAME_UPPER: the odd pixel at the end): (begin, end, out)."""
+    effective = (kernel - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    small = total // 2
+    return (small, total - small, out) if upper else (total - small, small, out)
+
+
+def ceil_mode_end_pad(size: int, kernel: int, stride: int, begin: int, end: int) -> int:
+    """Extra end padding that makes floor-mode output sizes equal ceil_mode=1's.
+
+    A last window that would start inside the end padding is dropped, as ONNX
+    Runtime and PyTorch do.
+    """
+    span = size + begin + end - kernel
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= size + begin:
+        out -= 1
+    return max((out - 1) * stride + kernel - (size + begin + end), 0)
+
+
+class GraphBuilder:
+    """Appends ops to one function; every op gets the `layer` it comes from."""
+
+    def __init__(self, name: str, inputs: Sequence[tuple[str, TensorType]]):
+        self.name = name
+        self.block = Block(arg_types=[t for _, t in inputs])
+        for arg, (arg_name, _) in zip(self.block.args, inputs):
+            arg.name_hint = value_name(arg_name)
+        self.args: list[SSAValue] = list(self.block.args)
+
+    def add(self, op: Operation, layer: str, result_name: str | None = None) -> Operation:
+        op.attributes["layer"] = StringAttr(layer)
+        if result_name is not None and op.results:
+            op.results[0].name_hint = value_name(result_name)
+        self.block.add_op(op)
+        return op
+
+    def value(self, op: Operation, layer: str, result_name: str | None = None) -> SSAValue:
+        return self.add(op, layer, result_name).results[0]
+
+    # -- common op shapes ---------------------------------------------------
+    def constant(self, array: np.ndarray, layer: str, element: Attribute | None = None, name: str | None = None) -> SSAValue:
+        """An `nn.constant` holding `array`, typed with `element` (e.g. a quantized type) when given."""
+        attr = dense(array)
+        result = tensor_of(element, array.shape) if element is not None else None
+        return self.value(nn.ConstantOp(attr, result), layer, name)
+
+    def dequantize(self, value: SSAValue, layer: str, name: str | None = None) -> SSAValue:
+        return self.value(nn.DequantizeOp(value), layer, name)
+
+    def quantize(self, value: SSAValue, element: UniformQuantizedType, layer: str, name: str | None = None) -> SSAValue:
+        return self.value(nn.QuantizeOp(value, tensor_of(element, shape_of(value))), layer, name)
+
+    def transpose(self, value: SSAValue, perm: Sequence[int], layer: str, name: str | None = None) -> SSAValue:
+        return self.value(nn.TransposeOp(value, list(perm)), layer, name)
+
+    def reshape(self, value: SSAValue, shape: Sequence[int], layer: str, name: str | None = None) -> SSAValue:
+        return self.value(nn.ReshapeOp(value, tensor_of(element_of(value), shape)), layer, name)
+
+    def unary(self, cls: type[Operation], value: SSAValue, layer: str, name: str | None = None) -> SSAValue:
+        return self.value(cls(operands=[value], result_types=[value.type]), layer, name)
+
+    def binary(self, cls: type[Operation], lhs: SSAValue, rhs: SSAValue, shape: Sequence[int], layer: str, name: str | None = None) -> SSAValue:
+        return self.value(cls(operands=[lhs, rhs], result_types=[float_tensor(shape)]), layer, name)
+
+    def clip(self, value: SSAValue, low: float, high: float, layer: str, name: str | None = None) -> SSAValue:
+        """ReLU when the range is [0, +inf), otherwise `nn.clip`."""
+        if low == 0.0 and math.isinf(high) and high > 0:
+            return self.unary(nn.ReluOp, value, layer, name)
+        return self.value(nn.ClipOp(value, low, high), layer, name)
+
+    def finish(self, outputs: Sequence[SSAValue], layer: str = "return") -> ModuleOp:
+        self.block.add_op(ReturnOp(*outputs))
+        func = FuncOp(
+            self.name,
+            ([a.type for a in self.block.args], [o.type for o in outputs]),
+            Region(self.block),
+        )
+        return ModuleOp([func])

@@ -1,0 +1,900 @@
+"""ONNX -> `nn` dialect.
+
+Reads float models and QDQ models as exporters write them (tf2onnx,
+onnxruntime's quantizer): `DequantizeLinear -> op -> QuantizeLinear`
+sandwiches, int8 weights with per-channel scales, int32 biases behind their
+own `DequantizeLinear`, Transposes around NHWC graph inputs. Each node maps to
+the `nn` op with the same semantics; constants (initializers, `Constant`
+nodes, `DequantizeLinear` of a constant) become `nn.constant` ops where an op
+needs them as operands, and are folded where an op needs their value (Reshape
+shapes, Pad amounts, Clip bounds). Result shapes are computed here, op by op;
+every shape must be static (a symbolic batch dimension is pinned to 1).
+
+Whatever the importer does not handle exactly is a `CompileError` naming the
+node: `node 'NAME' (OpType): <what> is not supported; supported: ...`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.ir import SSAValue
+
+from cmsis_opt.dialects import nn
+from cmsis_opt.dialects.quant import UniformQuantizedType
+from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, num_elements, shape_of
+from cmsis_opt.errors import CompileError
+from cmsis_opt.frontends.graph import (
+    I8,
+    I32,
+    GraphBuilder,
+    ceil_mode_end_pad,
+    element_of,
+    float_tensor,
+    function_name,
+    is_quantized,
+    quant_element,
+    same_padding,
+    tensor_of,
+)
+
+# ONNX TensorProto data types this importer accepts, by where they may appear.
+_FLOAT, _INT8, _INT32, _INT64 = 1, 3, 6, 7
+_DTYPE_NAMES = {
+    1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string",
+    9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128",
+    16: "bfloat16", 17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2", 20: "float8e5m2fnuz",
+    21: "uint4", 22: "int4", 23: "float4e2m1",
+}
+
+# Ops that only move int8 codes around: a quantized value passes through them unchanged in scale.
+_LAYOUT_OPS = ("Reshape", "Flatten", "Transpose", "Identity", "Squeeze", "Unsqueeze")
+
+
+def dtype_name(code: int) -> str:
+    return _DTYPE_NAMES.get(code, f"type #{code}")
+
+
+def load_model(path: str):
+    """Parse an ONNX file; any damage is one CompileError."""
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
+    if not data:
+        raise CompileError("the file is empty: expected an ONNX model", path)
+    try:
+        model = onnx.load_model_from_string(data)
+    except (DecodeError, ValueError, RuntimeError, UnicodeDecodeError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CompileError(f"not a valid ONNX model ({detail})", path) from None
+    if not model.HasField("graph") or not model.graph.node:
+        raise CompileError("not a valid ONNX model (no graph or an empty graph)", path)
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as error:
+        detail = str(error).strip().splitlines()[0]
+        raise CompileError(f"not a valid ONNX model: {detail}", path) from None
+    return model
+
+
+def import_onnx(path: str, name: str | None = None) -> ModuleOp:
+    """Import the ONNX model at `path` as a module holding one `func.func`."""
+    model = load_model(path)
+    return _Importer(model, path, name or function_name(path)).run()
+
+
+class _Importer:
+    def __init__(self, model, path: str, name: str):
+        from onnx import numpy_helper
+
+        self.model = model
+        self.graph = model.graph
+        self.path = path
+        self.name = name
+        self.numpy_helper = numpy_helper
+        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        self.values: dict[str, SSAValue] = {}
+        self.consts: dict[str, np.ndarray] = {}
+        # DequantizeLinear of a constant: stored codes, their quantized element type, the node's name
+        self.qconsts: dict[str, tuple[np.ndarray, UniformQuantizedType, str]] = {}
+        self.folded_bn: dict[str, object] = {}
+        self.skip: set[int] = set()
+        self.builder: GraphBuilder | None = None
+
+    # -- errors ---------------------------------------------------------------
+    def fail(self, node, message: str) -> CompileError:
+        return CompileError(f"node '{node.name or node.output[0]}' ({node.op_type}): {message}", self.path)
+
+    def unsupported(self, node, what: str, supported: str) -> CompileError:
+        return self.fail(node, f"{what} is not supported; supported: {supported}")
+
+    # -- setup ----------------------------------------------------------------
+    def run(self) -> ModuleOp:
+        for init in self.graph.initializer:
+            self.consts[init.name] = self.tensor_array(init)
+        inputs = [i for i in self.graph.input if i.name not in self.consts]
+        input_quant = self.graph_input_quant(inputs)
+        types = []
+        for info in inputs:
+            element, shape = self.input_signature(info)
+            if element == "int8":
+                types.append((info.name, tensor_of(input_quant[info.name], shape)))
+            else:
+                types.append((info.name, float_tensor(shape)))
+        self.builder = GraphBuilder(self.name, types)
+        for info, arg in zip(inputs, self.builder.args):
+            self.values[info.name] = arg
+        self.plan_batchnorm_folding()
+        for index, node in enumerate(self.graph.node):
+            if index not in self.skip:
+                self.convert(node)
+        outputs = []
+        for info in self.graph.output:
+            if info.name not in self.values:
+                raise CompileError(f"graph output '{info.name}' is a constant or is never computed; only computed outputs are supported", self.path)
+            outputs.append(self.values[info.name])
+        return self.builder.finish(outputs)
+
+    def tensor_array(self, tensor) -> np.ndarray:
+        if tensor.data_location == 1:  # EXTERNAL
+            raise CompileError(f"initializer '{tensor.name}': external data is not supported; supported: data stored in the model file", self.path)
+        if tensor.data_type not in (_FLOAT, _INT8, _INT32, _INT64):
+            # Unusual constants are an error only where they are used.
+            return _Unsupported(tensor.data_type)
+        try:
+            return np.array(self.numpy_helper.to_array(tensor))
+        except Exception as error:  # damaged raw data
+            raise CompileError(f"initializer '{tensor.name}' cannot be read ({error})", self.path) from None
+
+    def input_signature(self, info) -> tuple[str, list[int]]:
+        tensor_type = info.type.tensor_type
+        if not info.type.HasField("tensor_type"):
+            raise CompileError(f"graph input '{info.name}': only tensor inputs are supported", self.path)
+        code = tensor_type.elem_type
+        if code not in (_FLOAT, _INT8):
+            raise CompileError(f"graph input '{info.name}': element type {dtype_name(code)} is not supported; supported: float32, int8", self.path)
+        if not tensor_type.HasField("shape"):
+            raise CompileError(f"graph input '{info.name}': the shape is unknown; a static shape is required", self.path)
+        shape = []
+        for axis, dim in enumerate(tensor_type.shape.dim):
+            if dim.HasField("dim_value") and dim.dim_value > 0:
+                shape.append(dim.dim_value)
+            elif axis == 0:
+                shape.append(1)  # a symbolic batch dimension: one sample at a time
+            else:
+                label = dim.dim_param or "?"
+                raise CompileError(f"graph input '{info.name}': dimension {axis} is dynamic ('{label}'); only the batch dimension may be symbolic", self.path)
+        if shape and shape[0] != 1:
+            raise CompileError(f"graph input '{info.name}': batch size {shape[0]} is not supported; supported: batch 1", self.path)
+        return ("int8" if code == _INT8 else "float32"), shape
+
+    def graph_input_quant(self, inputs) -> dict[str, UniformQuantizedType]:
+        """Scale and zero point of each int8 graph input, read from the DequantizeLinear that consumes it."""
+        consumers: dict[str, list] = {}
+        for node in self.graph.node:
+            for name in node.input:
+                consumers.setdefault(name, []).append(node)
+        result = {}
+        for info in inputs:
+            if info.type.tensor_type.elem_type != _INT8:
+                continue
+            found, pending, seen = set(), [info.name], set()
+            while pending:
+                name = pending.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                for node in consumers.get(name, []):
+                    if node.op_type in _LAYOUT_OPS and node.input[0] == name:
+                        pending.append(node.output[0])
+                    elif node.op_type == "DequantizeLinear" and node.input[0] == name:
+                        scale, zp = self.qparams(node, expect=np.int8)
+                        if np.size(scale) != 1:
+                            raise self.unsupported(node, f"per-axis dequantization of the graph input '{info.name}'", "one scale for an input")
+                        found.add((float(np.ravel(scale)[0]), int(np.ravel(zp)[0])))
+            if len(found) != 1:
+                what = "no DequantizeLinear reads it" if not found else "its DequantizeLinear nodes disagree on scale and zero point"
+                raise CompileError(f"int8 graph input '{info.name}': {what}, so its quantization is unknown", self.path)
+            scale, zp = found.pop()
+            result[info.name] = quant_element(scale, zp)
+        return result
+
+    # -- values -----------------------------------------------------------------
+    def const(self, name: str, node, what: str) -> np.ndarray:
+        """The folded value of a constant input (a DequantizeLinear of a constant gives its real values)."""
+        if name in self.consts:
+            value = self.consts[name]
+            if isinstance(value, _Unsupported):
+                raise self.unsupported(node, f"{what} of type {dtype_name(value.code)}", "float32, int8, int32, int64 constants")
+            return value
+        if name in self.qconsts:
+            stored, q, _ = self.qconsts[name]
+            return _dequantize_array(stored, q)
+        raise self.unsupported(node, f"a computed {what} ('{name}')", f"a constant {what} (initializer or Constant node)")
+
+    def is_const(self, name: str) -> bool:
+        return name in self.consts or name in self.qconsts
+
+    def operand(self, name: str, node) -> SSAValue:
+        """The SSA value of an input, materializing constants as `nn.constant` (+ `nn.dequantize`)."""
+        if name in self.values:
+            return self.values[name]
+        b = self.builder
+        if name in self.qconsts:
+            stored, q, layer = self.qconsts[name]
+            codes = b.constant(stored, layer, q, name=name + "_q")
+            self.values[name] = b.dequantize(codes, layer, name)
+            return self.values[name]
+        if name in self.consts:
+            value = self.consts[name]
+            if isinstance(value, _Unsupported) or value.dtype != np.float32:
+                kind = dtype_name(value.code) if isinstance(value, _Unsupported) else str(value.dtype)
+                raise self.unsupported(node, f"a {kind} constant operand ('{name}')", "float32 constants, or int8/int32 constants behind a DequantizeLinear")
+            self.values[name] = b.constant(value, name, name=name)
+            return self.values[name]
+        raise self.fail(node, f"input '{name}' is not produced by any node, initializer or graph input")
+
+    def bind(self, node, value: SSAValue) -> None:
+        self.values[node.output[0]] = value
+
+    def layer(self, node) -> str:
+        return node.name or node.output[0]
+
+    # -- attributes -------------------------------------------------------------
+    def attrs(self, node) -> dict:
+        from onnx import helper
+
+        return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+    def check_attrs(self, node, attrs: dict, known: Sequence[str]) -> None:
+        for key in attrs:
+            if key not in known:
+                raise self.unsupported(node, f"attribute '{key}'", ", ".join(known) or "no attributes")
+
+    def check_arity(self, node, low: int, high: int) -> list[str]:
+        names = list(node.input)
+        while names and names[-1] == "":
+            names.pop()
+        if not low <= len(names) <= high:
+            raise self.fail(node, f"expected {low}..{high} inputs, got {len(names)}")
+        return names
+
+    # -- dispatch ---------------------------------------------------------------
+    def convert(self, node) -> None:
+        if node.domain not in ("", "ai.onnx"):
+            raise self.unsupported(node, f"op domain '{node.domain}'", "the default ONNX domain; ops: " + ", ".join(sorted(_HANDLERS)))
+        handler = _HANDLERS.get(node.op_type)
+        if handler is None:
+            raise self.unsupported(node, "this op", ", ".join(sorted(_HANDLERS)))
+        if len([o for o in node.output if o]) > 1 and node.op_type not in ("BatchNormalization",):
+            raise self.unsupported(node, "a second output", "one output")
+        handler(self, node)
+
+    # -- constants and quantization ------------------------------------------------
+    def on_constant(self, node) -> None:
+        from onnx import helper
+
+        attrs = {a.name: a for a in node.attribute}
+        if "value" not in attrs:
+            raise self.unsupported(node, f"attribute '{next(iter(attrs), '?')}'", "value")
+        self.consts[node.output[0]] = self.tensor_array(helper.get_attribute_value(attrs["value"]))
+
+    def qparams(self, node, expect) -> tuple[np.ndarray, np.ndarray]:
+        """Scale (float32) and zero point of a (De)QuantizeLinear; the zero point must have type `expect`."""
+        names = self.check_arity(node, 2, 3)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("axis", "saturate", "output_dtype", "block_size"))
+        if attrs.get("block_size", 0):
+            raise self.unsupported(node, "blocked quantization (block_size)", "per-tensor and per-axis quantization")
+        scale = self.const(names[1], node, "scale")
+        if scale.dtype != np.float32:
+            raise self.unsupported(node, f"a {scale.dtype} scale", "float32 scales")
+        if scale.ndim > 1:
+            raise self.unsupported(node, f"a rank-{scale.ndim} scale", "a scalar or 1-D scale")
+        if len(names) < 3:
+            zp = np.zeros(scale.shape, dtype=np.uint8 if node.op_type == "QuantizeLinear" else expect)
+        else:
+            zp = self.const(names[2], node, "zero point")
+        if node.op_type == "QuantizeLinear" and attrs.get("output_dtype", 0) not in (0, _INT8):
+            raise self.unsupported(node, f"output type {dtype_name(attrs['output_dtype'])}", "int8")
+        allowed = (expect,) if not isinstance(expect, tuple) else expect
+        if zp.dtype not in allowed:
+            names_ok = " or ".join(np.dtype(a).name for a in allowed)
+            raise self.unsupported(node, f"{zp.dtype.name} quantization", f"{names_ok} (with an explicit {names_ok} zero point)")
+        if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
+            raise self.fail(node, "scales must be positive and finite")
+        return scale, zp
+
+    def axis_of(self, node, scale: np.ndarray, rank: int) -> int | None:
+        if scale.ndim == 0:
+            return None
+        axis = self.attrs(node).get("axis", 1)
+        return axis + rank if axis < 0 else axis
+
+    def on_dequantize(self, node) -> None:
+        x = node.input[0]
+        if x in self.consts and not isinstance(self.consts[x], _Unsupported) and self.consts[x].dtype in (np.int8, np.int32):
+            stored = self.consts[x]
+            scale, zp = self.qparams(node, expect=stored.dtype.type)
+            axis = self.axis_of(node, scale, stored.ndim)
+            storage = I8 if stored.dtype == np.int8 else I32
+            if axis is not None and (axis >= stored.ndim or stored.shape[axis] != scale.size):
+                raise self.fail(node, f"{scale.size} scales do not match axis {axis} of shape {list(stored.shape)}")
+            q = quant_element(scale, zp, axis, storage)
+            self.qconsts[node.output[0]] = (stored, q, self.layer(node))
+            return
+        if x in self.consts:
+            value = self.consts[x]
+            kind = dtype_name(value.code) if isinstance(value, _Unsupported) else value.dtype.name
+            raise self.unsupported(node, f"dequantizing a {kind} constant", "int8 weights and int32 biases")
+        value = self.operand(x, node)
+        if not is_quantized(value):
+            raise self.fail(node, f"input '{x}' is not an int8 tensor")
+        scale, zp = self.qparams(node, expect=np.int8)
+        q = element_of(value)
+        axis = self.axis_of(node, scale, len(shape_of(value)))
+        expected = quant_element(scale, zp, axis)
+        if expected != q:
+            raise self.unsupported(node, f"dequantizing with {expected} a tensor quantized as {q}", "the scale and zero point it was quantized with")
+        self.bind(node, self.builder.dequantize(value, self.layer(node), node.output[0]))
+
+    def on_quantize(self, node) -> None:
+        value = self.float_operand(node.input[0], node)
+        scale, zp = self.qparams(node, expect=np.int8)
+        axis = self.axis_of(node, scale, len(shape_of(value)))
+        shape = shape_of(value)
+        if axis is not None and (axis >= len(shape) or shape[axis] != scale.size):
+            raise self.fail(node, f"{scale.size} scales do not match axis {axis} of shape {list(shape)}")
+        element = quant_element(scale, zp, axis)
+        self.bind(node, self.builder.quantize(value, element, self.layer(node), node.output[0]))
+
+    def float_operand(self, name: str, node) -> SSAValue:
+        value = self.operand(name, node)
+        if element_of(value) != f32:
+            raise self.unsupported(node, f"an input of type {element_of(value)} ('{name}')", "float32 inputs (int8 tensors go through DequantizeLinear)")
+        return value
+
+    # -- compute ops --------------------------------------------------------------
+    def on_conv(self, node) -> None:
+        names = self.check_arity(node, 2, 3)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"))
+        x = self.float_operand(names[0], node)
+        in_shape = shape_of(x)
+        if len(in_shape) != 4:
+            raise self.unsupported(node, f"a rank-{len(in_shape)} input", "2-D convolution on NCHW (rank 4)")
+        weight, bias = self.conv_weights(node, names)
+        w_shape = shape_of(weight)
+        if len(w_shape) != 4:
+            raise self.fail(node, f"weight has shape {list(w_shape)}, expected OIHW")
+        kernel = w_shape[2:]
+        if "kernel_shape" in attrs and list(attrs["kernel_shape"]) != list(kernel):
+            raise self.fail(node, f"kernel_shape {list(attrs['kernel_shape'])} differs from the weight's {list(kernel)}")
+        strides = list(attrs.get("strides", [1, 1]))
+        dilations = list(attrs.get("dilations", [1, 1]))
+        group = int(attrs.get("group", 1))
+        if in_shape[1] % group or w_shape[1] * group != in_shape[1] or w_shape[0] % group:
+            raise self.fail(node, f"group {group} does not fit input channels {in_shape[1]} and weight {list(w_shape)}")
+        pads, out_hw = self.window(node, attrs, in_shape[2:], kernel, strides, dilations)
+        out = (in_shape[0], w_shape[0], *out_hw)
+        op = nn.Conv2DOp(x, weight, bias, float_tensor(out), strides, pads, dilations, group)
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def conv_weights(self, node, names: list[str]) -> tuple[SSAValue, SSAValue | None]:
+        """Weight and bias operands; a BatchNormalization that follows is folded into float constants."""
+        bn = self.folded_bn.get(node.output[0])
+        if bn is None:
+            weight = self.float_operand(names[1], node)
+            bias = self.float_operand(names[2], node) if len(names) > 2 else None
+            return weight, bias
+        w, b = bn
+        layer = self.layer(node)
+        return (self.builder.constant(w, layer, name=names[1] + "_bn"),
+                self.builder.constant(b, layer, name=(names[2] if len(names) > 2 else names[1]) + "_bias_bn"))
+
+    def window(self, node, attrs, in_hw, kernel, strides, dilations, ceil_mode=False) -> tuple[list[int], list[int]]:
+        """Explicit [top, left, bottom, right] pads and the output size of a 2-D window."""
+        if len(strides) != 2 or len(dilations) != 2 or len(kernel) != 2:
+            raise self.unsupported(node, "a window that is not 2-D", "2-D windows")
+        if any(s < 1 for s in strides) or any(d < 1 for d in dilations):
+            raise self.fail(node, f"strides {strides} and dilations {dilations} must be >= 1")
+        auto_pad = attrs.get("auto_pad", b"NOTSET")
+        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+        if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+            if ceil_mode:
+                raise self.unsupported(node, "ceil_mode=1 with auto_pad SAME", "ceil_mode=1 with explicit pads")
+            h = same_padding(in_hw[0], kernel[0], strides[0], dilations[0], auto_pad == "SAME_UPPER")
+            w = same_padding(in_hw[1], kernel[1], strides[1], dilations[1], auto_pad == "SAME_UPPER")
+            pads = [h[0], w[0], h[1], w[1]]
+        elif auto_pad == "VALID":
+            pads = [0, 0, 0, 0]
+        elif auto_pad == "NOTSET":
+            pads = [int(p) for p in attrs.get("pads", [0, 0, 0, 0])]
+            if len(pads) != 4:
+                raise self.fail(node, f"pads {pads} must have 4 values for a 2-D window")
+            if any(p < 0 for p in pads):
+                raise self.unsupported(node, f"negative pads {pads}", "pads >= 0")
+        else:
+            raise self.unsupported(node, f"auto_pad '{auto_pad}'", "NOTSET, SAME_UPPER, SAME_LOWER, VALID")
+        if ceil_mode:
+            pads[2] += ceil_mode_end_pad(in_hw[0], kernel[0], strides[0], pads[0], pads[2])
+            pads[3] += ceil_mode_end_pad(in_hw[1], kernel[1], strides[1], pads[1], pads[3])
+        out = [conv_out_size(in_hw[i], kernel[i], strides[i], pads[i], pads[i + 2], dilations[i]) for i in range(2)]
+        if min(out) < 1:
+            raise self.fail(node, f"the window {list(kernel)} does not fit the input {list(in_hw)} with pads {pads}")
+        return pads, out
+
+    def on_pool(self, node) -> None:
+        self.check_arity(node, 1, 1)
+        attrs = self.attrs(node)
+        is_max = node.op_type == "MaxPool"
+        known = ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides"]
+        known.append("storage_order" if is_max else "count_include_pad")
+        self.check_attrs(node, attrs, known)
+        x = self.float_operand(node.input[0], node)
+        shape = shape_of(x)
+        if len(shape) != 4:
+            raise self.unsupported(node, f"a rank-{len(shape)} input", "2-D pooling on NCHW (rank 4)")
+        if "kernel_shape" not in attrs:
+            raise self.fail(node, "kernel_shape is missing")
+        kernel = [int(k) for k in attrs["kernel_shape"]]
+        strides = [int(s) for s in attrs.get("strides", [1, 1])]
+        dilations = [int(d) for d in attrs.get("dilations", [1, 1])]
+        if dilations != [1, 1]:
+            raise self.unsupported(node, f"dilations {dilations}", "[1, 1]")
+        if attrs.get("storage_order", 0) != 0:
+            raise self.unsupported(node, "storage_order=1", "storage_order=0")
+        ceil_mode = bool(attrs.get("ceil_mode", 0))
+        pads, out_hw = self.window(node, attrs, shape[2:], kernel, strides, dilations, ceil_mode)
+        if not is_max and attrs.get("count_include_pad", 0) and any(pads):
+            raise self.unsupported(node, "count_include_pad=1 with padding", "count_include_pad=0 (padding excluded from the average)")
+        if any(p >= k for p, k in zip(pads, kernel + kernel)):
+            raise self.unsupported(node, f"pads {pads} as large as the window {kernel}", "pads smaller than the window")
+        cls = nn.MaxPoolOp if is_max else nn.AvgPoolOp
+        op = cls(x, float_tensor((*shape[:2], *out_hw)), kernel, strides, pads)
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def on_global_avg_pool(self, node) -> None:
+        self.check_arity(node, 1, 1)
+        x = self.float_operand(node.input[0], node)
+        shape = shape_of(x)
+        if len(shape) != 4:
+            raise self.unsupported(node, f"a rank-{len(shape)} input", "rank-4 NCHW input")
+        op = nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((*shape[:2], 1, 1))])
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def on_gemm(self, node) -> None:
+        names = self.check_arity(node, 2, 3)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("alpha", "beta", "transA", "transB"))
+        if attrs.get("transA", 0):
+            raise self.unsupported(node, "transA=1", "transA=0")
+        for key in ("alpha", "beta"):
+            if attrs.get(key, 1.0) != 1.0:
+                raise self.unsupported(node, f"{key}={attrs[key]}", f"{key}=1")
+        x = self.float_operand(names[0], node)
+        if len(shape_of(x)) != 2:
+            raise self.fail(node, f"input A has shape {list(shape_of(x))}, expected rank 2")
+        trans_b = bool(attrs.get("transB", 0))
+        weight = self.matrix_operand(names[1], node, transpose=not trans_b)
+        out_features = shape_of(weight)[0]
+        if shape_of(weight)[1] != shape_of(x)[1]:
+            raise self.fail(node, f"A {list(shape_of(x))} and B {list(shape_of(weight))} do not multiply")
+        bias, add_after = None, None
+        if len(names) > 2:
+            c = names[2]
+            c_shape = self.static_shape(c, node)
+            if self.is_const(c) and num_elements(c_shape) == out_features and c_shape[-1:] == (out_features,):
+                bias = self.vector_operand(c, node, out_features)
+            else:
+                add_after = c
+        out = (shape_of(x)[0], out_features)
+        layer = self.layer(node)
+        result = self.builder.value(nn.FullyConnectedOp(x, weight, bias, float_tensor(out)), layer, node.output[0])
+        if add_after is not None:
+            other = self.float_operand(add_after, node)
+            shape = broadcast_shape(out, shape_of(other))
+            if shape != out:
+                raise self.fail(node, f"C {list(shape_of(other))} does not broadcast to {list(out)}")
+            result = self.builder.binary(nn.AddOp, result, other, out, layer, node.output[0])
+        self.bind(node, result)
+
+    def static_shape(self, name: str, node) -> tuple[int, ...]:
+        if name in self.values:
+            return shape_of(self.values[name])
+        if name in self.qconsts:
+            return tuple(self.qconsts[name][0].shape)
+        return tuple(self.const(name, node, "operand").shape)
+
+    def matrix_operand(self, name: str, node, transpose: bool) -> SSAValue:
+        """A [out, in] weight; constants are transposed here, computed values get an `nn.transpose`."""
+        if not transpose:
+            return self.float_operand(name, node)
+        b = self.builder
+        if name in self.qconsts:
+            stored, q, layer = self.qconsts[name]
+            if stored.ndim != 2:
+                raise self.fail(node, f"B has shape {list(stored.shape)}, expected rank 2")
+            if q.per_axis:
+                q = UniformQuantizedType(q.scales, q.zero_points, axis=1 - q.axis, storage_type=q.storage_type)
+            codes = b.constant(np.ascontiguousarray(stored.T), layer, q, name=name + "_t_q")
+            return b.dequantize(codes, layer, name + "_t")
+        if name in self.consts:
+            value = self.const(name, node, "weight")
+            if value.ndim != 2 or value.dtype != np.float32:
+                raise self.unsupported(node, f"B of shape {list(value.shape)} and type {value.dtype}", "a rank-2 float32 B")
+            return b.constant(np.ascontiguousarray(value.T), name, name=name + "_t")
+        value = self.float_operand(name, node)
+        if len(shape_of(value)) != 2:
+            raise self.fail(node, f"B has shape {list(shape_of(value))}, expected rank 2")
+        return b.transpose(value, [1, 0], self.layer(node), name + "_t")
+
+    def vector_operand(self, name: str, node, size: int) -> SSAValue:
+        """A constant of `size` elements (maybe shaped [1, size]) as a 1-D operand."""
+        b = self.builder
+        if name in self.qconsts:
+            stored, q, layer = self.qconsts[name]
+            if q.per_axis:
+                q = UniformQuantizedType(q.scales, q.zero_points, axis=0, storage_type=q.storage_type)
+            codes = b.constant(stored.reshape(size), layer, q, name=name + "_q")
+            return b.dequantize(codes, layer, name)
+        value = self.const(name, node, "bias")
+        if value.dtype != np.float32:
+            raise self.unsupported(node, f"a {value.dtype} bias", "float32 biases, or int32 biases behind a DequantizeLinear")
+        return b.constant(value.reshape(size), name, name=name)
+
+    def on_matmul(self, node) -> None:
+        names = self.check_arity(node, 2, 2)
+        self.check_attrs(node, self.attrs(node), ())
+        a, b = self.float_operand(names[0], node), self.float_operand(names[1], node)
+        sa, sb = shape_of(a), shape_of(b)
+        if len(sa) != 2 or len(sb) != 2:
+            raise self.unsupported(node, f"operands of shapes {list(sa)} and {list(sb)}", "rank-2 operands")
+        if sa[1] != sb[0]:
+            raise self.fail(node, f"shapes {list(sa)} and {list(sb)} do not multiply")
+        op = nn.MatMulOp(operands=[a, b], result_types=[float_tensor((sa[0], sb[1]))])
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def on_binary(self, node) -> None:
+        names = self.check_arity(node, 2, 2)
+        self.check_attrs(node, self.attrs(node), ())
+        a, b = self.float_operand(names[0], node), self.float_operand(names[1], node)
+        shape = broadcast_shape(shape_of(a), shape_of(b))
+        if shape is None:
+            raise self.fail(node, f"shapes {list(shape_of(a))} and {list(shape_of(b))} do not broadcast")
+        cls = nn.AddOp if node.op_type == "Add" else nn.MulOp
+        self.bind(node, self.builder.binary(cls, a, b, shape, self.layer(node), node.output[0]))
+
+    def on_relu(self, node) -> None:
+        self.check_arity(node, 1, 1)
+        x = self.float_operand(node.input[0], node)
+        self.bind(node, self.builder.unary(nn.ReluOp, x, self.layer(node), node.output[0]))
+
+    def on_clip(self, node) -> None:
+        names = list(node.input)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("min", "max"))
+        x = self.float_operand(names[0], node)
+        low, high = attrs.get("min", -math.inf), attrs.get("max", math.inf)
+        for index, label in ((1, "min"), (2, "max")):
+            if len(names) > index and names[index]:
+                value = self.const(names[index], node, label)
+                if value.size != 1:
+                    raise self.fail(node, f"{label} must be a scalar")
+                if index == 1:
+                    low = float(value.reshape(()))
+                else:
+                    high = float(value.reshape(()))
+        if not low <= high:
+            raise self.unsupported(node, f"min {low} greater than max {high}", "min <= max")
+        self.bind(node, self.builder.clip(x, float(np.float32(low)), float(np.float32(high)), self.layer(node), node.output[0]))
+
+    def on_softmax(self, node) -> None:
+        self.check_arity(node, 1, 1)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("axis",))
+        x = self.float_operand(node.input[0], node)
+        rank = len(shape_of(x))
+        axis = int(attrs.get("axis", -1 if self.opset >= 13 else 1))
+        axis = axis + rank if axis < 0 else axis
+        if self.opset < 13 and axis != rank - 1:
+            raise self.unsupported(node, f"opset-{self.opset} Softmax over the flattened dims from axis {axis}", "the last axis (or opset 13+)")
+        self.bind(node, self.builder.value(nn.SoftmaxOp(x, axis), self.layer(node), node.output[0]))
+
+    def on_batchnorm(self, node) -> None:
+        """A BatchNormalization not folded into a Conv: y = x * scale + shift with [C, 1, 1] constants."""
+        names = self.check_arity(node, 5, 5)
+        x = self.float_operand(names[0], node)
+        shape = shape_of(x)
+        scale, shift = self.batchnorm_affine(node)
+        if len(shape) < 2 or scale.size != shape[1]:
+            raise self.fail(node, f"{scale.size} channels do not match the input {list(shape)}")
+        trailing = (1,) * (len(shape) - 2)
+        layer, b = self.layer(node), self.builder
+        s = b.constant(scale.reshape(-1, *trailing), layer, name=node.output[0] + "_scale")
+        t = b.constant(shift.reshape(-1, *trailing), layer, name=node.output[0] + "_shift")
+        y = b.binary(nn.MulOp, x, s, shape, layer, node.output[0] + "_scaled")
+        self.bind(node, b.binary(nn.AddOp, y, t, shape, layer, node.output[0]))
+
+    def batchnorm_affine(self, node) -> tuple[np.ndarray, np.ndarray]:
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("epsilon", "momentum", "spatial", "training_mode"))
+        if attrs.get("training_mode", 0):
+            raise self.unsupported(node, "training_mode=1", "inference (training_mode=0)")
+        if len([o for o in node.output if o]) > 1:
+            raise self.unsupported(node, "running mean/variance outputs", "one output")
+        gamma, beta, mean, var = (self.const(n, node, label).astype(np.float64)
+                                  for n, label in zip(node.input[1:5], ("scale", "B", "mean", "var")))
+        eps = float(attrs.get("epsilon", 1e-5))
+        scale = gamma / np.sqrt(var + np.float64(np.float32(eps)))
+        return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
+
+    def plan_batchnorm_folding(self) -> None:
+        """Find Conv -> BatchNormalization pairs with float constant weights and fold them."""
+        uses: dict[str, int] = {}
+        for node in self.graph.node:
+            for name in node.input:
+                uses[name] = uses.get(name, 0) + 1
+        outputs = {o.name for o in self.graph.output}
+        producers = {node.output[0]: node for node in self.graph.node if node.output}
+        for index, node in enumerate(self.graph.node):
+            if node.op_type != "BatchNormalization" or len(node.input) != 5:
+                continue
+            conv = producers.get(node.input[0])
+            if conv is None or conv.op_type != "Conv" or uses.get(conv.output[0]) != 1 or conv.output[0] in outputs:
+                continue
+            inputs = [n for n in conv.input if n]
+            weights = [self.consts.get(n) for n in inputs[1:]]
+            if any(not isinstance(w, np.ndarray) or w.dtype != np.float32 for w in weights):
+                continue
+            if not all(isinstance(self.consts.get(n), np.ndarray) for n in node.input[1:5]):
+                continue
+            scale, shift = self.batchnorm_affine(node)
+            w = weights[0]
+            if w.ndim != 4 or scale.size != w.shape[0]:
+                continue
+            bias = weights[1] if len(weights) > 1 else np.zeros(w.shape[0], np.float32)
+            folded_w = (w.astype(np.float64) * scale.astype(np.float64)[:, None, None, None]).astype(np.float32)
+            folded_b = (bias.astype(np.float64) * scale + shift).astype(np.float32)
+            # The conv now produces the BatchNormalization's output directly.
+            conv.output[0] = node.output[0]
+            self.folded_bn[node.output[0]] = (folded_w, folded_b)
+            self.skip.add(index)
+
+    # -- layout ops (work on float values and on int8 codes alike) -------------------
+    def data_operand(self, name: str, node) -> SSAValue | np.ndarray:
+        """An SSA value, or the array of an (unquantized) constant to fold."""
+        if name in self.values or name in self.qconsts:
+            return self.operand(name, node)
+        if name in self.consts:
+            return self.const(name, node, "input")
+        return self.operand(name, node)
+
+    def layout_op(self, node, shape_fn: Callable[[tuple[int, ...]], tuple[int, ...]] | None, perm=None) -> None:
+        data = self.data_operand(node.input[0], node)
+        if isinstance(data, np.ndarray):
+            folded = np.transpose(data, perm) if perm is not None else data.reshape(shape_fn(data.shape))
+            self.consts[node.output[0]] = np.ascontiguousarray(folded)
+            return
+        b, layer = self.builder, self.layer(node)
+        if perm is not None:
+            self.bind(node, b.transpose(data, perm, layer, node.output[0]))
+        else:
+            new_shape = shape_fn(shape_of(data))
+            self.bind(node, b.reshape(data, new_shape, layer, node.output[0]))
+
+    def on_reshape(self, node) -> None:
+        names = self.check_arity(node, 2, 2)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("allowzero",))
+        target = [int(d) for d in self.const(names[1], node, "shape").reshape(-1)]
+        allow_zero = bool(attrs.get("allowzero", 0))
+
+        def resolve(shape: tuple[int, ...]) -> tuple[int, ...]:
+            dims = list(target)
+            for i, d in enumerate(dims):
+                if d == 0 and not allow_zero:
+                    if i >= len(shape):
+                        raise self.fail(node, f"shape {target}: dim {i} copies a dimension the input {list(shape)} lacks")
+                    dims[i] = shape[i]
+            if dims.count(-1) > 1 or any(d < -1 for d in dims):
+                raise self.fail(node, f"shape {target} is not a valid target shape")
+            if -1 in dims:
+                known = num_elements([d for d in dims if d != -1])
+                if known == 0 or num_elements(shape) % known:
+                    raise self.fail(node, f"cannot reshape {list(shape)} to {target}")
+                dims[dims.index(-1)] = num_elements(shape) // known
+            if num_elements(dims) != num_elements(shape):
+                raise self.fail(node, f"cannot reshape {list(shape)} to {target}")
+            return tuple(dims)
+
+        self.layout_op(node, resolve)
+
+    def on_flatten(self, node) -> None:
+        self.check_arity(node, 1, 1)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("axis",))
+
+        def resolve(shape: tuple[int, ...]) -> tuple[int, ...]:
+            axis = int(attrs.get("axis", 1))
+            axis = axis + len(shape) if axis < 0 else axis
+            if not 0 <= axis <= len(shape):
+                raise self.fail(node, f"axis {axis} is out of range for rank {len(shape)}")
+            return (num_elements(shape[:axis]), num_elements(shape[axis:]))
+
+        self.layout_op(node, resolve)
+
+    def on_squeeze_unsqueeze(self, node) -> None:
+        names = self.check_arity(node, 1, 2)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("axes",))
+        axes = attrs.get("axes")
+        if len(names) > 1:
+            axes = self.const(names[1], node, "axes").reshape(-1).tolist()
+        squeeze = node.op_type == "Squeeze"
+
+        def resolve(shape: tuple[int, ...]) -> tuple[int, ...]:
+            if squeeze:
+                if axes is None:
+                    return tuple(d for d in shape if d != 1)
+                drop = {a + len(shape) if a < 0 else a for a in axes}
+                if any(shape[a] != 1 for a in drop if 0 <= a < len(shape)):
+                    raise self.fail(node, f"axes {list(axes)} of {list(shape)} are not all 1")
+                return tuple(d for i, d in enumerate(shape) if i not in drop)
+            if axes is None:
+                raise self.fail(node, "axes are missing")
+            rank = len(shape) + len(axes)
+            add = {a + rank if a < 0 else a for a in axes}
+            dims, rest = [], iter(shape)
+            for i in range(rank):
+                dims.append(1 if i in add else next(rest))
+            return tuple(dims)
+
+        self.layout_op(node, resolve)
+
+    def on_transpose(self, node) -> None:
+        self.check_arity(node, 1, 1)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("perm",))
+        data = self.data_operand(node.input[0], node)
+        rank = data.ndim if isinstance(data, np.ndarray) else len(shape_of(data))
+        perm = [int(p) for p in attrs.get("perm", list(range(rank))[::-1])]
+        if sorted(perm) != list(range(rank)):
+            raise self.fail(node, f"perm {perm} is not a permutation of {rank} dimensions")
+        self.layout_op(node, None, perm)
+
+    def on_identity(self, node) -> None:
+        self.check_arity(node, 1, 1)
+        self.on_identity_of(node, node.input[0])
+
+    def on_pad(self, node) -> None:
+        names = self.check_arity(node, 1, 4)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("mode", "pads", "value"))
+        mode = attrs.get("mode", b"constant")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode != "constant":
+            raise self.unsupported(node, f"mode '{mode}'", "constant")
+        x = self.float_operand(names[0], node)
+        rank = len(shape_of(x))
+        if len(names) > 1:
+            pads = [int(p) for p in self.const(names[1], node, "pads").reshape(-1)]
+        else:
+            pads = [int(p) for p in attrs.get("pads", [])]
+        value = float(attrs.get("value", 0.0))
+        if len(names) > 2 and names[2]:
+            value = float(self.const(names[2], node, "constant_value").reshape(()))
+        if len(names) > 3 and names[3]:
+            axes = [int(a) + rank if a < 0 else int(a) for a in self.const(names[3], node, "axes").reshape(-1)]
+            if len(pads) != 2 * len(axes):
+                raise self.fail(node, f"{len(pads)} pads for {len(axes)} axes")
+            full = [0] * (2 * rank)
+            for i, a in enumerate(axes):
+                full[a], full[a + rank] = pads[i], pads[i + len(axes)]
+            pads = full
+        if len(pads) != 2 * rank:
+            raise self.fail(node, f"{len(pads)} pads for a rank-{rank} input")
+        if any(p < 0 for p in pads):
+            raise self.unsupported(node, f"negative pads {pads}", "pads >= 0")
+        shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(shape_of(x))]
+        props = {"pads": i64_array(pads)}
+        if value != 0.0:
+            from xdsl.dialects.builtin import FloatAttr
+
+            props["value"] = FloatAttr(value, f32)
+        op = nn.PadOp(operands=[x], result_types=[float_tensor(shape)], properties=props)
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def on_concat(self, node) -> None:
+        names = self.check_arity(node, 1, 1 << 16)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("axis",))
+        values = [self.float_operand(n, node) for n in names]
+        shapes = [shape_of(v) for v in values]
+        rank = len(shapes[0])
+        if "axis" not in attrs:
+            raise self.fail(node, "axis is missing")
+        axis = int(attrs["axis"])
+        axis = axis + rank if axis < 0 else axis
+        if not 0 <= axis < rank:
+            raise self.fail(node, f"axis {axis} is out of range for rank {rank}")
+        for s in shapes:
+            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
+                raise self.fail(node, f"input shapes {[list(x) for x in shapes]} differ outside axis {axis}")
+        out = list(shapes[0])
+        out[axis] = sum(s[axis] for s in shapes)
+        from xdsl.dialects.builtin import IntegerAttr, i64
+
+        op = nn.ConcatOp(operands=[values], result_types=[float_tensor(out)], properties={"axis": IntegerAttr(axis, i64)})
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def on_dropout(self, node) -> None:
+        """Inference-time Dropout is the identity."""
+        names = list(node.input)
+        if len(names) > 2 and names[2] and self.const(names[2], node, "training_mode").any():
+            raise self.unsupported(node, "training_mode=true", "inference")
+        self.on_identity_of(node, names[0])
+
+    def on_identity_of(self, node, source: str) -> None:
+        """The output names the same value, constant or not, as `source`."""
+        for table in (self.values, self.consts, self.qconsts):
+            if source in table:
+                table[node.output[0]] = table[source]
+                return
+        self.operand(source, node)
+
+
+class _Unsupported:
+    """Placeholder for a constant of a type the importer does not read (an error only if used)."""
+
+    def __init__(self, code: int):
+        self.code = code
+
+
+def _dequantize_array(stored: np.ndarray, q: UniformQuantizedType) -> np.ndarray:
+    """(stored - zp) * scale in float32, as ONNX DequantizeLinear computes it."""
+    scales = np.asarray(q.scales, dtype=np.float32)
+    zps = np.asarray(q.zero_points, dtype=np.int64)
+    if q.per_axis:
+        shape = [1] * stored.ndim
+        shape[q.axis] = -1
+        scales, zps = scales.reshape(shape), zps.reshape(shape)
+    return ((stored.astype(np.int64) - zps).astype(np.float32) * scales).astype(np.float32)
+
+
+_HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
+    "Add": _Importer.on_binary,
+    "AveragePool": _Importer.on_pool,
+    "BatchNormalization": _Importer.on_batchnorm,
+    "Clip": _Importer.on_clip,
+    "Concat": _Importer.on_concat,
+    "Constant": _Importer.on_constant,
+    "Conv": _Importer.on_conv,
+    "DequantizeLinear": _Importer.on_dequantize,
+    "Dropout": _Importer.on_dropout,
+    "Flatten": _Importer.on_flatten,
+    "Gemm": _Importer.on_gemm,
+    "GlobalAveragePool": _Importer.on_global_avg_pool,
+    "Identity": _Importer.on_identity,
+    "MatMul": _Importer.on_matmul,
+    "MaxPool": _Importer.on_pool,
+    "Mul": _Importer.on_binary,
+    "Pad": _Importer.on_pad,
+    "QuantizeLinear": _Importer.on_quantize,
+    "Relu": _Importer.on_relu,
+    "Reshape": _Importer.on_reshape,
+    "Softmax": _Importer.on_softmax,
+    "Squeeze": _Importer.on_squeeze_unsqueeze,
+    "Transpose": _Importer.on_transpose,
+    "Unsqueeze": _Importer.on_squeeze_unsqueeze,
+}
+
+SUPPORTED_OPS = tuple(sorted(_HANDLERS))
