@@ -1,0 +1,124 @@
+"""The C backend: what `emit_c` writes for small cmsis functions, and that it compiles warning-free."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cmsis_opt.backend.c import emit_c, split_c_output
+from cmsis_opt.errors import CompileError
+from cmsis_opt.hostbuild import RUNTIME_DIR
+from cmsis_opt.ir import parse_ir
+
+from conftest import run_tool
+
+TINY = Path(__file__).parent / "lit" / "emit-c" / "Inputs" / "tiny.mlir"
+STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror"]
+
+PLANNED = """
+func.func @planned(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>> attributes {arena.size = 48 : i64} {
+  %p = cmsis.avg_pool %x {kernel = array<i64: 1, 1>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, act_min = -128 : i32, act_max = 127 : i32, layer = "avg"} : (tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>
+  %r = cmsis.reshape %p : (tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>>
+  arena.buffer %x {name = "input", size = 16 : i64, offset = 32 : i64} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>
+  arena.buffer %p {name = "avg", size = 16 : i64, offset = 0 : i64} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>
+  arena.scratch %p {name = "avg.scratch", size = 16 : i64, offset = 16 : i64} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>
+  func.return %r : tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>>
+}
+"""
+
+
+def emit(text: str, name: str | None = None) -> tuple[str, str]:
+    return emit_c(parse_ir(text).module, name)
+
+
+def test_planned_offsets_become_arena_pointers():
+    header, source = emit(PLANNED)
+    assert "#define PLANNED_ARENA_SIZE 48" in header
+    assert "static int8_t planned_arena[PLANNED_ARENA_SIZE] PLANNED_ALIGNED;" in source
+    assert "return planned_arena + 32;" in source  # the input
+    assert source.count("return planned_arena + 0;") == 1  # the output is the reshape view of the pool result
+    assert "{.buf = planned_arena + 16, .size = 16}" in source
+    assert "/* avg: cmsis.avg_pool 1x2x2x4 -> 1x2x2x4; in @32, out @0, scratch @16 (16 B) */" in source
+
+
+def test_the_header_describes_inputs_and_outputs():
+    header, _ = emit(PLANNED)
+    for line in ("#define PLANNED_INPUT_SHAPE {1, 2, 2, 4}", "#define PLANNED_INPUT_SIZE 16",
+                 "#define PLANNED_INPUT_SCALE 0.5f", "#define PLANNED_INPUT_ZERO_POINT (-1)",
+                 "#define PLANNED_OUTPUT_SHAPE {1, 16}", "int8_t *planned_input(void);",
+                 "int8_t *planned_output(void);", "int planned_invoke(void);",
+                 "int planned_run(const int8_t *input, int8_t *output);"):
+        assert line in header
+    assert "consumes it" in header
+
+
+def test_one_checked_call_per_kernel_op_and_none_for_a_reshape():
+    _, source = emit(TINY.read_text())
+    calls = re.findall(r"\b(arm_\w+)\(", source)
+    assert calls == ["arm_convolve_wrapper_s8", "arm_max_pool_s8", "arm_softmax_s8"]
+    assert source.count("if (status != ARM_CMSIS_NN_SUCCESS)") == 2  # softmax returns void
+    comments = re.findall(r"/\* (\w+): cmsis\.", source)
+    assert comments == ["conv1", "pool", "softmax"]
+
+
+def test_weights_and_parameters_are_const_and_there_is_no_other_ram():
+    _, source = emit(TINY.read_text())
+    statics = [line for line in source.splitlines() if line.startswith("static ")]
+    mutable = [line for line in statics if not line.startswith("static const ")]
+    assert mutable == ["static int8_t tiny_arena[TINY_ARENA_SIZE] TINY_ALIGNED;"]
+    assert "malloc" not in source
+    assert "static const int8_t tiny_conv1_weights[54] TINY_ALIGNED" in source
+
+
+def test_trivial_plan_gives_every_buffer_its_own_aligned_region():
+    header, source = emit(TINY.read_text())
+    offsets = [int(x) for x in re.findall(r"tiny_arena \+ (\d+)", source)]
+    assert offsets and all(offset % 16 == 0 for offset in offsets)
+    size = int(re.search(r"TINY_ARENA_SIZE (\d+)", header).group(1))
+    assert size >= 32 + 48 + 3 + 3  # input, conv, pool, softmax
+
+
+def test_name_option_and_identifiers_are_sanitized():
+    header, source = emit(PLANNED, "my-net.v2")
+    assert "int my_net_v2_invoke(void);" in header
+    assert "#define MY_NET_V2_ARENA_SIZE 48" in header
+
+
+def test_nn_ops_are_rejected_with_a_clear_error():
+    text = """
+func.func @f(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %y = nn.relu %x : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
+"""
+    with pytest.raises(CompileError, match="lower the model to the cmsis dialect first"):
+        emit(text)
+
+
+def test_cmsis_opt_target_c_prints_both_files_after_markers(tmp_path):
+    result = run_tool("cmsis-opt", str(TINY), "-t", "c")
+    assert result.returncode == 0, result.stderr
+    files = split_c_output(result.stdout)
+    assert list(files) == ["tiny.h", "tiny.c"]
+    assert files["tiny.h"].startswith("/* tiny.h")
+    assert '#include "tiny.h"' in files["tiny.c"]
+
+
+needs_runtime = pytest.mark.skipif(not (RUNTIME_DIR / "include" / "arm_nnfunctions.h").exists(),
+                                   reason=f"the CMSIS-NN runtime headers are not in {RUNTIME_DIR / 'include'}")
+
+
+@needs_runtime
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+@pytest.mark.parametrize("text", [PLANNED, TINY.read_text()], ids=["planned", "tiny"])
+def test_generated_c_compiles_with_strict_warnings(tmp_path, text):
+    header, source = emit(text, "net")
+    (tmp_path / "net.h").write_text(header)
+    (tmp_path / "net.c").write_text(source)
+    result = subprocess.run(["cc", *STRICT, "-I", str(RUNTIME_DIR / "include"), "-c", "net.c", "-o", "net.o"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
