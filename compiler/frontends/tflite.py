@@ -1,0 +1,555 @@
+"""TFLite (int8) -> `nn` dialect, in the same QDQ form the ONNX frontend produces.
+
+Flatbuffer reading: the generated schema module that ships in the PyPI
+`tflite-micro` wheel (`tensorflow/lite/micro/python/schema_py_generated.py`,
+plain Python on top of the `flatbuffers` package). It is loaded straight from
+its file: importing it through the `tflite_micro` package would first run that
+package's `__init__`, which loads the interpreter runtime (a C extension) and
+the compression tools we do not need. We chose it over the PyPI `tflite`
+package because it is the schema of the very TFLite Micro build our reference
+outputs come from, and the project already installs that wheel.
+
+Mapping (TFLite is NHWC, `nn` follows ONNX's NCHW):
+- every 4-D activation is held in NCHW: an int8 graph input goes through an
+  `nn.transpose` (on the int8 codes) and then `nn.dequantize`; 4-D graph
+  outputs are transposed back to NHWC;
+- each op reads dequantized inputs, computes in float, applies its fused
+  activation (`nn.relu` / `nn.clip`) and is `nn.quantize`d with its output
+  tensor's scale and zero point: the QDQ sandwich;
+- filters are permuted OHWI -> OIHW, depthwise 1HWC -> [C*m, 1, KH, KW] with
+  group C; fully connected weights stay [out][in] (`nn.fully_connected`);
+  int8 weights and int32 biases keep TFLite's codes and float32 scales;
+- SAME padding becomes explicit pads (the odd pixel at the bottom/right);
+- RESHAPE of a 4-D tensor is done in TFLite's row-major (NHWC) order: a
+  transpose back to NHWC, then `nn.reshape` (on the int8 codes when the scale
+  does not change).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f32, i64
+from xdsl.ir import SSAValue
+
+from cmsis_opt.dialects import nn
+from cmsis_opt.dialects.quant import UniformQuantizedType
+from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, num_elements, shape_of
+from cmsis_opt.errors import CompileError
+from cmsis_opt.frontends.graph import (
+    I8,
+    I32,
+    GraphBuilder,
+    element_of,
+    float_tensor,
+    function_name,
+    is_quantized,
+    quant_element,
+    same_padding,
+    tensor_of,
+)
+
+TO_NCHW = (0, 3, 1, 2)
+TO_NHWC = (0, 2, 3, 1)
+_SCHEMA_FILE = ("tensorflow", "lite", "micro", "python", "schema_py_generated.py")
+_SCHEMA_MODULE = "cmsis_opt.frontends._tflite_schema"
+
+
+def load_schema():
+    """The TFLite flatbuffer schema module, loaded without the tflite_micro runtime."""
+    if _SCHEMA_MODULE in sys.modules:
+        return sys.modules[_SCHEMA_MODULE]
+    spec = importlib.util.find_spec("tflite_micro")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for folder in locations:
+        path = Path(folder).joinpath(*_SCHEMA_FILE)
+        if path.is_file():
+            module_spec = importlib.util.spec_from_file_location(_SCHEMA_MODULE, path)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            sys.modules[_SCHEMA_MODULE] = module
+            return module
+    raise CompileError("reading .tflite files needs the TFLite flatbuffer schema from the 'tflite-micro' "
+                       "package (pip install tflite-micro)", "cmsis-import")
+
+
+def _enum_names(enum_class) -> dict[int, str]:
+    return {value: key for key, value in vars(enum_class).items() if not key.startswith("_")}
+
+
+def read_model(path: str):
+    """Parse a .tflite file into the schema's object API (ModelT); damage is one CompileError."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise CompileError("not a TFLite model (the file identifier 'TFL3' is missing)", path)
+    schema = load_schema()
+    try:
+        model = schema.ModelT.InitFromPackedBuf(data, 0)
+    except Exception as error:  # flatbuffers reports damage with struct/index errors
+        raise CompileError(f"the TFLite file is damaged ({type(error).__name__}: {error})", path) from None
+    if not model.subgraphs:
+        raise CompileError("the TFLite model has no subgraph", path)
+    return model, data, schema
+
+
+def import_tflite(path: str, name: str | None = None) -> ModuleOp:
+    """Import the TFLite model at `path` as a module holding one `func.func`."""
+    model, data, schema = read_model(path)
+    try:
+        return _Importer(model, data, schema, path, name or function_name(path)).run()
+    except (IndexError, TypeError, AttributeError, ValueError) as error:
+        raise CompileError(f"the TFLite file is damaged or inconsistent ({type(error).__name__}: {error})", path) from None
+
+
+class _Importer:
+    def __init__(self, model, data: bytes, schema, path: str, name: str):
+        self.model = model
+        self.data = data
+        self.schema = schema
+        self.path = path
+        self.name = name
+        self.graph = model.subgraphs[0]
+        self.op_names = _enum_names(schema.BuiltinOperator)
+        self.type_names = _enum_names(schema.TensorType)
+        self.act_names = _enum_names(schema.ActivationFunctionType)
+        self.values: dict[int, SSAValue] = {}  # tensor index -> its value (4-D ones in NCHW)
+        self.floats: dict[int, SSAValue] = {}  # tensor index -> its dequantized value
+        self.builder: GraphBuilder | None = None
+        self.node = ("?", "?")
+
+    # -- errors -----------------------------------------------------------------
+    def fail(self, message: str) -> CompileError:
+        label, kind = self.node
+        return CompileError(f"node '{label}' ({kind}): {message}", self.path)
+
+    def unsupported(self, what: str, supported: str) -> CompileError:
+        return self.fail(f"{what} is not supported; supported: {supported}")
+
+    # -- tensors ----------------------------------------------------------------
+    def tensor(self, index: int):
+        return self.graph.tensors[index]
+
+    def tensor_name(self, index: int) -> str:
+        raw = self.tensor(index).name
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or f"tensor_{index}")
+
+    def shape(self, index: int) -> tuple[int, ...]:
+        t = self.tensor(index)
+        shape = [] if t.shape is None else [int(d) for d in t.shape]
+        signature = None if t.shapeSignature is None else [int(d) for d in t.shapeSignature]
+        if signature is not None:
+            for axis, d in enumerate(signature):
+                if d < 0 and axis != 0:
+                    raise self.unsupported(f"tensor '{self.tensor_name(index)}' with dynamic dimension {axis}", "static shapes (a dynamic batch is pinned to 1)")
+        if shape and shape[0] < 1:
+            shape[0] = 1
+        return tuple(shape)
+
+    def type_name(self, index: int) -> str:
+        return self.type_names.get(self.tensor(index).type, str(self.tensor(index).type))
+
+    def quant(self, index: int):
+        """(scales float32 array, zero points int64 array, quantized dimension) or None."""
+        q = self.tensor(index).quantization
+        if q is None or q.scale is None or len(q.scale) == 0:
+            return None
+        scales = np.asarray(q.scale, dtype=np.float32)
+        zps = np.zeros(len(scales), np.int64) if q.zeroPoint is None or len(q.zeroPoint) == 0 else np.asarray(q.zeroPoint, np.int64)
+        return scales, zps, int(q.quantizedDimension)
+
+    def activation_element(self, index: int) -> UniformQuantizedType:
+        """The per-tensor int8 element type of an activation tensor."""
+        if self.type_name(index) != "INT8":
+            raise self.unsupported(f"tensor '{self.tensor_name(index)}' of type {self.type_name(index)}", "INT8 activations (FLOAT32 only around QUANTIZE/DEQUANTIZE)")
+        q = self.quant(index)
+        if q is None:
+            raise self.fail(f"int8 tensor '{self.tensor_name(index)}' has no quantization parameters")
+        scales, zps, _ = q
+        if len(scales) != 1:
+            raise self.unsupported(f"per-channel quantization of activation '{self.tensor_name(index)}'", "per-tensor activations")
+        return quant_element(scales[0], zps[0])
+
+    def buffer(self, index: int) -> np.ndarray | None:
+        """The constant data of a tensor (None for activations)."""
+        t = self.tensor(index)
+        if t.buffer <= 0 or t.buffer >= len(self.model.buffers):
+            return None
+        buf = self.model.buffers[t.buffer]
+        raw = buf.data
+        if (raw is None or len(raw) == 0) and getattr(buf, "offset", 0) > 1:
+            raw = np.frombuffer(self.data[buf.offset: buf.offset + buf.size], np.uint8)
+        if raw is None or len(raw) == 0:
+            return None
+        dtypes = {"INT8": np.int8, "INT32": np.int32, "FLOAT32": np.float32, "INT64": np.int64, "INT16": np.int16}
+        dtype = dtypes.get(self.type_name(index))
+        if dtype is None:
+            raise self.unsupported(f"constant '{self.tensor_name(index)}' of type {self.type_name(index)}", "INT8, INT16, INT32, INT64, FLOAT32 constants")
+        array = np.frombuffer(np.asarray(raw, np.uint8).tobytes(), dtype=np.dtype(dtype).newbyteorder("<"))
+        shape = self.shape(index)
+        if array.size != num_elements(shape):
+            raise self.fail(f"constant '{self.tensor_name(index)}' holds {array.size} values for shape {list(shape)}")
+        return array.reshape(shape).astype(dtype)
+
+    def const(self, index: int, what: str) -> np.ndarray:
+        value = self.buffer(index)
+        if value is None:
+            raise self.unsupported(f"a computed {what} ('{self.tensor_name(index)}')", f"a constant {what}")
+        return value
+
+    def weight(self, index: int, array: np.ndarray, axis: int | None, expand_per_axis: bool = False) -> SSAValue:
+        """A constant operand (already permuted to `nn` layout): quantized codes + `nn.dequantize`, or float."""
+        b, label = self.builder, self.tensor_name(index)
+        if array.dtype == np.float32:
+            return b.constant(np.ascontiguousarray(array), label)
+        q = self.quant(index)
+        if q is None:
+            raise self.fail(f"{array.dtype} constant '{label}' has no quantization parameters")
+        scales, zps, _ = q
+        storage = {np.dtype(np.int8): I8, np.dtype(np.int32): I32}.get(array.dtype)
+        if storage is None:
+            raise self.unsupported(f"{array.dtype} constant '{label}'", "int8 weights, int32 biases, float32 constants")
+        if len(scales) == 1 and not expand_per_axis:
+            element = quant_element(scales[0], zps[0], storage=storage)
+        else:
+            if len(scales) == 1:
+                scales, zps = np.repeat(scales, array.shape[axis]), np.repeat(zps, array.shape[axis])
+            if axis is None or array.shape[axis] != len(scales):
+                raise self.fail(f"constant '{label}' has {len(scales)} scales for shape {list(array.shape)}")
+            element = quant_element(scales, zps, axis, storage)
+        codes = b.constant(np.ascontiguousarray(array), label, element)
+        return b.dequantize(codes, label)
+
+    # -- values -------------------------------------------------------------------
+    def float_in(self, index: int) -> SSAValue:
+        """The real-valued (float) value of tensor `index`, 4-D ones in NCHW."""
+        if index in self.floats:
+            return self.floats[index]
+        if index in self.values:
+            value = self.values[index]
+            result = self.builder.dequantize(value, self.tensor_name(index)) if is_quantized(value) else value
+        else:
+            array = self.buffer(index)
+            if array is None:
+                raise self.fail(f"tensor '{self.tensor_name(index)}' is read before it is computed")
+            if array.ndim == 4:
+                array = np.transpose(array, TO_NCHW)
+            result = self.weight(index, array, None)
+        self.floats[index] = result
+        return result
+
+    def store(self, index: int, value: SSAValue) -> None:
+        self.values[index] = value
+        self.floats.pop(index, None)
+
+    def finish_op(self, output: int, result: SSAValue, activation: int = 0) -> None:
+        """Fused activation, then `nn.quantize` with the output tensor's parameters (float outputs stay float)."""
+        b, label = self.builder, self.tensor_name(output)
+        name = self.act_names.get(activation, str(activation))
+        if name == "RELU":
+            result = b.clip(result, 0.0, float("inf"), label)
+        elif name == "RELU6":
+            result = b.clip(result, 0.0, 6.0, label)
+        elif name == "RELU_N1_TO_1":
+            result = b.clip(result, -1.0, 1.0, label)
+        elif name != "NONE":
+            raise self.unsupported(f"fused activation {name}", "NONE, RELU, RELU6, RELU_N1_TO_1")
+        if self.type_name(output) == "FLOAT32":
+            self.store(output, result)
+            self.floats[output] = result
+            return
+        expected = self.nn_shape(output)
+        if shape_of(result) != expected:
+            raise self.fail(f"computed shape {list(shape_of(result))} differs from the output tensor's {list(expected)}")
+        self.store(output, b.quantize(result, self.activation_element(output), label))
+
+    def nn_shape(self, index: int) -> tuple[int, ...]:
+        shape = self.shape(index)
+        return tuple(shape[p] for p in TO_NCHW) if len(shape) == 4 else shape
+
+    # -- driver -------------------------------------------------------------------
+    def run(self) -> ModuleOp:
+        g = self.graph
+        inputs = []
+        for index in g.inputs:
+            self.node = (self.tensor_name(index), "input")
+            shape = self.shape(index)
+            if shape and shape[0] != 1:
+                raise self.unsupported(f"batch size {shape[0]}", "batch 1")
+            kind = self.type_name(index)
+            if kind == "INT8":
+                inputs.append((self.tensor_name(index), tensor_of(self.activation_element(index), shape)))
+            elif kind == "FLOAT32":
+                inputs.append((self.tensor_name(index), float_tensor(shape)))
+            else:
+                raise CompileError(f"graph input '{self.tensor_name(index)}': element type {kind} is not supported; supported: INT8, FLOAT32", self.path)
+        self.builder = GraphBuilder(self.name, inputs)
+        for index, arg in zip(g.inputs, self.builder.args):
+            label = self.tensor_name(index)
+            self.store(index, self.builder.transpose(arg, TO_NCHW, label) if len(shape_of(arg)) == 4 else arg)
+        for op in g.operators:
+            self.convert(op)
+        outputs = []
+        for index in g.outputs:
+            if index not in self.values:
+                raise CompileError(f"graph output '{self.tensor_name(index)}' is never computed", self.path)
+            value = self.values[index]
+            if len(shape_of(value)) == 4:
+                value = self.builder.transpose(value, TO_NHWC, self.tensor_name(index))
+            outputs.append(value)
+        return self.builder.finish(outputs)
+
+    def convert(self, op) -> None:
+        code = self.model.operatorCodes[op.opcodeIndex]
+        builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
+        kind = self.op_names.get(builtin, f"operator #{builtin}")
+        if kind == "CUSTOM" and code.customCode:
+            kind = f"CUSTOM:{code.customCode.decode('utf-8', 'replace')}"
+        outputs = [int(i) for i in (op.outputs if op.outputs is not None else [])]
+        self.node = (self.tensor_name(outputs[0]) if outputs else "?", kind)
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            raise self.unsupported("this op", ", ".join(sorted(_HANDLERS)))
+        if len(outputs) != 1:
+            raise self.unsupported(f"{len(outputs)} outputs", "one output")
+        inputs = [int(i) for i in (op.inputs if op.inputs is not None else [])]
+        handler(self, op, inputs, outputs[0])
+
+    # -- ops ----------------------------------------------------------------------
+    def explicit_pads(self, padding: int, in_hw, kernel, strides, dilations) -> list[int]:
+        """[top, left, bottom, right] for TFLite SAME (0) or VALID (1) padding."""
+        if padding == self.schema.Padding.VALID:
+            return [0, 0, 0, 0]
+        if padding != self.schema.Padding.SAME:
+            raise self.unsupported(f"padding {padding}", "SAME, VALID")
+        h = same_padding(in_hw[0], kernel[0], strides[0], dilations[0])
+        w = same_padding(in_hw[1], kernel[1], strides[1], dilations[1])
+        return [h[0], w[0], h[1], w[1]]
+
+    def on_conv(self, op, inputs, output) -> None:
+        depthwise = self.node[1] == "DEPTHWISE_CONV_2D"
+        options = op.builtinOptions
+        x = self.float_in(inputs[0])
+        n, c, h, w = shape_of(x)
+        filt = self.const(inputs[1], "filter")
+        if filt.ndim != 4:
+            raise self.fail(f"filter has shape {list(filt.shape)}, expected rank 4")
+        if depthwise:
+            weights = np.transpose(filt, (3, 0, 1, 2))  # 1HWC -> [C*m, 1, KH, KW]
+            group = c
+            if weights.shape[0] % c:
+                raise self.fail(f"{weights.shape[0]} filter channels are not a multiple of {c} input channels")
+        else:
+            weights = np.transpose(filt, (0, 3, 1, 2))  # OHWI -> OIHW
+            if c % weights.shape[1]:
+                raise self.fail(f"filter input depth {weights.shape[1]} does not divide {c} input channels")
+            group = c // weights.shape[1]
+        out_c, kernel = weights.shape[0], weights.shape[2:]
+        weight = self.weight(inputs[1], weights, 0, expand_per_axis=True)
+        bias = None
+        if len(inputs) > 2 and inputs[2] >= 0:
+            bias = self.weight(inputs[2], self.const(inputs[2], "bias").reshape(-1), 0, expand_per_axis=True)
+        strides = [options.strideH, options.strideW]
+        dilations = [options.dilationHFactor, options.dilationWFactor]
+        pads = self.explicit_pads(options.padding, (h, w), kernel, strides, dilations)
+        out_hw = [conv_out_size((h, w)[i], kernel[i], strides[i], pads[i], pads[i + 2], dilations[i]) for i in range(2)]
+        result_type = float_tensor((n, out_c, *out_hw))
+        conv = nn.Conv2DOp(x, weight, bias, result_type, strides, pads, dilations, group)
+        result = self.builder.value(conv, self.tensor_name(output))
+        self.finish_op(output, result, options.fusedActivationFunction)
+
+    def on_fully_connected(self, op, inputs, output) -> None:
+        options = op.builtinOptions
+        if options is not None and options.weightsFormat != 0:
+            raise self.unsupported("shuffled weights", "the DEFAULT weights format")
+        weights = self.const(inputs[1], "weight")
+        if weights.ndim != 2:
+            raise self.fail(f"weight has shape {list(weights.shape)}, expected [out, in]")
+        out_features, in_features = weights.shape
+        x = self.flat_input(inputs[0], in_features)
+        weight = self.weight(inputs[1], weights, 0)
+        bias = None
+        if len(inputs) > 2 and inputs[2] >= 0:
+            bias = self.weight(inputs[2], self.const(inputs[2], "bias").reshape(-1), 0)
+        rows = shape_of(x)[0]
+        label = self.tensor_name(output)
+        result = self.builder.value(nn.FullyConnectedOp(x, weight, bias, float_tensor((rows, out_features))), label)
+        if len(self.shape(output)) != 2:
+            if len(self.shape(output)) == 4:
+                raise self.unsupported("keep_num_dims with a 4-D output", "2-D outputs")
+            result = self.builder.reshape(result, self.shape(output), label)
+        self.finish_op(output, result, options.fusedActivationFunction if options else 0)
+
+    def flat_input(self, index: int, features: int) -> SSAValue:
+        """The input of a fully connected layer as [rows, features] in TFLite's element order."""
+        x = self.float_in(index)
+        shape = self.shape(index)
+        if len(shape) == 2 and shape[1] == features:
+            return x
+        if num_elements(shape) % features:
+            raise self.fail(f"input {list(shape)} does not flatten to rows of {features}")
+        label = self.tensor_name(index)
+        if index in self.values and is_quantized(self.values[index]):
+            stored = self.tflite_order(self.values[index], label)
+            flat = self.builder.reshape(stored, (num_elements(shape) // features, features), label)
+            return self.builder.dequantize(flat, label)
+        return self.builder.reshape(self.tflite_order(x, label), (num_elements(shape) // features, features), label)
+
+    def tflite_order(self, value: SSAValue, label: str) -> SSAValue:
+        """A 4-D value back in NHWC (TFLite's row-major order); others unchanged."""
+        return self.builder.transpose(value, TO_NHWC, label) if len(shape_of(value)) == 4 else value
+
+    def nn_order(self, value: SSAValue, label: str) -> SSAValue:
+        return self.builder.transpose(value, TO_NCHW, label) if len(shape_of(value)) == 4 else value
+
+    def on_pool(self, op, inputs, output) -> None:
+        options = op.builtinOptions
+        x = self.float_in(inputs[0])
+        n, c, h, w = shape_of(x)
+        kernel = [options.filterHeight, options.filterWidth]
+        strides = [options.strideH, options.strideW]
+        pads = self.explicit_pads(options.padding, (h, w), kernel, strides, (1, 1))
+        out_hw = [conv_out_size((h, w)[i], kernel[i], strides[i], pads[i], pads[i + 2]) for i in range(2)]
+        cls = nn.MaxPoolOp if self.node[1] == "MAX_POOL_2D" else nn.AvgPoolOp
+        result = self.builder.value(cls(x, float_tensor((n, c, *out_hw)), kernel, strides, pads), self.tensor_name(output))
+        self.finish_op(output, result, options.fusedActivationFunction)
+
+    def broadcast_operand(self, index: int, rank: int) -> SSAValue:
+        """An ADD/MUL operand brought to the output's rank (TFLite broadcasts NHWC, aligned on C)."""
+        own = self.shape(index)
+        if len(own) == rank or rank != 4:
+            return self.float_in(index)
+        if index not in self.values:
+            array = self.const(index, "operand").reshape((1,) * (4 - len(own)) + own)
+            return self.weight(index, np.transpose(array, TO_NCHW), None)
+        label = self.tensor_name(index)
+        value = self.builder.reshape(self.float_in(index), (1,) * (4 - len(own)) + own, label)
+        return self.builder.transpose(value, TO_NCHW, label)
+
+    def on_binary(self, op, inputs, output) -> None:
+        rank = len(self.shape(output))
+        a, b = (self.broadcast_operand(i, rank) for i in inputs[:2])
+        shape = broadcast_shape(shape_of(a), shape_of(b))
+        if shape is None:
+            raise self.fail(f"shapes {list(shape_of(a))} and {list(shape_of(b))} do not broadcast")
+        cls = nn.AddOp if self.node[1] == "ADD" else nn.MulOp
+        result = self.builder.binary(cls, a, b, shape, self.tensor_name(output))
+        options = op.builtinOptions
+        self.finish_op(output, result, options.fusedActivationFunction if options else 0)
+
+    def on_reshape(self, op, inputs, output) -> None:
+        source = inputs[0]
+        label, target = self.tensor_name(output), self.shape(output)
+        if num_elements(target) != num_elements(self.shape(source)):
+            raise self.fail(f"cannot reshape {list(self.shape(source))} to {list(target)}")
+        value = self.values.get(source)
+        same_scale = (value is not None and is_quantized(value) and self.type_name(output) == "INT8"
+                      and self.activation_element(output) == element_of(value))
+        if same_scale:  # move the int8 codes, as TFLite does
+            moved = self.builder.reshape(self.tflite_order(value, label), target, label)
+            self.store(output, self.nn_order(moved, label))
+            return
+        moved = self.builder.reshape(self.tflite_order(self.float_in(source), label), target, label)
+        self.finish_op(output, self.nn_order(moved, label))
+
+    def on_softmax(self, op, inputs, output) -> None:
+        x = self.float_in(inputs[0])
+        rank = len(shape_of(x))
+        axis = 1 if rank == 4 else rank - 1  # TFLite: the last (channel) axis
+        beta = float(op.builtinOptions.beta) if op.builtinOptions is not None else 1.0
+        if not beta > 0:
+            raise self.unsupported(f"beta {beta}", "beta > 0")
+        result = self.builder.value(nn.SoftmaxOp(x, axis, beta), self.tensor_name(output))
+        self.finish_op(output, result)
+
+    def on_pad(self, op, inputs, output) -> None:
+        x = self.float_in(inputs[0])
+        paddings = self.const(inputs[1], "paddings").astype(np.int64)
+        rank = len(self.shape(inputs[0]))
+        if paddings.shape != (rank, 2):
+            raise self.fail(f"paddings of shape {list(paddings.shape)} for a rank-{rank} input")
+        if rank == 4:
+            paddings = paddings[list(TO_NCHW)]
+        if (paddings < 0).any():
+            raise self.unsupported("negative paddings", "paddings >= 0")
+        pads = [int(p) for p in paddings[:, 0]] + [int(p) for p in paddings[:, 1]]
+        props = {"pads": i64_array(pads)}
+        if self.node[1] == "PADV2" and len(inputs) > 2 and inputs[2] >= 0:
+            fill = float(np.ravel(self.const_real(inputs[2]))[0])
+            if fill != 0.0:
+                props["value"] = FloatAttr(fill, f32)
+        shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(shape_of(x))]
+        result = self.builder.value(nn.PadOp(operands=[x], result_types=[float_tensor(shape)], properties=props), self.tensor_name(output))
+        self.finish_op(output, result)
+
+    def const_real(self, index: int) -> np.ndarray:
+        array = self.const(index, "value")
+        if array.dtype == np.float32:
+            return array
+        q = self.quant(index)
+        if q is None:
+            raise self.fail(f"constant '{self.tensor_name(index)}' has no quantization parameters")
+        return ((array.astype(np.int64) - q[1][0]) * np.float32(q[0][0])).astype(np.float32)
+
+    def on_concat(self, op, inputs, output) -> None:
+        options = op.builtinOptions
+        rank = len(self.shape(output))
+        axis = options.axis + rank if options.axis < 0 else options.axis
+        if rank == 4:
+            axis = TO_NCHW.index(axis)
+        values = [self.float_in(i) for i in inputs]
+        shape = list(shape_of(values[0]))
+        shape[axis] = sum(shape_of(v)[axis] for v in values)
+        concat = nn.ConcatOp(operands=[values], result_types=[float_tensor(shape)], properties={"axis": IntegerAttr(axis, i64)})
+        result = self.builder.value(concat, self.tensor_name(output))
+        self.finish_op(output, result, options.fusedActivationFunction)
+
+    def on_mean(self, op, inputs, output) -> None:
+        in_shape = self.shape(inputs[0])
+        axes = sorted({int(a) + len(in_shape) if a < 0 else int(a) for a in np.ravel(self.const(inputs[1], "axes"))})
+        if len(in_shape) != 4 or axes != [1, 2]:
+            raise self.unsupported(f"MEAN over axes {axes} of a rank-{len(in_shape)} tensor", "MEAN over H and W of an NHWC tensor (global average pooling)")
+        x = self.float_in(inputs[0])
+        n, c = shape_of(x)[:2]
+        label = self.tensor_name(output)
+        pooled = self.builder.value(nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((n, c, 1, 1))]), label)
+        if len(self.shape(output)) != 4:
+            pooled = self.builder.reshape(pooled, self.shape(output), label)
+        self.finish_op(output, pooled)
+
+    def on_quantize(self, op, inputs, output) -> None:
+        self.finish_op(output, self.float_in(inputs[0]))
+
+    def on_dequantize(self, op, inputs, output) -> None:
+        if self.type_name(output) != "FLOAT32":
+            raise self.unsupported(f"DEQUANTIZE to {self.type_name(output)}", "FLOAT32")
+        value = self.float_in(inputs[0])
+        self.store(output, value)
+        self.floats[output] = value
+
+
+_HANDLERS = {
+    "ADD": _Importer.on_binary,
+    "AVERAGE_POOL_2D": _Importer.on_pool,
+    "CONCATENATION": _Importer.on_concat,
+    "CONV_2D": _Importer.on_conv,
+    "DEPTHWISE_CONV_2D": _Importer.on_conv,
+    "DEQUANTIZE": _Importer.on_dequantize,
+    "FULLY_CONNECTED": _Importer.on_fully_connected,
+    "MAX_POOL_2D": _Importer.on_pool,
+    "MEAN": _Importer.on_mean,
+    "MUL": _Importer.on_binary,
+    "PAD": _Importer.on_pad,
+    "PADV2": _Importer.on_pad,
+    "QUANTIZE": _Importer.on_quantize,
+    "RESHAPE": _Importer.on_reshape,
+    "SOFTMAX": _Importer.on_softmax,
+}
+
+SUPPORTED_OPS = tuple(sorted(_HANDLERS))
