@@ -1,0 +1,111 @@
+"""Building generated C into a host program, linked with the project's runtime/ (CMSIS-NN API in C99).
+
+The program reads the raw int8 input bytes (every input, in order) from
+stdin, runs the network and writes the raw int8 output bytes to stdout.
+Several networks can share one program: it then takes the network's name as
+its first argument.
+
+    build_host([Path("out/kws.c")], [HostModel("kws", [490], [12])], Path("out/kws_host"))
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmsis_opt.errors import CompileError
+
+RUNTIME_DIR = Path(os.environ.get("CMSIS_OPT_RUNTIME", Path(__file__).resolve().parent.parent / "runtime"))
+BASE_CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2"]
+_WHERE = "host build"
+
+
+@dataclass(frozen=True)
+class HostModel:
+    """A generated network as the host program sees it: its C name and its input/output sizes in bytes."""
+
+    name: str
+    input_sizes: Sequence[int]
+    output_sizes: Sequence[int]
+
+
+def _io_code(model: HostModel) -> list[str]:
+    """Statements that read the inputs, invoke and write the outputs of one network."""
+    lines = []
+    for k, size in enumerate(model.input_sizes):
+        entry = "input" if len(model.input_sizes) == 1 else f"input_{k}"
+        lines.append(f"        if (read_exact({model.name}_{entry}(), {size}) != 0) return 3;")
+    lines += [f"        status = {model.name}_invoke();",
+              f'        if (status != 0) {{ fprintf(stderr, "{model.name}_invoke failed with status %d\\n", status); return 4; }}']
+    for k, size in enumerate(model.output_sizes):
+        entry = "output" if len(model.output_sizes) == 1 else f"output_{k}"
+        lines.append(f"        if (fwrite({model.name}_{entry}(), 1, {size}, stdout) != {size}) return 5;")
+    return lines
+
+
+def host_main_source(models: Sequence[HostModel]) -> str:
+    """The C source of the host program's `main` for these networks."""
+    lines = ["/* Host program: raw int8 inputs on stdin, raw int8 outputs on stdout. */",
+             "#include <stdint.h>", "#include <stdio.h>", "#include <string.h>", ""]
+    lines += [f'#include "{m.name}.h"' for m in models]
+    lines += [
+        "",
+        "static int read_exact(int8_t *buffer, size_t size)",
+        "{",
+        "    size_t got = fread(buffer, 1, size, stdin);",
+        "    if (got != size) {",
+        '        fprintf(stderr, "expected %lu input bytes, got %lu\\n", (unsigned long)size, (unsigned long)got);',
+        "        return 1;",
+        "    }",
+        "    return 0;",
+        "}",
+        "",
+        "int main(int argc, char **argv)",
+        "{",
+        "    int status;",
+    ]
+    if len(models) == 1:
+        lines += ["    (void)argc;", "    (void)argv;", "    {", *_io_code(models[0]), "    }"]
+    else:
+        lines += ['    if (argc != 2) { fprintf(stderr, "usage: %s NETWORK < input > output\\n", argv[0]); return 2; }']
+        for m in models:
+            lines += [f'    if (strcmp(argv[1], "{m.name}") == 0) {{', *_io_code(m), "        return 0;", "    }"]
+        lines += ['    fprintf(stderr, "unknown network %s\\n", argv[1]);', "    return 2;"]
+    lines += ["    return 0;", "}", ""]
+    return "\n".join(lines)
+
+
+def runtime_sources() -> list[Path]:
+    sources = sorted((RUNTIME_DIR / "src").glob("*.c"))
+    if not sources:
+        raise CompileError(f"no runtime sources in {RUNTIME_DIR / 'src'} (the CMSIS-NN runtime the host program links)", _WHERE)
+    return sources
+
+
+def compiler_command() -> list[str]:
+    """${CC:-cc} and the flags every host build uses, then ${CFLAGS}."""
+    cc = shlex.split(os.environ.get("CC") or "cc")
+    return [*cc, *BASE_CFLAGS, *shlex.split(os.environ.get("CFLAGS", ""))]
+
+
+def build_host(sources: Sequence[Path], models: Sequence[HostModel], output: Path) -> None:
+    """Compile the generated sources, a main for `models` and the runtime into the program `output`."""
+    output = Path(output)
+    main_c = output.with_name(output.name + "_main.c")
+    main_c.write_text(host_main_source(models))
+    include_dirs = sorted({str(Path(s).resolve().parent) for s in sources})
+    command = [*compiler_command(), *(f"-I{d}" for d in include_dirs), f"-I{RUNTIME_DIR / 'include'}",
+               *map(str, sources), str(main_c), *map(str, runtime_sources()), "-o", str(output), "-lm"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True)
+    except OSError as error:
+        raise CompileError(f"cannot run the C compiler '{command[0]}': {error.strerror}", _WHERE) from None
+    finally:
+        main_c.unlink(missing_ok=True)
+    if result.returncode != 0:
+        first = next((line for line in result.stderr.splitlines() if "error" in line), result.stderr.strip()[:300])
+        raise CompileError(f"the C compiler failed: {first}", _WHERE)

@@ -1,0 +1,143 @@
+"""`cmsis-compile`: the four reference models compiled to C and run on the host reproduce TFLite Micro exactly."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, build_host
+
+from conftest import run_tool
+
+MODELS = ["kws_dscnn", "ic_resnet8", "ad_autoencoder", "vww_mobilenetv1"]
+SANITIZE = "-fsanitize=address,undefined -fno-sanitize-recover=all"
+STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror"]
+TINY = Path(__file__).parent / "lit" / "emit-c" / "Inputs" / "tiny.mlir"
+
+needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+needs_runtime = pytest.mark.skipif(not list((RUNTIME_DIR / "src").glob("*.c")),
+                                   reason=f"no CMSIS-NN runtime sources in {RUNTIME_DIR}")
+
+
+@pytest.fixture(scope="module")
+def compiled(models_dir, tmp_path_factory):
+    """name -> (OUTDIR, stdout of cmsis-compile), each model compiled once with --host, default pipeline."""
+    done = {}
+
+    def get(name: str):
+        if name not in done:
+            outdir = tmp_path_factory.mktemp(name) / "out"
+            result = run_tool("cmsis-compile", str(models_dir / f"{name}.qdq.onnx"), "-o", str(outdir), "--host")
+            assert result.returncode == 0, result.stderr
+            done[name] = outdir, result.stdout
+        return done[name]
+
+    return get
+
+
+def _run_host(program: Path, models_dir: Path, name: str) -> list[str]:
+    """Run every reference input; the mismatches (empty when all outputs are exact)."""
+    ref = np.load(models_dir / f"{name}.tflm_ref.npz")
+    problems = []
+    for k, (x, want) in enumerate(zip(ref["inputs"], ref["outputs"])):
+        result = subprocess.run([str(program)], input=x.astype(np.int8).tobytes(), capture_output=True)
+        if result.returncode != 0 or result.stderr:
+            problems.append(f"input {k}: exit {result.returncode}, stderr {result.stderr.decode()[:500]}")
+            continue
+        got = np.frombuffer(result.stdout, dtype=np.int8)
+        if not np.array_equal(got, want.astype(np.int8).reshape(-1)):
+            problems.append(f"input {k}: got {got.tolist()[:16]}, want {want.reshape(-1).tolist()[:16]}")
+    return problems
+
+
+@needs_cc
+@needs_runtime
+@pytest.mark.parametrize("name", MODELS)
+def test_host_program_reproduces_tflite_micro_exactly(compiled, models_dir, name):
+    outdir, _ = compiled(name)
+    assert _run_host(outdir / f"{name}_host", models_dir, name) == []
+
+
+@needs_cc
+@needs_runtime
+@pytest.mark.parametrize("name", MODELS)
+def test_sanitized_host_program_is_exact_and_clean(compiled, models_dir, name, tmp_path, monkeypatch):
+    outdir, _ = compiled(name)
+    shutil.copy(outdir / f"{name}.c", tmp_path)
+    shutil.copy(outdir / f"{name}.h", tmp_path)
+    monkeypatch.setenv("CFLAGS", SANITIZE)
+    ref = np.load(models_dir / f"{name}.tflm_ref.npz")
+    program = tmp_path / f"{name}_host"
+    build_host([tmp_path / f"{name}.c"], [HostModel(name, [ref["inputs"][0].size], [ref["outputs"][0].size])], program)
+    assert _run_host(program, models_dir, name) == []
+
+
+@needs_cc
+@needs_runtime
+@pytest.mark.parametrize("name", MODELS)
+def test_generated_c_compiles_with_pedantic_warnings_as_errors(compiled, name):
+    outdir, _ = compiled(name)
+    result = subprocess.run(["cc", *STRICT, f"-I{RUNTIME_DIR / 'include'}", "-c", f"{name}.c", "-o", "/dev/null"],
+                            cwd=outdir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@needs_cc
+@needs_runtime
+def test_outdir_holds_the_sources_the_report_and_the_program(compiled):
+    outdir, stdout = compiled("ad_autoencoder")
+    assert sorted(p.name for p in outdir.iterdir()) == [
+        "ad_autoencoder.c", "ad_autoencoder.h", "ad_autoencoder_host", "memory.json", "memory.svg"]
+    size = int(re.search(r"#define AD_AUTOENCODER_ARENA_SIZE (\d+)", (outdir / "ad_autoencoder.h").read_text()).group(1))
+    assert f"arena {size:,} bytes" in stdout
+    assert str(outdir / "memory.svg") in stdout
+
+
+def test_a_missing_model_is_one_error_line_and_writes_nothing(tmp_path):
+    result = run_tool("cmsis-compile", str(tmp_path / "nope.onnx"), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_an_unknown_model_format_is_rejected(tmp_path):
+    model = tmp_path / "model.txt"
+    model.write_text("hello")
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "unknown model format '.txt'" in result.stderr
+
+
+def test_bad_alignment_is_a_usage_error(tmp_path):
+    result = run_tool("cmsis-compile", str(TINY), "-o", str(tmp_path / "out"), "--alignment", "3")
+    assert result.returncode == 2
+    assert "power of two" in result.stderr
+
+
+def test_an_arena_over_max_size_fails_without_output(tmp_path):
+    result = run_tool("cmsis-compile", str(TINY), "-o", str(tmp_path / "out"), "--max-size", "8")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ")
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+@needs_cc
+@needs_runtime
+def test_cmsis_ir_input_compiles_and_runs_like_the_interpreter(tmp_path):
+    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.ir import parse_ir
+
+    result = run_tool("cmsis-compile", str(TINY), "-o", str(tmp_path / "out"), "--host", "--name", "small")
+    assert result.returncode == 0, result.stderr
+    x = np.random.default_rng(3).integers(-128, 128, size=(1, 4, 4, 2), dtype=np.int8)
+    run = subprocess.run([str(tmp_path / "out" / "small_host")], input=x.tobytes(), capture_output=True)
+    assert run.returncode == 0, run.stderr
+    (want,) = run_function(parse_ir(TINY.read_text()).module, [x])
+    assert np.frombuffer(run.stdout, dtype=np.int8).tolist() == want.reshape(-1).tolist()
