@@ -77,7 +77,8 @@ class NNOp(IRDLOperation):
     def _check_float(self, *values: SSAValue) -> None:
         for value in values:
             if not isinstance(_element(value), Float32Type):
-                fail(self, "operand", f"expected f32 elements, got {_element(value)}")
+                field = "result" if value in self.results else "operand"
+                fail(self, field, f"expected f32 elements, got {_element(value)}")
 
 
 def _window_props(op: IRDLOperation, rank: int, kernel: Sequence[int]) -> None:
