@@ -1,0 +1,101 @@
+"""Which CMSIS-NN function each cmsis op runs, its scratch size, and where its output may start."""
+
+from __future__ import annotations
+
+import pytest
+
+import test_kernels_helpers as make
+from cmsis_opt.errors import CompileError
+from cmsis_opt.kernels import kernel_function, max_safe_delta, scratch_bytes
+
+M0, M4, M55 = "cortex-m0", "cortex-m4", "cortex-m55"
+
+
+def test_same_shape_5x5_conv_runs_arm_convolve_s8_with_im2col_scratch():
+    op = make.conv(h=32, w=32, c=32, oc=32, kh=5, kw=5, ph=2, pw=2)
+    assert kernel_function(op, M4) == "arm_convolve_s8"
+    # two int16 columns of 5*5*32 = 800 values on C/DSP; four int8 columns rounded to 16 on MVE
+    assert scratch_bytes(op, M0) == scratch_bytes(op, M4) == 2 * 800 * 2 == 3200
+    assert scratch_bytes(op, M55) == 4 * 800 == 3200
+
+
+def test_conv_scratch_rounds_columns_per_path():
+    op = make.conv(h=6, w=6, c=3, oc=4, kh=3, kw=3)  # 27 values per column
+    assert scratch_bytes(op, M4) == 2 * 28 * 2
+    assert scratch_bytes(op, M55) == 4 * 32
+
+
+def test_pointwise_conv_dispatch_and_the_generic_switch():
+    fast = make.conv(kh=1, kw=1, ph=0, pw=0)
+    assert kernel_function(fast, M4) == "arm_convolve_1x1_s8_fast"
+    assert scratch_bytes(fast, M4) == 0  # gcc build
+    strided = make.conv(kh=1, kw=1, ph=0, pw=0, sh=2, sw=2)
+    assert kernel_function(strided, M4) == "arm_convolve_1x1_s8"
+    forced = make.conv(c=8, kh=1, kw=1, ph=0, pw=0, kernel="generic")
+    assert kernel_function(forced, M4) == "arm_convolve_s8"
+    assert scratch_bytes(forced, M4) == 2 * 8 * 2
+    assert scratch_bytes(forced, M55) == 4 * 16
+
+
+def test_one_row_conv_goes_to_1_x_n_when_stride_times_channels_is_a_multiple_of_4():
+    assert kernel_function(make.conv(h=1, w=16, c=4, kh=1, kw=3, ph=0, pw=1), M4) == "arm_convolve_1_x_n_s8"
+    assert kernel_function(make.conv(h=1, w=16, c=3, kh=1, kw=3, ph=0, pw=1), M4) == "arm_convolve_s8"
+
+
+def test_depthwise_dispatch_per_path():
+    three = make.depthwise(c=8, kh=3, kw=3, ph=1, pw=1)
+    assert kernel_function(three, M0) == kernel_function(three, M4) == "arm_depthwise_conv_3x3_s8"
+    assert kernel_function(three, M55) == "arm_depthwise_conv_s8_opt"
+    assert scratch_bytes(three, M4) == 0
+    assert scratch_bytes(three, M55) == 4 * 124 * 9
+    five = make.depthwise(c=8, kh=5, kw=5, ph=2, pw=2)
+    assert kernel_function(five, M4) == "arm_depthwise_conv_s8_opt"
+    assert scratch_bytes(five, M4) == 8 * 25 * 2
+    assert scratch_bytes(five, M0) == 0
+    assert kernel_function(make.depthwise(c=4, mult=2), M4) == "arm_depthwise_conv_s8"
+    assert kernel_function(make.depthwise(c=4, dh=2, dw=2, ph=0, pw=0, h=9, w=9), M4) == "arm_depthwise_conv_s8"
+
+
+def test_other_kernels_and_their_scratch():
+    assert (kernel_function(make.fully_connected(m=10), M4), scratch_bytes(make.fully_connected(m=10), M55)) == ("arm_fully_connected_s8", 40)
+    assert scratch_bytes(make.fully_connected(m=10), M4) == 0
+    avg = make.pool("avg_pool", c=12)
+    assert (kernel_function(avg, M4), scratch_bytes(avg, M4), scratch_bytes(avg, M0), scratch_bytes(avg, M55)) == ("arm_avgpool_s8", 48, 0, 0)
+    assert kernel_function(make.pool("max_pool"), M4) == "arm_max_pool_s8"
+    assert kernel_function(make.softmax(), M4) == "arm_softmax_s8"
+    assert kernel_function(make.elementwise("add"), M4) == "arm_elementwise_add_s8"
+    assert kernel_function(make.elementwise("mul"), M4) == "arm_elementwise_mul_s8"
+
+
+def test_unknown_target_is_a_compile_error():
+    with pytest.raises(CompileError, match="unknown target 'cortex-a53'"):
+        scratch_bytes(make.conv(), "cortex-a53")
+
+
+def test_same_shape_5x5_conv_output_trails_two_rows_and_two_pixels():
+    op = make.conv(h=32, w=32, c=32, oc=32, kh=5, kw=5, ph=2, pw=2)
+    # input pixel (y, x) is last read by output pixel (y+2, x+2): 2*32+2 = 66 pixels of 32 bytes
+    assert max_safe_delta(op, M4) == -(2 * 32 + 2) * 32
+
+
+def test_overlap_is_forbidden_where_the_kernel_rereads_or_the_api_says_so():
+    assert max_safe_delta(make.conv(kh=1, kw=1, ph=0, pw=0), M4) is None
+    assert max_safe_delta(make.conv(kh=1, kw=1, ph=0, pw=0), M55) is None  # the host's C path re-reads
+    assert max_safe_delta(make.fully_connected(), M4) is None
+    pool = make.pool("max_pool", h=8, w=8, c=4, kh=2, kw=2, sh=2, sw=2)
+    assert max_safe_delta(pool, M4) is None
+    assert max_safe_delta(pool, M4, allow_undocumented=True) is not None
+
+
+def test_elementwise_and_softmax_run_exactly_in_place():
+    for op in (make.elementwise("add"), make.elementwise("mul"), make.softmax((2, 10))):
+        for target in (M0, M4, M55):
+            assert max_safe_delta(op, target) == 0
+
+
+def test_target_delta_is_the_stricter_of_its_path_and_the_c_path():
+    from cmsis_opt.kernels import path_delta
+
+    op = make.depthwise(h=6, w=6, c=130, kh=3, kw=3)  # MVE blocks channels by 124
+    assert max_safe_delta(op, M55) == min(path_delta(op, "mve"), path_delta(op, "c"))
+    assert max_safe_delta(op, M55) < max_safe_delta(op, M4)

@@ -1,0 +1,308 @@
+"""The vectorized access-order model against a byte-by-byte replay of each kernel's loops.
+
+Each simulator below walks the CMSIS-NN loop nest of one kernel (as described
+in compiler/kernels.py) in plain Python and emits ("r", input byte) /
+("w", output byte) events. Replaying them with the output placed at
+input + delta must never read an input byte after an output write landed on
+it. For the exact models, delta + 1 must fail somewhere (tightness).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import test_kernels_helpers as make
+from cmsis_opt import kernels
+from cmsis_opt.dialects.utils import shape_of
+
+
+# -- the replay ---------------------------------------------------------------------
+
+
+def overwritten_read(events, delta: int) -> bool:
+    """True if some input byte is read after an output byte was written at its address."""
+    written = set()
+    for kind, index in events:
+        if kind == "w":
+            written.add(index + delta)
+        elif index in written:
+            return True
+    return False
+
+
+# -- loop nests, one per kernel ------------------------------------------------------
+
+
+def window(g, oy, ox):
+    for ky in range(g["kh"]):
+        for kx in range(g["kw"]):
+            y, x = oy * g["sh"] - g["ph"] + ky * g["dh"], ox * g["sw"] - g["pw"] + kx * g["dw"]
+            if 0 <= y < g["h"] and 0 <= x < g["w"]:
+                yield y, x
+
+
+def in_byte(g, b, y, x, c):
+    return ((b * g["h"] + y) * g["w"] + x) * g["c"] + c
+
+
+def out_byte(g, b, y, x, c):
+    return ((b * g["oh"] + y) * g["ow"] + x) * g["oc"] + c
+
+
+def sim_conv_s8(g, group):
+    for b in range(g["n"]):
+        pending = []
+        for oy in range(g["oh"]):
+            for ox in range(g["ow"]):
+                for y, x in window(g, oy, ox):
+                    for c in range(g["c"]):
+                        yield "r", in_byte(g, b, y, x, c)
+                pending.append((oy, ox))
+                if len(pending) == group:
+                    yield from _flush(g, b, pending)
+                    pending = []
+        yield from _flush(g, b, pending)
+
+
+def _flush(g, b, pixels):
+    for ch in range(g["oc"]):
+        for oy, ox in pixels:
+            yield "w", out_byte(g, b, oy, ox, ch)
+
+
+def sim_conv_1x1_strided(g):
+    """arm_convolve_1x1_s8 on C/DSP: per output row, channel pairs outside pixel pairs."""
+    for b in range(g["n"]):
+        for oy in range(g["oh"]):
+            pixels = list(range(g["ow"]))
+            chan_groups = [list(range(k, min(k + 2, g["oc"]))) for k in range(0, g["oc"], 2)]
+            for chans in chan_groups:
+                for m in range(0, len(pixels), 2):
+                    pair = pixels[m : m + 2]
+                    for ox in pair:
+                        for c in range(g["c"]):
+                            yield "r", in_byte(g, b, oy * g["sh"], ox * g["sw"], c)
+                    for ox in pair:
+                        for ch in chans:
+                            yield "w", out_byte(g, b, oy, ox, ch)
+
+
+def sim_depthwise_blocks(g, blocks):
+    for b in range(g["n"]):
+        for oy in range(g["oh"]):
+            for ox in range(g["ow"]):
+                for chans in blocks:
+                    for y, x in window(g, oy, ox):
+                        for c in chans:
+                            yield "r", in_byte(g, b, y, x, c)
+                    for c in chans:
+                        yield "w", out_byte(g, b, oy, ox, c)
+
+
+def blocks_3x3(c):
+    full = [list(range(s, s + 4)) for s in range(0, c - c % 4, 4)]
+    return full + [[ch] for ch in range(c - c % 4, c)]
+
+
+def sim_depthwise_opt_mve(g, block=kernels.CH_IN_BLOCK_MVE):
+    for start in range(0, g["c"], block):
+        chans = range(start, min(start + block, g["c"]))
+        pending = []
+        for oy in range(g["oh"]):
+            for ox in range(g["ow"]):
+                for y, x in window(g, oy, ox):
+                    for c in chans:
+                        yield "r", in_byte(g, 0, y, x, c)
+                pending.append((oy, ox))
+                if len(pending) == 4:
+                    for py, px in pending:
+                        for c in chans:
+                            yield "w", out_byte(g, 0, py, px, c)
+                    pending = []
+        for py, px in pending:
+            for c in chans:
+                yield "w", out_byte(g, 0, py, px, c)
+
+
+def sim_depthwise_generic(g):
+    mult = g["oc"] // g["c"]
+    tile = 4 if mult % 4 == 0 and g["n"] == 1 and g["dh"] == g["dw"] == 1 else 1
+    for b in range(g["n"]):
+        for oy in range(g["oh"]):
+            for ox in range(g["ow"]):
+                for ic in range(g["c"]):
+                    for m in range(0, mult, tile):
+                        for y, x in window(g, oy, ox):
+                            yield "r", in_byte(g, b, y, x, ic)
+                        for k in range(tile):
+                            yield "w", out_byte(g, b, oy, ox, ic * mult + m + k)
+
+
+def sim_max_pool_c(g):
+    for b in range(g["n"]):
+        for oy in range(g["oh"]):
+            for ox in range(g["ow"]):
+                for k, (y, x) in enumerate(window(g, oy, ox)):
+                    for c in range(g["c"]):
+                        yield "r", in_byte(g, b, y, x, c)
+                        yield "w", out_byte(g, b, oy, ox, c)  # copy (first tap) or replace if larger
+    for j in range(g["n"] * g["oh"] * g["ow"] * g["oc"]):
+        yield "w", j  # clamp pass
+
+
+def sim_pool_mve(g, chunk=16):
+    for b in range(g["n"]):
+        for oy in range(g["oh"]):
+            for ox in range(g["ow"]):
+                for start in range(0, g["c"], chunk):
+                    chans = range(start, min(start + chunk, g["c"]))
+                    for y, x in window(g, oy, ox):
+                        for c in chans:
+                            yield "r", in_byte(g, b, y, x, c)
+                    for c in chans:
+                        yield "w", out_byte(g, b, oy, ox, c)
+
+
+def sim_elementwise(size, block):
+    for start in range(0, size, block):
+        idx = range(start, min(start + block, size))
+        for i in idx:
+            yield "r", i
+        for i in idx:
+            yield "w", i
+
+
+def sim_softmax(rows, cols, block):
+    for r in range(rows):
+        for _ in range(2):
+            for i in range(cols):
+                yield "r", r * cols + i
+        for start in range(0, cols, block):
+            idx = range(r * cols + start, r * cols + min(start + block, cols))
+            for i in idx:
+                yield "r", i
+            for i in idx:
+                yield "w", i
+
+
+def pool_geometry(op):
+    return kernels._pool_geometry(op)
+
+
+# -- random ops ----------------------------------------------------------------------
+
+
+def random_conv(rng: random.Random):
+    kh, kw = rng.choice([1, 2, 3, 5]), rng.choice([1, 2, 3, 5])
+    dh, dw = rng.choice([1, 1, 2]), rng.choice([1, 1, 2])
+    ph, pw = rng.randrange(0, (kh - 1) * dh + 1), rng.randrange(0, (kw - 1) * dw + 1)
+    h, w = rng.randint((kh - 1) * dh + 1, 9), rng.randint((kw - 1) * dw + 1, 9)
+    return make.conv(n=rng.choice([1, 1, 2]), h=h, w=w, c=rng.randint(1, 6), oc=rng.randint(1, 7), kh=kh, kw=kw,
+                     sh=rng.randint(1, 3), sw=rng.randint(1, 3), ph=ph, pw=pw, dh=dh, dw=dw, kernel="generic")
+
+
+def random_depthwise(rng: random.Random, mult=None, kernel=None, dilation=True):
+    kh, kw = kernel or (rng.choice([1, 2, 3, 5]), rng.choice([1, 3, 4]))
+    dh, dw = (rng.choice([1, 2]), rng.choice([1, 2])) if dilation else (1, 1)
+    ph, pw = rng.randrange(0, min((kh - 1) * dh + 1, 2)), rng.randrange(0, min((kw - 1) * dw + 1, 2))
+    h, w = rng.randint((kh - 1) * dh + 1, 9), rng.randint((kw - 1) * dw + 1, 9)
+    return make.depthwise(h=h, w=w, c=rng.randint(1, 9), mult=mult or rng.choice([1, 2, 3, 4, 8]), kh=kh, kw=kw,
+                          sh=rng.randint(1, 2), sw=rng.randint(1, 2), ph=ph, pw=pw, dh=dh, dw=dw)
+
+
+def random_pool(rng: random.Random, kind: str):
+    kh, kw = rng.randint(1, 3), rng.randint(1, 3)
+    return make.pool(kind, n=rng.choice([1, 2]), h=rng.randint(kh, 9), w=rng.randint(kw, 9), c=rng.randint(1, 20),
+                     kh=kh, kw=kw, sh=rng.randint(1, 3), sw=rng.randint(1, 3), ph=rng.randrange(0, kh), pw=rng.randrange(0, kw))
+
+
+# -- the checks ----------------------------------------------------------------------
+
+
+def check(op, path: str, events_of, exact: bool, **kwargs) -> None:
+    """The model's delta (and every smaller sampled delta) replays cleanly; with `exact`, delta + 1 does not."""
+    delta = kernels.path_delta(op, path, **kwargs)
+    assert delta is not None, f"{op.name} on {path}: expected an overlap model"
+    events = list(events_of())
+    in_size, out_size = kernels.num_elements(shape_of(op.operands[0])), kernels.num_elements(shape_of(op.results[0]))
+    assert not overwritten_read(events, delta), f"{op.name} on {path}: delta {delta} overwrites unread input"
+    for lower in {delta - 1, delta - 7, -out_size + 1}:
+        if -out_size < lower < delta:
+            assert not overwritten_read(events, lower), f"{op.name} on {path}: smaller delta {lower} is unsafe"
+    if exact and delta + 1 < in_size:
+        assert overwritten_read(events, delta + 1), f"{op.name} on {path}: delta {delta} is not tight"
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_generic_conv_trails_its_receptive_field_on_every_path(seed):
+    op = random_conv(random.Random(seed))
+    g = kernels.conv_geometry(op)
+    for path, group in (("c", 2), ("dsp", 2), ("mve", 4)):
+        check(op, path, lambda: sim_conv_s8(g, group), exact=True)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_strided_pointwise_conv_stays_behind_the_rows_it_still_reads(seed):
+    rng = random.Random(100 + seed)
+    op = make.conv(n=rng.choice([1, 2]), h=rng.randint(2, 8), w=rng.randint(2, 8), c=rng.randint(1, 5), oc=rng.randint(1, 5),
+                   kh=1, kw=1, ph=0, pw=0, sh=rng.randint(1, 3), sw=rng.choice([2, 3]))
+    assert kernels.kernel_function(op, "cortex-m4") == "arm_convolve_1x1_s8"
+    g = kernels.conv_geometry(op)
+    for path in ("c", "dsp"):
+        check(op, path, lambda: sim_conv_1x1_strided(g), exact=False)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_depthwise_kernels_follow_their_channel_blocks(seed):
+    rng = random.Random(200 + seed)
+    generic = random_depthwise(rng)
+    g = kernels.conv_geometry(generic)
+    for path in ("c", "dsp", "mve"):
+        if kernels.depthwise_function(generic, path) == "arm_depthwise_conv_s8":
+            check(generic, path, lambda: sim_depthwise_generic(g), exact=True)
+    three = random_depthwise(rng, mult=1, kernel=(3, 3), dilation=False)
+    g3 = kernels.conv_geometry(three)
+    assert kernels.depthwise_function(three, "dsp") == "arm_depthwise_conv_3x3_s8"
+    for path in ("c", "dsp"):
+        check(three, path, lambda: sim_depthwise_blocks(g3, blocks_3x3(g3["c"])), exact=True)
+    opt = random_depthwise(rng, mult=1, kernel=(rng.choice([2, 4, 5]), rng.choice([1, 3])), dilation=False)
+    go = kernels.conv_geometry(opt)
+    assert kernels.depthwise_function(opt, "dsp") == "arm_depthwise_conv_s8_opt"
+    check(opt, "dsp", lambda: sim_depthwise_blocks(go, [list(range(go["c"]))]), exact=True)
+    check(opt, "c", lambda: sim_depthwise_generic(go), exact=True)
+    check(opt, "mve", lambda: sim_depthwise_opt_mve(go), exact=True)
+    check(three, "mve", lambda: sim_depthwise_opt_mve(g3), exact=True)
+
+
+def test_mve_depthwise_with_more_channels_than_a_block_overlaps_less():
+    op = make.depthwise(h=4, w=4, c=130, kh=3, kw=3)
+    g = kernels.conv_geometry(op)
+    check(op, "mve", lambda: sim_depthwise_opt_mve(g), exact=True)
+    assert kernels.path_delta(op, "mve") < kernels.path_delta(op, "dsp")
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_pooling_models(seed):
+    rng = random.Random(300 + seed)
+    mx = random_pool(rng, "max_pool")
+    gm = pool_geometry(mx)
+    check(mx, "c", lambda: sim_max_pool_c(gm), exact=False, allow_undocumented=True)
+    check(mx, "mve", lambda: sim_pool_mve(gm), exact=False, allow_undocumented=True)
+    avg = random_pool(rng, "avg_pool")
+    ga = pool_geometry(avg)
+    check(avg, "c", lambda: sim_depthwise_blocks(ga, [[c] for c in range(ga["c"])]), exact=True)
+    check(avg, "dsp", lambda: sim_depthwise_blocks(ga, [list(range(ga["c"]))]), exact=True)
+    check(avg, "mve", lambda: sim_pool_mve(ga), exact=False)
+
+
+@pytest.mark.parametrize("block,path", [(1, "c"), (4, "dsp"), (16, "mve")])
+def test_elementwise_and_softmax_overlap_exactly_in_place(block, path):
+    for op in (make.elementwise("add", (1, 3, 5, 7)), make.elementwise("mul", (1, 2, 2, 9))):
+        size = kernels.num_elements(shape_of(op.output))
+        check(op, path, lambda: sim_elementwise(size, block), exact=True)
+        assert kernels.path_delta(op, path) == 0
+    sm = make.softmax((3, 21))
+    check(sm, path, lambda: sim_softmax(3, 21, block), exact=True)
+    assert kernels.path_delta(sm, path) == 0

@@ -1,0 +1,100 @@
+"""Build single cmsis ops from shapes, for the kernel-model and in-place tests (helpers, no tests)."""
+
+from __future__ import annotations
+
+from cmsis_opt.ir import parse_ir
+from cmsis_opt.dialects.utils import conv_out_size
+
+Q = "!quant.uniform<i8:f32, 0.5:-128>"
+SOFTMAX_Q = "!quant.uniform<i8:f32, 0.00390625:-128>"
+
+
+def tensor(shape, q: str = Q) -> str:
+    return f"tensor<{'x'.join(str(d) for d in shape)}x{q}>"
+
+
+def out_hw(h, w, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
+    """Output size with TFLite SAME-like end padding: at most pad + 1 at the far edge, as the verifier accepts."""
+    def one(size, k, s, p, d):
+        eff = (k - 1) * d + 1
+        for end in range(p, -1, -1):
+            if end < eff:
+                o = conv_out_size(size, k, s, p, end, d)
+                if o >= 1:
+                    return o
+        return conv_out_size(size, k, s, p, 0, d)
+    return one(h, kh, sh, ph, dh), one(w, kw, sw, pw, dw)
+
+
+def _module(args: list[str], op_text: str, result_type: str) -> str:
+    sig = ", ".join(f"%a{i} : {t}" for i, t in enumerate(args))
+    return f"""builtin.module {{
+  func.func @m({sig}) -> {result_type} {{
+    %r = {op_text}
+    func.return %r : {result_type}
+  }}
+}}"""
+
+
+def _first(text: str, name: str):
+    module = parse_ir(text).module
+    return next(op for op in module.walk() if op.name == name)
+
+
+def _requant(oc: int) -> str:
+    return (f"multiplier = array<i32: {', '.join(['1073741824'] * oc)}>, shift = array<i32: {', '.join(['0'] * oc)}>, "
+            "input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32")
+
+
+def conv(n=1, h=8, w=8, c=4, oc=4, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1, dh=1, dw=1, kernel: str | None = None):
+    oh, ow = out_hw(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
+    i, o = tensor((n, h, w, c)), tensor((n, oh, ow, oc))
+    extra = f', kernel = "{kernel}"' if kernel else ""
+    text = (f"cmsis.conv %a0 {{filter = dense<1> : tensor<{oc}x{kh}x{kw}x{c}xi8>, {_requant(oc)}, "
+            f"stride = array<i64: {sh}, {sw}>, padding = array<i64: {ph}, {pw}>, dilation = array<i64: {dh}, {dw}>{extra}}}"
+            f" : ({i}) -> {o}")
+    return _first(_module([i], text, o), "cmsis.conv")
+
+
+def depthwise(n=1, h=8, w=8, c=4, mult=1, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1, dh=1, dw=1):
+    oc = c * mult
+    oh, ow = out_hw(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
+    i, o = tensor((n, h, w, c)), tensor((n, oh, ow, oc))
+    text = (f"cmsis.depthwise_conv %a0 {{filter = dense<1> : tensor<1x{kh}x{kw}x{oc}xi8>, {_requant(oc)}, "
+            f"stride = array<i64: {sh}, {sw}>, padding = array<i64: {ph}, {pw}>, dilation = array<i64: {dh}, {dw}>}}"
+            f" : ({i}) -> {o}")
+    return _first(_module([i], text, o), "cmsis.depthwise_conv")
+
+
+def pool(kind="max_pool", n=1, h=8, w=8, c=4, kh=2, kw=2, sh=2, sw=2, ph=0, pw=0):
+    oh, ow = out_hw(h, w, kh, kw, sh, sw, ph, pw)
+    i, o = tensor((n, h, w, c)), tensor((n, oh, ow, c))
+    text = (f"cmsis.{kind} %a0 {{kernel = array<i64: {kh}, {kw}>, stride = array<i64: {sh}, {sw}>, "
+            f"padding = array<i64: {ph}, {pw}>, act_min = -128 : i32, act_max = 127 : i32}} : ({i}) -> {o}")
+    return _first(_module([i], text, o), f"cmsis.{kind}")
+
+
+def fully_connected(n=1, k=16, m=8):
+    i, o = tensor((n, k)), tensor((n, m))
+    text = (f"cmsis.fully_connected %a0 {{filter = dense<1> : tensor<{m}x{k}xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, "
+            f"input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32}} : ({i}) -> {o}")
+    return _first(_module([i], text, o), "cmsis.fully_connected")
+
+
+def elementwise(kind="add", shape=(1, 4, 4, 8)):
+    t = tensor(shape)
+    if kind == "add":
+        props = ("input1_offset = 128 : i32, input1_multiplier = 1073741824 : i32, input1_shift = 0 : i32, "
+                 "input2_offset = 128 : i32, input2_multiplier = 1073741824 : i32, input2_shift = 0 : i32, left_shift = 20 : i32, "
+                 "output_offset = -128 : i32, output_multiplier = 1073741824 : i32, output_shift = 0 : i32")
+    else:
+        props = ("input1_offset = 128 : i32, input2_offset = 128 : i32, output_offset = -128 : i32, "
+                 "output_multiplier = 1073741824 : i32, output_shift = 0 : i32")
+    text = f"cmsis.{kind} %a0, %a1 {{{props}, act_min = -128 : i32, act_max = 127 : i32}} : ({t}, {t}) -> {t}"
+    return _first(_module([t, t], text, t), f"cmsis.{kind}")
+
+
+def softmax(shape=(1, 10)):
+    i, o = tensor(shape), tensor(shape, SOFTMAX_Q)
+    text = f"cmsis.softmax %a0 {{input_multiplier = 1073741824 : i32, input_left_shift = 20 : i32, diff_min = -100 : i32}} : ({i}) -> {o}"
+    return _first(_module([i], text, o), "cmsis.softmax")
