@@ -21,6 +21,8 @@ from cmsis_opt.errors import CompileError
 
 RUNTIME_DIR = Path(os.environ.get("CMSIS_OPT_RUNTIME", Path(__file__).resolve().parent.parent / "runtime"))
 BASE_CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2"]
+CHECK_SCRATCH = "-DCMSIS_OPT_CHECK_SCRATCH"
+"""Host builds make the generated code check each kernel's scratch need against its planned region."""
 _WHERE = "host build"
 
 
@@ -98,7 +100,7 @@ def build_host(sources: Sequence[Path], models: Sequence[HostModel], output: Pat
     main_c = output.with_name(output.name + "_main.c")
     main_c.write_text(host_main_source(models))
     include_dirs = sorted({str(Path(s).resolve().parent) for s in sources})
-    command = [*compiler_command(), *(f"-I{d}" for d in include_dirs), f"-I{RUNTIME_DIR / 'include'}",
+    command = [*compiler_command(), CHECK_SCRATCH, *(f"-I{d}" for d in include_dirs), f"-I{RUNTIME_DIR / 'include'}",
                *map(str, sources), str(main_c), *map(str, runtime_sources()), "-o", str(output), "-lm"]
     try:
         result = subprocess.run(command, capture_output=True, text=True)

@@ -58,7 +58,7 @@ def test_the_header_describes_inputs_and_outputs():
 
 def test_one_checked_call_per_kernel_op_and_none_for_a_reshape():
     _, source = emit(TINY.read_text())
-    calls = re.findall(r"\b(arm_\w+)\(", source)
+    calls = re.findall(r"^ +(?:status = )?(arm_\w+)\(", source, re.M)
     assert calls == ["arm_convolve_wrapper_s8", "arm_max_pool_s8", "arm_softmax_s8"]
     assert source.count("if (status != ARM_CMSIS_NN_SUCCESS)") == 2  # softmax returns void
     comments = re.findall(r"/\* (\w+): cmsis\.", source)
@@ -72,6 +72,12 @@ def test_weights_and_parameters_are_const_and_there_is_no_other_ram():
     assert mutable == ["static int8_t tiny_arena[TINY_ARENA_SIZE] TINY_ALIGNED;"]
     assert "malloc" not in source
     assert "static const int8_t tiny_conv1_weights[54] TINY_ALIGNED" in source
+
+
+def test_host_builds_can_check_each_kernels_scratch_against_the_plan():
+    _, source = emit(TINY.read_text())
+    assert source.count("#if defined(CMSIS_OPT_CHECK_SCRATCH)") == 1  # the conv: max pool and softmax need none
+    assert "arm_convolve_wrapper_s8_get_buffer_size(&tiny_conv1_params" in source
 
 
 def test_trivial_plan_gives_every_buffer_its_own_aligned_region():

@@ -190,6 +190,7 @@ class _Emitter:
         self.consts: list[str] = []
         self.body: list[str] = []
         self.used_names: set[str] = set()
+        self.comment_at = 0
 
     # identifiers and data
     def layer_name(self, op: Operation, index: int) -> str:
@@ -238,6 +239,12 @@ class _Emitter:
         else:
             self.body.append(f"    {function}({joined});")
 
+    def check_scratch(self, ctx: str, needed: str) -> None:
+        """With CMSIS_OPT_CHECK_SCRATCH defined (host builds), fail if the kernel needs more scratch than planned."""
+        check = ["#if defined(CMSIS_OPT_CHECK_SCRATCH)", f"    if ({needed} > {ctx}.size) {{",
+                 "        return (int)ARM_CMSIS_NN_ARG_ERROR;", "    }", "#endif"]
+        self.body[self.comment_at:self.comment_at] = check  # before the op's comment, which stays next to its call
+
     def comment(self, op: Operation, layer: str) -> None:
         ins = ", ".join(_shape_text(v) for v in op.operands)
         parts = [f"in @{'/'.join(str(self.layout.of(v).offset) for v in op.operands)}",
@@ -246,6 +253,7 @@ class _Emitter:
         if scratch is not None:
             parts.append(f"scratch @{scratch.offset} ({scratch.size} B)")
         text = f"{layer}: {op.name} {ins} -> {_shape_text(op.results[0])}; {', '.join(parts)}"
+        self.comment_at = len(self.body)
         self.body.append(f"    /* {_comment_text(text)} */")
 
     def emit_op(self, op: Operation, index: int) -> None:
@@ -275,8 +283,11 @@ def _emit_conv(e: _Emitter, op: cmsis.ConvOp, layer: str) -> None:
             f"&{dims['filter']}", weights, f"&{dims['bias']}", bias or "NULL"]
     if op.kernel is not None and op.kernel.data == "generic":
         upscale = e.struct(layer + "_upscale_dims", "cmsis_nn_dims", _dims((1, 1, 1, 1)))
+        e.check_scratch(ctx, f"arm_convolve_s8_get_buffer_size(&{dims['input']}, &{dims['filter']})")
         e.call("arm_convolve_s8", [*args, f"&{upscale}", f"&{dims['output']}", e.ptr(op.output)])
     else:
+        e.check_scratch(ctx, f"arm_convolve_wrapper_s8_get_buffer_size(&{params}, &{dims['input']}, "
+                             f"&{dims['filter']}, &{dims['output']})")
         e.call("arm_convolve_wrapper_s8", [*args, f"&{dims['output']}", e.ptr(op.output)])
 
 
@@ -297,6 +308,8 @@ def _emit_depthwise(e: _Emitter, op: cmsis.DepthwiseConvOp, layer: str) -> None:
     dims = {k: e.struct(f"{layer}_{k}_dims", "cmsis_nn_dims", _dims(v)) for k, v in
             (("input", in_shape), ("filter", filt), ("bias", (1, 1, 1, out[3])), ("output", out))}
     ctx = e.ctx(op, layer)
+    e.check_scratch(ctx, f"arm_depthwise_conv_wrapper_s8_get_buffer_size(&{params}, &{dims['input']}, "
+                         f"&{dims['filter']}, &{dims['output']})")
     e.call("arm_depthwise_conv_wrapper_s8",
            [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", e.ptr(op.input), f"&{dims['filter']}",
             weights, f"&{dims['bias']}", bias or "NULL", f"&{dims['output']}", e.ptr(op.output)])
@@ -316,6 +329,7 @@ def _emit_fully_connected(e: _Emitter, op: cmsis.FullyConnectedOp, layer: str) -
             (("input", (batches, 1, 1, depth)), ("filter", (depth, 1, 1, rows)), ("bias", (1, 1, 1, rows)),
              ("output", (batches, 1, 1, rows)))}
     ctx = e.ctx(op, layer)
+    e.check_scratch(ctx, f"arm_fully_connected_s8_get_buffer_size(&{dims['filter']})")
     e.call("arm_fully_connected_s8",
            [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", e.ptr(op.input), f"&{dims['filter']}",
             weights, f"&{dims['bias']}", bias or "NULL", f"&{dims['output']}", e.ptr(op.output)])
@@ -330,6 +344,9 @@ def _emit_pool(function: str) -> Callable[[_Emitter, Operation, str], None]:
         dims = {k: e.struct(f"{layer}_{k}_dims", "cmsis_nn_dims", _dims(v)) for k, v in
                 (("input", shape_of(op.input)), ("filter", (1, kh, kw, 1)), ("output", shape_of(op.output)))}
         ctx = e.ctx(op, layer)
+        if function == "arm_avgpool_s8":
+            out = shape_of(op.output)
+            e.check_scratch(ctx, f"arm_avgpool_s8_get_buffer_size({out[2]}, {out[3]})")
         e.call(function, [f"&{ctx}", f"&{params}", f"&{dims['input']}", e.ptr(op.input), f"&{dims['filter']}",
                           f"&{dims['output']}", e.ptr(op.output)])
 
