@@ -1,0 +1,441 @@
+"""Placement strategies: give each block (size, live steps) an offset in one arena. Pure Python, no IR.
+
+Two blocks live at a common step must not share a byte, except an alias pair
+(`out` written over its dying input `src` at the one step they share), which
+may overlap as long as offset(out) - offset(src) <= max_delta.
+
+Every placement works on the same primitive: for a block and the blocks
+already placed, the offsets it may not take form open intervals (lo, hi);
+the free offsets are what is left. First fit takes the lowest free offset,
+best fit the tightest gap.
+
+Strategies: `naive` (no reuse), `greedy-by-size` (TensorFlow Lite Micro's
+GreedyMemoryPlanner: sizes rounded up to the alignment, largest first, ties
+to the block added last, lowest gap among blocks live at the same time),
+`best-fit` (the best of several orders with best fit and first fit),
+`optimal` (branch and bound, see `search_optimal`) and `auto` (the heuristics,
+then the search if they miss the lower bound).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+STRATEGIES = ("auto", "naive", "greedy-by-size", "best-fit", "optimal")
+INF = float("inf")
+
+
+def align_up(value: int, alignment: int) -> int:
+    return -(-value // alignment) * alignment
+
+
+def align_down(value: int, alignment: int) -> int:
+    return value // alignment * alignment
+
+
+@dataclass(frozen=True)
+class Block:
+    """A buffer to place: `size` bytes live from step `first` to step `last` (inclusive)."""
+
+    size: int
+    first: int
+    last: int
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Alias:
+    """Block `out` may overlap block `src` if offset(out) - offset(src) <= max_delta."""
+
+    out: int
+    src: int
+    max_delta: int
+
+
+@dataclass
+class Problem:
+    blocks: Sequence[Block]
+    aliases: Sequence[Alias] = ()
+    alignment: int = 1
+    neighbours: list[list[tuple[int, int, int]]] = field(init=False, repr=False)
+    """Per block: (other block, relation, delta); relation 0 = disjoint, 1 = this is the alias out, 2 = this is the src."""
+
+    def __post_init__(self) -> None:
+        if self.alignment < 1:
+            raise ValueError(f"alignment must be >= 1, got {self.alignment}")
+        self.neighbours = _neighbours(self.blocks, self.aliases)
+
+    @property
+    def has_aliases(self) -> bool:
+        return any(rel for row in self.neighbours for _, rel, _ in row)
+
+
+@dataclass
+class Placement:
+    offsets: list[int]
+    size: int
+    strategy: str
+    exact: bool = False
+    """True when the size is proven minimal (it meets the lower bound, or the search finished)."""
+    note: str = ""
+
+
+def _neighbours(blocks: Sequence[Block], aliases: Sequence[Alias]) -> list[list[tuple[int, int, int]]]:
+    """Pairs live at a common step, found by a sweep over the steps (no n^2 scan)."""
+    licence: dict[tuple[int, int], int] = {}
+    for a in aliases:
+        key = (a.out, a.src)
+        licence[key] = max(licence.get(key, a.max_delta), a.max_delta)
+    order = sorted(range(len(blocks)), key=lambda i: blocks[i].first)
+    active: list[int] = []
+    rows: list[list[tuple[int, int, int]]] = [[] for _ in blocks]
+    for i in order:
+        b = blocks[i]
+        active = [j for j in active if blocks[j].last >= b.first]
+        for j in active:
+            rel_i, rel_j, delta = 0, 0, 0
+            common = (max(b.first, blocks[j].first), min(b.last, blocks[j].last))
+            for out, src, r_out, r_src in ((i, j, 1, 2), (j, i, 2, 1)):
+                if (out, src) in licence and common[0] == common[1] == blocks[out].first:
+                    rel_i, rel_j, delta = (r_out, r_src, licence[(out, src)]) if out == i else (r_src, r_out, licence[(out, src)])
+            rows[i].append((j, rel_i, delta))
+            rows[j].append((i, rel_j, delta))
+        active.append(i)
+    return rows
+
+
+def _forbidden(problem: Problem, i: int, offsets: Sequence[int | None]) -> list[tuple[int, int]]:
+    """Open intervals (lo, hi) of offsets block i may not take, given the placed blocks."""
+    blocks, s = problem.blocks, problem.blocks[i].size
+    out: list[tuple[int, int]] = []
+    for j, rel, delta in problem.neighbours[i]:
+        y = offsets[j]
+        if y is None:
+            continue
+        sj = blocks[j].size
+        if rel == 0:
+            lo, hi = y - s, y + sj
+        elif rel == 1:  # i is the out, j its src
+            lo, hi = max(y + delta, y - s), y + sj
+        else:  # i is the src, j its out
+            lo, hi = y - s, min(y + sj, y - delta)
+        if hi - lo > 1:
+            out.append((lo, hi))
+    out.sort()
+    return out
+
+
+def free_segments(forbidden: list[tuple[int, int]], alignment: int) -> list[tuple[int, float]]:
+    """Aligned offsets [a, b] (b may be INF) outside every open interval, lowest first."""
+    segments: list[tuple[int, float]] = []
+    x = 0
+    for lo, hi in forbidden:
+        if lo >= x:
+            top = align_down(lo, alignment)
+            if top >= x:
+                segments.append((x, top))
+        x = max(x, align_up(hi, alignment))
+    segments.append((x, INF))
+    return segments
+
+
+def lowest_fit(problem: Problem, i: int, offsets: Sequence[int | None]) -> int:
+    x, a = 0, problem.alignment
+    for lo, hi in _forbidden(problem, i, offsets):
+        if lo >= x:
+            break
+        x = max(x, align_up(hi, a))
+    return x
+
+
+def tightest_fit(problem: Problem, i: int, offsets: Sequence[int | None]) -> int:
+    """The lowest offset of the free segment with the least room left over (the top if none is closed)."""
+    best, best_slack = None, INF
+    for a, b in free_segments(_forbidden(problem, i, offsets), problem.alignment):
+        slack = b - a
+        if best is None or slack < best_slack:
+            best, best_slack = a, slack
+    return best  # type: ignore[return-value]
+
+
+def arena_size(problem: Problem, offsets: Sequence[int], sizes: Sequence[int] | None = None) -> int:
+    sizes = sizes or [b.size for b in problem.blocks]
+    top = max((o + s for o, s in zip(offsets, sizes)), default=0)
+    return align_up(top, problem.alignment)
+
+
+def place_in_order(problem: Problem, order: Sequence[int], fit: Callable = lowest_fit) -> list[int]:
+    offsets: list[int | None] = [None] * len(problem.blocks)
+    for i in order:
+        offsets[i] = fit(problem, i, offsets)
+    return offsets  # type: ignore[return-value]
+
+
+# -- lower bounds ------------------------------------------------------------
+
+
+def _max_overlap(s_out: int, s_src: int, delta: int) -> int:
+    """The most bytes out and src can share when offset(out) - offset(src) <= delta."""
+    full = min(s_out, s_src)
+    if delta >= min(0, s_src - s_out):
+        return full
+    return max(0, min(delta + s_out, s_src) - max(delta, 0))
+
+
+def load_per_step(problem: Problem) -> list[int]:
+    steps = max((b.last for b in problem.blocks), default=-1) + 1
+    diff = [0] * (steps + 1)
+    for b in problem.blocks:
+        diff[b.first] += b.size
+        diff[b.last + 1] -= b.size
+    load, run = [], 0
+    for t in range(steps):
+        run += diff[t]
+        load.append(run)
+    return load
+
+
+def _aligned_load_per_step(problem: Problem) -> list[int]:
+    """Disjoint blocks at aligned offsets: every block but the top one takes its size rounded up."""
+    a = problem.alignment
+    steps = max((b.last for b in problem.blocks), default=-1) + 1
+    total, waste = [0] * steps, [0] * steps
+    for b in problem.blocks:
+        rounded = align_up(b.size, a)
+        for t in range(b.first, b.last + 1):
+            total[t] += rounded
+            waste[t] = max(waste[t], rounded - b.size)
+    return [align_up(x - w, a) for x, w in zip(total, waste)]
+
+
+def lower_bound(problem: Problem) -> int:
+    """No placement is smaller: the largest live load of a step, less what its alias pairs can share."""
+    load = load_per_step(problem)
+    saving: dict[int, dict[int, int]] = {}
+    for i, row in enumerate(problem.neighbours):
+        for j, rel, delta in row:
+            if rel == 1:
+                b_out, b_src = problem.blocks[i], problem.blocks[j]
+                per_out = saving.setdefault(b_out.first, {})
+                per_out[i] = min(b_out.size, per_out.get(i, 0) + _max_overlap(b_out.size, b_src.size, delta))
+    for t, per_out in saving.items():
+        load[t] -= sum(per_out.values())
+    return max(load, default=0)
+
+
+def aligned_lower_bound(problem: Problem) -> int:
+    """`lower_bound` tightened for aligned offsets at the steps without alias pairs, rounded up."""
+    a = problem.alignment
+    bound = align_up(lower_bound(problem), a)
+    if a == 1 or len(problem.blocks) > 20000:
+        return bound
+    alias_steps = {problem.blocks[i].first for i, row in enumerate(problem.neighbours) if any(rel == 1 for _, rel, _ in row)}
+    aligned = [x for t, x in enumerate(_aligned_load_per_step(problem)) if t not in alias_steps]
+    return max([bound, *aligned])
+
+
+# -- strategies --------------------------------------------------------------
+
+
+def place_naive(problem: Problem) -> Placement:
+    offsets, x = [], 0
+    for b in problem.blocks:
+        offsets.append(x)
+        x = align_up(x + b.size, problem.alignment)
+    return Placement(offsets, arena_size(problem, offsets), "naive")
+
+
+def place_greedy_by_size(problem: Problem) -> Placement:
+    """TensorFlow Lite Micro's GreedyMemoryPlanner, with alias pairs allowed to overlap."""
+    a = problem.alignment
+    sizes = [align_up(b.size, a) for b in problem.blocks]
+    rounded = Problem([Block(s, b.first, b.last, b.name) for s, b in zip(sizes, problem.blocks)], problem.aliases, a)
+    n = len(sizes)
+    # TFLM fills its sort array from the tail, then bubble-sorts (stable) by size descending.
+    order = sorted(reversed(range(n)), key=lambda i: -sizes[i])
+    offsets = place_in_order(rounded, order, lowest_fit)
+    return Placement(offsets, arena_size(problem, offsets, sizes), "greedy-by-size")
+
+
+def _orders(problem: Problem) -> dict[str, list[int]]:
+    """Block orders worth trying; the peak-load order places what is live at the busiest steps first."""
+    blocks = problem.blocks
+    n = range(len(blocks))
+    load = load_per_step(problem)
+    pressure = [max(load[b.first : b.last + 1], default=0) for b in blocks]
+    return {
+        "size": sorted(n, key=lambda i: (-blocks[i].size, blocks[i].first)),
+        "pressure": sorted(n, key=lambda i: (-pressure[i], -blocks[i].size, blocks[i].first)),
+        "lifetime": sorted(n, key=lambda i: (-(blocks[i].last - blocks[i].first), -blocks[i].size)),
+        "area": sorted(n, key=lambda i: -blocks[i].size * (blocks[i].last - blocks[i].first + 1)),
+        "birth": sorted(n, key=lambda i: (blocks[i].first, -blocks[i].last)),
+        "reverse-birth": sorted(n, key=lambda i: (-blocks[i].first, blocks[i].last)),
+    }
+
+
+def place_best_fit(problem: Problem) -> Placement:
+    """The smallest of best fit and first fit over several block orders."""
+    best: Placement | None = None
+    for label, order in _orders(problem).items():
+        for fit_name, fit in (("best-fit", tightest_fit), ("first-fit", lowest_fit)):
+            offsets = place_in_order(problem, order, fit)
+            size = arena_size(problem, offsets)
+            if best is None or size < best.size:
+                best = Placement(offsets, size, "best-fit", note=f"{fit_name}, {label} order")
+    assert best is not None
+    return best
+
+
+def best_heuristic(problem: Problem) -> Placement:
+    candidates = [place_best_fit(problem), place_greedy_by_size(problem)]
+    return min(candidates, key=lambda p: p.size)
+
+
+# -- exact search --------------------------------------------------------------
+
+
+class _Search:
+    """Depth-first branch and bound over placement sequences.
+
+    Each step places one more block at the lowest offset the placed blocks
+    leave free (and, for an alias pair, also exactly at its partner's offset
+    plus or minus max_delta). Without aliases every gravity-packed placement
+    comes from such a sequence taken in order of offset, so sequences are
+    kept in non-decreasing offset order and the search is complete. A branch
+    is cut when the lowest place left for any unplaced block already reaches
+    the best size found.
+    """
+
+    def __init__(self, problem: Problem, best: Placement, deadline: float):
+        self.p = problem
+        self.n = len(problem.blocks)
+        self.best_offsets = list(best.offsets)
+        self.best_size = best.size
+        self.deadline = deadline
+        self.goal = aligned_lower_bound(problem)
+        self.monotone = not problem.has_aliases
+        self.offsets: list[int | None] = [None] * self.n
+        self.timed_out = False
+        self.nodes = 0
+        self.priority = _orders(problem)["pressure"]
+
+    def run(self) -> bool:
+        """Search; True if it finished (the best found is optimal)."""
+        if self.best_size > self.goal:
+            self._dfs(0, -1, 0)
+        return not self.timed_out
+
+    def _candidates(self, i: int) -> list[int]:
+        p, a = self.p, self.p.alignment
+        xs = [lowest_fit(p, i, self.offsets)]
+        for j, rel, delta in p.neighbours[i]:
+            y = self.offsets[j]
+            if y is None or rel == 0:
+                continue
+            x = align_down(y + delta, a) if rel == 1 else align_up(y - delta, a)
+            if x >= 0 and x not in xs and self._fits(i, x):
+                xs.append(x)
+        return xs
+
+    def _fits(self, i: int, x: int) -> bool:
+        return all(not lo < x < hi for lo, hi in _forbidden(self.p, i, self.offsets))
+
+    def _dfs(self, top: int, last: int, last_offset: int) -> None:
+        if self.best_size <= self.goal or self.timed_out:
+            return
+        self.nodes += 1
+        if self.nodes % 256 == 0 and time.monotonic() > self.deadline:
+            self.timed_out = True
+            return
+        unplaced = [i for i in self.priority if self.offsets[i] is None]
+        if not unplaced:
+            size = align_up(top, self.p.alignment)
+            if size < self.best_size:
+                self.best_size, self.best_offsets = size, list(self.offsets)  # type: ignore[arg-type]
+            return
+        moves = []
+        for i in unplaced:
+            for x in self._candidates(i):
+                if self.monotone and (x < last_offset or (x == last_offset and i < last)):
+                    continue
+                end = align_up(max(top, x + self.p.blocks[i].size), self.p.alignment)
+                if end < self.best_size:
+                    moves.append((end, x, i))
+        # the bound: every unplaced block still needs at least its lowest free place
+        for i in unplaced:
+            if align_up(lowest_fit(self.p, i, self.offsets) + self.p.blocks[i].size, self.p.alignment) >= self.best_size:
+                return
+        moves.sort()
+        for end, x, i in moves:
+            if end >= self.best_size:
+                break
+            self.offsets[i] = x
+            self._dfs(max(top, x + self.p.blocks[i].size), i, x)
+            self.offsets[i] = None
+            if self.best_size <= self.goal or self.timed_out:
+                return
+
+
+def search_optimal(problem: Problem, time_limit: float, start: Placement | None = None) -> Placement:
+    """Branch and bound from the best heuristic plan, for at most `time_limit` seconds."""
+    start = start or best_heuristic(problem)
+    search = _Search(problem, start, time.monotonic() + time_limit)
+    finished = search.run()
+    goal_met = search.best_size <= search.goal
+    exact = goal_met or (finished and search.monotone)
+    if exact:
+        note = "meets the lower bound" if goal_met else f"search finished ({search.nodes} nodes)"
+        strategy = "optimal"
+    elif finished:
+        note = f"search over alias-anchored placements finished ({search.nodes} nodes); not proven minimal"
+        strategy = "optimal"
+    else:
+        note = f"time limit {time_limit:g} s reached after {search.nodes} nodes: best plan found, not proven minimal"
+        strategy = "optimal (time limit: best found)"
+    return Placement(search.best_offsets, search.best_size, strategy, exact, note)
+
+
+def place_auto(problem: Problem, time_limit: float) -> Placement:
+    best = best_heuristic(problem)
+    goal = aligned_lower_bound(problem)
+    if best.size <= goal:
+        return Placement(best.offsets, best.size, f"auto ({best.strategy})", True, "meets the lower bound")
+    result = search_optimal(problem, time_limit, best)
+    if result.size < best.size:
+        return Placement(result.offsets, result.size, f"auto ({result.strategy})", result.exact, result.note)
+    return Placement(best.offsets, best.size, f"auto ({best.strategy})", result.exact, result.note)
+
+
+def place(problem: Problem, strategy: str, time_limit: float = 5.0) -> Placement:
+    """Run one strategy by name."""
+    if strategy == "naive":
+        return place_naive(problem)
+    if strategy == "greedy-by-size":
+        return place_greedy_by_size(problem)
+    if strategy == "best-fit":
+        return place_best_fit(problem)
+    if strategy == "optimal":
+        return search_optimal(problem, time_limit)
+    if strategy == "auto":
+        return place_auto(problem, time_limit)
+    raise ValueError(f"unknown strategy '{strategy}' (known: {', '.join(STRATEGIES)})")
+
+
+def overlaps(problem: Problem, offsets: Sequence[int]) -> list[tuple[int, int]]:
+    """Pairs that break the rules (empty for a valid placement): a quick self-check for tests."""
+    bad = []
+    for i, row in enumerate(problem.neighbours):
+        for j, rel, delta in row:
+            if j < i:
+                continue
+            lo_i, hi_i = offsets[i], offsets[i] + problem.blocks[i].size
+            lo_j, hi_j = offsets[j], offsets[j] + problem.blocks[j].size
+            if lo_i < hi_j and lo_j < hi_i:
+                if rel == 1 and offsets[i] - offsets[j] <= delta:
+                    continue
+                if rel == 2 and offsets[j] - offsets[i] <= delta:
+                    continue
+                bad.append((i, j))
+    return bad
