@@ -1,0 +1,338 @@
+"""Post-training quantization of a float nn graph into the QDQ form `--quantize` lowers.
+
+Calibration runs the float interpreter over N samples and records each
+tensor's range (min/max, or percentiles of the observed values). The graph
+is then rewritten as TFLite's int8 scheme asks: weights per-channel
+symmetric int8 in [-127, 127] (per tensor for fully connected layers),
+activations per-tensor asymmetric int8 with ranges that include 0, int32
+biases with scale s_in * s_w[c], ReLU / Clip folded into the producer's
+range, pools / pad keeping their input's quantization, softmax output at
+1/256, -128.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, i32
+from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.ir import Operation, SSAValue
+
+from cmsis_opt.dialects import nn
+from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32, quant_of
+from cmsis_opt.dialects.utils import dense, shape_of, to_numpy
+from cmsis_opt.errors import CompileError
+
+WHERE = "pass 'quantize'"
+_COMPUTE = (nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.AddOp, nn.MulOp, nn.GlobalAvgPoolOp,
+            nn.AvgPoolOp, nn.MaxPoolOp, nn.SoftmaxOp, nn.PadOp, nn.ConcatOp)
+_KEEP_INPUT_QUANT = (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.PadOp)
+_VIEWS = (nn.TransposeOp, nn.ReshapeOp)
+_ACTIVATIONS = (nn.ReluOp, nn.ClipOp)
+MAX_KEPT_VALUES = 4096  # per tensor and sample, for the percentile method
+
+
+# -- calibration data -------------------------------------------------------
+def load_samples(path: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The calibration samples in `path` (.npz: key 'inputs' or its first array), each of `shape`."""
+    if not path:
+        raise CompileError('a float model needs calibration data: --quantize="calibration=FILE.npz" '
+                           f"with N samples of the graph input {list(shape)}", WHERE)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys = list(data.keys())
+            if not keys:
+                raise CompileError(f"calibration file '{path}' holds no arrays", WHERE)
+            samples = np.asarray(data["inputs" if "inputs" in keys else keys[0]])
+    except CompileError:
+        raise
+    except (OSError, ValueError) as err:
+        raise CompileError(f"cannot read calibration file '{path}': {err}", WHERE) from None
+    if samples.dtype.kind != "f":
+        raise CompileError(f"calibration samples in '{path}' are {samples.dtype}, the float model's input is float32", WHERE)
+    if samples.shape[1:] == shape:
+        pass
+    elif shape and shape[0] == 1 and samples.shape[1:] == shape[1:]:
+        samples = samples.reshape((samples.shape[0], *shape))
+    else:
+        raise CompileError(f"calibration samples in '{path}' have shape {list(samples.shape)}; "
+                           f"expected N x {list(shape)} (N samples of the graph input)", WHERE)
+    if samples.shape[0] == 0:
+        raise CompileError(f"calibration file '{path}' has no samples", WHERE)
+    return samples.astype(np.float32)
+
+
+class ProgressBar:
+    """One line on stderr, redrawn in place: `calibrating [#####.....] 12/24`."""
+
+    def __init__(self, total: int, label: str = "calibrating", width: int = 30, stream=None):
+        self.total, self.label, self.width = total, label, width
+        self.stream = stream or sys.stderr
+        self.shown = -1
+
+    def update(self, done: int) -> None:
+        percent = 100 * done // max(self.total, 1)
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.width * done // max(self.total, 1)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}")
+        if done >= self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+class RangeObserver:
+    """Per-value running min/max, plus a sample of values for the percentile method."""
+
+    def __init__(self, keep_values: bool, seed: int = 0):
+        self.low: dict[SSAValue, float] = {}
+        self.high: dict[SSAValue, float] = {}
+        self.values: dict[SSAValue, list[np.ndarray]] = {}
+        self.keep_values = keep_values
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, value: SSAValue, array: np.ndarray) -> None:
+        if not isinstance(array, np.ndarray) or array.dtype.kind != "f" or array.size == 0:
+            return
+        low, high = float(array.min()), float(array.max())
+        self.low[value] = min(low, self.low.get(value, low))
+        self.high[value] = max(high, self.high.get(value, high))
+        if self.keep_values:
+            flat = array.reshape(-1)
+            if flat.size > MAX_KEPT_VALUES:
+                flat = self.rng.choice(flat, MAX_KEPT_VALUES, replace=False)
+            self.values.setdefault(value, []).append(flat)
+
+    def range_of(self, value: SSAValue, method: str, percentile: float) -> tuple[float, float]:
+        if value not in self.low:
+            raise CompileError("calibration saw no values for a tensor the graph uses", WHERE)
+        if method == "percentile":
+            kept = np.concatenate(self.values[value])
+            return float(np.percentile(kept, 100.0 - percentile)), float(np.percentile(kept, percentile))
+        return self.low[value], self.high[value]
+
+
+def calibrate(module: ModuleOp, samples: np.ndarray, method: str, percentile: float,
+              run: Callable | None = None, show_progress: bool = True) -> RangeObserver:
+    if method not in ("minmax", "percentile"):
+        raise CompileError(f"unknown calibration method '{method}' (known: minmax, percentile)", WHERE)
+    if not 50.0 < percentile <= 100.0:
+        raise CompileError(f"percentile must be in (50, 100], got {percentile}", WHERE)
+    if run is None:
+        from cmsis_opt.interpreter import run_function as run
+    observer = RangeObserver(keep_values=method == "percentile")
+    bar = ProgressBar(len(samples)) if show_progress else None
+    for index, sample in enumerate(samples):
+        run(module, [sample], observe=observer)
+        if bar:
+            bar.update(index + 1)
+    return observer
+
+
+# -- quantization parameters ------------------------------------------------
+def activation_quant(low: float, high: float) -> UniformQuantizedType:
+    """Asymmetric int8 covering [low, high] widened to include 0 (TFLite's nudging)."""
+    low, high = min(low, 0.0), max(high, 0.0)
+    if high - low <= 0 or not math.isfinite(high - low):
+        return UniformQuantizedType(1.0, -128)
+    scale = as_f32((high - low) / 255.0)
+    zero_point = int(min(127, max(-128, round(-128 - low / scale))))
+    return UniformQuantizedType(scale, zero_point)
+
+
+def symmetric_weights(weights: np.ndarray, per_channel: bool) -> tuple[np.ndarray, list[float]]:
+    """int8 weights in [-127, 127] and their scales (per axis 0, or one)."""
+    w = weights.astype(np.float64)
+    if per_channel:
+        peak = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
+    else:
+        peak = np.array([np.abs(w).max()])
+    scales = np.array([as_f32(p / 127.0) if p > 0 else 1.0 for p in peak], dtype=np.float64)
+    shaped = scales.reshape((-1,) + (1,) * (w.ndim - 1)) if per_channel else scales[0]
+    q = np.clip(np.round(w / shaped), -127, 127).astype(np.int8)
+    return q, [float(s) for s in scales]
+
+
+# -- graph rewriting --------------------------------------------------------
+class QDQRewriter:
+    """Rewrites a float function into the QDQ form, op by op."""
+
+    def __init__(self, func: FuncOp, ranges: Callable[[SSAValue], tuple[float, float]]):
+        self.func = func
+        self.block = func.body.block
+        self.ranges = ranges
+
+    def insert_before(self, op: Operation, anchor: Operation) -> Operation:
+        self.block.insert_op_before(op, anchor)
+        return op
+
+    def insert_after(self, op: Operation, anchor: Operation) -> Operation:
+        self.block.insert_op_after(op, anchor)
+        return op
+
+    def quant_of_float(self, value: SSAValue) -> UniformQuantizedType | None:
+        """The quantization of a float value that is a dequantized int8 tensor (through views)."""
+        while isinstance(value.owner, _VIEWS):
+            value = value.owner.input
+        if isinstance(value.owner, nn.DequantizeOp):
+            return quant_of(value.owner.input.type)
+        return None
+
+    def run(self) -> None:
+        self.quantize_inputs()
+        for op in list(self.block.ops):
+            if isinstance(op, _COMPUTE):
+                self.rewrite(op)
+        self.quantize_outputs()
+
+    def quantize_inputs(self) -> None:
+        first = next(iter(self.block.ops))
+        for arg in list(self.block.args):
+            if quant_of(arg.type) is not None:
+                continue
+            q = activation_quant(*self.ranges(arg))
+            new_arg = self.block.insert_arg(TensorType(q, shape_of(arg)), arg.index)
+            dq = self.insert_before(nn.DequantizeOp(new_arg), first)
+            arg.replace_all_uses_with(dq.results[0])
+            self.block.erase_arg(arg)
+
+    def output_point(self, op: Operation) -> SSAValue:
+        """The value after the activations fused into `op` (ReLU / Clip used only by the chain)."""
+        value = op.results[0]
+        while value.uses.get_length() == 1:
+            user = next(iter(value.uses)).operation
+            if not isinstance(user, _ACTIVATIONS):
+                break
+            value = user.results[0]
+        return value
+
+    def rewrite(self, op: Operation) -> None:
+        layer = op.attributes.get("layer")
+        if isinstance(op, nn.Conv2DOp):
+            self.quantize_weights(op, op.weight, per_channel=True)
+            self.quantize_bias(op, op.bias, op.input, op.weight)
+        elif isinstance(op, nn.FullyConnectedOp):
+            self.quantize_weights(op, op.weight, per_channel=False)
+            self.quantize_bias(op, op.bias, op.input, op.weight)
+        elif isinstance(op, nn.MatMulOp):
+            self.quantize_weights(op, op.rhs, per_channel=False)
+        elif isinstance(op, nn.AddOp) and self.is_matmul_bias(op):
+            mm, bias = (op.lhs, op.rhs) if isinstance(op.lhs.owner, nn.MatMulOp) else (op.rhs, op.lhs)
+            self.quantize_bias(op, bias, mm.owner.lhs, mm.owner.rhs)
+        for operand in list(op.operands):
+            if self.quant_of_float(operand) is None and not self.is_constant(operand) and not isinstance(operand.owner, nn.MatMulOp):
+                raise CompileError(f"layer '{layer.data if layer else op.name}': an input is neither quantized nor constant after calibration", WHERE)
+        if isinstance(op, nn.MatMulOp) and self.feeds_bias_add(op):
+            return  # quantized after its bias add
+        point = self.output_point(op)
+        if isinstance(op, _KEEP_INPUT_QUANT):
+            q = self.quant_of_float(op.operands[0])
+        elif isinstance(op, nn.SoftmaxOp):
+            q = UniformQuantizedType(1.0 / 256.0, -128)
+        else:
+            q = activation_quant(*self.ranges(point))
+        anchor = point.owner
+        quantize = self.insert_after(nn.QuantizeOp(point, TensorType(q, shape_of(point))), anchor)
+        dequantize = self.insert_after(nn.DequantizeOp(quantize.results[0]), quantize)
+        for o in (quantize, dequantize):
+            if layer is not None:
+                o.attributes["layer"] = StringAttr(layer.data)
+        point.replace_all_uses_with(dequantize.results[0])
+        quantize.operands = [point]
+
+    def is_constant(self, value: SSAValue) -> bool:
+        while isinstance(value.owner, (*_VIEWS, nn.DequantizeOp)):
+            value = value.owner.operands[0]
+        return isinstance(value.owner, nn.ConstantOp)
+
+    def feeds_bias_add(self, mm: nn.MatMulOp) -> bool:
+        uses = list(mm.results[0].uses)
+        return len(uses) == 1 and isinstance(uses[0].operation, nn.AddOp) and self.is_matmul_bias(uses[0].operation)
+
+    def is_matmul_bias(self, add: nn.AddOp) -> bool:
+        for mm, other in ((add.lhs, add.rhs), (add.rhs, add.lhs)):
+            if isinstance(mm.owner, nn.MatMulOp) and self.is_constant(other):
+                return num_elements(shape_of(other)) == shape_of(mm)[-1]
+        return False
+
+    def float_constant(self, value: SSAValue, user: Operation) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+        """The float array behind a constant operand and a function replaying its views."""
+        views = []
+        while isinstance(value.owner, _VIEWS):
+            views.append(value.owner)
+            value = value.owner.input
+        if not isinstance(value.owner, nn.ConstantOp) or quant_of(value.type) is not None:
+            raise CompileError(f"layer '{user.attributes['layer'].data if 'layer' in user.attributes else user.name}': weights must be float constants", WHERE)
+
+        def replay(array: np.ndarray) -> np.ndarray:
+            for view in reversed(views):
+                if isinstance(view, nn.TransposeOp):
+                    array = array.transpose(tuple(view.perm.get_values()))
+                else:
+                    array = array.reshape(shape_of(view.output))
+            return array
+
+        return np.asarray(to_numpy(value.owner.value), dtype=np.float32), replay
+
+    def quantize_weights(self, op: Operation, operand: SSAValue, per_channel: bool) -> None:
+        array, replay = self.float_constant(operand, op)
+        logical = replay(array)
+        if isinstance(op, nn.MatMulOp):
+            logical = logical.T  # [K, M] -> [M, K]
+        q_data, scales = symmetric_weights(logical, per_channel)
+        if isinstance(op, nn.MatMulOp):
+            q_data = q_data.T
+        q = UniformQuantizedType(scales, 0, axis=0 if per_channel else None, storage_min=-127, storage_max=127)
+        self.replace_operand(op, operand, q_data, q)
+
+    def quantize_bias(self, op: Operation, bias: SSAValue | None, x: SSAValue, weight: SSAValue) -> None:
+        if bias is None:
+            return
+        q_in = self.quant_of_float(x)
+        w_q = self.quant_of_float(weight)
+        if q_in is None or w_q is None:
+            raise CompileError(f"layer '{op.name}': bias needs a quantized input and weights", WHERE)
+        array, replay = self.float_constant(bias, op)
+        values = replay(array).reshape(-1).astype(np.float64)
+        w_scales = w_q.scales if w_q.per_axis else [w_q.scale] * values.size
+        scales = [as_f32(np.float32(q_in.scale) * np.float32(s)) for s in w_scales]
+        data = np.clip(np.round(values / np.array(scales)), -(2**31), 2**31 - 1).astype(np.int32)
+        q = UniformQuantizedType(scales, 0, axis=0, storage_type=i32)
+        self.replace_operand(op, bias, data.reshape(shape_of(bias)), q)
+
+    def replace_operand(self, op: Operation, operand: SSAValue, data: np.ndarray, q: UniformQuantizedType) -> None:
+        const = self.insert_before(nn.ConstantOp(dense(data), TensorType(q, data.shape)), op)
+        dq = self.insert_before(nn.DequantizeOp(const.results[0]), op)
+        op.operands = [dq.results[0] if v is operand else v for v in op.operands]
+
+    def quantize_outputs(self) -> None:
+        ret = self.block.last_op
+        assert isinstance(ret, ReturnOp)
+        outputs = []
+        for value in ret.operands:
+            if isinstance(value.owner, nn.DequantizeOp):
+                value = value.owner.input
+            outputs.append(value)
+        ret.operands = outputs
+        self.func.update_function_type()
+        for op in reversed(list(self.block.ops)):
+            if op.name.startswith("nn.") and not any(r.uses for r in op.results):
+                self.block.erase_op(op)
+
+
+def num_elements(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def quantize_float_function(module: ModuleOp, func: FuncOp, calibration: str, method: str, percentile: float) -> None:
+    """Calibrate `func` on the samples in `calibration` and rewrite it into QDQ form."""
+    args = list(func.body.block.args)
+    if len(args) != 1:
+        raise CompileError(f"calibration supports one graph input, the model has {len(args)}", WHERE)
+    samples = load_samples(calibration, shape_of(args[0]))
+    observer = calibrate(module, samples, method, percentile)
+    QDQRewriter(func, lambda v: observer.range_of(v, method, percentile)).run()
