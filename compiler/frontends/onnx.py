@@ -301,14 +301,16 @@ class _Importer:
             raise self.unsupported(node, f"a rank-{scale.ndim} scale", "a scalar or 1-D scale")
         if len(names) < 3:
             zp = np.zeros(scale.shape, dtype=np.uint8 if node.op_type == "QuantizeLinear" else expect)
+        elif isinstance(self.consts.get(names[2]), _Unsupported):
+            kind = dtype_name(self.consts[names[2]].code)
+            raise self.unsupported(node, f"{kind} quantization", f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
         else:
             zp = self.const(names[2], node, "zero point")
         if node.op_type == "QuantizeLinear" and attrs.get("output_dtype", 0) not in (0, _INT8):
             raise self.unsupported(node, f"output type {dtype_name(attrs['output_dtype'])}", "int8")
-        allowed = (expect,) if not isinstance(expect, tuple) else expect
-        if zp.dtype not in allowed:
-            names_ok = " or ".join(np.dtype(a).name for a in allowed)
-            raise self.unsupported(node, f"{zp.dtype.name} quantization", f"{names_ok} (with an explicit {names_ok} zero point)")
+        if zp.dtype != expect:
+            what = f"{zp.dtype.name} quantization" if len(names) > 2 else "quantization without a zero point (uint8)"
+            raise self.unsupported(node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
         if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
             raise self.fail(node, "scales must be positive and finite")
         return scale, zp

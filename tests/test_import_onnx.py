@@ -1,0 +1,261 @@
+"""cmsis-import on small ONNX models: one per pattern exporters produce, and the ones it must reject.
+
+The models come from tests/lit/import/Inputs/onnx_models.py (the lit tests use
+the same file). Float models are also run: the imported `nn` function, executed
+by the reference interpreter, must agree with onnxruntime.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+
+import numpy as np
+import onnx
+import pytest
+from conftest import ROOT, run_tool
+from xdsl.dialects.builtin import StringAttr
+from xdsl.dialects.func import FuncOp
+
+from cmsis_opt.dialects.quant import UniformQuantizedType
+from cmsis_opt.dialects.utils import ints, to_numpy
+from cmsis_opt.errors import CompileError
+from cmsis_opt.frontends import import_model
+from cmsis_opt.ir import parse_ir, print_ir
+
+_spec = importlib.util.spec_from_file_location("onnx_models", ROOT / "tests" / "lit" / "import" / "Inputs" / "onnx_models.py")
+onnx_models = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(onnx_models)
+
+FLOAT_MODELS = ["gemm_transb", "gemm_plain", "matmul_add", "conv_bn", "flatten", "pad", "concat",
+                "residual", "relu6", "ceil_pool", "same_conv", "mul_depthwise"]
+
+
+def write(tmp_path, name: str) -> str:
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(onnx_models.MODELS[name](), str(path))
+    return str(path)
+
+
+def func_of(module) -> FuncOp:
+    return next(op for op in module.ops if isinstance(op, FuncOp))
+
+
+def ops_of(module) -> list:
+    return [op for op in func_of(module).body.block.ops if op.name != "func.return"]
+
+
+def op_counts(module) -> Counter:
+    return Counter(op.name for op in ops_of(module))
+
+
+def run_onnxruntime(path: str, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: x})[0]
+
+
+def interpreter():
+    try:
+        from cmsis_opt.interpreter import run_function
+    except ImportError:
+        pytest.skip("the nn interpreter (cmsis_opt.interpreter) is not available")
+    return run_function
+
+
+@pytest.mark.parametrize("name", FLOAT_MODELS)
+def test_float_model_runs_like_onnxruntime(tmp_path, name):
+    run_function = interpreter()
+    path = write(tmp_path, name)
+    module = import_model(path)
+    arg = func_of(module).body.block.args[0]
+    x = np.random.default_rng(1).standard_normal(arg.type.get_shape()).astype(np.float32)
+    ours = run_function(module, [x])[0]
+    theirs = run_onnxruntime(path, x)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", FLOAT_MODELS + ["qdq_conv"])
+def test_printed_ir_parses_back_to_the_same_text(tmp_path, name):
+    text = print_ir(import_model(write(tmp_path, name)))
+    assert print_ir(parse_ir(text).module) == text
+
+
+def test_every_op_carries_its_source_layer(tmp_path):
+    module = import_model(write(tmp_path, "residual"))
+    layers = {op.attributes["layer"].data for op in ops_of(module)}
+    assert all(isinstance(op.attributes.get("layer"), StringAttr) for op in ops_of(module))
+    assert {"conv1", "relu1", "conv2", "residual", "relu2"} <= layers
+
+
+def test_function_is_named_after_the_file(tmp_path):
+    path = tmp_path / "9-my.model.onnx"
+    onnx.save(onnx_models.gemm_transb(), str(path))
+    assert func_of(import_model(str(path))).sym_name.data == "m_9_my"
+
+
+def test_gemm_with_trans_b_is_a_fully_connected_layer(tmp_path):
+    module = import_model(write(tmp_path, "gemm_transb"))
+    assert op_counts(module) == Counter({"nn.constant": 2, "nn.fully_connected": 1})
+
+
+def test_gemm_without_trans_b_transposes_the_constant_weight(tmp_path):
+    module = import_model(write(tmp_path, "gemm_plain"))
+    weight = ops_of(module)[0]
+    assert op_counts(module)["nn.fully_connected"] == 1
+    original = onnx.numpy_helper.to_array(onnx_models.gemm_plain().graph.initializer[0])
+    np.testing.assert_array_equal(to_numpy(weight.value), original.T)
+
+
+def test_matmul_and_add_stay_two_ops(tmp_path):
+    counts = op_counts(import_model(write(tmp_path, "matmul_add")))
+    assert counts["nn.matmul"] == 1 and counts["nn.add"] == 1 and counts["nn.fully_connected"] == 0
+
+
+def test_batchnorm_after_conv_is_folded(tmp_path):
+    counts = op_counts(import_model(write(tmp_path, "conv_bn")))
+    assert counts == Counter({"nn.constant": 2, "nn.conv2d": 1, "nn.relu": 1})
+
+
+def test_symbolic_batch_is_pinned_to_one(tmp_path):
+    module = import_model(write(tmp_path, "flatten"))
+    assert func_of(module).body.block.args[0].type.get_shape() == (1, 3, 6, 6)
+    reshape = next(op for op in ops_of(module) if op.name == "nn.reshape")
+    assert reshape.results[0].type.get_shape() == (1, 32)
+
+
+def test_pad_amounts_come_from_the_initializer(tmp_path):
+    pad = next(op for op in ops_of(import_model(write(tmp_path, "pad"))) if op.name == "nn.pad")
+    assert ints(pad.pads) == (0, 0, 1, 2, 0, 0, 1, 2)
+
+
+def test_concat_axis_is_normalized(tmp_path):
+    concat = next(op for op in ops_of(import_model(write(tmp_path, "concat"))) if op.name == "nn.concat")
+    assert concat.axis.value.data == 1
+
+
+def test_clip_zero_six_is_kept_as_clip(tmp_path):
+    clip = next(op for op in ops_of(import_model(write(tmp_path, "relu6"))) if op.name == "nn.clip")
+    assert (clip.min.value.data, clip.max.value.data) == (0.0, 6.0)
+
+
+def test_ceil_mode_becomes_explicit_end_padding(tmp_path):
+    ops = ops_of(import_model(write(tmp_path, "ceil_pool")))
+    max_pool, avg_pool = ops
+    assert ints(max_pool.pads) == (0, 0, 1, 1) and max_pool.results[0].type.get_shape() == (1, 2, 4, 4)
+    assert ints(avg_pool.pads) == (0, 0, 0, 0) and avg_pool.results[0].type.get_shape() == (1, 2, 2, 2)
+
+
+def test_same_upper_padding_puts_the_odd_pixel_at_the_end(tmp_path):
+    conv = next(op for op in ops_of(import_model(write(tmp_path, "same_conv"))) if op.name == "nn.conv2d")
+    assert ints(conv.pads) == (1, 1, 1, 1)
+    assert conv.results[0].type.get_shape() == (1, 6, 4, 4)
+
+
+def test_identity_is_dropped(tmp_path):
+    module = import_model(write(tmp_path, "same_conv"))
+    assert not any("same" == op.attributes["layer"].data for op in ops_of(module))
+
+
+def test_qdq_conv_keeps_int8_codes_and_scales(tmp_path):
+    module = import_model(write(tmp_path, "qdq_conv"))
+    func = func_of(module)
+    x_type = func.body.block.args[0].type.element_type
+    assert isinstance(x_type, UniformQuantizedType)
+    assert (x_type.scale, x_type.zero_point) == (float(np.float32(0.05)), -3)
+    constants = [op for op in ops_of(module) if op.name == "nn.constant"]
+    weight = next(op for op in constants if op.attributes["layer"].data == "w_dq")
+    w_type = weight.results[0].type.element_type
+    assert w_type.axis == 0 and w_type.scales == [float(np.float32(s)) for s in (0.01, 0.02, 0.015, 0.03)]
+    model = onnx_models.qdq_conv()
+    np.testing.assert_array_equal(to_numpy(weight.value), onnx.numpy_helper.to_array(model.graph.initializer[2]))
+    bias = next(op for op in constants if op.attributes["layer"].data == "b_dq")
+    assert bias.results[0].type.element_type.storage_type.width.data == 32
+    clip = next(op for op in ops_of(module) if op.name == "nn.clip")
+    assert (clip.min.value.data, clip.max.value.data) == (0.0, float(np.float32(120 * np.float32(0.05))))
+    counts = op_counts(module)
+    assert counts["nn.transpose"] == 2 and counts["nn.quantize"] == 1 and counts["nn.dequantize"] == 3
+
+
+def test_qdq_conv_runs_like_onnxruntime(tmp_path):
+    run_function = interpreter()
+    path = write(tmp_path, "qdq_conv")
+    x = np.random.default_rng(3).integers(-128, 128, (1, 5, 5, 3)).astype(np.int8)
+    ours = run_function(import_model(path), [x])[0]
+    np.testing.assert_array_equal(ours, run_onnxruntime(path, x))
+
+
+# -- errors ---------------------------------------------------------------------
+def one_error(proc, *fragments: str) -> str:
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("name, fragments", [
+    ("bad_op", ["node 'gate' (Sigmoid)", "is not supported; supported: ", "Conv"]),
+    ("bad_float16", ["graph input 'x'", "float16 is not supported"]),
+    ("bad_dynamic", ["graph input 'x'", "dimension 2 is dynamic ('H')"]),
+    ("bad_uint8", ["node 'quant' (QuantizeLinear)", "uint8 quantization is not supported"]),
+    ("bad_count_include_pad", ["node 'avg' (AveragePool)", "count_include_pad=1"]),
+])
+def test_unsupported_model_is_one_error_line_and_no_output(tmp_path, name, fragments):
+    path = write(tmp_path, name)
+    out = tmp_path / "out.mlir"
+    one_error(run_tool("cmsis-import", path, "-o", str(out)), path, *fragments)
+    assert not out.exists()
+
+
+def test_truncated_file_is_one_error_line(tmp_path):
+    data = onnx_models.qdq_conv().SerializeToString()
+    path = tmp_path / "cut.onnx"
+    path.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out.mlir"
+    one_error(run_tool("cmsis-import", str(path), "-o", str(out)), str(path))
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_bytes_are_one_error_line(tmp_path, seed):
+    path = tmp_path / "noise.onnx"
+    path.write_bytes(np.random.default_rng(seed).integers(0, 256, 4096).astype(np.uint8).tobytes())
+    one_error(run_tool("cmsis-import", str(path), "-o", str(tmp_path / "out.mlir")), str(path))
+    assert not (tmp_path / "out.mlir").exists()
+
+
+def test_every_truncation_of_a_model_fails_cleanly_or_imports(tmp_path):
+    data = onnx_models.qdq_conv().SerializeToString()
+    path = str(tmp_path / "cut.onnx")
+    for length in range(0, len(data), max(1, len(data) // 60)):
+        with open(path, "wb") as f:
+            f.write(data[:length])
+        try:
+            import_model(path)
+        except CompileError as error:
+            assert error.message
+
+
+def test_missing_file_and_directory(tmp_path):
+    one_error(run_tool("cmsis-import", str(tmp_path / "absent.onnx")), "absent.onnx")
+    one_error(run_tool("cmsis-import", str(tmp_path)), "directory")
+
+
+def test_usage_error_exits_2():
+    proc = run_tool("cmsis-import")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ")
+
+
+def test_cli_writes_the_ir_file(tmp_path):
+    path = write(tmp_path, "residual")
+    out = tmp_path / "residual.mlir"
+    proc = run_tool("cmsis-import", path, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "func.func @residual(" in out.read_text()
+    assert parse_ir(out.read_text()).module is not None
