@@ -37,6 +37,7 @@ def function_name(path: str | Path) -> str:
 def value_name(text: str) -> str | None:
     """A readable SSA name for a short source tensor name (None for long or empty ones: numbered instead)."""
     name = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_")
+    name = re.sub(r"_+(\d+)$", r"\1", name)  # xDSL reads a `_N` suffix as a uniquing counter
     if not name or len(name) > 32:
         return None
     return f"v{name}" if name[0].isdigit() else name
