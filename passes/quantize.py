@@ -196,6 +196,11 @@ class Lowering:
             if stored is None:
                 raise CompileError(f"graph output of type {value.type} is not an int8 quantized tensor (expected an nn.quantize result)", f"pass '{PASS}'")
             self.layer = layer_of(value.owner) if isinstance(value.owner, Operation) else "output"
+            logical = shape_of(value)
+            if stored.columns is not None or not same_bytes(stored.perm, identity(len(logical)), logical):
+                raise CompileError(f"graph output {len(operands)} (layer '{self.layer}') has shape {list(logical)} but is stored "
+                                   f"in order {list(stored.perm)}: returning it needs a data transpose, which has no CMSIS-NN "
+                                   "kernel (declare the output in NHWC order)", f"pass '{PASS}'")
             operands.append(self.materialize(stored, shape_of(value), identity(len(shape_of(value))), value.owner if isinstance(value.owner, Operation) else op))
         op.operands = operands
 
@@ -314,6 +319,7 @@ class Lowering:
         pads, strides, dil = ints(op.pads), ints(op.strides), ints(op.dilations)
         n, _, oh, ow = shape_of(op.output)
         props = {
+            "filter": None,  # set below, once the kernel is known
             "bias": self._bias(op, op.bias, c_out),
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
@@ -325,7 +331,7 @@ class Lowering:
             "padding": i64_array(pads[:2]),
             "dilation": i64_array(dil),
         }
-        props = {k: v for k, v in props.items() if v is not None}
+        props = {k: v for k, v in props.items() if v is not None or k == "filter"}
         out_type = _tensor(q_out, (n, oh, ow, c_out))
         if group == 1:
             props["filter"] = dense(np.ascontiguousarray(w.data.transpose(0, 2, 3, 1)))

@@ -1,0 +1,32 @@
+// Unsupported graphs are one clear error naming the layer, never a wrong answer.
+// RUN: cmsis-opt %s --quantize --split-input-file --verify-diagnostics | filecheck %s
+
+// CHECK: error: pass 'quantize': layer 'sum' (nn.add): broadcasting [1, 2, 2, 2] and [1, 2, 1, 1] is not supported
+func.func @broadcast(%x: tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>, %y: tensor<1x2x1x1x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 1.0:0>> {
+  %xf = nn.dequantize %x : (tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x2x2xf32>
+  %yf = nn.dequantize %y : (tensor<1x2x1x1x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x1x1xf32>
+  %s = nn.add %xf, %yf {layer = "sum"} : (tensor<1x2x2x2xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x2x2xf32>
+  %q = nn.quantize %s {layer = "sum"} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 1.0:0>>
+  func.return %q : tensor<1x2x2x2x!quant.uniform<i8:f32, 1.0:0>>
+}
+
+// -----
+
+// A graph output stored NHWC but declared NCHW would need a data transpose.
+// CHECK: error: pass 'quantize': graph output 0 (layer 'pool') has shape [1, 2, 2, 2] but is stored in order [0, 2, 3, 1]: returning it needs a data transpose
+func.func @nchw_output(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>> {
+  %xf = nn.dequantize %x : (tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x4x4x2xf32>
+  %t = nn.transpose %xf {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x4x4x2xf32>) -> tensor<1x2x4x4xf32>
+  %p = nn.max_pool %t {layer = "pool", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+  %q = nn.quantize %p {layer = "pool"} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>
+  func.return %q : tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>
+}
+
+// -----
+
+// A float model needs calibration data.
+// CHECK: error: pass 'quantize': a float model needs calibration data: --quantize="calibration=FILE.npz" with N samples of the graph input [1, 4]
+func.func @float_model(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %r = nn.relu %x {layer = "relu"} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return %r : tensor<1x4xf32>
+}
