@@ -1,0 +1,122 @@
+"""`cmsis-run`: IR + .npy/.npz inputs in, .npy/.npz outputs out; user errors as one `error:` line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import run_tool
+
+T_IN = "tensor<1x2x2x1x!quant.uniform<i8:f32, 0.5:0>>"
+T_POOL = "tensor<1x1x1x1x!quant.uniform<i8:f32, 0.5:0>>"
+T_FLAT = "tensor<1x4x!quant.uniform<i8:f32, 0.5:0>>"
+
+TWO_OUTPUTS = f"""
+func.func @two(%x: {T_IN}) -> ({T_POOL}, {T_FLAT}) {{
+  %p = cmsis.max_pool %x {{kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>,
+                           act_min = -128 : i32, act_max = 127 : i32}} : ({T_IN}) -> {T_POOL}
+  %f = cmsis.reshape %x : ({T_IN}) -> {T_FLAT}
+  func.return %p, %f : {T_POOL}, {T_FLAT}
+}}
+"""
+
+ONE_OUTPUT = f"""
+func.func @one(%x: {T_IN}) -> {T_POOL} {{
+  %p = cmsis.max_pool %x {{kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>,
+                           act_min = -128 : i32, act_max = 127 : i32}} : ({T_IN}) -> {T_POOL}
+  func.return %p : {T_POOL}
+}}
+"""
+
+X = np.array([3, -7, 9, 1], np.int8).reshape(1, 2, 2, 1)
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "one.mlir").write_text(ONE_OUTPUT)
+    (tmp_path / "two.mlir").write_text(TWO_OUTPUTS)
+    np.save(tmp_path / "x.npy", X)
+    np.savez(tmp_path / "refs.npz", inputs=np.stack([X, -X]))
+    return tmp_path
+
+
+def test_runs_a_file_on_an_npy_input(files):
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "x.npy"), "--output", str(files / "y.npy"))
+    assert proc.returncode == 0, proc.stderr
+    y = np.load(files / "y.npy")
+    assert y.dtype == np.int8 and y.tolist() == [[[[9]]]]
+
+
+def test_reads_ir_from_stdin(files):
+    proc = run_tool("cmsis-run", "-", "--input", str(files / "x.npy"), "-o", str(files / "y.npy"), input=ONE_OUTPUT)
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(files / "y.npy").tolist() == [[[[9]]]]
+
+
+@pytest.mark.parametrize("index, expected", [(0, 9), (1, 7), (-1, 7)])
+def test_takes_one_element_of_an_npz_inputs_array(files, index, expected):
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "refs.npz"), "--index", str(index),
+                    "--output", str(files / "y.npy"))
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(files / "y.npy").item() == expected
+
+
+def test_several_outputs_as_separate_npy_files(files):
+    proc = run_tool("cmsis-run", str(files / "two.mlir"), "--input", str(files / "x.npy"),
+                    "--output", str(files / "pool.npy"), "--output", str(files / "flat.npy"))
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(files / "pool.npy").item() == 9
+    assert np.load(files / "flat.npy").tolist() == [[3, -7, 9, 1]]
+
+
+def test_several_outputs_in_one_npz(files):
+    proc = run_tool("cmsis-run", str(files / "two.mlir"), "--input", str(files / "x.npy"), "--output", str(files / "out.npz"))
+    assert proc.returncode == 0, proc.stderr
+    with np.load(files / "out.npz") as out:
+        assert sorted(out.files) == ["output0", "output1"]
+        assert out["output0"].item() == 9 and out["output1"].tolist() == [[3, -7, 9, 1]]
+
+
+def _bad_input(files, array):
+    np.save(files / "bad.npy", array)
+    return ["--input", str(files / "bad.npy")]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (lambda f: ["--input", str(f / "missing.npy")], "cannot read"),
+        (lambda f: _bad_input(f, np.zeros((1, 4), np.int8)), "input #0: expected shape 1x2x2x1, got 1x4"),
+        (lambda f: _bad_input(f, np.zeros((1, 2, 2, 1), np.int64)), "input #0: expected int8 values"),
+        (lambda f: ["--input", str(f / "refs.npz")], "choose one of its 2 inputs with --index"),
+        (lambda f: ["--input", str(f / "refs.npz"), "--index", "5"], "--index 5 is out of range"),
+        (lambda f: ["--input", str(f / "one.mlir")], "as a numpy .npy/.npz file"),
+        (lambda f: [], "the function takes 1 input(s), got 0"),
+    ],
+)
+def test_input_errors_are_one_line_and_write_nothing(files, args, message):
+    out = files / "y.npy"
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), *args(files), "--output", str(out))
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], proc.stderr
+    assert not out.exists()
+
+
+def test_malformed_ir_is_reported_with_its_location(files):
+    (files / "bad.mlir").write_text("func.func @f() {\n  %0 = cmsis.bogus : () -> ()\n}\n")
+    proc = run_tool("cmsis-run", str(files / "bad.mlir"), "--output", str(files / "y.npy"))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"error: {files / 'bad.mlir'}:2:")
+    assert "Traceback" not in proc.stderr and not (files / "y.npy").exists()
+
+
+def test_wrong_number_of_outputs_is_an_error(files):
+    proc = run_tool("cmsis-run", str(files / "two.mlir"), "--input", str(files / "x.npy"), "--output", str(files / "y.npy"))
+    assert proc.returncode == 1
+    assert "returns 2 output(s) but 1 --output path(s) were given" in proc.stderr
+    assert not (files / "y.npy").exists()
+
+
+def test_missing_output_is_a_usage_error(files):
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "x.npy"))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "--output" in proc.stderr
