@@ -210,26 +210,65 @@ def _aligned_load_per_step(problem: Problem) -> list[int]:
     return [align_up(x - w, a) for x, w in zip(total, waste)]
 
 
-def lower_bound(problem: Problem) -> int:
-    """No placement is smaller: the largest live load of a step, less what its alias pairs can share."""
-    load = load_per_step(problem)
-    saving: dict[int, dict[int, int]] = {}
+def _alias_savings(problem: Problem) -> dict[int, dict[int, dict[int, int]]]:
+    """step -> out block -> src block -> the most bytes that pair can share."""
+    savings: dict[int, dict[int, dict[int, int]]] = {}
     for i, row in enumerate(problem.neighbours):
         for j, rel, delta in row:
             if rel == 1:
                 b_out, b_src = problem.blocks[i], problem.blocks[j]
-                per_out = saving.setdefault(b_out.first, {})
-                per_out[i] = min(b_out.size, per_out.get(i, 0) + _max_overlap(b_out.size, b_src.size, delta))
-    for t, per_out in saving.items():
-        load[t] -= sum(per_out.values())
+                savings.setdefault(b_out.first, {}).setdefault(i, {})[j] = _max_overlap(b_out.size, b_src.size, delta)
+    return savings
+
+
+def lower_bound(problem: Problem) -> int:
+    """No placement is smaller: the largest live load of a step, less what its alias pairs can share."""
+    load = load_per_step(problem)
+    for t, per_out in _alias_savings(problem).items():
+        load[t] -= sum(min(problem.blocks[out].size, sum(pairs.values())) for out, pairs in per_out.items())
     return max(load, default=0)
 
 
-def aligned_lower_bound(problem: Problem) -> int:
-    """`lower_bound` tightened for aligned offsets at the steps without alias pairs, rounded up."""
+def chain_lower_bound(problem: Problem, longest: int = 256) -> int:
+    """The bound alias chains set: a -> b -> c ... each written over the last.
+
+    If every pair of a run of the chain overlaps, each offset is at most the
+    previous one plus its max_delta, so the first block sits at least the sum
+    of the (negative) deltas above offset 0. If one pair of the run is kept
+    apart instead, its step's load counts without that pair's saving. The
+    arena is at least the smaller of the two, for every run.
+    """
     a = problem.alignment
-    bound = align_up(lower_bound(problem), a)
-    if a == 1 or len(problem.blocks) > 20000:
+    load = load_per_step(problem)
+    savings = _alias_savings(problem)
+    successor: dict[int, tuple[int, int]] = {}
+    apart: dict[int, int] = {}  # src block -> bound if its pair is kept apart
+    for i, row in enumerate(problem.neighbours):
+        for j, rel, delta in row:
+            if rel == 2:  # i is the src of out j
+                successor[i] = (j, align_down(delta, a))
+                t = problem.blocks[j].first
+                others = sum(v for k, v in savings.get(t, {}).get(j, {}).items() if k != i)
+                apart[i] = load[t] - min(problem.blocks[j].size, others)
+    best = 0
+    for start in successor:
+        total, cheapest_break, block = 0, INF, start
+        for _ in range(longest):
+            if block not in successor:
+                break
+            nxt, delta = successor[block]
+            total += delta
+            cheapest_break = min(cheapest_break, apart[block])
+            best = max(best, int(min(problem.blocks[start].size - total, cheapest_break)))
+            block = nxt
+    return best
+
+
+def aligned_lower_bound(problem: Problem) -> int:
+    """`lower_bound` with the alias chains, tightened for aligned offsets at the steps without alias pairs, rounded up."""
+    a = problem.alignment
+    bound = max(align_up(lower_bound(problem), a), align_up(chain_lower_bound(problem), a))
+    if a == 1:
         return bound
     alias_steps = {problem.blocks[i].first for i, row in enumerate(problem.neighbours) if any(rel == 1 for _, rel, _ in row)}
     aligned = [x for t, x in enumerate(_aligned_load_per_step(problem)) if t not in alias_steps]
