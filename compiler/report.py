@@ -187,6 +187,14 @@ def write_reports(plan: Plan, directory: str) -> list[str]:
     return paths
 
 
+def write_report(module_or_plan, directory: str) -> list[str]:
+    """`write_reports` for a planned module (or a Plan)."""
+    from cmsis_opt.plan import read_plan
+
+    plan = module_or_plan if isinstance(module_or_plan, Plan) else read_plan(module_or_plan)
+    return write_reports(plan, directory)
+
+
 def _main(argv: list[str]) -> int:
     import argparse
 
