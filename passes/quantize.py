@@ -509,7 +509,7 @@ class QuantizePass(ModulePass):
     name: ClassVar[str] = "quantize"
     calibration: str = ""
     method: str = "minmax"
-    percentile: float = 99.99
+    percentile: float | int = 99.99
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for func in [o for o in op.ops if isinstance(o, FuncOp)]:

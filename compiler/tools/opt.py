@@ -10,6 +10,7 @@ spaces or commas (`--arena-alloc="strategy=optimal alignment=4"`).
 from __future__ import annotations
 
 import argparse
+import re
 import dataclasses
 import sys
 from collections.abc import Sequence
@@ -63,6 +64,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see cmsis-opt --help)", "cmsis-opt")
 
 
+_PLAIN_VALUE = re.compile(r'[-+]?[0-9]+(\.[0-9]*([eE][-+]?[0-9]+)?)?|[A-Za-z0-9_-]+|"[^"]*"')
+
+
+def _quote_option(option: str) -> str:
+    """`key=value` with the value quoted unless it is a plain token (file names hold '.' and '/')."""
+    key, eq, value = option.partition("=")
+    if not eq or _PLAIN_VALUE.fullmatch(value):
+        return option
+    return f'{key}="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def split_pass_flags(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     """Pull `--PASS` / `--PASS=OPTS` out of argv (in order) before argparse sees them."""
     rest, pipeline = [], []
@@ -71,7 +83,7 @@ def split_pass_flags(argv: Sequence[str]) -> tuple[list[str], list[str]]:
             name, eq, options = arg[2:].partition("=")
             if name in ALL_PASSES:
                 if eq:
-                    opts = " ".join(options.replace(",", " ").split())
+                    opts = " ".join(_quote_option(o) for o in options.replace(",", " ").split())
                     pipeline.append(f"{name}{{{opts}}}")
                 else:
                     pipeline.append(name)

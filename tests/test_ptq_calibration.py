@@ -1,0 +1,127 @@
+"""Calibration of float models through `cmsis-opt --quantize="calibration=FILE.npz"`."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from conftest import run_tool
+
+from cmsis_opt.calibrate import ProgressBar, activation_quant, load_samples, symmetric_weights
+from cmsis_opt.errors import CompileError
+
+FLOAT_FC = """
+func.func @tiny(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %w = nn.constant {value = dense<[[0.5, -0.25, 0.125, 1.0], [-1.0, 0.75, 0.25, 0.0], [0.3, 0.3, -0.3, 0.3]]> : tensor<3x4xf32>} : tensor<3x4xf32>
+  %b = nn.constant {value = dense<[0.1, -0.2, 0.05]> : tensor<3xf32>} : tensor<3xf32>
+  %y = nn.fully_connected %x, %w, %b {layer = "fc"} : (tensor<1x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  %r = nn.relu %y {layer = "fc"} : (tensor<1x3xf32>) -> tensor<1x3xf32>
+  func.return %r : tensor<1x3xf32>
+}
+"""
+
+
+@pytest.fixture
+def float_model(tmp_path):
+    path = tmp_path / "tiny.mlir"
+    path.write_text(FLOAT_FC)
+    return path
+
+
+def _one_error(proc, fragment: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and fragment in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_float_model_is_quantized_with_calibration(float_model, tmp_path):
+    samples = np.random.default_rng(0).uniform(-1, 1, (16, 1, 4)).astype(np.float32)
+    np.savez(tmp_path / "cal.npz", inputs=samples)
+    out = tmp_path / "q.mlir"
+    proc = run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'cal.npz'}", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert "cmsis.fully_connected" in text and "nn." not in text
+    # int8 graph input and output; ReLU folded: the output range starts at 0, so zp = -128 and act_min = -128
+    assert "func.func @tiny(%0: tensor<1x4x!quant.uniform<i8:f32," in text.replace("%x:", "%0:")
+    assert "act_min = -128 : i32" in text
+    assert "calibrating [" in proc.stderr and "16/16" in proc.stderr
+
+
+def test_missing_calibration_is_one_error(float_model):
+    _one_error(run_tool("cmsis-opt", str(float_model), "--quantize"), "calibration=FILE.npz")
+
+
+def test_calibration_of_the_wrong_shape_is_one_error(float_model, tmp_path):
+    np.savez(tmp_path / "bad.npz", inputs=np.zeros((5, 7), np.float32))
+    out = tmp_path / "q.mlir"
+    proc = run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'bad.npz'}", "-o", str(out))
+    _one_error(proc, "shape [5, 7]")
+    assert not out.exists()
+
+
+def test_calibration_of_the_wrong_dtype_is_one_error(float_model, tmp_path):
+    np.savez(tmp_path / "ints.npz", np.zeros((5, 1, 4), np.int8))
+    _one_error(run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'ints.npz'}"), "int8")
+
+
+def test_unreadable_calibration_file_is_one_error(float_model, tmp_path):
+    (tmp_path / "junk.npz").write_text("not a zip")
+    _one_error(run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'junk.npz'}"), "junk.npz")
+
+
+def test_samples_without_the_batch_axis_are_accepted():
+    samples = load_samples_from(np.zeros((3, 4), np.float32), (1, 4))
+    assert samples.shape == (3, 1, 4)
+
+
+def load_samples_from(array, shape, tmp=None):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/s.npz"
+        np.savez(path, array)
+        return load_samples(path, shape)
+
+
+def test_activation_ranges_always_include_zero():
+    q = activation_quant(0.5, 2.0)  # widened to [0, 2]
+    assert q.zero_point == -128 and q.scale == pytest.approx(2.0 / 255)
+    q = activation_quant(-1.0, 1.0)
+    assert q.zero_point == 0 or q.zero_point == -1
+
+
+def test_weights_are_symmetric_per_channel_in_minus_127_to_127():
+    w = np.array([[1.0, -2.0], [0.5, 0.25]], np.float32)
+    q, scales = symmetric_weights(w, per_channel=True)
+    assert q.tolist() == [[64, -127], [127, 64]]
+    assert scales == pytest.approx([2.0 / 127, 0.5 / 127])
+
+
+def test_progress_bar_redraws_one_line():
+    out = io.StringIO()
+    bar = ProgressBar(4, width=4, stream=out)
+    for i in range(1, 5):
+        bar.update(i)
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.endswith("[####] 4/4\n") and text.count("\r") == 4
+
+
+def test_unknown_method_is_an_error(float_model, tmp_path):
+    np.savez(tmp_path / "cal.npz", inputs=np.zeros((2, 1, 4), np.float32))
+    _one_error(run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'cal.npz'} method=median"), "median")
+
+
+def test_percentile_method_clips_outliers(float_model, tmp_path):
+    samples = np.random.default_rng(1).uniform(-1, 1, (64, 1, 4)).astype(np.float32)
+    samples[0, 0, 0] = 50.0  # one outlier
+    np.savez(tmp_path / "cal.npz", inputs=samples)
+    scales = {}
+    for method in ("minmax", "percentile"):
+        proc = run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'cal.npz'} method={method} percentile=99")
+        assert proc.returncode == 0, proc.stderr
+        header = proc.stdout.split("func.func @tiny(", 1)[1]
+        scales[method] = float(header.split("!quant.uniform<i8:f32, ", 1)[1].split(":", 1)[0])
+    assert scales["percentile"] < scales["minmax"] / 5
