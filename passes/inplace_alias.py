@@ -162,8 +162,9 @@ def add_aliases(func: FuncOp, target: str, allow_undocumented: bool) -> int:
     plan = read_plan(func)
     count = 0
     for step, op in enumerate(kernel_steps(func)):
-        out_buf = plan.buffer(op.results[0]).op
-        anchor: Operation = out_buf
+        anchor: Operation = plan.buffer(op.results[0]).op
+        while isinstance(anchor.next_op, (arena.BufferOp, arena.ScratchOp)) and anchor.next_op.value is op.results[0]:
+            anchor = anchor.next_op
         for operand in dying_inputs(op, step, plan):
             delta = max_safe_delta(op, target, allow_undocumented, operand=list(op.operands).index(operand))
             if delta is None:
