@@ -519,9 +519,13 @@ class _Importer:
         n, c = shape_of(x)[:2]
         label = self.tensor_name(output)
         pooled = self.builder.value(nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((n, c, 1, 1))]), label)
-        if len(self.shape(output)) != 4:
-            pooled = self.builder.reshape(pooled, self.shape(output), label)
-        self.finish_op(output, pooled)
+        if len(self.shape(output)) == 4:
+            self.finish_op(output, pooled)
+        elif self.type_name(output) == "INT8":  # quantize the pooled [N, C, 1, 1], then drop the 1s on the codes
+            codes = self.builder.quantize(pooled, self.activation_element(output), label)
+            self.store(output, self.builder.reshape(self.tflite_order(codes, label), self.shape(output), label))
+        else:
+            self.finish_op(output, self.builder.reshape(self.tflite_order(pooled, label), self.shape(output), label))
 
     def on_quantize(self, op, inputs, output) -> None:
         self.finish_op(output, self.float_in(inputs[0]))
