@@ -30,3 +30,13 @@ func.func @float_model(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %r = nn.relu %x {layer = "relu"} : (tensor<1x4xf32>) -> tensor<1x4xf32>
   func.return %r : tensor<1x4xf32>
 }
+
+// -----
+
+// Reshaping an NHWC-stored NCHW tensor to rank 3 would reorder bytes: an error naming the layer.
+// CHECK: error: pass 'quantize': layer 'squash' (nn.reshape): reshape [1, 2, 2, 2] -> [1, 2, 4] of a tensor stored in order [0, 2, 3, 1] would need a data transpose
+func.func @reshape_needs_transpose(%x: tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>> {
+  %t = nn.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>
+  %r = nn.reshape %t {layer = "squash"} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>>
+  func.return %r : tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>>
+}
