@@ -1,0 +1,107 @@
+/*
+ * cmsis-opt host runtime: the CMSIS-NN (v7) public structs and status codes.
+ *
+ * Field order, field types and enum values match CMSIS-NN's arm_nn_types.h,
+ * so code written against CMSIS-NN compiles and links against this runtime
+ * unchanged; only the subset the int8 kernels use is declared.
+ */
+#ifndef ARM_NN_TYPES_H
+#define ARM_NN_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Status returned by the kernels. */
+typedef enum
+{
+    ARM_CMSIS_NN_SUCCESS = 0,
+    ARM_CMSIS_NN_ARG_ERROR = -1,
+    ARM_CMSIS_NN_NO_IMPL_ERROR = -2,
+    ARM_CMSIS_NN_FAILURE = -3
+} arm_cmsis_nn_status;
+
+/* Width and height of a window property (stride, padding, dilation). */
+typedef struct
+{
+    int32_t w;
+    int32_t h;
+} cmsis_nn_tile;
+
+/* Caller-provided scratch memory; buf may be NULL when the size query said 0. */
+typedef struct
+{
+    void *buf;
+    int32_t size;
+} cmsis_nn_context;
+
+/* Tensor dimensions; n is the batch (or output channels for conv filters). */
+typedef struct
+{
+    int32_t n;
+    int32_t h;
+    int32_t w;
+    int32_t c;
+} cmsis_nn_dims;
+
+/* Per output channel requantization: one multiplier and shift per channel. */
+typedef struct
+{
+    int32_t *multiplier;
+    int32_t *shift;
+} cmsis_nn_per_channel_quant_params;
+
+/* Per tensor requantization. */
+typedef struct
+{
+    int32_t multiplier;
+    int32_t shift;
+} cmsis_nn_per_tensor_quant_params;
+
+/* Output clamp range, in output codes. */
+typedef struct
+{
+    int32_t min;
+    int32_t max;
+} cmsis_nn_activation;
+
+/* Convolution: input_offset is minus the input zero point, output_offset the output zero point. */
+typedef struct
+{
+    int32_t input_offset;
+    int32_t output_offset;
+    cmsis_nn_tile stride;
+    cmsis_nn_tile padding;
+    cmsis_nn_tile dilation;
+    cmsis_nn_activation activation;
+} cmsis_nn_conv_params;
+
+/* Depthwise convolution; ch_mult * input channels = output channels. */
+typedef struct
+{
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t ch_mult;
+    cmsis_nn_tile stride;
+    cmsis_nn_tile padding;
+    cmsis_nn_tile dilation;
+    cmsis_nn_activation activation;
+} cmsis_nn_dw_conv_params;
+
+/* Max and average pooling. */
+typedef struct
+{
+    cmsis_nn_tile stride;
+    cmsis_nn_tile padding;
+    cmsis_nn_activation activation;
+} cmsis_nn_pool_params;
+
+/* Fully connected; filter_offset is minus the weight zero point (0 for TFLite int8). */
+typedef struct
+{
+    int32_t input_offset;
+    int32_t filter_offset;
+    int32_t output_offset;
+    cmsis_nn_activation activation;
+} cmsis_nn_fc_params;
+
+#endif /* ARM_NN_TYPES_H */

@@ -1,0 +1,82 @@
+/*
+ * arm_fully_connected_s8: int8 vector-matrix product with per-tensor
+ * requantization, as CMSIS-NN's portable C path computes it.
+ */
+#include "nn_support.h"
+
+/* bias + sum_k (input[k] + input_offset) * (weights[k] + filter_offset) */
+static int32_t fc_acc(const int8_t *input, const int8_t *weights, int32_t depth, const cmsis_nn_fc_params *p, int32_t bias)
+{
+    int32_t acc = bias;
+    for (int32_t k = 0; k < depth; k++)
+    {
+        acc += (input[k] + p->input_offset) * (weights[k] + p->filter_offset);
+    }
+    return acc;
+}
+
+/*
+ * Order: batch by batch; within a batch, output rows three at a time (then
+ * one at a time): each group reads the whole input row, then writes its
+ * outputs. The input is read again for every group of rows, so the output
+ * must not overlap the input.
+ */
+arm_cmsis_nn_status arm_fully_connected_s8(const cmsis_nn_context *ctx,
+                                           const cmsis_nn_fc_params *fc_params,
+                                           const cmsis_nn_per_tensor_quant_params *quant_params,
+                                           const cmsis_nn_dims *input_dims,
+                                           const int8_t *input_data,
+                                           const cmsis_nn_dims *filter_dims,
+                                           const int8_t *filter_data,
+                                           const cmsis_nn_dims *bias_dims,
+                                           const int32_t *bias_data,
+                                           const cmsis_nn_dims *output_dims,
+                                           int8_t *output_data)
+{
+    (void)ctx;
+    (void)bias_dims;
+    const int32_t depth = filter_dims->n;
+    const int32_t rows = output_dims->c;
+    const cmsis_nn_fc_params *p = fc_params;
+    for (int32_t b = 0; b < input_dims->n; b++)
+    {
+        const int8_t *input = input_data + b * depth;
+        int8_t *out = output_data + b * rows;
+        int32_t r = 0;
+        while (r < rows)
+        {
+            const int32_t count = rows - r >= 3 ? 3 : 1;
+            int32_t acc[3];
+            for (int32_t i = 0; i < count; i++)
+            {
+                const int32_t bias = bias_data != NULL ? bias_data[r + i] : 0;
+                acc[i] = fc_acc(input, filter_data + (r + i) * depth, depth, p, bias);
+            }
+            for (int32_t i = 0; i < count; i++)
+            {
+                out[r + i] = nn_requantize_to_s8(acc[i], quant_params->multiplier, quant_params->shift,
+                                                 p->output_offset, p->activation.min, p->activation.max);
+            }
+            r += count;
+        }
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+int32_t arm_fully_connected_s8_get_buffer_size(const cmsis_nn_dims *filter_dims)
+{
+    (void)filter_dims;
+    return 0;
+}
+
+int32_t arm_fully_connected_s8_get_buffer_size_dsp(const cmsis_nn_dims *filter_dims)
+{
+    (void)filter_dims;
+    return 0;
+}
+
+/* Helium: one precomputed int32 kernel sum per output. */
+int32_t arm_fully_connected_s8_get_buffer_size_mve(const cmsis_nn_dims *filter_dims)
+{
+    return filter_dims->c * (int32_t)sizeof(int32_t);
+}

@@ -1,0 +1,121 @@
+/*
+ * Internal helpers of the runtime: TFLite's fixed-point arithmetic as
+ * CMSIS-NN's default ("double rounding") build computes it, and the matrix
+ * products shared by several kernels. Not part of the public API.
+ *
+ * Overflow follows the two's complement wrap a Cortex-M produces; it is
+ * written with unsigned arithmetic so that it is defined C.
+ */
+#ifndef NN_SUPPORT_H
+#define NN_SUPPORT_H
+
+#include "arm_nnfunctions.h"
+
+#define NN_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define NN_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* a * 2^exponent with the wrap of a 32-bit register (exponent in [0, 31]). */
+static inline int32_t nn_shift_left_wrap(int32_t a, int32_t exponent)
+{
+    return (int32_t)((uint32_t)a << exponent);
+}
+
+/* (a * b + 2^30) >> 31 in 64 bits: the rounding doubling high multiply, unsaturated. */
+static inline int32_t nn_doubling_high_mult_no_sat(int32_t a, int32_t b)
+{
+    const int64_t product = (int64_t)a * (int64_t)b + ((int64_t)1 << 30);
+    /* floor(product / 2^31), spelled without shifting a negative number */
+    const int64_t floored = product >= 0 ? product / ((int64_t)1 << 31) : -((-product - 1) / ((int64_t)1 << 31)) - 1;
+    return (int32_t)floored;
+}
+
+/* gemmlowp's SaturatingRoundingDoublingHighMul: rounds half away from zero, saturates INT32_MIN^2. */
+static inline int32_t nn_doubling_high_mult(int32_t a, int32_t b)
+{
+    if (a == NN_Q31_MIN && b == NN_Q31_MIN)
+    {
+        return NN_Q31_MAX;
+    }
+    const int64_t product = (int64_t)a * (int64_t)b;
+    const int64_t nudge = product >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);
+    return (int32_t)((product + nudge) / ((int64_t)1 << 31));
+}
+
+/* Rounding right shift by exponent in [0, 31], halves away from zero. */
+static inline int32_t nn_divide_by_power_of_two(int32_t dividend, int32_t exponent)
+{
+    const int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
+    const int32_t remainder = dividend & mask;
+    int32_t result = dividend >> exponent;
+    int32_t threshold = mask >> 1;
+    if (result < 0)
+    {
+        threshold++;
+    }
+    if (remainder > threshold)
+    {
+        result++;
+    }
+    return result;
+}
+
+/* Saturating a * 2^exponent (exponent in [0, 31]). */
+static inline int32_t nn_mult_by_power_of_two(int32_t a, int32_t exponent)
+{
+    const int32_t threshold = (int32_t)(((uint32_t)1 << (31 - exponent)) - 1u);
+    if (a > threshold)
+    {
+        return NN_Q31_MAX;
+    }
+    if (a < -threshold)
+    {
+        return NN_Q31_MIN;
+    }
+    return nn_shift_left_wrap(a, exponent);
+}
+
+/* CMSIS-NN's arm_nn_requantize (double rounding): TFLite's MultiplyByQuantizedMultiplier. */
+static inline int32_t nn_requantize(int32_t value, int32_t multiplier, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    return nn_divide_by_power_of_two(nn_doubling_high_mult_no_sat(nn_shift_left_wrap(value, left), multiplier),
+                                     right);
+}
+
+/* requantize, add the output offset, clamp to [act_min, act_max] and narrow to int8. */
+static inline int8_t nn_requantize_to_s8(
+    int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t act_min, int32_t act_max)
+{
+    int32_t value = nn_requantize(acc, multiplier, shift) + out_offset;
+    value = NN_MAX(value, act_min);
+    value = NN_MIN(value, act_max);
+    return (int8_t)value;
+}
+
+/*
+ * dst[r][o] = requant(sum_k (lhs[r][k] + lhs_offset) * rhs[o][k] + bias[o]) for
+ * lhs_rows rows lhs_cols_offset bytes apart and rhs_rows outputs of rhs_cols
+ * weights; output row r starts at dst + r * row_address_offset. Order of
+ * CMSIS-NN's portable arm_nn_mat_mult_nt_t_s8: output channels two at a
+ * time (outer), and for each pair every lhs row, two at a time (inner), each
+ * 2x2 block written after its rows are read; so the whole lhs is read again
+ * for every pair of output channels.
+ */
+void nn_mat_mult_nt_t_s8(const int8_t *lhs,
+                         const int8_t *rhs,
+                         const int32_t *bias,
+                         int8_t *dst,
+                         const int32_t *dst_multipliers,
+                         const int32_t *dst_shifts,
+                         int32_t lhs_rows,
+                         int32_t rhs_rows,
+                         int32_t rhs_cols,
+                         int32_t lhs_offset,
+                         int32_t dst_offset,
+                         int32_t activation_min,
+                         int32_t activation_max,
+                         int32_t row_address_offset,
+                         int32_t lhs_cols_offset);
+
+#endif /* NN_SUPPORT_H */
