@@ -1,8 +1,10 @@
 """Placement strategies: give each block (size, live steps) an offset in one arena. Pure Python, no IR.
 
 Two blocks live at a common step must not share a byte, except an alias pair
-(`out` written over its dying input `src` at the one step they share), which
-may overlap as long as offset(out) - offset(src) <= max_delta.
+(`out` written over its input `src` by the op at `out`'s first step, where
+`src` is read for the last time), which may overlap as long as
+offset(out) - offset(src) <= max_delta. If `src` is read later, the alias
+licenses nothing: the op would overwrite bytes still needed.
 
 Every placement works on the same primitive: for a block and the blocks
 already placed, the offsets it may not take form open intervals (lo, hi);
@@ -96,9 +98,8 @@ def _neighbours(blocks: Sequence[Block], aliases: Sequence[Alias]) -> list[list[
         active = [j for j in active if blocks[j].last >= b.first]
         for j in active:
             rel_i, rel_j, delta = 0, 0, 0
-            common = (max(b.first, blocks[j].first), min(b.last, blocks[j].last))
             for out, src, r_out, r_src in ((i, j, 1, 2), (j, i, 2, 1)):
-                if (out, src) in licence and common[0] == common[1] == blocks[out].first:
+                if (out, src) in licence and blocks[src].last == blocks[out].first:
                     rel_i, rel_j, delta = (r_out, r_src, licence[(out, src)]) if out == i else (r_src, r_out, licence[(out, src)])
             rows[i].append((j, rel_i, delta))
             rows[j].append((i, rel_j, delta))

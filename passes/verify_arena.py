@@ -12,7 +12,8 @@ liveness pass or the allocator. It proves:
 - every buffer has an offset (aligned, if `arena.alignment` is set) and ends
   within `arena.size`;
 - two buffers live at a common step share no byte, unless an `arena.alias`
-  of the op at that step licenses the pair and offset(out) - offset(in) <= max_delta.
+  of the op at that step licenses the pair, its input is read there for the
+  last time, and offset(out) - offset(in) <= max_delta.
 """
 
 from __future__ import annotations
@@ -159,6 +160,8 @@ def verify_function(func: FuncOp) -> None:
             writer = _root(op.result).owner
             if out is None or src is None or writer not in position:
                 _fail("an arena.alias names a value without a buffer")
+            if src.last != position[writer]:
+                continue  # the input is read again later: overwriting it is never allowed
             key = (id(out), id(src), position[writer])
             licences[key] = max(licences.get(key, op.max_delta.value.data), op.max_delta.value.data)
 

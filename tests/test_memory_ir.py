@@ -3,7 +3,8 @@
 Every activation is a 2-D int8 tensor `1 x N` (N bytes), so a test states
 buffer sizes directly: `fc("b", "a", 64)` is a fully connected layer reading
 %a and writing 64 bytes; `add("c", "a", "b")` adds two equal-sized tensors.
-Neither needs scratch on the default target (cortex-m4).
+Neither needs scratch on the default target (cortex-m4). `reshape` makes a
+view of the same shape (a view all the same: it has no buffer).
 """
 
 from __future__ import annotations
@@ -56,12 +57,8 @@ class Graph:
 
     def reshape(self, name: str, src: str) -> Graph:
         size = self.sizes[src]
-        self.lines.append(f"%{name} = cmsis.reshape %{src} : ({ty(size)}) -> tensor<{size}x1x{Q}>")
+        self.lines.append(f"%{name} = cmsis.reshape %{src} : ({ty(size)}) -> {ty(size)}")
         self.sizes[name] = size
-        return self
-
-    def raw(self, line: str) -> Graph:
-        self.lines.append(line)
         return self
 
     def output(self, *names: str) -> Graph:
@@ -70,14 +67,10 @@ class Graph:
 
     def text(self) -> str:
         args = ", ".join(f"%{n}: {ty(self.sizes[n])}" for n in self.inputs)
-        results = ", ".join(self._type(n) for n in self.outputs)
+        results = ", ".join(ty(self.sizes[n]) for n in self.outputs)
         body = "\n".join(f"  {line}" for line in self.lines)
         ret = f"  func.return {', '.join('%' + n for n in self.outputs)} : {results}"
         return f"func.func @{self.name}({args}) -> ({results}) {{\n{body}\n{ret}\n}}\n"
-
-    def _type(self, name: str) -> str:
-        line = next((line for line in self.lines if line.startswith(f"%{name} = cmsis.reshape")), None)
-        return f"tensor<{self.sizes[name]}x1x{Q}>" if line else ty(self.sizes[name])
 
 
 def chain(*sizes: int) -> Graph:
