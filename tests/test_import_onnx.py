@@ -79,7 +79,7 @@ def test_float_model_runs_like_onnxruntime(tmp_path, name):
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("name", FLOAT_MODELS + ["qdq_conv"])
+@pytest.mark.parametrize("name", FLOAT_MODELS + ["qdq_conv", "qdq_dense"])
 def test_printed_ir_parses_back_to_the_same_text(tmp_path, name):
     text = print_ir(import_model(write(tmp_path, name)))
     assert print_ir(parse_ir(text).module) == text
@@ -181,12 +181,34 @@ def test_qdq_conv_keeps_int8_codes_and_scales(tmp_path):
     assert counts["nn.transpose"] == 2 and counts["nn.quantize"] == 1 and counts["nn.dequantize"] == 3
 
 
-def test_qdq_conv_runs_like_onnxruntime(tmp_path):
+@pytest.mark.parametrize("name", ["qdq_conv", "qdq_dense"])
+def test_qdq_model_runs_like_onnxruntime(tmp_path, name):
     run_function = interpreter()
-    path = write(tmp_path, "qdq_conv")
-    x = np.random.default_rng(3).integers(-128, 128, (1, 5, 5, 3)).astype(np.int8)
-    ours = run_function(import_model(path), [x])[0]
-    np.testing.assert_array_equal(ours, run_onnxruntime(path, x))
+    path = write(tmp_path, name)
+    module = import_model(path)
+    shape = func_of(module).body.block.args[0].type.get_shape()
+    for seed in range(3):
+        x = np.random.default_rng(seed).integers(-128, 128, shape).astype(np.int8)
+        np.testing.assert_array_equal(run_function(module, [x])[0], run_onnxruntime(path, x))
+
+
+def test_transpose_of_a_dequantized_weight_moves_the_codes(tmp_path):
+    module = import_model(write(tmp_path, "qdq_dense"))
+    assert op_counts(module)["nn.transpose"] == 0
+    fc = next(op for op in ops_of(module) if op.name == "nn.fully_connected")
+    codes = fc.weight.owner.input.owner
+    q = codes.results[0].type.element_type
+    assert codes.results[0].type.get_shape() == (4, 8) and q.axis == 0
+    original = onnx.numpy_helper.to_array(onnx_models.qdq_dense().graph.initializer[2])
+    np.testing.assert_array_equal(to_numpy(codes.value), original.T)
+
+
+def test_constant_nodes_give_clip_bounds_and_reshape_shapes(tmp_path):
+    ops = ops_of(import_model(write(tmp_path, "qdq_dense")))
+    clip = next(op for op in ops if op.name == "nn.clip")
+    assert clip.min.value.data == -np.inf and clip.max.value.data == 2.5
+    reshape = next(op for op in ops if op.name == "nn.reshape")
+    assert reshape.results[0].type.get_shape() == (1, 2, 2)
 
 
 # -- errors ---------------------------------------------------------------------

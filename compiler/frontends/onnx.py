@@ -283,9 +283,15 @@ class _Importer:
         from onnx import helper
 
         attrs = {a.name: a for a in node.attribute}
-        if "value" not in attrs:
-            raise self.unsupported(node, f"attribute '{next(iter(attrs), '?')}'", "value")
-        self.consts[node.output[0]] = self.tensor_array(helper.get_attribute_value(attrs["value"]))
+        if "value" in attrs:
+            self.consts[node.output[0]] = self.tensor_array(helper.get_attribute_value(attrs["value"]))
+            return
+        scalars = {"value_float": np.float32, "value_floats": np.float32, "value_int": np.int64, "value_ints": np.int64}
+        for key, dtype in scalars.items():
+            if key in attrs:
+                self.consts[node.output[0]] = np.array(helper.get_attribute_value(attrs[key]), dtype=dtype)
+                return
+        raise self.unsupported(node, f"attribute '{next(iter(attrs), '?')}'", "value, value_float(s), value_int(s)")
 
     def qparams(self, node, expect) -> tuple[np.ndarray, np.ndarray]:
         """Scale (float32) and zero point of a (De)QuantizeLinear; the zero point must have type `expect`."""
@@ -681,6 +687,8 @@ class _Importer:
         return self.operand(name, node)
 
     def layout_op(self, node, shape_fn: Callable[[tuple[int, ...]], tuple[int, ...]] | None, perm=None) -> None:
+        if node.input[0] in self.qconsts and node.input[0] not in self.values and self.fold_quantized(node, shape_fn, perm):
+            return
         data = self.data_operand(node.input[0], node)
         if isinstance(data, np.ndarray):
             folded = np.transpose(data, perm) if perm is not None else data.reshape(shape_fn(data.shape))
@@ -692,6 +700,20 @@ class _Importer:
         else:
             new_shape = shape_fn(shape_of(data))
             self.bind(node, b.reshape(data, new_shape, layer, node.output[0]))
+
+    def fold_quantized(self, node, shape_fn, perm) -> bool:
+        """Transpose / reshape a dequantized constant by moving its codes (the scales follow their axis)."""
+        stored, q, layer = self.qconsts[node.input[0]]
+        if perm is not None:
+            moved = np.ascontiguousarray(np.transpose(stored, perm))
+            if q.per_axis:
+                q = UniformQuantizedType(q.scales, q.zero_points, axis=list(perm).index(q.axis), storage_type=q.storage_type)
+        elif q.per_axis:
+            return False  # a reshape can move the quantized axis: keep it as an op
+        else:
+            moved = stored.reshape(shape_fn(stored.shape))
+        self.qconsts[node.output[0]] = (moved, q, layer)
+        return True
 
     def on_reshape(self, node) -> None:
         names = self.check_arity(node, 2, 2)
@@ -766,8 +788,7 @@ class _Importer:
         self.check_arity(node, 1, 1)
         attrs = self.attrs(node)
         self.check_attrs(node, attrs, ("perm",))
-        data = self.data_operand(node.input[0], node)
-        rank = data.ndim if isinstance(data, np.ndarray) else len(shape_of(data))
+        rank = len(self.static_shape(node.input[0], node))
         perm = [int(p) for p in attrs.get("perm", list(range(rank))[::-1])]
         if sorted(perm) != list(range(rank)):
             raise self.fail(node, f"perm {perm} is not a permutation of {rank} dimensions")

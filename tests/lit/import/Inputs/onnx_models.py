@@ -192,6 +192,36 @@ def qdq_conv():
     return _model(nodes, [x], [y], inits)
 
 
+def qdq_dense():
+    """A QDQ dense layer with the weight behind DequantizeLinear (per-axis on axis 1) and a Transpose,
+    Constant nodes for the Clip bound and the Reshape of the int8 output."""
+    r = _rng()
+    w = r.integers(-127, 128, (8, 4)).astype(np.int8)
+    w_scale = np.array([0.02, 0.01, 0.03, 0.015], np.float32)
+    x_scale = np.float32(0.1)
+    nodes = [
+        helper.make_node("DequantizeLinear", ["x", "x_scale", "x_zp"], ["xf"], name="x_dq"),
+        helper.make_node("DequantizeLinear", ["w", "w_scale", "w_zp"], ["wf"], name="w_dq", axis=1),
+        helper.make_node("Transpose", ["wf"], ["wt"], name="w_t", perm=[1, 0]),
+        helper.make_node("DequantizeLinear", ["b", "b_scale"], ["bf"], name="b_dq", axis=0),
+        helper.make_node("Gemm", ["xf", "wt", "bf"], ["g"], name="dense", transB=1),
+        helper.make_node("Constant", [], ["top"], name="top_value", value_float=2.5),
+        helper.make_node("Clip", ["g", "", "top"], ["c"], name="cap"),
+        helper.make_node("QuantizeLinear", ["c", "y_scale", "y_zp"], ["q"], name="y_q"),
+        helper.make_node("Constant", [], ["shape"], name="shape_value", value_ints=[1, 2, 2]),
+        helper.make_node("Reshape", ["q", "shape"], ["y"], name="fold"),
+    ]
+    inits = [
+        _init("x_scale", x_scale), _init("x_zp", np.int8(5)),
+        _init("w", w), _init("w_scale", w_scale), _init("w_zp", np.zeros(4, np.int8)),
+        _init("b", r.integers(-100, 100, 4).astype(np.int32)), _init("b_scale", (x_scale * w_scale).astype(np.float32)),
+        _init("y_scale", np.float32(0.02)), _init("y_zp", np.int8(-60)),
+    ]
+    x = helper.make_tensor_value_info("x", TensorProto.INT8, [1, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.INT8, [1, 2, 2])
+    return _model(nodes, [x], [y], inits)
+
+
 # -- models the importer must reject -------------------------------------------
 def bad_op():
     """A Sigmoid: not supported."""
