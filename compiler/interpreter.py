@@ -64,6 +64,8 @@ def prepare_input(type_: TensorType, array: np.ndarray, index: int) -> np.ndarra
         if array.dtype == storage:
             return array
         if array.dtype.kind == "f":
+            if not np.all(np.isfinite(array)):
+                raise CompileError("cannot quantize NaN or infinite values", where)
             return interp_nn.quantize_array(array, element)
         raise CompileError(f"expected {storage} values (or floats to quantize), got {array.dtype}", where)
     if isinstance(element, Float32Type):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+import zipfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,15 +35,16 @@ def load_input(path: str, index: int | None) -> np.ndarray:
     """One input array from a .npy file, or element `index` of the key `inputs` of a .npz file."""
     try:
         data = np.load(path, allow_pickle=False)
+        if isinstance(data, np.lib.npyio.NpzFile):
+            with data:
+                if "inputs" not in data.files:
+                    raise CompileError(f"'{path}' has no array named 'inputs' (it has: {', '.join(data.files)})", "input")
+                stacked = data["inputs"]
     except FileNotFoundError:
         raise CompileError(f"cannot read '{path}': no such file", "input") from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise CompileError(f"cannot read '{path}' as a numpy .npy/.npz file: {error}", "input") from None
     if isinstance(data, np.lib.npyio.NpzFile):
-        with data:
-            if "inputs" not in data.files:
-                raise CompileError(f"'{path}' has no array named 'inputs' (it has: {', '.join(data.files)})", "input")
-            stacked = data["inputs"]
         if index is None:
             raise CompileError(f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
         if not -len(stacked) <= index < len(stacked):
