@@ -318,22 +318,20 @@ def _depthwise_opt_mve(g: dict[str, int]) -> AccessOrder:
 def _depthwise_generic(g: dict[str, int]) -> AccessOrder:
     """Source/ConvolutionFunctions/arm_depthwise_conv_s8.c.
 
-    Per output pixel, per input channel, per tile of its ch_mult outputs (4
-    when ch_mult % 4 == 0 with one batch and no dilation, else 1): the
-    channel's window is read, then the tile is written.
+    Per output pixel, per input channel, per output of its ch_mult: the
+    channel's window is read, then that one output is written. (With
+    ch_mult % 4 == 0, one batch and no dilation, CMSIS-NN reads the window once
+    per four outputs; this per-output order is stricter, so it covers both.)
     """
     in_size, out_size, pixels = _sizes(g)
     t = _Trace(in_size, out_size)
     win = _windows(g)
     mult = g["oc"] // g["c"]
-    tile = 4 if mult % 4 == 0 and g["n"] == 1 and g["dh"] == 1 and g["dw"] == 1 else 1
-    tiles = mult // tile
     for ch in range(g["c"]):
-        for k in range(tiles):
-            unit = (np.arange(pixels) * g["c"] + ch) * tiles + k
+        for m in range(mult):
+            unit = (np.arange(pixels) * g["c"] + ch) * mult + m
             t.read(2 * unit[:, None, None], _pixel_bytes(win, g["c"], np.array([ch])))
-            first = ch * mult + k * tile
-            t.write(2 * unit[:, None] + 1, _pixel_bytes(np.arange(pixels), g["oc"], np.arange(first, first + tile)))
+            t.write(2 * unit[:, None] + 1, _pixel_bytes(np.arange(pixels), g["oc"], np.array([ch * mult + m])))
     return t.done()
 
 
