@@ -40,6 +40,15 @@ class _LocatingParser(Parser):
         self.spans[id(op)] = start
         return op
 
+    def _parse_dialect_type_or_attribute_body(self, attr_name, is_type, *args):
+        """Point a type's or attribute's verifier error at the type (`!quant.uniform<...`), not past it."""
+        body_start = self._current_token.span.start
+        try:
+            return super()._parse_dialect_type_or_attribute_body(attr_name, is_type, *args)
+        except VerifyException as error:
+            start = max(self.lexer.input.content.rfind("!" if is_type else "#", 0, body_start), 0)
+            self.raise_error(_first_line(error), start, self.pos)
+
     def parse_ranked_shape(self):
         start = self._current_token.span.start
         dims, element = super().parse_ranked_shape()

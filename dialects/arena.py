@@ -17,7 +17,7 @@ A `cmsis.reshape` result has no buffer of its own: it is a view of its source.
 from __future__ import annotations
 
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, TensorType, i64
-from xdsl.ir import Dialect, SSAValue
+from xdsl.ir import Dialect, Operation, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -106,7 +106,9 @@ class AliasOp(IRDLOperation):
 
     def verify_(self) -> None:
         owner = self.result.owner
-        if not isinstance(owner, IRDLOperation) or self.source not in owner.operands:
+        if not isinstance(owner, Operation):
+            fail(self, "result", "is a block argument (a graph input): only an op's result can overlap the op's input")
+        if self.source not in owner.operands:
             fail(self, "source", "must be an operand of the op that defines the aliased result")
 
 
