@@ -63,16 +63,22 @@ class Result:
     output: np.ndarray  # int8 bytes of the output region after the call
 
 
-def run_cases(lines: Sequence[str]) -> list[Result]:
-    """Run every case line in one driver process; fails the test on any sanitizer report."""
+def run_raw(lines: Sequence[str]) -> list[str]:
+    """The driver's output lines for these case lines (one process); fails the test on any sanitizer report."""
     proc = subprocess.run([str(build_driver())], input="\n".join(lines) + "\n", capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, f"kernel driver failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
+    output = proc.stdout.splitlines()
+    assert len(output) == len(lines), proc.stderr[-2000:]
+    return output
+
+
+def run_cases(lines: Sequence[str]) -> list[Result]:
+    """Run every case line in one driver process: status and output bytes of each."""
     results = []
-    for line in proc.stdout.splitlines():
+    for line in run_raw(lines):
         values = [int(v) for v in line.split()]
         results.append(Result(values[0], np.array(values[1:], dtype=np.int8)))
-    assert len(results) == len(lines), proc.stderr[-2000:]
     return results
 
 
