@@ -94,20 +94,41 @@ def compiler_command() -> list[str]:
     return [*cc, *BASE_CFLAGS, *shlex.split(os.environ.get("CFLAGS", ""))]
 
 
-def build_host(sources: Sequence[Path], models: Sequence[HostModel], output: Path) -> None:
-    """Compile the generated sources, a main for `models` and the runtime into the program `output`."""
-    output = Path(output)
-    main_c = output.with_name(output.name + "_main.c")
-    main_c.write_text(host_main_source(models))
-    include_dirs = sorted({str(Path(s).resolve().parent) for s in sources})
-    command = [*compiler_command(), CHECK_SCRATCH, *(f"-I{d}" for d in include_dirs), f"-I{RUNTIME_DIR / 'include'}",
-               *map(str, sources), str(main_c), *map(str, runtime_sources()), "-o", str(output), "-lm"]
+def _compile(command: list[str]) -> None:
     try:
         result = subprocess.run(command, capture_output=True, text=True)
     except OSError as error:
         raise CompileError(f"cannot run the C compiler '{command[0]}': {error.strerror}", _WHERE) from None
-    finally:
-        main_c.unlink(missing_ok=True)
     if result.returncode != 0:
         first = next((line for line in result.stderr.splitlines() if "error" in line), result.stderr.strip()[:300])
         raise CompileError(f"the C compiler failed: {first}", _WHERE)
+
+
+def build_runtime(directory: Path) -> list[Path]:
+    """Compile the runtime once into object files in `directory` (reusable by several build_host calls)."""
+    directory = Path(directory)
+    objects = []
+    for source in runtime_sources():
+        obj = directory / (source.stem + ".o")
+        _compile([*compiler_command(), f"-I{RUNTIME_DIR / 'include'}", "-c", str(source), "-o", str(obj)])
+        objects.append(obj)
+    return objects
+
+
+def build_host(sources: Sequence[Path], models: Sequence[HostModel], output: Path,
+               runtime_objects: Sequence[Path] | None = None) -> None:
+    """Compile the generated sources, a main for `models` and the runtime into the program `output`.
+
+    `runtime_objects` (from build_runtime, same flags) saves compiling the runtime again.
+    """
+    output = Path(output)
+    main_c = output.with_name(output.name + "_main.c")
+    main_c.write_text(host_main_source(models))
+    include_dirs = sorted({str(Path(s).resolve().parent) for s in sources})
+    runtime = runtime_objects if runtime_objects is not None else runtime_sources()
+    command = [*compiler_command(), CHECK_SCRATCH, *(f"-I{d}" for d in include_dirs), f"-I{RUNTIME_DIR / 'include'}",
+               *map(str, sources), str(main_c), *map(str, runtime), "-o", str(output), "-lm"]
+    try:
+        _compile(command)
+    finally:
+        main_c.unlink(missing_ok=True)

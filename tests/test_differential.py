@@ -19,7 +19,7 @@ import pytest
 from cmsis_opt.backend.c import emit_c
 from cmsis_opt.dialects import arena
 from cmsis_opt.dialects.utils import shape_of
-from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, build_host
+from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, build_host, build_runtime
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir
 from cmsis_opt.tools.compile import memory_passes
@@ -47,7 +47,13 @@ def _inputs(module, index: int) -> list[np.ndarray]:
     return [rng.integers(-128, 128, size=shape_of(arg), dtype=np.int8) for arg in func.body.block.args]
 
 
-def _build_batch(indices: range, inplace: bool, workdir: Path):
+@pytest.fixture(scope="module")
+def runtime_objects(tmp_path_factory):
+    """The runtime compiled once for every batch."""
+    return build_runtime(tmp_path_factory.mktemp("runtime"))
+
+
+def _build_batch(indices: range, inplace: bool, workdir: Path, runtime_objects):
     """Plan and emit every network of the batch, build one host program; returns it and the planned modules."""
     models, sources, planned = [], [], {}
     for index in indices:
@@ -63,16 +69,16 @@ def _build_batch(indices: range, inplace: bool, workdir: Path):
                                 [int(np.prod(shape_of(v))) for v in outputs]))
         planned[index] = module
     program = workdir / "nets_host"
-    build_host(sources, models, program)
+    build_host(sources, models, program, runtime_objects)
     return program, planned
 
 
 @pytest.mark.parametrize("inplace", [True, False], ids=["inplace", "no-inplace"])
 @pytest.mark.parametrize("batch", range(BATCHES))
-def test_random_networks_match_the_interpreter_exactly(tmp_path, batch, inplace):
+def test_random_networks_match_the_interpreter_exactly(tmp_path, batch, inplace, runtime_objects):
     per_batch = NETWORKS // BATCHES
     indices = range(batch * per_batch, (batch + 1) * per_batch)
-    program, planned = _build_batch(indices, inplace, tmp_path)
+    program, _ = _build_batch(indices, inplace, tmp_path, runtime_objects)
     mismatches = []
     for index in indices:
         reference = parse_ir(_network(index)).module
