@@ -123,8 +123,13 @@ def separate(inputs: Sequence[np.ndarray], output_len: int, gap: int = 16) -> Ar
 
 def output_before_input(x: np.ndarray, output_len: int, delta: int) -> Arena:
     """The output starts `delta` bytes before the input (delta 0: exactly on it); they overlap."""
-    in_pos = delta + 8
-    out_pos = in_pos - delta
+    return output_at(x, output_len, -delta)
+
+
+def output_at(x: np.ndarray, output_len: int, offset: int) -> Arena:
+    """The output starts `offset` bytes after the input's start (negative: before it)."""
+    in_pos = max(0, -offset) + 8
+    out_pos = in_pos + offset
     size = max(in_pos + x.size, out_pos + output_len) + 8
     return Arena([x], [in_pos], out_pos, output_len, size)
 
@@ -245,16 +250,33 @@ def i64_array(values) -> str:
     return "array<i64: " + ", ".join(str(int(v)) for v in values) + ">"
 
 
-def reference(op: str, props: str, operands: Sequence[tuple[np.ndarray, str]], result_type: str) -> np.ndarray:
-    """Run `op` on (array, type) operands through the interpreter."""
-    args = ", ".join(f"%a{i}: {t}" for i, (_, t) in enumerate(operands))
-    names = ", ".join(f"%a{i}" for i in range(len(operands)))
-    types = ", ".join(t for _, t in operands)
+def one_op_module(op: str, props: str, operand_types: Sequence[str], result_type: str):
+    """A parsed module whose function applies `op` to its arguments."""
+    args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(operand_types))
+    names = ", ".join(f"%a{i}" for i in range(len(operand_types)))
+    types = ", ".join(operand_types)
     text = (f"func.func @f({args}) -> {result_type} {{\n"
             f"  %r = {op} {names} {{{props}}} : ({types}) -> {result_type}\n"
             f"  func.return %r : {result_type}\n}}\n")
-    (result,) = run_function(parse_ir(text).module, [a for a, _ in operands])
+    return parse_ir(text).module
+
+
+def the_op(module, name: str):
+    return next(o for o in module.walk() if o.name == name)
+
+
+def reference(op: str, props: str, operands: Sequence[tuple[np.ndarray, str]], result_type: str) -> np.ndarray:
+    """Run `op` on (array, type) operands through the interpreter."""
+    module = one_op_module(op, props, [t for _, t in operands], result_type)
+    (result,) = run_function(module, [a for a, _ in operands])
     return np.asarray(result, np.int8)
+
+
+def conv_module(case: ConvCase, depthwise: bool = False):
+    """The one-op module of a conv (or depthwise) case."""
+    props = f"filter = {dense(case.filter, 'i8')}, " + _window_props(case)
+    name = "cmsis.depthwise_conv" if depthwise else "cmsis.conv"
+    return one_op_module(name, props, [qtype(case.x.shape, -case.input_offset)], qtype(case.out_shape, case.output_offset))
 
 
 def _window_props(case: ConvCase) -> str:
@@ -267,15 +289,13 @@ def _window_props(case: ConvCase) -> str:
 
 
 def conv_reference(case: ConvCase) -> np.ndarray:
-    props = f"filter = {dense(case.filter, 'i8')}, " + _window_props(case)
-    return reference("cmsis.conv", props, [(case.x, qtype(case.x.shape, -case.input_offset))],
-                     qtype(case.out_shape, case.output_offset))
+    (result,) = run_function(conv_module(case), [case.x])
+    return np.asarray(result, np.int8)
 
 
 def depthwise_reference(case: ConvCase) -> np.ndarray:
-    props = f"filter = {dense(case.filter, 'i8')}, " + _window_props(case)
-    return reference("cmsis.depthwise_conv", props, [(case.x, qtype(case.x.shape, -case.input_offset))],
-                     qtype(case.out_shape, case.output_offset))
+    (result,) = run_function(conv_module(case, depthwise=True), [case.x])
+    return np.asarray(result, np.int8)
 
 
 def fc_reference(case: FcCase) -> np.ndarray:
