@@ -128,3 +128,26 @@ def test_generated_c_compiles_with_strict_warnings(tmp_path, text):
     result = subprocess.run(["cc", *STRICT, "-I", str(RUNTIME_DIR / "include"), "-c", "net.c", "-o", "net.o"],
                             cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+TWO_IN_TWO_OUT = """
+func.func @pair(%a: tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>, %b: tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>)
+    -> (tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>, tensor<1x2x!quant.uniform<i8:f32, 0.25:3>>) {
+  %s = cmsis.mul %a, %b {input1_offset = 0 : i32, input2_offset = 0 : i32, output_offset = 3 : i32, output_multiplier = 1073741824 : i32, output_shift = 0 : i32, act_min = -128 : i32, act_max = 127 : i32} : (tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>, tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x!quant.uniform<i8:f32, 0.25:3>>
+  func.return %a, %s : tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>, tensor<1x2x!quant.uniform<i8:f32, 0.25:3>>
+}
+"""
+
+
+def test_several_inputs_and_outputs_are_numbered():
+    header, source = emit(TWO_IN_TWO_OUT)
+    for declaration in ("int8_t *pair_input_0(void);", "int8_t *pair_input_1(void);",
+                        "int8_t *pair_output_0(void);", "int8_t *pair_output_1(void);",
+                        "int pair_run(const int8_t *input_0, const int8_t *input_1, int8_t *output_0, int8_t *output_1);"):
+        assert declaration in header
+    assert "#define PAIR_OUTPUT_1_ZERO_POINT (3)" in header
+    assert "#define PAIR_OUTPUT_1_SCALE 0.25f" in header
+    # a graph input that is also a graph output is the same bytes
+    input_0 = re.search(r"pair_input_0\(void\)\n\{\n    return (pair_arena \+ \d+);", source).group(1)
+    output_0 = re.search(r"pair_output_0\(void\)\n\{\n    return (pair_arena \+ \d+);", source).group(1)
+    assert input_0 == output_0
