@@ -266,6 +266,13 @@ def test_fully_connected_by_hand():
     assert run_case(case.line()).output.tolist() == [9, -1, 8, 7]
 
 
+def test_fully_connected_filter_offset_is_added_to_every_weight():
+    # (1 + 0) * (1 + 1) + (2 + 0) * (1 + 1) = 6; a second row (-1 + 1) contributes nothing
+    case = FcCase(x=np.array([[1, 2]], I8), filter=np.array([[1, 1], [-1, -1]], I8), bias=None, multiplier=HALF,
+                  shift=1, filter_offset=1)
+    assert run_case(case.line()).output.tolist() == [6, 0]
+
+
 def test_fully_connected_matches_the_interpreter_on_random_cases():
     rng = np.random.default_rng(21)
     cases = []

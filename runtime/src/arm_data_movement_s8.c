@@ -85,6 +85,7 @@ static void copy_blocks(const int8_t *input, int32_t blocks, int32_t block_size,
     }
 }
 
+/* Order: one row of input_x bytes at a time, front to back, each to its strided place in the output. */
 void arm_concatenation_s8_x(const int8_t *input,
                             const uint16_t input_x,
                             const uint16_t input_y,
@@ -97,6 +98,7 @@ void arm_concatenation_s8_x(const int8_t *input,
     copy_blocks(input, input_y * input_z * input_w, input_x, output + offset_x, output_x);
 }
 
+/* Order: one block of input_x * input_y bytes at a time, front to back, each to its strided place. */
 void arm_concatenation_s8_y(const int8_t *input,
                             const uint16_t input_x,
                             const uint16_t input_y,
@@ -109,6 +111,7 @@ void arm_concatenation_s8_y(const int8_t *input,
     copy_blocks(input, input_z * input_w, input_x * input_y, output + offset_y * input_x, input_x * output_y);
 }
 
+/* Order: one block of input_x * input_y * input_z bytes at a time, front to back, each to its place. */
 void arm_concatenation_s8_z(const int8_t *input,
                             const uint16_t input_x,
                             const uint16_t input_y,
@@ -122,6 +125,7 @@ void arm_concatenation_s8_z(const int8_t *input,
                 input_x * input_y * output_z);
 }
 
+/* Order: the whole input in one forward copy. */
 void arm_concatenation_s8_w(const int8_t *input,
                             const uint16_t input_x,
                             const uint16_t input_y,
