@@ -151,3 +151,20 @@ def test_several_inputs_and_outputs_are_numbered():
     input_0 = re.search(r"pair_input_0\(void\)\n\{\n    return (pair_arena \+ \d+);", source).group(1)
     output_0 = re.search(r"pair_output_0\(void\)\n\{\n    return (pair_arena \+ \d+);", source).group(1)
     assert input_0 == output_0
+
+
+FC = """
+func.func @fc(%x: tensor<1x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<1x2x!quant.uniform<i8:f32, 0.5:0>> {
+  %y = cmsis.fully_connected %x {filter = dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi8>, bias = dense<[7, 8]> : tensor<2xi32>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = -1 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "dense"} : (tensor<1x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>
+  func.return %y : tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>
+}
+"""
+
+
+def test_mve_fully_connected_gets_its_kernel_sums_computed_in_its_scratch():
+    _, mve = emit_c(parse_ir(FC).module, target="cortex-m55")
+    assert "#if defined(ARM_MATH_MVEI)" in mve
+    assert "status = arm_vector_sum_s8((int32_t *)fc_dense_ctx.buf, 3, 2, fc_dense_weights, -1, 0, fc_dense_bias);" in mve
+    assert mve.index("arm_vector_sum_s8(") < mve.index("/* dense: cmsis.fully_connected")
+    _, dsp = emit_c(parse_ir(FC).module, target="cortex-m4")
+    assert "arm_vector_sum_s8" not in dsp

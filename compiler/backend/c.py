@@ -241,9 +241,13 @@ class _Emitter:
 
     def check_scratch(self, ctx: str, needed: str) -> None:
         """With CMSIS_OPT_CHECK_SCRATCH defined (host builds), fail if the kernel needs more scratch than planned."""
-        check = ["#if defined(CMSIS_OPT_CHECK_SCRATCH)", f"    if ({needed} > {ctx}.size) {{",
-                 "        return (int)ARM_CMSIS_NN_ARG_ERROR;", "    }", "#endif"]
-        self.body[self.comment_at:self.comment_at] = check  # before the op's comment, which stays next to its call
+        self.before_comment(["#if defined(CMSIS_OPT_CHECK_SCRATCH)", f"    if ({needed} > {ctx}.size) {{",
+                             "        return (int)ARM_CMSIS_NN_ARG_ERROR;", "    }", "#endif"])
+
+    def before_comment(self, lines: list[str]) -> None:
+        """Insert lines before the current op's comment, which stays right above its call."""
+        self.body[self.comment_at:self.comment_at] = lines
+        self.comment_at += len(lines)
 
     def comment(self, op: Operation, layer: str) -> None:
         ins = ", ".join(_shape_text(v) for v in op.operands)
@@ -330,6 +334,13 @@ def _emit_fully_connected(e: _Emitter, op: cmsis.FullyConnectedOp, layer: str) -
              ("output", (batches, 1, 1, rows)))}
     ctx = e.ctx(op, layer)
     e.check_scratch(ctx, f"arm_fully_connected_s8_get_buffer_size(&{dims['filter']})")
+    if op in e.layout.scratch and e.target == "cortex-m55":
+        # the MVE kernel reads precomputed kernel sums from its scratch (CMSIS-NN's arm_vector_sum_s8)
+        e.before_comment(["#if defined(ARM_MATH_MVEI)",
+                          f"    /* {_comment_text(layer)}: kernel sums of the weights for the MVE fully connected kernel */",
+                          f"    status = arm_vector_sum_s8((int32_t *){ctx}.buf, {depth}, {rows}, {weights}, "
+                          f"{_int(op.input_offset)}, 0, {bias or 'NULL'});",
+                          "    if (status != ARM_CMSIS_NN_SUCCESS) {", "        return (int)status;", "    }", "#endif"])
     e.call("arm_fully_connected_s8",
            [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", e.ptr(op.input), f"&{dims['filter']}",
             weights, f"&{dims['bias']}", bias or "NULL", f"&{dims['output']}", e.ptr(op.output)])
