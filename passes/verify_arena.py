@@ -114,7 +114,7 @@ def verify_function(func: FuncOp) -> None:
         name, size, offset = op.buffer_name.data, op.size.value.data, op.properties.get("offset")
         value = op.value
         if isinstance(value.owner, cmsis.ReshapeOp):
-            _fail(f"'{name}' gives the view {value.owner.name} bytes of its own: a view shares its source's buffer")
+            _fail(f"buffer '{name}' is on a {value.owner.name} view: a view shares its source's buffer, it has no bytes of its own")
         if not isinstance(offset, IntegerAttr):
             _fail(f"buffer '{name}' has no offset")
         lo = offset.value.data

@@ -1,0 +1,108 @@
+"""--arena-alloc on IR: offsets and function attributes, options, the max-size error, the remark."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_tool
+from test_memory_ir import Graph, chain, module_of
+
+from cmsis_opt.context import make_context
+from cmsis_opt.errors import CompileError
+from cmsis_opt.passes.arena_alloc import ArenaAllocPass
+from cmsis_opt.passes.liveness import LivenessPass
+from cmsis_opt.plan import read_plan
+
+
+def allocate(text: str, **options):
+    module = module_of(text)
+    ArenaAllocPass(**options).apply(make_context(), module)
+    return read_plan(module)
+
+
+def test_offsets_size_strategy_and_alignment_are_recorded():
+    plan = allocate(chain(100, 30, 100).text(), strategy="greedy-by-size")
+    assert {b.name: b.offset for b in plan.buffers} == {"input": 0, "l0": 112, "l1": 0}
+    assert (plan.arena_size, plan.strategy, plan.alignment) == (144, "greedy-by-size", 16)
+    assert plan.lower_bound == 130  # liveness ran first
+
+
+def test_auto_reaches_the_lower_bound_and_says_which_heuristic_won():
+    plan = allocate(chain(64, 32, 64, 32).text(), alignment=1)
+    assert plan.arena_size == plan.lower_bound == 96
+    assert plan.strategy.startswith("auto (")
+
+
+def test_an_alias_in_the_ir_is_exploited_exactly():
+    g = Graph().input("x", 100).fc("a", "x", 100).output("a")
+    text = g.text().replace("  func.return", "  arena.alias %a onto %x {max_delta = -24 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>, "
+                            "tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>\n  func.return")
+    plan = allocate(text, alignment=4)
+    assert plan.by_name("a").offset - plan.by_name("input").offset == -24
+    assert plan.arena_size == 124 < plan.lower_bound == 200
+
+
+def test_max_size_names_the_peak_operator_and_the_bytes_needed():
+    # step 0 holds x and wide (416 bytes), step 1 wide and narrow (432): the peak
+    g = Graph().input("x", 16).fc("wide", "x", 400).fc("narrow", "wide", 32).output("narrow")
+    with pytest.raises(CompileError) as error:
+        allocate(g.text(), max_size=256)
+    message = str(error.value)
+    assert message.startswith("arena-alloc: the arena needs 432 bytes, more than max-size=256")
+    assert "step 1 ('narrow', cmsis.fully_connected), where 432 bytes are live" in message
+    assert allocate(g.text(), max_size=432).arena_size == 432
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"strategy": "random"}, "unknown strategy 'random'"),
+    ({"alignment": 0}, "alignment must be a positive"),
+    ({"max_size": -1}, "max-size must be >= 0"),
+    ({"time_limit": -1.0}, "time-limit must be >= 0"),
+])
+def test_bad_options_are_errors(options, message):
+    with pytest.raises(CompileError, match=message):
+        allocate(chain(8, 8).text(), **options)
+
+
+def test_rerunning_replaces_the_plan():
+    module = module_of(chain(100, 30, 100).text())
+    ArenaAllocPass(strategy="naive").apply(make_context(), module)
+    assert read_plan(module).arena_size == 256
+    ArenaAllocPass().apply(make_context(), module)
+    assert read_plan(module).arena_size == 144
+
+
+def test_min_memory_order_then_allocation_is_valid(tmp_path):
+    g = Graph().input("x", 16).fc("b1", "x", 1000).fc("a1", "x", 2000).fc("a2", "a1", 1000).add("j", "a2", "b1").output("j")
+    module = module_of(g.text())
+    LivenessPass(order="min-memory").apply(make_context(), module)
+    ArenaAllocPass(alignment=1).apply(make_context(), module)
+    assert read_plan(module).arena_size == 3016
+
+
+def test_the_cli_prints_one_error_line_for_max_size(tmp_path):
+    source = tmp_path / "chain.mlir"
+    source.write_text(chain(100, 300, 100).text())
+    out = tmp_path / "out.mlir"
+    proc = run_tool("cmsis-opt", str(source), "--arena-alloc=max-size=100", "-o", str(out))
+    assert proc.returncode == 1 and not out.exists()
+    # 100 bytes take 112 when the next buffer must start 16-aligned: 112 + 300, rounded up
+    assert proc.stderr.startswith("error: arena-alloc: the arena needs 416 bytes") and proc.stderr.count("\n") == 1
+
+
+def test_the_cli_remarks_when_the_time_limit_cuts_the_search(tmp_path):
+    import random
+
+    rng = random.Random(13)  # a graph whose plan the search cannot prove minimal in 0.2 s
+    g = Graph().input("x", 4)
+    for i in range(40):
+        g.fc(f"l{i}", "x" if i == 0 else f"l{i - 1}", rng.randrange(1, 200))
+        if i % 3 == 2:
+            g.add(f"s{i}", f"l{i}", f"l{i}")
+    g.output("l39")
+    source = tmp_path / "g.mlir"
+    source.write_text(g.text())
+    proc = run_tool("cmsis-opt", str(source), "--liveness", "--arena-alloc=strategy=optimal time-limit=0.2 alignment=4")
+    assert proc.returncode == 0, proc.stderr
+    plan = read_plan(module_of(proc.stdout))
+    assert plan.strategy == "optimal (time limit: best found)" and plan.arena_size > plan.lower_bound
+    assert proc.stderr.startswith("remark: arena-alloc: time limit 0.2 s reached") and "not proven minimal" in proc.stderr
