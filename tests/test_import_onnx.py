@@ -281,3 +281,19 @@ def test_cli_writes_the_ir_file(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "func.func @residual(" in out.read_text()
     assert parse_ir(out.read_text()).module is not None
+
+
+def test_corrupted_bytes_fail_cleanly_or_import(tmp_path):
+    data = onnx_models.qdq_conv().SerializeToString()
+    rng = np.random.default_rng(4)
+    path = str(tmp_path / "flipped.onnx")
+    for _ in range(80):
+        damaged = bytearray(data)
+        for position in rng.integers(0, len(data), 6):
+            damaged[position] = rng.integers(0, 256)
+        with open(path, "wb") as f:
+            f.write(damaged)
+        try:
+            import_model(path)
+        except CompileError as error:
+            assert error.message

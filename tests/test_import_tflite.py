@@ -387,3 +387,19 @@ def test_lowered_model_matches_tflite_micro_exactly(tmp_path, name, build):
             tflm.set_input(x, i)
         tflm.invoke()
         np.testing.assert_array_equal(run_function(module, inputs)[0], tflm.get_output(0))
+
+
+def test_corrupted_bytes_fail_cleanly_or_import(tmp_path):
+    data = conv_model()
+    rng = np.random.default_rng(4)
+    path = str(tmp_path / "flipped.tflite")
+    for _ in range(80):
+        damaged = bytearray(data)
+        for position in rng.integers(8, len(data), 6):
+            damaged[position] = rng.integers(0, 256)
+        with open(path, "wb") as f:
+            f.write(damaged)
+        try:
+            import_model(path)
+        except CompileError as error:
+            assert error.message

@@ -17,6 +17,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
@@ -58,7 +59,14 @@ def quant_element(
     zp_list = [int(z) for z in np.atleast_1d(np.asarray(zero_points))]
     if len(zp_list) == 1 and len(scale_list) > 1:
         zp_list = zp_list * len(scale_list)
-    return UniformQuantizedType(scale_list, zp_list, axis=axis, storage_type=storage)
+    try:
+        return UniformQuantizedType(scale_list, zp_list, axis=axis, storage_type=storage)
+    except (VerifyException, OverflowError) as error:
+        raise QuantizationError(str(error).removeprefix("quant.uniform: ")) from None
+
+
+class QuantizationError(ValueError):
+    """Scales or zero points that no `!quant.uniform` type can hold (the caller names the node)."""
 
 
 def tensor_of(element: Attribute, shape: Sequence[int]) -> TensorType:

@@ -32,6 +32,7 @@ from cmsis_opt.frontends.graph import (
     I8,
     I32,
     GraphBuilder,
+    QuantizationError,
     ceil_mode_end_pad,
     element_of,
     float_tensor,
@@ -79,8 +80,8 @@ def load_model(path: str):
         raise CompileError("not a valid ONNX model (no graph or an empty graph)", path)
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as error:
-        detail = str(error).strip().splitlines()[0]
+    except (onnx.checker.ValidationError, UnicodeDecodeError, ValueError, RuntimeError) as error:
+        detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise CompileError(f"not a valid ONNX model: {detail}", path) from None
     return model
 
@@ -204,7 +205,10 @@ class _Importer:
                 what = "no DequantizeLinear reads it" if not found else "its DequantizeLinear nodes disagree on scale and zero point"
                 raise CompileError(f"int8 graph input '{info.name}': {what}, so its quantization is unknown", self.path)
             scale, zp = found.pop()
-            result[info.name] = quant_element(scale, zp)
+            try:
+                result[info.name] = quant_element(scale, zp)
+            except QuantizationError as error:
+                raise CompileError(f"int8 graph input '{info.name}': invalid quantization parameters: {error}", self.path) from None
         return result
 
     # -- values -----------------------------------------------------------------
@@ -276,7 +280,10 @@ class _Importer:
             raise self.unsupported(node, "this op", ", ".join(sorted(_HANDLERS)))
         if len([o for o in node.output if o]) > 1 and node.op_type not in ("BatchNormalization",):
             raise self.unsupported(node, "a second output", "one output")
-        handler(self, node)
+        try:
+            handler(self, node)
+        except QuantizationError as error:
+            raise self.fail(node, f"invalid quantization parameters: {error}") from None
 
     # -- constants and quantization ------------------------------------------------
     def on_constant(self, node) -> None:

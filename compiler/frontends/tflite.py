@@ -44,6 +44,7 @@ from cmsis_opt.frontends.graph import (
     I8,
     I32,
     GraphBuilder,
+    QuantizationError,
     element_of,
     float_tensor,
     function_name,
@@ -284,7 +285,11 @@ class _Importer:
                 raise self.unsupported(f"batch size {shape[0]}", "batch 1")
             kind = self.type_name(index)
             if kind == "INT8":
-                inputs.append((self.tensor_name(index), tensor_of(self.activation_element(index), shape)))
+                try:
+                    element = self.activation_element(index)
+                except QuantizationError as error:
+                    raise self.fail(f"invalid quantization parameters: {error}") from None
+                inputs.append((self.tensor_name(index), tensor_of(element, shape)))
             elif kind == "FLOAT32":
                 inputs.append((self.tensor_name(index), float_tensor(shape)))
             else:
@@ -319,11 +324,16 @@ class _Importer:
         if len(outputs) != 1:
             raise self.unsupported(f"{len(outputs)} outputs", "one output")
         inputs = [int(i) for i in (op.inputs if op.inputs is not None else [])]
-        handler(self, op, inputs, outputs[0])
+        try:
+            handler(self, op, inputs, outputs[0])
+        except QuantizationError as error:
+            raise self.fail(f"invalid quantization parameters: {error}") from None
 
     # -- ops ----------------------------------------------------------------------
     def explicit_pads(self, padding: int, in_hw, kernel, strides, dilations) -> list[int]:
         """[top, left, bottom, right] for TFLite SAME (0) or VALID (1) padding."""
+        if min(*kernel, *strides, *dilations) < 1:
+            raise self.fail(f"window {list(kernel)}, strides {list(strides)} and dilations {list(dilations)} must all be >= 1")
         if padding == self.schema.Padding.VALID:
             return [0, 0, 0, 0]
         if padding != self.schema.Padding.SAME:
