@@ -188,7 +188,10 @@ class InplaceAliasPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.kernel_switch not in SWITCH_MODES:
             raise CompileError(f"unknown kernel-switch '{self.kernel_switch}' (known: {', '.join(SWITCH_MODES)})", WHERE)
-        kernel_path(self.target)
+        try:
+            kernel_path(self.target)
+        except CompileError as error:
+            raise CompileError(error.message, WHERE) from None
         func = the_function(op)
         _bufferize(func, self.target)
         if self.kernel_switch == "always":
