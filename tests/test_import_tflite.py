@@ -174,6 +174,25 @@ def reshape_model():
     return m.build([x], [y])
 
 
+def conv_fc_model():
+    """CONV_2D then FULLY_CONNECTED reading the 4-D conv output directly (flattened in NHWC order)."""
+    r = np.random.default_rng(9)
+    m = TfliteModel()
+    x = m.tensor("input", [1, 4, 3, 2], scale=0.05, zp=0)
+    w = m.tensor("filter", [3, 1, 1, 2], data=r.integers(-127, 128, (3, 1, 1, 2)).astype(np.int8),
+                 scale=np.array([0.01, 0.02, 0.03], np.float32))
+    b = m.tensor("bias", [3], "INT32", data=np.array([10, -20, 30], np.int32),
+                 scale=(np.float32(0.05) * np.array([0.01, 0.02, 0.03], np.float32)).astype(np.float32))
+    c = m.tensor("conv", [1, 4, 3, 3], scale=0.02, zp=-7)
+    fw = m.tensor("fc_w", [5, 36], data=r.integers(-127, 128, (5, 36)).astype(np.int8), scale=0.01)
+    fb = m.tensor("fc_b", [5], "INT32", data=np.arange(5, dtype=np.int32) * 50, scale=np.float32(0.02) * np.float32(0.01))
+    y = m.tensor("output", [1, 5], scale=0.1, zp=2)
+    m.op("CONV_2D", [x, w, b], [c], options("Conv2DOptionsT", padding=S.Padding.VALID, strideH=1, strideW=1,
+                                              dilationHFactor=1, dilationWFactor=1), "Conv2DOptions")
+    m.op("FULLY_CONNECTED", [c, fw, fb], [y], options("FullyConnectedOptionsT"), "FullyConnectedOptions")
+    return m.build([x], [y])
+
+
 def float_boundary_model():
     """float input -> QUANTIZE -> MUL by itself -> DEQUANTIZE -> float output."""
     m = TfliteModel()
@@ -305,6 +324,15 @@ def test_reshape_of_a_4d_tensor_follows_tflite_order(tmp_path):
     assert softmax.axis.value.data == 1
 
 
+def test_fully_connected_flattens_a_4d_input_in_tflite_order(tmp_path):
+    module = import_model(write(tmp_path, "conv_fc", conv_fc_model()))
+    (fc,) = ops_named(module, "nn.fully_connected")
+    flat = fc.input.owner.input.owner  # dequantize <- reshape of the int8 codes
+    assert flat.name == "nn.reshape" and flat.results[0].type.get_shape() == (1, 36)
+    to_nhwc = flat.input.owner
+    assert to_nhwc.name == "nn.transpose" and ints(to_nhwc.perm) == (0, 2, 3, 1)
+
+
 def test_float_boundaries_quantize_and_dequantize(tmp_path):
     module = import_model(write(tmp_path, "float_io", float_boundary_model()))
     func = func_of(module)
@@ -364,6 +392,7 @@ def test_every_truncation_fails_cleanly_or_imports(tmp_path):
     ("depthwise_x2", lambda: conv_model(depthwise=True, multiplier=2, act="RELU")),
     ("two_pools_add", two_pools_add_model),
     ("pad_concat_mean_fc", pad_concat_mean_model),
+    ("conv_fc_4d", conv_fc_model),
     ("reshape_softmax", reshape_model),
 ])
 def test_lowered_model_matches_tflite_micro_exactly(tmp_path, name, build):
