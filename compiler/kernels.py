@@ -9,6 +9,23 @@ CMSIS-NN v6/v7, ARM-software/CMSIS-NN), per build path:
 
 Built with gcc: `arm_convolve_1x1_s8_fast` then needs no scratch (the armclang
 build of the DSP path asks for 2 * C_IN int16 values).
+
+Three questions per op, each answered from the CMSIS-NN source named in the
+function that answers it:
+
+- `kernel_function(op, target)`: what the wrappers dispatch to;
+- `scratch_bytes(op, target)`: the matching `*_get_buffer_size` result;
+- `max_safe_delta(op, target)`: how far past its input's first byte the output
+  may start (usually a negative number of bytes) so that every output byte is
+  written only after the input byte at its address was read for the last time;
+  None where no overlap is allowed. It comes from an access-order model
+  (`access_order`: per input byte its last read, per output byte its first and
+  last write, on a step counter over the kernel's loops) and is the stricter of
+  the target's path and the portable C path, which the host runtime follows.
+  Where a loop nest interleaves reads and writes too finely to be worth
+  modelling exactly, the model takes the writes of a unit of work before its
+  reads: a safe superset (strided 1x1 conv, pooling). Not modelled, so no
+  overlap: the MVE `arm_convolve_1_x_n_s8`, `arm_pad_s8`.
 """
 
 from __future__ import annotations
@@ -29,6 +46,11 @@ CH_IN_BLOCK_MVE = 124
 
 CONCAT_FUNCTIONS = {3: "arm_concatenation_s8_x", 2: "arm_concatenation_s8_y", 1: "arm_concatenation_s8_z", 0: "arm_concatenation_s8_w"}
 """NHWC axis -> CMSIS-NN concatenation (x is the innermost dimension)."""
+
+
+def target_of_path(path: str) -> str:
+    """A target compiled with the CMSIS-NN build `path`."""
+    return next(target for target, p in PATHS.items() if p == path)
 
 
 def kernel_path(target: str) -> str:
@@ -335,7 +357,7 @@ def _depthwise_generic(g: dict[str, int]) -> AccessOrder:
     return t.done()
 
 
-def _pool_geometry(op: cmsis.MaxPoolOp | cmsis.AvgPoolOp) -> dict[str, int]:
+def pool_geometry(op: cmsis.MaxPoolOp | cmsis.AvgPoolOp) -> dict[str, int]:
     n, h, w, c = shape_of(op.input)
     _, oh, ow, _ = shape_of(op.output)
     (kh, kw), (sh, sw), (ph, pw) = ints(op.kernel), ints(op.stride), ints(op.padding)
@@ -402,7 +424,7 @@ UNDOCUMENTED = {"arm_max_pool_s8": "the header says the output must not overlap 
 
 def access_order(op: Operation, path: str, operand: int = 0) -> AccessOrder | None:
     """The access order of `op`'s kernel on `path` relative to input `operand`, or None where not modelled."""
-    function = kernel_function(op, next(t for t, p in PATHS.items() if p == path))
+    function = kernel_function(op, target_of_path(path))
     if function in NO_OVERLAP:
         return None
     if isinstance(op, cmsis.ConvOp):
@@ -422,10 +444,10 @@ def access_order(op: Operation, path: str, operand: int = 0) -> AccessOrder | No
             return _depthwise_opt_mve(g)
         return _depthwise_generic(g)  # the C build of the opt kernel calls the generic one
     if isinstance(op, cmsis.MaxPoolOp):
-        g = _pool_geometry(op)
+        g = pool_geometry(op)
         return _pool_pixel_conservative(g)
     if isinstance(op, cmsis.AvgPoolOp):
-        g = _pool_geometry(op)
+        g = pool_geometry(op)
         return {"c": _avgpool_c, "dsp": _avgpool_dsp, "mve": _pool_pixel_conservative}[path](g)
     if isinstance(op, (cmsis.AddOp, cmsis.MulOp, cmsis.SoftmaxOp)):
         return _elementwise(num_elements(shape_of(op.output)))
@@ -452,7 +474,7 @@ def safe_delta(order: AccessOrder) -> int | None:
 
 def path_delta(op: Operation, path: str, operand: int = 0, allow_undocumented: bool = False) -> int | None:
     """max safe delta of `op` on one build path."""
-    function = kernel_function(op, next(t for t, p in PATHS.items() if p == path))
+    function = kernel_function(op, target_of_path(path))
     if function in UNDOCUMENTED and not allow_undocumented:
         return None
     order = access_order(op, path, operand)

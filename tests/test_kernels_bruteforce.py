@@ -187,7 +187,7 @@ def sim_softmax(rows, cols, block):
 
 
 def pool_geometry(op):
-    return kernels._pool_geometry(op)
+    return kernels.pool_geometry(op)
 
 
 # -- random ops ----------------------------------------------------------------------
