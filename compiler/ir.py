@@ -156,15 +156,21 @@ def _first_line(error: Exception) -> str:
 def _better_span(error: ParseError, text: str) -> Span:
     """xDSL points an unregistered op at the token after it; point at the op's name instead."""
     match = re.match(r"Operation (\S+) is not registered", error.msg)
-    if match:
-        found = re.search(r"(?<![\w.])" + re.escape(match.group(1)) + r"(?![\w.])", text)
+    if match:  # the last mention before the error, outside comments
+        pattern = re.compile(r"^(?!\s*//).*?(?<![\w.])(" + re.escape(match.group(1)) + r")(?![\w.])", re.MULTILINE)
+        found = None
+        for found in pattern.finditer(text, 0, error.span.end):
+            pass
         if found:
-            return Span(found.start(), found.end(), error.span.input)
+            return Span(found.start(1), found.end(1), error.span.input)
     return error.span
 
 
+_COMMENT_LINE = re.compile(r"^\s*//.*$", re.MULTILINE)
+
+
 def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceModule:
-    if not text.strip():
+    if not _COMMENT_LINE.sub("", text).strip():
         raise CompileError("the input is empty: expected a module of textual IR", name)
     parser = _LocatingParser(make_context(), text, name)
     try:
