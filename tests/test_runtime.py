@@ -31,6 +31,7 @@ from kernel_cases import (  # noqa: E402
     random_requant,
     run_case,
     run_cases,
+    run_raw,
     runtime_sources,
 )
 
@@ -288,6 +289,14 @@ def test_fully_connected_matches_the_interpreter_on_random_cases():
     for case, result in zip(cases, run_cases([c.line() for c in cases])):
         assert result.status == SUCCESS
         np.testing.assert_array_equal(result.output.reshape(case.x.shape[0], -1), fc_reference(case))
+
+
+def test_vector_sum_gives_the_helium_kernel_sums():
+    # rows (1, 2, 3) and (-4, 0, 4): lhs_offset * (row sum + 3 * rhs_offset) + bias
+    (line,) = run_raw(["vector_sum 3 2 5 1 1 1 2 3 -4 0 4 100 -100"])
+    assert [int(v) for v in line.split()] == [0, 100 + 5 * (6 + 3), -100 + 5 * (0 + 3)]
+    (line,) = run_raw(["vector_sum 2 1 -3 0 0 7 8"])
+    assert [int(v) for v in line.split()] == [0, -45]
 
 
 # -- outputs over their own inputs ----------------------------------------------------------------

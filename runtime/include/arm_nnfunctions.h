@@ -211,6 +211,19 @@ int32_t arm_fully_connected_s8_get_buffer_size(const cmsis_nn_dims *filter_dims)
 int32_t arm_fully_connected_s8_get_buffer_size_dsp(const cmsis_nn_dims *filter_dims);
 int32_t arm_fully_connected_s8_get_buffer_size_mve(const cmsis_nn_dims *filter_dims);
 
+/*
+ * Kernel sums the Helium arm_fully_connected_s8 reads from its scratch:
+ * vector_sum_buf[r] = bias[r] + lhs_offset * sum_c (vector_data[r][c] + rhs_offset)
+ * (bias_data may be NULL). The portable kernels do not need them.
+ */
+arm_cmsis_nn_status arm_vector_sum_s8(int32_t *vector_sum_buf,
+                                      const int32_t vector_cols,
+                                      const int32_t vector_rows,
+                                      const int8_t *vector_data,
+                                      const int32_t lhs_offset,
+                                      const int32_t rhs_offset,
+                                      const int32_t *bias_data);
+
 /* ---- pooling ------------------------------------------------------------ */
 
 /* The output must not overlap the input (CMSIS-NN's documented contract). */

@@ -80,3 +80,23 @@ int32_t arm_fully_connected_s8_get_buffer_size_mve(const cmsis_nn_dims *filter_d
 {
     return filter_dims->c * (int32_t)sizeof(int32_t);
 }
+
+arm_cmsis_nn_status arm_vector_sum_s8(int32_t *vector_sum_buf,
+                                      const int32_t vector_cols,
+                                      const int32_t vector_rows,
+                                      const int8_t *vector_data,
+                                      const int32_t lhs_offset,
+                                      const int32_t rhs_offset,
+                                      const int32_t *bias_data)
+{
+    for (int32_t r = 0; r < vector_rows; r++)
+    {
+        int32_t sum = 0;
+        for (int32_t c = 0; c < vector_cols; c++)
+        {
+            sum += vector_data[r * vector_cols + c] + rhs_offset;
+        }
+        vector_sum_buf[r] = (bias_data != NULL ? bias_data[r] : 0) + lhs_offset * sum;
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}

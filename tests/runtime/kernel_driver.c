@@ -240,6 +240,26 @@ static void run_fully_connected(void)
     free(bias);
 }
 
+/* cols rows lhs_offset rhs_offset has_bias data[rows*cols] bias[rows]? -> "status sum0 sum1 ..." */
+static void run_vector_sum(void)
+{
+    const int32_t cols = next_int(), rows = next_int(), lhs_offset = next_int(), rhs_offset = next_int();
+    const int has_bias = next_int();
+    int8_t *data = read_i8(rows * cols);
+    int32_t *bias = has_bias ? read_i32(rows) : NULL;
+    int32_t *sums = malloc(sizeof(int32_t) * (size_t)(rows > 0 ? rows : 1));
+    const arm_cmsis_nn_status status = arm_vector_sum_s8(sums, cols, rows, data, lhs_offset, rhs_offset, bias);
+    printf("%d", status);
+    for (int32_t r = 0; r < rows; r++)
+    {
+        printf(" %d", sums[r]);
+    }
+    printf("\n");
+    free(sums);
+    free(data);
+    free(bias);
+}
+
 /* stride_w stride_h pad_w pad_h act_min act_max, dims input, kernel_h kernel_w, dims output, arena. */
 static void run_pool(int is_max)
 {
@@ -378,6 +398,8 @@ int main(void)
         }
         else if (strcmp(name, "fully_connected") == 0)
             run_fully_connected();
+        else if (strcmp(name, "vector_sum") == 0)
+            run_vector_sum();
         else if (strcmp(name, "max_pool") == 0)
             run_pool(1);
         else if (strcmp(name, "avg_pool") == 0)

@@ -1,0 +1,116 @@
+/* Runs one generated network on the emulated board.
+ *
+ * For k = 0, 1, ...: reads input_k.bin (raw int8, the network's input size)
+ * through semihosting straight into the network's input buffer in the arena,
+ * runs NET_INVOKE(), writes output_k.bin; stops at the first missing input.
+ * Then prints the stack high-water mark (the stack region is painted first,
+ * the untouched bytes counted afterwards) and the number of inputs run.
+ *
+ * harness_model.h (written by the test driver) includes the network's
+ * header and defines NET_INPUT, NET_OUTPUT, NET_INVOKE, NET_INPUT_SIZE and
+ * NET_OUTPUT_SIZE. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness_model.h"
+#include "semihost.h"
+
+#define STACK_PAINT 0xC5u
+
+extern uint8_t __stack_bottom__, __stack_top__;
+
+static void print_number(const char *label, uint32_t value)
+{
+    char text[64];
+    char digits[12];
+    size_t n = 0, d = 0;
+    while (label[n] != '\0' && n < 40) {
+        text[n] = label[n];
+        n++;
+    }
+    do {
+        digits[d++] = (char)('0' + value % 10u);
+        value /= 10u;
+    } while (value != 0u);
+    while (d > 0) {
+        text[n++] = digits[--d];
+    }
+    text[n++] = '\n';
+    text[n] = '\0';
+    semihost_print(text);
+}
+
+/* Paint the unused stack below this frame; never inlined, so its own frame is gone afterwards. */
+__attribute__((noinline)) static void paint_stack(void)
+{
+    volatile uint8_t *p = &__stack_bottom__;
+    uintptr_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    const uintptr_t limit = sp - 256u;
+    while ((uintptr_t)p < limit) {
+        *p++ = STACK_PAINT;
+    }
+}
+
+static uint32_t stack_high_water(void)
+{
+    const uint8_t *p = &__stack_bottom__;
+    while (p < &__stack_top__ && *p == STACK_PAINT) {
+        p++;
+    }
+    return (uint32_t)(&__stack_top__ - p);
+}
+
+static int run_one(uint32_t index)
+{
+    char name[] = "input_000.bin";
+    name[6] = (char)('0' + (index / 100u) % 10u);
+    name[7] = (char)('0' + (index / 10u) % 10u);
+    name[8] = (char)('0' + index % 10u);
+    int32_t handle = semihost_open(name, SH_MODE_READ_BINARY);
+    if (handle < 0) {
+        return 1; /* no more inputs */
+    }
+    size_t got = semihost_read(handle, NET_INPUT(), NET_INPUT_SIZE);
+    semihost_close(handle);
+    if (got != NET_INPUT_SIZE) {
+        semihost_print("error: short input file\n");
+        return -1;
+    }
+    int status = NET_INVOKE();
+    if (status != 0) {
+        print_number("error: invoke failed with CMSIS-NN status -", (uint32_t)(-status));
+        return -1;
+    }
+    name[0] = 'o', name[1] = 'u', name[2] = 't', name[3] = 'p', name[4] = 'u';
+    char out_name[] = "output_000.bin";
+    for (size_t i = 0; i < 3; i++) {
+        out_name[7 + i] = name[6 + i];
+    }
+    handle = semihost_open(out_name, SH_MODE_WRITE_BINARY);
+    if (handle < 0 || semihost_write(handle, NET_OUTPUT(), NET_OUTPUT_SIZE) != NET_OUTPUT_SIZE) {
+        semihost_print("error: cannot write the output file\n");
+        return -1;
+    }
+    semihost_close(handle);
+    return 0;
+}
+
+int main(void)
+{
+    paint_stack();
+    uint32_t count = 0;
+    for (;;) {
+        int result = run_one(count);
+        if (result < 0) {
+            return 2;
+        }
+        if (result > 0) {
+            break;
+        }
+        count++;
+    }
+    print_number("stack_high_water_bytes=", stack_high_water());
+    print_number("inputs_run=", count);
+    return count > 0 ? 0 : 1;
+}
