@@ -46,7 +46,7 @@ def _quant(scale: np.ndarray, zero_point: np.ndarray, axis: int) -> str:
         raise Unsupported(f"{zero_point.dtype} storage")
     scales = [float(s) for s in np.ravel(scale)]
     zps = [int(z) for z in np.ravel(zero_point)]
-    if np.ndim(scale) == 0 or np.size(scale) == 1 and np.ndim(scale) == 0:
+    if np.ndim(scale) == 0:
         return f"!quant.uniform<{storage}:f32, {scales[0]!r}:{zps[0]}>"
     pairs = ", ".join(f"{s!r}:{z}" for s, z in zip(scales, zps))
     return f"!quant.uniform<{storage}:f32:{axis}, {{{pairs}}}>"
@@ -81,7 +81,7 @@ def nn_function(node: onnx.NodeProto, inputs: Sequence[np.ndarray], out_shape: S
     args: list[np.ndarray] = []
     props = ""
     result_element = "f32"
-    if any(a.dtype != np.float32 for a in inputs[:1]) and op not in ("DequantizeLinear",):
+    if op != "DequantizeLinear" and inputs[0].dtype != np.float32:
         raise Unsupported(f"{inputs[0].dtype} inputs")
     if op == "Conv":
         if inputs[0].ndim != 4:
