@@ -297,3 +297,94 @@ def test_corrupted_bytes_fail_cleanly_or_import(tmp_path):
             import_model(path)
         except CompileError as error:
             assert error.message
+
+
+# -- opset and attribute variants ------------------------------------------------------
+def save(tmp_path, model, name="m") -> str:
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(model, str(path))
+    return str(path)
+
+
+def test_opset_10_clip_and_pad_take_attributes(tmp_path):
+    run_function = interpreter()
+    from onnx import helper
+
+    nodes = [helper.make_node("Pad", ["x"], ["p"], name="pad", pads=[0, 0, 1, 0, 0, 0, 0, 1], value=0.5),
+             helper.make_node("Clip", ["p"], ["y"], name="clip", min=-0.25, max=0.75)]
+    model = onnx_models._model(nodes, [onnx_models._f32("x", [1, 2, 3, 3])], [onnx_models._f32("y", [1, 2, 4, 4])], opset=10)
+    path = save(tmp_path, model)
+    module = import_model(path)
+    pad = next(op for op in ops_of(module) if op.name == "nn.pad")
+    assert ints(pad.pads) == (0, 0, 1, 0, 0, 0, 0, 1) and pad.value.value.data == 0.5
+    x = np.random.default_rng(0).standard_normal((1, 2, 3, 3)).astype(np.float32)
+    np.testing.assert_allclose(run_function(module, [x])[0], run_onnxruntime(path, x), rtol=1e-6)
+
+
+def test_squeeze_unsqueeze_and_dropout_are_layout_only(tmp_path):
+    from onnx import helper
+
+    nodes = [helper.make_node("Unsqueeze", ["x", "axes"], ["u"], name="add_dim"),
+             helper.make_node("Dropout", ["u"], ["d"], name="dropout"),
+             helper.make_node("Squeeze", ["d", "axes"], ["y"], name="drop_dim")]
+    inits = [onnx_models._init("axes", np.array([0], np.int64))]
+    model = onnx_models._model(nodes, [onnx_models._f32("x", [1, 6])], [onnx_models._f32("y", [1, 6])], inits)
+    module = import_model(save(tmp_path, model))
+    assert op_counts(module) == Counter({"nn.reshape": 2})
+    shapes = [op.results[0].type.get_shape() for op in ops_of(module)]
+    assert shapes == [(1, 1, 6), (1, 6)]
+
+
+def bad_node_model(node, inputs, outputs, inits=(), opset=13):
+    return onnx_models._model([node], inputs, outputs, inits, opset=opset)
+
+
+@pytest.mark.parametrize("case, fragment", [
+    ("gemm_alpha", "node 'fc' (Gemm): alpha=2.0 is not supported; supported: alpha=1"),
+    ("conv1d", "node 'conv1d' (Conv): a rank-3 input is not supported; supported: 2-D convolution"),
+    ("maxpool_indices", "node 'pool' (MaxPool): a second output is not supported"),
+    ("softmax_opset11", "node 'sm' (Softmax): opset-11 Softmax over the flattened dims from axis 1 is not supported"),
+    ("reflect_pad", "node 'pad' (Pad): mode 'reflect' is not supported; supported: constant"),
+    ("computed_shape", "node 'reshape' (Reshape): a computed shape ('s') is not supported"),
+])
+def test_unsupported_attributes_name_the_node(tmp_path, case, fragment):
+    from onnx import TensorProto, helper
+
+    f32, init = onnx_models._f32, onnx_models._init
+    if case == "gemm_alpha":
+        model = bad_node_model(helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", alpha=2.0, transB=1),
+                               [f32("x", [1, 4])], [f32("y", [1, 2])], [init("w", np.ones((2, 4), np.float32))])
+    elif case == "conv1d":
+        model = bad_node_model(helper.make_node("Conv", ["x", "w"], ["y"], name="conv1d"),
+                               [f32("x", [1, 2, 8])], [f32("y", [1, 2, 6])], [init("w", np.ones((2, 2, 3), np.float32))])
+    elif case == "maxpool_indices":
+        indices = helper.make_tensor_value_info("i", TensorProto.INT64, [1, 1, 2, 2])
+        model = bad_node_model(helper.make_node("MaxPool", ["x"], ["y", "i"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+                               [f32("x", [1, 1, 4, 4])], [f32("y", [1, 1, 2, 2]), indices])
+    elif case == "softmax_opset11":
+        model = bad_node_model(helper.make_node("Softmax", ["x"], ["y"], name="sm"),
+                               [f32("x", [1, 3, 2, 2])], [f32("y", [1, 3, 2, 2])], opset=11)
+    elif case == "reflect_pad":
+        model = bad_node_model(helper.make_node("Pad", ["x", "p"], ["y"], name="pad", mode="reflect"),
+                               [f32("x", [1, 1, 4, 4])], [f32("y", [1, 1, 6, 6])], [init("p", np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64))])
+    else:
+        nodes = [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+                 helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")]
+        model = onnx_models._model(nodes, [f32("x", [1, 4])], [f32("y", [1, 4])])
+        fragment = "node 'shape' (Shape): this op is not supported"
+    one_error(run_tool("cmsis-import", save(tmp_path, model)), fragment)
+
+
+def test_external_data_is_a_clean_error(tmp_path):
+    from onnx import helper
+
+    model = onnx_models.gemm_transb()
+    weight = model.graph.initializer[0]
+    weight.data_location = onnx.TensorProto.EXTERNAL
+    weight.ClearField("raw_data")
+    weight.ClearField("float_data")
+    entry = weight.external_data.add()
+    entry.key, entry.value = "location", "weights.bin"
+    path = tmp_path / "external.onnx"
+    path.write_bytes(model.SerializeToString())
+    one_error(run_tool("cmsis-import", str(path)), "external")
