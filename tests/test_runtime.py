@@ -11,6 +11,8 @@ Multipliers are Q31 mantissas: 2^30 is 0.5, so (2^30, shift 1) multiplies by 1.
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
 from kernel_cases import (  # noqa: E402
+    RUNTIME,
     ConvCase,
     FcCase,
     compile_strict,
@@ -63,6 +66,20 @@ def test_runtime_sources_use_no_restrict_no_allocation_and_no_globals():
         for line in text.splitlines():
             if line.startswith("static") and line.rstrip().endswith(";") and "(" not in line:
                 assert "const" in line, f"{source.name}: mutable static data: {line}"
+
+
+def test_every_declared_function_is_defined(tmp_path):
+    """A program taking the address of every function arm_nnfunctions.h declares links against the runtime."""
+    header = (RUNTIME / "include" / "arm_nnfunctions.h").read_text()
+    names = sorted(set(re.findall(r"^(?:arm_cmsis_nn_status|int32_t|void)\s+(arm_\w+)\(", header, re.M)))
+    assert len(names) >= 30
+    program = tmp_path / "all.c"
+    program.write_text('#include "arm_nnfunctions.h"\n#include <stdio.h>\nint main(void)\n{\n'
+                       + "".join(f'    printf("%p\\n", (void *)(size_t)&{n});\n' for n in names)
+                       + "    return 0;\n}\n")
+    result = subprocess.run(["gcc", "-std=c99", f"-I{RUNTIME / 'include'}", str(program),
+                             *map(str, runtime_sources()), "-o", str(tmp_path / "all")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 # -- convolution: hand-computed ---------------------------------------------------------
