@@ -64,9 +64,14 @@ def dying_inputs(op: Operation, step: int, plan: Plan) -> list[SSAValue]:
 
 
 def alias_saving(in_size: int, out_size: int, delta: int) -> int:
-    """Bytes saved when the output starts `delta` bytes after its input (input at 0, output at delta)."""
-    extent = max(in_size, delta + out_size) - min(0, delta)
-    return max(0, in_size + out_size - extent)
+    """The most bytes the output may share with its input when it starts at most `delta` bytes after it.
+
+    With the input at 0 and the output at d, they share the overlap of
+    [0, in_size) and [d, d + out_size); it is largest for d up to
+    max(0, in_size - out_size), so the best allowed d is the smaller of that and delta.
+    """
+    d = min(delta, max(0, in_size - out_size))
+    return max(0, min(in_size, d + out_size) - max(0, d))
 
 
 class _Footprint:

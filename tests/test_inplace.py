@@ -126,7 +126,8 @@ def test_saving_of_an_overlap():
     assert alias_saving(100, 100, 0) == 100
     assert alias_saving(100, 50, -20) == 30
     assert alias_saving(100, 50, -50) == 0
-    assert alias_saving(100, 50, 80) == 20
+    assert alias_saving(100, 50, 80) == 50  # placed at 50 instead, the output lies inside the input
+    assert alias_saving(50, 100, 10) == 50
 
 
 def test_bad_options_are_compile_errors():
