@@ -388,3 +388,13 @@ def test_external_data_is_a_clean_error(tmp_path):
     path = tmp_path / "external.onnx"
     path.write_bytes(model.SerializeToString())
     one_error(run_tool("cmsis-import", str(path)), "external")
+
+
+def test_name_and_format_options(tmp_path):
+    path = tmp_path / "model.bin"
+    onnx.save(onnx_models.gemm_transb(), str(path))
+    proc = run_tool("cmsis-import", str(path), "--format", "onnx", "--name", "dense_net")
+    assert proc.returncode == 0, proc.stderr
+    assert "func.func @dense_net(" in proc.stdout
+    bad = run_tool("cmsis-import", str(path), "--name", "2bad")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "2bad" in bad.stderr
