@@ -66,7 +66,8 @@ def _bias(op: Operation, channels: int) -> np.ndarray:
 
 
 def _requantize_and_clamp(acc: np.ndarray, op: Operation, multiplier, shift) -> np.ndarray:
-    out = multiply_by_quantized_multiplier(acc, multiplier, shift) + _int(op.output_offset)
+    """The kernels' int32 accumulator (wrapping as the C code does), requantized, offset and clamped."""
+    out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + _int(op.output_offset)
     return _clamp_to_int8(out, *_activation(op))
 
 
