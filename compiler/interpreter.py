@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import Float32Type, IntegerType, ModuleOp, TensorType
+from xdsl.dialects.builtin import Float32Type, IntegerType, ModuleOp, TensorType, UnregisteredOp
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Operation, SSAValue
 
@@ -43,8 +43,9 @@ def find_function(module_or_func: Operation) -> FuncOp:
 
 def describe(op: Operation) -> str:
     """`'nn.conv2d' (layer 'conv1')`: how errors name an op."""
+    name = op.op_name.data if isinstance(op, UnregisteredOp) else op.name
     layer = op.attributes.get("layer")
-    return f"'{op.name}'" + (f" (layer '{layer.data}')" if layer is not None else "")  # type: ignore[attr-defined]
+    return f"'{name}'" + (f" (layer '{layer.data}')" if layer is not None else "")  # type: ignore[attr-defined]
 
 
 def _shape_text(shape: Sequence[int]) -> str:

@@ -312,3 +312,32 @@ def test_input_mismatches_are_user_errors(inputs, message):
     with pytest.raises(CompileError) as error:
         run_function(parse_ir(CHAIN).module, inputs)
     assert str(error.value) == message
+
+
+def test_every_nn_and_cmsis_op_has_a_kernel():
+    from cmsis_opt.dialects.cmsis import CMSIS
+    from cmsis_opt.dialects.nn import NN
+    from cmsis_opt.interpreter import KERNELS
+
+    missing = [op.name for op in [*NN.operations, *CMSIS.operations] if op.name not in KERNELS]
+    assert missing == []
+
+
+def test_an_op_without_a_kernel_is_named_in_the_error():
+    text = """
+    func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
+      %y = "test.unknown"(%x) {layer = "odd"} : (tensor<2xf32>) -> tensor<2xf32>
+      func.return %y : tensor<2xf32>
+    }
+    """
+    from xdsl.context import Context
+    from xdsl.dialects.builtin import Builtin
+    from xdsl.dialects.func import Func
+    from xdsl.parser import Parser
+
+    ctx = Context(allow_unregistered=True)
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(Func)
+    module = Parser(ctx, text).parse_module()
+    with pytest.raises(CompileError, match=r"cannot run 'test.unknown' \(layer 'odd'\)"):
+        run_function(module, [np.zeros(2, np.float32)])
