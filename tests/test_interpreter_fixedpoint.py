@@ -6,6 +6,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cmsis_opt.fixedpoint import (
     INT32_MAX,
@@ -150,3 +152,33 @@ def test_one_over_one_plus_x():
     expected = 2**31 / (1 + xs / 2**31)
     assert np.all(np.abs(got - np.minimum(expected, INT32_MAX)) <= 8)
     assert one_over_one_plus_x_for_x_in_0_1(1 << 30) == pytest.approx(2**32 / 3, abs=4)
+
+
+# -- over the whole int32 range, against the C definitions written out literally ----------
+
+int32s = st.integers(INT32_MIN, INT32_MAX)
+
+
+def _gemmlowp_high_mul(a: int, b: int) -> int:
+    """gemmlowp's formulation: a sign-dependent nudge, then division truncating toward zero."""
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    product = a * b
+    nudge = (1 << 30) if product >= 0 else 1 - (1 << 30)
+    total = product + nudge
+    quotient = abs(total) // (1 << 31)
+    return quotient if total >= 0 else -quotient
+
+
+@settings(max_examples=500, deadline=None)
+@given(int32s, int32s)
+def test_high_mul_equals_gemmlowp_formulation(a, b):
+    assert saturating_rounding_doubling_high_mul(a, b) == _gemmlowp_high_mul(a, b)
+
+
+@settings(max_examples=500, deadline=None)
+@given(int32s, st.integers(0, 31))
+def test_rounding_divide_is_round_half_away_from_zero(x, exponent):
+    quotient = Fraction(x, 1 << exponent)
+    rounded = math.floor(abs(quotient) + Fraction(1, 2))
+    assert rounding_divide_by_pot(x, exponent) == (rounded if quotient >= 0 else -rounded)
