@@ -23,6 +23,9 @@ Mapping (TFLite is NHWC, `nn` follows ONNX's NCHW):
 - RESHAPE of a 4-D tensor is done in TFLite's row-major (NHWC) order: a
   transpose back to NHWC, then `nn.reshape` (on the int8 codes when the scale
   does not change).
+
+TFLite operators have no names: an op's `layer` is the name of the tensor it
+writes (a constant's, its own tensor name), as TFLite's tools show them.
 """
 
 from __future__ import annotations
