@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lit pytest bench clean
+.PHONY: run test lit pytest bench clean target-check arm-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,20 @@ pytest: $(STAMP)
 
 lit: $(STAMP)
 	$(BIN)/lit -sv tests/lit
+
+# The Arm GNU toolchain and QEMU, from Debian's packages, when missing.
+ARM_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+arm-tools:
+	@if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null \
+	    && test -e /usr/lib/arm-none-eabi/newlib/libc_nano.a; then :; else \
+	  echo "installing $(ARM_PACKAGES)"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(ARM_PACKAGES) >/dev/null; \
+	fi
+
+# The generated C on emulated Cortex-M4 and Cortex-M55 boards: exact outputs, RAM and flash table.
+target-check: $(STAMP) arm-tools
+	$(BIN)/python -m cmsis_opt.tools.target_check
 
 clean:
 	rm -rf build .pytest_cache
