@@ -62,6 +62,7 @@ class Problem:
     aliases: Sequence[Alias] = ()
     alignment: int = 1
     neighbours: list[list[tuple[int, int, int]]] = field(init=False, repr=False)
+    bound: int | None = field(default=None, init=False, repr=False)  # aligned_lower_bound, once computed
     """Per block: (other block, relation, delta); relation 0 = disjoint, 1 = this is the alias out, 2 = this is the src."""
 
     def __post_init__(self) -> None:
@@ -261,12 +262,20 @@ def chain_lower_bound(problem: Problem, longest: int = 256) -> int:
             total += delta
             cheapest_break = min(cheapest_break, apart[block])
             best = max(best, int(min(problem.blocks[start].size - total, cheapest_break)))
+            if problem.blocks[start].size - total >= cheapest_break:
+                break  # longer runs cannot raise this start's bound any more
             block = nxt
     return best
 
 
 def aligned_lower_bound(problem: Problem) -> int:
     """`lower_bound` with the alias chains, tightened for aligned offsets at the steps without alias pairs, rounded up."""
+    if problem.bound is None:
+        problem.bound = _aligned_lower_bound(problem)
+    return problem.bound
+
+
+def _aligned_lower_bound(problem: Problem) -> int:
     a = problem.alignment
     bound = max(align_up(lower_bound(problem), a), align_up(chain_lower_bound(problem), a))
     if a == 1:
@@ -315,11 +324,39 @@ def _orders(problem: Problem) -> dict[str, list[int]]:
     }
 
 
+def two_sided_fit(ceiling: int) -> Callable:
+    """A fit that packs from both ends of an arena of `ceiling` bytes.
+
+    A block goes to the top end (the highest free offset that still ends
+    below the ceiling) when the blocks it must avoid sit mostly low, else to
+    the lowest free offset. Chains of buffers then alternate ends, as a
+    hand-written ping-pong plan does.
+    """
+
+    def fit(problem: Problem, i: int, offsets: Sequence[int | None]) -> int:
+        size, a = problem.blocks[i].size, problem.alignment
+        placed = [(offsets[j], problem.blocks[j].size) for j, _, _ in problem.neighbours[i] if offsets[j] is not None]
+        low = lowest_fit(problem, i, offsets)
+        if not placed:
+            return low
+        centre = sum(x + s / 2 for x, s in placed) / len(placed)
+        if centre >= ceiling / 2:
+            return low
+        for seg_lo, seg_hi in reversed(free_segments(_forbidden(problem, i, offsets), a)):
+            top = min(seg_hi, align_down(ceiling - size, a))
+            if top >= seg_lo:
+                return int(top)
+        return low
+
+    return fit
+
+
 def place_best_fit(problem: Problem) -> Placement:
-    """The smallest of best fit and first fit over several block orders."""
+    """The smallest of best fit, first fit and two-sided fit over several block orders."""
     best: Placement | None = None
+    fits = [("best-fit", tightest_fit), ("first-fit", lowest_fit), ("two-sided", two_sided_fit(aligned_lower_bound(problem)))]
     for label, order in _orders(problem).items():
-        for fit_name, fit in (("best-fit", tightest_fit), ("first-fit", lowest_fit)):
+        for fit_name, fit in fits:
             offsets = place_in_order(problem, order, fit)
             size = arena_size(problem, offsets)
             if best is None or size < best.size:
@@ -386,7 +423,7 @@ class _Search:
         if self.best_size <= self.goal or self.timed_out:
             return
         self.nodes += 1
-        if self.nodes % 256 == 0 and time.monotonic() > self.deadline:
+        if time.monotonic() > self.deadline:
             self.timed_out = True
             return
         unplaced = [i for i in self.priority if self.offsets[i] is None]
