@@ -28,7 +28,7 @@ onnx_models = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(onnx_models)
 
 FLOAT_MODELS = ["gemm_transb", "gemm_plain", "matmul_add", "conv_bn", "flatten", "pad", "concat",
-                "residual", "relu6", "ceil_pool", "same_conv", "mul_depthwise"]
+                "residual", "relu6", "ceil_pool", "same_conv", "mul_depthwise", "reduce_mean"]
 
 
 def write(tmp_path, name: str) -> str:
@@ -154,6 +154,11 @@ def test_same_upper_padding_puts_the_odd_pixel_at_the_end(tmp_path):
     conv = next(op for op in ops_of(import_model(write(tmp_path, "same_conv"))) if op.name == "nn.conv2d")
     assert ints(conv.pads) == (1, 1, 1, 1)
     assert conv.results[0].type.get_shape() == (1, 6, 4, 4)
+
+
+def test_reduce_mean_over_h_and_w_is_a_global_average_pool(tmp_path):
+    counts = op_counts(import_model(write(tmp_path, "reduce_mean")))
+    assert counts == Counter({"nn.global_avg_pool": 1, "nn.reshape": 1})
 
 
 def test_identity_is_dropped(tmp_path):

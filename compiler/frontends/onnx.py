@@ -486,6 +486,25 @@ class _Importer:
         op = nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((*shape[:2], 1, 1))])
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
 
+    def on_reduce_mean(self, node) -> None:
+        """ReduceMean over H and W of an NCHW tensor: a global average pool (keepdims=0 drops the 1s)."""
+        names = self.check_arity(node, 1, 2)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("axes", "keepdims", "noop_with_empty_axes"))
+        x = self.float_operand(names[0], node)
+        shape = shape_of(x)
+        axes = attrs.get("axes")
+        if len(names) > 1:
+            axes = self.const(names[1], node, "axes").reshape(-1).tolist()
+        axes = sorted(int(a) + len(shape) if a < 0 else int(a) for a in (axes or []))
+        if len(shape) != 4 or axes != [2, 3]:
+            raise self.unsupported(node, f"ReduceMean over axes {axes} of shape {list(shape)}", "axes [2, 3] of an NCHW tensor (global average pooling)")
+        layer = self.layer(node)
+        pooled = self.builder.value(nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((*shape[:2], 1, 1))]), layer, node.output[0])
+        if not attrs.get("keepdims", 1):
+            pooled = self.builder.reshape(pooled, shape[:2], layer, node.output[0])
+        self.bind(node, pooled)
+
     def on_gemm(self, node) -> None:
         names = self.check_arity(node, 2, 3)
         attrs = self.attrs(node)
@@ -920,6 +939,7 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Pad": _Importer.on_pad,
     "QuantizeLinear": _Importer.on_quantize,
     "Relu": _Importer.on_relu,
+    "ReduceMean": _Importer.on_reduce_mean,
     "Reshape": _Importer.on_reshape,
     "Softmax": _Importer.on_softmax,
     "Squeeze": _Importer.on_squeeze_unsqueeze,

@@ -161,6 +161,12 @@ def mul_depthwise():
     return _model(nodes, [_f32("x", [1, 4, 6, 6])], [_f32("y", [1, 6, 6, 4])], [_init("w", w), _init("s", s)])
 
 
+def reduce_mean():
+    """ReduceMean over H and W (how tf2onnx writes a global average pool), keepdims=0."""
+    node = helper.make_node("ReduceMean", ["x"], ["y"], name="mean", axes=[-1, 2], keepdims=0)
+    return _model([node], [_f32("x", [1, 3, 4, 5])], [_f32("y", [1, 3])])
+
+
 def qdq_conv():
     """An exporter-style QDQ conv: int8 NHWC input, Transpose, per-channel int8 weights,
     an int32 bias behind its own DequantizeLinear, Clip bounds behind DequantizeLinear."""
