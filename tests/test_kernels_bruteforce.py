@@ -143,7 +143,7 @@ def sim_max_pool_c(g):
     for b in range(g["n"]):
         for oy in range(g["oh"]):
             for ox in range(g["ow"]):
-                for k, (y, x) in enumerate(window(g, oy, ox)):
+                for y, x in window(g, oy, ox):
                     for c in range(g["c"]):
                         yield "r", in_byte(g, b, y, x, c)
                         yield "w", out_byte(g, b, oy, ox, c)  # copy (first tap) or replace if larger
@@ -184,10 +184,6 @@ def sim_softmax(rows, cols, block):
                 yield "r", i
             for i in idx:
                 yield "w", i
-
-
-def pool_geometry(op):
-    return kernels.pool_geometry(op)
 
 
 # -- random ops ----------------------------------------------------------------------
@@ -288,11 +284,11 @@ def test_mve_depthwise_with_more_channels_than_a_block_overlaps_less():
 def test_pooling_models(seed):
     rng = random.Random(300 + seed)
     mx = random_pool(rng, "max_pool")
-    gm = pool_geometry(mx)
+    gm = kernels.pool_geometry(mx)
     check(mx, "c", lambda: sim_max_pool_c(gm), exact=False, allow_undocumented=True)
     check(mx, "mve", lambda: sim_pool_mve(gm), exact=False, allow_undocumented=True)
     avg = random_pool(rng, "avg_pool")
-    ga = pool_geometry(avg)
+    ga = kernels.pool_geometry(avg)
     check(avg, "c", lambda: sim_depthwise_blocks(ga, [[c] for c in range(ga["c"])]), exact=True)
     check(avg, "dsp", lambda: sim_depthwise_blocks(ga, [list(range(ga["c"]))]), exact=True)
     check(avg, "mve", lambda: sim_pool_mve(ga), exact=False)
