@@ -28,8 +28,8 @@ from cmsis_opt.plan import kernel_steps, the_function
 LOWER_BOUND = "arena.lower_bound"
 ACTIVATION_LOWER_BOUND = "arena.activation_lower_bound"
 ORDERS = ("given", "min-memory")
-BEAM_WIDTH = 4096
-"""States kept per level of the ordering search; the search is exact while no level has more."""
+BEAM_WORK = 1_000_000
+"""Budget of the ordering search: it keeps at most BEAM_WORK / n^2 states per level (n kernel ops, 32 to 4096)."""
 
 
 def _readers(value: SSAValue) -> list[Operation]:
@@ -169,7 +169,7 @@ def _peak_of(g: _Graph, order: list[int]) -> int:
     return peak
 
 
-def min_memory_order(func: FuncOp, beam_width: int = BEAM_WIDTH) -> tuple[list[int], bool]:
+def min_memory_order(func: FuncOp, beam_width: int | None = None) -> tuple[list[int], bool]:
     """A topological order of the kernel ops with the smallest peak of live bytes; and whether it is proven optimal.
 
     Dynamic programming over the sets of ops already run (each state keeps the
@@ -179,6 +179,8 @@ def min_memory_order(func: FuncOp, beam_width: int = BEAM_WIDTH) -> tuple[list[i
     """
     g = _graph(func)
     n = len(g.preds)
+    if beam_width is None:
+        beam_width = min(4096, max(32, BEAM_WORK // max(1, n * n)))
     # state: done mask -> (peak, resident, order)
     level: dict[int, tuple[int, int, tuple[int, ...]]] = {0: (0, g.inputs_live, ())}
     exact = True
