@@ -75,10 +75,11 @@ def test_int8_outputs_agree_with_onnxruntime_qdq(digits, tmp_path):
             return None if sample is None else {"input": sample[None]}
 
     qdq = tmp_path / "digits_qdq.onnx"
-    # per_channel=False: onnxruntime would also quantize the Gemm weights per channel, which
-    # arm_fully_connected_s8 (one scale per tensor) cannot take; per tensor is the closer scheme.
-    quantize_static(str(paths["model"]), str(qdq), Reader(), quant_format=QuantFormat.QDQ, per_channel=False,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    # The same scheme as ours: per-channel convolution weights, per-tensor fully connected
+    # weights (arm_fully_connected_s8 takes one scale), symmetric int8 weights.
+    quantize_static(str(paths["model"]), str(qdq), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                    extra_options={"TensorQuantOverrides": {"fc_w": [{"symmetric": True}]}})
     session = ort.InferenceSession(str(qdq), providers=["CPUExecutionProvider"])
     images = heldout["inputs"]
     ours, _, q_out = run_int8(module, images)
