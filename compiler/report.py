@@ -17,6 +17,7 @@ from html import escape
 
 from cmsis_opt.plan import Buffer, Plan, layer_of
 
+SHORT_KINDS = {"depthwise_conv": "dw", "fully_connected": "fc", "max_pool": "maxp", "avg_pool": "avgp", "softmax": "smax"}
 COLOURS = {"input": "#4e79a7", "output": "#59a14f", "activation": "#f28e2b", "scratch": "#9c9c9c"}
 
 
@@ -64,7 +65,7 @@ def memory_table(plan: Plan) -> str:
     rows = [("buffer", "kind", "offset", "size", "end", "steps", "alias")]
     for b in plan.buffers:
         steps = "-" if b.first is None else f"{b.first}..{b.last}"
-        alias = f"{b.alias_of} <= {b.max_delta}" if b.alias_of else ""
+        alias = f"{_short(b.alias_of)} <= {b.max_delta}" if b.alias_of else ""
         rows.append((_short(b.name), b.kind, _n(b.offset), str(b.size), _n(b.end), steps, alias))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
@@ -143,11 +144,11 @@ def _rect(b: Buffer, x, y) -> str:
         f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 1):.1f}" height="{max(y1 - y0, 0.5):.1f}" '
         f'fill="{colour}" fill-opacity="0.55" stroke="{colour}" stroke-width="1"/>',
     ]
-    width = x1 - x0
-    if y1 - y0 >= 11:
+    width = x(b.first + 1) - x0 - 4  # the label sits in the first step's column, where the buffer is written
+    if y1 - y0 >= 14:
         for label in _labels(b):
             if 6.5 * len(label) <= width:
-                parts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2 + 4:.1f}" text-anchor="middle">{escape(label)}</text>')
+                parts.append(f'<text x="{x0 + 3:.1f}" y="{y0 + 12:.1f}">{escape(label)}</text>')
                 break
     parts.append("</g>")
     return "".join(parts)
@@ -158,7 +159,8 @@ def _labels(b: Buffer) -> list[str]:
     if b.step is None:
         return [b.name, b.name[:3]]
     kind = b.value.owner.name.split(".")[-1]
-    return [b.name, f"{kind} {b.step}", f"{kind[:4]} {b.step}", f"{b.step}"]
+    short = SHORT_KINDS.get(kind, kind[:4])
+    return [b.name, f"{kind} {b.step}", f"{short} {b.step}", f"{b.step}"]
 
 
 def _alias_overlaps(plan: Plan, b: Buffer, x, y) -> list[str]:
