@@ -233,6 +233,8 @@ class QDQRewriter:
             q = self.quant_of_float(op.operands[0])
         elif isinstance(op, nn.SoftmaxOp):
             q = UniformQuantizedType(1.0 / 256.0, -128)
+        elif isinstance(op, nn.ConcatOp):
+            q = self.shared_concat_quant(op, point)
         else:
             q = activation_quant(*self.ranges(point))
         anchor = point.owner
@@ -243,6 +245,33 @@ class QDQRewriter:
                 o.attributes["layer"] = StringAttr(layer.data)
         point.replace_all_uses_with(dequantize.results[0])
         quantize.operands = [point]
+
+    def shared_concat_quant(self, op: nn.ConcatOp, point: SSAValue) -> UniformQuantizedType:
+        """One quantization for the concatenation and all its inputs (CMSIS-NN concatenation
+        copies bytes): the union of their ranges, given back to each input's producer."""
+        producers = []
+        low, high = self.ranges(point)
+        for value in op.inputs:
+            while isinstance(value.owner, _VIEWS):
+                value = value.owner.input
+            quantize = value.owner.input.owner if isinstance(value.owner, nn.DequantizeOp) else None
+            source = quantize.input.owner if isinstance(quantize, nn.QuantizeOp) else None
+            if not isinstance(source, _COMPUTE) or isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp)):
+                name = op.attributes["layer"].data if "layer" in op.attributes else op.name
+                raise CompileError(f"layer '{name}': a concatenation input must come from a layer that can take the "
+                                   "concatenation's quantization (not a graph input, pool, pad or softmax)", WHERE)
+            lo, hi = self.ranges(quantize.input)
+            low, high = min(low, lo), max(high, hi)
+            producers.append(quantize)
+        q = activation_quant(low, high)
+        for quantize in producers:
+            if quantize.parent is None:
+                continue  # already replaced (the same producer used twice)
+            new = self.insert_before(nn.QuantizeOp(quantize.input, TensorType(q, shape_of(quantize.input))), quantize)
+            new.attributes.update(quantize.attributes)
+            quantize.results[0].replace_all_uses_with(new.results[0])
+            self.block.erase_op(quantize)
+        return q
 
     def is_constant(self, value: SSAValue) -> bool:
         while isinstance(value.owner, (*_VIEWS, nn.DequantizeOp)):

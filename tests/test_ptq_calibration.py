@@ -125,3 +125,27 @@ def test_percentile_method_clips_outliers(float_model, tmp_path):
         header = proc.stdout.split("func.func @tiny(", 1)[1]
         scales[method] = float(header.split("!quant.uniform<i8:f32, ", 1)[1].split(":", 1)[0])
     assert scales["percentile"] < scales["minmax"] / 5
+
+
+FLOAT_CONCAT = """
+func.func @branches(%x: tensor<1x4xf32>) -> tensor<1x2x1x1xf32> {
+  %s = nn.reshape %x : (tensor<1x4xf32>) -> tensor<1x4x1x1xf32>
+  %w1 = nn.constant {value = dense<[[[[1.0]], [[0.5]], [[0.0]], [[0.0]]]]> : tensor<1x4x1x1xf32>} : tensor<1x4x1x1xf32>
+  %w2 = nn.constant {value = dense<[[[[0.0]], [[0.0]], [[4.0]], [[-3.0]]]]> : tensor<1x4x1x1xf32>} : tensor<1x4x1x1xf32>
+  %a = nn.conv2d %s, %w1 {layer = "small", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %b = nn.conv2d %s, %w2 {layer = "large", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %c = nn.concat %a, %b {layer = "join", axis = 1 : i64} : (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>) -> tensor<1x2x1x1xf32>
+  func.return %c : tensor<1x2x1x1xf32>
+}
+"""
+
+
+def test_concatenation_inputs_share_the_output_quantization(tmp_path):
+    model = tmp_path / "branches.mlir"
+    model.write_text(FLOAT_CONCAT)
+    np.savez(tmp_path / "cal.npz", inputs=np.random.default_rng(2).uniform(-1, 1, (8, 1, 4)).astype(np.float32))
+    proc = run_tool("cmsis-opt", str(model), f"--quantize=calibration={tmp_path / 'cal.npz'}")
+    assert proc.returncode == 0, proc.stderr
+    concat = next(line for line in proc.stdout.splitlines() if "cmsis.concat" in line)
+    types = {t.split(">>")[0] for t in concat.split("!quant.uniform<")[1:]}
+    assert len(types) == 1, concat  # both inputs and the result quantized alike
