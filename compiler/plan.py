@@ -110,6 +110,8 @@ class Buffer:
     layer: str | None = None
     step: int | None = None
     """Step of the op that writes it (None for graph inputs)."""
+    returned: bool = False
+    """A graph output (also true for a graph input returned as it is)."""
 
     @property
     def end(self) -> int | None:
@@ -221,6 +223,7 @@ def read_plan(module: ModuleOp | FuncOp) -> Plan:
             op=op,
             layer=layer_of(defining) if isinstance(defining, Operation) else None,
             step=step_of.get(defining) if isinstance(defining, Operation) else None,
+            returned=not is_scratch and value in outputs,
         )
         buffers.append(buf)
         if is_scratch:

@@ -28,7 +28,9 @@ def problem_of(plan: Plan, alignment: int) -> Problem:
     """The placement problem of a plan whose intervals are known."""
     index = {b.name: i for i, b in enumerate(plan.buffers)}
     blocks = [Block(b.size, b.first, b.last, b.name) for b in plan.buffers]  # type: ignore[arg-type]
-    aliases = [Alias(i, index[src], delta) for i, b in enumerate(plan.buffers) for src, delta in b.aliases]
+    # a graph output is never overwritten, whatever an alias says
+    aliases = [Alias(i, index[src], delta) for i, b in enumerate(plan.buffers) for src, delta in b.aliases
+               if not plan.buffers[index[src]].returned]
     return Problem(blocks, aliases, alignment)
 
 

@@ -153,6 +153,8 @@ def verify_function(func: FuncOp) -> None:
         if op.results[0] not in holder:
             _fail(f"the result of {_label(position[op], ops)} has no buffer")
 
+    ret = block.last_op
+    returned = {id(holder[_root(v)]) for v in (ret.operands if isinstance(ret, ReturnOp) else ()) if _root(v) in holder}
     licences: dict[tuple[int, int, int], int] = {}
     for op in block.ops:
         if isinstance(op, arena.AliasOp):
@@ -160,8 +162,8 @@ def verify_function(func: FuncOp) -> None:
             writer = _root(op.result).owner
             if out is None or src is None or writer not in position:
                 _fail("an arena.alias names a value without a buffer")
-            if src.last != position[writer]:
-                continue  # the input is read again later: overwriting it is never allowed
+            if src.last != position[writer] or id(src) in returned:
+                continue  # the input is read again later, or is a graph output: overwriting it is never allowed
             key = (id(out), id(src), position[writer])
             licences[key] = max(licences.get(key, op.max_delta.value.data), op.max_delta.value.data)
 

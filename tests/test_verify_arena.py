@@ -184,3 +184,15 @@ def test_the_checker_agrees_with_a_byte_by_byte_painter_on_random_plans():
         assert rejected == expected, (trial, victim.name, moved)
         caught += rejected
     assert caught > 5
+
+
+def test_an_alias_never_licenses_overwriting_a_graph_output():
+    # the last op would write b over a, but a is returned too
+    g = Graph().input("x", 64).fc("a", "x", 64).fc("b", "a", 64).output("a", "b")
+    module = planned(g, [("b", "a", 0)], alignment=1)
+    verify(module)
+    plan = read_plan(module)
+    assert plan.by_name("b").offset != plan.by_name("a").offset
+    buffer_op(module, "b").set("offset", plan.by_name("a").offset)
+    with pytest.raises(CompileError, match="'a' .* and 'b' .* share bytes .* at step 1"):
+        verify(module)
