@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +143,45 @@ def test_cmsis_ir_input_compiles_and_runs_like_the_interpreter(tmp_path):
     assert run.returncode == 0, run.stderr
     (want,) = run_function(parse_ir(TINY.read_text()).module, [x])
     assert np.frombuffer(run.stdout, dtype=np.int8).tolist() == want.reshape(-1).tolist()
+
+
+@needs_cc
+@needs_runtime
+def test_float_onnx_with_calibration_compiles_to_what_the_quantized_ir_computes(tmp_path):
+    """A float model + --calibration: the host program equals the interpreter on the same quantized IR."""
+    pytest.importorskip("sklearn", reason="scikit-learn provides the digits data set")
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tests" / "models"))
+    from make_digits_cnn import build
+
+    from cmsis_opt.context import make_context
+    from cmsis_opt.dialects.utils import shape_of
+    from cmsis_opt.frontends.onnx import import_onnx
+    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    paths = build(tmp_path)
+    result = run_tool("cmsis-compile", str(paths["model"]), "-o", str(tmp_path / "out"), "--host",
+                      "--calibration", str(paths["calibration"]), "--name", "digits")
+    assert result.returncode == 0, result.stderr
+    module = import_onnx(str(paths["model"]))
+    QuantizePass(calibration=str(paths["calibration"])).apply(make_context(), module)
+    (arg,) = next(iter(module.ops)).body.block.args
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        x = rng.integers(-128, 128, size=shape_of(arg), dtype=np.int8)
+        (want,) = run_function(module, [x])
+        run = subprocess.run([str(tmp_path / "out" / "digits_host")], input=x.tobytes(), capture_output=True)
+        assert run.returncode == 0, run.stderr
+        assert np.frombuffer(run.stdout, dtype=np.int8).tolist() == want.reshape(-1).tolist()
+
+
+def test_a_failing_host_build_leaves_no_output(tmp_path):
+    env = {**os.environ, "CC": "false"}
+    result = subprocess.run([str(Path(sys.executable).parent / "cmsis-compile"), str(TINY), "-o", str(tmp_path / "out"),
+                             "--host"], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: host build: the C compiler failed")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == []
