@@ -122,6 +122,13 @@ def test_bad_alignment_is_a_usage_error(tmp_path):
     assert "power of two" in result.stderr
 
 
+def test_a_name_that_is_not_a_c_identifier_is_a_usage_error(tmp_path):
+    result = run_tool("cmsis-compile", str(TINY), "-o", str(tmp_path / "out"), "--name", "my net")
+    assert result.returncode == 2
+    assert "is not a C identifier" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_arena_over_max_size_fails_without_output(tmp_path):
     result = run_tool("cmsis-compile", str(TINY), "-o", str(tmp_path / "out"), "--max-size", "8")
     assert result.returncode == 1

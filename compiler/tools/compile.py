@@ -57,6 +57,8 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.alignment < 1 or args.alignment & (args.alignment - 1):
         raise UsageError(f"--alignment must be a power of two, got {args.alignment}", TOOL)
+    if args.name is not None and not (args.name.isidentifier() and args.name.isascii()):
+        raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
     if args.max_size < 0:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
     return args
@@ -152,7 +154,7 @@ def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
 
 def _main(argv: Sequence[str]) -> int:
     args = _arguments(argv)
-    name = c_identifier(args.name) if args.name else default_name(args.model)
+    name = args.name or default_name(args.model)
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise CompileError(f"'{outdir}' exists and is not a folder", TOOL)
