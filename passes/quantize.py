@@ -348,16 +348,14 @@ class Lowering:
             x_value, weight = mm.lhs, mm.rhs
             w = self._weights(op, weight, "weight")
             data = w.data.T
-            axis = None if w.axis is None else 1 - w.axis
         else:
             x_value, weight, bias = mm.input, mm.weight, mm.bias
             w = self._weights(op, weight, "weight")
-            data, axis = w.data, w.axis
+            data = w.data
         m, k = data.shape
         scales = w.scales(m)
-        if axis not in (None, 0) or len(set(scales)) != 1:
-            if len(set(scales)) != 1:
-                raise error(op, "per-channel fully connected weights are not supported by arm_fully_connected_s8 (one scale per tensor)")
+        if len(set(scales)) != 1:
+            raise error(op, "per-channel fully connected weights are not supported by arm_fully_connected_s8 (one scale per tensor)")
         stored = self.view(x_value, op)
         logical = shape_of(x_value)
         if stored.columns is not None:
