@@ -31,6 +31,7 @@ from cmsis_opt.dialects.utils import ints, num_elements, shape_of, to_numpy
 from cmsis_opt.errors import CompileError
 
 DEFAULT_ALIGNMENT = 16
+_MAX_LAYER_IDENT = 32
 SOURCE_MARKER = "// ----- "
 _WHERE = "C backend"
 
@@ -197,6 +198,11 @@ class _Emitter:
         attr = op.attributes.get("layer")
         return attr.data if isinstance(attr, StringAttr) else f"{op.name.split('.')[1]}_{index}"
 
+    def identifier_base(self, op: Operation, index: int) -> str:
+        """The layer name when it is short enough to read in C, else `l<step>_<kind>`."""
+        ident = c_identifier(self.layer_name(op, index))
+        return ident if len(ident) <= _MAX_LAYER_IDENT else f"l{index}_{op.name.split('.')[1]}"
+
     def unique(self, base: str) -> str:
         ident, n = f"{self.name}_{c_identifier(base)}", 1
         while ident in self.used_names:
@@ -232,7 +238,9 @@ class _Emitter:
 
     # calls
     def call(self, function: str, args: Sequence[str], returns_status: bool = True) -> None:
-        joined = ",\n                   ".join(args)
+        joined = ", ".join(args)
+        if len(joined) + len(function) > 90:
+            joined = "\n        " + ",\n        ".join(args)
         if returns_status:
             self.body.append(f"    status = {function}({joined});")
             self.body.append("    if (status != ARM_CMSIS_NN_SUCCESS) {\n        return (int)status;\n    }")
@@ -261,9 +269,8 @@ class _Emitter:
         self.body.append(f"    /* {_comment_text(text)} */")
 
     def emit_op(self, op: Operation, index: int) -> None:
-        layer = self.layer_name(op, index)
-        self.comment(op, layer)
-        _EMITTERS[type(op)](self, op, layer)
+        self.comment(op, self.layer_name(op, index))
+        _EMITTERS[type(op)](self, op, self.identifier_base(op, index))
 
 
 def _emit_conv(e: _Emitter, op: cmsis.ConvOp, layer: str) -> None:

@@ -26,7 +26,8 @@ func.func @planned(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor
 // CHECK-NEXT: return planned_arena + 0;
 // CHECK: int planned_invoke(void){{$}}
 // CHECK: /* avg: cmsis.avg_pool 1x2x2x4 -> 1x2x2x4; in @32, out @0, scratch @16 (16 B) */
-// CHECK-NEXT: status = arm_avgpool_s8(&planned_avg_ctx,
+// CHECK-NEXT: status = arm_avgpool_s8(
+// CHECK-NEXT: &planned_avg_ctx,
 // CHECK: planned_arena + 32,
 // CHECK: planned_arena + 0);
 // CHECK-NOT: arm_
