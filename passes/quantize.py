@@ -496,6 +496,29 @@ class Lowering:
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
 
+def strip_float_io(func: FuncOp) -> None:
+    """QDQ models with float graph inputs/outputs (as onnxruntime writes them): an input used
+    only by identical nn.quantize ops takes their int8 type, an output that is an
+    nn.dequantize returns its int8 operand. The compiled model's interface is int8."""
+    block = func.body.block
+    for arg in list(block.args):
+        users = [use.operation for use in arg.uses]
+        if quant_of(arg.type) is not None or not users or not all(isinstance(u, nn.QuantizeOp) for u in users):
+            continue
+        types = {u.output.type for u in users}
+        if len(types) != 1:
+            continue
+        new_arg = block.insert_arg(types.pop(), arg.index)
+        for user in users:
+            user.output.replace_all_uses_with(new_arg)
+            block.erase_op(user)
+        block.erase_arg(arg)
+    ret = block.last_op
+    if isinstance(ret, ReturnOp):
+        ret.operands = [v.owner.input if isinstance(v.owner, nn.DequantizeOp) else v for v in ret.operands]
+    func.update_function_type()
+
+
 def is_float_model(func: FuncOp) -> bool:
     return any(isinstance(a.type, TensorType) and quant_of(a.type) is None for a in func.body.block.args)
 
@@ -511,6 +534,7 @@ class QuantizePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for func in [o for o in op.ops if isinstance(o, FuncOp)]:
+            strip_float_io(func)
             if is_float_model(func):
                 from cmsis_opt.calibrate import quantize_float_function
 

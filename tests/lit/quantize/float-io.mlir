@@ -1,0 +1,17 @@
+// A QDQ model with float graph input and output (as onnxruntime writes them):
+// the input's QuantizeLinear and the output's DequantizeLinear become the
+// compiled model's int8 interface.
+// RUN: cmsis-opt %s --quantize | filecheck %s
+
+func.func @floatio(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  %q = nn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8x!quant.uniform<i8:f32, 0.5:3>>
+  %xf = nn.dequantize %q : (tensor<1x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x8xf32>
+  %s = nn.softmax %xf {layer = "prob", axis = -1 : i64} : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  %sq = nn.quantize %s {layer = "prob"} : (tensor<1x8xf32>) -> tensor<1x8x!quant.uniform<i8:f32, 0.00390625:-128>>
+  %o = nn.dequantize %sq : (tensor<1x8x!quant.uniform<i8:f32, 0.00390625:-128>>) -> tensor<1x8xf32>
+  func.return %o : tensor<1x8xf32>
+}
+
+// CHECK:      func.func @floatio(%[[IN:[a-z0-9_]+]]: tensor<1x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x8x!quant.uniform<i8:f32, 0.00390625:-128>> {
+// CHECK-NEXT:   %[[OUT:[0-9]+]] = cmsis.softmax %[[IN]] {layer = "prob", input_multiplier = 1073741824 : i32, input_left_shift = 26 : i32, diff_min = -31 : i32}
+// CHECK-NEXT:   func.return %[[OUT]]
