@@ -98,13 +98,17 @@ def plan_layout(func: FuncOp, target: str, alignment: int) -> Layout:
     planned = buffers and all(op.get("offset") is not None for op in buffers + scratches)
     layout = Layout(0)
     if planned:
-        for op in buffers:
-            layout.buffers[view_source(op.value)] = Region(op.get("offset"), op.get("size"))
-        for op in scratches:
-            layout.scratch[op.value.owner] = Region(op.get("offset"), op.get("size"))
+        from cmsis_opt.plan import read_plan
+
+        plan = read_plan(func)
+        for b in plan.buffers:
+            region = Region(b.offset, b.size)
+            if b.kind == "scratch":
+                layout.scratch[b.value.owner] = region
+            else:
+                layout.buffers[view_source(b.value)] = region
         end = max(r.offset + r.size for r in [*layout.buffers.values(), *layout.scratch.values()])
-        size_attr = func.attributes.get("arena.size")
-        layout.size = size_attr.value.data if isinstance(size_attr, IntegerAttr) else end
+        layout.size = plan.arena_size if plan.arena_size is not None else end
         if layout.size < end:
             raise CompileError(f"arena.size {layout.size} is smaller than the planned buffers' end {end}", _WHERE)
         return layout
