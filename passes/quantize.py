@@ -158,7 +158,20 @@ class Lowering:
                 self.quantized[op.output] = self.lower_quantize(op)
             elif isinstance(op, ReturnOp):
                 self.lower_return(op)
+        self.fold_views()
         self.erase_float_ops()
+
+    def fold_views(self) -> None:
+        """A view of a view reads the original; a view back to the original shape is no view."""
+        for op in list(self.block.ops):
+            if isinstance(op, cmsis.ReshapeOp):
+                source = op.input
+                while isinstance(source.owner, cmsis.ReshapeOp):
+                    source = source.owner.input
+                if source.type == op.output.type:
+                    op.output.replace_all_uses_with(source)
+                elif source is not op.input:
+                    op.operands = [source]
 
     def view_op(self, op: Operation) -> None:
         for table in (self.quantized, self.views):

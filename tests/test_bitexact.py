@@ -3,6 +3,8 @@ quantized by `--quantize`, reproduces TensorFlow Lite Micro's outputs exactly.""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from conftest import run_tool
@@ -23,6 +25,7 @@ def imported(path) -> str:
     return proc.stdout
 
 
+@functools.lru_cache(maxsize=None)
 def quantized(path):
     source = parse_ir(imported(path), str(path))
     QuantizePass().apply(make_context(), source.module)
@@ -42,6 +45,15 @@ def test_outputs_equal_tflite_micro(models_dir, name, fmt):
         expected = ref["outputs"][index]
         assert out.shape == expected.shape and out.dtype == np.int8
         assert np.array_equal(out, expected), f"{name}.{fmt} sample {index}: {out.ravel()[:16]} != {expected.ravel()[:16]}"
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_both_formats_lower_to_the_same_kernels_with_no_transpose_left(models_dir, name):
+    kinds = [[op.name for op in quantized(models_dir / f"{name}.{fmt}").walk() if op.name.startswith("cmsis.")]
+             for fmt in FORMATS]
+    assert kinds[0] == kinds[1]
+    # the exporters' transposes are gone; the only view left is the flatten in front of the classifier
+    assert kinds[0].count("cmsis.reshape") <= 1
 
 
 def test_command_line_tools_reproduce_tflite_micro(models_dir, tmp_path):
