@@ -231,16 +231,16 @@ class Lowering:
         if q_out.per_axis or q_out.storage_type != IntegerType(8):
             raise error(quantize, f"activations must be int8 per-tensor, got {q_out}")
         ranges: list[tuple[float | None, float | None]] = []
-        transposes: list[nn.TransposeOp] = []
+        views: list[Operation] = []  # transposes / reshapes between the compute op and the quantize
         value = quantize.input
-        while value not in self.views and isinstance(value.owner, (*_ACTIVATIONS, nn.TransposeOp)):
+        while value not in self.views and isinstance(value.owner, (*_ACTIVATIONS, *_VIEWS)):
             op = value.owner
             if isinstance(op, nn.ReluOp):
                 ranges.append((0.0, None))
             elif isinstance(op, nn.ClipOp):
                 ranges.append((op.min.value.data, op.max.value.data))
             else:
-                transposes.append(op)
+                views.append(op)
             value = op.input
         if value in self.views:
             stored = self.views[value]
@@ -258,8 +258,8 @@ class Lowering:
         if act[0] > act[1]:
             raise error(compute, f"its activation clamps every value: empty range {list(act)}")
         stored = self.lower_compute(compute, q_out, act)
-        for transpose in reversed(transposes):
-            stored = Stored(stored.value, after_transpose(stored.perm, ints(transpose.perm)))
+        for view in reversed(views):
+            stored = self.apply_view(stored, view)
         return stored
 
     def view(self, value: SSAValue, user: Operation) -> Stored:
