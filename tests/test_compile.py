@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, build_host
+from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, build_host, build_runtime
 
 from conftest import run_tool
 
@@ -65,17 +65,28 @@ def test_host_program_reproduces_tflite_micro_exactly(compiled, models_dir, name
     assert _run_host(outdir / f"{name}_host", models_dir, name) == []
 
 
+@pytest.fixture(scope="module")
+def sanitized_runtime(tmp_path_factory):
+    """The runtime compiled once with the sanitizers, for every model's sanitized build."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CFLAGS", SANITIZE)
+        return build_runtime(tmp_path_factory.mktemp("asan-runtime"))
+
+
 @needs_cc
 @needs_runtime
 @pytest.mark.parametrize("name", MODELS)
-def test_sanitized_host_program_is_exact_and_clean(compiled, models_dir, name, tmp_path, monkeypatch):
+def test_sanitized_host_program_is_exact_and_clean(compiled, models_dir, name, tmp_path, monkeypatch, sanitized_runtime):
+    """Built with CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all": same bytes, no report."""
     outdir, _ = compiled(name)
     shutil.copy(outdir / f"{name}.c", tmp_path)
     shutil.copy(outdir / f"{name}.h", tmp_path)
     monkeypatch.setenv("CFLAGS", SANITIZE)
     ref = np.load(models_dir / f"{name}.tflm_ref.npz")
     program = tmp_path / f"{name}_host"
-    build_host([tmp_path / f"{name}.c"], [HostModel(name, [ref["inputs"][0].size], [ref["outputs"][0].size])], program)
+    build_host([tmp_path / f"{name}.c"], [HostModel(name, [ref["inputs"][0].size], [ref["outputs"][0].size])], program,
+               sanitized_runtime)
+    assert b"__asan" in program.read_bytes() and b"__ubsan" in program.read_bytes()
     assert _run_host(program, models_dir, name) == []
 
 
