@@ -1,4 +1,4 @@
-"""Model importers: ONNX and TFLite files into the `nn` dialect.
+"""Model importers: ONNX, TFLite and `.net` files into the `nn` dialect.
 
 `import_model(path)` picks the frontend from the file's suffix (or, failing
 that, from its first bytes) and returns a verified module with one
@@ -13,16 +13,18 @@ from xdsl.dialects.builtin import ModuleOp
 
 from cmsis_opt.errors import CompileError
 
-FORMATS = ("onnx", "tflite")
+FORMATS = ("onnx", "tflite", "net")
 
 
 def detect_format(path: str) -> str:
-    """'onnx' or 'tflite', from the suffix, else from the TFLite file identifier."""
+    """'onnx', 'tflite' or 'net', from the suffix, else from the TFLite file identifier."""
     suffix = Path(path).suffix.lower()
     if suffix == ".onnx":
         return "onnx"
     if suffix == ".tflite":
         return "tflite"
+    if suffix == ".net":
+        return "net"
     try:
         with open(path, "rb") as f:
             head = f.read(8)
@@ -48,6 +50,10 @@ def import_model(path: str, name: str | None = None, format: str | None = None) 
         from cmsis_opt.frontends.tflite import import_tflite
 
         module = import_tflite(path, name)
+    elif kind == "net":
+        from cmsis_opt.frontends.netdsl import import_net
+
+        module = import_net(path, name)
     else:
         raise CompileError(f"unknown model format '{kind}'; supported: {', '.join(FORMATS)}", "input")
     SourceModule(module, {}, path).verify(stage=f"{kind} import")

@@ -440,12 +440,12 @@ def _drop_unused(func: FuncOp) -> None:
                 changed = True
 
 
-def import_net(path: str) -> ModuleOp:
+def import_net(path: str, name: str | None = None) -> ModuleOp:
     try:
         text = Path(path).read_text()
     except (OSError, UnicodeDecodeError) as error:
         raise CompileError(f"cannot read '{path}': {error}", path) from None
-    return parse_net(text, path)
+    return parse_net(text, path, name)
 
 
 __all__ = ["parse_net", "import_net", "i32"]
