@@ -228,7 +228,7 @@ class _Emitter:
         self.consts.append(f"static const {ctype} {ident} = {init};")
         return ident
 
-    def ptr(self, value: SSAValue, ctype: str = "int8_t") -> str:
+    def ptr(self, value: SSAValue) -> str:
         offset = self.layout.of(value).offset
         return f"{self.name}_arena + {offset}"
 
@@ -566,7 +566,7 @@ def _source(e: _Emitter, inputs: list[SSAValue], outputs: list[SSAValue], steps:
         f"#define {up}_ALIGNED",
         "#endif",
         "",
-        f"/* The only RAM: every activation, input, output and scratch buffer, at its planned offset. */",
+        "/* The only RAM: every activation, input, output and scratch buffer, at its planned offset. */",
         f"static int8_t {name}_arena[{up}_ARENA_SIZE] {up}_ALIGNED;",
         "",
         *e.consts,

@@ -26,7 +26,9 @@ from xdsl.passes import ModulePass
 
 from cmsis_opt.backend.c import c_identifier, emit_c, find_function, plan_layout
 from cmsis_opt.dialects import cmsis
+from cmsis_opt.dialects.utils import num_elements, shape_of
 from cmsis_opt.errors import CompileError, UsageError
+from cmsis_opt.hostbuild import HostModel, build_host
 from cmsis_opt.ir import SourceModule, parse_ir
 from cmsis_opt.output import read_input
 from cmsis_opt.passes import ALL_PASSES
@@ -146,6 +148,15 @@ def summary(name: str, module: ModuleOp, target: str, outdir: Path, files: list[
     return "\n".join(lines)
 
 
+def build_host_program(module: ModuleOp, name: str, workdir: Path) -> str:
+    """Build workdir/NAME_host from workdir/NAME.c; returns its file name."""
+    func = find_function(module)
+    inputs = [num_elements(shape_of(a)) for a in func.body.block.args]
+    outputs = [num_elements(shape_of(v)) for v in func.body.block.last_op.operands]
+    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], workdir / f"{name}_host")
+    return f"{name}_host"
+
+
 def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     for name in files:
@@ -170,15 +181,7 @@ def _main(argv: Sequence[str]) -> int:
         (workdir / f"{name}.c").write_text(c_source)
         files = [f"{name}.h", f"{name}.c", *write_report(module, workdir)]
         if args.host:
-            from cmsis_opt.hostbuild import HostModel, build_host
-
-            func = find_function(module)
-            from cmsis_opt.dialects.utils import num_elements, shape_of
-
-            ins = [num_elements(shape_of(a)) for a in func.body.block.args]
-            outs = [num_elements(shape_of(v)) for v in func.body.block.last_op.operands]
-            build_host([workdir / f"{name}.c"], [HostModel(name, ins, outs)], workdir / f"{name}_host")
-            files.append(f"{name}_host")
+            files.append(build_host_program(module, name, workdir))
         _install(workdir, outdir, files)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
