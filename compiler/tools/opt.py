@@ -10,8 +10,9 @@ spaces or commas (`--arena-alloc="strategy=optimal alignment=4"`).
 from __future__ import annotations
 
 import argparse
-import re
 import dataclasses
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -142,7 +143,8 @@ def _main(argv: Sequence[str]) -> int:
     parser.add_argument("input", nargs="?", default="-", help="input IR file, '-' for stdin (default)")
     parser.add_argument("-o", "--output", default="-", help="output file (default stdout); written only if the whole run succeeds")
     parser.add_argument("-p", "--passes", default="", help="pass pipeline in xDSL syntax: 'liveness,arena-alloc{strategy=optimal}'")
-    parser.add_argument("-t", "--target", default="mlir", help=f"output format: {', '.join(TARGETS)} (default mlir)")
+    parser.add_argument("-t", "--target", default="mlir",
+                        help=f"output format: {', '.join(TARGETS)} (default mlir); with -t c, -o x.c also writes the header beside it")
     parser.add_argument("--print-ir-after-all", action="store_true", help="print the IR to stderr after every pass")
     parser.add_argument("--verify-diagnostics", action="store_true",
                         help="print errors to stdout as `error: ...` lines and exit 0 (for lit tests of expected errors)")
@@ -167,8 +169,26 @@ def _main(argv: Sequence[str]) -> int:
             if not args.verify_diagnostics:
                 raise
             outputs.append(f"error: {error}\n")
-    write_atomic(args.output, f"{SPLIT_MARKER}\n".join(outputs))
+    text = f"{SPLIT_MARKER}\n".join(outputs)
+    if args.target == "c" and args.output != "-" and len(outputs) == 1 and not args.verify_diagnostics:
+        write_c_files(text, args.output)
+    else:
+        write_atomic(args.output, text)
     return 0
+
+
+def write_c_files(text: str, output: str) -> None:
+    """`-t c -o DIR/x.c`: the source goes to x.c, the header beside it under the name the source includes."""
+    from cmsis_opt.backend.c import split_c_output
+
+    files = split_c_output(text)
+    sources = [name for name in files if name.endswith(".c")]
+    headers = [name for name in files if name.endswith(".h")]
+    directory = os.path.dirname(os.path.abspath(output))
+    for name in headers:
+        write_atomic(os.path.join(directory, name), files[name])
+    for name in sources:
+        write_atomic(output, files[name])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
