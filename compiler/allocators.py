@@ -14,9 +14,15 @@ best fit the tightest gap.
 Strategies: `naive` (no reuse), `greedy-by-size` (TensorFlow Lite Micro's
 GreedyMemoryPlanner: sizes rounded up to the alignment, largest first, ties
 to the block added last, lowest gap among blocks live at the same time),
-`best-fit` (the best of several orders with best fit and first fit),
-`optimal` (branch and bound, see `search_optimal`) and `auto` (the heuristics,
-then the search if they miss the lower bound).
+`best-fit` (the best of several orders with best fit, first fit and a
+two-sided fit that packs from both ends), `optimal` (branch and bound, see
+`_Search`: complete without aliases; with aliases it proves a plan minimal
+only by meeting the lower bound) and `auto` (the heuristics, then the search
+if they miss the lower bound).
+
+Lower bounds (`aligned_lower_bound`): the largest load of a step, less what
+alias pairs may share there; the drift of alias chains (`chain_lower_bound`);
+offsets rounded to the alignment at steps without aliases.
 """
 
 from __future__ import annotations
