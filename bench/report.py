@@ -1,0 +1,138 @@
+"""results.md and the plots, from the numbers one run measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import svg
+
+
+def _n(value) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def paper_section(p: dict) -> list[str]:
+    hand = p["hand_plan"]
+    lines = ["## 1. The paper's experiment: the CMSIS-NN CIFAR-10 example", "",
+             f"Target {p['target']}, arena alignment 16 bytes, optimal placement. The hand plan is derived from the "
+             f"network: the largest output of an even step ({hand['even_buffer']:,} B) and of an odd step or the input "
+             f"({hand['odd_buffer']:,} B) as two ping-pong buffers, plus the largest scratch ({hand['scratch']:,} B, "
+             "im2col) outside them. Our plans put scratch in the same arena, so `arena` is the whole RAM they need.", ""]
+    rows = [[r["label"], _n(r["activations"]), _n(r["scratch"]), _n(r["arena"]), f"{r['saving_pct']:+.1f}%",
+             _n(r["device_ram"])] for r in p["rows"]]
+    lines += _table(["plan", "activation bytes", "scratch bytes (largest)", "total (arena)", "saving vs (a)",
+                     "device RAM (arena + stack)"], rows)
+    lines += [f"Stack: {_n(p['stack'])} B, from {p['stack_source']}.", "",
+              "(c) and (d) overlap only where CMSIS-NN documents or its code guarantees the read-before-write order; "
+              "max pooling writes over its input only with `allow-undocumented=true` (c') and (d'), which rely on the "
+              "current kernel code rather than its documentation.", ""]
+    return lines
+
+
+def depth_section(rows: list[dict]) -> list[str]:
+    lines = ["## 2. Depth sweep", "",
+             "CIFAR-10 family, 32x32x3 input, n blocks of conv 3x3 + ReLU (16 / 32 filters), a 2x2 max pool after "
+             "every other block, then fc + softmax. Arena bytes (target cortex-m4, optimal placement, 2 s limit).", ""]
+    lines += _table(["blocks", "hand ping-pong", "liveness only", "paper (elementwise + pool, undocumented)",
+                     "ours", "ours, undocumented", "saved (ours)", "saved (ours, undoc.)"],
+                    [[r["blocks"], _n(r["hand"]), _n(r["liveness"]), _n(r["paper_pool"]), _n(r["ours"]),
+                      _n(r["ours_undoc"]), f"{r['saving_pct']:.1f}%", f"{r['saving_undoc_pct']:.1f}%"] for r in rows])
+    lines += ["![depth sweep](depth.svg)", ""]
+    return lines
+
+
+def peers_section(rows: list[dict]) -> list[str]:
+    lines = ["## 3. Peers: TensorFlow Lite Micro on the same .tflite", "",
+             "TFLM: the \"head\" (non-persistent) arena from `print_allocations()` of PyPI `tflite-micro`. Ours: the "
+             "whole arena (activations and scratch). Ratios below 1 are smaller than TFLM; margin = saving vs TFLM.", ""]
+    lines += _table(["model", "target", "TFLM", "lower bound (no overlap)", "ours, in-place off", "ours, in-place on",
+                     "off / TFLM", "on / TFLM", "on / bound", "margin vs TFLM"],
+                    [[r["model"], r["target"], _n(r["tflm"]), _n(r["lower_bound"]), _n(r["ours_off"]), _n(r["ours_on"]),
+                      f"{r['off_vs_tflm']:.2f}", f"{r['on_vs_tflm']:.2f}",
+                      f"{r['on_vs_bound']:.2f}" if r["on_vs_bound"] else "-", f"{r['margin_pct']:+.1f}%"]
+                     for r in rows])
+    lines += ["![peers](peers.svg)", ""]
+    return lines
+
+
+def allocator_section(a: dict) -> list[str]:
+    lines = ["## 4. Allocator quality", "",
+             "Placement problems with the in-place alias pairs (kernel-switch never, cortex-m4, alignment 16). "
+             "`bound` is the aligned lower bound (live bytes less what alias pairs may share); CPU seconds to plan.", ""]
+    lines += _table(["problem", "strategy", "arena", "bound", "over bound", "seconds", "proven minimal"],
+                    [[r["problem"], r["strategy"], _n(r["arena"]), _n(r["bound"]), _n(r["over_bound"]),
+                      f"{r['seconds']:.4f}", "yes" if r["exact"] else "no"] for r in a["models"]])
+    lines += [f"On {a['random_count']} random branching graphs (seeded; convs, residual adds, concats, pools):", ""]
+    lines += _table(["strategy", "graphs", "at the bound", "mean over (B)", "worst over (B)", "mean over (%)",
+                     "worst over (%)", "mean seconds", "worst seconds"],
+                    [[r["strategy"], r["problems"], r["at_bound"], f"{r['mean_over']:.0f}", _n(r["worst_over"]),
+                      f"{r['mean_over_pct']:.1f}", f"{r['worst_over_pct']:.1f}", f"{r['mean_seconds']:.4f}",
+                      f"{r['worst_seconds']:.4f}"] for r in a["random"]])
+    lines += ["Where `optimal` is above the bound but proven minimal, the bound is not reachable, not the search weak.", ""]
+    return lines
+
+
+def compile_section(c: dict) -> list[str]:
+    lines = ["## 5. Compile time (`cmsis-compile`, whole pipeline and C emission)", "",
+             "Wall time depends on the machine's load; CPU time (user + sys of the process) is the steadier figure.", ""]
+    lines += _table(["model", "wall s", "CPU s", "status"],
+                    [[name, f"{r['wall']:.1f}", f"{r['cpu']:.1f}", r["status"]] for name, r in c["models"].items()])
+    for chain in c["chains"]:
+        k = chain["kernel"]
+        lines += [f"Chain of {k}x{k} convolutions on 4x4x8 "
+                  + ("(no kernel-switch candidates):" if k == 3 else "(every layer a kernel-switch=peak candidate):"), ""]
+        lines += _table(["layers", "wall s", "CPU s", "status"],
+                        [[r["layers"], f"{r['wall']:.1f}", f"{r['cpu']:.1f}", r["status"]] for r in chain["rows"]])
+        exp, above = chain["exponent"], chain["exponent_above_startup"]
+        lines += [f"Fitted exponent (CPU time ~ layers^k): k = {exp:.2f}" if exp is not None else "No exponent fitted.",
+                  (f"; above the start-up cost of the smallest chain: k = {above:.2f}." if above is not None else "."), ""]
+    return lines
+
+
+def runtime_section(rows: list[dict]) -> list[str]:
+    lines = ["## 6. Runtime cost of in-place (callgrind, host build of the generated C)", "",
+             "Instructions executed inside `NAME_invoke` (one inference), host program built with cc -O2 against "
+             "runtime/ (the portable C path of the kernels). `off`: no overlap; `never`: full in-place, no kernel "
+             "switch; `peak`: 1x1 convolutions at the peak lowered to the generic convolution; `switch L`: only L.", ""]
+    table = []
+    for r in rows:
+        for key, v in r.items():
+            if isinstance(v, dict):
+                table.append([r["model"], key if len(key) < 60 else key[:57] + "...", _n(v["instructions"]),
+                              f"{v['ratio_vs_off']:.4f}", _n(v["arena"]), _n(v["bytes_saved_vs_never"]),
+                              f"{v['extra_instructions_vs_never']:+,}", "yes" if r["outputs_equal"] else "NO"])
+    lines += _table(["model", "variant", "instructions", "ratio vs off", "arena", "bytes saved vs never",
+                     "extra instructions vs never", "outputs equal"], table)
+    return lines
+
+
+def write(results: dict, out: Path) -> None:
+    lines = ["# Benchmarks", "", f"Measured by `python bench/run.py` in {results['seconds']:.0f} s"
+             + (" (--quick subset)" if results["quick"] else "") + "; raw numbers in results.json.", ""]
+    lines += paper_section(results["paper"])
+    lines += depth_section(results["depth"])
+    depth = results["depth"]
+    (out / "depth.svg").write_text(svg.line_chart(
+        "Arena bytes by depth (CIFAR-10 family)", "conv blocks", "arena bytes", [r["blocks"] for r in depth],
+        {"hand ping-pong": [r["hand"] for r in depth], "liveness only": [r["liveness"] for r in depth],
+         "paper (elementwise+pool)": [r["paper_pool"] for r in depth], "ours": [r["ours"] for r in depth],
+         "ours, undocumented": [r["ours_undoc"] for r in depth]}))
+    if "peers" in results:
+        lines += peers_section(results["peers"])
+        m4 = [r for r in results["peers"] if r["target"] == "cortex-m4"]
+        (out / "peers.svg").write_text(svg.bar_chart(
+            "Arena bytes, cortex-m4", "bytes", [r["model"].split("_")[0] for r in m4],
+            {"TFLM": [r["tflm"] for r in m4], "lower bound": [r["lower_bound"] for r in m4],
+             "ours, in-place off": [r["ours_off"] for r in m4], "ours, in-place on": [r["ours_on"] for r in m4]}))
+    lines += allocator_section(results["allocators"])
+    if "compile" in results:
+        lines += compile_section(results["compile"])
+    if "runtime" in results:
+        lines += runtime_section(results["runtime"])
+    (out / "results.md").write_text("\n".join(lines))
