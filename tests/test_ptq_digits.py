@@ -59,11 +59,11 @@ def test_int8_accuracy_is_within_one_point_of_float(digits):
     assert abs(float_accuracy - int8_accuracy) <= 0.01
 
 
-def test_int8_outputs_agree_with_onnxruntime_qdq(digits, tmp_path):
-    ort = pytest.importorskip("onnxruntime")
+def _onnxruntime_qdq(paths, out_path):
+    """onnxruntime's own static QDQ quantization of the same model, in the scheme CMSIS-NN runs:
+    per-channel convolution weights, per-tensor symmetric fully connected weights (one scale per call)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-    paths, module, heldout = digits
     calibration = np.load(paths["calibration"])["inputs"]
 
     class Reader(CalibrationDataReader):
@@ -74,12 +74,16 @@ def test_int8_outputs_agree_with_onnxruntime_qdq(digits, tmp_path):
             sample = next(self.samples, None)
             return None if sample is None else {"input": sample[None]}
 
-    qdq = tmp_path / "digits_qdq.onnx"
-    # The same scheme as ours: per-channel convolution weights, per-tensor fully connected
-    # weights (arm_fully_connected_s8 takes one scale), symmetric int8 weights.
-    quantize_static(str(paths["model"]), str(qdq), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+    quantize_static(str(paths["model"]), str(out_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
                     extra_options={"TensorQuantOverrides": {"fc_w": [{"symmetric": True}]}})
+    return out_path
+
+
+def test_int8_outputs_agree_with_onnxruntime_qdq(digits, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    paths, module, heldout = digits
+    qdq = _onnxruntime_qdq(paths, tmp_path / "digits_qdq.onnx")
     session = ort.InferenceSession(str(qdq), providers=["CPUExecutionProvider"])
     images = heldout["inputs"]
     ours, _, q_out = run_int8(module, images)
@@ -89,3 +93,21 @@ def test_int8_outputs_agree_with_onnxruntime_qdq(digits, tmp_path):
     within = float((diff <= 1).mean())
     print(f"{within:.4%} of {diff.size} int8 outputs within 1 LSB of onnxruntime (max difference {diff.max()})")
     assert within >= 0.99
+
+
+def test_onnxruntime_qdq_model_imports_and_runs_like_onnxruntime(digits, tmp_path):
+    """A model quantized by onnxruntime (not by us) goes through cmsis-import and --quantize;
+    its int8 outputs then match onnxruntime's within one step."""
+    ort = pytest.importorskip("onnxruntime")
+    from cmsis_opt.api import Model
+
+    paths, _, heldout = digits
+    qdq = _onnxruntime_qdq(paths, tmp_path / "digits_qdq.onnx")
+    model = Model.load(qdq).run("quantize")
+    session = ort.InferenceSession(str(qdq), providers=["CPUExecutionProvider"])
+    images = heldout["inputs"][:100]
+    ours = np.stack([model.interpret(image[None])[0].reshape(-1) for image in images]).astype(np.int32)
+    q_out = model.module.body.block.ops.first.function_type.outputs.data[0].element_type
+    theirs = np.stack([session.run(None, {"input": image[None]})[0].reshape(-1) for image in images])
+    theirs_int8 = np.clip(np.round(theirs / q_out.scale) + q_out.zero_point, -128, 127).astype(np.int32)
+    assert np.abs(ours - theirs_int8).max() <= 1

@@ -329,7 +329,8 @@ class _Importer:
         return scale, zp
 
     def axis_of(self, node, scale: np.ndarray, rank: int) -> int | None:
-        if scale.ndim == 0:
+        """None for per-tensor quantization: a scalar scale, or a 1-D scale of one element (as onnxruntime writes biases)."""
+        if scale.ndim == 0 or scale.size == 1:
             return None
         axis = self.attrs(node).get("axis", 1)
         return axis + rank if axis < 0 else axis
