@@ -77,6 +77,13 @@ class ProgressBar:
         percent = 100 * done // max(self.total, 1)
         if percent == self.shown:
             return
+        if not getattr(self.stream, "isatty", lambda: False)():
+            # a log, not a terminal: one line at the end instead of redraws
+            if done >= self.total:
+                self.stream.write(f"{self.label}: {done}/{self.total} samples\n")
+                self.stream.flush()
+            self.shown = percent
+            return
         self.shown = percent
         filled = self.width * done // max(self.total, 1)
         self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}")
