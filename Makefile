@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/cmsis-opt examples/tiny_conv.mlir
+	$(BIN)/python examples/run_example.py
 
 test: $(STAMP)
 	@status=0; \

@@ -29,7 +29,7 @@ from cmsis_opt.dialects import cmsis
 from cmsis_opt.dialects.utils import num_elements, shape_of
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.hostbuild import HostModel, build_host
-from cmsis_opt.ir import SourceModule, parse_ir
+from cmsis_opt.ir import SourceModule, parse_ir, print_ir
 from cmsis_opt.output import read_input
 from cmsis_opt.passes import ALL_PASSES
 from cmsis_opt.tools import run_tool
@@ -52,6 +52,13 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--calibration", default="", help="calibration inputs (.npz) for float models")
     parser.add_argument("--target", default="cortex-m4", choices=TARGETS, help="Cortex-M core (default cortex-m4)")
     parser.add_argument("--no-inplace", action="store_true", help="never let an output overlap its input")
+    parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
+                        help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
+                             "that lowers the arena (peak, default), never, or always")
+    parser.add_argument("--allow-undocumented", action="store_true",
+                        help="also overlap where CMSIS-NN's code allows it but its documentation forbids it (max pool)")
+    parser.add_argument("--emit-ir", action="store_true", help="also write OUTDIR/NAME.mlir, the planned IR")
+    parser.add_argument("--quiet", action="store_true", help="print only the one-line summary, not the buffer table")
     parser.add_argument("--strategy", default=None, help="arena-alloc strategy (see cmsis-opt --help)")
     parser.add_argument("--alignment", type=int, default=16, help="byte alignment of every buffer and of the arena (default 16)")
     parser.add_argument("--max-size", type=int, default=0, help="fail if the arena needs more bytes than this")
@@ -105,11 +112,13 @@ def _is_lowered(module: ModuleOp) -> bool:
 
 
 def memory_passes(target: str = "cortex-m4", inplace: bool = True, strategy: str | None = None,
-                  alignment: int = 16, max_size: int = 0) -> list[ModulePass]:
+                  alignment: int = 16, max_size: int = 0, kernel_switch: str = "peak",
+                  allow_undocumented: bool = False) -> list[ModulePass]:
     """The default memory pipeline: bufferize, liveness, inplace-alias (unless off), arena-alloc, verify-arena."""
     passes = [_make_pass("bufferize", target=target), _make_pass("liveness")]
     if inplace:
-        passes.append(_make_pass("inplace-alias", target=target))
+        passes.append(_make_pass("inplace-alias", target=target, kernel_switch=kernel_switch,
+                                 allow_undocumented=allow_undocumented))
     passes.append(_make_pass("arena-alloc", strategy=strategy, alignment=alignment, max_size=max_size))
     passes.append(_make_pass("verify-arena"))
     return passes
@@ -118,7 +127,8 @@ def memory_passes(target: str = "cortex-m4", inplace: bool = True, strategy: str
 def pipeline(module: ModuleOp, args: argparse.Namespace) -> list[ModulePass]:
     """Quantize (unless the model is already cmsis ops), then the memory pipeline."""
     passes = [] if _is_lowered(module) else [_make_pass("quantize", calibration=args.calibration)]
-    return passes + memory_passes(args.target, not args.no_inplace, args.strategy, args.alignment, args.max_size)
+    return passes + memory_passes(args.target, not args.no_inplace, args.strategy, args.alignment, args.max_size,
+                                  args.kernel_switch, args.allow_undocumented)
 
 
 def _func_int(module: ModuleOp, key: str) -> int | None:
@@ -180,11 +190,19 @@ def _main(argv: Sequence[str]) -> int:
         (workdir / f"{name}.h").write_text(header)
         (workdir / f"{name}.c").write_text(c_source)
         files = [f"{name}.h", f"{name}.c", *write_report(module, workdir)]
+        if args.emit_ir:
+            (workdir / f"{name}.mlir").write_text(print_ir(module))
+            files.append(f"{name}.mlir")
         if args.host:
             files.append(build_host_program(module, name, workdir))
         _install(workdir, outdir, files)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if not args.quiet:
+        from cmsis_opt.plan import read_plan
+        from cmsis_opt.report import memory_table
+
+        print(memory_table(read_plan(module)))
     print(summary(name, module, args.target, outdir, files))
     return 0
 
