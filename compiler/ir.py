@@ -7,9 +7,11 @@ import re
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
+from xdsl.parser.generic_parser import ParserState
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
-from xdsl.utils.lexer import Span
+from xdsl.utils.lexer import Input, Span
+from xdsl.utils.mlir_lexer import MLIRLexer
 
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects.quant import quant_of
@@ -26,13 +28,26 @@ MAX_CONTEXT = 120
 """Characters of the offending source line shown under an error."""
 
 
+class _LinearLexer(MLIRLexer):
+    """xDSL 0.74's string pattern nests quantifiers and backtracks exponentially on an
+    unterminated string followed by a long line; this one accepts the same strings in linear time."""
+
+    _unescaped_characters_regex = re.compile(r'"(?:[^"\\\n\v\f]++|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*+"')
+
+
 class _LocatingParser(Parser):
     """A parser that remembers where each operation starts in the text,
     and refuses shapes too large to hold before it allocates them."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, ctx, text: str, name: str):
+        super().__init__(ctx, "", name)
+        self.name = name
         self.spans: dict[int, Span] = {}
+        self.start(text)
+
+    def start(self, text: str) -> None:
+        """Read `text` from its beginning."""
+        self._parser_state = ParserState(_LinearLexer(Input(text, self.name)))
 
     def parse_operation(self) -> Operation:
         start = self._current_token.span
@@ -172,8 +187,9 @@ _COMMENT_LINE = re.compile(r"^\s*//.*$", re.MULTILINE)
 def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceModule:
     if not _COMMENT_LINE.sub("", text).strip():
         raise CompileError("the input is empty: expected a module of textual IR", name)
-    parser = _LocatingParser(make_context(), text, name)
+    parser = _LocatingParser(make_context(), "", name)
     try:
+        parser.start(text)  # lexes the first token, which may already be malformed
         module = parser.parse_module()
     except ParseError as error:
         span = _better_span(error, text)

@@ -1,6 +1,23 @@
 """cmsis-opt as a user meets it: help, errors, output files."""
 
-from conftest import ROOT, run_tool
+import io
+import os
+import random
+import stat
+import subprocess
+import sys
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pytest
+from conftest import BIN, ROOT, run_tool
+from xdsl.dialects.builtin import IntegerAttr, i64
+from xdsl.passes import ModulePass
+
+from cmsis_opt.passes import ALL_PASSES
+from cmsis_opt.passes.not_implemented import not_implemented
+from cmsis_opt.tools.opt import main as opt_main
 
 EXAMPLE = str(ROOT / "examples" / "tiny_conv.mlir")
 
@@ -61,3 +78,256 @@ def test_pass_flag_does_not_swallow_the_file_name(tmp_path):
     # --verify-arena takes no value: the file after it stays the input
     proc = run_tool("cmsis-opt", "--bufferize", EXAMPLE)
     assert "unrecognized" not in proc.stderr and "cannot read" not in proc.stderr
+
+
+# -- hostile input: one `error:` line, status 1, never a traceback or an output file --
+# (run in-process to keep them fast; the subprocess tests above cover the real entry point)
+
+
+@pytest.fixture
+def opt(capsys, monkeypatch, tmp_path):
+    """Run cmsis-opt's main in-process: returns (status, stdout, stderr lines)."""
+
+    def run(*args, input: str | bytes | None = None):
+        if input is not None:
+            data = input.encode() if isinstance(input, str) else input
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        status = opt_main(list(args))
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err.splitlines()
+
+    return run
+
+
+def _fails_cleanly(opt, tmp_path, *args, input=None, fragment=""):
+    out = tmp_path / "out.mlir"
+    status, stdout, lines = opt(*args, "-o", str(out), input=input)
+    assert status == 1, lines
+    assert lines[0].startswith("error: ") and fragment in lines[0], lines
+    assert sum(line.startswith("error:") for line in lines) == 1, lines
+    assert not any("Traceback" in line or "internal error" in line for line in lines), lines
+    assert not out.exists() and stdout == ""
+    return lines
+
+
+def test_random_bytes(opt, tmp_path):
+    data = bytes(random.Random(7).randrange(256) for _ in range(4096))
+    _fails_cleanly(opt, tmp_path, "-", input=data, fragment="not UTF-8")
+
+
+def test_non_utf8_file(opt, tmp_path):
+    path = tmp_path / "latin1.mlir"
+    path.write_bytes("func.func @caf\xe9() { func.return }".encode("latin-1"))
+    _fails_cleanly(opt, tmp_path, str(path), fragment="not UTF-8 text (byte 14)")
+
+
+def test_huge_dimensions_are_refused_while_parsing(opt, tmp_path):
+    text = "func.func @f(%x: tensor<99999999999x99999999999xf32>) { func.return }"
+    lines = _fails_cleanly(opt, tmp_path, "-", input=text, fragment="<stdin>:1:25: a shape of")
+    assert lines[2].index("^") == 24  # the caret under the shape
+
+
+def test_huge_splat_constant_is_refused_before_expanding(opt, tmp_path):
+    text = "func.func @f() {\n  %c = nn.constant {value = dense<1> : tensor<1000000000xi8>} : tensor<1000000000xi8>\n  func.return\n}"
+    _fails_cleanly(opt, tmp_path, "-", input=text, fragment="a constant of 1000000000 elements is too large")
+
+
+def test_deeply_nested_attribute(opt, tmp_path):
+    text = "func.func @f() attributes {a = " + "[" * 50000 + "} {}"
+    lines = _fails_cleanly(opt, tmp_path, "-", input=text, fragment="nested too deeply")
+    assert len(lines[1]) <= 120  # the source line is shown as a window, not 50,000 characters
+
+
+def test_deeply_nested_regions(opt, tmp_path):
+    text = "func.func @f() {" + "(" * 50000
+    lines = _fails_cleanly(opt, tmp_path, "-", input=text, fragment="<stdin>:1:")
+    assert all(len(line) <= 120 for line in lines)
+
+
+def test_unterminated_string(opt, tmp_path):
+    _fails_cleanly(opt, tmp_path, "-", input='func.func @f() attributes {a = "abc', fragment="<stdin>:1:32: End of file reached before closing string literal")
+
+
+def test_nul_byte(opt, tmp_path):
+    _fails_cleanly(opt, tmp_path, "-", input="func.func @f() {\x00}", fragment="<stdin>:1:17:")
+
+
+def test_input_is_a_directory(opt, tmp_path):
+    _fails_cleanly(opt, tmp_path, str(tmp_path), fragment="Is a directory")
+
+
+def test_missing_input(opt, tmp_path):
+    _fails_cleanly(opt, tmp_path, str(tmp_path / "absent.mlir"), fragment="No such file or directory")
+
+
+def test_unreadable_input(opt, tmp_path):
+    path = tmp_path / "secret.mlir"
+    path.write_text("func.func @f() { func.return }")
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # root reads anything: use a name no file system accepts
+        path = tmp_path / ("x" * 300)
+    _fails_cleanly(opt, tmp_path, str(path), fragment="cannot read")
+
+
+def test_output_into_missing_directory(opt, tmp_path):
+    out = tmp_path / "no" / "such" / "dir" / "out.mlir"
+    status, _, lines = opt(EXAMPLE, "-o", str(out))
+    assert status == 1 and len(lines) == 1 and "does not exist" in lines[0]
+    assert not out.parent.exists()
+
+
+def test_output_onto_a_directory(opt, tmp_path):
+    status, _, lines = opt(EXAMPLE, "-o", str(tmp_path))
+    assert status == 1 and len(lines) == 1 and "Is a directory" in lines[0]
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temporary file left behind
+
+
+def test_output_to_a_device_writes_through_it(opt):
+    # -o /dev/null must write to the device, never rename a file over it
+    status, _, lines = opt(EXAMPLE, "-o", "/dev/null")
+    assert status == 0, lines
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_output_file_gets_ordinary_permissions(opt, tmp_path):
+    out = tmp_path / "out.mlir"
+    assert opt(EXAMPLE, "-o", str(out))[0] == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_output_through_a_symlink_replaces_the_target(opt, tmp_path):
+    target = tmp_path / "real.mlir"
+    target.write_text("old")
+    link = tmp_path / "link.mlir"
+    link.symlink_to(target)
+    assert opt(EXAMPLE, "-o", str(link))[0] == 0
+    assert link.is_symlink() and target.read_text().startswith("builtin.module")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--frobnicate"], "unknown pass or option '--frobnicate'"),
+        (["-p", "frobnicate"], "unknown pass 'frobnicate'"),
+        (["-p", "bufferize{"], "cannot parse pass pipeline"),
+        (["-p", "arena-alloc{alignment=abc}"], "bad options for pass 'arena-alloc'"),
+        (["-t", "pdf"], "unknown target 'pdf'"),
+        (["-o"], "expected one argument"),
+    ],
+)
+def test_usage_errors_exit_2(opt, args, fragment):
+    status, stdout, lines = opt(EXAMPLE, *args)
+    assert status == 2 and stdout == "", lines
+    assert len(lines) == 1 and lines[0].startswith("error: cmsis-opt: ") and fragment in lines[0], lines
+
+
+# -- pipelines: `-p 'a,b{opt=1}'`, --print-ir-after-all, a pass still being built --
+
+
+@dataclass(frozen=True)
+class TagPass(ModulePass):
+    """Stamp every function with an integer attribute (a stand-in pass with options)."""
+
+    name: ClassVar[str] = "test-tag"
+    key: str = "tag"
+    value: int = 0
+
+    def apply(self, ctx, op) -> None:
+        for func in op.ops:
+            func.attributes[self.key] = IntegerAttr(self.value, i64)
+
+
+@dataclass(frozen=True)
+class UnfinishedPass(ModulePass):
+    """A registered pass that is not implemented yet."""
+
+    name: ClassVar[str] = "test-unfinished"
+
+    def apply(self, ctx, op) -> None:
+        raise not_implemented(self.name)
+
+
+@pytest.fixture
+def fake_passes(monkeypatch):
+    monkeypatch.setitem(ALL_PASSES, "test-tag", lambda: TagPass)
+    monkeypatch.setitem(ALL_PASSES, "test-unfinished", lambda: UnfinishedPass)
+
+
+def test_pipeline_runs_passes_in_order_with_options(opt, fake_passes):
+    status, out, _ = opt(EXAMPLE, "-p", "test-tag{key=first value=1},test-tag{key=second value=-2}")
+    assert status == 0
+    assert "attributes {first = 1 : i64, second = -2 : i64}" in out
+
+
+def test_pass_flags_run_after_the_pipeline(opt, fake_passes):
+    status, out, _ = opt("--test-tag=key=b,value=2", EXAMPLE, "-p", "test-tag{key=a value=1}")
+    assert status == 0 and "attributes {a = 1 : i64, b = 2 : i64}" in out
+
+
+def test_print_ir_after_all_dumps_after_each_pass(opt, fake_passes):
+    status, out, err = opt(EXAMPLE, "-p", "test-tag{key=first},test-tag{key=second}", "--print-ir-after-all")
+    assert status == 0
+    headers = [line for line in err if line.startswith("// -----// IR Dump After")]
+    assert headers == ["// -----// IR Dump After test-tag //----- //"] * 2
+    dumps = "\n".join(err).split("// -----// IR Dump After test-tag //----- //")[1:]
+    assert "first = 0" in dumps[0] and "second" not in dumps[0]
+    assert "second = 0" in dumps[1]
+
+
+def test_empty_pipeline_prints_the_input_unchanged(opt):
+    status, out, err = opt(EXAMPLE, "-p", "", "--print-ir-after-all")
+    assert status == 0 and err == []
+    assert out == opt(EXAMPLE)[1]
+
+
+def test_unfinished_pass_is_a_clean_error(opt, fake_passes, tmp_path):
+    out = tmp_path / "out.mlir"
+    status, stdout, lines = opt(EXAMPLE, "-p", "test-tag,test-unfinished", "--print-ir-after-all", "-o", str(out))
+    assert status == 1 and not out.exists()
+    assert lines[-1] == "error: cmsis-opt: pass 'test-unfinished' is not implemented yet"
+    assert lines[0] == "// -----// IR Dump After test-tag //----- //"  # the passes before it still dumped
+
+
+def test_bad_value_for_an_option_is_a_usage_error(opt, fake_passes):
+    status, _, lines = opt(EXAMPLE, "-p", "test-tag{value=many}")
+    assert status == 2 and lines[0].startswith("error: cmsis-opt: bad options for pass 'test-tag'")
+
+
+# -- mutation fuzzing: any damage to a valid file gives an error line, never a crash --
+
+
+def _mutations(text: str, count: int, seed: int):
+    rng = random.Random(seed)
+    pieces = ["{", "}", "(", ")", "<", ">", "[", "]", '"', ":", ",", "%", "@", "!", "x", "?", "-", "0x", "99999999999", "\n", "// -----"]
+    for _ in range(count):
+        chars = list(text)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(chars))
+            action = rng.randrange(3)
+            if action == 0:
+                del chars[at : at + rng.randint(1, 8)]
+            elif action == 1:
+                chars[at:at] = rng.choice(pieces)
+            else:
+                end = min(len(chars), at + rng.randint(1, 40))
+                chars[at:at] = chars[at:end]
+        yield "".join(chars)
+
+
+def test_mutated_inputs_never_crash(opt):
+    text = open(EXAMPLE).read()
+    for mutated in _mutations(text, 150, seed=2024):
+        status, _, lines = opt("-", input=mutated)
+        assert status in (0, 1), (mutated, lines)
+        if status == 1:
+            assert lines[0].startswith("error: ") and "internal error" not in lines[0], (mutated, lines)
+
+
+def test_unterminated_string_before_a_long_line_fails_fast(tmp_path):
+    # xDSL 0.74's string pattern backtracks exponentially here; ours must answer at once
+    text = 'func.func @f(%y: tensor<4xf32>) {\n  arena.buffer %y {a", size = 1 : i64, first = 0 : i64, last = 0 : i64} : tensor<4xf32>\n}\n'
+    proc = subprocess.run([str(BIN / "cmsis-opt"), "-"], input=text, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: <stdin>:2:21: End of file reached before closing string literal.")
