@@ -5,7 +5,17 @@ from __future__ import annotations
 from html import escape
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
-W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 360, 70, 170, 40, 50
+W, H, LEFT, RIGHT, TOP, BOTTOM = 760, 360, 70, 250, 40, 50
+
+
+def nice_max(value: float) -> float:
+    """A round top for the y axis at or above `value`, with five round grid steps."""
+    import math
+
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value / 5))
+    return 5 * next(m * power for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if 5 * m * power >= value)
 
 
 def _frame(title: str, ylabel: str, ymax: float) -> list[str]:
@@ -37,7 +47,7 @@ def _legend(names: list[str]) -> list[str]:
 
 
 def line_chart(title: str, xlabel: str, ylabel: str, xs: list[float], series: dict[str, list[float]]) -> str:
-    ymax = max(max(v) for v in series.values()) * 1.1 or 1
+    ymax = nice_max(max(max(v) for v in series.values()))
     x0, x1 = min(xs), max(xs)
     span = (x1 - x0) or 1
 
@@ -50,14 +60,15 @@ def line_chart(title: str, xlabel: str, ylabel: str, xs: list[float], series: di
     out.append(f'<text x="{LEFT + (W - LEFT - RIGHT) / 2}" y="{H - 12}" text-anchor="middle">{escape(xlabel)}</text>')
     for i, values in enumerate(series.values()):
         colour = COLOURS[i % len(COLOURS)]
+        dash = f' stroke-dasharray="{4 + 2 * i},3"' if i else ""
         points = " ".join(f"{px(x):.1f},{_y(v, ymax):.1f}" for x, v in zip(xs, values))
-        out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         out += [f'<circle cx="{px(x):.1f}" cy="{_y(v, ymax):.1f}" r="3" fill="{colour}"/>' for x, v in zip(xs, values)]
     return "\n".join(out + _legend(list(series)) + ["</svg>"]) + "\n"
 
 
 def bar_chart(title: str, ylabel: str, groups: list[str], series: dict[str, list[float]]) -> str:
-    ymax = max(max(v) for v in series.values()) * 1.1 or 1
+    ymax = nice_max(max(max(v) for v in series.values()))
     out = _frame(title, ylabel, ymax)
     slot = (W - LEFT - RIGHT) / len(groups)
     width = slot * 0.8 / len(series)
