@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import re
 
-from xdsl.dialects.builtin import ModuleOp, TensorType
+import numpy as np
+
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    IntegerType,
+    ModuleOp,
+    Signedness,
+    TensorType,
+)
 from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
 from xdsl.parser.generic_parser import ParserState
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 from xdsl.utils.lexer import Input, Span
-from xdsl.utils.mlir_lexer import MLIRLexer
+from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
 
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects.quant import quant_of
@@ -71,6 +82,41 @@ class _LocatingParser(Parser):
         if count > MAX_ELEMENTS:
             self.raise_error(f"a shape of {count} elements is too large (at most {MAX_ELEMENTS})", start, self.pos)
         return dims, element
+
+    def parse_dense_int_or_fp_elements_attr(self, type_):
+        """`dense<scalar> : tensor<...>` without building a Python list of every element."""
+        if type_ is None:
+            start = self._current_token.span.start
+            splat = self._parse_splat()
+            if splat is not None:
+                return splat
+            self._resume_from(start)
+        return super().parse_dense_int_or_fp_elements_attr(type_)
+
+    def _parse_splat(self) -> DenseIntOrFPElementsAttr | None:
+        """A decimal splat of a signed integer or f32 tensor, or None (the caller re-parses)."""
+        if self.parse_optional_punctuation("<") is None:
+            return None
+        negative = self._parse_optional_token(MLIRTokenKind.MINUS) is not None
+        token = self._current_token
+        if token.kind not in (MLIRTokenKind.INTEGER_LIT, MLIRTokenKind.FLOAT_LIT) or token.text[:2].lower() == "0x":
+            return None
+        self._consume_token()
+        if self.parse_optional_punctuation(">") is None or self.parse_optional_punctuation(":") is None:
+            return None
+        type_ = self._parse_dense_literal_type()
+        element = type_.get_element_type()
+        value = (-1 if negative else 1) * (int(token.text) if token.kind == MLIRTokenKind.INTEGER_LIT else float(token.text))
+        if isinstance(element, Float32Type) and math.isfinite(np.float32(value)):
+            dtype = np.dtype("<f4")
+        elif (isinstance(element, IntegerType) and isinstance(value, int) and element.width.data in (8, 16, 32, 64)
+              and element.signedness.data != Signedness.UNSIGNED
+              and -(1 << (element.width.data - 1)) <= value < (1 << (element.width.data - 1))):
+            dtype = np.dtype(f"<i{element.width.data // 8}")
+        else:
+            return None
+        data = np.full(math.prod(type_.get_shape()), value, dtype=dtype).tobytes()
+        return DenseIntOrFPElementsAttr(type_, BytesAttr(data))
 
     def _parse_dense_literal_type(self):
         start = self._current_token.span.start
