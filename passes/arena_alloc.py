@@ -17,7 +17,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.dialects.func import FuncOp
 from xdsl.passes import ModulePass
 
-from cmsis_opt.allocators import STRATEGIES, Alias, Block, Placement, Problem, place
+from cmsis_opt.allocators import STRATEGIES, Alias, Block, Placement, Problem, aligned_lower_bound, place
 from cmsis_opt.errors import CompileError
 from cmsis_opt.plan import Plan, read_plan, the_function
 
@@ -60,7 +60,8 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
         ensure_buffers(func)
         annotate_function(func)
         plan = read_plan(func)
-    placement = place(problem_of(plan, alignment), strategy, time_limit)
+    problem = problem_of(plan, alignment)
+    placement = place(problem, strategy, time_limit)
     if max_size and placement.size > max_size:
         step, live = peak_step(plan, placement.offsets)
         where = plan.step_name(step) if plan.steps else "the graph inputs"
@@ -73,7 +74,9 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
     func.attributes["arena.strategy"] = StringAttr(placement.strategy)
     func.attributes["arena.alignment"] = IntegerAttr(alignment, i64)
     if strategy in ("optimal", "auto") and not placement.exact:
-        print(f"remark: {WHERE}: {placement.note}; arena {placement.size} bytes, lower bound {plan.lower_bound}", file=sys.stderr)
+        bound = aligned_lower_bound(problem)
+        print(f"remark: {WHERE}: {placement.note}; arena {placement.size} bytes, lower bound {bound}"
+              f"{' with the aliases' if problem.has_aliases else ''}", file=sys.stderr)
     return placement
 
 
