@@ -14,6 +14,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     ModuleOp,
     Signedness,
+    StringAttr,
     TensorType,
 )
 from xdsl.ir import Attribute, Operation
@@ -199,7 +200,7 @@ def _type_problem(type_: Attribute) -> str | None:
 
 
 def check_types(op: Operation) -> None:
-    """Tensor types the compiler can hold: static shapes, per-axis scales matching their axis."""
+    """Tensor types the compiler can hold (static shapes, per-axis scales matching their axis), and a string `layer`."""
     places = [(f"operand #{i}", v.type) for i, v in enumerate(op.operands)]
     places += [(f"result #{i}", v.type) for i, v in enumerate(op.results)]
     places += [(f"argument #{a.index}", a.type) for region in op.regions for block in region.blocks for a in block.args]
@@ -207,6 +208,9 @@ def check_types(op: Operation) -> None:
         problem = _type_problem(type_)
         if problem:
             raise VerifyException(f"'{op.name}' {place}: {problem}")
+    layer = op.attributes.get("layer")
+    if layer is not None and not isinstance(layer, StringAttr):
+        raise VerifyException(f"'{op.name}' layer: expected the source layer's name as a string, got {layer}")
 
 
 def _first_line(error: Exception) -> str:

@@ -259,8 +259,10 @@ class FullyConnectedOp(NNOp):
             fail(self, "input", f"expected rank-2 input and weight, got {list(x)} and {list(w)}")
         if x[1] != w[1]:
             fail(self, "weight", f"has {w[1]} input features, input has {x[1]}")
-        if self.bias is not None and shape_of(self.bias) != (w[0],):
-            fail(self, "bias", f"expected shape [{w[0]}], got {list(shape_of(self.bias))}")
+        if self.bias is not None:
+            self._check_float(self.bias)
+            if shape_of(self.bias) != (w[0],):
+                fail(self, "bias", f"expected shape [{w[0]}], got {list(shape_of(self.bias))}")
         _expect_shape(self, shape_of(self.output), (x[0], w[0]))
 
 

@@ -34,3 +34,12 @@ func.func @dilated(%x: tensor<1x9x9x1x!quant.uniform<i8:f32, 0.5:-128>>) -> tens
   %y = cmsis.conv %x {filter = dense<1> : tensor<1x3x3x1xi8>, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 2, 2>} : (tensor<1x9x9x1x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<1x5x5x1x!quant.uniform<i8:f32, 0.5:-128>>
   func.return %y : tensor<1x5x5x1x!quant.uniform<i8:f32, 0.5:-128>>
 }
+
+// The source layer's name rides along in the discardable `layer` attribute,
+// printed first; the C backend names the buffer and the comment after it.
+// CHECK-LABEL: func.func @named
+// CHECK-NEXT: %y = cmsis.conv %x {layer = "model/conv2d_1/Conv2D", filter = dense<1> : tensor<1x1x1x3xi8>, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<1x8x8x1x!quant.uniform<i8:f32, 0.5:-128>>
+func.func @named(%x: tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<1x8x8x1x!quant.uniform<i8:f32, 0.5:-128>> {
+  %y = cmsis.conv %x {filter = dense<1> : tensor<1x1x1x3xi8>, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, layer = "model/conv2d_1/Conv2D"} : (tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<1x8x8x1x!quant.uniform<i8:f32, 0.5:-128>>
+  func.return %y : tensor<1x8x8x1x!quant.uniform<i8:f32, 0.5:-128>>
+}

@@ -34,3 +34,12 @@ func.func @result(%x: tensor<1x8xf32>, %w: tensor<4x8xf32>) {
   func.return
 }
 // CHECK: error: {{.*}}fully_connected-invalid.mlir:33:3: 'nn.fully_connected' result: shape [4, 1] does not match the expected [1, 4]
+
+// -----
+
+// The bias is f32 like the other operands (a QDQ bias goes through nn.dequantize).
+func.func @int_bias(%x: tensor<1x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xi32>) {
+  %y = nn.fully_connected %x, %w, %b : (tensor<1x8xf32>, tensor<4x8xf32>, tensor<4xi32>) -> tensor<1x4xf32>
+  func.return
+}
+// CHECK: error: {{.*}}fully_connected-invalid.mlir:42:3: 'nn.fully_connected' operand: expected f32 elements, got i32

@@ -16,3 +16,12 @@ func.func @int(%x: tensor<4xi8>) {
   func.return
 }
 // CHECK: error: {{.*}}relu-invalid.mlir:15:3: 'nn.relu' operand: expected f32 elements, got i8
+
+// -----
+
+// A `layer` attribute is the source layer's name: a string.
+func.func @layer(%x: tensor<4xf32>) {
+  %y = nn.relu %x {layer = 3 : i64} : (tensor<4xf32>) -> tensor<4xf32>
+  func.return
+}
+// CHECK: error: {{.*}}relu-invalid.mlir:24:3: 'nn.relu' layer: expected the source layer's name as a string, got 3 : i64

@@ -8,3 +8,11 @@ func.func @relu(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
   %y = nn.relu %x : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
   func.return %y : tensor<1x8x4x4xf32>
 }
+
+// Ops keep the name of their source layer in a `layer` attribute.
+// CHECK-LABEL: func.func @named
+// CHECK-NEXT: %y = nn.relu %x {layer = "conv1/Relu"} : (tensor<4xf32>) -> tensor<4xf32>
+func.func @named(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = nn.relu %x {layer = "conv1/Relu"} : (tensor<4xf32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
