@@ -97,8 +97,8 @@ def _update_scratch(op: Operation, buf: arena.BufferOp, old: arena.ScratchOp | N
             old.erase()
         elif old.size.value.data != size:
             old.set("size", size)
-            if "offset" in old.properties:
-                del old.properties["offset"]
+            for stale in ("offset", "first", "last"):  # liveness and the plan must run again
+                old.properties.pop(stale, None)
         return
     if size > 0:
         new = arena.ScratchOp(op.results[0], names.fresh(f"{buf.buffer_name.data}.scratch"), size)
