@@ -108,7 +108,9 @@ class _LocatingParser(Parser):
         type_ = self._parse_dense_literal_type()
         element = type_.get_element_type()
         value = (-1 if negative else 1) * (int(token.text) if token.kind == MLIRTokenKind.INTEGER_LIT else float(token.text))
-        if isinstance(element, Float32Type) and math.isfinite(np.float32(value)):
+        if isinstance(element, Float32Type):
+            if not abs(value) <= _F32_MAX:
+                self.raise_error(f"{'-' if negative else ''}{token.text} is out of range for f32", token.span)
             dtype = np.dtype("<f4")
         elif (isinstance(element, IntegerType) and isinstance(value, int) and element.width.data in (8, 16, 32, 64)
               and element.signedness.data != Signedness.UNSIGNED
@@ -126,6 +128,9 @@ class _LocatingParser(Parser):
         if count > MAX_CONSTANT_ELEMENTS:
             self.raise_error(f"a constant of {count} elements is too large (at most {MAX_CONSTANT_ELEMENTS})", start, self.pos)
         return type_
+
+
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _product(dims) -> int:
@@ -253,6 +258,9 @@ def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceMod
         raise CompileError("the input is nested too deeply to parse", _where(span), _context_line(span)) from None
     except MemoryError:
         raise CompileError("the input is too large to parse in the available memory", name) from None
+    except (OverflowError, ValueError) as error:  # xDSL's own checks of literal values
+        span = parser._current_token.span
+        raise CompileError(f"value out of range: {_first_line(error)}", _where(span), _context_line(span)) from None
     source = SourceModule(module, parser.spans, name)
     if verify:
         source.verify()

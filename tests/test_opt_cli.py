@@ -331,3 +331,17 @@ def test_unterminated_string_before_a_long_line_fails_fast(tmp_path):
     proc = subprocess.run([str(BIN / "cmsis-opt"), "-"], input=text, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: <stdin>:2:21: End of file reached before closing string literal.")
+
+
+@pytest.mark.parametrize(
+    "literal, fragment",
+    [
+        ("dense<1.0e39> : tensor<2xf32>", "1.0e39 is out of range for f32"),
+        ("dense<[1.0e39, 1.0]> : tensor<2xf32>", "value out of range"),
+        ("dense<300> : tensor<2xi8>", "Integer value 300 is out of range for type i8"),
+    ],
+)
+def test_constants_out_of_range_are_located_errors(opt, tmp_path, literal, fragment):
+    text = f"func.func @f() {{\n  %c = nn.constant {{value = {literal}}} : tensor<2xf32>\n  func.return\n}}\n"
+    _fails_cleanly(opt, tmp_path, "-", input=text, fragment="<stdin>:2:")
+    assert fragment in opt("-", input=text)[2][0]
