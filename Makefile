@@ -41,5 +41,9 @@ arm-tools:
 target-check: $(STAMP) arm-tools
 	$(BIN)/python -m cmsis_opt.tools.target_check
 
+# Benchmarks (not part of make test): writes bench/results.md, bench/results.json and the plots.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf build .pytest_cache

@@ -121,39 +121,30 @@ def switch_candidates(func: FuncOp, target: str) -> list[cmsis.ConvOp]:
 
 
 def choose_switches(func: FuncOp, target: str, allow_undocumented: bool) -> list[cmsis.ConvOp]:
-    """`peak`: greedily switch the 1x1 conv that most lowers the sorted per-step footprints, then drop switches the peak does not need."""
-    model = _Footprint(func, target, allow_undocumented)
+    """`peak`: switch exactly the 1x1 convs whose step stays above the lowest reachable peak otherwise.
 
-    def footprint() -> list[int]:
-        _bufferize(func, target)
-        return sorted(model.steps(read_plan(func)), reverse=True)
-
+    A switch changes only its own step's footprint (its scratch, live at that
+    step alone, and the overlap its alias permits): every lifetime stays the
+    same. So two analyses (no candidate switched, every candidate switched)
+    give each step's footprint both ways; the lowest reachable peak is the
+    largest per-step minimum, and a conv is switched only if its step would
+    otherwise stay above it. Linear in the number of ops.
+    """
     candidates = switch_candidates(func, target)
-    chosen: list[cmsis.ConvOp] = []
-    current = footprint()
-    while True:
-        best: tuple[list[int], cmsis.ConvOp] | None = None
-        for op in candidates:
-            if op in chosen:
-                continue
-            _set_generic(op, True)
-            trial = footprint()
-            _set_generic(op, False)
-            if trial < current and (best is None or trial < best[0]):
-                best = (trial, op)
-        if best is None:
-            break
-        current, op = best
+    if not candidates:
+        return []
+    model = _Footprint(func, target, allow_undocumented)
+    _bufferize(func, target)
+    unswitched = model.steps(read_plan(func))
+    for op in candidates:
         _set_generic(op, True)
-        chosen.append(op)
-    # keep only the switches that the peak needs
-    for op in list(chosen):
-        _set_generic(op, False)
-        if footprint()[0] <= current[0]:
-            chosen.remove(op)
-            current = footprint()
-        else:
-            _set_generic(op, True)
+    _bufferize(func, target)
+    switched = model.steps(read_plan(func))
+    peak = max(min(a, b) for a, b in zip(unswitched, switched))
+    step_of = {op: step for step, op in enumerate(kernel_steps(func))}
+    chosen = [op for op in candidates if unswitched[step_of[op]] > peak]
+    for op in candidates:
+        _set_generic(op, op in chosen)
     _bufferize(func, target)
     return chosen
 
