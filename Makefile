@@ -17,7 +17,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@status=0; \
-	$(BIN)/python -m pytest tests || status=1; \
+	$(BIN)/python -m pytest -q tests || status=1; \
 	$(BIN)/lit -sv tests/lit || status=1; \
 	exit $$status
 
