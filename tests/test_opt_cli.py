@@ -47,8 +47,8 @@ def test_empty_input_is_an_error():
     _one_error(run_tool("cmsis-opt", "-", input=""), "empty")
 
 
-def test_unknown_pass_flag_is_a_usage_error():
-    _one_error(run_tool("cmsis-opt", "--frobnicate", EXAMPLE), "--frobnicate", status=2)
+def test_unknown_pass_flag_is_one_error_with_status_1():
+    _one_error(run_tool("cmsis-opt", "--frobnicate", EXAMPLE), "--frobnicate", status=1)
 
 
 def test_shape_mismatch_names_file_line_and_field(tmp_path):
@@ -211,6 +211,18 @@ def test_output_through_a_symlink_replaces_the_target(opt, tmp_path):
     [
         (["--frobnicate"], "unknown pass or option '--frobnicate'"),
         (["-p", "frobnicate"], "unknown pass 'frobnicate'"),
+    ],
+)
+def test_unknown_passes_exit_1(opt, args, fragment):
+    # a misspelt pass is the common mistake: one error line and status 1, like any other failed run
+    status, stdout, lines = opt(EXAMPLE, *args)
+    assert status == 1 and stdout == "", lines
+    assert len(lines) == 1 and lines[0].startswith("error: cmsis-opt: ") and fragment in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
         (["-p", "bufferize{"], "cannot parse pass pipeline"),
         (["-p", "arena-alloc{alignment=abc}"], "bad options for pass 'arena-alloc'"),
         (["-t", "pdf"], "unknown target 'pdf'"),

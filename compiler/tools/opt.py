@@ -61,7 +61,8 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, no usage dump
         if message.startswith("unrecognized arguments: "):
             unknown = message.split(": ", 1)[1]
-            raise UsageError(f"unknown pass or option '{unknown}' (cmsis-opt --help lists the passes)", "cmsis-opt")
+            # an unknown --flag is most often a mistyped pass name: a compile error (1), as for -p
+            raise CompileError(f"unknown pass or option '{unknown}' (cmsis-opt --help lists the passes)", "cmsis-opt")
         raise UsageError(f"{message} (see cmsis-opt --help)", "cmsis-opt")
 
 
@@ -113,7 +114,7 @@ def build_passes(specs: Sequence[str]) -> list[ModulePass]:
             raise UsageError(f"cannot parse pass pipeline '{spec}': {str(error).splitlines()[-1].strip()}", "cmsis-opt") from None
         for pass_spec in parsed:
             if pass_spec.name not in ALL_PASSES:
-                raise UsageError(f"unknown pass '{pass_spec.name}' (known: {', '.join(ALL_PASSES)})", "cmsis-opt")
+                raise CompileError(f"unknown pass '{pass_spec.name}' (known: {', '.join(ALL_PASSES)})", "cmsis-opt")
             cls = ALL_PASSES[pass_spec.name]()
             try:
                 passes.append(cls.from_pass_spec(pass_spec))
