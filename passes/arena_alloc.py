@@ -85,6 +85,8 @@ def check_options(strategy: str, alignment: int, max_size: int, time_limit: floa
         raise CompileError(f"unknown strategy '{strategy}' (known: {', '.join(STRATEGIES)})", WHERE)
     if alignment < 1:
         raise CompileError(f"alignment must be a positive number of bytes, got {alignment}", WHERE)
+    if alignment & (alignment - 1):
+        raise CompileError(f"alignment must be a power of two, got {alignment}", WHERE)
     if max_size < 0:
         raise CompileError(f"max-size must be >= 0 (0: no limit), got {max_size}", WHERE)
     if time_limit < 0:
