@@ -168,6 +168,8 @@ class _Importer:
         for axis, dim in enumerate(tensor_type.shape.dim):
             if dim.HasField("dim_value") and dim.dim_value > 0:
                 shape.append(dim.dim_value)
+            elif dim.HasField("dim_value"):
+                raise CompileError(f"graph input '{info.name}': dimension {axis} is {dim.dim_value}; every dimension must be at least 1", self.path)
             elif axis == 0:
                 shape.append(1)  # a symbolic batch dimension: one sample at a time
             else:
