@@ -1,0 +1,320 @@
+"""Hostile and broken inputs through the real console scripts: one clean `error:` line each.
+
+Every case names the tool, its arguments (inputs written to a temporary
+folder, binary ones generated here) and the exact text, or a fragment naming
+the place and the problem, that the single `error:` line must contain. Each
+case also checks the exit status (1, or 2 for usage errors), that no Python
+traceback is printed, and that the requested output file does not exist.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from conftest import ROOT, run_tool
+from onnx import TensorProto, helper, numpy_helper
+
+_spec = importlib.util.spec_from_file_location("onnx_models", ROOT / "tests" / "lit" / "import" / "Inputs" / "onnx_models.py")
+onnx_models = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(onnx_models)
+
+CHAIN_NET = "input x: 1x8x8x3, scale=0.0078125, zp=-128\nc1 = conv(x, filters=4, kernel=3, pad=1, act=relu)\noutput c1\n"
+
+
+# -- input builders ------------------------------------------------------------------
+
+
+def _init(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def _set_init(model: onnx.ModelProto, name: str, array) -> onnx.ModelProto:
+    """Replace the initializer `name` of the model."""
+    inits = model.graph.initializer
+    for k, tensor in enumerate(inits):
+        if tensor.name == name:
+            inits[k].CopyFrom(_init(name, array))
+            return model
+    raise KeyError(name)
+
+
+def qdq_conv(**changes) -> onnx.ModelProto:
+    """The exporter-style QDQ conv of the import tests, with some initializers replaced."""
+    model = onnx_models.qdq_conv()
+    for name, value in changes.items():
+        _set_init(model, name, value)
+    return model
+
+
+def _relu(x_type=TensorProto.FLOAT, shape=(1, 4), y_shape=None):
+    x = helper.make_tensor_value_info("x", x_type, list(shape))
+    y = helper.make_tensor_value_info("y", x_type, list(y_shape or shape))
+    return onnx_models._model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [x], [y])
+
+
+def _without_init(name: str) -> onnx.ModelProto:
+    model = onnx_models.qdq_conv()
+    keep = [t for t in model.graph.initializer if t.name != name]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(keep)
+    return model
+
+
+def _cycle() -> onnx.ModelProto:
+    nodes = [helper.make_node("Relu", ["x", ], ["a"], name="first"),
+             helper.make_node("Add", ["a", "c"], ["b"], name="loop_add"),
+             helper.make_node("Relu", ["b"], ["c"], name="loop_relu")]
+    return onnx_models._model(nodes, [onnx_models._f32("x", [1, 4])], [onnx_models._f32("c", [1, 4])])
+
+
+def _dangling() -> onnx.ModelProto:
+    nodes = [helper.make_node("Add", ["x", "ghost"], ["y"], name="add_ghost")]
+    return onnx_models._model(nodes, [onnx_models._f32("x", [1, 4])], [onnx_models._f32("y", [1, 4])])
+
+
+def _int4_weight() -> onnx.ModelProto:
+    model = onnx_models.qdq_conv()
+    inits = model.graph.initializer
+    for k, tensor in enumerate(inits):
+        if tensor.name == "w":
+            packed = helper.make_tensor("w", TensorProto.INT4, [4, 3, 3, 3], np.zeros(108, np.int8).tolist())
+            inits[k].CopyFrom(packed)
+    model.opset_import[0].version = 21
+    model.ir_version = 10
+    return model
+
+
+def _zero_size() -> onnx.ModelProto:
+    return _relu(shape=(1, 0, 4))
+
+
+def _float_conv(unsupported_pads=False) -> onnx.ModelProto:
+    w = np.random.default_rng(1).standard_normal((4, 3, 3, 3)).astype(np.float32)
+    pads = [-1, -1, -1, -1] if unsupported_pads else [1, 1, 1, 1]
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=pads)
+    return onnx_models._model([node], [onnx_models._f32("x", [1, 3, 8, 8])], [onnx_models._f32("y", [1, 4, 8, 8])],
+                              [_init("w", w)])
+
+
+# -- textual IR -----------------------------------------------------------------------
+
+ADD = ("func.func @m(%a: tensor<1x4x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:0>> {\n"
+       "  %r = cmsis.reshape %a : (tensor<1x4x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:0>>\n"
+       "  func.return %r : tensor<1x4x!quant.uniform<i8:f32, 0.5:0>>\n}\n")
+
+
+def _pool(kind="max_pool", act="act_min = -128 : i32, act_max = 127 : i32", padding="0, 0", dims="1x4x4x2",
+          out_dims="1x2x2x2", kernel="2, 2") -> str:
+    t_in = f"tensor<{dims}x!quant.uniform<i8:f32, 0.5:0>>"
+    t_out = f"tensor<{out_dims}x!quant.uniform<i8:f32, 0.5:0>>"
+    return (f"func.func @m(%a: {t_in}) -> {t_out} {{\n"
+            f"  %r = cmsis.{kind} %a {{kernel = array<i64: {kernel}>, stride = array<i64: 2, 2>, "
+            f"padding = array<i64: {padding}>, {act}}} : ({t_in}) -> {t_out}\n"
+            f"  func.return %r : {t_out}\n}}\n")
+
+
+# -- the cases --------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One broken input: the tool, its arguments and the expected `error:` text."""
+
+    id: str
+    tool: str
+    args: list[str]
+    expected: str
+    files: dict | None = None  # file name -> bytes, str or onnx.ModelProto, written before the run
+    status: int = 1
+    stdin: str | bytes | None = None
+
+
+def _cases() -> list[Case]:
+    qdq = onnx_models.qdq_conv
+    return [
+        # ONNX files that are not ONNX
+        Case("onnx-empty", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: the file is empty: expected an ONNX model",
+             {"m.onnx": b""}),
+        Case("onnx-truncated", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: not a valid ONNX model (Error parsing message",
+             {"m.onnx": lambda: qdq().SerializeToString()[:200]}),
+        Case("onnx-random-bytes", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: not a valid ONNX model",
+             {"m.onnx": bytes(np.random.default_rng(3).integers(0, 256, 4000, dtype=np.uint8))}),
+        Case("onnx-text-file", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: not a valid ONNX model",
+             {"m.onnx": "this is not a model\n"}),
+        Case("onnx-missing-file", "cmsis-import", ["nowhere.onnx", "-o", "out.mlir"],
+             "input: cannot read 'nowhere.onnx': No such file or directory"),
+        # TFLite files that are not TFLite
+        Case("tflite-empty", "cmsis-import", ["m.tflite", "-o", "out.mlir"], "m.tflite: not a TFLite model (the file identifier 'TFL3' is missing)", {"m.tflite": b""}),
+        Case("tflite-random-bytes", "cmsis-import", ["m.tflite", "-o", "out.mlir"], "m.tflite: not a TFLite model (the file identifier 'TFL3' is missing)",
+             {"m.tflite": bytes(np.random.default_rng(4).integers(0, 256, 3000, dtype=np.uint8))}),
+        Case("tflite-truncated", "cmsis-import", ["m.tflite", "-o", "out.mlir"], "m.tflite: the TFLite file is damaged",
+             {"m.tflite": "TRUNCATED_TFLITE"}),
+        # ONNX models the importer does not support
+        Case("onnx-unsupported-op", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'gate' (Sigmoid): this op is not supported; supported: Add,",
+             {"m.onnx": onnx_models.bad_op}),
+        Case("onnx-float16", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
+             "m.onnx: graph input 'x': element type float16 is not supported; supported: float32, int8",
+             {"m.onnx": onnx_models.bad_float16}),
+        Case("onnx-int4-weights", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'w_dq' (DequantizeLinear): dequantizing a int4 constant is not supported", {"m.onnx": _int4_weight}),
+        Case("onnx-uint8-qdq", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'quant' (QuantizeLinear): uint8 quantization is not supported", {"m.onnx": onnx_models.bad_uint8}),
+        Case("onnx-dynamic-shape", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
+             "m.onnx: graph input 'x': dimension 2 is dynamic ('H'); only the batch dimension may be symbolic",
+             {"m.onnx": onnx_models.bad_dynamic}),
+        Case("onnx-missing-initializer", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: not a valid ONNX model: Nodes in a graph must be topologically sorted, however input 'w_scale'", {"m.onnx": lambda: _without_init("w_scale")}),
+        Case("onnx-cycle", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: not a valid ONNX model: Nodes in a graph must be topologically sorted, however input 'c'", {"m.onnx": _cycle}),
+        Case("onnx-dangling-input", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: not a valid ONNX model: Nodes in a graph must be topologically sorted, however input 'ghost'", {"m.onnx": _dangling}),
+        Case("onnx-zero-size-tensor", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: graph input 'x': dimension 1 is 0; every dimension must be at least 1", {"m.onnx": _zero_size}),
+        Case("onnx-batch-2", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
+             "m.onnx: graph input 'x': batch size 2 is not supported; supported: batch 1", {"m.onnx": lambda: _relu(shape=(2, 4))}),
+        Case("onnx-negative-pads", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'conv' (Conv): negative pads [-1, -1, -1, -1] is not supported; supported: pads >= 0",
+             {"m.onnx": lambda: _float_conv(unsupported_pads=True)}),
+        Case("onnx-count-include-pad", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'avg' (AveragePool): count_include_pad=1 with padding is not supported",
+             {"m.onnx": onnx_models.bad_count_include_pad}),
+        # QDQ parameters that make no sense
+        Case("qdq-zero-scale", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'x_dq' (DequantizeLinear): scales must be positive and finite",
+             {"m.onnx": lambda: qdq_conv(x_scale=np.float32(0))}),
+        Case("qdq-negative-scale", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'y_q' (QuantizeLinear): scales must be positive and finite",
+             {"m.onnx": lambda: qdq_conv(y_scale=np.float32(-0.04))}),
+        Case("qdq-nan-scale", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'y_q' (QuantizeLinear): scales must be positive and finite",
+             {"m.onnx": lambda: qdq_conv(y_scale=np.float32("nan"))}),
+        Case("qdq-negative-weight-scale", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'w_dq' (DequantizeLinear): scales must be positive and finite",
+             {"m.onnx": lambda: qdq_conv(w_scale=np.array([0.01, -0.02, 0.015, 0.03], np.float32))}),
+        Case("qdq-nonzero-weight-zero-point", "cmsis-compile", ["m.onnx", "-o", "out"], "pass 'quantize': layer 'conv' (nn.conv2d): its filter must be symmetric (zero point 0), got zero points [0, 3]",
+             {"m.onnx": lambda: qdq_conv(w_zp=np.array([0, 3, 0, 0], np.int8))}),
+        Case("qdq-zero-point-out-of-range", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'y_q' (QuantizeLinear): int16 quantization is not supported; supported: int8 with an explicit int8 zero point",
+             {"m.onnx": lambda: qdq_conv(y_zp=np.int16(300))}),
+        Case("qdq-scales-on-wrong-axis", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'w_dq' (DequantizeLinear): 3 scales do not match axis 0 of shape [4, 3, 3, 3]",
+             {"m.onnx": lambda: qdq_conv(w_scale=np.full(3, 0.01, np.float32), w_zp=np.zeros(3, np.int8))}),
+        Case("qdq-scale-count-mismatch", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'w_dq' (DequantizeLinear): 5 scales do not match axis 0 of shape [4, 3, 3, 3]",
+             {"m.onnx": lambda: qdq_conv(w_scale=np.full(5, 0.01, np.float32), w_zp=np.zeros(5, np.int8))}),
+        # textual IR
+        Case("ir-syntax-error", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:1:15: Expected argument or type",
+             {"m.mlir": "func.func @m( {\n"}),
+        Case("ir-unknown-op", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:2:8: Operation cmsis.frobnicate is not registered",
+             {"m.mlir": ADD.replace("cmsis.reshape", "cmsis.frobnicate")}),
+        Case("ir-unknown-dialect-type", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:1:37: 'foo.bar' is not registered",
+             {"m.mlir": ADD.replace("!quant.uniform<i8:f32, 0.5:0>", "!foo.bar")}),
+        Case("ir-act-min-above-max", "cmsis-opt", ["m.mlir", "-o", "out.mlir"],
+             "m.mlir:2:3: 'cmsis.max_pool' act_min: 100 is greater than act_max 0", {"m.mlir": _pool(act="act_min = 100 : i32, act_max = 0 : i32")}),
+        Case("ir-negative-padding", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:2:3: 'cmsis.max_pool' padding: values must be >= 0, got [-1, 0]", {"m.mlir": _pool(padding="-1, 0")}),
+        Case("ir-wrong-result-shape", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:2:3: 'cmsis.max_pool' result: output height 3 is inconsistent with input 4, window 2, stride 2, padding 0", {"m.mlir": _pool(out_dims="1x3x3x2")}),
+        Case("ir-huge-dimensions", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:1:25: a shape of 8589934592 elements is too large (at most 2147483647)",
+             {"m.mlir": _pool(dims="1x65536x65536x2", out_dims="1x32768x32768x2")}),
+        Case("ir-zero-kernel", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:2:3: 'cmsis.max_pool' kernel: values must be >= 1, got [0, 2]", {"m.mlir": _pool(kernel="0, 2")}),
+        Case("ir-undefined-value", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir:5:1: values used but not defined: [%zz]",
+             {"m.mlir": ADD.replace("cmsis.reshape %a", "cmsis.reshape %zz")}),
+        Case("ir-random-bytes", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is not UTF-8 text (byte 0): expected textual IR",
+             {"m.mlir": bytes(np.random.default_rng(5).integers(0, 256, 500, dtype=np.uint8))}),
+        Case("ir-empty", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is empty: expected a module of textual IR", {"m.mlir": ""}),
+        # pass options out of range
+        Case("alloc-alignment-zero", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=alignment=0", "-o", "out.mlir"],
+             "arena-alloc: alignment must be a positive number of bytes, got 0", {"m.mlir": _pool()}),
+        Case("alloc-alignment-three", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=alignment=3", "-o", "out.mlir"],
+             "arena-alloc: alignment must be a power of two, got 3", {"m.mlir": _pool()}),
+        Case("alloc-unknown-strategy", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=strategy=magic", "-o", "out.mlir"],
+             "arena-alloc: unknown strategy 'magic' (known: auto, naive, greedy-by-size, best-fit, optimal)", {"m.mlir": _pool()}),
+        Case("alloc-negative-max-size", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=max-size=-1", "-o", "out.mlir"],
+             "arena-alloc: max-size must be >= 0 (0: no limit), got -1", {"m.mlir": _pool()}),
+        Case("bufferize-bad-target", "cmsis-opt", ["m.mlir", "--bufferize=target=cortex-a53", "-o", "out.mlir"],
+             "target: unknown target 'cortex-a53' (known: cortex-m0, cortex-m4, cortex-m7, cortex-m33, cortex-m55)", {"m.mlir": _pool()}),
+        Case("unknown-pass", "cmsis-opt", ["m.mlir", "--no-such-pass", "-o", "out.mlir"], "cmsis-opt: unknown pass or option '--no-such-pass' (cmsis-opt --help lists the passes)", {"m.mlir": _pool()}),
+        Case("compile-bad-target", "cmsis-compile", ["m.net", "-o", "out", "--target", "cortex-a53"], "cmsis-compile: argument --target: invalid choice: 'cortex-a53'",
+             {"m.net": CHAIN_NET}, status=2),
+        Case("compile-alignment-three", "cmsis-compile", ["m.net", "-o", "out", "--alignment", "3"],
+             "cmsis-compile: --alignment must be a power of two, got 3", {"m.net": CHAIN_NET}, status=2),
+        Case("compile-unknown-strategy", "cmsis-compile", ["m.net", "-o", "out", "--strategy", "magic"],
+             "arena-alloc: unknown strategy 'magic' (known: auto, naive, greedy-by-size, best-fit, optimal)", {"m.net": CHAIN_NET}),
+        Case("compile-budget-too-small", "cmsis-compile", ["m.net", "-o", "out", "--max-size", "100"],
+             "arena-alloc: the arena needs 400 bytes, more than max-size=100: the peak is at step 0 ('c1', cmsis.conv)", {"m.net": CHAIN_NET}),
+        # output paths
+        Case("output-missing-directory", "cmsis-import", ["m.onnx", "-o", "no/such/dir/out.mlir"], "output: cannot write 'no/such/dir/out.mlir': directory", {"m.onnx": qdq}),
+        Case("compile-output-is-a-file", "cmsis-compile", ["m.net", "-o", "taken"], "cmsis-compile: 'taken' exists and is not a folder",
+             {"m.net": CHAIN_NET, "taken": "a file, not a folder\n"}),
+        # calibration data
+        Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "pass 'quantize': calibration samples in 'cal.npz' have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 5, 5), np.float32))}),
+        Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "pass 'quantize': calibration samples in 'cal.npz' are complex64, the float model's input is float32",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 8, 8), np.complex64))}),
+        Case("calibration-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "pass 'quantize': cannot read calibration file 'cal.npz'",
+             {"f.onnx": _float_conv, "cal.npz": b"not a zip"}),
+        Case("calibration-missing", "cmsis-compile", ["f.onnx", "-o", "out"], "pass 'quantize': a float model needs calibration data: --quantize=\"calibration=FILE.npz\" with N samples of the graph input [1, 3, 8, 8]", {"f.onnx": _float_conv}),
+    ]
+
+
+def _npz(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, x=array)
+    return buffer.getvalue()
+
+
+CASES = _cases()
+
+
+def _write_inputs(case: Case, folder: Path) -> None:
+    for name, content in (case.files or {}).items():
+        if callable(content):
+            content = content()
+        if isinstance(content, onnx.ModelProto):
+            content = content.SerializeToString()
+        if name == "m.tflite" and content == "TRUNCATED_TFLITE":
+            content = _truncated_tflite()
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def _truncated_tflite() -> bytes:
+    models = ROOT.parent / "shared" / "models" / "kws_dscnn.int8.tflite"
+    if models.exists():
+        return models.read_bytes()[:1000]
+    return b"\x1c\x00\x00\x00TFL3" + bytes(100)
+
+
+def _outputs(case: Case) -> list[str]:
+    return [case.args[k + 1] for k, a in enumerate(case.args) if a in ("-o", "--output")]
+
+
+def test_there_are_at_least_forty_cases():
+    assert len(CASES) >= 40
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_one_clean_error_line(case: Case, tmp_path):
+    _write_inputs(case, tmp_path)
+    before = {p.name for p in tmp_path.iterdir()}
+    result = run_tool(case.tool, *case.args, cwd=tmp_path, input=case.stdin)
+    stderr = result.stderr if isinstance(result.stderr, str) else result.stderr.decode()
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert "Traceback" not in stderr
+    assert "internal error" not in stderr, stderr
+    assert len(errors) == 1, stderr
+    assert case.expected in errors[0]
+    assert result.returncode == case.status, stderr
+    for output in _outputs(case):
+        if output not in before:
+            assert not (tmp_path / output).exists(), f"{output} was left behind"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp")]
+
+
+if __name__ == "__main__":  # print what each case reports (for writing expectations)
+    import sys
+    import tempfile
+
+    for case in CASES:
+        if len(sys.argv) > 1 and case.id not in sys.argv[1:]:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            _write_inputs(case, Path(tmp))
+            result = run_tool(case.tool, *case.args, cwd=tmp, input=case.stdin)
+            print(f"{case.id} [{result.returncode}]: {result.stderr.strip()[:400]}")
