@@ -130,8 +130,12 @@ def softmax_params(input_scale: float, beta: float = 1.0) -> tuple[int, int, int
 
 def quantize_value(value: float, scale: float, zero_point: int) -> int:
     """TFLite's activation-range quantize: zp + round(float32(value) / float32(scale)), in float32."""
-    quotient = np.float32(value) / np.float32(scale)
-    return zero_point + round_half_away(float(quotient))
+    quotient = float(np.float32(value) / np.float32(scale))
+    if math.isnan(quotient):
+        raise ValueError(f"cannot quantize {value} with scale {scale}")
+    if math.isinf(quotient):  # an unbounded clip edge (-inf / +inf) or beyond float32: saturates anyway
+        return zero_point + (1 << 40 if quotient > 0 else -(1 << 40))
+    return zero_point + round_half_away(quotient)
 
 
 def activation_range(scale: float, zero_point: int, low: float | None = None, high: float | None = None,

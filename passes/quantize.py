@@ -12,6 +12,8 @@ QDQ form (compiler/calibrate.py), which needs `calibration=FILE.npz`.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -238,6 +240,8 @@ class Lowering:
             if isinstance(op, nn.ReluOp):
                 ranges.append((0.0, None))
             elif isinstance(op, nn.ClipOp):
+                if math.isnan(op.min.value.data) or math.isnan(op.max.value.data):
+                    raise error(op, "a clip bound is NaN")
                 ranges.append((op.min.value.data, op.max.value.data))
             else:
                 views.append(op)
