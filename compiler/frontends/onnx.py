@@ -252,7 +252,8 @@ class _Importer:
         self.values[node.output[0]] = value
 
     def layer(self, node) -> str:
-        return node.name or node.output[0]
+        name = node.name or node.output[0]
+        return name.decode("utf-8", "replace") if isinstance(name, bytes) else name  # protobuf keeps invalid UTF-8 as bytes
 
     # -- attributes -------------------------------------------------------------
     def attrs(self, node) -> dict:
@@ -344,7 +345,7 @@ class _Importer:
             scale, zp = self.qparams(node, expect=stored.dtype.type)
             axis = self.axis_of(node, scale, stored.ndim)
             storage = I8 if stored.dtype == np.int8 else I32
-            if axis is not None and (axis >= stored.ndim or stored.shape[axis] != scale.size):
+            if axis is not None and not (0 <= axis < stored.ndim and stored.shape[axis] == scale.size):
                 raise self.fail(node, f"{scale.size} scales do not match axis {axis} of shape {list(stored.shape)}")
             q = quant_element(scale, zp, axis, storage)
             self.qconsts[node.output[0]] = (stored, q, self.layer(node))
@@ -369,7 +370,7 @@ class _Importer:
         scale, zp = self.qparams(node, expect=np.int8)
         axis = self.axis_of(node, scale, len(shape_of(value)))
         shape = shape_of(value)
-        if axis is not None and (axis >= len(shape) or shape[axis] != scale.size):
+        if axis is not None and not (0 <= axis < len(shape) and shape[axis] == scale.size):
             raise self.fail(node, f"{scale.size} scales do not match axis {axis} of shape {list(shape)}")
         element = quant_element(scale, zp, axis)
         self.bind(node, self.builder.quantize(value, element, self.layer(node), node.output[0]))
@@ -399,7 +400,7 @@ class _Importer:
         strides = list(attrs.get("strides", [1, 1]))
         dilations = list(attrs.get("dilations", [1, 1]))
         group = int(attrs.get("group", 1))
-        if in_shape[1] % group or w_shape[1] * group != in_shape[1] or w_shape[0] % group:
+        if group < 1 or in_shape[1] % group or w_shape[1] * group != in_shape[1] or w_shape[0] % group:
             raise self.fail(node, f"group {group} does not fit input channels {in_shape[1]} and weight {list(w_shape)}")
         pads, out_hw = self.window(node, attrs, in_shape[2:], kernel, strides, dilations)
         out = (in_shape[0], w_shape[0], *out_hw)
