@@ -672,7 +672,10 @@ class _Importer:
         gamma, beta, mean, var = (self.const(n, node, label).astype(np.float64)
                                   for n, label in zip(node.input[1:5], ("scale", "B", "mean", "var")))
         eps = float(attrs.get("epsilon", 1e-5))
-        scale = gamma / np.sqrt(var + np.float64(np.float32(eps)))
+        denominator = var + np.float64(np.float32(eps))
+        if not np.all(denominator > 0) or not all(np.all(np.isfinite(a)) for a in (gamma, beta, mean, var)):
+            raise self.fail(node, "var + epsilon must be positive and every parameter finite")
+        scale = gamma / np.sqrt(denominator)
         return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
 
     def plan_batchnorm_folding(self) -> None:
