@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lit pytest bench clean target-check arm-tools
+.PHONY: run test lit pytest bench clean target-check arm-tools fuzz stress
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,15 @@ target-check: $(STAMP) arm-tools
 # Benchmarks (not part of make test): writes bench/results.md, bench/results.json and the plots.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Longer fuzzing than make test runs (random seeds; raise FUZZ_EXAMPLES for more).
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	CMSIS_OPT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
+
+# Differential testing at scale: 2,000 random networks, every allocation strategy, in-place on and off.
+stress: $(STAMP)
+	$(BIN)/python tests/stress.py
 
 clean:
 	rm -rf build .pytest_cache

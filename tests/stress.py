@@ -1,0 +1,144 @@
+"""`make stress`: differential testing at scale (not part of make test).
+
+    python tests/stress.py [--networks 2000] [--batch 50] [--jobs 2] [--seed N]
+
+Every random network (tests/test_differential_netgen.py: convolutions,
+depthwise, pools, residual add/mul, concat, pad, fully connected, softmax) is
+planned under every allocation strategy with in-place overlap on and off, and
+each plan is checked by verify-arena. Each network is also compiled to C under
+one of those plans (the plans rotate over the networks, so every strategy and
+in-place setting gets its share), many networks per host program, and the
+program's outputs are compared byte for byte with the interpreter's.
+
+Prints the counts; exits 1 if any network mismatches or fails to plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from test_differential_netgen import random_network  # noqa: E402
+
+from cmsis_opt.allocators import STRATEGIES  # noqa: E402
+from cmsis_opt.backend.c import emit_c  # noqa: E402
+from cmsis_opt.dialects.utils import shape_of  # noqa: E402
+from cmsis_opt.errors import CompileError  # noqa: E402
+from cmsis_opt.hostbuild import HostModel, build_host, build_runtime  # noqa: E402
+from cmsis_opt.interpreter import run_function  # noqa: E402
+from cmsis_opt.ir import parse_ir  # noqa: E402
+from cmsis_opt.tools.compile import memory_passes  # noqa: E402
+from cmsis_opt.tools.opt import run_pipeline  # noqa: E402
+
+PLANS = [(strategy, inplace) for inplace in (True, False) for strategy in STRATEGIES]
+
+
+def network(seed: int, index: int) -> str:
+    return random_network(np.random.default_rng([seed, index]), f"net{index}")
+
+
+def inputs_of(module, seed: int, index: int) -> list[np.ndarray]:
+    rng = np.random.default_rng([seed, index, 1])
+    func = next(iter(module.ops))
+    return [rng.integers(-128, 128, size=shape_of(arg), dtype=np.int8) for arg in func.body.block.args]
+
+
+def plan(text: str, name: str, strategy: str, inplace: bool):
+    """The module planned by the default memory pipeline (verify-arena included) with this strategy."""
+    return run_pipeline(parse_ir(text, name), memory_passes(inplace=inplace, strategy=strategy))
+
+
+def run_batch(seed: int, indices: list[int], runtime: list[Path], workdir: str) -> dict:
+    """Plan every network of the batch under every plan, build one host program, compare outputs."""
+    counts = {"networks": 0, "plans": 0, "mismatches": [], "failures": []}
+    work = Path(workdir)
+    models, sources, expected = [], [], {}
+    for index in indices:
+        text = network(seed, index)
+        name = f"net{index}"
+        chosen = PLANS[index % len(PLANS)]
+        emitted = None
+        for strategy, inplace in PLANS:
+            try:
+                module = plan(text, name, strategy, inplace)
+            except CompileError as error:
+                counts["failures"].append(f"{name} {strategy} inplace={inplace}: {error}")
+                continue
+            counts["plans"] += 1
+            if (strategy, inplace) == chosen:
+                emitted = module
+        if emitted is None:
+            continue
+        header, c_source = emit_c(emitted, name)
+        (work / f"{name}.h").write_text(header)
+        (work / f"{name}.c").write_text(c_source)
+        sources.append(work / f"{name}.c")
+        func = next(iter(emitted.ops))
+        outs = func.body.block.last_op.operands
+        models.append(HostModel(name, [int(np.prod(shape_of(a))) for a in func.body.block.args],
+                                [int(np.prod(shape_of(v))) for v in outs]))
+        reference = parse_ir(text, name).module
+        feed = inputs_of(reference, seed, index)
+        want = np.concatenate([e.reshape(-1) for e in run_function(reference, feed)]).astype(np.int8)
+        expected[index] = (feed, want)
+    program = work / "stress_host"
+    build_host(sources, models, program, runtime)
+    for index, (feed, want) in expected.items():
+        result = subprocess.run([str(program), f"net{index}"], input=b"".join(x.tobytes() for x in feed),
+                                capture_output=True)
+        got = np.frombuffer(result.stdout, dtype=np.int8)
+        counts["networks"] += 1
+        if result.returncode != 0 or not np.array_equal(got, want):
+            strategy, inplace = PLANS[index % len(PLANS)]
+            counts["mismatches"].append(f"net{index} ({strategy}, inplace={inplace}): exit {result.returncode}, "
+                                        f"{int(np.sum(got != want)) if got.size == want.size else 'size'} differ")
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--networks", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=20261126)
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+    total = {"networks": 0, "plans": 0, "mismatches": [], "failures": []}
+    with tempfile.TemporaryDirectory(prefix="cmsis-stress-") as tmp:
+        runtime = build_runtime(Path(tmp))
+        batches = [list(range(i, min(i + args.batch, args.networks))) for i in range(0, args.networks, args.batch)]
+        dirs = []
+        for k in range(len(batches)):
+            d = Path(tmp) / f"batch{k}"
+            d.mkdir()
+            dirs.append(str(d))
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            results = pool.map(run_batch, itertools.repeat(args.seed), batches, itertools.repeat(runtime), dirs)
+            for done, counts in enumerate(results, 1):
+                for key in ("networks", "plans"):
+                    total[key] += counts[key]
+                for key in ("mismatches", "failures"):
+                    total[key] += counts[key]
+                    for line in counts[key]:
+                        print(f"{key[:-1]}: {line}", flush=True)
+                print(f"batch {done}/{len(batches)}: {total['networks']} networks, {total['plans']} plans verified, "
+                      f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
+    print(f"stress: {total['networks']} networks compiled to C and run, {total['plans']} plans checked by "
+          f"verify-arena ({len(STRATEGIES)} strategies x in-place on/off), mismatches: {len(total['mismatches'])}, "
+          f"planning failures: {len(total['failures'])}, {time.monotonic() - start:.0f} s")
+    return 1 if total["mismatches"] or total["failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
