@@ -65,9 +65,11 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
     if max_size and placement.size > max_size:
         step, live = peak_step(plan, placement.offsets)
         where = plan.step_name(step) if plan.steps else "the graph inputs"
+        bound = (f"{live} bytes are live before overlaps (lower bound {aligned_lower_bound(problem)} bytes with them)"
+                 if problem.has_aliases else f"{live} bytes are live (lower bound {plan.lower_bound} bytes)")
         raise CompileError(
             f"the arena needs {placement.size} bytes, more than max-size={max_size}: the peak is at {where}, "
-            f"where {live} bytes are live (lower bound {plan.lower_bound} bytes)", WHERE)
+            f"where {bound}", WHERE)
     for b, x in zip(plan.buffers, placement.offsets):
         b.op.set("offset", x)
     func.attributes["arena.size"] = IntegerAttr(placement.size, i64)
