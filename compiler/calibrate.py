@@ -42,15 +42,18 @@ def load_samples(path: str, shape: tuple[int, ...]) -> np.ndarray:
         raise CompileError('a float model needs calibration data: --quantize="calibration=FILE.npz" '
                            f"with N samples of the graph input {list(shape)}", WHERE)
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a .npy array, or pickled data np.load refused
+            raise CompileError(f"calibration file '{path}' is not an .npz archive", WHERE)
+        with data:
             keys = list(data.keys())
             if not keys:
                 raise CompileError(f"calibration file '{path}' holds no arrays", WHERE)
             samples = np.asarray(data["inputs" if "inputs" in keys else keys[0]])
     except CompileError:
         raise
-    except (OSError, ValueError) as err:
-        raise CompileError(f"cannot read calibration file '{path}': {err}", WHERE) from None
+    except (OSError, ValueError, EOFError) as err:  # EOFError: an empty file
+        raise CompileError(f"cannot read calibration file '{path}': {err or 'it is empty'}", WHERE) from None
     if samples.dtype.kind != "f":
         raise CompileError(f"calibration samples in '{path}' are {samples.dtype}, the float model's input is float32", WHERE)
     if samples.shape[1:] == shape:
