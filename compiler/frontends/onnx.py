@@ -700,8 +700,10 @@ class _Importer:
                 continue
             scale, shift = self.batchnorm_affine(node)
             w = weights[0]
-            if w.ndim != 4 or scale.size != w.shape[0]:
+            if w.ndim != 4 or scale.size != w.shape[0] or shift.size != w.shape[0]:
                 continue
+            if len(weights) > 1 and weights[1].shape != (w.shape[0],):
+                continue  # not a per-channel bias: the Conv reports it
             bias = weights[1] if len(weights) > 1 else np.zeros(w.shape[0], np.float32)
             folded_w = (w.astype(np.float64) * scale.astype(np.float64)[:, None, None, None]).astype(np.float32)
             folded_b = (bias.astype(np.float64) * scale + shift).astype(np.float32)
