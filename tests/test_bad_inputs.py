@@ -243,8 +243,21 @@ def _cases() -> list[Case]:
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 8, 8), np.complex64))}),
         Case("calibration-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "pass 'quantize': cannot read calibration file 'cal.npz'",
              {"f.onnx": _float_conv, "cal.npz": b"not a zip"}),
+        Case("calibration-empty-file", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"],
+             "pass 'quantize': cannot read calibration file 'cal.npz': No data left in file", {"f.onnx": _float_conv, "cal.npz": b""}),
+        Case("calibration-npy-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npy"],
+             "pass 'quantize': calibration file 'cal.npy' is not an .npz archive",
+             {"f.onnx": _float_conv, "cal.npy": lambda: _npy(np.zeros((4, 1, 3, 8, 8), np.float32))}),
         Case("calibration-missing", "cmsis-compile", ["f.onnx", "-o", "out"], "pass 'quantize': a float model needs calibration data: --quantize=\"calibration=FILE.npz\" with N samples of the graph input [1, 3, 8, 8]", {"f.onnx": _float_conv}),
     ]
+
+
+def _npy(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
 
 
 def _npz(array: np.ndarray) -> bytes:

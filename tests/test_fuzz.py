@@ -215,6 +215,30 @@ def test_damaged_onnx_models_never_crash_the_importer_or_quantizer(tmp_path_fact
         assert_clean(status, stderr, data.hex())
 
 
+TFLITE_SEED_MODEL = ROOT.parent / "shared" / "models" / "kws_dscnn.int8.tflite"
+
+
+@st.composite
+def mutated_tflite(draw) -> bytes:
+    data = bytearray(TFLITE_SEED_MODEL.read_bytes())
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, min(len(data), 4096) - 1)) if draw(st.booleans()) else draw(st.integers(0, len(data) - 1))
+        data[at] = draw(st.integers(0, 255))
+    if draw(st.integers(0, 9)) == 0:
+        data = data[: draw(st.integers(0, len(data)))]
+    return bytes(data)
+
+
+@pytest.mark.skipif(not TFLITE_SEED_MODEL.exists(), reason=f"reference model {TFLITE_SEED_MODEL} not found")
+@fuzz_settings(100)
+@given(mutated_tflite())
+def test_damaged_tflite_models_never_crash_the_importer(tmp_path_factory, data):
+    tmp = tmp_path_factory.mktemp("tflite")
+    (tmp / "m.tflite").write_bytes(data)
+    status, stderr = _run(importer.main, [str(tmp / "m.tflite"), "-o", str(tmp / "m.mlir")])
+    assert_clean(status, stderr, f"damaged model kept in {tmp / 'm.tflite'}")
+
+
 # -- kept crash cases -------------------------------------------------------------------------
 
 
