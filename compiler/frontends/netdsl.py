@@ -36,6 +36,7 @@ from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType,
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
+from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
@@ -67,6 +68,7 @@ _NL: /(\r?\n[\t ]*)+/
 _PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True)
 
 ACTIVATIONS = ("none", "relu", "relu6")
+MAX_WEIGHTS = 1 << 24  # elements of one layer's weights, as the IR parser allows; beyond any Cortex-M flash
 
 
 @dataclass
@@ -103,7 +105,10 @@ class _Builder:
         return op
 
     def qtype(self, shape, scale, zp) -> TensorType:
-        return TensorType(UniformQuantizedType(scale, zp), shape)
+        try:
+            return TensorType(UniformQuantizedType(scale, zp), shape)
+        except VerifyException as error:  # scale <= 0, zp outside int8...
+            raise self.error(str(error)) from None
 
     def float_of(self, t: _Tensor) -> SSAValue:
         """The tensor as float NCHW (rank 4) or as is (rank 2), dequantized once."""
@@ -127,6 +132,8 @@ class _Builder:
         return self.add(nn.DequantizeOp(const)).results[0]
 
     def weights(self, shape, fan_in: int, s_in: float, s_out: float, axis_channels: int):
+        if math.prod(shape) > MAX_WEIGHTS:
+            raise self.error(f"weights of shape {list(shape)} are too large (at most {MAX_WEIGHTS} elements)")
         """Random int8 weights [-127, 127] with per-channel scales keeping outputs in range."""
         w = self.rng.integers(-127, 128, size=shape, dtype=np.int32).astype(np.int8)
         base = 0.0074 / math.sqrt(fan_in) * s_out / s_in * 127 / 74
@@ -155,7 +162,7 @@ class _Options:
         self.owner = owner
         self.what = what
 
-    def int(self, key: str, default: int | None = None) -> int:
+    def int(self, key: str, default: int | None = None, minimum: int | None = None) -> int:
         raw = self.kwargs.pop(key, None)
         if raw is None:
             if default is None:
@@ -163,6 +170,10 @@ class _Options:
             return default
         if not re.fullmatch(r"-?\d+", raw):
             raise self.owner.error(f"{self.what}: {key} must be an integer, got '{raw}'")
+        if abs(int(raw)) > MAX_WEIGHTS:
+            raise self.owner.error(f"{self.what}: {key}={raw} is out of range")
+        if minimum is not None and int(raw) < minimum:
+            raise self.owner.error(f"{self.what}: {key} must be at least {minimum}, got {raw}")
         return int(raw)
 
     def float(self, key: str, default: float) -> float:
@@ -220,28 +231,30 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
     x = inputs[0]
     scale = o.float("scale", x.scale if kind != "softmax" else 1 / 256)
     zp = o.int("zp", x.zp if kind != "softmax" else -128)
+    if not (math.isfinite(scale) and scale > 0) or not -128 <= zp <= 127:
+        raise b.error(f"layer '{name}': scale must be positive and finite and zp in [-128, 127], got scale={scale}, zp={zp}")
 
     if kind in ("conv", "dwconv"):
         if len(x.nhwc) != 4:
             raise b.error(f"layer '{name}': {kind} needs an NHWC input, got {list(x.nhwc)}")
         _, h, w, c = x.nhwc
-        k = o.int("kernel", 3)
-        kh, kw = o.int("kh", k), o.int("kw", k)
-        s = o.int("stride", 1)
+        k = o.int("kernel", 3, minimum=1)
+        kh, kw = o.int("kh", k, minimum=1), o.int("kw", k, minimum=1)
+        s = o.int("stride", 1, minimum=1)
         pad = o.kwargs.pop("pad", "0")
-        dil = o.int("dilation", 1)
+        dil = o.int("dilation", 1, minimum=1)
         act = o.choice("act", ACTIVATIONS, "none")
         if kind == "conv":
-            cout, group = o.int("filters"), 1
+            cout, group = o.int("filters", minimum=1), 1
             wshape = (cout, c, kh, kw)
             fan_in = c * kh * kw
         else:
-            mult = o.int("mult", 1)
+            mult = o.int("mult", 1, minimum=1)
             cout, group = c * mult, c
             wshape = (cout, 1, kh, kw)
             fan_in = kh * kw
         o.done()
-        if pad != "same" and not re.fullmatch(r"\d+", pad):
+        if pad != "same" and not (re.fullmatch(r"\d{1,9}", pad)):
             raise b.error(f"layer '{name}': pad must be an integer or 'same', got '{pad}'")
         eff = ((kh - 1) * dil + 1, (kw - 1) * dil + 1)
         pads, outs = _pads((h, w), eff, (s, s), pad, False)
@@ -255,7 +268,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         return b.quantize(b.activation(y, act, name), name, scale, zp)
 
     if kind == "fc":
-        units = o.int("units")
+        units = o.int("units", minimum=1)
         act = o.choice("act", ACTIVATIONS, "none")
         o.done()
         k = int(np.prod(x.nhwc))
@@ -273,13 +286,15 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
     if kind in ("maxpool", "avgpool"):
         if len(x.nhwc) != 4:
             raise b.error(f"layer '{name}': {kind} needs an NHWC input, got {list(x.nhwc)}")
-        k = o.int("kernel", 2)
-        s = o.int("stride", k)
+        k = o.int("kernel", 2, minimum=1)
+        s = o.int("stride", k, minimum=1)
         pad = o.kwargs.pop("pad", "0")
         ceil = o.flag("ceil")
         o.done()
         if (scale, zp) != (x.scale, x.zp):
             raise b.error(f"layer '{name}': pooling keeps its input's quantization; drop scale=/zp=")
+        if pad != "same" and not re.fullmatch(r"\d{1,9}", pad):
+            raise b.error(f"layer '{name}': pad must be an integer or 'same', got '{pad}'")
         _, h, w, c = x.nhwc
         pads, outs = _pads((h, w), (k, k), (s, s), pad, ceil)
         if min(outs) < 1:
@@ -385,6 +400,10 @@ def parse_net(text: str, path: str = "<net>", name: str | None = None) -> Module
             opts.done()
             if len(shape) not in (2, 4) or shape[0] != 1 or min(shape) < 1:
                 raise b.error(f"input '{tname}': shape must be 1xHxWxC or 1xN with positive sizes, got {str(shape_tok)}")
+            if math.prod(shape) > MAX_WEIGHTS:
+                raise b.error(f"input '{tname}': {math.prod(shape)} elements are too many (at most {MAX_WEIGHTS})")
+            if not math.isfinite(scale):
+                raise b.error(f"input '{tname}': scale must be finite")
             if not (scale > 0 and -128 <= zp <= 127):
                 raise b.error(f"input '{tname}': scale must be > 0 and zp in [-128, 127]")
             if str(tname) in b.tensors:
