@@ -215,6 +215,37 @@ def test_damaged_onnx_models_never_crash_the_importer_or_quantizer(tmp_path_fact
         assert_clean(status, stderr, data.hex())
 
 
+NET_SEED = (ROOT / "examples" / "cifar10_cmsis.net").read_text()
+NET_TOKENS = ["=", ",", "(", ")", "x", "0", "-1", "1e9", "99999999999", "nan", "conv(", "add(", "concat(", "output ",
+              "input y: 1x0x4x2, scale=0, zp=300", "kernel=0", "stride=0", "pad=-3", "filters=0", "units=0", "\n"]
+
+
+@st.composite
+def mutated_net(draw) -> str:
+    text = NET_SEED
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text) - 1))
+        kind = draw(st.sampled_from(["number", "number", "delete", "insert"]))
+        if kind == "number":
+            numbers = list(_NUMBER.finditer(text))
+            m = numbers[draw(st.integers(0, len(numbers) - 1))]
+            text = text[: m.start()] + draw(st.sampled_from(HOSTILE_NUMBERS)) + text[m.end():]
+        elif kind == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 12)):]
+        else:
+            text = text[:at] + draw(st.sampled_from(NET_TOKENS)) + text[at:]
+    return text
+
+
+@fuzz_settings(60)
+@given(mutated_net())
+def test_damaged_net_files_never_crash_the_compiler(tmp_path_factory, text):
+    tmp = tmp_path_factory.mktemp("net")
+    (tmp / "m.net").write_text(text)
+    status, stderr = _run(compile_tool.main, [str(tmp / "m.net"), "-o", str(tmp / "out"), "--quiet"])
+    assert_clean(status, stderr, text)
+
+
 TFLITE_SEED_MODEL = ROOT.parent / "shared" / "models" / "kws_dscnn.int8.tflite"
 
 
