@@ -426,7 +426,7 @@ class _Importer:
         if any(s < 1 for s in strides) or any(d < 1 for d in dilations):
             raise self.fail(node, f"strides {strides} and dilations {dilations} must be >= 1")
         auto_pad = attrs.get("auto_pad", b"NOTSET")
-        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+        auto_pad = auto_pad.decode("utf-8", "replace") if isinstance(auto_pad, bytes) else auto_pad
         if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
             if ceil_mode:
                 raise self.unsupported(node, "ceil_mode=1 with auto_pad SAME", "ceil_mode=1 with explicit pads")
@@ -838,7 +838,7 @@ class _Importer:
         attrs = self.attrs(node)
         self.check_attrs(node, attrs, ("mode", "pads", "value"))
         mode = attrs.get("mode", b"constant")
-        mode = mode.decode() if isinstance(mode, bytes) else mode
+        mode = mode.decode("utf-8", "replace") if isinstance(mode, bytes) else mode
         if mode != "constant":
             raise self.unsupported(node, f"mode '{mode}'", "constant")
         x = self.float_operand(names[0], node)
