@@ -22,7 +22,7 @@ from xdsl.parser import Parser
 from xdsl.parser.generic_parser import ParserState
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
-from xdsl.utils.lexer import Input, Span
+from xdsl.utils.lexer import Input, Span, Token
 from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
 
 from cmsis_opt.context import make_context
@@ -45,6 +45,17 @@ class _LinearLexer(MLIRLexer):
     unterminated string followed by a long line; this one accepts the same strings in linear time."""
 
     _unescaped_characters_regex = re.compile(r'"(?:[^"\\\n\v\f]++|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*+"')
+
+    def _lex_string_literal(self, start_pos):
+        """Escapes that spell UTF-8 text (a non-ASCII layer name) make a string, not bytes, so it parses back as printed."""
+        token = super()._lex_string_literal(start_pos)
+        if token.kind is MLIRTokenKind.BYTES_LIT:
+            try:
+                token.span.bytes_contents.decode("utf-8")
+            except UnicodeDecodeError:
+                return token
+            return Token(MLIRTokenKind.STRING_LIT, token.span)
+        return token
 
 
 class _LocatingParser(Parser):
@@ -258,6 +269,9 @@ def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceMod
         raise CompileError("the input is nested too deeply to parse", _where(span), _context_line(span)) from None
     except MemoryError:
         raise CompileError("the input is too large to parse in the available memory", name) from None
+    except NotImplementedError as error:  # xDSL has no storage format for it (array<i7106297016: 1>)
+        span = parser._current_token.span
+        raise CompileError(f"not supported: {_first_line(error)}", _where(span), _context_line(span)) from None
     except (OverflowError, ValueError) as error:  # xDSL's own checks of literal values
         span = parser._current_token.span
         raise CompileError(f"value out of range: {_first_line(error)}", _where(span), _context_line(span)) from None
