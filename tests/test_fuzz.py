@@ -285,3 +285,13 @@ def test_kept_crash_cases_stay_fixed(case, tmp_path):
     expected = case.with_suffix(case.suffix + ".expected")
     if expected.exists():
         assert expected.read_text().strip() in stderr
+
+
+def test_non_ascii_layer_names_survive_a_round_trip():
+    """Found by the ONNX fuzzer: xDSL lexes a printed non-ASCII string as bytes, so the layer name stopped being a string."""
+    from cmsis_opt.ir import parse_ir, print_ir
+
+    text = random_network(np.random.default_rng(3), "net").replace('layer = "', 'layer = "couche_é_', 1)
+    printed = print_ir(parse_ir(text).module)
+    assert "couche_\\C3\\A9_" in printed
+    assert print_ir(parse_ir(printed).module) == printed
