@@ -59,10 +59,8 @@ def run_onnxruntime(path: str, x: np.ndarray) -> np.ndarray:
 
 
 def interpreter():
-    try:
-        from cmsis_opt.interpreter import run_function
-    except ImportError:
-        pytest.skip("the nn interpreter (cmsis_opt.interpreter) is not available")
+    from cmsis_opt.interpreter import run_function
+
     return run_function
 
 
