@@ -324,34 +324,20 @@ class _ElementwiseOp(CmsisOp):
     output = result_def(TensorType)
     act_min = prop_def(_I32)
     act_max = prop_def(_I32)
-
-    def _verify_shapes(self) -> tuple[UniformQuantizedType, ...]:
-        a, b, o = shape_of(self.lhs), shape_of(self.rhs), shape_of(self.output)
-        if a != b:
-            fail(self, "rhs", f"shape {list(b)} differs from lhs {list(a)} (CMSIS-NN does not broadcast)")
-        self.check_shape("result", o, a)
-        self.check_activation()
-        return self.quant(self.lhs, "lhs"), self.quant(self.rhs, "rhs"), self.quant(self.output, "result")
-
-
-@irdl_op_definition
-class AddOp(_ElementwiseOp):
-    """`arm_elementwise_add_s8`: both inputs rescaled to a common scale (left_shift 20), summed, requantized."""
-
-    name = "cmsis.add"
     input1_offset = prop_def(_I32)
-    input1_multiplier = prop_def(_I32)
-    input1_shift = prop_def(_I32)
     input2_offset = prop_def(_I32)
-    input2_multiplier = prop_def(_I32)
-    input2_shift = prop_def(_I32)
-    left_shift = prop_def(_I32)
     output_offset = prop_def(_I32)
     output_multiplier = prop_def(_I32)
     output_shift = prop_def(_I32)
 
     def verify_(self) -> None:
-        q1, q2, qo = self._verify_shapes()
+        """Equal shapes (no broadcasting), offsets matching the zero points, the output requantization."""
+        a, b, o = shape_of(self.lhs), shape_of(self.rhs), shape_of(self.output)
+        if a != b:
+            fail(self, "rhs", f"shape {list(b)} differs from lhs {list(a)} (CMSIS-NN does not broadcast)")
+        self.check_shape("result", o, a)
+        self.check_activation()
+        q1, q2, qo = self.quant(self.lhs, "lhs"), self.quant(self.rhs, "rhs"), self.quant(self.output, "result")
         self.check_offsets(
             [
                 ("input1_offset", _int(self.input1_offset), q1, -1),
@@ -359,7 +345,23 @@ class AddOp(_ElementwiseOp):
                 ("output_offset", _int(self.output_offset), qo, 1),
             ]
         )
-        for name in ("input1", "input2", "output"):
+        self.check_requant("output_multiplier", [_int(self.output_multiplier)], "output_shift", [_int(self.output_shift)])
+
+
+@irdl_op_definition
+class AddOp(_ElementwiseOp):
+    """`arm_elementwise_add_s8`: both inputs rescaled to a common scale (left_shift 20), summed, requantized."""
+
+    name = "cmsis.add"
+    input1_multiplier = prop_def(_I32)
+    input1_shift = prop_def(_I32)
+    input2_multiplier = prop_def(_I32)
+    input2_shift = prop_def(_I32)
+    left_shift = prop_def(_I32)
+
+    def verify_(self) -> None:
+        super().verify_()
+        for name in ("input1", "input2"):
             self.check_requant(
                 f"{name}_multiplier", [_int(getattr(self, f"{name}_multiplier"))], f"{name}_shift", [_int(getattr(self, f"{name}_shift"))]
             )
@@ -371,22 +373,6 @@ class MulOp(_ElementwiseOp):
     """`arm_elementwise_mul_s8`: (a - zp_a) * (b - zp_b), requantized."""
 
     name = "cmsis.mul"
-    input1_offset = prop_def(_I32)
-    input2_offset = prop_def(_I32)
-    output_offset = prop_def(_I32)
-    output_multiplier = prop_def(_I32)
-    output_shift = prop_def(_I32)
-
-    def verify_(self) -> None:
-        q1, q2, qo = self._verify_shapes()
-        self.check_offsets(
-            [
-                ("input1_offset", _int(self.input1_offset), q1, -1),
-                ("input2_offset", _int(self.input2_offset), q2, -1),
-                ("output_offset", _int(self.output_offset), qo, 1),
-            ]
-        )
-        self.check_requant("output_multiplier", [_int(self.output_multiplier)], "output_shift", [_int(self.output_shift)])
 
 
 @irdl_op_definition

@@ -290,8 +290,7 @@ def node_test_cases():
     for case in getattr(cases, "_NodeTestCases", []):
         if case.model is not None and len(case.model.graph.node) == 1:
             found[case.name] = case
-    if not found:
-        pytest.skip("the onnx package provides no node test cases")
+    assert found, "the onnx package provides no node test cases: the nn interpreter would go unchecked"
     return found
 
 
