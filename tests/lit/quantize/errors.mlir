@@ -40,3 +40,17 @@ func.func @reshape_needs_transpose(%x: tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5
   %r = nn.reshape %t {layer = "squash"} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>>
   func.return %r : tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>>
 }
+
+// -----
+
+// Per-channel fully connected weights (what onnxruntime's quantize_static writes for a Gemm
+// with per_channel=True unless told otherwise) have no kernel yet: an error, never one scale for all rows.
+// CHECK: error: pass 'quantize': layer 'fc' (nn.fully_connected): per-channel fully connected weights are not supported by arm_fully_connected_s8 (one scale per tensor)
+func.func @per_channel_fc(%x: tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x!quant.uniform<i8:f32, 1.0:0>> {
+  %xf = nn.dequantize %x : (tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2xf32>
+  %w = nn.constant {value = dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>} : tensor<2x2x!quant.uniform<i8:f32:0, {0.25:0, 0.5:0}>>
+  %wf = nn.dequantize %w : (tensor<2x2x!quant.uniform<i8:f32:0, {0.25:0, 0.5:0}>>) -> tensor<2x2xf32>
+  %y = nn.fully_connected %xf, %wf {layer = "fc"} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %q = nn.quantize %y {layer = "fc"} : (tensor<1x2xf32>) -> tensor<1x2x!quant.uniform<i8:f32, 1.0:0>>
+  func.return %q : tensor<1x2x!quant.uniform<i8:f32, 1.0:0>>
+}
