@@ -56,7 +56,7 @@ def problems_of(models: dict[str, "object"], target: str = "cortex-m4") -> dict:
     """The placement problem (full in-place, so with alias pairs) of each quantized model."""
     found = {}
     for name, base in models.items():
-        model = base.copy().run("inplace-alias", target=target, kernel_switch="never")
+        model = base.copy().run("attach-target", core=target).run("inplace-alias", kernel_switch="never")
         found[name] = problem_of(model.plan(), 16)
     return found
 

@@ -52,12 +52,12 @@ INPLACE_MODES = ("off", "elementwise", "full")
 def planned(base: Model, inplace: str = "full", target: str = "cortex-m4", allow_undocumented: bool = False,
             kernel_switch: str = "peak", strategy: str = "optimal", time_limit: float = 5.0) -> Model:
     """A copy of a quantized model with its arena planned under one in-place mode."""
-    model = base.copy()
+    model = base.copy().run("attach-target", core=target)
     if inplace == "off":
-        model.run("bufferize", target=target).run("liveness")
+        model.run("liveness")
     else:
         switch = "never" if inplace == "elementwise" else kernel_switch
-        model.run("inplace-alias", target=target, kernel_switch=switch, allow_undocumented=allow_undocumented)
+        model.run("liveness").run("inplace-alias", kernel_switch=switch, allow_undocumented=allow_undocumented)
         if inplace == "elementwise":
             drop_compute_aliases(model)
     model.run("arena-alloc", strategy=strategy, time_limit=time_limit)

@@ -18,9 +18,9 @@ from cmsis_opt.hostbuild import HostModel, build_host, build_runtime
 from cmsis_opt.plan import the_function
 
 
-def host_program(model: Model, name: str, workdir: Path, runtime: list[Path], target: str) -> Path:
+def host_program(model: Model, name: str, workdir: Path, runtime: list[Path]) -> Path:
     """Emit the planned model's C and build the host program (stdin: raw int8 input, stdout: output)."""
-    header, source = emit_c(model.module, name, target=target)
+    header, source = emit_c(model.module, name)  # the target is the planned module's
     (workdir / f"{name}.h").write_text(header)
     (workdir / f"{name}.c").write_text(source)
     func = the_function(model.module)
@@ -74,7 +74,7 @@ def runtime_cost(models: dict[str, Model], workdir: Path, target: str = "cortex-
         counted = {}
         for index, (key, model) in enumerate(variants.items()):
             cname = f"{re.sub(r'[^A-Za-z0-9]', '_', name)}_v{index}"
-            program = host_program(model, cname, workdir, runtime, target)
+            program = host_program(model, cname, workdir, runtime)
             count, output = instructions(program, cname, data)
             counted[key] = {"instructions": count, "arena": figures(model).arena, "output": output}
         reference = counted["off"]

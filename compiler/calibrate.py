@@ -1,8 +1,14 @@
-"""Post-training quantization of a float nn graph into the QDQ form `--quantize` lowers.
+"""Post-training quantization of a float nn graph: calibration, then the QDQ form `--quantize` lowers.
 
-Calibration runs the float interpreter over N samples and records each
-tensor's range (min/max, or percentiles of the observed values). The graph
-is then rewritten as TFLite's int8 scheme asks: weights per-channel
+Calibration (`calibrate_module`, run by `cmsis-calibrate` and `cmsis-compile
+--calibration`) runs the float interpreter over N samples and records each
+float tensor's range (min/max, or percentiles of the observed values) in the
+IR as `nn.range = #nn.range<low, high>`: on the op that produces it, and on
+the function's arguments for graph inputs. It is a step of its own because
+it reads data files, which no pass does.
+
+`--quantize` then rewrites a calibrated float function (`QDQRewriter`, with
+the recorded ranges) as TFLite's int8 scheme asks: weights per-channel
 symmetric int8 in [-127, 127] (per tensor for fully connected layers),
 activations per-tensor asymmetric int8 with ranges that include 0, int32
 biases with scale s_in * s_w[c], ReLU / Clip folded into the producer's
@@ -17,16 +23,19 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, i32
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr, TensorType, i32
 from xdsl.dialects.func import FuncOp, ReturnOp
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 
 from cmsis_opt.dialects import nn
+from cmsis_opt.dialects.nn import RANGE_ATTR, RangeAttr
+from cmsis_opt.plan import the_function
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32, quant_of
 from cmsis_opt.dialects.utils import dense, shape_of, to_numpy
 from cmsis_opt.errors import CompileError
 
-WHERE = "pass 'quantize'"
+WHERE = "calibration"
+QUANTIZE = "pass 'quantize'"
 _COMPUTE = (nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.AddOp, nn.MulOp, nn.GlobalAvgPoolOp,
             nn.AvgPoolOp, nn.MaxPoolOp, nn.SoftmaxOp, nn.PadOp, nn.ConcatOp)
 _KEEP_INPUT_QUANT = (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.PadOp)
@@ -39,7 +48,7 @@ MAX_KEPT_VALUES = 4096  # per tensor and sample, for the percentile method
 def load_samples(path: str, shape: tuple[int, ...]) -> np.ndarray:
     """The calibration samples in `path` (.npz: key 'inputs' or its first array), each of `shape`."""
     if not path:
-        raise CompileError('a float model needs calibration data: --quantize="calibration=FILE.npz" '
+        raise CompileError("a float model needs calibration data: an .npz file "
                            f"with N samples of the graph input {list(shape)}", WHERE)
     try:
         data = np.load(path, allow_pickle=False)
@@ -235,7 +244,7 @@ class QDQRewriter:
             self.quantize_bias(op, bias, mm.owner.lhs, mm.owner.rhs)
         for operand in list(op.operands):
             if self.quant_of_float(operand) is None and not self.is_constant(operand) and not isinstance(operand.owner, nn.MatMulOp):
-                raise CompileError(f"layer '{layer.data if layer else op.name}': an input is neither quantized nor constant after calibration", WHERE)
+                raise CompileError(f"layer '{layer.data if layer else op.name}': an input is neither quantized nor constant after calibration", QUANTIZE)
         if isinstance(op, nn.MatMulOp) and self.feeds_bias_add(op):
             return  # quantized after its bias add
         point = self.output_point(op)
@@ -269,7 +278,7 @@ class QDQRewriter:
             if not isinstance(source, _COMPUTE) or isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp)):
                 name = op.attributes["layer"].data if "layer" in op.attributes else op.name
                 raise CompileError(f"layer '{name}': a concatenation input must come from a layer that can take the "
-                                   "concatenation's quantization (not a graph input, pool, pad or softmax)", WHERE)
+                                   "concatenation's quantization (not a graph input, pool, pad or softmax)", QUANTIZE)
             lo, hi = self.ranges(quantize.input)
             low, high = min(low, lo), max(high, hi)
             producers.append(quantize)
@@ -305,7 +314,7 @@ class QDQRewriter:
             views.append(value.owner)
             value = value.owner.input
         if not isinstance(value.owner, nn.ConstantOp) or quant_of(value.type) is not None:
-            raise CompileError(f"layer '{user.attributes['layer'].data if 'layer' in user.attributes else user.name}': weights must be float constants", WHERE)
+            raise CompileError(f"layer '{user.attributes['layer'].data if 'layer' in user.attributes else user.name}': weights must be float constants", QUANTIZE)
 
         def replay(array: np.ndarray) -> np.ndarray:
             for view in reversed(views):
@@ -334,7 +343,7 @@ class QDQRewriter:
         q_in = self.quant_of_float(x)
         w_q = self.quant_of_float(weight)
         if q_in is None or w_q is None:
-            raise CompileError(f"layer '{op.name}': bias needs a quantized input and weights", WHERE)
+            raise CompileError(f"layer '{op.name}': bias needs a quantized input and weights", QUANTIZE)
         array, replay = self.float_constant(bias, op)
         values = replay(array).reshape(-1).astype(np.float64)
         w_scales = w_q.scales if w_q.per_axis else [w_q.scale] * values.size
@@ -367,11 +376,55 @@ def num_elements(shape) -> int:
     return int(np.prod(shape, dtype=np.int64))
 
 
-def quantize_float_function(module: ModuleOp, func: FuncOp, calibration: str, method: str, percentile: float) -> None:
-    """Calibrate `func` on the samples in `calibration` and rewrite it into QDQ form."""
+# -- the ranges in the IR ------------------------------------------------------
+def record_ranges(func: FuncOp, observer: RangeObserver, method: str, percentile: float) -> None:
+    """Write `nn.range` on every op with a float result and on every float argument `observer` saw."""
+    arg_ranges: list[dict[str, Attribute]] = []
+    for arg in func.body.block.args:
+        seen = arg in observer.low
+        arg_ranges.append({RANGE_ATTR: RangeAttr(*observer.range_of(arg, method, percentile))} if seen else {})
+    func.arg_attrs = ArrayAttr([DictionaryAttr(d) for d in arg_ranges]) if any(arg_ranges) else None
+    for op in func.body.walk():
+        if len(op.results) == 1 and op.results[0] in observer.low:
+            op.attributes[RANGE_ATTR] = RangeAttr(*observer.range_of(op.results[0], method, percentile))
+
+
+def recorded_range(value: SSAValue) -> tuple[float, float]:
+    """The calibrated range of a float value (recorded by `record_ranges`).
+
+    Raises CompileError saying how to calibrate when there is none.
+    """
+    attr = None
+    if isinstance(value, BlockArgument):
+        func = value.owner.parent_op()
+        if isinstance(func, FuncOp) and func.arg_attrs is not None and value.index < len(func.arg_attrs.data):
+            attr = func.arg_attrs.data[value.index].data.get(RANGE_ATTR)
+    elif isinstance(value.owner, Operation):
+        attr = value.owner.attributes.get(RANGE_ATTR)
+    if not isinstance(attr, RangeAttr):
+        raise CompileError("a float model needs calibration ranges: run `cmsis-calibrate MODEL --data FILE.npz -o "
+                           "calibrated.mlir` first (cmsis-compile --calibration FILE.npz does both)", QUANTIZE)
+    return attr.low, attr.high
+
+
+def calibrate_module(module: ModuleOp, samples_path: str, method: str = "minmax", percentile: float = 99.99,
+                     show_progress: bool = True) -> None:
+    """Run the float model of `module` on the samples in `samples_path` (.npz) and record every tensor's range.
+
+    Raises CompileError for a model that is not float, several graph inputs,
+    or a calibration file that cannot be read or does not fit the input.
+    """
+    func = the_function(module)
     args = list(func.body.block.args)
+    if not is_float_model(func):
+        raise CompileError("the model is already quantized: calibration is for float models", WHERE)
     if len(args) != 1:
         raise CompileError(f"calibration supports one graph input, the model has {len(args)}", WHERE)
-    samples = load_samples(calibration, shape_of(args[0]))
-    observer = calibrate(module, samples, method, percentile)
-    QDQRewriter(func, lambda v: observer.range_of(v, method, percentile)).run()
+    samples = load_samples(samples_path, shape_of(args[0]))
+    observer = calibrate(module, samples, method, percentile, show_progress=show_progress)
+    record_ranges(func, observer, method, percentile)
+
+
+def is_float_model(func: FuncOp) -> bool:
+    """Whether a graph input is a float tensor (the model needs calibration before --quantize)."""
+    return any(isinstance(a.type, TensorType) and quant_of(a.type) is None for a in func.body.block.args)

@@ -11,6 +11,7 @@ its first argument.
 from __future__ import annotations
 
 import os
+from importlib import resources
 import shlex
 import subprocess
 from collections.abc import Sequence
@@ -19,7 +20,8 @@ from pathlib import Path
 
 from cmsis_opt.errors import CompileError
 
-RUNTIME_DIR = Path(os.environ.get("CMSIS_OPT_RUNTIME", Path(__file__).resolve().parent.parent / "runtime"))
+RUNTIME_DIR = Path(os.environ.get("CMSIS_OPT_RUNTIME") or str(resources.files("cmsis_opt.runtime")))
+"""The portable runtime: package data of `cmsis_opt.runtime` (runtime/ in the source tree), or $CMSIS_OPT_RUNTIME."""
 BASE_CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2"]
 CHECK_SCRATCH = "-DCMSIS_OPT_CHECK_SCRATCH"
 """Host builds make the generated code check each kernel's scratch need against its planned region."""

@@ -1,8 +1,9 @@
 """numpy kernels for the `nn` dialect: float32 ONNX semantics, NCHW, plus quantize/dequantize.
 
 Each kernel takes the op and its operand arrays and returns the result
-array. Layout-only ops (reshape, transpose, pad, concat) also work on the
-stored integers of quantized tensors.
+array; `NNFunctions` registers them with xDSL's interpreter. Layout-only ops
+(reshape, transpose, pad, concat) also work on the stored integers of
+quantized tensors.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
 from xdsl.ir import Operation
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
-from cmsis_opt.dialects.utils import ints, numpy_dtype, shape_of, to_numpy
+from cmsis_opt.dialects.utils import ints, numpy_dtype, shape_of, to_numpy, window_patches
 
-from .interp_cmsis import window_patches
 
 
 def _axis_shape(q: UniformQuantizedType, rank: int) -> tuple[int, ...]:
@@ -173,23 +174,78 @@ def concat(op: nn.ConcatOp, *xs: np.ndarray) -> np.ndarray:
     return np.concatenate(xs, axis=op.axis.value.data)
 
 
-KERNELS: dict[str, Callable[..., np.ndarray]] = {
-    "nn.constant": constant,
-    "nn.quantize": quantize,
-    "nn.dequantize": dequantize,
-    "nn.conv2d": conv2d,
-    "nn.fully_connected": fully_connected,
-    "nn.matmul": matmul,
-    "nn.max_pool": max_pool,
-    "nn.avg_pool": avg_pool,
-    "nn.global_avg_pool": global_avg_pool,
-    "nn.add": add,
-    "nn.mul": mul,
-    "nn.relu": relu,
-    "nn.clip": clip,
-    "nn.softmax": softmax,
-    "nn.reshape": reshape,
-    "nn.transpose": transpose,
-    "nn.pad": pad,
-    "nn.concat": concat,
-}
+@register_impls
+class NNFunctions(InterpreterFunctions):
+    """xDSL interpreter implementations of the nn ops, one per op, each calling the numpy function above."""
+
+    @impl(nn.ConstantOp)
+    def run_constant(self, interpreter: Interpreter, op: nn.ConstantOp, args: PythonValues) -> PythonValues:
+        return (constant(op, *args),)
+
+    @impl(nn.QuantizeOp)
+    def run_quantize(self, interpreter: Interpreter, op: nn.QuantizeOp, args: PythonValues) -> PythonValues:
+        return (quantize(op, *args),)
+
+    @impl(nn.DequantizeOp)
+    def run_dequantize(self, interpreter: Interpreter, op: nn.DequantizeOp, args: PythonValues) -> PythonValues:
+        return (dequantize(op, *args),)
+
+    @impl(nn.Conv2DOp)
+    def run_conv2d(self, interpreter: Interpreter, op: nn.Conv2DOp, args: PythonValues) -> PythonValues:
+        return (conv2d(op, *args),)
+
+    @impl(nn.FullyConnectedOp)
+    def run_fully_connected(self, interpreter: Interpreter, op: nn.FullyConnectedOp, args: PythonValues) -> PythonValues:
+        return (fully_connected(op, *args),)
+
+    @impl(nn.MatMulOp)
+    def run_matmul(self, interpreter: Interpreter, op: nn.MatMulOp, args: PythonValues) -> PythonValues:
+        return (matmul(op, *args),)
+
+    @impl(nn.MaxPoolOp)
+    def run_max_pool(self, interpreter: Interpreter, op: nn.MaxPoolOp, args: PythonValues) -> PythonValues:
+        return (max_pool(op, *args),)
+
+    @impl(nn.AvgPoolOp)
+    def run_avg_pool(self, interpreter: Interpreter, op: nn.AvgPoolOp, args: PythonValues) -> PythonValues:
+        return (avg_pool(op, *args),)
+
+    @impl(nn.GlobalAvgPoolOp)
+    def run_global_avg_pool(self, interpreter: Interpreter, op: nn.GlobalAvgPoolOp, args: PythonValues) -> PythonValues:
+        return (global_avg_pool(op, *args),)
+
+    @impl(nn.AddOp)
+    def run_add(self, interpreter: Interpreter, op: nn.AddOp, args: PythonValues) -> PythonValues:
+        return (add(op, *args),)
+
+    @impl(nn.MulOp)
+    def run_mul(self, interpreter: Interpreter, op: nn.MulOp, args: PythonValues) -> PythonValues:
+        return (mul(op, *args),)
+
+    @impl(nn.ReluOp)
+    def run_relu(self, interpreter: Interpreter, op: nn.ReluOp, args: PythonValues) -> PythonValues:
+        return (relu(op, *args),)
+
+    @impl(nn.ClipOp)
+    def run_clip(self, interpreter: Interpreter, op: nn.ClipOp, args: PythonValues) -> PythonValues:
+        return (clip(op, *args),)
+
+    @impl(nn.SoftmaxOp)
+    def run_softmax(self, interpreter: Interpreter, op: nn.SoftmaxOp, args: PythonValues) -> PythonValues:
+        return (softmax(op, *args),)
+
+    @impl(nn.ReshapeOp)
+    def run_reshape(self, interpreter: Interpreter, op: nn.ReshapeOp, args: PythonValues) -> PythonValues:
+        return (reshape(op, *args),)
+
+    @impl(nn.TransposeOp)
+    def run_transpose(self, interpreter: Interpreter, op: nn.TransposeOp, args: PythonValues) -> PythonValues:
+        return (transpose(op, *args),)
+
+    @impl(nn.PadOp)
+    def run_pad(self, interpreter: Interpreter, op: nn.PadOp, args: PythonValues) -> PythonValues:
+        return (pad(op, *args),)
+
+    @impl(nn.ConcatOp)
+    def run_concat(self, interpreter: Interpreter, op: nn.ConcatOp, args: PythonValues) -> PythonValues:
+        return (concat(op, *args),)

@@ -1,9 +1,11 @@
-"""The reference interpreter: runs the `func.func` of a module op by op with numpy.
+"""The reference interpreter: runs the `func.func` of a module op by op with numpy, on xDSL's `Interpreter`.
 
-`nn` ops follow ONNX float32 semantics; `cmsis` ops are integer-exact with
-CMSIS-NN / TFLite Micro; `arena` ops describe memory and are skipped. It is
-the golden model the generated C is checked against, and the quantize pass
-calibrates with it through the `observe` callback.
+`nn` ops follow ONNX float32 semantics (`cmsis_opt.interp_nn.NNFunctions`);
+`cmsis` ops are integer-exact with CMSIS-NN / TFLite Micro, each through its
+own `KernelOp.interpret` (`CmsisFunctions` registers them all); `arena` ops
+describe memory and compute nothing; `func` is xDSL's own. It is the golden
+model the generated C is checked against, and calibration observes every
+value through an `Interpreter.Listener`.
 
     outputs = run_function(module, [x])
     run_function(module, [x], observe=lambda value, array: ranges.add(value, array))
@@ -12,21 +14,47 @@ calibrates with it through the `observe` callback.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from xdsl.dialects.builtin import Float32Type, IntegerType, ModuleOp, TensorType, UnregisteredOp
 from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
+from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation, SSAValue
+from xdsl.utils.exceptions import DiagnosticException, InterpretationError
 
+from cmsis_opt.dialects import arena, cmsis
+from cmsis_opt.dialects.nn import NNOp
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.dialects.utils import numpy_dtype
 from cmsis_opt.errors import CompileError
-
-from . import interp_cmsis, interp_nn
-
-KERNELS: dict[str, Callable[..., np.ndarray]] = {**interp_nn.KERNELS, **interp_cmsis.KERNELS}
+from cmsis_opt.interp_nn import NNFunctions, quantize_array
 
 Observer = Callable[[SSAValue, np.ndarray], None]
+
+
+def _kernel_impl(op_type: type[Operation]) -> Callable[..., PythonValues]:
+    def run(self: InterpreterFunctions, interpreter: Interpreter, op: Any, args: PythonValues) -> PythonValues:
+        return (op.interpret(*args),)
+
+    run.__name__ = f"run_{op_type.name.replace('.', '_')}"
+    return impl(op_type)(run)
+
+
+def _no_op(self: InterpreterFunctions, interpreter: Interpreter, op: Operation, args: PythonValues) -> PythonValues:
+    return ()
+
+
+# Every cmsis op answers for itself (KernelOp.interpret, or a view's reshape), so the functions
+# are generated from the dialect's op list rather than written out once more.
+CmsisFunctions = register_impls(
+    type("CmsisFunctions", (InterpreterFunctions,), {f"run_{i}": _kernel_impl(cls) for i, cls in enumerate(cmsis.OPS)})
+)
+ArenaFunctions = register_impls(
+    type("ArenaFunctions", (InterpreterFunctions,),
+         {f"run_{i}": impl(cls)(_no_op) for i, cls in enumerate((arena.BufferOp, arena.ScratchOp, arena.AliasOp))})
+)
 
 
 def find_function(module_or_func: Operation) -> FuncOp:
@@ -67,7 +95,7 @@ def prepare_input(type_: TensorType, array: np.ndarray, index: int) -> np.ndarra
         if array.dtype.kind == "f":
             if not np.all(np.isfinite(array)):
                 raise CompileError("cannot quantize NaN or infinite values", where)
-            return interp_nn.quantize_array(array, element)
+            return quantize_array(array, element)
         raise CompileError(f"expected {storage} values (or floats to quantize), got {array.dtype}", where)
     if isinstance(element, Float32Type):
         if array.dtype.kind == "f":
@@ -78,44 +106,62 @@ def prepare_input(type_: TensorType, array: np.ndarray, index: int) -> np.ndarra
     raise CompileError(f"expected {element} values, got {array.dtype}", where)
 
 
+class _Checker(Interpreter.Listener):
+    """Checks every result against its type and passes it to the observer, if any."""
+
+    def __init__(self, observe: Observer | None):
+        self.observe = observe
+
+    def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
+        for value, result in zip(op.results, results):
+            type_ = value.type
+            if isinstance(type_, TensorType) and (not isinstance(result, np.ndarray) or result.shape != tuple(type_.get_shape())):
+                shape = result.shape if isinstance(result, np.ndarray) else ()
+                raise CompileError(f"{describe(op)} computed shape {_shape_text(shape)}, its type says "
+                                   f"{_shape_text(type_.get_shape())}", "interpreter")
+            if self.observe is not None:
+                self.observe(value, result)
+
+
+def make_interpreter(module: ModuleOp, observe: Observer | None = None) -> Interpreter:
+    """An xDSL interpreter for `module` with the nn, cmsis, arena and func implementations."""
+    interpreter = Interpreter(module, listeners=(_Checker(observe),))
+    for functions in (FuncFunctions(), NNFunctions(), CmsisFunctions(), ArenaFunctions()):
+        interpreter.register_implementations(functions)
+    return interpreter
+
+
 def run_function(
     module_or_func: Operation, inputs: Sequence[np.ndarray], observe: Observer | None = None
 ) -> list[np.ndarray]:
     """Run the function on `inputs` (one array per argument); returns the returned arrays.
 
     `observe(value, array)` is called for every function argument and every
-    op result, in execution order.
+    op result, in execution order. Raises CompileError for inputs that do not
+    fit the function and for ops the interpreter cannot run.
     """
     func = find_function(module_or_func)
     block = func.body.block
     if len(inputs) != len(block.args):
         raise CompileError(f"the function takes {len(block.args)} input(s), got {len(inputs)}", "inputs")
-    values: dict[SSAValue, np.ndarray] = {}
+    args = []
     for index, (arg, array) in enumerate(zip(block.args, inputs)):
         assert isinstance(arg.type, TensorType)
-        values[arg] = prepare_input(arg.type, array, index)
+        args.append(prepare_input(arg.type, array, index))
         if observe is not None:
-            observe(arg, values[arg])
+            observe(arg, args[-1])
+    module = func.parent_op()
+    interpreter = make_interpreter(module if isinstance(module, ModuleOp) else ModuleOp([]), observe)
     for op in block.ops:
-        if isinstance(op, ReturnOp):
-            return [values[v] for v in op.arguments]
-        if op.name.startswith("arena."):
-            continue
-        kernel = KERNELS.get(op.name)
-        if kernel is None:
+        if not isinstance(op, (NNOp, cmsis.CmsisOp, arena.BufferOp, arena.ScratchOp, arena.AliasOp, ReturnOp)):
             raise CompileError(f"the interpreter cannot run {describe(op)}", "interpreter")
-        result = kernel(op, *(values[v] for v in op.operands))
-        _check_result(op, result)
-        values[op.results[0]] = result
-        if observe is not None:
-            observe(op.results[0], result)
-    raise CompileError(f"function @{func.sym_name.data} has no func.return", "interpreter")
-
-
-def _check_result(op: Operation, result: np.ndarray) -> None:
-    type_ = op.results[0].type
-    assert isinstance(type_, TensorType)
-    if result.shape != tuple(type_.get_shape()):
-        raise CompileError(
-            f"{describe(op)} computed shape {_shape_text(result.shape)}, its type says "
-            f"{_shape_text(type_.get_shape())}", "interpreter")
+    try:
+        return list(interpreter.call_op(func, tuple(args)))
+    except DiagnosticException as error:
+        # xDSL wraps what an op implementation raises; a CompileError inside is the user's error
+        cause = error.__cause__
+        if isinstance(cause, CompileError):
+            raise cause from None
+        raise
+    except InterpretationError as error:
+        raise CompileError(str(error), "interpreter") from None

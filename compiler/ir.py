@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
 )
+from xdsl.dialects.func import FuncOp
 from xdsl.ir import Attribute, Operation
 from xdsl.parser import Parser
 from xdsl.parser.generic_parser import ParserState
@@ -26,6 +27,9 @@ from xdsl.utils.lexer import Input, Span, Token
 from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
 
 from cmsis_opt.context import make_context
+from cmsis_opt.dialects.arena import check_function_attributes
+from cmsis_opt.dialects.cmsis import TARGET_ATTR, TargetAttr
+from cmsis_opt.dialects.nn import RANGE_ATTR, RangeAttr
 from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
 
@@ -227,6 +231,33 @@ def check_types(op: Operation) -> None:
     layer = op.attributes.get("layer")
     if layer is not None and not isinstance(layer, StringAttr):
         raise VerifyException(f"'{op.name}' layer: expected the source layer's name as a string, got {layer}")
+    check_dialect_attributes(op)
+
+
+def check_dialect_attributes(op: Operation) -> None:
+    """The discardable attributes our dialects give meaning to sit where they belong, with their declared types.
+
+    xDSL 0.74 has no dialect hook for verifying attributes that other ops
+    carry (MLIR's verifyOperationAttribute), so the IR verifier checks them:
+    `cmsis.target` on the module, `arena.*` on functions, `nn.range` on ops
+    and function arguments.
+    """
+    for key, value in op.attributes.items():
+        if key == TARGET_ATTR:
+            if not isinstance(op, ModuleOp):
+                raise VerifyException(f"'{op.name}' {key}: the target belongs on the builtin.module")
+            if not isinstance(value, TargetAttr):
+                raise VerifyException(f"'{op.name}' {key}: expected #cmsis.target<...>, got {value}")
+        elif key == RANGE_ATTR and not isinstance(value, RangeAttr):
+            raise VerifyException(f"'{op.name}' {key}: expected #nn.range<low, high>, got {value}")
+        elif key.startswith("arena.") and not isinstance(op, FuncOp):
+            raise VerifyException(f"'{op.name}' {key}: arena attributes belong on the func.func")
+    if isinstance(op, FuncOp):
+        check_function_attributes(op)
+        for attrs in op.arg_attrs.data if op.arg_attrs is not None else ():
+            value = attrs.data.get(RANGE_ATTR)
+            if value is not None and not isinstance(value, RangeAttr):
+                raise VerifyException(f"'{op.name}' argument {RANGE_ATTR}: expected #nn.range<low, high>, got {value}")
 
 
 def _first_line(error: Exception) -> str:
@@ -250,10 +281,17 @@ def _better_span(error: ParseError, text: str) -> Span:
 _COMMENT_LINE = re.compile(r"^\s*//.*$", re.MULTILINE)
 
 
-def parse_ir(text: str, name: str = "<stdin>", verify: bool = True) -> SourceModule:
+def parse_ir(text: str, name: str = "<stdin>", verify: bool = True, allow_unregistered: bool = False) -> SourceModule:
+    """Parse textual IR into a verified module that remembers where each op was written.
+
+    Raises CompileError at the first parse or verifier error, located at
+    `name:line:col` with the offending source line.
+    """
     if not _COMMENT_LINE.sub("", text).strip():
         raise CompileError("the input is empty: expected a module of textual IR", name)
-    parser = _LocatingParser(make_context(), "", name)
+    ctx = make_context()
+    ctx.allow_unregistered = allow_unregistered
+    parser = _LocatingParser(ctx, "", name)
     try:
         parser.start(text)  # lexes the first token, which may already be malformed
         module = parser.parse_module()

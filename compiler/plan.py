@@ -1,25 +1,54 @@
-"""The memory plan as plain Python objects, read from the `arena` ops of a module.
+"""The memory plan of a function: the analysis every memory pass, the C backend and the report share.
 
-    plan = read_plan(module)
-    plan.arena_size, plan.lower_bound, plan.strategy
-    for b in plan.buffers: b.name, b.kind, b.offset, b.size, b.first, b.last
-    plan.buffer(value).offset      # the bytes holding any SSA value (views resolved)
+    plan = memory_plan(func)                  # computed on demand, cached until a pass changes the IR
+    plan.buffers                              # graph inputs, kernel results, kernel scratch
+    b.name, b.kind, b.size, b.first, b.last   # bytes, live operator steps [first, last]
+    b.offset, b.aliases                       # once placed: offset in the arena, licensed overlaps
+    plan.buffer(value)                        # the buffer holding any SSA value (views resolved)
+    plan.lower_bound, plan.arena_size, ...
 
-Also the function-level facts the memory passes share: the operator steps
-(`kernel_steps`), the source of a view (`view_source`), the graph outputs.
+Derived from the IR and the kernel interface:
+- the operator steps: the `KernelOp`s of the function body, in order;
+- one buffer per graph input and per kernel result (a view's value shares its
+  source's), sized by its tensor type; one scratch buffer per kernel whose
+  `scratch_bytes` on the module target's path is not zero;
+- live intervals: a buffer lives from the step that writes it (graph inputs:
+  0) to the last step that reads it, through views (graph outputs: the last
+  step); scratch lives at its op's step only;
+- lower bounds: the largest sum of live bytes over the steps (with and
+  without scratch): no plan without overlap beats them.
+
+Recorded in the IR and read back: buffer names and sizes where
+`arena.buffer`/`arena.scratch` ops exist (`--bufferize` wrote them, or a
+person did), offsets (`--arena-alloc`), `arena.alias` licences, and the
+`#arena.plan` / `#arena.inplace` attributes. `write_buffers` records the plan
+in the IR's buffer form.
+
+Caching: while a pass runs (`analysis_scope`, entered by every pass of
+this project), `memory_plan` keeps its result per function until the pass
+calls `invalidate` after changing the IR; the scope drops everything when
+the pass ends. Outside a pass nothing is cached, so code that edits the IR by
+hand always reads a fresh plan.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 
+from cmsis_opt import targets
 from cmsis_opt.dialects import arena, cmsis
+from cmsis_opt.dialects.kernel import KernelOp, view_source
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.errors import CompileError
+from cmsis_opt.targets import BuildPath
 
 KINDS = ("input", "output", "activation", "scratch")
 
@@ -37,16 +66,9 @@ def the_function(module: ModuleOp | FuncOp) -> FuncOp:
     return funcs[0]
 
 
-def kernel_steps(func: FuncOp) -> list[Operation]:
+def kernel_steps(func: FuncOp) -> list[KernelOp]:
     """The ops that call a kernel, in order: the operator steps 0, 1, ..."""
-    return [op for op in func.body.block.ops if isinstance(op, cmsis.KERNEL_OPS)]
-
-
-def view_source(value: SSAValue) -> SSAValue:
-    """The value whose bytes `value` shares (itself unless it is a `cmsis.reshape` result)."""
-    while isinstance(value.owner, cmsis.ReshapeOp):
-        value = value.owner.input
-    return value
+    return [op for op in func.body.block.ops if isinstance(op, KernelOp)]
 
 
 def returned_values(func: FuncOp) -> list[SSAValue]:
@@ -72,41 +94,43 @@ def layer_of(op: Operation) -> str | None:
     return attr.data if isinstance(attr, StringAttr) else None
 
 
-def func_int(func: FuncOp, key: str) -> int | None:
-    attr = func.attributes.get(key)
-    return attr.value.data if isinstance(attr, IntegerAttr) else None
+def target_of(op: Operation) -> cmsis.TargetAttr:
+    """The module's target, or the default core's when none is recorded."""
+    return cmsis.target_of(op) or cmsis.TargetAttr(targets.DEFAULT_CORE)
 
 
-def func_str(func: FuncOp, key: str) -> str | None:
-    attr = func.attributes.get(key)
-    return attr.data if isinstance(attr, StringAttr) else None
-
-
-def func_bool(func: FuncOp, key: str) -> bool:
-    attr = func.attributes.get(key)
-    return isinstance(attr, IntegerAttr) and bool(attr.value.data)
+def readers(value: SSAValue) -> list[Operation]:
+    """Ops that read `value`'s bytes: its users, seen through views (arena ops read nothing)."""
+    found: list[Operation] = []
+    for use in value.uses:
+        user = use.operation
+        if user.has_trait(cmsis.IsView):
+            found.extend(readers(user.results[0]))
+        elif not isinstance(user, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)):
+            found.append(user)
+    return found
 
 
 # -- the plan --------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Buffer:
     """One region of the arena: a graph input/output, an activation or an op's scratch."""
 
     name: str
     kind: str
     size: int
-    offset: int | None
-    first: int | None
-    last: int | None
-    alias_of: str | None
-    max_delta: int | None
-    shape: tuple[int, ...]
     value: SSAValue
-    op: arena.BufferOp | arena.ScratchOp
+    """The value it holds (for scratch: the result of the op it belongs to)."""
+    first: int
+    last: int
+    op: arena.BufferOp | arena.ScratchOp | None = None
+    """The IR op recording it, if any."""
+    offset: int | None = None
+    shape: tuple[int, ...] = ()
     aliases: list[tuple[str, int]] = field(default_factory=list)
-    """Every (source buffer name, max_delta) this buffer may overlap; alias_of/max_delta is the first."""
+    """Every (source buffer name, max_delta) this buffer may overlap."""
     layer: str | None = None
     step: int | None = None
     """Step of the op that writes it (None for graph inputs)."""
@@ -114,35 +138,42 @@ class Buffer:
     """A graph output (also true for a graph input returned as it is)."""
 
     @property
+    def alias_of(self) -> str | None:
+        return self.aliases[0][0] if self.aliases else None
+
+    @property
+    def max_delta(self) -> int | None:
+        return self.aliases[0][1] if self.aliases else None
+
+    @property
     def end(self) -> int | None:
         return None if self.offset is None else self.offset + self.size
 
     def live_at(self, step: int) -> bool:
-        return self.first is not None and self.last is not None and self.first <= step <= self.last
+        return self.first <= step <= self.last
 
 
-@dataclass
+@dataclass(eq=False)
 class Plan:
-    """Every buffer of a function and the arena facts recorded on it."""
+    """Every buffer of a function, in IR order (inputs, then each step's result and scratch)."""
 
     function: str
     buffers: list[Buffer]
-    steps: list[Operation]
+    steps: list[KernelOp]
+    target: str
+    path: BuildPath
     arena_size: int | None = None
-    lower_bound: int | None = None
-    activation_lower_bound: int | None = None
-    strategy: str | None = None
-    target: str | None = None
     alignment: int | None = None
+    strategy: str | None = None
     inplace: bool = False
     _by_value: dict[SSAValue, Buffer] = field(default_factory=dict, repr=False)
     _scratch: dict[Operation, Buffer] = field(default_factory=dict, repr=False)
 
     def buffer(self, value: SSAValue) -> Buffer:
-        """The buffer holding `value` (a view's is its source's)."""
+        """The buffer holding `value` (a view's is its source's). Raises KeyError if it has none."""
         found = self._by_value.get(view_source(value))
         if found is None:
-            raise KeyError(f"no arena.buffer for {value}")
+            raise KeyError(f"no buffer for {value}")
         return found
 
     def scratch(self, op: Operation) -> Buffer | None:
@@ -159,6 +190,11 @@ class Plan:
         return [b for b in self.buffers if b.kind == kind]
 
     @property
+    def placed(self) -> bool:
+        """Every buffer has an offset and the arena size is recorded."""
+        return self.arena_size is not None and all(b.offset is not None for b in self.buffers)
+
+    @property
     def scratch_bytes(self) -> int:
         """The largest scratch any one step needs."""
         return max((b.size for b in self.of_kind("scratch")), default=0)
@@ -166,14 +202,25 @@ class Plan:
     def live_at(self, step: int) -> list[Buffer]:
         return [b for b in self.buffers if b.live_at(step)]
 
-    def live_bytes(self) -> list[int]:
+    def live_bytes(self, activations_only: bool = False) -> list[int]:
         """Bytes live at each step (no overlap counted): the liveness load."""
-        load = [0] * len(self.steps)
+        load = [0] * max(len(self.steps), 1)
         for b in self.buffers:
-            if b.first is not None and b.last is not None:
-                for t in range(b.first, min(b.last, len(load) - 1) + 1):
-                    load[t] += b.size
+            if activations_only and b.kind == "scratch":
+                continue
+            for t in range(b.first, min(b.last, len(load) - 1) + 1):
+                load[t] += b.size
         return load
+
+    @property
+    def lower_bound(self) -> int:
+        """The most bytes live at one step, scratch included: no plan without overlap is smaller."""
+        return max(self.live_bytes())
+
+    @property
+    def activation_lower_bound(self) -> int:
+        """The same without scratch."""
+        return max(self.live_bytes(activations_only=True))
 
     def step_name(self, step: int) -> str:
         op = self.steps[step]
@@ -181,75 +228,187 @@ class Plan:
         return f"step {step} ('{layer}', {op.name})" if layer else f"step {step} ({op.name})"
 
 
-def read_plan(module: ModuleOp | FuncOp) -> Plan:
-    """The plan recorded in the IR by --bufferize / --liveness / --arena-alloc (whatever has run)."""
-    func = the_function(module)
+class _Names:
+    """Unique buffer names: 'conv1', then 'conv1_1', 'conv1_2', ..."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = set(taken)
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 0
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+
+def _compute(func: FuncOp) -> Plan:
+    block = func.body.block
+    target = target_of(func)
+    path = target.path
     steps = kernel_steps(func)
     step_of = {op: i for i, op in enumerate(steps)}
-    args = set(func.body.block.args)
-    outputs = {view_source(v) for v in returned_values(func)}
+    last_step = max(len(steps) - 1, 0)
+    returned = {view_source(v) for v in returned_values(func)}
+    recorded: dict[SSAValue, arena.BufferOp] = {}
+    recorded_scratch: dict[Operation, arena.ScratchOp] = {}
+    for op in block.ops:
+        if isinstance(op, arena.BufferOp):
+            if op.value.owner is not None and isinstance(op.value.owner, Operation) and op.value.owner.has_trait(cmsis.IsView):
+                raise CompileError(f"buffer '{op.buffer_name.data}' is on a view: views share their source's bytes", "memory plan")
+            if op.value in recorded:
+                raise CompileError(f"buffers '{recorded[op.value].buffer_name.data}' and '{op.buffer_name.data}' hold the same value", "memory plan")
+            recorded[op.value] = op
+        elif isinstance(op, arena.ScratchOp):
+            owner = op.value.owner
+            if owner not in step_of:
+                raise CompileError(f"scratch '{op.buffer_name.data}' does not belong to a kernel op", "memory plan")
+            recorded_scratch[owner] = op  # type: ignore[index]
+    for value, op in recorded.items():
+        if not isinstance(value, BlockArgument) and value.owner not in step_of:
+            raise CompileError(f"buffer '{op.buffer_name.data}' is not on a graph input or a kernel op result", "memory plan")
+    names = _Names({op.buffer_name.data for op in [*recorded.values(), *recorded_scratch.values()]})
+
+    def interval(value: SSAValue) -> tuple[int, int]:
+        first = 0 if isinstance(value, BlockArgument) else step_of[value.owner]  # type: ignore[index]
+        last = first
+        for reader in readers(value):
+            if isinstance(reader, ReturnOp):
+                last = max(last, last_step)
+            elif reader in step_of:
+                last = max(last, step_of[reader])
+        return first, last
+
+    def activation(value: SSAValue, base: str, kind: str, step: int | None, layer: str | None) -> Buffer:
+        op = recorded.get(value)
+        size = byte_size(value.type)
+        if op is not None:
+            if op.size.value.data < size:
+                raise CompileError(f"buffer '{op.buffer_name.data}' has {op.size.value.data} bytes, its tensor needs {size}", "memory plan")
+            name, size = op.buffer_name.data, op.size.value.data
+        else:
+            name = names.fresh(base)
+        first, last = interval(value)
+        kind = "output" if value in returned and kind != "input" else kind
+        return Buffer(name, kind, size, value, first, last, op, op.get("offset") if op else None,
+                      tuple(value.type.get_shape()) if isinstance(value.type, TensorType) else (),
+                      layer=layer, step=step, returned=value in returned)
+
     buffers: list[Buffer] = []
     by_value: dict[SSAValue, Buffer] = {}
-    scratch: dict[Operation, Buffer] = {}
-    aliases: list[arena.AliasOp] = []
-    for op in func.body.block.ops:
-        if isinstance(op, arena.AliasOp):
-            aliases.append(op)
-        if not isinstance(op, (arena.BufferOp, arena.ScratchOp)):
-            continue
-        value = op.value
-        owner = value.owner
-        is_scratch = isinstance(op, arena.ScratchOp)
-        if is_scratch:
-            kind = "scratch"
-        elif value in args:
-            kind = "input"
-        elif value in outputs:
-            kind = "output"
-        else:
-            kind = "activation"
-        defining = None if isinstance(value, BlockArgument) else owner
-        buf = Buffer(
-            name=op.buffer_name.data,
-            kind=kind,
-            size=op.size.value.data,
-            offset=op.get("offset"),
-            first=op.get("first"),
-            last=op.get("last"),
-            alias_of=None,
-            max_delta=None,
-            shape=tuple(value.type.get_shape()) if isinstance(value.type, TensorType) else (),
-            value=value,
-            op=op,
-            layer=layer_of(defining) if isinstance(defining, Operation) else None,
-            step=step_of.get(defining) if isinstance(defining, Operation) else None,
-            returned=not is_scratch and value in outputs,
-        )
+    scratch_of: dict[Operation, Buffer] = {}
+    for arg in block.args:
+        buf = activation(arg, "input", "input", None, None)
         buffers.append(buf)
-        if is_scratch:
-            if isinstance(defining, Operation):
-                scratch[defining] = buf
-        else:
-            by_value[value] = buf
-    for alias in aliases:
-        out, src = by_value.get(view_source(alias.result)), by_value.get(view_source(alias.source))
-        if out is None or src is None:
-            continue
-        delta = alias.max_delta.value.data
-        out.aliases.append((src.name, delta))
-        if out.alias_of is None:
-            out.alias_of, out.max_delta = src.name, delta
-    plan = Plan(
-        function=func.sym_name.data,
-        buffers=buffers,
-        steps=steps,
-        arena_size=func_int(func, "arena.size"),
-        lower_bound=func_int(func, "arena.lower_bound"),
-        activation_lower_bound=func_int(func, "arena.activation_lower_bound"),
-        strategy=func_str(func, "arena.strategy"),
-        target=func_str(func, "arena.target"),
-        alignment=func_int(func, "arena.alignment"),
-        inplace=func_bool(func, "arena.inplace"),
-    )
-    plan._by_value, plan._scratch = by_value, scratch
+        by_value[arg] = buf
+    for step, op in enumerate(steps):
+        layer = layer_of(op)
+        value = op.results[0]
+        buf = activation(value, layer or f"{op.name.split('.', 1)[-1]}_{step}", "activation", step, layer)
+        buffers.append(buf)
+        by_value[value] = buf
+        size = op.scratch_bytes(path)
+        if size:
+            old = recorded_scratch.get(op)
+            name = old.buffer_name.data if old is not None else names.fresh(f"{buf.name}.scratch")
+            offset = old.get("offset") if old is not None and old.size.value.data == size else None
+            scratch = Buffer(name, "scratch", size, value, step, step, old, offset, buf.shape, layer=layer, step=step)
+            buffers.append(scratch)
+            scratch_of[op] = scratch
+    for op in block.ops:
+        if isinstance(op, arena.AliasOp):
+            out, src = by_value.get(view_source(op.result)), by_value.get(view_source(op.source))
+            if out is not None and src is not None:
+                out.aliases.append((src.name, op.max_delta.value.data))
+    placed = arena.function_attr(func, arena.PlanAttr)
+    inplace = arena.function_attr(func, arena.InplaceAttr)
+    plan = Plan(func.sym_name.data, buffers, steps, target.core, path,
+                arena_size=placed.size if isinstance(placed, arena.PlanAttr) else None,
+                alignment=placed.alignment if isinstance(placed, arena.PlanAttr) else None,
+                strategy=placed.strategy if isinstance(placed, arena.PlanAttr) else None,
+                inplace=inplace is not None)
+    plan._by_value, plan._scratch = by_value, scratch_of
     return plan
+
+
+_PLANS: ContextVar[weakref.WeakKeyDictionary[FuncOp, Plan] | None] = ContextVar("memory_plans", default=None)
+
+
+@contextmanager
+def analysis_scope() -> Iterator[None]:
+    """Within the block (a pass), analyses are cached until `invalidate`; after it, none is kept."""
+    token = _PLANS.set(weakref.WeakKeyDictionary())
+    try:
+        yield
+    finally:
+        _PLANS.reset(token)
+
+
+def memory_plan(module: ModuleOp | FuncOp) -> Plan:
+    """The memory plan of the module's function, computed on demand (cached within a pass until `invalidate`).
+
+    Raises CompileError where recorded arena ops contradict the IR (a buffer
+    on a view, two buffers for one value, a buffer too small for its tensor).
+    """
+    func = the_function(module)
+    cache = _PLANS.get()
+    plan = cache.get(func) if cache is not None else None
+    if plan is None:
+        plan = _compute(func)
+        if cache is not None:
+            cache[func] = plan
+    return plan
+
+
+def invalidate(module: Operation) -> None:
+    """Forget the analyses of every function in `module` (a pass calls it after changing the IR)."""
+    cache = _PLANS.get()
+    if cache is None:
+        return
+    funcs = [module] if isinstance(module, FuncOp) else [op for op in module.walk() if isinstance(op, FuncOp)]
+    for func in funcs:
+        cache.pop(func, None)
+
+
+def write_buffers(func: FuncOp, intervals: bool = False, offsets: bool = False) -> None:
+    """Record the plan in the IR: an `arena.buffer` per buffer and an `arena.scratch` per scratch.
+
+    Missing ops are added (a buffer right after the op writing its value, graph
+    inputs' first); existing ones keep their names and get the plan's size; a
+    scratch op whose kernel needs no scratch any more is removed. With
+    `intervals`, first/last are written; with `offsets`, the placed offsets
+    (others lose a stale offset).
+    """
+    plan = memory_plan(func)
+    block = func.body.block
+    anchor: Operation | None = None
+    for buf in plan.buffers:
+        op = buf.op
+        if op is None:
+            if buf.kind == "scratch":
+                op = arena.ScratchOp(buf.value, buf.name, buf.size)
+                where = plan.buffer(buf.value).op
+            else:
+                op = arena.BufferOp(buf.value, buf.name, buf.size)
+                where = anchor if isinstance(buf.value, BlockArgument) else buf.value.owner
+            if where is None:
+                block.insert_op_before(op, block.first_op) if block.first_op else block.add_op(op)
+            else:
+                block.insert_op_after(op, where)
+            buf.op = op
+        if isinstance(buf.value, BlockArgument):
+            anchor = op
+        op.set("size", buf.size)
+        if intervals:
+            op.set("first", buf.first)
+            op.set("last", buf.last)
+        if offsets and buf.offset is not None:
+            op.set("offset", buf.offset)
+        elif offsets:
+            op.properties.pop("offset", None)
+    live_scratch = {id(b.op) for b in plan.of_kind("scratch")}
+    for op in list(block.ops):
+        if isinstance(op, arena.ScratchOp) and id(op) not in live_scratch:
+            op.detach()
+            op.erase()

@@ -1,6 +1,6 @@
 """The memory report of a planned model: memory.json, a table for the terminal, a picture (memory.svg).
 
-    plan = read_plan(module)
+    plan = memory_plan(module)
     write_reports(plan, "out/")          # out/memory.json, out/memory.svg
     print(memory_table(plan))
 
@@ -191,9 +191,9 @@ def write_reports(plan: Plan, directory: str) -> list[str]:
 
 def write_report(module_or_plan, directory: str) -> list[str]:
     """`write_reports` for a planned module (or a Plan)."""
-    from cmsis_opt.plan import read_plan
+    from cmsis_opt.plan import memory_plan
 
-    plan = module_or_plan if isinstance(module_or_plan, Plan) else read_plan(module_or_plan)
+    plan = module_or_plan if isinstance(module_or_plan, Plan) else memory_plan(module_or_plan)
     return write_reports(plan, directory)
 
 
@@ -202,14 +202,14 @@ def _main(argv: list[str]) -> int:
 
     from cmsis_opt.ir import parse_ir
     from cmsis_opt.output import read_input
-    from cmsis_opt.plan import read_plan
+    from cmsis_opt.plan import memory_plan
 
     parser = argparse.ArgumentParser(prog="python -m cmsis_opt.report", description="Print and save the memory report of planned IR.")
     parser.add_argument("input", help="IR after cmsis-opt --arena-alloc ('-' for stdin)")
     parser.add_argument("-o", "--output-dir", help="write memory.json and memory.svg here")
     args = parser.parse_args(argv)
     text, name = read_input(args.input)
-    plan = read_plan(parse_ir(text, name).module)
+    plan = memory_plan(parse_ir(text, name).module)
     sys.stdout.write(memory_table(plan))
     if args.output_dir:
         for path in write_reports(plan, args.output_dir):

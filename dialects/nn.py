@@ -20,6 +20,7 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float32Type,
+    FloatData,
     FloatAttr,
     IntegerAttr,
     IntegerType,
@@ -27,7 +28,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -39,10 +40,14 @@ from xdsl.irdl import (
     result_def,
     traits_def,
     var_operand_def,
+    irdl_attr_definition,
 )
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
 from xdsl.traits import NoMemoryEffect
 
-from .quant import UniformQuantizedType
+from .quant import UniformQuantizedType, format_float
 from .utils import (
     broadcast_shape,
     check_len,
@@ -523,6 +528,51 @@ class ConcatOp(NNOp):
         _expect_shape(self, shape_of(self.output), expected)
 
 
+RANGE_ATTR = "nn.range"
+"""The discardable attribute calibration records on each op with a float result (and on float graph inputs)."""
+
+
+@irdl_attr_definition
+class RangeAttr(ParametrizedAttribute):
+    """`#nn.range<-1.5, 3.25>`: the smallest and largest value calibration saw (or chose) for a float tensor.
+
+    Doubles, printed as the shortest decimal that reads back to the same value.
+    """
+
+    name = "nn.range"
+
+    low_attr: FloatData
+    high_attr: FloatData
+
+    def __init__(self, low: float, high: float):
+        super().__init__(FloatData(float(low)), FloatData(float(high)))
+
+    @property
+    def low(self) -> float:
+        return self.low_attr.data
+
+    @property
+    def high(self) -> float:
+        return self.high_attr.data
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            low = float(parser.parse_number())
+            parser.parse_punctuation(",")
+            high = float(parser.parse_number())
+        return [FloatData(low), FloatData(high)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{format_float(self.low)}, {format_float(self.high)}>")
+
+    def verify(self) -> None:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise VerifyException(f"nn.range: bounds must be finite, got {self.low}, {self.high}")
+        if self.low > self.high:
+            raise VerifyException(f"nn.range: low {self.low} is greater than high {self.high}")
+
+
 NN = Dialect(
     "nn",
     [
@@ -545,6 +595,7 @@ NN = Dialect(
         PadOp,
         ConcatOp,
     ],
+    [RangeAttr],
 )
 
 __all__ = ["NN", "dense", "math"]

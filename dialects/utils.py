@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseArrayBase,
@@ -109,6 +110,23 @@ def broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | Non
             return None
         out.append(max(x, y))
     return tuple(out)
+
+
+def window_patches(x: np.ndarray, kernel, stride, pad_before, dilation, out_hw, fill) -> np.ndarray:
+    """The receptive field of every output pixel of an NHWC window op: [N, OH, OW, KH, KW, C].
+
+    Positions outside the input (padding, including any implied bottom/right
+    padding the output size needs) hold `fill`.
+    """
+    (kh, kw), (sh, sw), (pt, pl), (dh, dw), (oh, ow) = kernel, stride, pad_before, dilation, out_hw
+    _, h, w, _ = x.shape
+    eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    need_h, need_w = (oh - 1) * sh + eh, (ow - 1) * sw + ew
+    pb, pr = max(need_h - h - pt, 0), max(need_w - w - pl, 0)
+    padded = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=fill)
+    view = sliding_window_view(padded, (eh, ew), axis=(1, 2))  # [N, H', W', C, EH, EW]
+    view = view[:, : (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw, :, ::dh, ::dw]
+    return view.transpose(0, 1, 2, 4, 5, 3)
 
 
 def num_elements(shape: Sequence[int]) -> int:

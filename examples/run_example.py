@@ -47,7 +47,7 @@ def main() -> int:
     print(run(str(BIN / "cmsis-compile"), str(onnx_path), "--calibration", str(calibration), "-o", str(out), "--host",
               "--allow-undocumented", "--quiet"))
 
-    quantized = Model.load(onnx_path).run("quantize", calibration=str(calibration))
+    quantized = Model.load(onnx_path).calibrate(calibration).run("quantize")
     sample = np.load(calibration)["inputs"][0]
     expected = quantized.interpret(sample)[0]
     q = quantized.module.body.block.ops.first.function_type.inputs.data[0].element_type  # the input's quantization

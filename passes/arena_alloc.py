@@ -1,41 +1,40 @@
-"""Place every buffer at an offset in one arena, honouring alias constraints.
+"""`--arena-alloc`: place every buffer at an offset in one arena, honouring the alias licences.
 
-Reads the buffers and intervals from the IR (running --liveness first if an
-interval is missing), places them with a strategy of `cmsis_opt.allocators`
-and writes `offset` on every buffer plus `arena.size`, `arena.strategy` and
-`arena.alignment` on the function.
+Places the memory plan's buffers (`cmsis_opt.plan`: sizes and live steps
+from the IR, overlaps licensed by `arena.alias`) with a strategy of
+`cmsis_opt.allocators`, then records the whole plan in the IR: every buffer
+with its name, size, interval and offset, and `#arena.plan<size, alignment,
+strategy>` on the function.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp
-from xdsl.passes import ModulePass
 
-from cmsis_opt.allocators import STRATEGIES, Alias, Block, Placement, Problem, aligned_lower_bound, place
-from cmsis_opt.errors import CompileError
-from cmsis_opt.plan import Plan, read_plan, the_function
+from cmsis_opt.allocators import Alias, Block, Placement, Problem, aligned_lower_bound, place
+from cmsis_opt.diagnostics import remark
+from cmsis_opt.dialects import arena
+from cmsis_opt.errors import CompileError, UsageError
+from cmsis_opt.passes.attach_target import ensure_target
+from cmsis_opt.passes.common import CmsisPass
+from cmsis_opt.plan import Plan, invalidate, memory_plan, the_function, write_buffers
 
 WHERE = "arena-alloc"
+Strategy = Literal["auto", "naive", "greedy-by-size", "best-fit", "optimal"]
 
 
 def problem_of(plan: Plan, alignment: int) -> Problem:
-    """The placement problem of a plan whose intervals are known."""
+    """The placement problem of a plan."""
     index = {b.name: i for i, b in enumerate(plan.buffers)}
-    blocks = [Block(b.size, b.first, b.last, b.name) for b in plan.buffers]  # type: ignore[arg-type]
+    blocks = [Block(b.size, b.first, b.last, b.name) for b in plan.buffers]
     # a graph output is never overwritten, whatever an alias says
     aliases = [Alias(i, index[src], delta) for i, b in enumerate(plan.buffers) for src, delta in b.aliases
                if not plan.buffers[index[src]].returned]
     return Problem(blocks, aliases, alignment)
-
-
-def _needs_liveness(plan: Plan) -> bool:
-    return not plan.buffers or any(b.first is None or b.last is None for b in plan.buffers) or plan.lower_bound is None
 
 
 def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
@@ -43,7 +42,7 @@ def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
     top = [0] * max(len(plan.steps), 1)
     live = [0] * len(top)
     for b, x in zip(plan.buffers, offsets):
-        for t in range(b.first, min(b.last, len(top) - 1) + 1):  # type: ignore[arg-type]
+        for t in range(b.first, min(b.last, len(top) - 1) + 1):
             top[t] = max(top[t], x + b.size)
             live[t] += b.size
     step = max(range(len(top)), key=lambda t: (top[t], live[t]))
@@ -52,14 +51,12 @@ def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
 
 def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16, max_size: int = 0,
                       time_limit: float = 5.0) -> Placement:
-    """Place the buffers of `func` and record the plan on it; returns the placement."""
-    plan = read_plan(func)
-    if _needs_liveness(plan):
-        from cmsis_opt.passes.liveness import annotate_function, ensure_buffers
+    """Place the buffers of `func` and record the plan on it; returns the placement.
 
-        ensure_buffers(func)
-        annotate_function(func)
-        plan = read_plan(func)
+    Raises CompileError when the arena would exceed `max_size` (0: no limit),
+    naming the peak step and what is live there.
+    """
+    plan = memory_plan(func)
     problem = problem_of(plan, alignment)
     placement = place(problem, strategy, time_limit)
     if max_size and placement.size > max_size:
@@ -71,40 +68,37 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
             f"the arena needs {placement.size} bytes, more than max-size={max_size}: the peak is at {where}, "
             f"where {bound}", WHERE)
     for b, x in zip(plan.buffers, placement.offsets):
-        b.op.set("offset", x)
-    func.attributes["arena.size"] = IntegerAttr(placement.size, i64)
-    func.attributes["arena.strategy"] = StringAttr(placement.strategy)
-    func.attributes["arena.alignment"] = IntegerAttr(alignment, i64)
+        b.offset = x
+    write_buffers(func, intervals=True, offsets=True)
+    arena.set_function_attr(func, arena.PlanAttr(placement.size, alignment, placement.strategy))
+    invalidate(func)
     if strategy in ("optimal", "auto") and not placement.exact:
         bound = aligned_lower_bound(problem)
-        print(f"remark: {WHERE}: {placement.note}; arena {placement.size} bytes, lower bound {bound}"
-              f"{' with the aliases' if problem.has_aliases else ''}", file=sys.stderr)
+        remark(f"{placement.note}; arena {placement.size} bytes, lower bound {bound}"
+               f"{' with the aliases' if problem.has_aliases else ''}", WHERE)
     return placement
 
 
-def check_options(strategy: str, alignment: int, max_size: int, time_limit: float) -> None:
-    if strategy not in STRATEGIES:
-        raise CompileError(f"unknown strategy '{strategy}' (known: {', '.join(STRATEGIES)})", WHERE)
-    if alignment < 1:
-        raise CompileError(f"alignment must be a positive number of bytes, got {alignment}", WHERE)
-    if alignment & (alignment - 1):
-        raise CompileError(f"alignment must be a power of two, got {alignment}", WHERE)
-    if max_size < 0:
-        raise CompileError(f"max-size must be >= 0 (0: no limit), got {max_size}", WHERE)
-    if time_limit < 0:
-        raise CompileError(f"time-limit must be >= 0 seconds, got {time_limit}", WHERE)
-
-
 @dataclass(frozen=True)
-class ArenaAllocPass(ModulePass):
+class ArenaAllocPass(CmsisPass):
     """Place every buffer at an offset in one arena, honouring alias constraints."""
 
     name: ClassVar[str] = "arena-alloc"
-    strategy: str = "auto"
+    strategy: Strategy = "auto"
     alignment: int = 16
     max_size: int = 0
-    time_limit: float = 5.0
+    time_limit: float | int = 5.0
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        check_options(self.strategy, self.alignment, self.max_size, self.time_limit)
-        allocate_function(the_function(op), self.strategy, self.alignment, self.max_size, self.time_limit)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        where = f"pass '{self.name}'"
+        if self.alignment < 1 or self.alignment & (self.alignment - 1):
+            raise UsageError(f"option 'alignment' must be a power of two, got {self.alignment}", where)
+        if self.max_size < 0:
+            raise UsageError(f"option 'max-size' must be >= 0 (0: no limit), got {self.max_size}", where)
+        if self.time_limit < 0:
+            raise UsageError(f"option 'time-limit' must be >= 0 seconds, got {self.time_limit}", where)
+
+    def run(self, module: ModuleOp) -> None:
+        ensure_target(module)
+        allocate_function(the_function(module), self.strategy, self.alignment, self.max_size, float(self.time_limit))

@@ -1,50 +1,38 @@
-"""Let each op's output overlap its dying input as far as the kernel's read/write order allows.
+"""`--inplace-alias`: let each op's output overlap its dying input as far as the kernel's read/write order allows.
 
 For every kernel op whose input buffer dies at that op (its last step is the
 op's step and it is not a graph output; a view's buffer is its source's), adds
 
     arena.alias %out onto %in {max_delta = d}
 
-with d = `cmsis_opt.kernels.max_safe_delta` (no alias where it is None).
+with d = `KernelOp.max_safe_delta` on the module target's path (no alias
+where it is None), and records `#arena.inplace<...>` on the function.
 
 `kernel-switch` decides about 1x1 convolutions that the wrapper sends to
 `arm_convolve_1x1_s8_fast` (which allows no overlap): `always` lowers every one
 whose input dies there to the generic `arm_convolve_s8` (`kernel = "generic"`,
 which needs an im2col scratch but lets the output trail the input); `peak` only
 those whose switch lowers the estimated arena (the largest per-step footprint,
-counting the overlap each alias permits), one at a time, re-checking after each;
-`never` keeps the wrapper's choice. Sets `arena.inplace = true` on the function.
+counting the overlap each alias permits); `never` keeps the wrapper's choice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.dialects.func import FuncOp
 from xdsl.ir import Operation, SSAValue
-from xdsl.passes import ModulePass
 
 from cmsis_opt.dialects import arena, cmsis
-from cmsis_opt.errors import CompileError
-from cmsis_opt.kernels import kernel_function, kernel_path, max_safe_delta
-from cmsis_opt.plan import Plan, kernel_steps, read_plan, the_function, view_source
+from cmsis_opt.dialects.kernel import KernelOp
+from cmsis_opt.passes.attach_target import ensure_target
+from cmsis_opt.passes.common import CmsisPass
+from cmsis_opt.plan import Plan, invalidate, memory_plan, the_function, write_buffers
+from cmsis_opt.targets import BuildPath
 
-WHERE = "inplace-alias"
-SWITCH_MODES = ("peak", "never", "always")
-INPLACE_ATTR = "arena.inplace"
 FAST_1X1 = "arm_convolve_1x1_s8_fast"
-
-
-def _bufferize(func: FuncOp, target: str) -> None:
-    """Add missing buffers and bring scratch sizes up to date for `target`, then (re)compute live intervals."""
-    from cmsis_opt.passes.bufferize import bufferize_function
-    from cmsis_opt.passes.liveness import annotate_function
-
-    bufferize_function(func, target)
-    annotate_function(func)
 
 
 def dying_inputs(op: Operation, step: int, plan: Plan) -> list[SSAValue]:
@@ -56,7 +44,7 @@ def dying_inputs(op: Operation, step: int, plan: Plan) -> list[SSAValue]:
             buf = plan.buffer(operand)
         except KeyError:
             continue
-        if buf.name in seen or buf.kind == "output" or buf.last != step:
+        if buf.name in seen or buf.returned or buf.last != step:
             continue
         seen.add(buf.name)
         found.append(operand)
@@ -74,53 +62,48 @@ def alias_saving(in_size: int, out_size: int, delta: int) -> int:
     return max(0, min(in_size, d + out_size) - max(0, d))
 
 
-class _Footprint:
-    """Estimated arena: per step, the live bytes minus what the alias at that step lets overlap."""
+class _Deltas:
+    """`max_safe_delta` per (op, kernel choice, operand): access orders cost time, so each is computed once."""
 
-    def __init__(self, func: FuncOp, target: str, allow_undocumented: bool):
-        self.func, self.target, self.allow_undocumented = func, target, allow_undocumented
-        self.deltas: dict[tuple[int, str | None], dict[int, int | None]] = {}
+    def __init__(self, path: BuildPath, allow_undocumented: bool):
+        self.path, self.allow_undocumented = path, allow_undocumented
+        self.cache: dict[tuple[int, str, int], int | None] = {}
 
-    def operand_deltas(self, op: Operation) -> dict[int, int | None]:
-        """max_safe_delta per operand index of `op`, cached per op and kernel choice."""
-        key = (id(op), kernel_function(op, self.target))
-        if key not in self.deltas:
-            self.deltas[key] = {
-                i: max_safe_delta(op, self.target, self.allow_undocumented, operand=i) for i in range(len(op.operands))
-            }
-        return self.deltas[key]
+    def __call__(self, op: KernelOp, operand: int) -> int | None:
+        key = (id(op), op.kernel_function(self.path), operand)
+        if key not in self.cache:
+            self.cache[key] = op.max_safe_delta(self.path, self.allow_undocumented, operand)
+        return self.cache[key]
 
-    def steps(self, plan: Plan) -> list[int]:
+    def footprint(self, plan: Plan) -> list[int]:
+        """Estimated arena per step: the live bytes minus what the best alias at that step lets overlap."""
         load = plan.live_bytes()
         for step, op in enumerate(plan.steps):
             best = 0
             out = plan.buffer(op.results[0])
             for operand in dying_inputs(op, step, plan):
-                delta = self.operand_deltas(op)[list(op.operands).index(operand)]
+                delta = self(op, list(op.operands).index(operand))
                 if delta is not None:
                     best = max(best, alias_saving(plan.buffer(operand).size, out.size, delta))
             load[step] -= best
         return load
 
 
-def _set_generic(op: cmsis.ConvOp, generic: bool) -> None:
+def set_generic(op: cmsis.ConvOp, generic: bool) -> None:
     if generic:
         op.properties["kernel"] = StringAttr("generic")
     elif "kernel" in op.properties:
         del op.properties["kernel"]
 
 
-def switch_candidates(func: FuncOp, target: str) -> list[cmsis.ConvOp]:
+def switch_candidates(func: FuncOp, path: BuildPath) -> list[cmsis.ConvOp]:
     """1x1 convs the wrapper sends to the fast kernel whose input dies at them."""
-    plan = read_plan(func)
-    found = []
-    for step, op in enumerate(plan.steps):
-        if isinstance(op, cmsis.ConvOp) and kernel_function(op, target) == FAST_1X1 and dying_inputs(op, step, plan):
-            found.append(op)
-    return found
+    plan = memory_plan(func)
+    return [op for step, op in enumerate(plan.steps)
+            if isinstance(op, cmsis.ConvOp) and op.kernel_function(path) == FAST_1X1 and dying_inputs(op, step, plan)]
 
 
-def choose_switches(func: FuncOp, target: str, allow_undocumented: bool) -> list[cmsis.ConvOp]:
+def choose_switches(func: FuncOp, deltas: _Deltas) -> list[cmsis.ConvOp]:
     """`peak`: switch exactly the 1x1 convs whose step stays above the lowest reachable peak otherwise.
 
     A switch changes only its own step's footprint (its scratch, live at that
@@ -130,39 +113,37 @@ def choose_switches(func: FuncOp, target: str, allow_undocumented: bool) -> list
     largest per-step minimum, and a conv is switched only if its step would
     otherwise stay above it. Linear in the number of ops.
     """
-    candidates = switch_candidates(func, target)
+    candidates = switch_candidates(func, deltas.path)
     if not candidates:
         return []
-    model = _Footprint(func, target, allow_undocumented)
-    _bufferize(func, target)
-    unswitched = model.steps(read_plan(func))
+    unswitched = deltas.footprint(memory_plan(func))
     for op in candidates:
-        _set_generic(op, True)
-    _bufferize(func, target)
-    switched = model.steps(read_plan(func))
+        set_generic(op, True)
+    invalidate(func)
+    switched = deltas.footprint(memory_plan(func))
     peak = max(min(a, b) for a, b in zip(unswitched, switched))
-    step_of = {op: step for step, op in enumerate(kernel_steps(func))}
+    step_of = {op: step for step, op in enumerate(memory_plan(func).steps)}
     chosen = [op for op in candidates if unswitched[step_of[op]] > peak]
     for op in candidates:
-        _set_generic(op, op in chosen)
-    _bufferize(func, target)
+        set_generic(op, op in chosen)
+    invalidate(func)
     return chosen
 
 
-def add_aliases(func: FuncOp, target: str, allow_undocumented: bool) -> int:
+def add_aliases(func: FuncOp, deltas: _Deltas) -> int:
     """Replace the function's arena.alias ops by one per dying input that may be overlapped; returns how many."""
     block = func.body.block
     for op in [op for op in block.ops if isinstance(op, arena.AliasOp)]:
         op.detach()
         op.erase()
-    plan = read_plan(func)
+    plan = memory_plan(func)
     count = 0
-    for step, op in enumerate(kernel_steps(func)):
-        anchor: Operation = plan.buffer(op.results[0]).op
+    for step, op in enumerate(plan.steps):
+        anchor: Operation = op
         while isinstance(anchor.next_op, (arena.BufferOp, arena.ScratchOp)) and anchor.next_op.value is op.results[0]:
             anchor = anchor.next_op
         for operand in dying_inputs(op, step, plan):
-            delta = max_safe_delta(op, target, allow_undocumented, operand=list(op.operands).index(operand))
+            delta = deltas(op, list(op.operands).index(operand))
             if delta is None:
                 continue
             alias = arena.AliasOp(op.results[0], operand, delta)
@@ -173,31 +154,28 @@ def add_aliases(func: FuncOp, target: str, allow_undocumented: bool) -> int:
 
 
 @dataclass(frozen=True)
-class InplaceAliasPass(ModulePass):
+class InplaceAliasPass(CmsisPass):
     """Let each op's output overlap its dying input as far as the kernel's read/write order allows."""
 
     name: ClassVar[str] = "inplace-alias"
-    target: str = "cortex-m4"
-    kernel_switch: str = "peak"
+    kernel_switch: Literal["peak", "never", "always"] = "peak"
     allow_undocumented: bool = False
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.kernel_switch not in SWITCH_MODES:
-            raise CompileError(f"unknown kernel-switch '{self.kernel_switch}' (known: {', '.join(SWITCH_MODES)})", WHERE)
-        try:
-            kernel_path(self.target)
-        except CompileError as error:
-            raise CompileError(error.message, WHERE) from None
-        func = the_function(op)
-        _bufferize(func, self.target)
+    def run(self, module: ModuleOp) -> None:
+        path = ensure_target(module).path
+        func = the_function(module)
+        had = [op for op in func.body.block.ops if isinstance(op, (arena.BufferOp, arena.ScratchOp))]
+        deltas = _Deltas(path, self.allow_undocumented)
         if self.kernel_switch == "always":
-            for conv in switch_candidates(func, self.target):
-                _set_generic(conv, True)
-            _bufferize(func, self.target)
+            for conv in switch_candidates(func, path):
+                set_generic(conv, True)
+            invalidate(func)
         elif self.kernel_switch == "peak":
-            choose_switches(func, self.target, self.allow_undocumented)
-        add_aliases(func, self.target, self.allow_undocumented)
-        func.attributes[INPLACE_ATTR] = IntegerAttr(1, IntegerType(1))
+            choose_switches(func, deltas)
+        add_aliases(func, deltas)
+        arena.set_function_attr(func, arena.InplaceAttr(self.kernel_switch, self.allow_undocumented))
+        if had:  # the IR already holds buffers: keep their scratch in step with the kernels chosen here
+            write_buffers(func, intervals=any(op.first is not None for op in had))
 
 
-__all__ = ["InplaceAliasPass", "alias_saving", "dying_inputs", "view_source"]
+__all__ = ["InplaceAliasPass", "alias_saving", "dying_inputs"]

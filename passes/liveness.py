@@ -1,10 +1,13 @@
-"""Annotate every buffer with its live interval in operator steps and the module with the liveness lower bound.
+"""`--liveness`: give every buffer its live interval in operator steps, and the function its lower bounds.
 
-Step s is the s-th op of `cmsis.KERNEL_OPS` in the function body. A buffer
+Step s is the s-th kernel op (`KernelOp`) of the function body. A buffer
 lives from the step that writes it (graph inputs: 0) to the last step that
-reads it, through any `cmsis.reshape` views of it (graph outputs: the last
-step). A scratch buffer lives at its op's step only. The lower bound is the
-largest sum of live bytes over the steps: no plan without overlap beats it.
+reads it, through any views of it (graph outputs: the last step). A scratch
+buffer lives at its op's step only. The lower bounds are the largest sums of
+live bytes over the steps, with and without scratch: no plan without overlap
+beats them. The pass records the memory plan (`cmsis_opt.plan`) with its
+intervals in the IR and `#arena.bounds<no_overlap = N, activations = M>` on
+the function.
 
 `order=min-memory` first moves the kernel ops into the topological order with
 the smallest such peak (see `min_memory_order`).
@@ -13,80 +16,20 @@ the smallest such peak (see `min_memory_order`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import BlockArgument, Operation, SSAValue
-from xdsl.passes import ModulePass
 
-from cmsis_opt.dialects import arena, cmsis
-from cmsis_opt.errors import CompileError
-from cmsis_opt.plan import kernel_steps, the_function
+from cmsis_opt.dialects import arena
+from cmsis_opt.dialects.kernel import view_source
+from cmsis_opt.passes.attach_target import ensure_target
+from cmsis_opt.passes.common import CmsisPass
+from cmsis_opt.plan import invalidate, kernel_steps, memory_plan, readers, the_function, write_buffers
 
-LOWER_BOUND = "arena.lower_bound"
-ACTIVATION_LOWER_BOUND = "arena.activation_lower_bound"
-ORDERS = ("given", "min-memory")
 BEAM_WORK = 1_000_000
 """Budget of the ordering search: it keeps at most BEAM_WORK / n^2 states per level (n kernel ops, 32 to 4096)."""
-
-
-def _readers(value: SSAValue) -> list[Operation]:
-    """Ops that read `value`'s bytes: its users, seen through reshape views."""
-    found: list[Operation] = []
-    for use in value.uses:
-        user = use.operation
-        if isinstance(user, cmsis.ReshapeOp):
-            found.extend(_readers(user.output))
-        elif not isinstance(user, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)):
-            found.append(user)
-    return found
-
-
-def live_interval(value: SSAValue, step_of: dict[Operation, int], last_step: int) -> tuple[int, int]:
-    """[first, last] step of the bytes holding `value` (a graph input or a kernel op result)."""
-    first = 0 if isinstance(value, BlockArgument) else step_of[value.owner]
-    last = first
-    for reader in _readers(value):
-        if isinstance(reader, ReturnOp):
-            last = max(last, last_step)
-        elif reader in step_of:
-            last = max(last, step_of[reader])
-    return first, last
-
-
-def annotate_function(func: FuncOp) -> tuple[int, int]:
-    """Set first/last on every buffer and the two lower bounds on `func`; returns the bounds."""
-    steps = kernel_steps(func)
-    step_of = {op: i for i, op in enumerate(steps)}
-    last_step = max(len(steps) - 1, 0)
-    load = [0] * (last_step + 1)
-    activation = [0] * (last_step + 1)
-    for op in func.body.block.ops:
-        if isinstance(op, arena.ScratchOp):
-            owner = op.value.owner
-            if owner not in step_of:
-                raise CompileError(f"scratch '{op.buffer_name.data}' does not belong to a kernel op", "liveness")
-            first = last = step_of[owner]
-        elif isinstance(op, arena.BufferOp):
-            if isinstance(op.value.owner, cmsis.ReshapeOp):
-                raise CompileError(f"buffer '{op.buffer_name.data}' is on a reshape view: views share their source's bytes", "liveness")
-            if not isinstance(op.value, BlockArgument) and op.value.owner not in step_of:
-                raise CompileError(f"buffer '{op.buffer_name.data}' is not on a graph input or a kernel op result", "liveness")
-            first, last = live_interval(op.value, step_of, last_step)
-        else:
-            continue
-        op.set("first", first)
-        op.set("last", last)
-        for t in range(first, last + 1):
-            load[t] += op.size.value.data
-            if isinstance(op, arena.BufferOp):
-                activation[t] += op.size.value.data
-    bounds = (max(load), max(activation))
-    func.attributes[LOWER_BOUND] = IntegerAttr(bounds[0], i64)
-    func.attributes[ACTIVATION_LOWER_BOUND] = IntegerAttr(bounds[1], i64)
-    return bounds
 
 
 # -- reordering --------------------------------------------------------------
@@ -106,29 +49,22 @@ class _Graph:
 
 
 def _graph(func: FuncOp) -> _Graph:
-    steps = kernel_steps(func)
+    plan = memory_plan(func)
+    steps = plan.steps
     index = {op: i for i, op in enumerate(steps)}
-    size: dict[SSAValue, int] = {}
+    size: dict[SSAValue, int] = {b.value: b.size for b in plan.buffers if b.kind != "scratch"}
     scratch = [0] * len(steps)
-    for op in func.body.block.ops:
-        if isinstance(op, arena.BufferOp):
-            size[op.value] = op.size.value.data
-        elif isinstance(op, arena.ScratchOp) and op.value.owner in index:
-            scratch[index[op.value.owner]] += op.size.value.data
+    for op, buf in plan._scratch.items():
+        scratch[index[op]] += buf.size  # type: ignore[index]
 
     def readers_mask(value: SSAValue) -> tuple[int, bool]:
         mask, returned = 0, False
-        for reader in _readers(value):
+        for reader in readers(value):
             if isinstance(reader, ReturnOp):
                 returned = True
             elif reader in index:
                 mask |= 1 << index[reader]
         return mask, returned
-
-    def source(value: SSAValue) -> SSAValue:
-        while isinstance(value.owner, cmsis.ReshapeOp):
-            value = value.owner.input
-        return value
 
     g = _Graph([0] * len(steps), [0] * len(steps), [False] * len(steps), scratch, [[] for _ in steps], 0, 0)
     for value in func.body.block.args:
@@ -144,7 +80,7 @@ def _graph(func: FuncOp) -> _Graph:
         g.out_kept[i] = returned or bool(mask)
         seen: set[SSAValue] = set()
         for operand in op.operands:
-            src = source(operand)
+            src = view_source(operand)
             if src in seen:
                 continue
             seen.add(src)
@@ -245,26 +181,27 @@ def reorder_function(func: FuncOp, order: list[int]) -> None:
         block.add_op(terminator)
 
 
-def ensure_buffers(module: ModuleOp | FuncOp) -> None:
-    """Run --bufferize (recorded or default target) if the IR has no buffers yet; else add only missing activation buffers."""
-    from cmsis_opt.passes.bufferize import bufferize_module, has_buffers, target_of
-
-    bufferize_module(module, target_of(module), scratch_too=not has_buffers(module))
+def record_bounds(func: FuncOp) -> arena.BoundsAttr:
+    """Write the plan's intervals into the IR and `#arena.bounds` on the function; returns the bounds."""
+    write_buffers(func, intervals=True)
+    plan = memory_plan(func)
+    bounds = arena.BoundsAttr(plan.lower_bound, plan.activation_lower_bound)
+    arena.set_function_attr(func, bounds)
+    return bounds
 
 
 @dataclass(frozen=True)
-class LivenessPass(ModulePass):
-    """Annotate every buffer with its live interval in operator steps and the module with the liveness lower bound."""
+class LivenessPass(CmsisPass):
+    """Annotate every buffer with its live interval in operator steps and the function with its lower bounds."""
 
     name: ClassVar[str] = "liveness"
-    order: str = "given"
+    order: Literal["given", "min-memory"] = "given"
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.order not in ORDERS:
-            raise CompileError(f"unknown order '{self.order}' (known: {', '.join(ORDERS)})", "liveness")
-        ensure_buffers(op)
-        func = the_function(op)
+    def run(self, module: ModuleOp) -> None:
+        ensure_target(module)
+        func = the_function(module)
         if self.order == "min-memory":
             order, _ = min_memory_order(func)
             reorder_function(func, order)
-        annotate_function(func)
+            invalidate(module)
+        record_bounds(func)

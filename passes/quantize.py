@@ -6,8 +6,9 @@ parameters (compiler/quantmath.py); fused ReLU / Clip narrow its clamp range.
 Everything is stored NHWC: transposes only change the tracked layout
 (compiler/layout.py) and cost nothing; weights are permuted instead.
 
-A float model (f32 graph input) is first calibrated and rewritten into the
-QDQ form (compiler/calibrate.py), which needs `calibration=FILE.npz`.
+A float model (f32 graph input) must be calibrated first (`cmsis-calibrate`,
+which records `#nn.range`s); the pass rewrites it into the QDQ form with
+those ranges (compiler/calibrate.py), then lowers it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Block, Operation, SSAValue
-from xdsl.passes import ModulePass
+
+from cmsis_opt.calibrate import QDQRewriter, is_float_model, recorded_range
+from cmsis_opt.passes.common import CmsisPass, Stage
 
 from cmsis_opt import quantmath
 from cmsis_opt.dialects import cmsis, nn
@@ -536,24 +538,17 @@ def strip_float_io(func: FuncOp) -> None:
     func.update_function_type()
 
 
-def is_float_model(func: FuncOp) -> bool:
-    return any(isinstance(a.type, TensorType) and quant_of(a.type) is None for a in func.body.block.args)
-
-
 @dataclass(frozen=True)
-class QuantizePass(ModulePass):
+class QuantizePass(CmsisPass):
     """Lower the nn dialect to int8 cmsis ops, with TFLite's exact requantization parameters."""
 
     name: ClassVar[str] = "quantize"
-    calibration: str = ""
-    method: str = "minmax"
-    percentile: float | int = 99.99
+    STAGE: ClassVar[Stage] = "nn"
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for func in [o for o in op.ops if isinstance(o, FuncOp)]:
+    def run(self, module: ModuleOp) -> None:
+        for func in [o for o in module.ops if isinstance(o, FuncOp)]:
             strip_float_io(func)
             if is_float_model(func):
-                from cmsis_opt.calibrate import quantize_float_function
-
-                quantize_float_function(op, func, self.calibration, self.method, self.percentile)
+                QDQRewriter(func, recorded_range).run()
+                func.arg_attrs = None  # the calibrated float arguments are gone
             Lowering(func).run()

@@ -9,8 +9,8 @@ liveness pass or the allocator. It proves:
 
 - every graph input and kernel result has one buffer, as large as its tensor,
   and no view has a buffer of its own;
-- every buffer has an offset (aligned, if `arena.alignment` is set) and ends
-  within `arena.size`;
+- every buffer has an offset (aligned to the plan's alignment) and ends
+  within the arena size (`#arena.plan`);
 - two buffers live at a common step share no byte, unless an `arena.alias`
   of the op at that step licenses the pair, its input is read there for the
   last time, and offset(out) - offset(in) <= max_delta.
@@ -21,13 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import BlockArgument, Operation, SSAValue
-from xdsl.passes import ModulePass
 
-from cmsis_opt.dialects import arena, cmsis
+from cmsis_opt.passes.common import CmsisPass
+
+from cmsis_opt.dialects import arena
+from cmsis_opt.dialects.kernel import IsView, KernelOp
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.errors import CompileError
 
@@ -61,9 +62,13 @@ def _tensor_bytes(value: SSAValue) -> int:
     return count * max(1, bits // 8)
 
 
+def _is_view(op: object) -> bool:
+    return isinstance(op, Operation) and op.has_trait(IsView)
+
+
 def _root(value: SSAValue) -> SSAValue:
-    while isinstance(value.owner, cmsis.ReshapeOp):
-        value = value.owner.input
+    while _is_view(value.owner):
+        value = value.owner.operands[0]  # type: ignore[union-attr]
     return value
 
 
@@ -74,18 +79,13 @@ def _last_read(value: SSAValue, position: dict[Operation, int], final: int) -> i
         current = pending.pop()
         for use in current.uses:
             user = use.operation
-            if isinstance(user, cmsis.ReshapeOp):
-                pending.append(user.output)
+            if _is_view(user):
+                pending.append(user.results[0])
             elif isinstance(user, ReturnOp):
                 last = max(last, final)
             elif user in position:
                 last = max(last, position[user])
     return last
-
-
-def _int_attr(func: FuncOp, key: str) -> int | None:
-    attr = func.attributes.get(key)
-    return attr.value.data if isinstance(attr, IntegerAttr) else None
 
 
 def _label(step: int, ops: list[Operation]) -> str:
@@ -97,13 +97,14 @@ def _label(step: int, ops: list[Operation]) -> str:
 def verify_function(func: FuncOp) -> None:
     """Raise a CompileError at the first rule the arena plan of `func` breaks."""
     block = func.body.block
-    ops = [op for op in block.ops if isinstance(op, cmsis.KERNEL_OPS)]
+    ops = [op for op in block.ops if isinstance(op, KernelOp)]
     position = {op: i for i, op in enumerate(ops)}
     final = max(len(ops) - 1, 0)
-    total = _int_attr(func, "arena.size")
-    if total is None:
-        _fail("the function has no arena.size: run --arena-alloc first")
-    alignment = _int_attr(func, "arena.alignment") or 1
+    plan = func.attributes.get("arena.plan")
+    if not isinstance(plan, arena.PlanAttr):
+        _fail("the function has no #arena.plan: run --arena-alloc first")
+    assert isinstance(plan, arena.PlanAttr)
+    total, alignment = plan.size, plan.alignment
 
     regions: list[_Region] = []
     holder: dict[SSAValue, _Region] = {}
@@ -113,7 +114,7 @@ def verify_function(func: FuncOp) -> None:
             continue
         name, size, offset = op.buffer_name.data, op.size.value.data, op.properties.get("offset")
         value = op.value
-        if isinstance(value.owner, cmsis.ReshapeOp):
+        if _is_view(value.owner):
             _fail(f"buffer '{name}' is on a {value.owner.name} view: a view shares its source's buffer, it has no bytes of its own")
         if not isinstance(offset, IntegerAttr):
             _fail(f"buffer '{name}' has no offset")
@@ -208,10 +209,10 @@ def verify_module(module: ModuleOp) -> None:
 
 
 @dataclass(frozen=True)
-class VerifyArenaPass(ModulePass):
+class VerifyArenaPass(CmsisPass):
     """Check independently that no two live buffers share a byte unless an alias constraint allows it."""
 
     name: ClassVar[str] = "verify-arena"
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        verify_module(op)
+    def run(self, module: ModuleOp) -> None:
+        verify_module(module)

@@ -38,7 +38,7 @@ from cmsis_opt.errors import CompileError  # noqa: E402
 from cmsis_opt.hostbuild import HostModel, build_host, build_runtime  # noqa: E402
 from cmsis_opt.interpreter import run_function  # noqa: E402
 from cmsis_opt.ir import parse_ir  # noqa: E402
-from cmsis_opt.tools.compile import memory_passes  # noqa: E402
+from cmsis_opt.passes.default import DefaultPipeline  # noqa: E402
 from cmsis_opt.tools.opt import run_pipeline  # noqa: E402
 
 PLANS = [(strategy, inplace) for inplace in (True, False) for strategy in STRATEGIES]
@@ -56,7 +56,7 @@ def inputs_of(module, seed: int, index: int) -> list[np.ndarray]:
 
 def plan(text: str, name: str, strategy: str, inplace: bool):
     """The module planned by the default memory pipeline (verify-arena included) with this strategy."""
-    return run_pipeline(parse_ir(text, name), memory_passes(inplace=inplace, strategy=strategy))
+    return run_pipeline(parse_ir(text, name), [DefaultPipeline(inplace=inplace, strategy=strategy)])
 
 
 def run_batch(seed: int, indices: list[int], runtime: list[Path], workdir: str) -> dict:

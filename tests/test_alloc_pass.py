@@ -7,23 +7,23 @@ from conftest import run_tool
 from test_memory_ir import Graph, chain, module_of
 
 from cmsis_opt.context import make_context
-from cmsis_opt.errors import CompileError
+from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass
 from cmsis_opt.passes.liveness import LivenessPass
-from cmsis_opt.plan import read_plan
+from cmsis_opt.plan import memory_plan
 
 
 def allocate(text: str, **options):
     module = module_of(text)
     ArenaAllocPass(**options).apply(make_context(), module)
-    return read_plan(module)
+    return memory_plan(module)
 
 
 def test_offsets_size_strategy_and_alignment_are_recorded():
     plan = allocate(chain(100, 30, 100).text(), strategy="greedy-by-size")
     assert {b.name: b.offset for b in plan.buffers} == {"input": 0, "l0": 112, "l1": 0}
     assert (plan.arena_size, plan.strategy, plan.alignment) == (144, "greedy-by-size", 16)
-    assert plan.lower_bound == 130  # liveness ran first
+    assert plan.lower_bound == 130  # the liveness analysis of the same plan
 
 
 def test_auto_reaches_the_lower_bound_and_says_which_heuristic_won():
@@ -53,22 +53,24 @@ def test_max_size_names_the_peak_operator_and_the_bytes_needed():
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"strategy": "random"}, "unknown strategy 'random'"),
-    ({"alignment": 0}, "alignment must be a positive"),
-    ({"max_size": -1}, "max-size must be >= 0"),
-    ({"time_limit": -1.0}, "time-limit must be >= 0"),
+    ({"strategy": "random"}, "option 'strategy' must be one of auto, naive, greedy-by-size, best-fit, optimal; got 'random'"),
+    ({"alignment": 0}, "option 'alignment' must be a power of two, got 0"),
+    ({"alignment": 12}, "option 'alignment' must be a power of two, got 12"),
+    ({"max_size": -1}, "option 'max-size' must be >= 0"),
+    ({"time_limit": -1.0}, "option 'time-limit' must be >= 0"),
 ])
-def test_bad_options_are_errors(options, message):
-    with pytest.raises(CompileError, match=message):
+def test_bad_options_are_usage_errors(options, message):
+    with pytest.raises(UsageError, match=message) as error:
         allocate(chain(8, 8).text(), **options)
+    assert error.value.status == 2 and error.value.where == "pass 'arena-alloc'"
 
 
 def test_rerunning_replaces_the_plan():
     module = module_of(chain(100, 30, 100).text())
     ArenaAllocPass(strategy="naive").apply(make_context(), module)
-    assert read_plan(module).arena_size == 256
+    assert memory_plan(module).arena_size == 256
     ArenaAllocPass().apply(make_context(), module)
-    assert read_plan(module).arena_size == 144
+    assert memory_plan(module).arena_size == 144
 
 
 def test_min_memory_order_then_allocation_is_valid(tmp_path):
@@ -76,7 +78,7 @@ def test_min_memory_order_then_allocation_is_valid(tmp_path):
     module = module_of(g.text())
     LivenessPass(order="min-memory").apply(make_context(), module)
     ArenaAllocPass(alignment=1).apply(make_context(), module)
-    assert read_plan(module).arena_size == 3016
+    assert memory_plan(module).arena_size == 3016
 
 
 def test_the_cli_prints_one_error_line_for_max_size(tmp_path):
@@ -103,6 +105,6 @@ def test_the_cli_remarks_when_the_time_limit_cuts_the_search(tmp_path):
     source.write_text(g.text())
     proc = run_tool("cmsis-opt", str(source), "--liveness", "--arena-alloc=strategy=optimal time-limit=0.2 alignment=4")
     assert proc.returncode == 0, proc.stderr
-    plan = read_plan(module_of(proc.stdout))
+    plan = memory_plan(module_of(proc.stdout))
     assert plan.strategy == "optimal (time limit: best found)" and plan.arena_size > plan.lower_bound
     assert proc.stderr.startswith("remark: arena-alloc: time limit 0.2 s reached") and "not proven minimal" in proc.stderr

@@ -109,6 +109,13 @@ ADD = ("func.func @m(%a: tensor<1x4x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x
        "  func.return %r : tensor<1x4x!quant.uniform<i8:f32, 0.5:0>>\n}\n")
 
 
+FLOAT_RELU = """func.func @f(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %y = nn.relu %x : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
+"""
+
+
 def _pool(kind="max_pool", act="act_min = -128 : i32, act_max = 127 : i32", padding="0, 0", dims="1x4x4x2",
           out_dims="1x2x2x2", kernel="2, 2") -> str:
     t_in = f"tensor<{dims}x!quant.uniform<i8:f32, 0.5:0>>"
@@ -214,22 +221,30 @@ def _cases() -> list[Case]:
         Case("ir-empty", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is empty: expected a module of textual IR", {"m.mlir": ""}),
         # pass options out of range
         Case("alloc-alignment-zero", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=alignment=0", "-o", "out.mlir"],
-             "arena-alloc: alignment must be a positive number of bytes, got 0", {"m.mlir": _pool()}),
+             "pass 'arena-alloc': option 'alignment' must be a power of two, got 0", {"m.mlir": _pool()}, status=2),
         Case("alloc-alignment-three", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=alignment=3", "-o", "out.mlir"],
-             "arena-alloc: alignment must be a power of two, got 3", {"m.mlir": _pool()}),
+             "pass 'arena-alloc': option 'alignment' must be a power of two, got 3", {"m.mlir": _pool()}, status=2),
         Case("alloc-unknown-strategy", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=strategy=magic", "-o", "out.mlir"],
-             "arena-alloc: unknown strategy 'magic' (known: auto, naive, greedy-by-size, best-fit, optimal)", {"m.mlir": _pool()}),
+             "pass 'arena-alloc': option 'strategy' must be one of auto, naive, greedy-by-size, best-fit, optimal; got 'magic'", {"m.mlir": _pool()}, status=2),
         Case("alloc-negative-max-size", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=max-size=-1", "-o", "out.mlir"],
-             "arena-alloc: max-size must be >= 0 (0: no limit), got -1", {"m.mlir": _pool()}),
-        Case("bufferize-bad-target", "cmsis-opt", ["m.mlir", "--bufferize=target=cortex-a53", "-o", "out.mlir"],
-             "target: unknown target 'cortex-a53' (known: cortex-m0, cortex-m4, cortex-m7, cortex-m33, cortex-m55)", {"m.mlir": _pool()}),
-        Case("unknown-pass", "cmsis-opt", ["m.mlir", "--no-such-pass", "-o", "out.mlir"], "cmsis-opt: unknown pass or option '--no-such-pass' (cmsis-opt --help lists the passes)", {"m.mlir": _pool()}),
+             "pass 'arena-alloc': option 'max-size' must be >= 0 (0: no limit), got -1", {"m.mlir": _pool()}, status=2),
+        Case("attach-target-bad-core", "cmsis-opt", ["m.mlir", "--attach-target=core=cortex-a53", "-o", "out.mlir"],
+             "pass 'attach-target': option 'core' must be one of cortex-m0, cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m35p, cortex-m55, cortex-m85; got 'cortex-a53'", {"m.mlir": _pool()}, status=2),
+        Case("bufferize-target-option", "cmsis-opt", ["m.mlir", "--bufferize=target=cortex-m55", "-o", "out.mlir"],
+             "pass 'bufferize': no option 'target'; the target is set once, with --attach-target=\"core=NAME\"", {"m.mlir": _pool()}, status=2),
+        Case("alloc-before-quantize", "cmsis-opt", ["f.mlir", "--arena-alloc", "-o", "out.mlir"],
+             "arena-alloc needs the cmsis dialect: run --quantize first", {"f.mlir": FLOAT_RELU}),
+        Case("quantize-twice", "cmsis-opt", ["m.mlir", "--quantize", "-o", "out.mlir"],
+             "quantize needs the nn dialect: the IR is already lowered to cmsis ops", {"m.mlir": _pool()}),
+        Case("c-of-an-unplanned-module", "cmsis-opt", ["m.mlir", "-t", "c", "-o", "out.c"],
+             "C backend: C emission needs a planned arena: run the memory passes first", {"m.mlir": _pool()}),
+        Case("unknown-pass", "cmsis-opt", ["m.mlir", "--no-such-pass", "-o", "out.mlir"], "cmsis-opt: unknown option '--no-such-pass' (cmsis-opt --help lists the passes and options)", {"m.mlir": _pool()}, status=2),
         Case("compile-bad-target", "cmsis-compile", ["m.net", "-o", "out", "--target", "cortex-a53"], "cmsis-compile: argument --target: invalid choice: 'cortex-a53'",
              {"m.net": CHAIN_NET}, status=2),
         Case("compile-alignment-three", "cmsis-compile", ["m.net", "-o", "out", "--alignment", "3"],
              "cmsis-compile: --alignment must be a power of two, got 3", {"m.net": CHAIN_NET}, status=2),
         Case("compile-unknown-strategy", "cmsis-compile", ["m.net", "-o", "out", "--strategy", "magic"],
-             "arena-alloc: unknown strategy 'magic' (known: auto, naive, greedy-by-size, best-fit, optimal)", {"m.net": CHAIN_NET}),
+             "cmsis-compile: argument --strategy: invalid choice: 'magic'", {"m.net": CHAIN_NET}, status=2),
         Case("compile-budget-too-small", "cmsis-compile", ["m.net", "-o", "out", "--max-size", "100"],
              "arena-alloc: the arena needs 400 bytes, more than max-size=100: the peak is at step 0 ('c1', cmsis.conv), where 560 bytes are live before overlaps (lower bound 400 bytes with them)", {"m.net": CHAIN_NET}),
         # output paths
@@ -237,18 +252,18 @@ def _cases() -> list[Case]:
         Case("compile-output-is-a-file", "cmsis-compile", ["m.net", "-o", "taken"], "cmsis-compile: 'taken' exists and is not a folder",
              {"m.net": CHAIN_NET, "taken": "a file, not a folder\n"}),
         # calibration data
-        Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "pass 'quantize': calibration samples in 'cal.npz' have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
+        Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 5, 5), np.float32))}),
-        Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "pass 'quantize': calibration samples in 'cal.npz' are complex64, the float model's input is float32",
+        Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' are complex64, the float model's input is float32",
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 8, 8), np.complex64))}),
-        Case("calibration-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "pass 'quantize': cannot read calibration file 'cal.npz'",
+        Case("calibration-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: cannot read calibration file 'cal.npz'",
              {"f.onnx": _float_conv, "cal.npz": b"not a zip"}),
         Case("calibration-empty-file", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"],
-             "pass 'quantize': cannot read calibration file 'cal.npz': No data left in file", {"f.onnx": _float_conv, "cal.npz": b""}),
+             "calibration: cannot read calibration file 'cal.npz': No data left in file", {"f.onnx": _float_conv, "cal.npz": b""}),
         Case("calibration-npy-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npy"],
-             "pass 'quantize': calibration file 'cal.npy' is not an .npz archive",
+             "calibration: calibration file 'cal.npy' is not an .npz archive",
              {"f.onnx": _float_conv, "cal.npy": lambda: _npy(np.zeros((4, 1, 3, 8, 8), np.float32))}),
-        Case("calibration-missing", "cmsis-compile", ["f.onnx", "-o", "out"], "pass 'quantize': a float model needs calibration data: --quantize=\"calibration=FILE.npz\" with N samples of the graph input [1, 3, 8, 8]", {"f.onnx": _float_conv}),
+        Case("calibration-missing", "cmsis-compile", ["f.onnx", "-o", "out"], "cmsis-compile: a float model needs calibration data: --calibration FILE.npz with N samples of the graph input [1, 3, 8, 8]", {"f.onnx": _float_conv}),
     ]
 
 

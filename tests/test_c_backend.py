@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from cmsis_opt.backend.c import emit_c, split_c_output
+from cmsis_opt.context import make_context
+from cmsis_opt.passes.default import DefaultPipeline
 from cmsis_opt.errors import CompileError
 from cmsis_opt.hostbuild import RUNTIME_DIR
 from cmsis_opt.ir import parse_ir
@@ -20,7 +22,7 @@ TINY = Path(__file__).parent / "lit" / "emit-c" / "Inputs" / "tiny.mlir"
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror"]
 
 PLANNED = """
-func.func @planned(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>> attributes {arena.size = 48 : i64} {
+func.func @planned(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>> attributes {arena.plan = #arena.plan<size = 48, alignment = 16, strategy = "by hand">} {
   %p = cmsis.avg_pool %x {kernel = array<i64: 1, 1>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, act_min = -128 : i32, act_max = 127 : i32, layer = "avg"} : (tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>
   %r = cmsis.reshape %p : (tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>>
   arena.buffer %x {name = "input", size = 16 : i64, offset = 32 : i64} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>
@@ -31,8 +33,12 @@ func.func @planned(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor
 """
 
 
-def emit(text: str, name: str | None = None) -> tuple[str, str]:
-    return emit_c(parse_ir(text).module, name)
+def emit(text: str, name: str | None = None, core: str | None = None) -> tuple[str, str]:
+    """The C of `text`, planned first by the default pipeline when it is not planned yet."""
+    module = parse_ir(text).module
+    if "arena.plan" not in text:
+        DefaultPipeline(core=core).apply(make_context(), module)
+    return emit_c(module, name)
 
 
 def test_planned_offsets_become_arena_pointers():
@@ -80,12 +86,15 @@ def test_host_builds_can_check_each_kernels_scratch_against_the_plan():
     assert "arm_convolve_wrapper_s8_get_buffer_size(&tiny_conv1_params" in source
 
 
-def test_trivial_plan_gives_every_buffer_its_own_aligned_region():
-    header, source = emit(TINY.read_text())
+def test_the_backend_takes_a_verified_plan_and_nothing_else():
+    with pytest.raises(CompileError, match="C emission needs a planned arena: run the memory passes first"):
+        emit_c(parse_ir(TINY.read_text()).module)
+    broken = PLANNED.replace("offset = 32 : i64", "offset = 0 : i64")  # the input now sits on the pool's output
+    with pytest.raises(CompileError, match="verify-arena: buffers 'input' .* and 'avg' .* share bytes"):
+        emit(broken)
+    header, source = emit(TINY.read_text())  # planned by the normal passes: every offset aligned
     offsets = [int(x) for x in re.findall(r"tiny_arena \+ (\d+)", source)]
     assert offsets and all(offset % 16 == 0 for offset in offsets)
-    size = int(re.search(r"TINY_ARENA_SIZE (\d+)", header).group(1))
-    assert size >= 32 + 48 + 3 + 3  # input, conv, pool, softmax
 
 
 def test_name_option_and_identifiers_are_sanitized():
@@ -101,12 +110,12 @@ func.func @f(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   func.return %y : tensor<1x4xf32>
 }
 """
-    with pytest.raises(CompileError, match="lower the model to the cmsis dialect first"):
-        emit(text)
+    with pytest.raises(CompileError, match="C emission needs the cmsis dialect: run --quantize first"):
+        emit_c(parse_ir(text).module)
 
 
 def test_cmsis_opt_target_c_prints_both_files_after_markers(tmp_path):
-    result = run_tool("cmsis-opt", str(TINY), "-t", "c")
+    result = run_tool("cmsis-opt", str(TINY), "-p", "default", "-t", "c")
     assert result.returncode == 0, result.stderr
     files = split_c_output(result.stdout)
     assert list(files) == ["tiny.h", "tiny.c"]
@@ -162,9 +171,9 @@ func.func @fc(%x: tensor<1x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<1x2x!quan
 
 
 def test_mve_fully_connected_gets_its_kernel_sums_computed_in_its_scratch():
-    _, mve = emit_c(parse_ir(FC).module, target="cortex-m55")
+    _, mve = emit(FC, core="cortex-m55")
     assert "#if defined(ARM_MATH_MVEI)" in mve
     assert "status = arm_vector_sum_s8((int32_t *)fc_dense_ctx.buf, 3, 2, fc_dense_weights, -1, 0, fc_dense_bias);" in mve
     assert mve.index("arm_vector_sum_s8(") < mve.index("/* dense: cmsis.fully_connected")
-    _, dsp = emit_c(parse_ir(FC).module, target="cortex-m4")
+    _, dsp = emit(FC, core="cortex-m4")
     assert "arm_vector_sum_s8" not in dsp

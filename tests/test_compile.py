@@ -177,6 +177,7 @@ def test_float_onnx_with_calibration_compiles_to_what_the_quantized_ir_computes(
     from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.frontends.onnx import import_onnx
     from cmsis_opt.interpreter import run_function
+    from cmsis_opt.calibrate import calibrate_module
     from cmsis_opt.passes.quantize import QuantizePass
 
     paths = build(tmp_path)
@@ -184,7 +185,8 @@ def test_float_onnx_with_calibration_compiles_to_what_the_quantized_ir_computes(
                       "--calibration", str(paths["calibration"]), "--name", "digits")
     assert result.returncode == 0, result.stderr
     module = import_onnx(str(paths["model"]))
-    QuantizePass(calibration=str(paths["calibration"])).apply(make_context(), module)
+    calibrate_module(module, str(paths["calibration"]), show_progress=False)
+    QuantizePass().apply(make_context(), module)
     (arg,) = next(iter(module.ops)).body.block.args
     rng = np.random.default_rng(11)
     for _ in range(3):

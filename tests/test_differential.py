@@ -22,7 +22,7 @@ from cmsis_opt.dialects.utils import shape_of
 from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, build_host, build_runtime
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir
-from cmsis_opt.tools.compile import memory_passes
+from cmsis_opt.passes.default import DefaultPipeline
 from cmsis_opt.tools.opt import run_pipeline
 
 from test_differential_netgen import random_network
@@ -58,7 +58,7 @@ def _build_batch(indices: range, inplace: bool, workdir: Path, runtime_objects):
     models, sources, planned = [], [], {}
     for index in indices:
         source = parse_ir(_network(index), f"net{index}")
-        module = run_pipeline(source, memory_passes(inplace=inplace))
+        module = run_pipeline(source, [DefaultPipeline(inplace=inplace)])
         header, c_source = emit_c(module, f"net{index}")
         (workdir / f"net{index}.h").write_text(header)
         (workdir / f"net{index}.c").write_text(c_source)
@@ -98,6 +98,6 @@ def test_inplace_planning_overlaps_some_random_networks():
     """The in-place runs above are only meaningful if the planner actually lets outputs overlap inputs."""
     aliased = 0
     for index in range(0, NETWORKS, 5):
-        module = run_pipeline(parse_ir(_network(index)), memory_passes(inplace=True))
+        module = run_pipeline(parse_ir(_network(index)), [DefaultPipeline(inplace=True)])
         aliased += any(isinstance(op, arena.AliasOp) for op in module.walk())
     assert aliased >= 5

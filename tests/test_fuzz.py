@@ -125,8 +125,8 @@ def test_damaged_ir_never_crashes_the_parser_passes_or_emitter(tmp_path_factory,
 def test_random_valid_networks_always_plan(tmp_path_factory, seed, strategy, inplace, target):
     tmp = tmp_path_factory.mktemp("net")
     (tmp / "net.mlir").write_text(random_network(np.random.default_rng(seed), "net"))
-    passes = [f"--bufferize=target={target}", "--liveness",
-              *([f"--inplace-alias=target={target}"] if inplace else []),
+    passes = [f"--attach-target=core={target}", "--bufferize", "--liveness",
+              *(["--inplace-alias"] if inplace else []),
               f"--arena-alloc=strategy={strategy} time-limit=0.5", "--verify-arena"]
     status, stderr = _run(opt.main, [str(tmp / "net.mlir"), *passes, "-o", str(tmp / "out.mlir")])
     assert status == 0, stderr

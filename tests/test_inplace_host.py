@@ -22,8 +22,10 @@ from cmsis_opt.hostbuild import HostModel, build_host, compiler_command
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir
 from cmsis_opt.passes.inplace_alias import InplaceAliasPass
-from cmsis_opt.plan import read_plan
-from xdsl.dialects.builtin import IntegerAttr, i64
+from cmsis_opt.passes.attach_target import AttachTargetPass
+from cmsis_opt.passes.bufferize import BufferizePass
+from cmsis_opt.plan import invalidate, memory_plan
+
 
 Q = "!quant.uniform<i8:f32, 0.5:-3>"
 SQ = "!quant.uniform<i8:f32, 0.00390625:-128>"
@@ -107,7 +109,7 @@ def module_text(inputs, op, out_shape, out_q=Q) -> str:
 
 def plan_on_the_alias(module, delta: int) -> None:
     """Input 0 at max(0, -delta), the output exactly delta bytes after it, everything else above both."""
-    plan = read_plan(module)
+    plan = memory_plan(module)
     func = module.ops.first
     src, out = plan.buffer(func.body.block.args[0]), plan.buffer(func.body.block.last_op.operands[0])
     base = max(0, -delta)
@@ -118,7 +120,8 @@ def plan_on_the_alias(module, delta: int) -> None:
         if b.op not in (src.op, out.op):
             b.op.set("offset", top)
             top += b.size
-    func.attributes["arena.size"] = IntegerAttr(top, i64)
+    func.attributes["arena.plan"] = arena.PlanAttr(top, 1, "by hand")
+    invalidate(module)
 
 
 CASES = ([("conv", conv_case)] * 12 + [("depthwise", depthwise_case)] * 12 + [("max", lambda r: pool_case(r, "max_pool"))] * 4
@@ -134,7 +137,9 @@ def test_runtime_is_exact_with_outputs_on_their_inputs_at_max_delta(tmp_path, ta
     for index, (kind, make) in enumerate(CASES):
         inputs, op, out_shape = make(rng)
         source = parse_ir(module_text(inputs, op, out_shape))
-        InplaceAliasPass(target=target, kernel_switch="never", allow_undocumented=True).apply(make_context(), source.module)
+        for step in (AttachTargetPass(core=target), InplaceAliasPass(kernel_switch="never", allow_undocumented=True),
+                     BufferizePass()):
+            step.apply(make_context(), source.module)
         alias = next((a for a in source.module.walk() if isinstance(a, arena.AliasOp) and a.source is source.module.ops.first.body.block.args[0]), None)
         if alias is None:  # e.g. a strided 1x1 conv with one output row: the model allows no overlap
             continue

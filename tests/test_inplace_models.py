@@ -11,7 +11,7 @@ from cmsis_opt.passes.arena_alloc import ArenaAllocPass
 from cmsis_opt.passes.inplace_alias import InplaceAliasPass
 from cmsis_opt.passes.quantize import QuantizePass
 from cmsis_opt.passes.verify_arena import VerifyArenaPass
-from cmsis_opt.plan import read_plan
+from cmsis_opt.plan import memory_plan
 
 # name: (TFLM arena, the bytes this project aims at with overlap)
 TARGETS = {"kws_dscnn": (16_000, 10_000), "ic_resnet8": (49_152, 36_000), "vww_mobilenetv1": (73_728, 40_000)}
@@ -26,7 +26,7 @@ def planned(path):
     InplaceAliasPass().apply(ctx, source.module)
     ArenaAllocPass(time_limit=1.0).apply(ctx, source.module)
     VerifyArenaPass().apply(ctx, source.module)
-    return read_plan(source.module)
+    return memory_plan(source.module)
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

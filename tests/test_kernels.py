@@ -1,14 +1,35 @@
-"""Which CMSIS-NN function each cmsis op runs, its scratch size, and where its output may start."""
+"""The kernel interface: which CMSIS-NN function each cmsis op runs, its scratch size, and where its output may start.
+
+Each question is asked of the op (`KernelOp`) for a build path; the paths of the cores come from the one core table.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 import test_kernels_helpers as make
+from cmsis_opt import targets
 from cmsis_opt.errors import CompileError
-from cmsis_opt.kernels import kernel_function, max_safe_delta, scratch_bytes
 
-M0, M4, M55 = "cortex-m0", "cortex-m4", "cortex-m55"
+M0, M4, M55 = (targets.core(name).path for name in ("cortex-m0", "cortex-m4", "cortex-m55"))
+
+
+def kernel_function(op, path):
+    return op.kernel_function(path)
+
+
+def scratch_bytes(op, path):
+    return op.scratch_bytes(path)
+
+
+def max_safe_delta(op, path, allow_undocumented=False):
+    return op.max_safe_delta(path, allow_undocumented)
+
+
+def test_every_core_runs_one_cmsis_nn_path():
+    assert (M0, M4, M55) == ("c", "dsp", "mve")
+    assert {c.path for c in targets.CORES.values()} == set(targets.PATHS)
+    assert {name for name, c in targets.CORES.items() if c.path == "mve"} == {"cortex-m55", "cortex-m85"}
 
 
 def test_same_shape_5x5_conv_runs_arm_convolve_s8_with_im2col_scratch():
@@ -67,9 +88,11 @@ def test_other_kernels_and_their_scratch():
     assert kernel_function(make.elementwise("mul"), M4) == "arm_elementwise_mul_s8"
 
 
-def test_unknown_target_is_a_compile_error():
-    with pytest.raises(CompileError, match="unknown target 'cortex-a53'"):
-        scratch_bytes(make.conv(), "cortex-a53")
+def test_unknown_core_is_a_compile_error_with_the_closest_name():
+    with pytest.raises(CompileError, match="unknown core 'cortex-a53'"):
+        targets.core("cortex-a53")
+    with pytest.raises(CompileError, match="did you mean 'cortex-m55'"):
+        targets.core("cortex-m5")
 
 
 def test_same_shape_5x5_conv_output_trails_two_rows_and_two_pixels():
@@ -94,8 +117,6 @@ def test_elementwise_and_softmax_run_exactly_in_place():
 
 
 def test_target_delta_is_the_stricter_of_its_path_and_the_c_path():
-    from cmsis_opt.kernels import path_delta
-
     op = make.depthwise(h=6, w=6, c=130, kh=3, kw=3)  # MVE blocks channels by 124
-    assert max_safe_delta(op, M55) == min(path_delta(op, "mve"), path_delta(op, "c"))
+    assert max_safe_delta(op, M55) == min(op.path_delta("mve"), op.path_delta("c"))
     assert max_safe_delta(op, M55) < max_safe_delta(op, M4)

@@ -1,7 +1,7 @@
 """The vectorized access-order model against a byte-by-byte replay of each kernel's loops.
 
-Each simulator below walks the CMSIS-NN loop nest of one kernel (as described
-in compiler/kernels.py) in plain Python and emits ("r", input byte) /
+Each simulator below walks the CMSIS-NN loop nest of one kernel (as each
+op's `access_order` in dialects/cmsis_*.py describes it) in plain Python and emits ("r", input byte) /
 ("w", output byte) events. Replaying them with the output placed at
 input + delta must never read an input byte after an output write landed on
 it. For the exact models, delta + 1 must fail somewhere (tightness).
@@ -9,13 +9,19 @@ it. For the exact models, delta + 1 must fail somewhere (tightness).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
 
 import test_kernels_helpers as make
-from cmsis_opt import kernels
-from cmsis_opt.dialects.utils import shape_of
+from cmsis_opt.dialects.cmsis_conv import CH_IN_BLOCK_MVE
+from cmsis_opt.dialects.utils import num_elements, shape_of
+
+
+def geometry(op) -> dict:
+    """The op's window (shapes, kernel, stride, padding, dilation) as a dict, for the loop nests below."""
+    return dataclasses.asdict(op.window)
 
 
 # -- the replay ---------------------------------------------------------------------
@@ -106,7 +112,7 @@ def blocks_3x3(c):
     return full + [[ch] for ch in range(c - c % 4, c)]
 
 
-def sim_depthwise_opt_mve(g, block=kernels.CH_IN_BLOCK_MVE):
+def sim_depthwise_opt_mve(g, block=CH_IN_BLOCK_MVE):
     for start in range(0, g["c"], block):
         chans = range(start, min(start + block, g["c"]))
         pending = []
@@ -218,10 +224,10 @@ def random_pool(rng: random.Random, kind: str):
 
 def check(op, path: str, events_of, exact: bool, **kwargs) -> None:
     """The model's delta (and every smaller sampled delta) replays cleanly; with `exact`, delta + 1 does not."""
-    delta = kernels.path_delta(op, path, **kwargs)
+    delta = op.path_delta(path, **kwargs)
     assert delta is not None, f"{op.name} on {path}: expected an overlap model"
     events = list(events_of())
-    in_size, out_size = kernels.num_elements(shape_of(op.operands[0])), kernels.num_elements(shape_of(op.results[0]))
+    in_size, out_size = num_elements(shape_of(op.operands[0])), num_elements(shape_of(op.results[0]))
     assert not overwritten_read(events, delta), f"{op.name} on {path}: delta {delta} overwrites unread input"
     for lower in {delta - 1, delta - 7, -out_size + 1}:
         if -out_size < lower < delta:
@@ -233,7 +239,7 @@ def check(op, path: str, events_of, exact: bool, **kwargs) -> None:
 @pytest.mark.parametrize("seed", range(60))
 def test_generic_conv_trails_its_receptive_field_on_every_path(seed):
     op = random_conv(random.Random(seed))
-    g = kernels.conv_geometry(op)
+    g = geometry(op)
     for path, group in (("c", 2), ("dsp", 2), ("mve", 4)):
         check(op, path, lambda: sim_conv_s8(g, group), exact=True)
 
@@ -243,8 +249,8 @@ def test_strided_pointwise_conv_stays_behind_the_rows_it_still_reads(seed):
     rng = random.Random(100 + seed)
     op = make.conv(n=rng.choice([1, 2]), h=rng.randint(2, 8), w=rng.randint(2, 8), c=rng.randint(1, 5), oc=rng.randint(1, 5),
                    kh=1, kw=1, ph=0, pw=0, sh=rng.randint(1, 3), sw=rng.choice([2, 3]))
-    assert kernels.kernel_function(op, "cortex-m4") == "arm_convolve_1x1_s8"
-    g = kernels.conv_geometry(op)
+    assert op.kernel_function("dsp") == "arm_convolve_1x1_s8"
+    g = geometry(op)
     for path in ("c", "dsp"):
         check(op, path, lambda: sim_conv_1x1_strided(g), exact=False)
 
@@ -253,20 +259,20 @@ def test_strided_pointwise_conv_stays_behind_the_rows_it_still_reads(seed):
 def test_depthwise_kernels_follow_their_channel_blocks(seed):
     rng = random.Random(200 + seed)
     generic = random_depthwise(rng)
-    g = kernels.conv_geometry(generic)
+    g = geometry(generic)
     for path in ("c", "dsp", "mve"):
-        if kernels.depthwise_function(generic, path) == "arm_depthwise_conv_s8":
+        if generic.kernel_function(path) == "arm_depthwise_conv_s8":
             check(generic, path, lambda: sim_depthwise_generic(g), exact=True)
             if (g["oc"] // g["c"]) % 4 == 0 and g["dh"] == g["dw"] == 1:  # CMSIS-NN's ch_mult % 4 loop
                 check(generic, path, lambda: sim_depthwise_generic(g, tile=4), exact=False)
     three = random_depthwise(rng, mult=1, kernel=(3, 3), dilation=False)
-    g3 = kernels.conv_geometry(three)
-    assert kernels.depthwise_function(three, "dsp") == "arm_depthwise_conv_3x3_s8"
+    g3 = geometry(three)
+    assert three.kernel_function("dsp") == "arm_depthwise_conv_3x3_s8"
     for path in ("c", "dsp"):
         check(three, path, lambda: sim_depthwise_blocks(g3, blocks_3x3(g3["c"])), exact=True)
     opt = random_depthwise(rng, mult=1, kernel=(rng.choice([2, 4, 5]), rng.choice([1, 3])), dilation=False)
-    go = kernels.conv_geometry(opt)
-    assert kernels.depthwise_function(opt, "dsp") == "arm_depthwise_conv_s8_opt"
+    go = geometry(opt)
+    assert opt.kernel_function("dsp") == "arm_depthwise_conv_s8_opt"
     check(opt, "dsp", lambda: sim_depthwise_blocks(go, [list(range(go["c"]))]), exact=True)
     check(opt, "c", lambda: sim_depthwise_generic(go), exact=True)
     check(opt, "mve", lambda: sim_depthwise_opt_mve(go), exact=True)
@@ -275,20 +281,20 @@ def test_depthwise_kernels_follow_their_channel_blocks(seed):
 
 def test_mve_depthwise_with_more_channels_than_a_block_overlaps_less():
     op = make.depthwise(h=4, w=4, c=130, kh=3, kw=3)
-    g = kernels.conv_geometry(op)
+    g = geometry(op)
     check(op, "mve", lambda: sim_depthwise_opt_mve(g), exact=True)
-    assert kernels.path_delta(op, "mve") < kernels.path_delta(op, "dsp")
+    assert op.path_delta("mve") < op.path_delta("dsp")
 
 
 @pytest.mark.parametrize("seed", range(30))
 def test_pooling_models(seed):
     rng = random.Random(300 + seed)
     mx = random_pool(rng, "max_pool")
-    gm = kernels.pool_geometry(mx)
+    gm = geometry(mx)
     check(mx, "c", lambda: sim_max_pool_c(gm), exact=False, allow_undocumented=True)
     check(mx, "mve", lambda: sim_pool_mve(gm), exact=False, allow_undocumented=True)
     avg = random_pool(rng, "avg_pool")
-    ga = kernels.pool_geometry(avg)
+    ga = geometry(avg)
     check(avg, "c", lambda: sim_depthwise_blocks(ga, [[c] for c in range(ga["c"])]), exact=True)
     check(avg, "dsp", lambda: sim_depthwise_blocks(ga, [list(range(ga["c"]))]), exact=True)
     check(avg, "mve", lambda: sim_pool_mve(ga), exact=False)
@@ -297,9 +303,9 @@ def test_pooling_models(seed):
 @pytest.mark.parametrize("block,path", [(1, "c"), (4, "dsp"), (16, "mve")])
 def test_elementwise_and_softmax_overlap_exactly_in_place(block, path):
     for op in (make.elementwise("add", (1, 3, 5, 7)), make.elementwise("mul", (1, 2, 2, 9))):
-        size = kernels.num_elements(shape_of(op.output))
+        size = num_elements(shape_of(op.output))
         check(op, path, lambda: sim_elementwise(size, block), exact=True)
-        assert kernels.path_delta(op, path) == 0
+        assert op.path_delta(path) == 0
     sm = make.softmax((3, 21))
     check(sm, path, lambda: sim_softmax(3, 21, block), exact=True)
-    assert kernels.path_delta(sm, path) == 0
+    assert sm.path_delta(path) == 0

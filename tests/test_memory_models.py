@@ -9,7 +9,7 @@ from cmsis_opt.passes.arena_alloc import ArenaAllocPass
 from cmsis_opt.passes.liveness import LivenessPass
 from cmsis_opt.passes.quantize import QuantizePass
 from cmsis_opt.passes.verify_arena import VerifyArenaPass
-from cmsis_opt.plan import read_plan
+from cmsis_opt.plan import memory_plan
 
 MODELS = ("kws_dscnn", "ic_resnet8", "ad_autoencoder", "vww_mobilenetv1")
 
@@ -36,7 +36,7 @@ def plan_of(module, *passes):
     for p in passes:
         p.apply(make_context(), module)
     VerifyArenaPass().apply(make_context(), module)
-    return read_plan(module)
+    return memory_plan(module)
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -1,4 +1,4 @@
-"""--bufferize and --liveness on small graphs, and the plan objects they produce."""
+"""--bufferize and --liveness on small graphs, and the memory plan (the analysis they record)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import pytest
 from test_memory_ir import Graph, chain, module_of
 
 from cmsis_opt.context import make_context
-from cmsis_opt.errors import CompileError
+from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.ir import parse_ir, print_ir
+from cmsis_opt.passes.arena_alloc import ArenaAllocPass
 from cmsis_opt.passes.bufferize import BufferizePass
 from cmsis_opt.passes.liveness import LivenessPass, min_memory_order
-from cmsis_opt.plan import read_plan, the_function
+from cmsis_opt.passes.attach_target import AttachTargetPass
+from cmsis_opt.plan import memory_plan, the_function
 
 CONV = (
     '%y = cmsis.conv %x {filter = dense<1> : tensor<2x3x3x3xi8>, bias = dense<[1, 2]> : tensor<2xi32>, '
@@ -34,7 +36,7 @@ def run(text: str, *passes):
 
 def test_bufferize_names_inputs_and_layers_and_sizes_them_in_bytes():
     g = Graph().input("x", 10).input("z", 10).fc("a", "x", 30).fc("b", "a", 20, layer="a").add("c", "b", "b").output("c")
-    plan = read_plan(run(g.text(), BufferizePass()))
+    plan = memory_plan(run(g.text(), BufferizePass()))
     assert [(b.name, b.kind, b.size) for b in plan.buffers] == [
         ("input", "input", 10), ("input_1", "input", 10), ("a", "activation", 30), ("a_1", "activation", 20), ("c", "output", 20),
     ]
@@ -43,21 +45,21 @@ def test_bufferize_names_inputs_and_layers_and_sizes_them_in_bytes():
 
 def test_bufferize_names_a_layerless_op_by_kind_and_step():
     g = Graph().input("x", 10).fc("a", "x", 4).fc("b", "a", 4, layer=False).output("b")
-    assert [b.name for b in read_plan(run(g.text(), BufferizePass())).buffers] == ["input", "a", "fully_connected_1"]
+    assert [b.name for b in memory_plan(run(g.text(), BufferizePass())).buffers] == ["input", "a", "fully_connected_1"]
 
 
 def test_views_get_no_buffer_and_resolve_to_their_source():
     g = Graph().input("x", 8).fc("a", "x", 16).reshape("r", "a").output("r")
     module = run(g.text(), BufferizePass())
-    plan = read_plan(module)
+    plan = memory_plan(module)
     assert [b.name for b in plan.buffers] == ["input", "a"]
     reshape_result = the_function(module).body.block.last_op.operands[0]
     assert plan.buffer(reshape_result).name == "a" and plan.buffer(reshape_result).kind == "output"
 
 
 def test_bufferize_adds_the_kernel_scratch_per_target():
-    m4 = read_plan(run(CONV_FUNC, BufferizePass(target="cortex-m4")))
-    m55 = read_plan(run(CONV_FUNC, BufferizePass(target="cortex-m55")))
+    m4 = memory_plan(run(CONV_FUNC, AttachTargetPass(core="cortex-m4"), BufferizePass()))
+    m55 = memory_plan(run(CONV_FUNC, AttachTargetPass(core="cortex-m55"), BufferizePass()))
     # arm_convolve_s8 im2col: DSP 2 * align4(3*3*3) * 2 bytes; MVE 4 * ceil16(27)
     assert m4.by_name("conv1.scratch").size == 2 * 28 * 2
     assert m55.by_name("conv1.scratch").size == 4 * 32
@@ -69,20 +71,31 @@ def test_bufferize_is_idempotent_and_retargets_scratch():
     text = print_ir(once)
     BufferizePass().apply(make_context(), once)
     assert print_ir(once) == text
-    BufferizePass(target="cortex-m55").apply(make_context(), once)
-    assert read_plan(once).by_name("conv1.scratch").size == 128
+    AttachTargetPass(core="cortex-m55").apply(make_context(), once)
+    BufferizePass().apply(make_context(), once)
+    assert memory_plan(once).by_name("conv1.scratch").size == 128
+    assert once.attributes["cmsis.target"].core == "cortex-m55"
 
 
-def test_bufferize_rejects_an_unknown_target():
-    with pytest.raises(CompileError, match="unknown target 'cortex-m3'"):
-        run(CONV_FUNC, BufferizePass(target="cortex-m3"))
+def test_bufferize_records_the_default_core_when_none_is_attached():
+    module = run(CONV_FUNC, BufferizePass())
+    assert module.attributes["cmsis.target"].core == "cortex-m4"
+
+
+def test_attach_target_rejects_an_unknown_core_and_a_planned_module():
+    with pytest.raises(UsageError, match="option 'core' must be one of .*; got 'cortex-a53'"):
+        AttachTargetPass(core="cortex-a53")
+    planned = run(CONV_FUNC, ArenaAllocPass())
+    with pytest.raises(CompileError, match="already planned for cortex-m4"):
+        AttachTargetPass(core="cortex-m55").apply(make_context(), planned)
+    AttachTargetPass(core="cortex-m4").apply(make_context(), planned)  # the same core: nothing changes
 
 
 def test_liveness_intervals_follow_readers_views_and_outputs():
     # step: 0 a=fc(x)  1 b=fc(x)  2 c=add(a,b)  3 d=fc(v), v a view of c  4 e=fc(d); outputs a and e
     g = (Graph().input("x", 8).fc("a", "x", 16).fc("b", "x", 16).add("c", "a", "b")
          .reshape("v", "c").fc("d", "v", 4).fc("e", "d", 2).output("a", "e"))
-    plan = read_plan(run(g.text(), LivenessPass()))
+    plan = memory_plan(run(g.text(), LivenessPass()))
     intervals = {b.name: (b.first, b.last) for b in plan.buffers}
     assert intervals == {"input": (0, 1), "a": (0, 4), "b": (1, 2), "c": (2, 3), "d": (3, 4), "e": (4, 4)}
     assert plan.live_bytes() == [8 + 16, 8 + 16 + 16, 16 * 3, 16 + 16 + 4, 16 + 4 + 2]
@@ -90,20 +103,20 @@ def test_liveness_intervals_follow_readers_views_and_outputs():
 
 
 def test_scratch_counts_in_the_lower_bound_at_its_step_only():
-    plan = read_plan(run(CONV_FUNC, LivenessPass()))
+    plan = memory_plan(run(CONV_FUNC, LivenessPass()))
     scratch = plan.by_name("conv1.scratch")
     assert (scratch.first, scratch.last) == (0, 0)
     assert plan.activation_lower_bound == 192 + 128
     assert plan.lower_bound == 192 + 128 + scratch.size
 
 
-def test_liveness_runs_bufferize_when_there_are_no_buffers():
-    plan = read_plan(run(chain(10, 20, 30).text(), LivenessPass()))
+def test_liveness_records_the_buffers_when_there_are_none():
+    plan = memory_plan(run(chain(10, 20, 30).text(), LivenessPass()))
     assert [b.name for b in plan.buffers] == ["input", "l0", "l1"] and plan.lower_bound == 50
 
 
-def test_unknown_order_is_an_error():
-    with pytest.raises(CompileError, match="unknown order"):
+def test_unknown_order_is_a_usage_error():
+    with pytest.raises(UsageError, match="option 'order' must be one of given, min-memory; got 'fastest'"):
         run(chain(4, 4).text(), LivenessPass(order="fastest"))
 
 
@@ -117,9 +130,9 @@ def _two_branches() -> Graph:
 
 
 def test_min_memory_order_runs_the_big_branch_first_and_keeps_the_ir_valid():
-    given = read_plan(run(_two_branches().text(), LivenessPass()))
+    given = memory_plan(run(_two_branches().text(), LivenessPass()))
     module = run(_two_branches().text(), LivenessPass(order="min-memory"))
-    better = read_plan(module)
+    better = memory_plan(module)
     assert given.lower_bound == 1000 + 2000 + 1000  # b1, a1, a2 at step 2
     assert better.lower_bound == 16 + 2000 + 1000  # x, a1, a2: b1 is not made yet
     assert [s.attributes["layer"].data for s in better.steps] == ["a1", "a2", "b1", "j"]
@@ -140,7 +153,7 @@ def test_plan_reads_aliases_as_alias_of_and_max_delta():
         "  arena.alias %y onto %x {max_delta = -24 : i64} : tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-128>>, "
         "tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>\n  func.return",
     )
-    plan = read_plan(run(text, LivenessPass()))
+    plan = memory_plan(run(text, LivenessPass()))
     out = plan.by_name("conv1")
     assert (out.alias_of, out.max_delta, out.aliases) == ("input", -24, [("input", -24)])
     assert out.step == 0 and out.layer == "conv1" and out.shape == (1, 8, 8, 2)

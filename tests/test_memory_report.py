@@ -10,7 +10,7 @@ from test_memory_ir import Graph, module_of
 
 from cmsis_opt.context import make_context
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass
-from cmsis_opt.plan import read_plan
+from cmsis_opt.plan import memory_plan
 from cmsis_opt.report import memory_json, memory_svg, memory_table, write_report
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -27,7 +27,7 @@ def planned_module():
 
 
 def test_memory_json_has_the_totals_and_every_buffer():
-    report = memory_json(read_plan(planned_module()))
+    report = memory_json(memory_plan(planned_module()))
     assert report["arena_bytes"] == 140 and report["lower_bound_bytes"] == 200
     assert report["activation_lower_bound_bytes"] == 200 and report["scratch_bytes"] == 0
     assert report["target"] == "cortex-m4" and report["inplace"] is False and report["strategy"].startswith("auto")
@@ -40,7 +40,7 @@ def test_memory_json_has_the_totals_and_every_buffer():
 
 
 def test_the_table_lists_every_buffer_with_its_alias():
-    table = memory_table(read_plan(planned_module()))
+    table = memory_table(memory_plan(planned_module()))
     lines = table.splitlines()
     assert lines[0].startswith("arena 140 bytes, lower bound 200")
     assert lines[1].split() == ["buffer", "kind", "offset", "size", "end", "steps", "alias"]
@@ -50,7 +50,7 @@ def test_the_table_lists_every_buffer_with_its_alias():
 
 
 def test_the_picture_has_one_labelled_rectangle_per_buffer_and_marks_the_overlap():
-    plan = read_plan(planned_module())
+    plan = memory_plan(planned_module())
     root = ET.fromstring(memory_svg(plan))
     titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")]
     assert len(titles) == len(plan.buffers)
@@ -66,7 +66,7 @@ def test_scratch_is_drawn_in_its_own_colour(tmp_path):
 
     module = module_of(CONV_FUNC)
     ArenaAllocPass().apply(make_context(), module)
-    root = ET.fromstring(memory_svg(read_plan(module)))
+    root = ET.fromstring(memory_svg(memory_plan(module)))
     fills = {g.find(f"{SVG}title").text.split(" (")[1].split(")")[0]: g.find(f"{SVG}rect").get("fill") for g in root.iter(f"{SVG}g")}
     assert set(fills) == {"input", "output", "scratch"} and len(set(fills.values())) == 3
 

@@ -1,4 +1,4 @@
-"""Calibration of float models through `cmsis-opt --quantize="calibration=FILE.npz"`."""
+"""Calibration of float models: `cmsis-calibrate` records ranges in the IR, then `cmsis-opt --quantize` uses them."""
 
 from __future__ import annotations
 
@@ -36,40 +36,54 @@ def _one_error(proc, fragment: str) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def calibrate_then_quantize(model, samples, *options, tmp_path):
+    """cmsis-calibrate MODEL --data SAMPLES [options] -o calibrated.mlir, then cmsis-opt --quantize on it."""
+    calibrated = tmp_path / "calibrated.mlir"
+    proc = run_tool("cmsis-calibrate", str(model), "--data", str(samples), *options, "-o", str(calibrated))
+    if proc.returncode != 0:
+        return proc
+    return run_tool("cmsis-opt", str(calibrated), "--quantize")
+
+
 def test_float_model_is_quantized_with_calibration(float_model, tmp_path):
     samples = np.random.default_rng(0).uniform(-1, 1, (16, 1, 4)).astype(np.float32)
     np.savez(tmp_path / "cal.npz", inputs=samples)
+    calibrated = tmp_path / "calibrated.mlir"
+    proc = run_tool("cmsis-calibrate", str(float_model), "--data", str(tmp_path / "cal.npz"), "-o", str(calibrated))
+    assert proc.returncode == 0, proc.stderr
+    assert "calibrating: 16/16 samples" in proc.stderr  # progress, one line when stderr is not a terminal
+    ranges = calibrated.read_text()
+    assert "{nn.range = #nn.range<" in ranges and ranges.count("nn.range = #nn.range<") == 5  # x, w, b, y, relu
     out = tmp_path / "q.mlir"
-    proc = run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'cal.npz'}", "-o", str(out))
+    proc = run_tool("cmsis-opt", str(calibrated), "--quantize", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()
     assert "cmsis.fully_connected" in text and "nn." not in text
     # int8 graph input and output; ReLU folded: the output range starts at 0, so zp = -128 and act_min = -128
     assert "func.func @tiny(%0: tensor<1x4x!quant.uniform<i8:f32," in text.replace("%x:", "%0:")
     assert "act_min = -128 : i32" in text
-    assert "calibrating: 16/16 samples" in proc.stderr  # progress, one line when stderr is not a terminal
 
 
 def test_missing_calibration_is_one_error(float_model):
-    _one_error(run_tool("cmsis-opt", str(float_model), "--quantize"), "calibration=FILE.npz")
+    _one_error(run_tool("cmsis-opt", str(float_model), "--quantize"), "run `cmsis-calibrate MODEL --data FILE.npz")
 
 
 def test_calibration_of_the_wrong_shape_is_one_error(float_model, tmp_path):
     np.savez(tmp_path / "bad.npz", inputs=np.zeros((5, 7), np.float32))
     out = tmp_path / "q.mlir"
-    proc = run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'bad.npz'}", "-o", str(out))
+    proc = run_tool("cmsis-calibrate", str(float_model), "--data", str(tmp_path / "bad.npz"), "-o", str(out))
     _one_error(proc, "shape [5, 7]")
     assert not out.exists()
 
 
 def test_calibration_of_the_wrong_dtype_is_one_error(float_model, tmp_path):
     np.savez(tmp_path / "ints.npz", np.zeros((5, 1, 4), np.int8))
-    _one_error(run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'ints.npz'}"), "int8")
+    _one_error(run_tool("cmsis-calibrate", str(float_model), "--data", str(tmp_path / "ints.npz")), "int8")
 
 
 def test_unreadable_calibration_file_is_one_error(float_model, tmp_path):
     (tmp_path / "junk.npz").write_text("not a zip")
-    _one_error(run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'junk.npz'}"), "junk.npz")
+    _one_error(run_tool("cmsis-calibrate", str(float_model), "--data", str(tmp_path / "junk.npz")), "junk.npz")
 
 
 def test_samples_without_the_batch_axis_are_accepted():
@@ -122,9 +136,10 @@ def test_progress_bar_in_a_log_writes_one_final_line():
     assert out.getvalue() == "calibrating: 4/4 samples\n"
 
 
-def test_unknown_method_is_an_error(float_model, tmp_path):
+def test_unknown_method_is_a_usage_error(float_model, tmp_path):
     np.savez(tmp_path / "cal.npz", inputs=np.zeros((2, 1, 4), np.float32))
-    _one_error(run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'cal.npz'} method=median"), "median")
+    proc = run_tool("cmsis-calibrate", str(float_model), "--data", str(tmp_path / "cal.npz"), "--method", "median")
+    assert proc.returncode == 2 and proc.stderr.count("error:") == 1 and "'median'" in proc.stderr, proc.stderr
 
 
 def test_percentile_method_clips_outliers(float_model, tmp_path):
@@ -133,7 +148,8 @@ def test_percentile_method_clips_outliers(float_model, tmp_path):
     np.savez(tmp_path / "cal.npz", inputs=samples)
     scales = {}
     for method in ("minmax", "percentile"):
-        proc = run_tool("cmsis-opt", str(float_model), f"--quantize=calibration={tmp_path / 'cal.npz'} method={method} percentile=99")
+        proc = calibrate_then_quantize(float_model, tmp_path / "cal.npz", "--method", method, "--percentile", "99",
+                                       tmp_path=tmp_path)
         assert proc.returncode == 0, proc.stderr
         header = proc.stdout.split("func.func @tiny(", 1)[1]
         scales[method] = float(header.split("!quant.uniform<i8:f32, ", 1)[1].split(":", 1)[0])
@@ -157,7 +173,7 @@ def test_concatenation_inputs_share_the_output_quantization(tmp_path):
     model = tmp_path / "branches.mlir"
     model.write_text(FLOAT_CONCAT)
     np.savez(tmp_path / "cal.npz", inputs=np.random.default_rng(2).uniform(-1, 1, (8, 1, 4)).astype(np.float32))
-    proc = run_tool("cmsis-opt", str(model), f"--quantize=calibration={tmp_path / 'cal.npz'}")
+    proc = calibrate_then_quantize(model, tmp_path / "cal.npz", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     concat = next(line for line in proc.stdout.splitlines() if "cmsis.concat" in line)
     types = {t.split(">>")[0] for t in concat.split("!quant.uniform<")[1:]}

@@ -23,6 +23,7 @@ from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.dialects.quant import quant_of  # noqa: E402
 from cmsis_opt.frontends.onnx import import_onnx  # noqa: E402
 from cmsis_opt.interpreter import run_function  # noqa: E402
+from cmsis_opt.calibrate import calibrate_module  # noqa: E402
 from cmsis_opt.passes.quantize import QuantizePass  # noqa: E402
 
 
@@ -30,7 +31,8 @@ from cmsis_opt.passes.quantize import QuantizePass  # noqa: E402
 def digits(tmp_path_factory):
     paths = build(tmp_path_factory.mktemp("digits"))
     module = import_onnx(str(paths["model"]))
-    QuantizePass(calibration=str(paths["calibration"])).apply(make_context(), module)
+    calibrate_module(module, str(paths["calibration"]), show_progress=False)
+    QuantizePass().apply(make_context(), module)
     module.verify()
     heldout = np.load(paths["heldout"])
     return paths, module, heldout

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from cmsis_opt.ir import parse_ir
-from cmsis_opt.kernels import scratch_bytes
 from cmsis_opt.quantmath import add_params, mul_multiplier, softmax_params
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
@@ -325,11 +324,5 @@ def test_conv_scratch_sizes_agree_with_the_compilers_kernel_model(geometry):
     geometry_dict = dict(sw=stride[1], sh=stride[0], pw=pad[1], ph=pad[0], input=in_shape, filter=f_shape,
                          output=out_shape)
     ours = sizes("conv_sizes", geometry_dict)
-    model = tuple(scratch_bytes(op, target) for target in ("cortex-m0", "cortex-m4", "cortex-m55"))
-    one_by_n = in_shape[1] == 1 and f_shape[1] == 1 and (stride[1] * in_shape[3]) % 4 == 0
-    if one_by_n:
-        # Helium 1xN: CMSIS-NN's current sizing (one padded window) is smaller than the
-        # arm_convolve_s8 sizing the kernel model keeps; the portable and DSP builds agree
-        assert ours[:2] == model[:2] and ours[2] <= model[2]
-    else:
-        assert ours == model
+    model = tuple(op.scratch_bytes(path) for path in ("c", "dsp", "mve"))
+    assert ours == model  # Helium 1xN included: one padded window of the output column

@@ -1,6 +1,6 @@
 """The compiler's kernel access model against the runtime: overlaps the model calls safe are exact.
 
-cmsis_opt.kernels models, per CMSIS-NN kernel, when each input byte is last
+the kernel interface models, per CMSIS-NN kernel (KernelOp.access_order), when each input byte is last
 read and each output byte first written, and derives how far before its input
 an op's output may start. The generated C runs on this runtime on the host,
 so for random ops the output placed at exactly that offset (the closest the
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from xdsl.dialects.builtin import StringAttr
 
-from cmsis_opt.kernels import path_delta
+
 
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
@@ -43,7 +43,7 @@ def check_at_model_delta(cases) -> int:
     """cases: (op, line(arena or None), input array, output length). Returns how many could overlap."""
     lines, overlapped = [], 0
     for op, make_line, x, out_len in cases:
-        delta = path_delta(op, "c", allow_undocumented=True)
+        delta = op.path_delta("c", allow_undocumented=True)
         if delta is None:
             continue
         overlapped += 1

@@ -12,7 +12,7 @@ from cmsis_opt.dialects import arena
 from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass
 from cmsis_opt.passes.verify_arena import VerifyArenaPass
-from cmsis_opt.plan import read_plan, the_function
+from cmsis_opt.plan import memory_plan, the_function
 
 ALIAS = "arena.alias %{out} onto %{src} {{max_delta = {d} : i64}} : tensor<1x{n}x!quant.uniform<i8:f32, 0.5:0>>, tensor<1x{m}x!quant.uniform<i8:f32, 0.5:0>>"
 
@@ -46,13 +46,13 @@ def buffer_op(module, name: str):
 def test_a_planned_module_passes():
     module = chain_with_alias()
     verify(module)
-    plan = read_plan(module)
+    plan = memory_plan(module)
     assert plan.by_name("a").offset - plan.by_name("input").offset == -20
 
 
 def test_shifting_one_offset_is_caught_with_both_names_the_step_and_the_bytes():
     module = chain_with_alias()
-    plan = read_plan(module)
+    plan = memory_plan(module)
     b, a = plan.by_name("b"), plan.by_name("a")
     buffer_op(module, "b").set("offset", a.offset)  # b now sits on a, which it reads
     with pytest.raises(CompileError) as error:
@@ -64,15 +64,16 @@ def test_shifting_one_offset_is_caught_with_both_names_the_step_and_the_bytes():
 
 def test_shrinking_the_arena_is_caught():
     module = chain_with_alias()
-    size = read_plan(module).arena_size
-    the_function(module).attributes["arena.size"] = type(the_function(module).attributes["arena.size"])(size - 4, 64)
+    size = memory_plan(module).arena_size
+    old = the_function(module).attributes["arena.plan"]
+    the_function(module).attributes["arena.plan"] = arena.PlanAttr(size - 4, old.alignment, old.strategy)
     with pytest.raises(CompileError, match=f"does not fit in the arena of {size - 4} bytes"):
         verify(module)
 
 
 def test_violating_the_alias_delta_is_caught():
     module = chain_with_alias()
-    x = read_plan(module).by_name("input")
+    x = memory_plan(module).by_name("input")
     buffer_op(module, "a").set("offset", x.offset - 16)  # the kernel allows -20 at most
     with pytest.raises(CompileError, match=r"the alias allows offset\('a'\) - offset\('input'\) <= -20, got -16"):
         verify(module)
@@ -92,7 +93,7 @@ def test_an_alias_licenses_nothing_when_its_input_is_read_later():
     g = Graph().input("x", 64).fc("a", "x", 64).fc("b", "a", 64).add("c", "a", "b").output("c")
     module = planned(g, [("b", "a", 0)], alignment=1)
     verify(module)
-    plan = read_plan(module)
+    plan = memory_plan(module)
     assert plan.by_name("b").offset != plan.by_name("a").offset  # the allocator kept them apart
     buffer_op(module, "b").set("offset", plan.by_name("a").offset)
     with pytest.raises(CompileError, match="'a' .* and 'b' .* share bytes .* at step 1"):
@@ -127,13 +128,13 @@ def test_missing_unaligned_or_short_buffers_are_caught(field, value, message):
 
 
 def test_an_unplanned_module_is_refused():
-    with pytest.raises(CompileError, match="no arena.size"):
+    with pytest.raises(CompileError, match="no #arena.plan"):
         verify(module_of(Graph().input("x", 4).fc("a", "x", 4).output("a").text()))
 
 
 def _owners_by_byte(module) -> str | None:
     """A second opinion: paint every byte at every step; licensed alias pairs may share."""
-    plan = read_plan(module)
+    plan = memory_plan(module)
     steps = len(plan.steps)
     licences = {(b.name, src): d for b in plan.buffers for src, d in b.aliases}
     for t in range(steps):
@@ -171,11 +172,12 @@ def test_the_checker_agrees_with_a_byte_by_byte_painter_on_random_plans():
         module = planned(g, aliases, alignment=rng.choice([1, 4]))
         verify(module)
         assert _owners_by_byte(module) is None
-        victim = rng.choice(read_plan(module).buffers)
+        victim = rng.choice(memory_plan(module).buffers)
         moved = max(0, victim.offset + rng.choice([-8, -4, -1, 1, 4, 8]))
         buffer_op(module, victim.name).set("offset", moved)
-        the_function(module).attributes["arena.alignment"] = type(the_function(module).attributes["arena.alignment"])(1, 64)
-        expected = _owners_by_byte(module) is not None or moved + victim.size > read_plan(module).arena_size
+        old = the_function(module).attributes["arena.plan"]
+        the_function(module).attributes["arena.plan"] = arena.PlanAttr(old.size, 1, old.strategy)
+        expected = _owners_by_byte(module) is not None or moved + victim.size > memory_plan(module).arena_size
         try:
             verify(module)
             rejected = False
@@ -191,7 +193,7 @@ def test_an_alias_never_licenses_overwriting_a_graph_output():
     g = Graph().input("x", 64).fc("a", "x", 64).fc("b", "a", 64).output("a", "b")
     module = planned(g, [("b", "a", 0)], alignment=1)
     verify(module)
-    plan = read_plan(module)
+    plan = memory_plan(module)
     assert plan.by_name("b").offset != plan.by_name("a").offset
     buffer_op(module, "b").set("offset", plan.by_name("a").offset)
     with pytest.raises(CompileError, match="'a' .* and 'b' .* share bytes .* at step 1"):

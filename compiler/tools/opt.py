@@ -1,69 +1,67 @@
-"""`cmsis-opt`: run passes on textual IR, as `mlir-opt` does.
+"""`cmsis-opt`: run passes on textual IR (or a model file), as `mlir-opt` does.
 
-    cmsis-opt [FILE|-] [--PASS[="opt=val ..."]]... [-p PIPELINE] [-o OUT] [-t TARGET]
+    cmsis-opt [FILE|-] [--PASS[="opt=val ..."]]... [-p PIPELINE] [-o OUT] [-t mlir|c]
 
-Every registered pass is also a flag; flags run in the order given, after
-any `-p` pipeline. `--PASS=...` takes the pass's options separated by
-spaces or commas (`--arena-alloc="strategy=optimal alignment=4"`).
+The driver is xDSL's `xDSLOptMain` with this project's dialects, passes and
+targets registered, plus what users of this compiler expect of it:
+
+- every pass is also a flag; flags run in the order given, after any `-p`
+  pipeline (`--PASS=...` takes the pass's options separated by spaces or
+  commas: `--arena-alloc="strategy=optimal alignment=4"`); `-p default` (or
+  `--pipeline default`) is the whole default pipeline;
+- an error is one `error:` line naming the place (file:line:col, the pass),
+  exit status 1; a usage error (an unknown flag, pass or option value) exits 2;
+- `-o` is written only when the whole run succeeded; `-t c -o x.c` also
+  writes the header x.h beside it;
+- the IR is verified after parsing and after every pass, with the location
+  of the failing op; `--print-ir-after-all` shows every stage on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import re
 import sys
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
-from xdsl.utils.arg_spec import parse_pipeline
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.utils.arg_spec import parse_pipeline, parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError
+from xdsl.xdsl_opt_main import xDSLOptMain
 
 from cmsis_opt.backend import TARGETS
-from cmsis_opt.context import make_context
+from cmsis_opt.context import DIALECTS, make_context
 from cmsis_opt.errors import CompileError, UsageError
+from cmsis_opt.frontends import load
 from cmsis_opt.ir import SourceModule, parse_ir, print_ir
 from cmsis_opt.output import read_input, write_atomic
 from cmsis_opt.passes import ALL_PASSES
+from cmsis_opt.passes.common import build_pass, describe_options
+from cmsis_opt.targets import did_you_mean
 from cmsis_opt.tools import run_tool
 
+TOOL = "cmsis-opt"
 SPLIT_MARKER = "// -----"
-
-
-def describe_pass(cls: type[ModulePass]) -> tuple[str, list[str]]:
-    """The one-line description and `name=default` option strings of a pass."""
-    doc = (cls.__doc__ or "").strip().splitlines()
-    options = []
-    for field in dataclasses.fields(cls):
-        default = field.default
-        if isinstance(default, bool):
-            default = str(default).lower()
-        options.append(f"{field.name.replace('_', '-')}={default}")
-    return (doc[0] if doc else ""), options
+MODEL_SUFFIXES = (".onnx", ".tflite", ".net")
 
 
 def passes_help() -> str:
     lines = ["passes (each is also a flag, applied in the order given):"]
     for name, get in ALL_PASSES.items():
-        description, options = describe_pass(get())
-        lines.append(f"  --{name:<16} {description}")
+        cls = get()
+        doc = (cls.__doc__ or "").strip().splitlines()
+        lines.append(f"  --{name:<16} {doc[0] if doc else ''}")
+        options = describe_options(cls)
         if options:
             lines.append(f"  {'':<18} options: {', '.join(options)}")
     lines.append("")
     lines.append("targets (-t): " + ", ".join(TARGETS))
-    lines.append("example: cmsis-opt model.mlir --liveness --inplace-alias --arena-alloc=\"strategy=optimal\" -o planned.mlir")
+    lines.append("examples:")
+    lines.append("  cmsis-opt q.mlir --inplace-alias --arena-alloc -o planned.mlir")
+    lines.append("  cmsis-opt q.mlir -p 'attach-target{core=cortex-m55},default' -t c -o model.c")
     return "\n".join(lines)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, no usage dump
-        if message.startswith("unrecognized arguments: "):
-            unknown = message.split(": ", 1)[1]
-            # an unknown --flag is most often a mistyped pass name: a compile error (1), as for -p
-            raise CompileError(f"unknown pass or option '{unknown}' (cmsis-opt --help lists the passes)", "cmsis-opt")
-        raise UsageError(f"{message} (see cmsis-opt --help)", "cmsis-opt")
 
 
 _PLAIN_VALUE = re.compile(r'[-+]?[0-9]+(\.[0-9]*([eE][-+]?[0-9]+)?)?|[A-Za-z0-9_-]+|"[^"]*"')
@@ -78,7 +76,11 @@ def _quote_option(option: str) -> str:
 
 
 def split_pass_flags(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Pull `--PASS` / `--PASS=OPTS` out of argv (in order) before argparse sees them."""
+    """Pull `--PASS` / `--PASS=OPTS` out of argv (in order) before argparse sees them.
+
+    (As argparse options with an optional value they would swallow the file
+    name that follows: `--arena-alloc model.mlir`.)
+    """
     rest, pipeline = [], []
     for arg in argv:
         if arg.startswith("--") and arg != "--":
@@ -106,95 +108,144 @@ def split_chunks(text: str) -> list[tuple[int, str]]:
 
 
 def build_passes(specs: Sequence[str]) -> list[ModulePass]:
+    """The passes of pipeline texts (`-p` values and pass flags), options checked."""
     passes = []
     for spec in specs:
         try:
             parsed = list(parse_pipeline(spec))
         except ArgSpecParseError as error:
-            raise UsageError(f"cannot parse pass pipeline '{spec}': {str(error).splitlines()[-1].strip()}", "cmsis-opt") from None
-        for pass_spec in parsed:
-            if pass_spec.name not in ALL_PASSES:
-                raise CompileError(f"unknown pass '{pass_spec.name}' (known: {', '.join(ALL_PASSES)})", "cmsis-opt")
-            cls = ALL_PASSES[pass_spec.name]()
-            try:
-                passes.append(cls.from_pass_spec(pass_spec))
-            except Exception as error:  # xDSL reports bad options as various exceptions
-                raise UsageError(f"bad options for pass '{pass_spec.name}': {error}", "cmsis-opt") from None
+            raise UsageError(f"cannot parse pass pipeline '{spec}': {str(error).splitlines()[-1].strip()}", TOOL) from None
+        passes.extend(build_pass(p, ALL_PASSES) for p in parsed)
     return passes
 
 
 def run_pipeline(source: SourceModule, passes: Sequence[ModulePass], print_after_all: bool = False) -> ModuleOp:
-    ctx = make_context()
-    for p in passes:
-        p.apply(ctx, source.module)
-        source.verify(stage=f"pass '{p.name}'")
+    """Apply `passes` to the parsed module, verifying after each one (and printing it, if asked)."""
+
+    def after(previous: ModulePass | None, module: ModuleOp, _next: ModulePass | None) -> None:
+        if previous is None:
+            return
+        source.verify(stage=f"pass '{previous.name}'")
         if print_after_all:
-            sys.stderr.write(f"// -----// IR Dump After {p.name} //----- //\n{print_ir(source.module)}\n")
+            sys.stderr.write(f"// -----// IR Dump After {previous.name} //----- //\n{print_ir(module)}\n")
+
+    PassPipeline(tuple(passes), after).apply(make_context(), source.module)
     return source.module
 
 
-def _main(argv: Sequence[str]) -> int:
-    argv, flag_pipeline = split_pass_flags(argv)
-    parser = _Parser(
-        prog="cmsis-opt",
-        description="Run cmsis-opt passes on textual IR (nn, cmsis and arena dialects).",
-        epilog=passes_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("input", nargs="?", default="-", help="input IR file, '-' for stdin (default)")
-    parser.add_argument("-o", "--output", default="-", help="output file (default stdout); written only if the whole run succeeds")
-    parser.add_argument("-p", "--passes", default="", help="pass pipeline in xDSL syntax: 'liveness,arena-alloc{strategy=optimal}'")
-    parser.add_argument("-t", "--target", default="mlir",
-                        help=f"output format: {', '.join(TARGETS)} (default mlir); with -t c, -o x.c also writes the header beside it")
-    parser.add_argument("--print-ir-after-all", action="store_true", help="print the IR to stderr after every pass")
-    parser.add_argument("--verify-diagnostics", action="store_true",
-                        help="print errors to stdout as `error: ...` lines and exit 0 (for lit tests of expected errors)")
-    parser.add_argument("--split-input-file", action="store_true", help=f"treat chunks separated by '{SPLIT_MARKER}' as separate inputs")
-    parser.add_argument("--no-verify", action="store_true", help="do not verify the IR after parsing")
-    args = parser.parse_args(argv)
-    if args.target not in TARGETS:
-        raise UsageError(f"unknown target '{args.target}' (known: {', '.join(TARGETS)})", "cmsis-opt")
+class CmsisOptMain(xDSLOptMain):
+    """xDSL's opt driver with the cmsis-opt dialects, passes, targets and command-line conventions."""
 
-    passes = build_passes(([args.passes] if args.passes else []) + flag_pipeline)
-    text, name = read_input(args.input)
-    chunks = split_chunks(text) if args.split_input_file else [(0, text)]
+    def __init__(self, args: Sequence[str]):
+        rest, self.flag_pipeline = split_pass_flags(args)
+        super().__init__("Run cmsis-opt passes on textual IR (nn, cmsis and arena dialects) or a model file.", rest)
 
-    outputs: list[str] = []
-    for line_offset, chunk in chunks:
-        try:
-            padded = "\n" * line_offset + chunk  # keep line numbers of later chunks right
-            source = parse_ir(padded, name, verify=not args.no_verify)
-            module = run_pipeline(source, passes, args.print_ir_after_all)
-            outputs.append(TARGETS[args.target](module))
-        except CompileError as error:
-            if not args.verify_diagnostics:
-                raise
-            outputs.append(f"error: {error}\n")
-    text = f"{SPLIT_MARKER}\n".join(outputs)
-    if args.target == "c" and args.output != "-" and len(outputs) == 1 and not args.verify_diagnostics:
-        write_c_files(text, args.output)
-    else:
-        write_atomic(args.output, text)
-    return 0
+    # -- registration ------------------------------------------------------------------
+    def register_all_dialects(self) -> None:
+        for name, get in DIALECTS.items():
+            self.ctx.register_dialect(name, get)
+
+    def register_all_frontends(self) -> None:
+        # the formats `-f` may name; reading goes through cmsis_opt.frontends.load (see parse_input)
+        for name in ("mlir", "onnx", "tflite", "net"):
+            self.available_frontends[name] = lambda io_: None  # type: ignore[assignment, return-value]
+
+    def register_all_passes(self) -> None:
+        for name, get in ALL_PASSES.items():
+            self.register_pass(name, get)
+
+    def register_all_targets(self) -> None:
+        self.available_targets.update(TARGETS)
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        arg_parser.prog = TOOL
+        arg_parser.epilog = passes_help()
+        arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        arg_parser.error = self._usage_error  # type: ignore[method-assign]
+        arg_parser.add_argument("--pipeline", dest="pipeline", default="",
+                                help="a named pipeline or pass list, as -p: `--pipeline default`")
+        arg_parser.add_argument("--print-ir-after-all", action="store_true", help="print the IR to stderr after every pass")
+        arg_parser.add_argument("--no-verify", action="store_true", help="do not verify the IR after parsing")
+
+    def _usage_error(self, message: str) -> None:
+        """One line and exit status 2, instead of argparse's usage dump."""
+        if message.startswith("unrecognized arguments: "):
+            unknown = message.split(": ", 1)[1].split()[0]
+            known = [f"--{p}" for p in ALL_PASSES] + ["--output", "--passes", "--target", "--pipeline"]
+            raise UsageError(f"unknown option '{unknown}'{did_you_mean(unknown, known)} "
+                             f"(cmsis-opt --help lists the passes and options)", TOOL)
+        raise UsageError(f"{message} (see cmsis-opt --help)", TOOL)
+
+    def setup_pipeline(self) -> None:
+        specs = [s for s in (self.args.passes, self.args.pipeline) if s] + self.flag_pipeline
+        self.passes = build_passes(specs)
+
+    # -- running -----------------------------------------------------------------------
+    def parse_input(self) -> list[SourceModule | CompileError]:
+        """The input as parsed modules (one per `// -----` chunk with --split-input-file)."""
+        path = self.args.input_file or "-"
+        if path != "-" and (self.args.frontend in ("onnx", "tflite", "net") or path.lower().endswith(MODEL_SUFFIXES)):
+            return [load(path)]
+        text, name = read_input(path)
+        chunks = split_chunks(text) if self.args.split_input_file else [(0, text)]
+        sources: list[SourceModule | CompileError] = []
+        for offset, chunk in chunks:
+            try:  # keep the line numbers of later chunks right
+                sources.append(parse_ir("\n" * offset + chunk, name, verify=not self.args.no_verify,
+                                        allow_unregistered=self.args.allow_unregistered_dialect))
+            except CompileError as error:
+                if not self.args.verify_diagnostics:
+                    raise
+                sources.append(error)
+        return sources
+
+    def run(self) -> None:
+        outputs: list[str] = []
+        for source in self.parse_input():
+            try:
+                if isinstance(source, CompileError):
+                    raise source
+                module = run_pipeline(source, self.passes, self.args.print_ir_after_all)
+                outputs.append(self.output_resulting_program(module))
+            except CompileError as error:
+                if not self.args.verify_diagnostics:
+                    raise
+                outputs.append(f"error: {error}\n")
+        text = f"{SPLIT_MARKER}\n".join(outputs)
+        output = self.args.output_file or "-"
+        if parse_spec(self.args.target).name == "c" and output != "-" and len(outputs) == 1 and not self.args.verify_diagnostics:
+            write_c_files(text, output)
+        else:
+            write_atomic(output, text)
+
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        text = super().output_resulting_program(prog)
+        # xDSL's MLIR target ends with a blank line; one newline, as the other tools print
+        return text.rstrip("\n") + "\n"
 
 
 def write_c_files(text: str, output: str) -> None:
     """`-t c -o DIR/x.c`: the source goes to x.c, the header beside it under the name the source includes."""
-    from cmsis_opt.backend.c import split_c_output
+    from cmsis_opt.backend.c import split_c_output  # the C backend loads only for -t c
 
     files = split_c_output(text)
-    sources = [name for name in files if name.endswith(".c")]
-    headers = [name for name in files if name.endswith(".h")]
     directory = os.path.dirname(os.path.abspath(output))
-    for name in headers:
+    for name in (n for n in files if n.endswith(".h")):
         write_atomic(os.path.join(directory, name), files[name])
-    for name in sources:
+    for name in (n for n in files if n.endswith(".c")):
         write_atomic(output, files[name])
 
 
+def _main(argv: Sequence[str]) -> int:
+    CmsisOptMain(argv).run()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_tool("cmsis-opt", lambda: _main(sys.argv[1:] if argv is None else argv))
+    return run_tool(TOOL, lambda: _main(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":
     sys.exit(main())
+

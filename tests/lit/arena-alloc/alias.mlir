@@ -1,22 +1,22 @@
-// RUN: cmsis-opt %s --arena-alloc=alignment=4 | filecheck %s
+// RUN: cmsis-opt %s --liveness --arena-alloc=alignment=4 | filecheck %s
 // RUN: cmsis-opt %s --arena-alloc="alignment=4 strategy=greedy-by-size" | filecheck %s --check-prefix=GREEDY
 // RUN: cmsis-opt %s --arena-alloc="alignment=16 strategy=optimal" | filecheck %s --check-prefix=A16
 // arena.alias %a onto %x {max_delta = -20}: a may overlap x if it starts at least 20 bytes below it.
 // Step 0 then needs 100 + 20 = 120 bytes instead of 200; step 1 needs a and b: 140.
 // The allocator places a exactly 20 bytes below x.
 
-// CHECK:      arena.lower_bound = 200 : i64, {{.*}} arena.size = 140 : i64
+// CHECK:      arena.bounds = #arena.bounds<no_overlap = 200, activations = 200>, {{.*}}arena.plan = #arena.plan<size = 140,
 // CHECK:      arena.buffer %x {name = "input", {{.*}} offset = 20 : i64}
 // CHECK:      arena.buffer %a {name = "a", {{.*}} offset = 0 : i64}
 // CHECK:      arena.buffer %b {name = "b", {{.*}} offset = 100 : i64}
 
 // TFLite Micro's greedy order, taught the alias, finds the same plan.
-// GREEDY:     arena.size = 140 : i64
+// GREEDY:     arena.plan = #arena.plan<size = 140,
 // GREEDY:     arena.buffer %x {name = "input", {{.*}} offset = 20 : i64}
 // GREEDY:     arena.buffer %a {name = "a", {{.*}} offset = 0 : i64}
 
 // With 16-byte offsets the delta rounds down to -32: 132 at step 0, but a and b: 112 + 40.
-// A16:        arena.size = 160 : i64
+// A16:        arena.plan = #arena.plan<size = 160,
 // A16:        arena.buffer %x {name = "input", {{.*}} offset = 32 : i64}
 // A16:        arena.buffer %a {name = "a", {{.*}} offset = 0 : i64}
 

@@ -9,7 +9,7 @@ func.func @peak(%x: tensor<1x16x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x32x!
   func.return %n : tensor<1x32x!quant.uniform<i8:f32, 0.5:0>>
 }
 // CHECK: error: arena-alloc: the arena needs 432 bytes, more than max-size=400: the peak is at step 1 ('narrow', cmsis.fully_connected), where 432 bytes are live (lower bound 432 bytes)
-// FITS:  arena.size = 432 : i64
+// FITS:  arena.plan = #arena.plan<size = 432,
 
 // -----
 
@@ -17,5 +17,5 @@ func.func @peak(%x: tensor<1x16x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x32x!
 func.func @empty(%x: tensor<1x16x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:0>> {
   func.return %x : tensor<1x16x!quant.uniform<i8:f32, 0.5:0>>
 }
-// CHECK: arena.size = 16 : i64
-// FITS:  arena.size = 16 : i64
+// CHECK: arena.plan = #arena.plan<size = 16,
+// FITS:  arena.plan = #arena.plan<size = 16,

@@ -2,28 +2,28 @@
 // RUN: cmsis-opt %s --arena-alloc=strategy=greedy-by-size | filecheck %s --check-prefix=REUSE
 // RUN: cmsis-opt %s --arena-alloc=strategy=best-fit | filecheck %s --check-prefix=REUSE
 // RUN: cmsis-opt %s --arena-alloc=strategy=optimal | filecheck %s --check-prefix=REUSE
-// RUN: cmsis-opt %s --arena-alloc | filecheck %s --check-prefix=AUTO
+// RUN: cmsis-opt %s --liveness --arena-alloc | filecheck %s --check-prefix=AUTO
 // RUN: cmsis-opt %s --arena-alloc="strategy=optimal alignment=1" | filecheck %s --check-prefix=BYTE
-// --arena-alloc runs --liveness first, then places every buffer. Steps: 0 l0 = fc(x), 1 l1, 2 l2.
+// --arena-alloc places every buffer of the memory plan (live steps from the liveness analysis). Steps: 0 l0 = fc(x), 1 l1, 2 l2.
 // input (100 bytes) lives at step 0, l0 (30) at 0..1, l1 (100) at 1..2, l2 (30) at 2.
 // Offsets are multiples of 16 by default: the 100-byte buffers take 112 before a neighbour.
 
-// NAIVE:      arena.size = 288 : i64, arena.strategy = "naive", arena.alignment = 16 : i64
+// NAIVE:      arena.plan = #arena.plan<size = 288, alignment = 16, strategy = "naive">
 // NAIVE:      name = "input", {{.*}} offset = 0 : i64
 // NAIVE:      name = "l0", {{.*}} offset = 112 : i64
 // NAIVE:      name = "l1", {{.*}} offset = 144 : i64
 // NAIVE:      name = "l2", {{.*}} offset = 256 : i64
 
 // Reuse: l1 takes the bytes of the dead input, l2 those of l0; 112 + 30 rounded up to 16.
-// REUSE:      arena.size = 144 : i64
+// REUSE:      arena.plan = #arena.plan<size = 144,
 // REUSE:      name = "input", {{.*}} offset = 0 : i64
 // REUSE:      name = "l0", {{.*}} offset = 112 : i64
 // REUSE:      name = "l1", {{.*}} offset = 0 : i64
 // REUSE:      name = "l2", {{.*}} offset = 112 : i64
 
-// AUTO:       arena.lower_bound = 130 : i64, {{.*}} arena.size = 144 : i64, arena.strategy = "auto (best-fit)"
+// AUTO:       arena.bounds = #arena.bounds<no_overlap = 130, activations = 130>, arena.plan = #arena.plan<size = 144, alignment = 16, strategy = "auto (best-fit)">
 
-// BYTE:       arena.size = 130 : i64, arena.strategy = "optimal", arena.alignment = 1 : i64
+// BYTE:       arena.plan = #arena.plan<size = 130, alignment = 1, strategy = "optimal">
 // BYTE:       name = "l0", {{.*}} offset = 100 : i64
 
 func.func @chain(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> (tensor<1x30x!quant.uniform<i8:f32, 0.5:0>>) {

@@ -5,7 +5,8 @@
 // a layer-less op is named from its kind and step). The reshape view gets none.
 // Running it twice changes nothing (second RUN line).
 
-// CHECK:      func.func @names({{.*}} attributes {arena.target = "cortex-m4"} {
+// CHECK:      builtin.module attributes {cmsis.target = #cmsis.target<"cortex-m4", path = "dsp", cmsis_nn = "7.0.0">} {
+// CHECK:      func.func @names({{.*}} {
 // CHECK-NEXT:   arena.buffer %x {name = "input", size = 16 : i64}
 // CHECK-NEXT:   arena.buffer %y {name = "input_1", size = 16 : i64}
 // CHECK-NEXT:   %a = cmsis.fully_connected

@@ -1,16 +1,18 @@
-// RUN: cmsis-opt %s -p 'bufferize{target=cortex-m0},liveness' --print-ir-after-all -o %t 2>&1 | filecheck %s
+// RUN: cmsis-opt %s -p 'attach-target{core=cortex-m0},bufferize,liveness' --print-ir-after-all -o %t 2>&1 | filecheck %s
 // RUN: cmsis-opt %s -p '' --print-ir-after-all 2>&1 | filecheck %s --check-prefix=EMPTY
 // --print-ir-after-all writes the IR to stderr after every pass of the pipeline,
 // each dump under a header naming the pass; `-p 'a,b{opt=value}'` runs passes
 // in order with their options. An empty pipeline runs nothing and dumps nothing.
 
+// CHECK: // -----// IR Dump After attach-target //----- //
+// CHECK-NEXT: builtin.module attributes {cmsis.target = #cmsis.target<"cortex-m0", path = "c", cmsis_nn = "7.0.0">} {
+// CHECK-NOT: arena.buffer
 // CHECK: // -----// IR Dump After bufferize //----- //
-// CHECK-NEXT: builtin.module {
-// CHECK-NEXT: func.func @f({{.*}}) -> {{.*}} attributes {arena.target = "cortex-m0"}
+// CHECK-NEXT: builtin.module attributes {cmsis.target = #cmsis.target<"cortex-m0"
 // CHECK: arena.buffer %y {name = "conv"
 // CHECK: // -----// IR Dump After liveness //----- //
-// CHECK-NEXT: builtin.module {
-// CHECK-NEXT: func.func @f({{.*}}arena.lower_bound
+// CHECK-NEXT: builtin.module attributes
+// CHECK-NEXT: func.func @f({{.*}}arena.bounds = #arena.bounds<no_overlap = 
 // CHECK-NOT: IR Dump After
 
 // EMPTY-NOT: IR Dump

@@ -1,4 +1,6 @@
-// RUN: cmsis-opt %S/Inputs/tiny.mlir --bufferize --liveness -t c | filecheck %s
+// RUN: cmsis-opt %S/Inputs/tiny.mlir -p default -t c | filecheck %s
+// RUN: not cmsis-opt %S/Inputs/tiny.mlir --bufferize --liveness -t c 2>&1 | filecheck %s --check-prefix=UNPLANNED
+// UNPLANNED: error: C backend: C emission needs a planned arena: run the memory passes first (-p default, or --arena-alloc)
 // One comment and one call per kernel op, in order; statuses checked where the API returns one.
 
 // CHECK: #define TINY_ARENA_SIZE {{[0-9]+}}

@@ -2,7 +2,7 @@
 // The planned offsets of arena.buffer / arena.scratch become arena pointers;
 // the reshape is a view of the pool's bytes and emits no call.
 
-func.func @planned(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>> attributes {arena.size = 48 : i64} {
+func.func @planned(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>> attributes {arena.plan = #arena.plan<size = 48, alignment = 16, strategy = "by hand">} {
   %p = cmsis.avg_pool %x {kernel = array<i64: 1, 1>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, act_min = -128 : i32, act_max = 127 : i32, layer = "avg"} : (tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>
   %r = cmsis.reshape %p {layer = "flatten"} : (tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:-1>>
   arena.buffer %x {name = "input", size = 16 : i64, offset = 32 : i64} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:-1>>

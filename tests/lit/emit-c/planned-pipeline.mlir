@@ -1,11 +1,11 @@
 // RUN: cmsis-opt %S/Inputs/tiny.mlir --bufferize --liveness --inplace-alias --arena-alloc --verify-arena -o %t.mlir
 // RUN: rm -rf %t.d && mkdir %t.d && cmsis-opt %t.mlir -t c -o %t.d/tiny.c
 // RUN: cat %t.mlir %t.d/tiny.h %t.d/tiny.c | filecheck %s
-// The C arena is exactly the planned arena.size, and each call's comment and
+// The C arena is exactly the planned arena size, and each call's comment and
 // pointers use the offsets that --arena-alloc chose. `-o tiny.c` also writes
 // tiny.h beside it.
 
-// CHECK: arena.size = [[SIZE:[0-9]+]] : i64
+// CHECK: arena.plan = #arena.plan<size = [[SIZE:[0-9]+]],
 // CHECK: arena.buffer %x {name = "input"{{.*}}offset = [[IN:[0-9]+]] : i64}
 // CHECK: arena.buffer %c {name = "conv1"{{.*}}offset = [[CONV:[0-9]+]] : i64}
 // CHECK: arena.scratch %c {name = "conv1.scratch"{{.*}}offset = [[SCRATCH:[0-9]+]] : i64}

@@ -4,9 +4,9 @@
 // output pixel (y+2, x+2), 2*32+2 = 66 pixels later; with 32 bytes a pixel the output may
 // start 66*32 = 2112 bytes before the input. One byte later, output pixel p would cover
 // input pixel p-65, which its group partner p+1 still reads: the bound is tight.
-// RUN: cmsis-opt %s -p 'inplace-alias' | filecheck %s
-// RUN: cmsis-opt %s -p 'inplace-alias{target=cortex-m0}' | filecheck %s
-// RUN: cmsis-opt %s -p 'inplace-alias{target=cortex-m55}' | filecheck %s --check-prefix=MVE
+// RUN: cmsis-opt %s -p 'liveness,inplace-alias' | filecheck %s
+// RUN: cmsis-opt %s -p 'attach-target{core=cortex-m0},liveness,inplace-alias' | filecheck %s
+// RUN: cmsis-opt %s -p 'attach-target{core=cortex-m55},inplace-alias' | filecheck %s --check-prefix=MVE
 
 builtin.module {
   func.func @cifar_conv2(%x : tensor<1x32x32x32x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<1x32x32x32x!quant.uniform<i8:f32, 0.5:-128>> {
@@ -16,7 +16,7 @@ builtin.module {
 }
 
 // CHECK:      func.func @cifar_conv2
-// CHECK-SAME: arena.inplace = true
+// CHECK-SAME: arena.inplace = #arena.inplace<kernel_switch = "peak", allow_undocumented = false>
 // CHECK:      arena.buffer %x {name = "input", size = 32768 : i64, first = 0 : i64, last = 0 : i64}
 // CHECK:      %y = cmsis.conv %x
 // CHECK-NEXT: arena.buffer %y {name = "conv2", size = 32768 : i64

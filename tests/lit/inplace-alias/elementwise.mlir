@@ -1,7 +1,7 @@
 // Element-wise add and mul and softmax read element i before they write element i, in order:
 // the output may sit exactly on a dying input (delta 0), never ahead of it.
 // RUN: cmsis-opt %s --split-input-file -p 'inplace-alias' | filecheck %s
-// RUN: cmsis-opt %s --split-input-file -p 'inplace-alias{target=cortex-m55}' | filecheck %s
+// RUN: cmsis-opt %s --split-input-file -p 'attach-target{core=cortex-m55},inplace-alias' | filecheck %s
 
 // Both inputs die at the add: each may be overwritten.
 // CHECK-LABEL: func.func @add

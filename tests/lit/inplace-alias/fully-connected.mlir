@@ -1,7 +1,7 @@
 // arm_fully_connected_s8 re-reads the whole input for every output row: no overlap, even
 // though the input (seen through the flattening view) dies here.
-// RUN: cmsis-opt %s -p 'inplace-alias' | filecheck %s
-// RUN: cmsis-opt %s -p 'inplace-alias{target=cortex-m55}' | filecheck %s
+// RUN: cmsis-opt %s -p 'liveness,inplace-alias' | filecheck %s
+// RUN: cmsis-opt %s -p 'attach-target{core=cortex-m55},liveness,inplace-alias' | filecheck %s
 
 // CHECK:     arena.buffer %x {name = "input", size = 64 : i64, first = 0 : i64, last = 0 : i64}
 // CHECK-NOT: arena.alias

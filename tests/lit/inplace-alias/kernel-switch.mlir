@@ -5,9 +5,13 @@
 // the output (twice the input) may start 2032 bytes before the input: output pixel 253,
 // written with 252 before pixels 254 and 255 are read, must end (at 254*16 + d) before
 // input pixel 254 starts (at 254*8), so d <= 2032 - 4064 = -2032.
-// RUN: cmsis-opt %s -p 'inplace-alias{kernel-switch=always}' | filecheck %s --check-prefix=ALWAYS
-// RUN: cmsis-opt %s -p 'inplace-alias{kernel-switch=never}' | filecheck %s --check-prefix=NEVER
-// RUN: cmsis-opt %s -p 'inplace-alias' | filecheck %s --check-prefix=ALWAYS
+// RUN: cmsis-opt %s -p 'liveness,inplace-alias{kernel-switch=always}' | filecheck %s --check-prefix=ALWAYS
+// RUN: cmsis-opt %s -p 'liveness,inplace-alias{kernel-switch=never}' | filecheck %s --check-prefix=NEVER
+// RUN: cmsis-opt %s -p 'liveness,inplace-alias' | filecheck %s --check-prefix=ALWAYS
+// RUN: cmsis-opt %s -p 'inplace-alias' | filecheck %s --check-prefix=BARE
+// Without buffers in the IR, --inplace-alias writes only what it decides: the switch and the alias.
+// BARE:      %y = cmsis.conv %x {{.*}}kernel = "generic"
+// BARE-NEXT: arena.alias %y onto %x {max_delta = -2032 : i64}
 
 // ALWAYS:      %y = cmsis.conv %x {{.*}}kernel = "generic"
 // ALWAYS-NEXT: arena.buffer %y {name = "pw", size = 4096 : i64

@@ -1,12 +1,12 @@
 // RUN: cmsis-opt %s --liveness | filecheck %s
-// --liveness runs --bufferize first (the IR has no buffers), then gives each
-// buffer its live steps [first, last]:
+// --liveness records the memory plan's buffers (as --bufferize does, when the IR has none)
+// with their live steps [first, last]:
 //   step 0: a = fc(x)   1: b = fc(x)   2: c = add(a, b)   3: d = fc(v), v a view of c   4: e = fc(d)
 // x is read last at step 1; a is a graph output, so it lives to the last step;
 // c lives until step 3 because its view v is read there.
 // Live bytes per step: 24, 40, 48, 36, 22: the lower bound is 48.
 
-// CHECK:      attributes {arena.target = "cortex-m4", arena.lower_bound = 48 : i64, arena.activation_lower_bound = 48 : i64}
+// CHECK:      attributes {arena.bounds = #arena.bounds<no_overlap = 48, activations = 48>}
 // CHECK:      arena.buffer %x {name = "input", size = 8 : i64, first = 0 : i64, last = 1 : i64}
 // CHECK:      arena.buffer %a {name = "a", size = 16 : i64, first = 0 : i64, last = 4 : i64}
 // CHECK:      arena.buffer %b {name = "b", size = 16 : i64, first = 1 : i64, last = 2 : i64}

@@ -7,5 +7,5 @@ func.func @conv(%x: tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<
   func.return %y : tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-128>>
 }
 
-// CHECK: arena.lower_bound = 432 : i64, arena.activation_lower_bound = 320 : i64
+// CHECK: arena.bounds = #arena.bounds<no_overlap = 432, activations = 320>
 // CHECK: arena.scratch %y {name = "conv1.scratch", size = 112 : i64, first = 0 : i64, last = 0 : i64}

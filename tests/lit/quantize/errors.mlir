@@ -24,8 +24,8 @@ func.func @nchw_output(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:0>>) -> ten
 
 // -----
 
-// A float model needs calibration data.
-// CHECK: error: pass 'quantize': a float model needs calibration data: --quantize="calibration=FILE.npz" with N samples of the graph input [1, 4]
+// A float model needs calibration ranges first.
+// CHECK: error: pass 'quantize': a float model needs calibration ranges: run `cmsis-calibrate MODEL --data FILE.npz -o calibrated.mlir` first (cmsis-compile --calibration FILE.npz does both)
 func.func @float_model(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %r = nn.relu %x {layer = "relu"} : (tensor<1x4xf32>) -> tensor<1x4xf32>
   func.return %r : tensor<1x4xf32>

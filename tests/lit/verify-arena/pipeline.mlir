@@ -5,7 +5,7 @@
 // (the module comes out unchanged by --verify-arena).
 
 // CHECK: func.func @intervals
-// CHECK: arena.size
+// CHECK: arena.plan = #arena.plan<size =
 
 func.func @intervals(%x: tensor<1x8x!quant.uniform<i8:f32, 0.5:0>>) -> (tensor<1x16x!quant.uniform<i8:f32, 0.5:0>>, tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>) {
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<16x8xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x8x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x16x!quant.uniform<i8:f32, 0.5:0>>

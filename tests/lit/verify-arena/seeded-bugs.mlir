@@ -3,7 +3,7 @@
 
 // A valid plan: a starts 20 bytes below x, as its alias allows; b reuses x's bytes after step 0.
 // The checker recomputes every lifetime itself: no first/last needed.
-func.func @valid(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @valid(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -17,7 +17,7 @@ func.func @valid(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40
 // -----
 
 // b moved down onto a, which b's op reads.
-func.func @shifted(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @shifted(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -31,7 +31,7 @@ func.func @shifted(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x
 // -----
 
 // The arena is one byte too small for b.
-func.func @shrunk(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 139 : i64, arena.alignment = 4 : i64} {
+func.func @shrunk(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 139, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -45,7 +45,7 @@ func.func @shrunk(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x4
 // -----
 
 // a starts only 16 bytes below x; the kernel needs 20.
-func.func @delta(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 156 : i64, arena.alignment = 4 : i64} {
+func.func @delta(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 156, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 16 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -59,7 +59,7 @@ func.func @delta(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40
 // -----
 
 // Without the alias, a and x may not share a byte.
-func.func @no_alias(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @no_alias(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -72,7 +72,7 @@ func.func @no_alias(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1
 // -----
 
 // A view has no bytes of its own.
-func.func @view(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @view(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -88,7 +88,7 @@ func.func @view(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x
 // -----
 
 // Every buffer needs an offset.
-func.func @no_offset(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @no_offset(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -101,8 +101,8 @@ func.func @no_offset(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<
 
 // -----
 
-// Offsets are multiples of arena.alignment.
-func.func @unaligned(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+// Offsets are multiples of the plan's alignment.
+func.func @unaligned(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 22 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -116,7 +116,7 @@ func.func @unaligned(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<
 // -----
 
 // A buffer must hold its whole tensor.
-func.func @short(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @short(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 90 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -130,7 +130,7 @@ func.func @short(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40
 // -----
 
 // Every kernel result needs a buffer.
-func.func @missing(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @missing(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -142,7 +142,7 @@ func.func @missing(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x
 
 // -----
 
-// No arena.size: nothing to check against.
+// No #arena.plan: nothing to check against.
 func.func @unplanned(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
@@ -152,12 +152,12 @@ func.func @unplanned(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<
   arena.buffer %b {name = "b", size = 40 : i64, offset = 100 : i64} : tensor<1x40x!quant.uniform<i8:f32, 0.5:0>>
   func.return %b : tensor<1x40x!quant.uniform<i8:f32, 0.5:0>>
 }
-// CHECK: error: verify-arena: the function has no arena.size: run --arena-alloc first
+// CHECK: error: verify-arena: the function has no #arena.plan: run --arena-alloc first
 
 // -----
 
 // A scratch buffer may not overlap anything live at its step.
-func.func @scratch(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.size = 140 : i64, arena.alignment = 4 : i64} {
+func.func @scratch(%x: tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x40x!quant.uniform<i8:f32, 0.5:0>> attributes {arena.plan = #arena.plan<size = 140, alignment = 4, strategy = "by hand">} {
   arena.buffer %x {name = "input", size = 100 : i64, offset = 20 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   %a = cmsis.fully_connected %x {filter = dense<1> : tensor<100x100xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32, layer = "a"} : (tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>
   arena.buffer %a {name = "a", size = 100 : i64, offset = 0 : i64} : tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>

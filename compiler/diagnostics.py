@@ -1,0 +1,50 @@
+"""The one channel for remarks: facts a pass reports that are not errors (a plan not proven minimal, a cost).
+
+Passes never print. They call `remark(message, where)`; the tools show each
+remark as one `remark: WHERE: MESSAGE` line on stderr (the default sink),
+and API users collect them:
+
+    with collect_remarks() as remarks:
+        model.run("arena-alloc")
+    print(remarks)        # [Remark(where='arena-alloc', message='...')]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Remark:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"remark: {self.where}: {self.message}"
+
+
+def _to_stderr(item: Remark) -> None:
+    print(item, file=sys.stderr)
+
+
+_SINK: ContextVar[Callable[[Remark], None]] = ContextVar("remark_sink", default=_to_stderr)
+
+
+def remark(message: str, where: str) -> None:
+    """Report a remark about `where` (a pass, a layer) to the current sink."""
+    _SINK.get()(Remark(where, message))
+
+
+@contextmanager
+def collect_remarks() -> Iterator[list[Remark]]:
+    """Within the block, remarks go to the returned list instead of stderr."""
+    found: list[Remark] = []
+    token = _SINK.set(found.append)
+    try:
+        yield found
+    finally:
+        _SINK.reset(token)

@@ -1,0 +1,478 @@
+"""Convolutions: `cmsis.conv` (`arm_convolve_wrapper_s8`) and `cmsis.depthwise_conv` (`arm_depthwise_conv_wrapper_s8`).
+
+Sources (CMSIS-NN v7.0.0): `Source/ConvolutionFunctions/arm_convolve_wrapper_s8.c`,
+`arm_depthwise_conv_wrapper_s8.c`, `arm_convolve_get_buffer_sizes_s8.c`,
+`arm_depthwise_conv_get_buffer_sizes_s8.c` and the kernels they dispatch to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    i32,
+    i64,
+)
+from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
+
+from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier, wrap_int32
+from cmsis_opt.targets import BuildPath
+
+from .kernel import (
+    AccessOrder,
+    CEmitter,
+    CmsisOp,
+    KernelOp,
+    NoOverlap,
+    Trace,
+    Window,
+    c_activation,
+    c_tile,
+    int_of,
+    pixel_bytes,
+)
+from .utils import check_len, conv_out_size, fail, ints, shape_of, to_numpy, window_patches
+
+_I32 = IntegerAttr[IntegerType]
+_I32_ARRAY = DenseArrayBase.constr(i32)
+_I64_ARRAY = DenseArrayBase.constr(i64)
+
+CH_IN_BLOCK_MVE = 124
+"""Channels per block of `arm_depthwise_conv_s8_opt` on MVE (`Include/arm_nnsupportfunctions.h`)."""
+
+DW_TO_CONV_THRESHOLD = 1
+"""`CONVERT_DW_CONV_WITH_ONE_INPUT_CH_AND_OUTPUT_CH_ABOVE_THRESHOLD` for GCC builds (armclang: 8):
+on MVE, a depthwise conv with one input channel and more output channels than this runs as a convolution."""
+
+
+def _align(value: int, to: int) -> int:
+    return (value + to - 1) // to * to
+
+
+def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kernel: Sequence[int]) -> None:
+    """Stride / padding / dilation of an NHWC window op, TFLite style.
+
+    `padding` is [top, left]; the bottom/right padding is implied by the
+    output size (as CMSIS-NN does: it only bounds-checks the far edge).
+    """
+    stride, pad = ints(getattr(op, "stride")), ints(getattr(op, "padding"))
+    dilation_attr = getattr(op, "dilation", None)
+    dilation = ints(dilation_attr) if dilation_attr is not None else (1, 1)
+    check_len(op, "stride", stride, 2)
+    check_len(op, "padding", pad, 2)
+    check_len(op, "dilation", dilation, 2)
+    for field, values, low in (("stride", stride, 1), ("padding", pad, 0), ("dilation", dilation, 1)):
+        if any(v < low for v in values):
+            fail(op, field, f"values must be >= {low}, got {list(values)}")
+    for axis, name in ((0, "height"), (1, "width")):
+        eff = (kernel[axis] - 1) * dilation[axis] + 1
+        if pad[axis] >= eff:
+            fail(op, "padding", f"{pad[axis]} on the {name} is not smaller than the window {eff}")
+        end = max((out_hw[axis] - 1) * stride[axis] + eff - in_hw[axis] - pad[axis], 0)
+        if end > pad[axis] + 1 or end >= eff or conv_out_size(in_hw[axis], kernel[axis], stride[axis], pad[axis], end, dilation[axis]) != out_hw[axis]:
+            fail(op, "result", f"output {name} {out_hw[axis]} is inconsistent with input {in_hw[axis]}, window {eff}, stride {stride[axis]}, padding {pad[axis]}")
+
+
+# -- the integer arithmetic both convolutions share -------------------------------------
+
+
+def requantize_and_clamp(acc: np.ndarray, op: CmsisOp, multiplier, shift) -> np.ndarray:
+    """The kernels' int32 accumulator (wrapping as the C code does), requantized, offset and clamped to int8."""
+    out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + int_of(getattr(op, "output_offset"))
+    return np.clip(out, int_of(getattr(op, "act_min")), int_of(getattr(op, "act_max"))).astype(np.int8)
+
+
+def bias_of(op: CmsisOp, channels: int) -> np.ndarray:
+    bias = getattr(op, "bias")
+    return np.zeros(channels, np.int64) if bias is None else to_numpy(bias).astype(np.int64)
+
+
+class FilterOp(CmsisOp, KernelOp):
+    """Conv-like ops: weights, bias, per-channel requantization, a window."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    filter = prop_def(DenseIntOrFPElementsAttr)
+    bias = opt_prop_def(DenseIntOrFPElementsAttr)
+    multiplier = prop_def(_I32_ARRAY)
+    shift = prop_def(_I32_ARRAY)
+    input_offset = prop_def(_I32)
+    output_offset = prop_def(_I32)
+    act_min = prop_def(_I32)
+    act_max = prop_def(_I32)
+    stride = prop_def(_I64_ARRAY)
+    padding = prop_def(_I64_ARRAY)
+    dilation = prop_def(_I64_ARRAY)
+
+    def _verify_filter(self, expected_filter: Sequence[int], out_channels: int) -> None:
+        if self.filter.get_element_type() != IntegerType(8):
+            fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
+        self.check_shape("filter", self.filter.get_shape(), expected_filter)
+        if self.bias is not None:
+            if self.bias.get_element_type() != IntegerType(32):
+                fail(self, "bias", f"expected i32 values, got {self.bias.get_element_type()}")
+            self.check_shape("bias", self.bias.get_shape(), (out_channels,))
+        mult, shift = ints(self.multiplier), ints(self.shift)
+        check_len(self, "multiplier", mult, out_channels)
+        check_len(self, "shift", shift, out_channels)
+        self.check_requant("multiplier", mult, "shift", shift)
+        qi, qo = self.quant(self.input, "input"), self.quant(self.output, "result")
+        self.check_offsets(
+            [("input_offset", int_of(self.input_offset), qi, -1), ("output_offset", int_of(self.output_offset), qo, 1)]
+        )
+        self.check_activation()
+
+    @property
+    def window(self) -> Window:
+        """Shapes and window parameters."""
+        n, h, w, c = shape_of(self.input)
+        _, oh, ow, oc = shape_of(self.output)
+        _, kh, kw, _ = self.filter.get_shape()
+        (sh, sw), (ph, pw), (dh, dw) = ints(self.stride), ints(self.padding), ints(self.dilation)
+        return Window(n, h, w, c, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw)
+
+    def _patches(self, x: np.ndarray, kernel: Sequence[int]) -> np.ndarray:
+        """Receptive fields of (x + input_offset) as float64; padding contributes zero."""
+        shifted = x.astype(np.float64) + int_of(self.input_offset)
+        out_hw = shape_of(self.output)[1:3]
+        return window_patches(shifted, kernel, ints(self.stride), ints(self.padding), ints(self.dilation), out_hw, 0.0)
+
+    def _emit_common(self, c: CEmitter, params_type: str, params_extra: str) -> dict[str, str]:
+        """The constant arguments every convolution call takes: weights, bias, quantization, params, dims, context."""
+        out = shape_of(self.output)
+        consts = {
+            "weights": c.array("weights", "int8_t", to_numpy(self.filter)),
+            "bias": c.array("bias", "int32_t", to_numpy(self.bias)) if self.bias is not None else "NULL",
+        }
+        mult = c.array("multiplier", "int32_t", ints(self.multiplier))
+        shift = c.array("shift", "int32_t", ints(self.shift))
+        consts["params"] = c.struct(
+            "params", params_type,
+            f"{{.input_offset = {int_of(self.input_offset)}, .output_offset = {int_of(self.output_offset)}, {params_extra}"
+            f".stride = {c_tile(ints(self.stride))}, .padding = {c_tile(ints(self.padding))}, "
+            f".dilation = {c_tile(ints(self.dilation))}, .activation = {c_activation(self)}}}")
+        consts["quant"] = c.struct("quant", "cmsis_nn_per_channel_quant_params",
+                                   f"{{.multiplier = (int32_t *){mult}, .shift = (int32_t *){shift}}}")
+        for key, dims in (("input", shape_of(self.input)), ("filter", self.filter.get_shape()),
+                          ("bias", (1, 1, 1, out[3])), ("output", out)):
+            consts[f"{key}_dims"] = c.dims(f"{key}_dims", dims)
+        consts["ctx"] = c.context()
+        return consts
+
+
+# =====================================================================================
+# cmsis.conv
+# =====================================================================================
+
+
+def conv_s8_scratch(g: Window, path: BuildPath) -> int:
+    """`arm_convolve_s8_get_buffer_size`: two int16 im2col columns (C/DSP), four int8 ones (MVE)."""
+    cols = g.kh * g.kw * g.c
+    if path == "mve":
+        return 4 * _align(cols, 16)
+    return 2 * _align(cols, 4) * 2
+
+
+def conv_1_x_n_scratch_mve(g: Window) -> int:
+    """`arm_convolve_1_x_n_s8_get_buffer_size_mve`: the padded im2col of one output column, or arm_convolve_s8's."""
+    total_pad = (g.ow - 1) * g.sw + g.kw - g.w
+    asym = total_pad % 2
+    right = max(1, (g.pw + asym + g.sw - 1) // g.sw) if g.pw + asym else 0
+    left = max(1, (g.pw + g.sw - 1) // g.sw) if g.pw else 0
+    if right + max(g.ow - (right + left), 0) + left != g.ow:
+        return conv_s8_scratch(g, "mve")
+    pad_left = g.pw * g.c
+    pad_right = right * g.c if asym else pad_left
+    elems_left = g.kw * g.c
+    return max(elems_left + pad_left, elems_left - g.c + pad_right)
+
+
+def _conv_s8_order(g: Window, path: BuildPath) -> AccessOrder:
+    """Source/ConvolutionFunctions/arm_convolve_s8.c.
+
+    Output pixels in raster order, two at a time on C/DSP (im2col of both
+    columns, then arm_nn_mat_mult_kernel_s8_s16 writes both pixels, every
+    channel), four at a time on MVE (arm_nn_mat_mult_nt_t_s8 on four rows); an
+    odd tail forms its own group. Reads of a group come before its writes.
+    """
+    in_size, out_size, pixels = g.sizes
+    t = Trace(in_size, out_size)
+    group = g.pixel_groups(4 if path == "mve" else 2)
+    t.read(2 * group[:, None, None], pixel_bytes(g.taps(), g.c))
+    t.write(2 * group[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc))
+    return t.done()
+
+
+def _conv_1x1_strided_order(g: Window) -> AccessOrder:
+    """Source/ConvolutionFunctions/arm_convolve_1x1_s8.c: one arm_nn_mat_mult_nt_t_s8 call per output row.
+
+    Within a call the C/DSP matrix product loops over output channel pairs
+    outside the pixels, so writes and re-reads interleave; the model takes every
+    write of row r before every read of that call (a safe superset).
+    """
+    in_size, out_size, pixels = g.sizes
+    t = Trace(in_size, out_size)
+    row = np.arange(pixels) // g.ow  # global output row (batch-major)
+    tap = g.taps()[:, 0]  # 1x1, no padding: the one input pixel
+    t.write(3 * row[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc))
+    t.read(3 * row[:, None] + 2, pixel_bytes(tap, g.c))
+    return t.done()
+
+
+def conv_function(g: Window, generic: bool) -> str:
+    """`arm_convolve_wrapper_s8`'s choice (the same on every path), or arm_convolve_s8 when forced."""
+    if generic:
+        return "arm_convolve_s8"
+    if (g.ph, g.pw, g.kh, g.kw, g.dh, g.dw) == (0, 0, 1, 1, 1, 1):
+        return "arm_convolve_1x1_s8_fast" if (g.sh, g.sw) == (1, 1) else "arm_convolve_1x1_s8"
+    if g.h == 1 and g.dw == 1 and g.kh == 1 and (g.sw * g.c) % 4 == 0:
+        return "arm_convolve_1_x_n_s8"
+    return "arm_convolve_s8"
+
+
+def conv_scratch(g: Window, function: str, path: BuildPath) -> int:
+    """`arm_convolve_wrapper_s8_get_buffer_size` (or arm_convolve_s8's) for `function` on `path`.
+
+    `arm_convolve_1x1_s8_fast` needs no scratch in a GCC build (armclang's DSP
+    build asks for 2 * C_IN int16 values); `arm_convolve_1_x_n_s8` sizes its
+    own im2col on MVE and arm_convolve_s8's elsewhere.
+    """
+    if function in ("arm_convolve_1x1_s8_fast", "arm_convolve_1x1_s8"):
+        return 0
+    if function == "arm_convolve_1_x_n_s8" and path == "mve":
+        return conv_1_x_n_scratch_mve(g)
+    return conv_s8_scratch(g, path)
+
+
+def conv_order(g: Window, function: str, path: BuildPath) -> AccessOrder | NoOverlap:
+    """The access order of the convolution `function` on `path`."""
+    if function == "arm_convolve_1x1_s8_fast":
+        return NoOverlap("re-reads the whole input for every pair of output channels (gcc build, C/DSP)")
+    if function == "arm_convolve_1x1_s8":
+        return _conv_1x1_strided_order(g)
+    if function == "arm_convolve_1_x_n_s8" and path == "mve":
+        return NoOverlap("its MVE kernel is not modelled")
+    return _conv_s8_order(g, path)  # 1xN on C/DSP runs arm_convolve_s8
+
+
+@irdl_op_definition
+class ConvOp(FilterOp):
+    """`arm_convolve_wrapper_s8`: NHWC input [N, H, W, C_IN], OHWI filter [C_OUT, KH, KW, C_IN], int32 bias [C_OUT].
+
+    `kernel = "generic"` forces `arm_convolve_s8` (pixel-by-pixel im2col)
+    where the wrapper would pick a faster variant, e.g. for 1x1 filters.
+    """
+
+    name = "cmsis.conv"
+    kernel = opt_prop_def(StringAttr)
+
+    def verify_(self) -> None:
+        n, h, w, c = self.check_rank(self.input, "input", 4)
+        on, oh, ow, oc = self.check_rank(self.output, "result", 4)
+        fshape = self.filter.get_shape()
+        if len(fshape) != 4:
+            fail(self, "filter", f"expected an OHWI filter of rank 4, got {list(fshape)}")
+        if on != n:
+            fail(self, "result", f"batch {on} differs from the input's {n}")
+        self._verify_filter((oc, fshape[1], fshape[2], c), oc)
+        check_window(self, (h, w), (oh, ow), fshape[1:3])
+        if self.kernel is not None and self.kernel.data not in ("generic",):
+            fail(self, "kernel", f"unknown kernel variant '{self.kernel.data}' (known: generic)")
+
+    @property
+    def generic(self) -> bool:
+        return self.kernel is not None and self.kernel.data == "generic"
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return conv_function(self.window, self.generic)
+
+    def scratch_bytes(self, path: BuildPath) -> int:
+        return conv_scratch(self.window, self.kernel_function(path), path)
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return conv_order(self.window, self.kernel_function(path), path)
+
+    def emit_c(self, c: CEmitter) -> None:
+        k = self._emit_common(c, "cmsis_nn_conv_params", "")
+        args = [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
+                f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"]]
+        if self.generic:
+            upscale = c.dims("upscale_dims", (1, 1, 1, 1))
+            c.scratch_query(f"arm_convolve_s8_get_buffer_size(&{k['input_dims']}, &{k['filter_dims']})")
+            c.call("arm_convolve_s8", [*args, f"&{upscale}", f"&{k['output_dims']}", c.ptr(self.output)])
+        else:
+            c.scratch_query(f"arm_convolve_wrapper_s8_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+                            f"&{k['filter_dims']}, &{k['output_dims']})")
+            c.call("arm_convolve_wrapper_s8", [*args, f"&{k['output_dims']}", c.ptr(self.output)])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        """Per-channel requantized convolution (float64 BLAS products are exact: every partial sum is far below 2^53)."""
+        (x,) = inputs
+        weights = to_numpy(self.filter)
+        oc, kh, kw, ic = weights.shape
+        patches = self._patches(x, (kh, kw))
+        n, oh, ow = patches.shape[:3]
+        columns = patches.reshape(n * oh * ow, kh * kw * ic)
+        acc = np.rint(columns @ weights.reshape(oc, -1).astype(np.float64).T).astype(np.int64)
+        acc = acc.reshape(n, oh, ow, oc) + bias_of(self, oc)
+        return requantize_and_clamp(acc, self, np.array(ints(self.multiplier)), np.array(ints(self.shift)))
+
+
+# =====================================================================================
+# cmsis.depthwise_conv
+# =====================================================================================
+
+
+def _depthwise_blocks(g: Window, block: int, tail_single: bool) -> list[np.ndarray]:
+    """Channel blocks of `block` channels; the remainder as one block or (tail_single) one channel each."""
+    full = g.c // block * block
+    blocks = [np.arange(s, s + block) for s in range(0, full, block)]
+    rest = np.arange(full, g.c)
+    if rest.size:
+        blocks += [rest[i : i + 1] for i in range(rest.size)] if tail_single else [rest]
+    return blocks
+
+
+def per_pixel_blocks_order(g: Window, blocks: list[np.ndarray]) -> AccessOrder:
+    """Pixel-major, then channel blocks: each (pixel, block) reads its window's channels, then writes them."""
+    in_size, out_size, pixels = g.sizes
+    t = Trace(in_size, out_size)
+    taps = g.taps()
+    for k, chans in enumerate(blocks):
+        unit = np.arange(pixels) * len(blocks) + k
+        t.read(2 * unit[:, None, None], pixel_bytes(taps, g.c, chans))
+        t.write(2 * unit[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc, chans))
+    return t.done()
+
+
+def _depthwise_opt_mve_order(g: Window) -> AccessOrder:
+    """Source/ConvolutionFunctions/arm_depthwise_conv_s8_opt.c (MVE).
+
+    Channel blocks of CH_IN_BLOCK_MVE outside the pixels; inside a block,
+    im2col of four pixels, then those four pixels' block channels are written.
+    """
+    in_size, out_size, pixels = g.sizes
+    t = Trace(in_size, out_size)
+    taps = g.taps()
+    group = g.pixel_groups(4)
+    groups = int(group.max()) + 1
+    for b, chans in enumerate(_depthwise_blocks(g, CH_IN_BLOCK_MVE, tail_single=False)):
+        unit = b * groups + group
+        t.read(2 * unit[:, None, None], pixel_bytes(taps, g.c, chans))
+        t.write(2 * unit[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc, chans))
+    return t.done()
+
+
+def _depthwise_generic_order(g: Window) -> AccessOrder:
+    """Source/ConvolutionFunctions/arm_depthwise_conv_s8.c.
+
+    Per output pixel, per input channel, per output of its ch_mult: the
+    channel's window is read, then that one output is written. (With
+    ch_mult % 4 == 0, one batch and no dilation, CMSIS-NN reads the window once
+    per four outputs; this per-output order is stricter, so it covers both.)
+    """
+    in_size, out_size, pixels = g.sizes
+    t = Trace(in_size, out_size)
+    taps = g.taps()
+    mult = g.oc // g.c
+    for ch in range(g.c):
+        for m in range(mult):
+            unit = (np.arange(pixels) * g.c + ch) * mult + m
+            t.read(2 * unit[:, None, None], pixel_bytes(taps, g.c, np.array([ch])))
+            t.write(2 * unit[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc, np.array([ch * mult + m])))
+    return t.done()
+
+
+@irdl_op_definition
+class DepthwiseConvOp(FilterOp):
+    """`arm_depthwise_conv_wrapper_s8`: NHWC input [N, H, W, C], 1HWC filter [1, KH, KW, C * M], channel multiplier M."""
+
+    name = "cmsis.depthwise_conv"
+
+    def verify_(self) -> None:
+        n, h, w, c = self.check_rank(self.input, "input", 4)
+        on, oh, ow, oc = self.check_rank(self.output, "result", 4)
+        fshape = self.filter.get_shape()
+        if len(fshape) != 4:
+            fail(self, "filter", f"expected a 1HWC filter of rank 4, got {list(fshape)}")
+        if on != n:
+            fail(self, "result", f"batch {on} differs from the input's {n}")
+        if oc % c:
+            fail(self, "result", f"{oc} output channels are not a multiple of the {c} input channels")
+        self._verify_filter((1, fshape[1], fshape[2], oc), oc)
+        check_window(self, (h, w), (oh, ow), fshape[1:3])
+
+    @property
+    def channel_multiplier(self) -> int:
+        return shape_of(self.output)[3] // shape_of(self.input)[3]
+
+    def kernel_function(self, path: BuildPath) -> str:
+        """The wrapper's choice: to-conv (MVE, one input channel), 3x3 (not MVE), opt (multiplier 1), else generic."""
+        g = self.window
+        if path == "mve" and g.c == 1 and g.oc > DW_TO_CONV_THRESHOLD:
+            return "arm_depthwise_conv_to_conv_s8"
+        if g.oc == g.c and g.n == 1 and g.dh == 1 and g.dw == 1:
+            if path != "mve" and g.kh == 3 and g.kw == 3 and g.ph <= 1 and g.pw <= 1:
+                return "arm_depthwise_conv_3x3_s8"
+            return "arm_depthwise_conv_s8_opt"
+        return "arm_depthwise_conv_s8"
+
+    def scratch_bytes(self, path: BuildPath) -> int:
+        """`arm_depthwise_conv_wrapper_s8_get_buffer_size`: the opt kernel's im2col (DSP and MVE); on MVE the
+        converted convolution's scratch plus its transposed filter."""
+        g = self.window
+        function = self.kernel_function(path)
+        if function == "arm_depthwise_conv_to_conv_s8":
+            # the convolution has the same window (one input channel); its OHWI filter is the transposed 1HWC one
+            return conv_scratch(g, conv_function(g, generic=False), path) + g.oc * g.kh * g.kw
+        if function != "arm_depthwise_conv_s8_opt":
+            return 0
+        if path == "mve":
+            return 4 * CH_IN_BLOCK_MVE * g.kh * g.kw
+        if path == "dsp":
+            return g.c * g.kh * g.kw * 2
+        return 0
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        g = self.window
+        function = self.kernel_function(path)
+        if function == "arm_depthwise_conv_to_conv_s8":
+            return conv_order(g, conv_function(g, generic=False), path)
+        if function == "arm_depthwise_conv_3x3_s8":
+            # Source/ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c: per output pixel, four channels at a time, then single ones
+            return per_pixel_blocks_order(g, _depthwise_blocks(g, 4, tail_single=True))
+        if function == "arm_depthwise_conv_s8_opt" and path == "dsp":
+            # arm_depthwise_conv_s8_opt.c (DSP): im2col of a pixel's whole window, then all its channels
+            return per_pixel_blocks_order(g, [np.arange(g.c)])
+        if function == "arm_depthwise_conv_s8_opt" and path == "mve":
+            return _depthwise_opt_mve_order(g)
+        return _depthwise_generic_order(g)  # the C build of the opt kernel calls the generic one
+
+    def emit_c(self, c: CEmitter) -> None:
+        k = self._emit_common(c, "cmsis_nn_dw_conv_params", f".ch_mult = {self.channel_multiplier}, ")
+        c.scratch_query(f"arm_depthwise_conv_wrapper_s8_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+                        f"&{k['filter_dims']}, &{k['output_dims']})")
+        c.call("arm_depthwise_conv_wrapper_s8",
+               [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
+                f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"], f"&{k['output_dims']}",
+                c.ptr(self.output)])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        """Output channel c reads input channel c // multiplier."""
+        (x,) = inputs
+        weights = to_numpy(self.filter)[0]  # [KH, KW, C_out]
+        kh, kw, oc = weights.shape
+        patches = self._patches(x, (kh, kw))
+        multiplier = oc // x.shape[3]
+        if multiplier > 1:
+            patches = patches[..., np.repeat(np.arange(x.shape[3]), multiplier)]
+        acc = np.einsum("nhwijc,ijc->nhwc", patches, weights.astype(np.float64), optimize=True)
+        acc = np.rint(acc).astype(np.int64) + bias_of(self, oc)
+        return requantize_and_clamp(acc, self, np.array(ints(self.multiplier)), np.array(ints(self.shift)))

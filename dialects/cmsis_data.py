@@ -1,0 +1,136 @@
+"""Data movement: `cmsis.pad` (`arm_pad_s8`), `cmsis.concat` (`arm_concatenation_s8_{x,y,z,w}`)
+and `cmsis.reshape`, a view that calls nothing.
+
+Sources (CMSIS-NN v7.0.0): `Source/PadFunctions/arm_pad_s8.c`,
+`Source/ConcatenationFunctions/arm_concatenation_s8_*.c`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, IntegerType, TensorType, i64
+from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def, traits_def, var_operand_def
+from xdsl.traits import NoMemoryEffect
+
+from cmsis_opt.targets import BuildPath
+
+from .kernel import AccessOrder, CEmitter, CmsisOp, IsView, KernelOp, NoOverlap, int_of
+from .quant import quant_of
+from .utils import check_len, fail, ints, num_elements, shape_of
+
+_I32 = IntegerAttr[IntegerType]
+_I64_ARRAY = DenseArrayBase.constr(i64)
+
+CONCAT_FUNCTIONS = {3: "arm_concatenation_s8_x", 2: "arm_concatenation_s8_y", 1: "arm_concatenation_s8_z", 0: "arm_concatenation_s8_w"}
+"""NHWC axis -> CMSIS-NN concatenation (x is the innermost dimension)."""
+
+
+@irdl_op_definition
+class PadOp(CmsisOp, KernelOp):
+    """`arm_pad_s8`: NHWC [N, H, W, C] constant padding with the zero point (real 0); pre/post pads per axis."""
+
+    name = "cmsis.pad"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    pre_pad = prop_def(_I64_ARRAY)
+    post_pad = prop_def(_I64_ARRAY)
+
+    def verify_(self) -> None:
+        shape = self.check_rank(self.input, "input", 4)
+        pre, post = ints(self.pre_pad), ints(self.post_pad)
+        check_len(self, "pre_pad", pre, 4)
+        check_len(self, "post_pad", post, 4)
+        if any(p < 0 for p in pre + post):
+            fail(self, "pre_pad", f"negative padding {list(pre)} / {list(post)} is not supported")
+        self.check_shape("result", shape_of(self.output), [d + a + b for d, a, b in zip(shape, pre, post)])
+        self.check_same_quant(self.input, self.output)
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return "arm_pad_s8"
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return NoOverlap("not modelled")
+
+    def emit_c(self, c: CEmitter) -> None:
+        dims = {k: c.dims(f"{k}_dims", v) for k, v in
+                (("input", shape_of(self.input)), ("pre_pad", ints(self.pre_pad)), ("post_pad", ints(self.post_pad)))}
+        q = quant_of(self.output.type)
+        assert q is not None
+        c.call("arm_pad_s8", [c.ptr(self.input), c.ptr(self.output), f"(int8_t){q.zero_point}",
+                              f"&{dims['input']}", f"&{dims['pre_pad']}", f"&{dims['post_pad']}"])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        (x,) = inputs
+        q = quant_of(self.output.type)
+        assert q is not None
+        widths = list(zip(ints(self.pre_pad), ints(self.post_pad)))
+        return np.pad(x, widths, constant_values=q.zero_point).astype(np.int8)
+
+
+@irdl_op_definition
+class ConcatOp(CmsisOp, KernelOp):
+    """`arm_concatenation_s8_{x,y,z,w}`: NHWC concatenation along `axis`; every input quantized alike."""
+
+    name = "cmsis.concat"
+    inputs = var_operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = prop_def(_I32)
+
+    def verify_(self) -> None:
+        if not self.inputs:
+            fail(self, "inputs", "needs at least one input")
+        axis = int_of(self.axis)
+        out = self.check_rank(self.output, "result", 4)
+        self.check_range("axis", axis, 0, 3)
+        total = 0
+        for value in self.inputs:
+            shape = self.check_rank(value, "inputs", 4)
+            if any(a != b for i, (a, b) in enumerate(zip(shape, out)) if i != axis):
+                fail(self, "inputs", f"shape {list(shape)} does not match the result {list(out)} outside axis {axis}")
+            self.check_same_quant(value, self.output)
+            total += shape[axis]
+        if total != out[axis]:
+            fail(self, "result", f"axis {axis} has size {out[axis]}, the inputs add up to {total}")
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return CONCAT_FUNCTIONS[int_of(self.axis)]
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return NoOverlap("the output must not overlap the input (documented)")
+
+    def emit_c(self, c: CEmitter) -> None:
+        axis = int_of(self.axis)
+        function = CONCAT_FUNCTIONS[axis]
+        out = shape_of(self.output)
+        offset = 0
+        for value in self.inputs:
+            n, h, w, ch = shape_of(value)
+            args = [c.ptr(value), str(ch), str(w), str(h), str(n), c.ptr(self.output)]
+            if axis != 0:  # the w function takes no output size of its axis
+                args.append(str(out[axis]))
+            args.append(str(offset))
+            c.call(function, args, returns_status=False)
+            offset += shape_of(value)[axis]
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        return np.concatenate(inputs, axis=int_of(self.axis)).astype(np.int8)
+
+
+@irdl_op_definition
+class ReshapeOp(CmsisOp):
+    """A view: the same bytes under another shape. Calls no kernel, emits no code, has no buffer of its own."""
+
+    name = "cmsis.reshape"
+    traits = traits_def(NoMemoryEffect(), IsView())
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    def verify_(self) -> None:
+        self.check_same_quant(self.input, self.output)
+        a, b = shape_of(self.input), shape_of(self.output)
+        if num_elements(a) != num_elements(b):
+            fail(self, "result", f"{list(b)} has {num_elements(b)} elements, the input {list(a)} has {num_elements(a)}")
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        (x,) = inputs
+        return x.reshape(shape_of(self.output))

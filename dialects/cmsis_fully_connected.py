@@ -1,0 +1,99 @@
+"""`cmsis.fully_connected`: `arm_fully_connected_s8`.
+
+Sources (CMSIS-NN v7.0.0): `Source/FullyConnectedFunctions/arm_fully_connected_s8.c`,
+`arm_fully_connected_get_buffer_sizes_s8.c`, `arm_vector_sum_s8.c`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
+from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
+
+from cmsis_opt.targets import BuildPath
+
+from .cmsis_conv import bias_of, requantize_and_clamp
+from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, c_activation, int_of
+from .utils import fail, shape_of, to_numpy
+
+_I32 = IntegerAttr[IntegerType]
+
+
+@irdl_op_definition
+class FullyConnectedOp(CmsisOp, KernelOp):
+    """`arm_fully_connected_s8`: input [N, K], filter [M][K] rows, int32 bias [M], per-tensor requantization."""
+
+    name = "cmsis.fully_connected"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    filter = prop_def(DenseIntOrFPElementsAttr)
+    bias = opt_prop_def(DenseIntOrFPElementsAttr)
+    multiplier = prop_def(_I32)
+    shift = prop_def(_I32)
+    input_offset = prop_def(_I32)
+    output_offset = prop_def(_I32)
+    act_min = prop_def(_I32)
+    act_max = prop_def(_I32)
+
+    def verify_(self) -> None:
+        n, k = self.check_rank(self.input, "input", 2)
+        on, m = self.check_rank(self.output, "result", 2)
+        if on != n:
+            fail(self, "result", f"batch {on} differs from the input's {n}")
+        if self.filter.get_element_type() != IntegerType(8):
+            fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
+        self.check_shape("filter", self.filter.get_shape(), (m, k))
+        if self.bias is not None:
+            if self.bias.get_element_type() != IntegerType(32):
+                fail(self, "bias", f"expected i32 values, got {self.bias.get_element_type()}")
+            self.check_shape("bias", self.bias.get_shape(), (m,))
+        self.check_requant("multiplier", [int_of(self.multiplier)], "shift", [int_of(self.shift)])
+        qi, qo = self.quant(self.input, "input"), self.quant(self.output, "result")
+        self.check_offsets(
+            [("input_offset", int_of(self.input_offset), qi, -1), ("output_offset", int_of(self.output_offset), qo, 1)]
+        )
+        self.check_activation()
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return "arm_fully_connected_s8"
+
+    def scratch_bytes(self, path: BuildPath) -> int:
+        """`arm_fully_connected_s8_get_buffer_size`: on MVE one int32 kernel sum per output row."""
+        return 4 * shape_of(self.output)[-1] if path == "mve" else 0
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return NoOverlap("re-reads the whole input for every output row")
+
+    def emit_c(self, c: CEmitter) -> None:
+        batches, depth = shape_of(self.input)
+        _, rows = shape_of(self.output)
+        weights = c.array("weights", "int8_t", to_numpy(self.filter))
+        bias = c.array("bias", "int32_t", to_numpy(self.bias)) if self.bias is not None else "NULL"
+        params = c.struct("params", "cmsis_nn_fc_params",
+                          f"{{.input_offset = {int_of(self.input_offset)}, .filter_offset = 0, "
+                          f".output_offset = {int_of(self.output_offset)}, .activation = {c_activation(self)}}}")
+        quant = c.struct("quant", "cmsis_nn_per_tensor_quant_params",
+                         f"{{.multiplier = {int_of(self.multiplier)}, .shift = {int_of(self.shift)}}}")
+        dims = {k: c.dims(f"{k}_dims", v) for k, v in
+                (("input", (batches, 1, 1, depth)), ("filter", (depth, 1, 1, rows)), ("bias", (1, 1, 1, rows)),
+                 ("output", (batches, 1, 1, rows)))}
+        ctx = c.context()
+        c.scratch_query(f"arm_fully_connected_s8_get_buffer_size(&{dims['filter']})")
+        if self.scratch_bytes(c.path):
+            # the MVE kernel reads precomputed kernel sums from its scratch (CMSIS-NN's arm_vector_sum_s8)
+            c.prologue(["#if defined(ARM_MATH_MVEI)",
+                        f"    /* {c.ident}: kernel sums of the weights for the MVE fully connected kernel */",
+                        f"    status = arm_vector_sum_s8((int32_t *){ctx}.buf, {depth}, {rows}, {weights}, "
+                        f"{int_of(self.input_offset)}, 0, {bias});",
+                        "    if (status != ARM_CMSIS_NN_SUCCESS) {", "        return (int)status;", "    }", "#endif"])
+        c.call("arm_fully_connected_s8",
+               [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", c.ptr(self.input), f"&{dims['filter']}",
+                weights, f"&{dims['bias']}", bias, f"&{dims['output']}", c.ptr(self.output)])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        """Per-tensor requantized x @ W^T + bias."""
+        (x,) = inputs
+        weights = to_numpy(self.filter)
+        shifted = x.astype(np.float64) + int_of(self.input_offset)
+        acc = np.rint(shifted @ weights.astype(np.float64).T).astype(np.int64) + bias_of(self, weights.shape[0])
+        return requantize_and_clamp(acc, self, int_of(self.multiplier), int_of(self.shift))

@@ -1,0 +1,371 @@
+"""The kernel interface of the `cmsis` dialect: what the compiler knows about a CMSIS-NN call.
+
+Every `cmsis` op that calls a kernel is a `KernelOp`, and its class is the one
+place that says, for each CMSIS-NN build path (`cmsis_opt.targets.PATHS`):
+
+- `kernel_function(path)`: the function the CMSIS-NN wrapper dispatches to;
+- `scratch_bytes(path)`: what that function's `*_get_buffer_size` returns
+  (bytes of `cmsis_nn_context.buf`);
+- `access_order(path, operand)`: when the kernel reads each byte of input
+  `operand` for the last time and writes each output byte (`AccessOrder`),
+  or `NoOverlap(why)` where the output may never share a byte with it;
+- `emit_c(c)`: the C call, through a `CEmitter`;
+- `interpret(*inputs)`: the integer-exact result, on numpy arrays.
+
+`max_safe_delta` is derived from `access_order` the same way for every
+kernel. An op whose result is only another view of its operand's bytes (a
+reshape) has the `IsView` trait instead: it calls nothing and has no buffer.
+
+The interface follows xDSL's op interfaces (an abstract base class the op
+inherits, as `xdsl/backend/register_allocatable.py` does).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+import numpy as np
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, TensorType
+from xdsl.ir import Operation, SSAValue
+from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, traits_def
+from xdsl.traits import NoMemoryEffect, OpTrait
+
+from cmsis_opt.targets import HOST_PATH, BuildPath
+
+from .quant import UniformQuantizedType
+from .utils import fail, shape_of
+
+I8_MIN, I8_MAX = -128, 127
+Q31_MAX = (1 << 31) - 1
+
+
+def int_of(attr: IntegerAttr | None, default: int = 0) -> int:
+    """The value of an integer property (`default` when it is absent)."""
+    return default if attr is None else attr.value.data
+
+
+class IsView(OpTrait):
+    """The op's result is its first operand's bytes under another type: no kernel, no buffer of its own."""
+
+
+def view_source(value: SSAValue) -> SSAValue:
+    """The value whose bytes `value` holds: itself, unless it is the result of a view op."""
+    while isinstance(value.owner, Operation) and value.owner.has_trait(IsView):
+        value = value.owner.operands[0]
+    return value
+
+
+class CmsisOp(IRDLOperation):
+    """Common format and checks of `cmsis` ops: `cmsis.op %a {props} : (types) -> type`."""
+
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(NoMemoryEffect())
+
+    # -- checks shared by several ops ------------------------------------
+    def quant(self, value: SSAValue, field: str) -> UniformQuantizedType:
+        """The int8 per-tensor quantization of `value`; a verifier error naming `field` otherwise."""
+        type_ = value.type
+        assert isinstance(type_, TensorType)
+        q = type_.element_type
+        if not isinstance(q, UniformQuantizedType) or q.storage_type != IntegerType(8) or q.per_axis:
+            fail(self, field, f"expected int8 per-tensor !quant.uniform elements, got {q}")
+        return q
+
+    def check_range(self, field: str, value: int, low: int, high: int) -> None:
+        if not low <= value <= high:
+            fail(self, field, f"{value} is outside [{low}, {high}]")
+
+    def check_activation(self) -> None:
+        low, high = int_of(getattr(self, "act_min")), int_of(getattr(self, "act_max"))
+        self.check_range("act_min", low, I8_MIN, I8_MAX)
+        self.check_range("act_max", high, I8_MIN, I8_MAX)
+        if low > high:
+            fail(self, "act_min", f"{low} is greater than act_max {high}")
+
+    def check_offsets(self, pairs: Sequence[tuple[str, int, UniformQuantizedType, int]]) -> None:
+        """Each (field, value, type, sign): value must equal sign * zero point."""
+        for field, value, q, sign in pairs:
+            low, high = (-I8_MAX, -I8_MIN) if sign < 0 else (I8_MIN, I8_MAX)
+            self.check_range(field, value, low, high)
+            if value != sign * q.zero_point:
+                fail(self, field, f"{value} does not match the zero point {q.zero_point} of its tensor (expected {sign * q.zero_point})")
+
+    def check_requant(self, mult_field: str, mults: Sequence[int], shift_field: str, shifts: Sequence[int]) -> None:
+        for m in mults:
+            self.check_range(mult_field, m, 0, Q31_MAX)
+        for s in shifts:
+            self.check_range(shift_field, s, -31, 30)
+
+    def check_same_quant(self, a: SSAValue, b: SSAValue) -> None:
+        qa, qb = self.quant(a, "input"), self.quant(b, "result")
+        if qa != qb:
+            fail(self, "result", f"quantization {qb} must equal the input's {qa}")
+
+    def check_rank(self, value: SSAValue, field: str, rank: int) -> tuple[int, ...]:
+        shape = shape_of(value)
+        if len(shape) != rank:
+            fail(self, field, f"expected rank {rank}, got shape {list(shape)}")
+        return shape
+
+    def check_shape(self, field: str, actual: Sequence[int], expected: Sequence[int]) -> None:
+        if tuple(actual) != tuple(expected):
+            fail(self, field, f"shape {list(actual)} does not match the expected {list(expected)}")
+
+
+# =====================================================================================
+# Access order: when each input byte is read for the last time, when each output byte
+# is written. Time is a step counter over the kernel's loop nest; within one "unit" of
+# work (e.g. a pair of output pixels) the model says whether reads precede writes.
+# =====================================================================================
+
+NEVER = -1
+"""`last_read` of an input byte that the kernel never reads."""
+
+
+@dataclass
+class AccessOrder:
+    """Per input byte: time of its last read; per output byte: time of its first and last write."""
+
+    last_read: np.ndarray
+    first_write: np.ndarray
+    last_write: np.ndarray
+
+
+@dataclass(frozen=True)
+class NoOverlap:
+    """The output may share no byte with the input, and why."""
+
+    reason: str
+
+
+class Trace:
+    """Collects reads and writes given as broadcastable (time, byte index) arrays; byte -1 is no byte."""
+
+    def __init__(self, in_size: int, out_size: int):
+        self.last_read = np.full(in_size, NEVER, dtype=np.int64)
+        self.first_write = np.full(out_size, np.iinfo(np.int64).max, dtype=np.int64)
+        self.last_write = np.full(out_size, NEVER, dtype=np.int64)
+
+    def read(self, time: np.ndarray, byte: np.ndarray) -> None:
+        time, byte = (a.ravel() for a in np.broadcast_arrays(time, byte))
+        keep = byte >= 0
+        np.maximum.at(self.last_read, byte[keep], time[keep])
+
+    def write(self, time: np.ndarray, byte: np.ndarray) -> None:
+        time, byte = (a.ravel() for a in np.broadcast_arrays(time, byte))
+        np.minimum.at(self.first_write, byte, time)
+        np.maximum.at(self.last_write, byte, time)
+
+    def done(self) -> AccessOrder:
+        if (self.last_write == NEVER).any():
+            raise AssertionError("kernel model leaves output bytes unwritten")
+        return AccessOrder(self.last_read, self.first_write, self.last_write)
+
+
+def elementwise_order(size: int) -> AccessOrder:
+    """Element i is read (from every input) before element i is written, in increasing order."""
+    t = Trace(size, size)
+    i = np.arange(size)
+    t.read(2 * i, i)
+    t.write(2 * i + 1, i)
+    return t.done()
+
+
+@dataclass(frozen=True)
+class Window:
+    """The geometry of an NHWC window op (conv, depthwise, pool): shapes, kernel, stride, padding, dilation."""
+
+    n: int
+    h: int
+    w: int
+    c: int
+    oh: int
+    ow: int
+    oc: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    ph: int
+    pw: int
+    dh: int = 1
+    dw: int = 1
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """(input bytes, output bytes, output pixels)."""
+        pixels = self.n * self.oh * self.ow
+        return self.n * self.h * self.w * self.c, pixels * self.oc, pixels
+
+    def taps(self) -> np.ndarray:
+        """Input pixel index (within the whole tensor) under each window tap of each output pixel, -1 if padding.
+
+        Shape (N*OH*OW, KH*KW); output pixels in raster order (batch, row, column).
+        """
+        oy, ox = np.divmod(np.arange(self.oh * self.ow), self.ow)
+        ky, kx = np.divmod(np.arange(self.kh * self.kw), self.kw)
+        iy = oy[:, None] * self.sh - self.ph + ky[None, :] * self.dh
+        ix = ox[:, None] * self.sw - self.pw + kx[None, :] * self.dw
+        valid = (iy >= 0) & (iy < self.h) & (ix >= 0) & (ix < self.w)
+        one = np.where(valid, iy * self.w + ix, -1)
+        batches = [np.where(one >= 0, one + b * self.h * self.w, -1) for b in range(self.n)]
+        return np.concatenate(batches)
+
+    def pixel_groups(self, size: int) -> np.ndarray:
+        """Group number of each output pixel when a kernel takes `size` pixels at a time, restarting per batch."""
+        per_batch = self.oh * self.ow
+        groups = -(-per_batch // size)
+        p = np.arange(self.n * per_batch)
+        return (p // per_batch) * groups + (p % per_batch) // size
+
+
+def pixel_bytes(pixels: np.ndarray, channels: int, select: np.ndarray | None = None) -> np.ndarray:
+    """Byte indices of `pixels` (any shape; -1 is none) times the channel indices `select` (default all)."""
+    chans = np.arange(channels) if select is None else select
+    return np.where(pixels[..., None] >= 0, pixels[..., None] * channels + chans, -1)
+
+
+def safe_delta(order: AccessOrder) -> int | None:
+    """The largest d such that the output at input offset + d' is safe for every d' <= d; None if no overlap is.
+
+    Placing output byte j on input byte j + d is unsafe when that input byte is
+    last read no earlier than output byte j is first written. For each j the
+    first such input byte is found on the running maximum of `last_read`.
+    """
+    in_size, out_size = order.last_read.size, order.first_write.size
+    running = np.maximum.accumulate(order.last_read)
+    first_unsafe = np.searchsorted(running, order.first_write, side="left")
+    hit = first_unsafe < in_size
+    if not hit.any():
+        return in_size - 1
+    smallest_unsafe = int((first_unsafe[hit] - np.nonzero(hit)[0]).min())
+    best = smallest_unsafe - 1
+    return None if best <= -out_size else best
+
+
+# =====================================================================================
+# C emission, as a kernel sees it
+# =====================================================================================
+
+
+class CEmitter(Protocol):
+    """What `KernelOp.emit_c` writes through (`cmsis_opt.backend.c` implements it).
+
+    Identifiers made by `array`/`struct`/`dims` are `static const` file-scope
+    objects named after the model and the op's layer (`kws_conv1_weights`).
+    """
+
+    path: BuildPath
+    """The CMSIS-NN build path the plan was made for."""
+
+    layer: str
+    """The op's layer name, for comments."""
+
+    ident: str
+    """The op's identifier in C names (its layer name when short and plain, else `l<step>_<kind>`)."""
+
+    def ptr(self, value: SSAValue) -> str:
+        """A C expression of type `int8_t *`: where `value` lives in the arena."""
+        ...
+
+    def array(self, suffix: str, ctype: str, values: np.ndarray | Sequence[int]) -> str:
+        """A constant array (flash) holding `values`; returns its identifier."""
+        ...
+
+    def struct(self, suffix: str, ctype: str, init: str) -> str:
+        """A constant struct of type `ctype` initialised with `init`; returns its identifier."""
+        ...
+
+    def dims(self, suffix: str, values: Sequence[int]) -> str:
+        """A constant `cmsis_nn_dims` {n, h, w, c}; returns its identifier."""
+        ...
+
+    def context(self) -> str:
+        """The op's `cmsis_nn_context`: its planned scratch region, or {NULL, 0}; returns its identifier."""
+        ...
+
+    def scratch_query(self, expression: str) -> None:
+        """The C expression (`*_get_buffer_size(...)`) that gives the scratch the call needs, checked against the plan."""
+        ...
+
+    def call(self, function: str, args: Sequence[str], returns_status: bool = True) -> None:
+        """The call itself; a returned `arm_cmsis_nn_status` is checked and returned on failure."""
+        ...
+
+    def prologue(self, lines: Sequence[str]) -> None:
+        """C lines that run before the op's call (and before its comment)."""
+        ...
+
+
+def c_tile(hw: Sequence[int]) -> str:
+    """A `cmsis_nn_tile` initialiser from (h, w)."""
+    return f"{{.w = {hw[1]}, .h = {hw[0]}}}"
+
+
+def c_activation(op: Operation) -> str:
+    """A `cmsis_nn_activation` initialiser from the op's act_min / act_max."""
+    return f"{{.min = {int_of(getattr(op, 'act_min'))}, .max = {int_of(getattr(op, 'act_max'))}}}"
+
+
+# =====================================================================================
+# The interface
+# =====================================================================================
+
+
+class KernelOp(Operation, abc.ABC):
+    """An op that is one call of a CMSIS-NN function (see the module docstring).
+
+    `OVERLAP_FORBIDDEN_BY_API` names the documentation that forbids overlap
+    where the code allows it (`arm_max_pool_s8`); such overlap is used only
+    with `allow_undocumented`.
+    """
+
+    OVERLAP_FORBIDDEN_BY_API: ClassVar[str | None] = None
+
+    @abc.abstractmethod
+    def kernel_function(self, path: BuildPath) -> str:
+        """The CMSIS-NN function that runs the op on `path`, after the wrappers' dispatch."""
+
+    def scratch_bytes(self, path: BuildPath) -> int:
+        """Bytes of scratch (`cmsis_nn_context.buf`) the call needs on `path`: its `*_get_buffer_size`."""
+        return 0
+
+    @abc.abstractmethod
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        """The kernel's read/write order relative to input `operand` on `path`, or why no overlap is allowed."""
+
+    @abc.abstractmethod
+    def emit_c(self, c: CEmitter) -> None:
+        """Write the call (and its constant arguments) through `c`."""
+
+    @abc.abstractmethod
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        """The int8 result for int8 NHWC `inputs`, exactly as the kernel computes it."""
+
+    # -- derived, the same for every kernel -------------------------------
+    def path_delta(self, path: BuildPath, operand: int = 0, allow_undocumented: bool = False) -> int | None:
+        """How far past input `operand`'s first byte the output may start on `path` (bytes), or None."""
+        if self.OVERLAP_FORBIDDEN_BY_API and not allow_undocumented:
+            return None
+        order = self.access_order(path, operand)
+        return None if isinstance(order, NoOverlap) else safe_delta(order)
+
+    def max_safe_delta(self, path: BuildPath, allow_undocumented: bool = False, operand: int = 0) -> int | None:
+        """How far past input `operand`'s start the output may begin (bytes, usually negative), or None.
+
+        The stricter of `path` and the portable C path, which host builds run:
+        the same plan must be safe wherever its C is tested.
+        """
+        deltas = [self.path_delta(p, operand, allow_undocumented) for p in sorted({path, HOST_PATH})]
+        if any(d is None for d in deltas):
+            return None
+        return min(d for d in deltas if d is not None)
+
+
+def kernel_ops(ops) -> list[KernelOp]:
+    """The ops among `ops` that call a kernel, in order: the operator steps 0, 1, ..."""
+    return [op for op in ops if isinstance(op, KernelOp)]

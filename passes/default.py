@@ -1,0 +1,63 @@
+"""`-p default`: the pipeline `cmsis-compile` runs, as one named pass with the options that steer it.
+
+    attach-target{core}        when `core` is given (else the module's target, or the default core)
+    quantize                   when the IR is still in the nn dialect
+    inplace-alias{kernel-switch allow-undocumented}   unless inplace=false
+    arena-alloc{strategy alignment max-size time-limit}
+    verify-arena
+
+Each step is the pass of that name; passes never run one another, only a
+pipeline does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from cmsis_opt.passes.arena_alloc import ArenaAllocPass, Strategy
+from cmsis_opt.passes.attach_target import AttachTargetPass
+from cmsis_opt.passes.common import CmsisPass, Stage, stage_of
+from cmsis_opt.passes.inplace_alias import InplaceAliasPass
+from cmsis_opt.passes.quantize import QuantizePass
+from cmsis_opt.passes.verify_arena import VerifyArenaPass
+from cmsis_opt.targets import CoreName
+
+
+@dataclass(frozen=True)
+class DefaultPipeline(CmsisPass):
+    """The default pipeline (what cmsis-compile runs): [attach-target,] [quantize,] inplace-alias, arena-alloc, verify-arena."""
+
+    name: ClassVar[str] = "default"
+    STAGE: ClassVar[Stage] = "any"
+    core: CoreName | None = None
+    inplace: bool = True
+    kernel_switch: Literal["peak", "never", "always"] = "peak"
+    allow_undocumented: bool = False
+    strategy: Strategy = "auto"
+    alignment: int = 16
+    max_size: int = 0
+    time_limit: float | int = 5.0
+
+    def passes(self, module: ModuleOp) -> list[ModulePass]:
+        """The passes this pipeline runs on `module`, in order."""
+        steps: list[ModulePass] = []
+        if self.core is not None:
+            steps.append(AttachTargetPass(core=self.core))
+        if stage_of(module) == "nn":
+            steps.append(QuantizePass())
+        if self.inplace:
+            steps.append(InplaceAliasPass(kernel_switch=self.kernel_switch, allow_undocumented=self.allow_undocumented))
+        steps.append(ArenaAllocPass(strategy=self.strategy, alignment=self.alignment, max_size=self.max_size,
+                                    time_limit=self.time_limit))
+        steps.append(VerifyArenaPass())
+        return steps
+
+    def run(self, module: ModuleOp) -> None:
+        ctx = Context()
+        for step in self.passes(module):
+            step.apply(ctx, module)
