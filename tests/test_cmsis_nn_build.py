@@ -205,3 +205,11 @@ def test_cortex_m_library_builds_without_warnings_as_errors(core, tree):
                              capture_output=True, text=True).stdout
     assert " T arm_convolve_wrapper_s8" in symbols and " T arm_softmax_s8" in symbols
     assert not any(flag in library.command for flag in ("-Werror", "-pedantic", "-Wconversion"))
+
+
+def test_cores_match_the_target_check_flags():
+    """The QEMU check compiles the generated code with its own flags; the library must use the same ABI."""
+    from cmsis_opt.tools.target_check import CORES as CHECKED
+
+    assert {core: tuple(flags) for core, (_, flags) in CHECKED.items()} == \
+        {core: info.flags for core, info in cmsis_nn.CORES.items()}
