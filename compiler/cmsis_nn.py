@@ -29,18 +29,23 @@ Built libraries are cached under `cache_root()`/cmsis-nn/, one folder per
 (tree path, version, source file fingerprint, compiler and its version,
 flags), so a test session or a `target-check` run builds each library once.
 
-Cortex-M flags (Debian's arm-none-eabi-gcc 12.2.rel1) and the CMSIS-NN code
-path each selects, through the `__ARM_FEATURE_DSP` / `__ARM_FEATURE_MVE`
-macros the compiler predefines for them (`arm_nn_math_types.h` turns those
-into `ARM_MATH_DSP` / `ARM_MATH_MVEI`):
+Cortex-M flags (Debian's arm-none-eabi-gcc 12.2.rel1, every one compiling all
+of CMSIS-NN v7.0.0 and linking with newlib-nano) and the CMSIS-NN code path
+each selects, through the `__ARM_FEATURE_DSP` / `__ARM_FEATURE_MVE` macros the
+compiler predefines (`arm_nn_math_types.h` turns them into `ARM_MATH_DSP` /
+`ARM_MATH_MVEI`):
 
-    cortex-m0, cortex-m0plus  -mcpu=... -mthumb                      neither      c
-    cortex-m3                 -mcpu=cortex-m3 -mthumb                neither      c
-    cortex-m4                 ... -mfloat-abi=hard -mfpu=fpv4-sp-d16 DSP          dsp
-    cortex-m7                 ... -mfloat-abi=hard -mfpu=fpv5-d16    DSP          dsp
-    cortex-m33, cortex-m35p   ... -mfloat-abi=hard -mfpu=fpv5-sp-d16 DSP          dsp
-    cortex-m55                ... -mfloat-abi=hard (FPU from -mcpu)  DSP, MVE=3   mve
-    cortex-m85                unknown to gcc 12.2 (-mcpu=cortex-m85 came with gcc 13)
+    cortex-m0, cortex-m0plus, cortex-m3  -mcpu=CORE -mthumb                              neither     c
+    cortex-m4    -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16              DSP         dsp
+    cortex-m7    -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16                 DSP         dsp
+    cortex-m33, cortex-m35p  -mcpu=CORE -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16       DSP         dsp
+    cortex-m55   -mcpu=cortex-m55 -mthumb -mfloat-abi=hard                               DSP, MVE=3  mve
+
+-mfpu defaults to the core's FPU. Cortex-M55 with the default
+-mfloat-abi=soft defines no `__ARM_FEATURE_MVE`: it silently builds the DSP
+path. gcc 12.2 does not know -mcpu=cortex-m85 (gcc 13 does);
+-march=armv8.1-m.main+mve.fp+fp.dp -mfloat-abi=hard compiles its MVE path
+(without PACBTI).
 
 Only the cores that `make target-check` runs are in `CORES` here.
 """
