@@ -111,6 +111,7 @@ class CmsisNNTree:
 
     @property
     def include(self) -> Path:
+        """The Include/ folder: arm_nnfunctions.h and the headers the library itself uses."""
         return self.root / "Include"
 
     def sources(self) -> list[Path]:
