@@ -17,8 +17,12 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cmsis_opt.errors import CompileError
+
+if TYPE_CHECKING:
+    from cmsis_opt.cmsis_nn import Library
 
 RUNTIME_DIR = Path(os.environ.get("CMSIS_OPT_RUNTIME") or str(resources.files("cmsis_opt.runtime")))
 """The portable runtime: package data of `cmsis_opt.runtime` (runtime/ in the source tree), or $CMSIS_OPT_RUNTIME."""
@@ -118,17 +122,22 @@ def build_runtime(directory: Path) -> list[Path]:
 
 
 def build_host(sources: Sequence[Path], models: Sequence[HostModel], output: Path,
-               runtime_objects: Sequence[Path] | None = None) -> None:
+               runtime_objects: Sequence[Path] | None = None, cmsis_nn: Library | None = None) -> None:
     """Compile the generated sources, a main for `models` and the runtime into the program `output`.
 
     `runtime_objects` (from build_runtime, same flags) saves compiling the runtime again.
+    `cmsis_nn` (cmsis_opt.cmsis_nn.build_library("host")) links the real CMSIS-NN instead of runtime/.
     """
     output = Path(output)
     main_c = output.with_name(output.name + "_main.c")
     main_c.write_text(host_main_source(models))
     include_dirs = sorted({str(Path(s).resolve().parent) for s in sources})
-    runtime = runtime_objects if runtime_objects is not None else runtime_sources()
-    command = [*compiler_command(), CHECK_SCRATCH, *(f"-I{d}" for d in include_dirs), f"-I{RUNTIME_DIR / 'include'}",
+    if cmsis_nn is not None:
+        runtime, include_dirs = [cmsis_nn.archive], [*include_dirs, *map(str, cmsis_nn.include_dirs)]
+    else:
+        runtime = runtime_objects if runtime_objects is not None else runtime_sources()
+        include_dirs.append(str(RUNTIME_DIR / "include"))
+    command = [*compiler_command(), CHECK_SCRATCH, *(f"-I{d}" for d in include_dirs),
                *map(str, sources), str(main_c), *map(str, runtime), "-o", str(output), "-lm"]
     try:
         _compile(command)

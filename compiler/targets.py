@@ -16,10 +16,16 @@ memory plan is made for one core. The module's target is the attribute
 (`cmsis_opt.dialects.cmsis.TargetAttr`); this module is where its core names
 and paths come from. A host build (x86, the tests) runs the portable C path.
 
-The GCC flags are those of Arm GNU Toolchain / Debian's `gcc-arm-none-eabi`
-(`-mcpu`, `-mfpu`, `-mfloat-abi` per core); `qemu_board` names the QEMU
-machine `make target-check` runs the core on, where the project has a linker
-script for it (`runtime/qemu/BOARD.ld`).
+The GCC flags select the path through the macros the compiler predefines
+(checked with Debian's arm-none-eabi-gcc 12.2, each compiling all of
+CMSIS-NN v7.0.0): no `__ARM_FEATURE_DSP` on Cortex-M0/M0+/M3;
+`__ARM_FEATURE_DSP` on M4, M7, M33 and M35P; `__ARM_FEATURE_MVE` (and DSP) on
+M55 with `-mfloat-abi=hard` (with the default soft-float ABI it defines no
+MVE and silently builds the DSP path). GCC 12 does not know
+`-mcpu=cortex-m85` (GCC 13 does), so M85 is given as its architecture,
+Armv8.1-M with MVE and double-precision floating point. `qemu_board` names
+the QEMU machine `make target-check` runs the core on, where the project has
+a linker script for it (`runtime/qemu/BOARD.ld`).
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ CORES: dict[str, Core] = {
         Core("cortex-m33", "dsp", ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16")),
         Core("cortex-m35p", "dsp", ("-mcpu=cortex-m35p", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16")),
         Core("cortex-m55", "mve", ("-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard"), "mps3-an547"),
-        Core("cortex-m85", "mve", ("-mcpu=cortex-m85", "-mthumb", "-mfloat-abi=hard")),
+        Core("cortex-m85", "mve", ("-march=armv8.1-m.main+mve.fp+fp.dp", "-mthumb", "-mfloat-abi=hard")),
     )
 }
 

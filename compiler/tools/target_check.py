@@ -5,7 +5,8 @@ network) and each core (Cortex-M4 on QEMU's mps2-an386, Cortex-M55 on
 mps3-an547):
 
 1. `cmsis-compile MODEL --target CORE` writes the C;
-2. arm-none-eabi-gcc builds it with runtime/ and the bare-metal harness in
+2. arm-none-eabi-gcc builds it with runtime/ (with --cmsis-nn: Arm's CMSIS-NN
+   library, see cmsis_opt.cmsis_nn) and the bare-metal harness in
    runtime/qemu/ (startup, linker script, semihosting), warning-free under
    `-std=c99 -pedantic -Wall -Wextra -Wconversion -Werror`;
 3. QEMU runs it on every reference input (files through semihosting) and the
@@ -18,7 +19,7 @@ mps3-an547):
 The table goes to build/target/report.md and stdout; the exit status is 1 if
 any output differs, a build warns, or a run fails.
 
-    python -m cmsis_opt.tools.target_check [--models DIR] [--out build/target] [--only NAME]
+    python -m cmsis_opt.tools.target_check [--models DIR] [--out build/target] [--only NAME] [--cmsis-nn [TREE]]
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ from pathlib import Path
 
 import numpy as np
 
+from cmsis_opt import targets
+from cmsis_opt.cmsis_nn import Library, build_library
+from cmsis_opt.errors import CompileError
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtime"
 BIN = Path(sys.executable).parent
 
-CORES = {
-    "cortex-m4": ("mps2-an386", ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]),
-    "cortex-m55": ("mps3-an547", ["-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard"]),
-}
+CORES = {core.name: (core.qemu_board, list(core.gcc_flags)) for core in targets.cores_on(board_only=True)}
+"""The cores with a QEMU board and a linker script here: name -> (board, GCC flags)."""
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-O2",
           "-ffunction-sections", "-fdata-sections"]
 QEMU_TIMEOUT = 300
@@ -137,7 +140,8 @@ def _expected(case: Case) -> np.ndarray:
     return np.stack([model.interpret(x)[0] for x in case.inputs])
 
 
-def check(case: Case, core: str, out: Path) -> Row:
+def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None) -> Row:
+    """`cmsis_nn` (cmsis_opt.cmsis_nn.build_library(core)) links the real CMSIS-NN instead of runtime/src."""
     board, cpu_flags = CORES[core]
     work = out / f"{case.name}-{core}"
     if work.exists():
@@ -147,12 +151,14 @@ def check(case: Case, core: str, out: Path) -> Row:
     _run([str(BIN / "cmsis-compile"), str(case.model), "-o", str(c_dir), "--target", core, "--name", case.name,
           *case.compile_args])
     _harness_header(c_dir, case.name)
-    includes = [f"-I{c_dir}", f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'qemu'}"]
+    kernels = [RUNTIME / "include"] if cmsis_nn is None else list(cmsis_nn.include_dirs)
+    includes = [f"-I{c_dir}", *(f"-I{d}" for d in kernels), f"-I{RUNTIME / 'qemu'}"]
     model_obj = work / f"{case.name}.o"
     _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, "-c", str(c_dir / f"{case.name}.c"), "-o", str(model_obj)])
     elf = work / f"{case.name}.elf"
-    sources = sorted((RUNTIME / "src").glob("*.c")) + sorted((RUNTIME / "qemu").glob("*.c"))
-    _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, *map(str, sources), str(model_obj),
+    sources = (sorted((RUNTIME / "src").glob("*.c")) if cmsis_nn is None else []) + sorted((RUNTIME / "qemu").glob("*.c"))
+    library = [] if cmsis_nn is None else [str(cmsis_nn.archive)]
+    _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, *map(str, sources), str(model_obj), *library,
           "-nostartfiles", "-T", str(RUNTIME / "qemu" / f"{board}.ld"), "--specs=nano.specs", "--specs=nosys.specs",
           "-Wl,--gc-sections", f"-Wl,-Map={work / (case.name + '.map')}", "-o", str(elf)])
     for k, x in enumerate(case.inputs):
@@ -190,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=str(ROOT.parent / "shared" / "models"))
     parser.add_argument("--out", default=str(ROOT / "build" / "target"))
     parser.add_argument("--only", default=None, help="check only this model")
+    parser.add_argument("--cmsis-nn", nargs="?", const="", default=None, metavar="TREE",
+                        help="link Arm's CMSIS-NN built from TREE (default $CMSIS_NN or ../shared/cmsis-nn) instead of runtime/")
     args = parser.parse_args(argv)
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
@@ -206,10 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         cases = [c for c in cases if c.name == args.only]
     rows, failures = [], []
+    libraries, against = {}, "runtime/"
+    if args.cmsis_nn is not None:
+        try:
+            libraries = {core: build_library(core, args.cmsis_nn or None) for core in CORES}
+        except CompileError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        tree = next(iter(libraries.values())).tree
+        against = f"CMSIS-NN {tree.version} ({tree.root})"
     for case in cases:
         for core in CORES:
             try:
-                row = check(case, core, out)
+                row = check(case, core, out, libraries.get(core))
                 rows.append(row)
                 status = "ok" if row.exact.split("/")[0] == row.exact.split("/")[1] else "MISMATCH"
                 print(f"{status:8} {case.name} on {core}: {row.exact} exact, RAM {row.bss_data:,} B "
@@ -221,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAILED   {case.name} on {core}: {str(error).splitlines()[0]}", flush=True)
     report = (
         "# cmsis-opt on emulated Cortex-M cores\n\n"
-        "Built with arm-none-eabi-gcc (-O2, strict warnings as errors) against runtime/, run on QEMU "
+        f"Built with arm-none-eabi-gcc (-O2, strict warnings as errors) against {against}, run on QEMU "
         "(mps2-an386 for Cortex-M4, mps3-an547 for Cortex-M55) with the reference inputs.\n"
         "RAM is what the linker reserves for data (.bss + .data); `overhead` is that minus the planned arena "
         "(0: no hidden buffers). The stack is measured by painting it before the runs and counting the bytes "
