@@ -1,0 +1,84 @@
+"""The package as a user installs it: `pip install .` into a fresh environment, then the tools from any folder.
+
+The fresh venv gets the project's dependencies from this environment (a .pth
+line, so nothing is downloaded) and the project itself from a real,
+non-editable install of the source tree: the C runtime and the QEMU harness
+must come along as package data for `cmsis-compile --host` to build.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+CHAIN = """input x: 1x8x8x2, scale=0.5, zp=-128
+c1 = conv(x, filters=4, kernel=3, pad=1, act=relu, scale=0.25, zp=-128)
+p1 = maxpool(c1, kernel=2, stride=2)
+output p1
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A fresh venv holding `pip install .` of the source tree; its bin folder."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler for the host build")
+    env = tmp_path_factory.mktemp("fresh") / "venv"
+    venv.EnvBuilder(with_pip=False).create(env)
+    site = next((env / "lib").glob("python3.*/site-packages"))
+    (site / "project-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python = env / "bin" / "python"
+    result = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                             "--disable-pip-version-check", str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return env / "bin"
+
+
+def test_the_installed_package_is_not_the_source_tree(installed):
+    where = subprocess.run([str(installed / "python"), "-c", "import cmsis_opt, cmsis_opt.runtime as r; "
+                            "print(cmsis_opt.__file__); print(r.__file__)"], capture_output=True, text=True,
+                           cwd="/", check=True).stdout.split()
+    assert all(str(ROOT) not in path and "site-packages" in path for path in where), where
+    runtime = Path(where[1]).parent
+    for part in ("include/arm_nnfunctions.h", "src/arm_convolve_s8.c", "qemu/startup.c", "qemu/mps2-an386.ld"):
+        assert (runtime / part).is_file(), part
+    assert (Path(where[0]).parent / "py.typed").is_file()
+
+
+def test_cmsis_compile_host_from_another_folder(installed, tmp_path):
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    (work / "net.net").write_text(CHAIN)
+    result = subprocess.run([str(installed / "cmsis-compile"), "net.net", "-o", "out", "--host"], cwd=work,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    program = work / "out" / "net_host"
+    x = np.random.default_rng(3).integers(-128, 128, size=(1, 8, 8, 2), dtype=np.int8)
+    run = subprocess.run([str(program)], input=x.tobytes(), capture_output=True, timeout=60)
+    assert run.returncode == 0 and len(run.stdout) == 4 * 4 * 4, run.stderr
+    # the same numbers as the reference interpreter of the installed package
+    check = subprocess.run([str(installed / "python"), "-c", (
+        "import sys, numpy as np; from cmsis_opt.api import Model; "
+        "m = Model.load('net.net').run('quantize'); "
+        "x = np.frombuffer(sys.stdin.buffer.read(), np.int8).reshape(1, 8, 8, 2); "
+        "sys.stdout.buffer.write(m.interpret(x)[0].tobytes())")], cwd=work, input=x.tobytes(), capture_output=True)
+    assert check.returncode == 0, check.stderr
+    assert run.stdout == check.stdout
+
+
+def test_every_tool_answers_help(installed):
+    for tool in ("cmsis-import", "cmsis-opt", "cmsis-run", "cmsis-compile", "cmsis-calibrate"):
+        result = subprocess.run([str(installed / tool), "--help"], capture_output=True, text=True, cwd="/")
+        assert result.returncode == 0 and "usage:" in result.stdout, (tool, result.stderr)
+
+
+if sys.platform == "win32":  # pragma: no cover - the project targets POSIX hosts
+    pytestmark = pytest.mark.skip(reason="POSIX only")
