@@ -426,5 +426,11 @@ def calibrate_module(module: ModuleOp, samples_path: str, method: str = "minmax"
 
 
 def is_float_model(func: FuncOp) -> bool:
-    """Whether a graph input is a float tensor (the model needs calibration before --quantize)."""
-    return any(isinstance(a.type, TensorType) and quant_of(a.type) is None for a in func.body.block.args)
+    """Whether a float graph input feeds float ops (the model needs calibration before --quantize).
+
+    A float input that only `nn.quantize` ops read (onnxruntime's QDQ models) is the
+    quantized model's int8 input in disguise (`--quantize` makes it one), not a float model.
+    """
+    return any(isinstance(a.type, TensorType) and quant_of(a.type) is None
+               and not (a.uses and all(isinstance(use.operation, nn.QuantizeOp) for use in a.uses))
+               for a in func.body.block.args)

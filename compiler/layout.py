@@ -7,7 +7,8 @@ perms describe the same bytes when they agree once size-1 axes are dropped.
 
 A flatten of a value not stored in row-major order keeps `columns`: stored
 column j of the 2-D result holds logical column columns[j]; a following
-fully connected layer absorbs it by permuting its weight columns.
+fully connected layer absorbs it by permuting its weight columns (any other
+consumer gets the source transposed to row-major order, `flattened`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Stored:
     value: SSAValue
     perm: tuple[int, ...]
     columns: np.ndarray | None = None
+    flattened: tuple[Stored, tuple[int, ...]] | None = None
+    """For a flatten with `columns`: the value it flattens and that value's logical shape."""
 
 
 def identity(rank: int) -> tuple[int, ...]:

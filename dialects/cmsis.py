@@ -34,7 +34,7 @@ from cmsis_opt import targets
 from cmsis_opt.targets import BuildPath
 
 from .cmsis_conv import ConvOp, DepthwiseConvOp
-from .cmsis_data import ConcatOp, PadOp, ReshapeOp
+from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
@@ -109,12 +109,13 @@ def target_of(op: Operation) -> TargetAttr | None:
     return attr if isinstance(attr, TargetAttr) else None
 
 
-OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp, ReshapeOp]
+OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp,
+       TransposeOp, ReshapeOp]
 
 CMSIS = Dialect("cmsis", OPS, [TargetAttr])
 
 __all__ = [
     "CMSIS", "OPS", "TARGET_ATTR", "AddOp", "AvgPoolOp", "CmsisOp", "ConcatOp", "ConvOp", "DepthwiseConvOp",
-    "FullyConnectedOp", "IsView", "KernelOp", "MaxPoolOp", "MulOp", "PadOp", "ReshapeOp", "SoftmaxOp", "TargetAttr",
+    "FullyConnectedOp", "IsView", "KernelOp", "MaxPoolOp", "MulOp", "PadOp", "ReshapeOp", "SoftmaxOp", "TargetAttr", "TransposeOp",
     "kernel_ops", "target_of", "view_source",
 ]

@@ -1,8 +1,9 @@
-"""Data movement: `cmsis.pad` (`arm_pad_s8`), `cmsis.concat` (`arm_concatenation_s8_{x,y,z,w}`)
-and `cmsis.reshape`, a view that calls nothing.
+"""Data movement: `cmsis.pad` (`arm_pad_s8`), `cmsis.concat` (`arm_concatenation_s8_{x,y,z,w}`),
+`cmsis.transpose` (`arm_transpose_s8`) and `cmsis.reshape`, a view that calls nothing.
 
 Sources (CMSIS-NN v7.0.0): `Source/PadFunctions/arm_pad_s8.c`,
-`Source/ConcatenationFunctions/arm_concatenation_s8_*.c`.
+`Source/ConcatenationFunctions/arm_concatenation_s8_*.c`,
+`Source/TransposeFunctions/arm_transpose_s8.c`.
 """
 
 from __future__ import annotations
@@ -114,6 +115,57 @@ class ConcatOp(CmsisOp, KernelOp):
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         return np.concatenate(inputs, axis=int_of(self.axis)).astype(np.int8)
+
+
+@irdl_op_definition
+class TransposeOp(CmsisOp, KernelOp):
+    """`arm_transpose_s8`: a tensor of rank 1 to 4, its axes permuted: result axis i is input axis perm[i].
+
+    The input and output keep their quantization. CMSIS-NN takes the shape
+    in `cmsis_nn_dims` (rank 4: n, h, w, c; rank 3: n, h, w; rank 2: n, h)
+    and the permutation in `cmsis_nn_transpose_params`.
+    """
+
+    name = "cmsis.transpose"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    perm = prop_def(_I64_ARRAY)
+
+    def verify_(self) -> None:
+        shape, perm = shape_of(self.input), ints(self.perm)
+        if not 1 <= len(shape) <= 4:
+            fail(self, "input", f"expected rank 1 to 4 (arm_transpose_s8 takes cmsis_nn_dims), got shape {list(shape)}")
+        check_len(self, "perm", perm, len(shape))
+        if sorted(perm) != list(range(len(shape))):
+            fail(self, "perm", f"{list(perm)} is not a permutation of 0..{len(shape) - 1}")
+        if list(perm) == sorted(perm):
+            # nothing moves (and arm_transpose_s8 v7.0.0 swaps the two axes of any rank-2 call, identity or not)
+            fail(self, "perm", f"{list(perm)} is the identity: a cmsis.reshape view keeps the same bytes")
+        self.check_shape("result", shape_of(self.output), [shape[p] for p in perm])
+        self.check_same_quant(self.input, self.output)
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return "arm_transpose_s8"
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return NoOverlap("reads the input in order while writing across the whole output")
+
+    def emit_c(self, c: CEmitter) -> None:
+        def dims(shape) -> list[int]:
+            return [*shape, *[1] * (4 - len(shape))]  # n, h, w, c: the leading fields hold the axes
+
+        perm = ints(self.perm)
+        permutation = c.array("perm", "uint32_t", perm)
+        params = c.struct("params", "cmsis_nn_transpose_params",
+                          f"{{.num_dims = {len(perm)}, .permutations = {permutation}}}")
+        input_dims = c.dims("input_dims", dims(shape_of(self.input)))
+        output_dims = c.dims("output_dims", dims(shape_of(self.output)))
+        c.call("arm_transpose_s8", [c.ptr(self.input), c.ptr(self.output), f"&{input_dims}", f"&{output_dims}",
+                                    f"&{params}"])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        (x,) = inputs
+        return np.ascontiguousarray(x.transpose(ints(self.perm)))
 
 
 @irdl_op_definition

@@ -37,6 +37,7 @@ from cmsis_opt.layout import (
     after_transpose,
     flatten_columns,
     identity,
+    inverse,
     preferred,
     same_bytes,
     stored_shape,
@@ -136,16 +137,30 @@ class Lowering:
         return op
 
     def materialize(self, stored: Stored, logical, want, user: Operation) -> SSAValue:
-        """The stored value in order `want`: free when the bytes already match (a reshape view)."""
+        """The stored value in order `want`: free when the bytes already match (a reshape view), else a
+        `cmsis.transpose` (arm_transpose_s8) that moves them."""
         if stored.columns is not None:
-            raise error(user, "its input is a flatten of a tensor not stored in row-major order; only a fully connected layer can consume it")
+            stored = self.unflatten(stored, user)
         if tuple(stored.perm) == tuple(want):
             return stored.value
-        if not same_bytes(stored.perm, want, logical):
-            raise error(user, f"needs its input of shape {list(logical)} in order {list(want)} but it is stored in order {list(stored.perm)}; a data transpose has no CMSIS-NN kernel")
         q = quant_of(stored.value.type)
-        view = cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, stored_shape(logical, want))])
-        return self.emit(view).results[0]
+        shape = stored_shape(logical, want)
+        if same_bytes(stored.perm, want, logical):
+            return self.emit(cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)])).results[0]
+        # stored axis i holds logical axis stored.perm[i]; result axis j must hold logical axis want[j]
+        perm = [inverse(stored.perm)[axis] for axis in want]
+        transpose = cmsis.TransposeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)],
+                                            properties={"perm": i64_array(perm)})
+        return self.emit(transpose).results[0]
+
+    def unflatten(self, stored: Stored, user: Operation) -> Stored:
+        """A flatten whose columns are permuted (stored.columns), made row-major: its source transposed, reshaped."""
+        assert stored.flattened is not None
+        source, source_logical = stored.flattened
+        row_major = self.materialize(source, source_logical, identity(len(source_logical)), user)
+        q = quant_of(row_major.type)
+        view = cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, shape_of(stored.value))])
+        return Stored(self.emit(view).results[0], identity(2))
 
     # -- the walk ---------------------------------------------------------
     def run(self) -> None:
@@ -188,7 +203,7 @@ class Lowering:
         logical_in = shape_of(op.input)
         if isinstance(op, nn.TransposeOp):
             if stored.columns is not None:
-                raise error(op, "transposing a flattened tensor is not supported")
+                stored = self.unflatten(stored, op)
             return Stored(stored.value, after_transpose(stored.perm, ints(op.perm)))
         logical_out = shape_of(op.output)
         q = quant_of(stored.value.type)
@@ -200,10 +215,13 @@ class Lowering:
         columns = None
         if stored.columns is None and len(logical_out) == 2 and logical_out[0] == logical_in[0]:
             columns = flatten_columns(logical_in, stored.perm)
-        if columns is None:
-            raise error(op, f"reshape {list(logical_in)} -> {list(logical_out)} of a tensor stored in order {list(stored.perm)} would need a data transpose")
+        if columns is None:  # the bytes must move: row-major order first, then the view
+            row_major = self.materialize(stored, logical_in, identity(len(logical_in)), op)
+            value = self.emit(cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, logical_out)])).results[0]
+            return Stored(value, identity(len(logical_out)))
+        # a flatten: a fully connected consumer absorbs the column order in its weights, any other gets a transpose
         value = self.emit(cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, logical_out)])).results[0]
-        return Stored(value, identity(2), columns)
+        return Stored(value, identity(2), columns, (stored, tuple(logical_in)))
 
     def lower_return(self, op: ReturnOp) -> None:
         self.anchor = op
@@ -213,11 +231,6 @@ class Lowering:
             if stored is None:
                 raise CompileError(f"graph output of type {value.type} is not an int8 quantized tensor (expected an nn.quantize result)", f"pass '{PASS}'")
             self.layer = layer_of(value.owner) if isinstance(value.owner, Operation) else "output"
-            logical = shape_of(value)
-            if stored.columns is not None or not same_bytes(stored.perm, identity(len(logical)), logical):
-                raise CompileError(f"graph output {len(operands)} (layer '{self.layer}') has shape {list(logical)} but is stored "
-                                   f"in order {list(stored.perm)}: returning it needs a data transpose, which has no CMSIS-NN "
-                                   "kernel (declare the output in NHWC order)", f"pass '{PASS}'")
             operands.append(self.materialize(stored, shape_of(value), identity(len(shape_of(value))), value.owner if isinstance(value.owner, Operation) else op))
         op.operands = operands
 

@@ -104,4 +104,11 @@ typedef struct
     cmsis_nn_activation activation;
 } cmsis_nn_fc_params;
 
+/* Transpose: result axis i is input axis permutations[i], for num_dims (1 to 4) axes. */
+typedef struct
+{
+    const int32_t num_dims;
+    const uint32_t *permutations;
+} cmsis_nn_transpose_params;
+
 #endif /* ARM_NN_TYPES_H */

@@ -300,6 +300,18 @@ arm_cmsis_nn_status arm_pad_s8(const int8_t *input,
                                const cmsis_nn_dims *post_pad);
 
 /*
+ * Transpose of a tensor of 1 to 4 axes held in input_dims (rank 4: n, h, w, c;
+ * rank 3: n, h, w; rank 2: n, h; rank 1: n): output axis i is input axis
+ * permutations[i], output_dims the permuted shape. ARM_CMSIS_NN_ARG_ERROR for
+ * a permutation entry out of range.
+ */
+arm_cmsis_nn_status arm_transpose_s8(const int8_t *input,
+                                     int8_t *output,
+                                     const cmsis_nn_dims *input_dims,
+                                     const cmsis_nn_dims *output_dims,
+                                     const cmsis_nn_transpose_params *transpose_params);
+
+/*
  * Concatenation of a [w][z][y][x] tensor (x innermost) into the output along
  * one axis, starting at offset on that axis. The output must not overlap the input.
  */

@@ -12,33 +12,11 @@ func.func @broadcast(%x: tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>, %y: tens
 
 // -----
 
-// A graph output stored NHWC but declared NCHW would need a data transpose.
-// CHECK: error: pass 'quantize': graph output 0 (layer 'pool') has shape [1, 2, 2, 2] but is stored in order [0, 2, 3, 1]: returning it needs a data transpose
-func.func @nchw_output(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>> {
-  %xf = nn.dequantize %x : (tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x4x4x2xf32>
-  %t = nn.transpose %xf {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x4x4x2xf32>) -> tensor<1x2x4x4xf32>
-  %p = nn.max_pool %t {layer = "pool", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
-  %q = nn.quantize %p {layer = "pool"} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>
-  func.return %q : tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>
-}
-
-// -----
-
 // A float model needs calibration ranges first.
 // CHECK: error: pass 'quantize': a float model needs calibration ranges: run `cmsis-calibrate MODEL --data FILE.npz -o calibrated.mlir` first (cmsis-compile --calibration FILE.npz does both)
 func.func @float_model(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %r = nn.relu %x {layer = "relu"} : (tensor<1x4xf32>) -> tensor<1x4xf32>
   func.return %r : tensor<1x4xf32>
-}
-
-// -----
-
-// Reshaping an NHWC-stored NCHW tensor to rank 3 would reorder bytes: an error naming the layer.
-// CHECK: error: pass 'quantize': layer 'squash' (nn.reshape): reshape [1, 2, 2, 2] -> [1, 2, 4] of a tensor stored in order [0, 2, 3, 1] would need a data transpose
-func.func @reshape_needs_transpose(%x: tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>> {
-  %t = nn.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>
-  %r = nn.reshape %t {layer = "squash"} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>>
-  func.return %r : tensor<1x2x4x!quant.uniform<i8:f32, 0.5:0>>
 }
 
 // -----
