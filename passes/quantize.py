@@ -14,7 +14,7 @@ those ranges (compiler/calibrate.py), then lowers it.
 from __future__ import annotations
 
 import math
-
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -22,8 +22,16 @@ import numpy as np
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Block, Operation, SSAValue
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 
 from cmsis_opt.calibrate import QDQRewriter, is_float_model, recorded_range
+from cmsis_opt.dialects.kernel import view_source
 from cmsis_opt.passes.common import CmsisPass, Stage
 
 from cmsis_opt import quantmath
@@ -177,20 +185,7 @@ class Lowering:
                 self.quantized[op.output] = self.lower_quantize(op)
             elif isinstance(op, ReturnOp):
                 self.lower_return(op)
-        self.fold_views()
         self.erase_float_ops()
-
-    def fold_views(self) -> None:
-        """A view of a view reads the original; a view back to the original shape is no view."""
-        for op in list(self.block.ops):
-            if isinstance(op, cmsis.ReshapeOp):
-                source = op.input
-                while isinstance(source.owner, cmsis.ReshapeOp):
-                    source = source.owner.input
-                if source.type == op.output.type:
-                    op.output.replace_all_uses_with(source)
-                elif source is not op.input:
-                    op.operands = [source]
 
     def view_op(self, op: Operation) -> None:
         for table in (self.quantized, self.views):
@@ -288,26 +283,21 @@ class Lowering:
         return stored
 
     def lower_compute(self, op: Operation, q_out: UniformQuantizedType, act: tuple[int, int]) -> Stored:
-        if isinstance(op, nn.Conv2DOp):
-            return self.conv(op, q_out, act)
-        if isinstance(op, (nn.FullyConnectedOp, nn.MatMulOp)):
-            return self.fully_connected(op, op, None, q_out, act)
-        if isinstance(op, nn.AddOp):
-            for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
-                if isinstance(mm.owner, nn.MatMulOp) and float_const(other) is not None and mm not in self.views:
-                    return self.fully_connected(op, mm.owner, other, q_out, act)
-            return self.elementwise(op, q_out, act)
-        if isinstance(op, nn.MulOp):
-            return self.elementwise(op, q_out, act)
-        if isinstance(op, (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp)):
-            return self.pool(op, q_out, act)
-        if isinstance(op, nn.SoftmaxOp):
-            return self.softmax(op, q_out)
-        if isinstance(op, nn.PadOp):
-            return self.pad(op, q_out)
-        if isinstance(op, nn.ConcatOp):
-            return self.concat(op, q_out)
-        raise error(op, "has no int8 CMSIS-NN lowering")
+        """The cmsis op(s) computing `op`'s result in int8, by the lowering registered for its class."""
+        lowering = LOWERINGS.get(type(op))
+        if lowering is None:
+            raise error(op, "has no int8 CMSIS-NN lowering")
+        return lowering(self, op, q_out, act)
+
+    def matmul(self, op: nn.FullyConnectedOp | nn.MatMulOp, q_out, act) -> Stored:
+        return self.fully_connected(op, op, None, q_out, act)
+
+    def add(self, op: nn.AddOp, q_out, act) -> Stored:
+        """A MatMul plus a constant bias is one fully connected layer; any other add is arm_elementwise_add_s8."""
+        for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
+            if isinstance(mm.owner, nn.MatMulOp) and float_const(other) is not None and mm not in self.views:
+                return self.fully_connected(op, mm.owner, other, q_out, act)
+        return self.elementwise(op, q_out, act)
 
     def _input(self, op: Operation, value: SSAValue) -> tuple[SSAValue, UniformQuantizedType]:
         """A rank-4 NCHW input, stored NHWC."""
@@ -469,7 +459,7 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
-    def softmax(self, op: nn.SoftmaxOp, q_out) -> Stored:
+    def softmax(self, op: nn.SoftmaxOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)
         rank = len(logical)
         if op.axis.value.data not in (-1, rank - 1):
@@ -492,7 +482,7 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], tuple(perm))
 
-    def pad(self, op: nn.PadOp, q_out) -> Stored:
+    def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)
         if len(logical) != 4:
             raise error(op, f"padding a rank-{len(logical)} tensor is not supported (arm_pad_s8 takes NHWC)")
@@ -510,7 +500,7 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
-    def concat(self, op: nn.ConcatOp, q_out) -> Stored:
+    def concat(self, op: nn.ConcatOp, q_out, act=None) -> Stored:
         logical = shape_of(op.output)
         if len(logical) != 4:
             raise error(op, f"concatenating rank-{len(logical)} tensors is not supported (CMSIS-NN concatenation is 4-D)")
@@ -526,6 +516,35 @@ class Lowering:
             properties={"axis": i32_attr(axis)},
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
+
+LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
+    nn.Conv2DOp: Lowering.conv,
+    nn.FullyConnectedOp: Lowering.matmul,
+    nn.MatMulOp: Lowering.matmul,
+    nn.AddOp: Lowering.add,
+    nn.MulOp: Lowering.elementwise,
+    nn.MaxPoolOp: Lowering.pool,
+    nn.AvgPoolOp: Lowering.pool,
+    nn.GlobalAvgPoolOp: Lowering.pool,
+    nn.SoftmaxOp: Lowering.softmax,
+    nn.PadOp: Lowering.pad,
+    nn.ConcatOp: Lowering.concat,
+}
+"""nn compute op class -> the Lowering method that writes its cmsis op(s): (lowering, op, output quantization, clamp)."""
+
+
+class FoldViewChains(RewritePattern):
+    """A view of a view reads the first one's source; a view back to its source's type is no view at all."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: cmsis.ReshapeOp, rewriter: PatternRewriter) -> None:
+        source = view_source(op.input)
+        if source.type == op.output.type:
+            rewriter.replace(op, [], [source])
+        elif source is not op.input:
+            rewriter.replace(op, cmsis.ReshapeOp.build(operands=[source], result_types=[op.output.type],
+                                                       attributes=dict(op.attributes)))
 
 
 def strip_float_io(func: FuncOp) -> None:
@@ -565,3 +584,5 @@ class QuantizePass(CmsisPass):
                 QDQRewriter(func, recorded_range).run()
                 func.arg_attrs = None  # the calibrated float arguments are gone
             Lowering(func).run()
+        # the applier's dead-code removal also drops the views the folding leaves unused
+        PatternRewriteWalker(GreedyRewritePatternApplier([FoldViewChains()])).rewrite_module(module)
