@@ -38,8 +38,10 @@ arm-tools:
 	fi
 
 # The generated C on emulated Cortex-M4 and Cortex-M55 boards: exact outputs, RAM and flash table.
+# Links Arm's CMSIS-NN built from $(CMSIS_NN) (default ../shared/cmsis-nn), or runtime/ where there is none.
+CMSIS_NN ?=
 target-check: $(STAMP) arm-tools
-	$(BIN)/python -m cmsis_opt.tools.target_check
+	CMSIS_NN="$(CMSIS_NN)" $(BIN)/python -m cmsis_opt.tools.target_check
 
 # Benchmarks (not part of make test): writes bench/results.md, bench/results.json and the plots.
 bench: $(STAMP)

@@ -1,9 +1,14 @@
-"""Building generated C into a host program, linked with the project's runtime/ (CMSIS-NN API in C99).
+"""Building generated C into a host program, linked with the project's runtime/ (CMSIS-NN API in C99)
+or with the real CMSIS-NN (`cmsis_opt.cmsis_nn`).
 
-The program reads the raw int8 input bytes (every input, in order) from
-stdin, runs the network and writes the raw int8 output bytes to stdout.
-Several networks can share one program: it then takes the network's name as
-its first argument.
+The program first calls NAME_check(), then reads the raw int8 input bytes
+(every input, in order, NHWC as the header's shapes say) from stdin, runs
+the network and writes the raw int8 output bytes to stdout. Several
+networks can share one program: it then takes the network's name as its
+first argument. Exit status: 0 done; 2 usage (an unknown network name);
+3 fewer input bytes than the inputs hold; 4 a CMSIS-NN call failed (its
+status on stderr); 5 the output could not be written; 6 the linked library
+needs more buffer than the plan gives a layer (named on stderr).
 
     build_host([Path("out/kws.c")], [HostModel("kws", [490], [12])], Path("out/kws_host"))
 """
@@ -11,11 +16,11 @@ its first argument.
 from __future__ import annotations
 
 import os
-from importlib import resources
 import shlex
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +48,9 @@ class HostModel:
 
 def _io_code(model: HostModel) -> list[str]:
     """Statements that read the inputs, invoke and write the outputs of one network."""
-    lines = []
+    lines = [f"        status = {model.name}_check();",
+             f"        if (status != 0) {{ fprintf(stderr, \"{model.name}_check: the linked CMSIS-NN needs more buffer than the "
+             f"plan gives layer '%s'\\n\", {model.name}_layer_name(status)); return 6; }}"]
     for k, size in enumerate(model.input_sizes):
         entry = "input" if len(model.input_sizes) == 1 else f"input_{k}"
         lines.append(f"        if (read_exact({model.name}_{entry}(), {size}) != 0) return 3;")

@@ -11,7 +11,7 @@ Derived from the IR and the kernel interface:
 - the operator steps: the `KernelOp`s of the function body, in order;
 - one buffer per graph input and per kernel result (a view's value shares its
   source's), sized by its tensor type; one scratch buffer per kernel whose
-  `scratch_bytes` on the module target's path is not zero;
+  `planned_scratch` (the target's path and the host's C path) is not zero;
 - live intervals: a buffer lives from the step that writes it (graph inputs:
   0) to the last step that reads it, through views (graph outputs: the last
   step); scratch lives at its op's step only;
@@ -162,6 +162,8 @@ class Plan:
     steps: list[KernelOp]
     target: str
     path: BuildPath
+    cmsis_nn: str = ""
+    """The CMSIS-NN release the module's target assumes."""
     arena_size: int | None = None
     alignment: int | None = None
     strategy: str | None = None
@@ -308,7 +310,7 @@ def _compute(func: FuncOp) -> Plan:
         buf = activation(value, layer or f"{op.name.split('.', 1)[-1]}_{step}", "activation", step, layer)
         buffers.append(buf)
         by_value[value] = buf
-        size = op.scratch_bytes(path)
+        size = op.planned_scratch(path)
         if size:
             old = recorded_scratch.get(op)
             name = old.buffer_name.data if old is not None else names.fresh(f"{buf.name}.scratch")
@@ -323,7 +325,7 @@ def _compute(func: FuncOp) -> Plan:
                 out.aliases.append((src.name, op.max_delta.value.data))
     placed = arena.function_attr(func, arena.PlanAttr)
     inplace = arena.function_attr(func, arena.InplaceAttr)
-    plan = Plan(func.sym_name.data, buffers, steps, target.core, path,
+    plan = Plan(func.sym_name.data, buffers, steps, target.core, path, target.cmsis_nn,
                 arena_size=placed.size if isinstance(placed, arena.PlanAttr) else None,
                 alignment=placed.alignment if isinstance(placed, arena.PlanAttr) else None,
                 strategy=placed.strategy if isinstance(placed, arena.PlanAttr) else None,

@@ -49,7 +49,8 @@ CH_IN_BLOCK_MVE = 124
 
 DW_TO_CONV_THRESHOLD = 1
 """`CONVERT_DW_CONV_WITH_ONE_INPUT_CH_AND_OUTPUT_CH_ABOVE_THRESHOLD` for GCC builds (armclang: 8):
-on MVE, a depthwise conv with one input channel and more output channels than this runs as a convolution."""
+on MVE, a depthwise conv with one input channel and more output channels than this runs as a convolution
+(`arm_depthwise_conv_to_conv_s8` in `arm_depthwise_conv_wrapper_s8.c`)."""
 
 
 def _align(value: int, to: int) -> int:
@@ -144,11 +145,16 @@ class FilterOp(CmsisOp, KernelOp):
         out_hw = shape_of(self.output)[1:3]
         return window_patches(shifted, kernel, ints(self.stride), ints(self.padding), ints(self.dilation), out_hw, 0.0)
 
-    def _emit_common(self, c: CEmitter, params_type: str, params_extra: str) -> dict[str, str]:
-        """The constant arguments every convolution call takes: weights, bias, quantization, params, dims, context."""
+    def _emit_common(self, c: CEmitter, params_type: str, params_extra: str,
+                     filter_ohwi: np.ndarray | None = None) -> dict[str, str]:
+        """The constant arguments every convolution call takes: weights, bias, quantization, params, dims, context.
+
+        `filter_ohwi` replaces the op's own filter (a depthwise conv run as a convolution).
+        """
         out = shape_of(self.output)
+        weights = to_numpy(self.filter) if filter_ohwi is None else filter_ohwi
         consts = {
-            "weights": c.array("weights", "int8_t", to_numpy(self.filter)),
+            "weights": c.array("weights", "int8_t", weights),
             "bias": c.array("bias", "int32_t", to_numpy(self.bias)) if self.bias is not None else "NULL",
         }
         mult = c.array("multiplier", "int32_t", ints(self.multiplier))
@@ -160,11 +166,24 @@ class FilterOp(CmsisOp, KernelOp):
             f".dilation = {c_tile(ints(self.dilation))}, .activation = {c_activation(self)}}}")
         consts["quant"] = c.struct("quant", "cmsis_nn_per_channel_quant_params",
                                    f"{{.multiplier = (int32_t *){mult}, .shift = (int32_t *){shift}}}")
-        for key, dims in (("input", shape_of(self.input)), ("filter", self.filter.get_shape()),
+        for key, dims in (("input", shape_of(self.input)), ("filter", weights.shape),
                           ("bias", (1, 1, 1, out[3])), ("output", out)):
             consts[f"{key}_dims"] = c.dims(f"{key}_dims", dims)
         consts["ctx"] = c.context()
         return consts
+
+    def _emit_conv_call(self, c: CEmitter, k: dict[str, str], direct: bool) -> None:
+        """arm_convolve_wrapper_s8, or arm_convolve_s8 itself when `direct` (forced, or the wrapper's pick would fail)."""
+        args = [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
+                f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"]]
+        if direct:
+            upscale = c.dims("upscale_dims", (1, 1, 1, 1))
+            c.scratch_query(f"arm_convolve_s8_get_buffer_size(&{k['input_dims']}, &{k['filter_dims']})")
+            c.call("arm_convolve_s8", [*args, f"&{upscale}", f"&{k['output_dims']}", c.ptr(self.output)])
+        else:
+            c.scratch_query(f"arm_convolve_wrapper_s8_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+                            f"&{k['filter_dims']}, &{k['output_dims']})")
+            c.call("arm_convolve_wrapper_s8", [*args, f"&{k['output_dims']}", c.ptr(self.output)])
 
 
 # =====================================================================================
@@ -226,15 +245,30 @@ def _conv_1x1_strided_order(g: Window) -> AccessOrder:
     return t.done()
 
 
-def conv_function(g: Window, generic: bool) -> str:
-    """`arm_convolve_wrapper_s8`'s choice (the same on every path), or arm_convolve_s8 when forced."""
-    if generic:
-        return "arm_convolve_s8"
+def wrapper_choice(g: Window) -> str:
+    """`arm_convolve_wrapper_s8`'s choice, the same on every path."""
     if (g.ph, g.pw, g.kh, g.kw, g.dh, g.dw) == (0, 0, 1, 1, 1, 1):
         return "arm_convolve_1x1_s8_fast" if (g.sh, g.sw) == (1, 1) else "arm_convolve_1x1_s8"
     if g.h == 1 and g.dw == 1 and g.kh == 1 and (g.sw * g.c) % 4 == 0:
         return "arm_convolve_1_x_n_s8"
     return "arm_convolve_s8"
+
+
+def mve_1_x_n_fails(g: Window) -> bool:
+    """Whether the MVE `arm_convolve_1_x_n_s8` returns ARM_CMSIS_NN_FAILURE: it takes only SAME-style padding,
+    `2 * pad_left + (total padding % 2) == total padding` (the left padding, or one less than the right)."""
+    total = (g.ow - 1) * g.sw + g.kw - g.w
+    return 2 * g.pw + total % 2 != total
+
+
+def calls_conv_s8_directly(g: Window, generic: bool, path: BuildPath) -> bool:
+    """The call goes to arm_convolve_s8 itself, not the wrapper: forced, or the wrapper's MVE 1xN pick would fail."""
+    return generic or (path == "mve" and wrapper_choice(g) == "arm_convolve_1_x_n_s8" and mve_1_x_n_fails(g))
+
+
+def conv_function(g: Window, generic: bool, path: BuildPath = "c") -> str:
+    """The function a convolution call ends in on `path`."""
+    return "arm_convolve_s8" if calls_conv_s8_directly(g, generic, path) else wrapper_choice(g)
 
 
 def conv_scratch(g: Window, function: str, path: BuildPath) -> int:
@@ -291,7 +325,7 @@ class ConvOp(FilterOp):
         return self.kernel is not None and self.kernel.data == "generic"
 
     def kernel_function(self, path: BuildPath) -> str:
-        return conv_function(self.window, self.generic)
+        return conv_function(self.window, self.generic, path)
 
     def scratch_bytes(self, path: BuildPath) -> int:
         return conv_scratch(self.window, self.kernel_function(path), path)
@@ -301,16 +335,7 @@ class ConvOp(FilterOp):
 
     def emit_c(self, c: CEmitter) -> None:
         k = self._emit_common(c, "cmsis_nn_conv_params", "")
-        args = [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
-                f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"]]
-        if self.generic:
-            upscale = c.dims("upscale_dims", (1, 1, 1, 1))
-            c.scratch_query(f"arm_convolve_s8_get_buffer_size(&{k['input_dims']}, &{k['filter_dims']})")
-            c.call("arm_convolve_s8", [*args, f"&{upscale}", f"&{k['output_dims']}", c.ptr(self.output)])
-        else:
-            c.scratch_query(f"arm_convolve_wrapper_s8_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
-                            f"&{k['filter_dims']}, &{k['output_dims']})")
-            c.call("arm_convolve_wrapper_s8", [*args, f"&{k['output_dims']}", c.ptr(self.output)])
+        self._emit_conv_call(c, k, calls_conv_s8_directly(self.window, self.generic, c.path))
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         """Per-channel requantized convolution (float64 BLAS products are exact: every partial sum is far below 2^53)."""
@@ -413,11 +438,22 @@ class DepthwiseConvOp(FilterOp):
     def channel_multiplier(self) -> int:
         return shape_of(self.output)[3] // shape_of(self.input)[3]
 
-    def kernel_function(self, path: BuildPath) -> str:
-        """The wrapper's choice: to-conv (MVE, one input channel), 3x3 (not MVE), opt (multiplier 1), else generic."""
+    def runs_as_conv(self, path: BuildPath) -> bool:
+        """On MVE, one input channel and several outputs: the wrapper would transpose the filter into its
+        buffer and run a convolution (arm_depthwise_conv_to_conv_s8); the generated code calls that
+        convolution itself, with the filter transposed at compile time (no buffer for it)."""
         g = self.window
-        if path == "mve" and g.c == 1 and g.oc > DW_TO_CONV_THRESHOLD:
-            return "arm_depthwise_conv_to_conv_s8"
+        return path == "mve" and g.c == 1 and g.oc > DW_TO_CONV_THRESHOLD
+
+    def filter_as_conv(self) -> np.ndarray:
+        """The 1HWC filter [1, KH, KW, C_OUT] as the OHWI filter [C_OUT, KH, KW, 1] of the same convolution."""
+        return np.ascontiguousarray(to_numpy(self.filter).transpose(3, 1, 2, 0))
+
+    def kernel_function(self, path: BuildPath) -> str:
+        """The wrapper's choice: 3x3 (not MVE), opt (multiplier 1), else generic; the convolution's on MVE with one input channel."""
+        g = self.window
+        if self.runs_as_conv(path):
+            return conv_function(g, False, path)
         if g.oc == g.c and g.n == 1 and g.dh == 1 and g.dw == 1:
             if path != "mve" and g.kh == 3 and g.kw == 3 and g.ph <= 1 and g.pw <= 1:
                 return "arm_depthwise_conv_3x3_s8"
@@ -429,9 +465,8 @@ class DepthwiseConvOp(FilterOp):
         converted convolution's scratch plus its transposed filter."""
         g = self.window
         function = self.kernel_function(path)
-        if function == "arm_depthwise_conv_to_conv_s8":
-            # the convolution has the same window (one input channel); its OHWI filter is the transposed 1HWC one
-            return conv_scratch(g, conv_function(g, generic=False), path) + g.oc * g.kh * g.kw
+        if self.runs_as_conv(path):  # the same window, one input channel; no buffer for the transposed filter
+            return conv_scratch(g, function, path)
         if function != "arm_depthwise_conv_s8_opt":
             return 0
         if path == "mve":
@@ -443,8 +478,8 @@ class DepthwiseConvOp(FilterOp):
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         g = self.window
         function = self.kernel_function(path)
-        if function == "arm_depthwise_conv_to_conv_s8":
-            return conv_order(g, conv_function(g, generic=False), path)
+        if self.runs_as_conv(path):
+            return conv_order(g, function, path)
         if function == "arm_depthwise_conv_3x3_s8":
             # Source/ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c: per output pixel, four channels at a time, then single ones
             return per_pixel_blocks_order(g, _depthwise_blocks(g, 4, tail_single=True))
@@ -456,6 +491,10 @@ class DepthwiseConvOp(FilterOp):
         return _depthwise_generic_order(g)  # the C build of the opt kernel calls the generic one
 
     def emit_c(self, c: CEmitter) -> None:
+        if self.runs_as_conv(c.path):
+            k = self._emit_common(c, "cmsis_nn_conv_params", "", filter_ohwi=self.filter_as_conv())
+            self._emit_conv_call(c, k, calls_conv_s8_directly(self.window, False, c.path))
+            return
         k = self._emit_common(c, "cmsis_nn_dw_conv_params", f".ch_mult = {self.channel_multiplier}, ")
         c.scratch_query(f"arm_depthwise_conv_wrapper_s8_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
                         f"&{k['filter_dims']}, &{k['output_dims']})")

@@ -1,7 +1,15 @@
 """`cmsis.fully_connected`: `arm_fully_connected_s8`.
 
 Sources (CMSIS-NN v7.0.0): `Source/FullyConnectedFunctions/arm_fully_connected_s8.c`,
-`arm_fully_connected_get_buffer_sizes_s8.c`, `arm_vector_sum_s8.c`.
+`arm_fully_connected_get_buffer_sizes_s8.c`, `arm_vector_sum_s8.c`,
+`Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c`.
+
+On MVE the kernel reads one int32 "kernel sum" per output row from its
+context buffer instead of the bias: bias[r] + input_offset * sum_k W[r][k]
+(what `arm_vector_sum_s8` computes, 32-bit wrapping). Those depend on the
+weights only, so they are computed here and stored as a constant table the
+context points at: no scratch RAM, no work per inference. The C and DSP
+paths ignore the buffer.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ import numpy as np
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
+from cmsis_opt.fixedpoint import wrap_int32
 from cmsis_opt.targets import BuildPath
 
 from .cmsis_conv import bias_of, requantize_and_clamp
@@ -58,8 +67,14 @@ class FullyConnectedOp(CmsisOp, KernelOp):
         return "arm_fully_connected_s8"
 
     def scratch_bytes(self, path: BuildPath) -> int:
-        """`arm_fully_connected_s8_get_buffer_size`: on MVE one int32 kernel sum per output row."""
-        return 4 * shape_of(self.output)[-1] if path == "mve" else 0
+        """No RAM: the buffer the MVE kernel asks for (one int32 per output row) is a constant table (`kernel_sums`)."""
+        return 0
+
+    def kernel_sums(self) -> np.ndarray:
+        """int32 per output row: bias + input_offset * (sum of the row's weights), wrapping as 32-bit C does."""
+        weights = to_numpy(self.filter).astype(np.int64)
+        sums = bias_of(self, weights.shape[0]) + int_of(self.input_offset) * weights.sum(axis=1)
+        return wrap_int32(sums).astype(np.int32)
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         return NoOverlap("re-reads the whole input for every output row")
@@ -77,15 +92,12 @@ class FullyConnectedOp(CmsisOp, KernelOp):
         dims = {k: c.dims(f"{k}_dims", v) for k, v in
                 (("input", (batches, 1, 1, depth)), ("filter", (depth, 1, 1, rows)), ("bias", (1, 1, 1, rows)),
                  ("output", (batches, 1, 1, rows)))}
-        ctx = c.context()
+        if c.path == "mve":
+            sums = c.array("kernel_sums", "int32_t", self.kernel_sums())
+            ctx = c.context(table=(sums, 4 * rows))
+        else:
+            ctx = c.context()
         c.scratch_query(f"arm_fully_connected_s8_get_buffer_size(&{dims['filter']})")
-        if self.scratch_bytes(c.path):
-            # the MVE kernel reads precomputed kernel sums from its scratch (CMSIS-NN's arm_vector_sum_s8)
-            c.prologue(["#if defined(ARM_MATH_MVEI)",
-                        f"    /* {c.ident}: kernel sums of the weights for the MVE fully connected kernel */",
-                        f"    status = arm_vector_sum_s8((int32_t *){ctx}.buf, {depth}, {rows}, {weights}, "
-                        f"{int_of(self.input_offset)}, 0, {bias});",
-                        "    if (status != ARM_CMSIS_NN_SUCCESS) {", "        return (int)status;", "    }", "#endif"])
         c.call("arm_fully_connected_s8",
                [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", c.ptr(self.input), f"&{dims['filter']}",
                 weights, f"&{dims['bias']}", bias, f"&{dims['output']}", c.ptr(self.output)])

@@ -12,8 +12,9 @@ place that says, for each CMSIS-NN build path (`cmsis_opt.targets.PATHS`):
 - `emit_c(c)`: the C call, through a `CEmitter`;
 - `interpret(*inputs)`: the integer-exact result, on numpy arrays.
 
-`max_safe_delta` is derived from `access_order` the same way for every
-kernel. An op whose result is only another view of its operand's bytes (a
+`max_safe_delta` and `planned_scratch` are derived the same way for every
+kernel: a plan must hold on the target's path and on the portable C path,
+which host builds of the same C run (CMSIS-NN's or `runtime/`). An op whose result is only another view of its operand's bytes (a
 reshape) has the `IsView` trait instead: it calls nothing and has no buffer.
 
 The interface follows xDSL's op interfaces (an abstract base class the op
@@ -284,12 +285,22 @@ class CEmitter(Protocol):
         """A constant `cmsis_nn_dims` {n, h, w, c}; returns its identifier."""
         ...
 
-    def context(self) -> str:
-        """The op's `cmsis_nn_context`: its planned scratch region, or {NULL, 0}; returns its identifier."""
+    def context(self, table: tuple[str, int] | None = None) -> str:
+        """The op's `cmsis_nn_context`: its planned scratch region, or {NULL, 0}; returns its identifier.
+
+        With `table` (identifier, bytes), the context points at that constant
+        table instead: values the kernel reads from its buffer that depend on
+        the weights only (MVE kernel sums), computed at compile time.
+        """
         ...
 
     def scratch_query(self, expression: str) -> None:
-        """The C expression (`*_get_buffer_size(...)`) that gives the scratch the call needs, checked against the plan."""
+        """The C expression (`*_get_buffer_size(...)`) of the buffer the call needs, in bytes.
+
+        `NAME_check()` compares it with what the context gives (the linked
+        library may be another CMSIS-NN than the plan assumed); host builds
+        also check it before the call.
+        """
         ...
 
     def call(self, function: str, args: Sequence[str], returns_status: bool = True) -> None:
@@ -353,6 +364,10 @@ class KernelOp(Operation, abc.ABC):
             return None
         order = self.access_order(path, operand)
         return None if isinstance(order, NoOverlap) else safe_delta(order)
+
+    def planned_scratch(self, path: BuildPath) -> int:
+        """Bytes of scratch the plan gives the call: the most `path` and the host's C path need."""
+        return max(self.scratch_bytes(path), self.scratch_bytes(HOST_PATH))
 
     def max_safe_delta(self, path: BuildPath, allow_undocumented: bool = False, operand: int = 0) -> int | None:
         """How far past input `operand`'s start the output may begin (bytes, usually negative), or None.

@@ -170,10 +170,20 @@ func.func @fc(%x: tensor<1x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<1x2x!quan
 """
 
 
-def test_mve_fully_connected_gets_its_kernel_sums_computed_in_its_scratch():
-    _, mve = emit(FC, core="cortex-m55")
-    assert "#if defined(ARM_MATH_MVEI)" in mve
-    assert "status = arm_vector_sum_s8((int32_t *)fc_dense_ctx.buf, 3, 2, fc_dense_weights, -1, 0, fc_dense_bias);" in mve
-    assert mve.index("arm_vector_sum_s8(") < mve.index("/* dense: cmsis.fully_connected")
+def test_mve_fully_connected_reads_its_kernel_sums_from_flash():
+    header, mve = emit(FC, core="cortex-m55")
+    # bias + input_offset * row sums: 7 - (1 + 2 + 3) and 8 - (4 + 5 + 6)
+    assert "static const int32_t fc_dense_kernel_sums[2] FC_ALIGNED = {\n    1, -7\n};" in mve
+    assert "static const cmsis_nn_context fc_dense_ctx = {.buf = (void *)fc_dense_kernel_sums, .size = 8};" in mve
+    assert "arm_vector_sum_s8" not in mve and "#define FC_ARENA_SIZE 32" in header  # input and output, no scratch
     _, dsp = emit(FC, core="cortex-m4")
-    assert "arm_vector_sum_s8" not in dsp
+    assert "kernel_sums" not in dsp and "{.buf = NULL, .size = 0}" in dsp
+
+
+def test_the_header_records_the_plan_assumptions_and_check_names_the_layer():
+    header, source = emit(FC, core="cortex-m55")
+    for line in ('#define FC_TARGET "cortex-m55"', '#define FC_CMSIS_NN_PATH "mve"', '#define FC_CMSIS_NN_VERSION "7.0.0"',
+                 "int fc_check(void);", "const char *fc_layer_name(int call);"):
+        assert line in header
+    assert 'static const char *const fc_layers[1] = {\n    "dense",\n};' in source
+    assert "if (arm_fully_connected_s8_get_buffer_size(&fc_dense_filter_dims) > fc_dense_ctx.size) {\n        return 1;" in source

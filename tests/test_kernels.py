@@ -78,7 +78,8 @@ def test_depthwise_dispatch_per_path():
 
 
 def test_other_kernels_and_their_scratch():
-    assert (kernel_function(make.fully_connected(m=10), M4), scratch_bytes(make.fully_connected(m=10), M55)) == ("arm_fully_connected_s8", 40)
+    # the MVE kernel's buffer holds kernel sums of the weights: a constant table, no scratch
+    assert (kernel_function(make.fully_connected(m=10), M4), scratch_bytes(make.fully_connected(m=10), M55)) == ("arm_fully_connected_s8", 0)
     assert scratch_bytes(make.fully_connected(m=10), M4) == 0
     avg = make.pool("avg_pool", c=12)
     assert (kernel_function(avg, M4), scratch_bytes(avg, M4), scratch_bytes(avg, M0), scratch_bytes(avg, M55)) == ("arm_avgpool_s8", 48, 0, 0)
@@ -120,3 +121,36 @@ def test_target_delta_is_the_stricter_of_its_path_and_the_c_path():
     op = make.depthwise(h=6, w=6, c=130, kh=3, kw=3)  # MVE blocks channels by 124
     assert max_safe_delta(op, M55) == min(op.path_delta("mve"), op.path_delta("c"))
     assert max_safe_delta(op, M55) < max_safe_delta(op, M4)
+
+
+def test_mve_fully_connected_kernel_sums_are_the_bias_plus_input_offset_times_row_sums():
+    import numpy as np
+
+    op = make.fully_connected(m=3)
+    weights = np.asarray(op.filter.get_values(), np.int64).reshape(op.filter.get_shape())
+    offset = op.input_offset.value.data
+    assert op.kernel_sums().tolist() == (offset * weights.sum(axis=1)).tolist()
+
+
+def test_mve_depthwise_with_one_input_channel_runs_as_a_convolution():
+    op = make.depthwise(h=8, w=8, c=1, mult=4, kh=3, kw=3)  # one input channel, four outputs
+    assert op.runs_as_conv(M55) and not op.runs_as_conv(M4)
+    assert kernel_function(op, M55) == "arm_convolve_s8" and kernel_function(op, M4) == "arm_depthwise_conv_s8"
+    # the convolution's im2col on MVE (4 columns of ceil16(3*3*1)); the filter is transposed at compile time
+    assert scratch_bytes(op, M55) == 4 * 16
+    assert op.filter_as_conv().shape == (4, 3, 3, 1)
+
+
+def test_mve_1_x_n_with_other_than_same_padding_calls_arm_convolve_s8_itself():
+    same = make.conv(h=1, w=16, c=4, kh=1, kw=3, ph=0, pw=1)
+    assert kernel_function(same, M55) == "arm_convolve_1_x_n_s8"
+    left_only = make.conv(h=1, w=16, c=4, kh=1, kw=3, ph=0, pw=2, out=(1, 16))  # left 2, right 0: the MVE kernel fails
+    assert kernel_function(left_only, M55) == "arm_convolve_s8" and kernel_function(left_only, M4) == "arm_convolve_1_x_n_s8"
+
+
+def test_the_plan_gives_the_most_the_target_and_the_host_path_need():
+    one_by_n = make.conv(h=1, w=16, c=4, kh=1, kw=3, ph=0, pw=1)
+    assert scratch_bytes(one_by_n, M55) < scratch_bytes(one_by_n, M0)  # MVE sizes one padded column
+    assert one_by_n.planned_scratch(M55) == scratch_bytes(one_by_n, M0)
+    five = make.depthwise(c=8, kh=5, kw=5, ph=2, pw=2)
+    assert five.planned_scratch(M4) == scratch_bytes(five, M4) > scratch_bytes(five, M0) == 0

@@ -46,8 +46,10 @@ def _requant(oc: int) -> str:
             "input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32")
 
 
-def conv(n=1, h=8, w=8, c=4, oc=4, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1, dh=1, dw=1, kernel: str | None = None):
-    oh, ow = out_hw(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
+def conv(n=1, h=8, w=8, c=4, oc=4, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1, dh=1, dw=1, kernel: str | None = None,
+         out: tuple[int, int] | None = None):
+    """A conv op; `out` (OH, OW) overrides the SAME-like output size (for other end padding)."""
+    oh, ow = out or out_hw(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
     i, o = tensor((n, h, w, c)), tensor((n, oh, ow, oc))
     extra = f', kernel = "{kernel}"' if kernel else ""
     text = (f"cmsis.conv %a0 {{filter = dense<1> : tensor<{oc}x{kh}x{kw}x{c}xi8>, {_requant(oc)}, "

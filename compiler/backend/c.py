@@ -116,6 +116,9 @@ class _Emitter:
         self.used_names: set[str] = set()
         self.comment_at = 0
         self.op: Operation | None = None
+        self.step = 0
+        self.layers: list[str] = []
+        self.queries: list[tuple[int, str, str]] = []  # (step, *_get_buffer_size expression, context identifier)
         self.layer = ""
         self.ident = ""
 
@@ -156,9 +159,11 @@ class _Emitter:
     def ptr(self, value: SSAValue) -> str:
         return f"{self.name}_arena + {self.plan.buffer(value).offset}"
 
-    def context(self) -> str:
+    def context(self, table: tuple[str, int] | None = None) -> str:
         region = self.plan.scratch(self.op) if self.op is not None else None
-        if region is None:
+        if table is not None:  # a constant table the kernel only reads
+            init = f"{{.buf = (void *){table[0]}, .size = {table[1]}}}"
+        elif region is None:
             init = "{.buf = NULL, .size = 0}"
         else:
             init = f"{{.buf = {self.name}_arena + {region.offset}, .size = {region.size}}}"
@@ -177,8 +182,9 @@ class _Emitter:
             self.body.append(f"    {function}({joined});")
 
     def scratch_query(self, expression: str) -> None:
-        """With CMSIS_OPT_CHECK_SCRATCH defined (host builds), fail if the kernel needs more scratch than planned."""
+        """Recorded for NAME_check(); with CMSIS_OPT_CHECK_SCRATCH defined (host builds) also checked before the call."""
         assert self.ctx_ident is not None, "the op's context() comes before its scratch query"
+        self.queries.append((self.step, expression, self.ctx_ident))
         self.prologue(["#if defined(CMSIS_OPT_CHECK_SCRATCH)", f"    if ({expression} > {self.ctx_ident}.size) {{",
                        "        return (int)ARM_CMSIS_NN_ARG_ERROR;", "    }", "#endif"])
 
@@ -200,6 +206,8 @@ class _Emitter:
 
     def emit_op(self, op: KernelOp, index: int) -> None:
         self.op, self.layer, self.ident = op, self.layer_name(op, index), self.identifier_base(op, index)
+        self.step = index
+        self.layers.append(self.layer)
         self.ctx_ident = None
         self.comment(op, self.layer)
         op.emit_c(self)
@@ -256,6 +264,11 @@ def _header(name: str, plan: Plan, inputs: list[SSAValue], outputs: list[SSAValu
         'extern "C" {',
         "#endif",
         "",
+        f"/* The plan assumes CMSIS-NN {plan.cmsis_nn} built for the {plan.path.upper()} path of {plan.target}. */",
+        f"#define {up}_TARGET \"{plan.target}\"",
+        f"#define {up}_CMSIS_NN_PATH \"{plan.path}\"",
+        f"#define {up}_CMSIS_NN_VERSION \"{plan.cmsis_nn}\"",
+        "",
         f"/* Bytes of RAM the network uses (activations, inputs, outputs, kernel scratch), aligned to {alignment}. */",
         f"#define {up}_ARENA_SIZE {size}",
         f"#define {up}_ARENA_ALIGNMENT {alignment}",
@@ -282,6 +295,13 @@ def _header(name: str, plan: Plan, inputs: list[SSAValue], outputs: list[SSAValu
         "",
         "/* Run the network on the arena: 0 on success, else the first failing CMSIS-NN status (negative). */",
         f"int {name}_invoke(void);",
+        "",
+        f"/* Call once at start-up, before {name}_invoke(): 0 if the linked CMSIS-NN needs no more buffer than",
+        "   the plan gives each call (it asks each kernel's *_get_buffer_size), else the number (from 1) of the",
+        f"   first call that needs more, whose layer {name}_layer_name() gives: the library is not the one the",
+        "   plan was made for (another CMSIS-NN version or build path, another compiler). */",
+        f"int {name}_check(void);",
+        f"const char *{name}_layer_name(int call);",
         "",
         "/* Copy the input(s) in, invoke, copy the output(s) out. Returns what invoke returns. */",
         f"int {name}_run({', '.join(run_args)});",
@@ -335,7 +355,40 @@ def _source(e: _Emitter, inputs: list[SSAValue], outputs: list[SSAValue], steps:
     for entry in out_names:
         lines.append(f"    memcpy({entry}, {name}_{entry}(), {up}_{entry.upper()}_SIZE);")
     lines += ["    return 0;", "}", ""]
+    lines += _check_source(e)
     return "\n".join(lines)
+
+
+def c_string(text: str) -> str:
+    """A C string literal of `text` (UTF-8 bytes; anything but printable ASCII as octal escapes)."""
+    out = []
+    for byte in text.encode("utf-8"):
+        char = chr(byte)
+        if char in '"\\?':
+            out.append("\\" + char)
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _check_source(e: _Emitter) -> list[str]:
+    """NAME_layer_name() and NAME_check(): the linked library's buffer needs against the plan, call by call."""
+    name = e.name
+    names = e.layers or [""]
+    lines = [f"static const char *const {name}_layers[{len(names)}] = {{",
+             *[f"    {c_string(layer)}," for layer in names], "};", "",
+             f"const char *{name}_layer_name(int call)", "{",
+             f"    if (call < 1 || call > {len(e.layers)}) {{", '        return "";', "    }",
+             f"    return {name}_layers[call - 1];", "}", "",
+             f"int {name}_check(void)", "{"]
+    for step, expression, ctx in e.queries:
+        lines += ["#if defined(CMSIS_OPT_SCRATCH_REPORT)",
+                  f"    CMSIS_OPT_SCRATCH_REPORT({step + 1}, {expression}, {ctx}.size);", "#endif",
+                  f"    if ({expression} > {ctx}.size) {{", f"        return {step + 1};", "    }"]
+    lines += ["    return 0;", "}", ""]
+    return lines
 
 
 def print_c(module: ModuleOp) -> str:

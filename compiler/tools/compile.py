@@ -1,6 +1,6 @@
 """`cmsis-compile`: a model file to C calling CMSIS-NN, in one command.
 
-    cmsis-compile MODEL -o OUTDIR [--host] [--calibration FILE.npz] [--target cortex-m4]
+    cmsis-compile MODEL -o OUTDIR [--host [--cmsis-nn PATH]] [--calibration FILE.npz] [--target cortex-m4]
                   [--no-inplace] [--strategy S] [--alignment N] [--max-size N] [--name NAME]
 
 Loads MODEL (.onnx, .tflite, .net or .mlir), calibrates it if it is a float
@@ -26,6 +26,7 @@ from xdsl.dialects.builtin import ModuleOp
 from cmsis_opt import targets
 from cmsis_opt.backend.c import c_identifier, emit_c
 from cmsis_opt.calibrate import calibrate_module, is_float_model
+from cmsis_opt.cmsis_nn import build_library
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects.utils import num_elements, shape_of
 from cmsis_opt.errors import CompileError, UsageError
@@ -52,7 +53,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = _Parser(prog=TOOL, description="Compile an int8 network to C99 calling CMSIS-NN, in one static arena.")
     parser.add_argument("model", help="model file: .onnx (QDQ or float), .tflite, .net or .mlir")
     parser.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
-    parser.add_argument("--host", action="store_true", help="also build OUTDIR/NAME_host with ${CC:-cc}, linking runtime/")
+    parser.add_argument("--host", action="store_true",
+                        help="also build OUTDIR/NAME_host with ${CC:-cc}, linking runtime/ (or --cmsis-nn)")
+    parser.add_argument("--cmsis-nn", default=None, metavar="PATH",
+                        help="with --host: link Arm's CMSIS-NN built from this source tree (Include/, Source/) instead of runtime/")
     parser.add_argument("--calibration", default="", help="calibration inputs (.npz) for float models")
     parser.add_argument("--target", default=targets.DEFAULT_CORE, choices=tuple(targets.CORES),
                         help=f"Cortex-M core (default {targets.DEFAULT_CORE})")
@@ -76,6 +80,8 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
     if args.max_size < 0:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
+    if args.cmsis_nn is not None and not args.host:
+        raise UsageError("--cmsis-nn builds the host program: give --host too", TOOL)
     return args
 
 
@@ -106,12 +112,13 @@ def summary(name: str, module: ModuleOp, outdir: Path, files: list[str]) -> str:
     return "\n".join(lines)
 
 
-def build_host_program(module: ModuleOp, name: str, workdir: Path) -> str:
-    """Build workdir/NAME_host from workdir/NAME.c; returns its file name."""
+def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str | None = None) -> str:
+    """Build workdir/NAME_host from workdir/NAME.c, with runtime/ or the CMSIS-NN tree at `cmsis_nn`; its file name."""
     func = the_function(module)
     inputs = [num_elements(shape_of(a)) for a in func.body.block.args]
     outputs = [num_elements(shape_of(v)) for v in returned_values(func)]
-    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], workdir / f"{name}_host")
+    library = build_library("host", cmsis_nn) if cmsis_nn is not None else None
+    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], workdir / f"{name}_host", cmsis_nn=library)
     return f"{name}_host"
 
 
@@ -156,7 +163,7 @@ def _main(argv: Sequence[str]) -> int:
             (workdir / f"{name}.mlir").write_text(print_ir(module))
             files.append(f"{name}.mlir")
         if args.host:
-            files.append(build_host_program(module, name, workdir))
+            files.append(build_host_program(module, name, workdir, args.cmsis_nn))
         _install(workdir, outdir, files)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -5,13 +5,17 @@ network) and each core (Cortex-M4 on QEMU's mps2-an386, Cortex-M55 on
 mps3-an547):
 
 1. `cmsis-compile MODEL --target CORE` writes the C;
-2. arm-none-eabi-gcc builds it with runtime/ (with --cmsis-nn: Arm's CMSIS-NN
-   library, see cmsis_opt.cmsis_nn) and the bare-metal harness in
-   runtime/qemu/ (startup, linker script, semihosting), warning-free under
-   `-std=c99 -pedantic -Wall -Wextra -Wconversion -Werror`;
-3. QEMU runs it on every reference input (files through semihosting) and the
+2. arm-none-eabi-gcc builds it, warning-free under `-std=c99 -pedantic -Wall
+   -Wextra -Wconversion -Werror`, and links it with Arm's CMSIS-NN built for
+   the core from $CMSIS_NN (default ../shared/cmsis-nn; see
+   cmsis_opt.cmsis_nn), or with runtime/ when there is no CMSIS-NN tree
+   (or with --library runtime), and the bare-metal harness in runtime/qemu/
+   (startup, linker script, semihosting);
+3. QEMU runs it: first NAME_check() (the library asks no more buffer than the
+   plan gives), then every reference input (files through semihosting); the
    outputs are compared byte for byte with TensorFlow Lite Micro's
-   (`NAME.tflm_ref.npz`), or with `cmsis-run` for the example network;
+   (`NAME.tflm_ref.npz`), or with the reference interpreter for the example
+   network;
 4. arm-none-eabi-size / nm give the RAM (.bss + .data, the arena's share,
    the painted stack's high-water mark) and the flash (.text + .rodata, the
    model's constants' share).
@@ -19,7 +23,8 @@ mps3-an547):
 The table goes to build/target/report.md and stdout; the exit status is 1 if
 any output differs, a build warns, or a run fails.
 
-    python -m cmsis_opt.tools.target_check [--models DIR] [--out build/target] [--only NAME] [--cmsis-nn [TREE]]
+    python -m cmsis_opt.tools.target_check [--models DIR] [--out build/target] [--only NAME]
+                                           [--library cmsis-nn|runtime] [--cmsis-nn TREE]
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from cmsis_opt import targets
-from cmsis_opt.cmsis_nn import Library, build_library
+from cmsis_opt.cmsis_nn import Library, build_library, locate
 from cmsis_opt.errors import CompileError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +70,7 @@ class Case:
 class Row:
     model: str
     core: str
+    library: str
     exact: str
     arena: int
     bss_data: int
@@ -108,6 +114,7 @@ def _harness_header(directory: Path, name: str) -> None:
     (directory / "harness_model.h").write_text(
         f'#include "{name}.h"\n'
         f"#define NET_INPUT {name}_input\n#define NET_OUTPUT {name}_output\n#define NET_INVOKE {name}_invoke\n"
+        f"#define NET_CHECK {name}_check\n#define NET_LAYER_NAME {name}_layer_name\n"
         f"#define NET_INPUT_SIZE {up}_INPUT_SIZE\n#define NET_OUTPUT_SIZE {up}_OUTPUT_SIZE\n"
     )
 
@@ -136,7 +143,7 @@ def _expected(case: Case) -> np.ndarray:
         return case.expected
     from cmsis_opt.api import Model
 
-    model = Model.load(case.model).run("quantize", calibration=case.compile_args[1])
+    model = Model.load(case.model).calibrate(case.compile_args[1]).run("quantize")
     return np.stack([model.interpret(x)[0] for x in case.inputs])
 
 
@@ -166,6 +173,8 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None) -> 
     stdout = _run(["qemu-system-arm", "-M", board, "-nographic", "-monitor", "none", "-serial", "none",
                    "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)], cwd=work, timeout=QEMU_TIMEOUT)
     facts = dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
+    if facts.get("check") != "0":
+        raise CheckFailed(f"{case.name} on {core}: {case.name}_check() failed:\n{stdout}")
     if int(facts.get("inputs_run", -1)) != len(case.inputs):
         raise CheckFailed(f"{case.name} on {core}: the board ran {facts.get('inputs_run')} of {len(case.inputs)} inputs:\n{stdout}")
     expected = _expected(case)
@@ -175,18 +184,19 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None) -> 
         exact += int(np.array_equal(got, expected[k].reshape(-1)))
     sizes = _sizes(elf)
     arena = _symbol_bytes(model_obj, "bd", "_arena")
-    return Row(case.name, core, f"{exact}/{len(case.inputs)}", arena,
+    library = "runtime/" if cmsis_nn is None else f"CMSIS-NN {cmsis_nn.tree.version}"
+    return Row(case.name, core, library, f"{exact}/{len(case.inputs)}", arena,
                sizes.get(".bss", 0) + sizes.get(".data", 0), int(facts["stack_high_water_bytes"]),
                sizes.get(".text", 0) + sizes.get(".rodata", 0), _symbol_bytes(model_obj, "r"))
 
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| model | core | outputs exact | planned arena | RAM (.bss+.data) | overhead | stack high-water | flash (.text+.rodata) | model constants |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| model | core | library | outputs exact | planned arena | RAM (.bss+.data) | overhead | stack high-water | flash (.text+.rodata) | model constants |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r.model} | {r.core} | {r.exact} | {r.arena:,} | {r.bss_data:,} | {r.overhead:,} | {r.stack:,} | "
+        lines.append(f"| {r.model} | {r.core} | {r.library} | {r.exact} | {r.arena:,} | {r.bss_data:,} | {r.overhead:,} | {r.stack:,} | "
                      f"{r.text_rodata:,} | {r.constants:,} |")
     return "\n".join(lines)
 
@@ -196,15 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=str(ROOT.parent / "shared" / "models"))
     parser.add_argument("--out", default=str(ROOT / "build" / "target"))
     parser.add_argument("--only", default=None, help="check only this model")
-    parser.add_argument("--cmsis-nn", nargs="?", const="", default=None, metavar="TREE",
-                        help="link Arm's CMSIS-NN built from TREE (default $CMSIS_NN or ../shared/cmsis-nn) instead of runtime/")
+    parser.add_argument("--library", choices=("cmsis-nn", "runtime"), default=None,
+                        help="what the models link: Arm's CMSIS-NN (the default where a tree is found) or runtime/")
+    parser.add_argument("--cmsis-nn", default=None, metavar="TREE",
+                        help="the CMSIS-NN source tree (default $CMSIS_NN, else ../shared/cmsis-nn)")
     args = parser.parse_args(argv)
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
             print(f"error: {tool} not found (make target-check installs gcc-arm-none-eabi, libnewlib-arm-none-eabi "
                   "and qemu-system-arm)", file=sys.stderr)
             return 1
-    out = Path(args.out)
+    out = Path(args.out).resolve()  # QEMU runs in each case's folder
     out.mkdir(parents=True, exist_ok=True)
     models = Path(args.models)
     cases = reference_cases(models) if models.is_dir() else []
@@ -214,15 +226,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         cases = [c for c in cases if c.name == args.only]
     rows, failures = [], []
-    libraries, against = {}, "runtime/"
-    if args.cmsis_nn is not None:
+    libraries, against = {}, "runtime/ (the project's portable C implementation of the CMSIS-NN API)"
+    if args.library != "runtime":
         try:
-            libraries = {core: build_library(core, args.cmsis_nn or None) for core in CORES}
+            tree = locate(args.cmsis_nn)
         except CompileError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        tree = next(iter(libraries.values())).tree
-        against = f"CMSIS-NN {tree.version} ({tree.root})"
+            if args.library == "cmsis-nn" or args.cmsis_nn:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+            print(f"note: no CMSIS-NN tree ({error}); linking runtime/ instead", file=sys.stderr)
+        else:
+            try:
+                libraries = {core: build_library(core, tree) for core in CORES}
+            except CompileError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+            against = f"Arm's CMSIS-NN {tree.version} ({tree.root}), built for each core"
     for case in cases:
         for core in CORES:
             try:

@@ -7,8 +7,9 @@
  * the untouched bytes counted afterwards) and the number of inputs run.
  *
  * harness_model.h (written by the test driver) includes the network's
- * header and defines NET_INPUT, NET_OUTPUT, NET_INVOKE, NET_INPUT_SIZE and
- * NET_OUTPUT_SIZE. */
+ * header and defines NET_INPUT, NET_OUTPUT, NET_INVOKE, NET_CHECK,
+ * NET_LAYER_NAME, NET_INPUT_SIZE and NET_OUTPUT_SIZE. NET_CHECK() runs first:
+ * a library that needs more buffer than the plan gives stops the run. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +100,14 @@ static int run_one(uint32_t index)
 int main(void)
 {
     paint_stack();
+    const int check = NET_CHECK();
+    print_number("check=", (uint32_t)check);
+    if (check != 0) {
+        semihost_print("error: the linked CMSIS-NN needs more buffer than the plan gives layer ");
+        semihost_print(NET_LAYER_NAME(check));
+        semihost_print("\n");
+        return 3;
+    }
     uint32_t count = 0;
     for (;;) {
         int result = run_one(count);
