@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr, TensorType, i32
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, i32
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 
@@ -31,7 +31,7 @@ from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.nn import RANGE_ATTR, RangeAttr
 from cmsis_opt.plan import the_function
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32, quant_of
-from cmsis_opt.dialects.utils import dense, shape_of, to_numpy
+from cmsis_opt.dialects.utils import dense, drop_arg, func_attr, replace_arg, set_func_attr, shape_of, to_numpy
 from cmsis_opt.errors import CompileError
 
 WHERE = "calibration"
@@ -214,10 +214,11 @@ class QDQRewriter:
             if quant_of(arg.type) is not None:
                 continue
             q = activation_quant(*self.ranges(arg))
-            new_arg = self.block.insert_arg(TensorType(q, shape_of(arg)), arg.index)
+            new_arg = replace_arg(self.func, arg, TensorType(q, shape_of(arg)))
+            set_func_attr(self.func, "arg", new_arg.index, RANGE_ATTR, None)  # the range is in the type now
             dq = self.insert_before(nn.DequantizeOp(new_arg), first)
             arg.replace_all_uses_with(dq.results[0])
-            self.block.erase_arg(arg)
+            drop_arg(self.func, arg)
 
     def output_point(self, op: Operation) -> SSAValue:
         """The value after the activations fused into `op` (ReLU / Clip used only by the chain)."""
@@ -379,11 +380,9 @@ def num_elements(shape) -> int:
 # -- the ranges in the IR ------------------------------------------------------
 def record_ranges(func: FuncOp, observer: RangeObserver, method: str, percentile: float) -> None:
     """Write `nn.range` on every op with a float result and on every float argument `observer` saw."""
-    arg_ranges: list[dict[str, Attribute]] = []
     for arg in func.body.block.args:
-        seen = arg in observer.low
-        arg_ranges.append({RANGE_ATTR: RangeAttr(*observer.range_of(arg, method, percentile))} if seen else {})
-    func.arg_attrs = ArrayAttr([DictionaryAttr(d) for d in arg_ranges]) if any(arg_ranges) else None
+        if arg in observer.low:
+            set_func_attr(func, "arg", arg.index, RANGE_ATTR, RangeAttr(*observer.range_of(arg, method, percentile)))
     for op in func.body.walk():
         if len(op.results) == 1 and op.results[0] in observer.low:
             op.attributes[RANGE_ATTR] = RangeAttr(*observer.range_of(op.results[0], method, percentile))
@@ -397,8 +396,8 @@ def recorded_range(value: SSAValue) -> tuple[float, float]:
     attr = None
     if isinstance(value, BlockArgument):
         func = value.owner.parent_op()
-        if isinstance(func, FuncOp) and func.arg_attrs is not None and value.index < len(func.arg_attrs.data):
-            attr = func.arg_attrs.data[value.index].data.get(RANGE_ATTR)
+        if isinstance(func, FuncOp):
+            attr = func_attr(func, "arg", value.index, RANGE_ATTR)
     elif isinstance(value.owner, Operation):
         attr = value.owner.attributes.get(RANGE_ATTR)
     if not isinstance(attr, RangeAttr):

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     StringAttr,
     TensorType,
+    UnitAttr,
 )
 from xdsl.dialects.func import FuncOp
 from xdsl.ir import Attribute, Operation
@@ -29,7 +30,7 @@ from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects.arena import check_function_attributes
 from cmsis_opt.dialects.cmsis import TARGET_ATTR, TargetAttr
-from cmsis_opt.dialects.nn import RANGE_ATTR, RangeAttr
+from cmsis_opt.dialects.nn import FLOAT_IO_ATTR, LAYOUT_ATTR, LAYOUTS, RANGE_ATTR, RangeAttr
 from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
 
@@ -254,10 +255,23 @@ def check_dialect_attributes(op: Operation) -> None:
             raise VerifyException(f"'{op.name}' {key}: arena attributes belong on the func.func")
     if isinstance(op, FuncOp):
         check_function_attributes(op)
-        for attrs in op.arg_attrs.data if op.arg_attrs is not None else ():
-            value = attrs.data.get(RANGE_ATTR)
-            if value is not None and not isinstance(value, RangeAttr):
-                raise VerifyException(f"'{op.name}' argument {RANGE_ATTR}: expected #nn.range<low, high>, got {value}")
+        for kind in ("arg", "res"):
+            stored = op.arg_attrs if kind == "arg" else op.res_attrs
+            for attrs in stored.data if stored is not None else ():
+                _check_io_attributes(op, kind, attrs.data)
+
+
+def _check_io_attributes(op: FuncOp, kind: str, attrs: dict[str, Attribute]) -> None:
+    where = "argument" if kind == "arg" else "result"
+    value = attrs.get(RANGE_ATTR)
+    if value is not None and (kind != "arg" or not isinstance(value, RangeAttr)):
+        raise VerifyException(f"'{op.name}' {where} {RANGE_ATTR}: expected #nn.range<low, high> on an argument, got {value}")
+    layout = attrs.get(LAYOUT_ATTR)
+    if layout is not None and not (isinstance(layout, StringAttr) and layout.data in LAYOUTS):
+        raise VerifyException(f"'{op.name}' {where} {LAYOUT_ATTR}: expected one of {', '.join(LAYOUTS)}, got {layout}")
+    flag = attrs.get(FLOAT_IO_ATTR)
+    if flag is not None and not isinstance(flag, UnitAttr):
+        raise VerifyException(f"'{op.name}' {where} {FLOAT_IO_ATTR}: expected a unit attribute, got {flag}")
 
 
 def _first_line(error: Exception) -> str:

@@ -528,6 +528,13 @@ class ConcatOp(NNOp):
         _expect_shape(self, shape_of(self.output), expected)
 
 
+LAYOUT_ATTR = "nn.layout"
+"""On a function's rank-4 arguments and results: "NCHW" or "NHWC", the order of their bytes (frontends set it)."""
+LAYOUTS = ("NCHW", "NHWC")
+
+FLOAT_IO_ATTR = "nn.float"
+"""On a function's argument or result: the model had it in float32 and the C API takes it quantized (--quantize)."""
+
 RANGE_ATTR = "nn.range"
 """The discardable attribute calibration records on each op with a float result (and on float graph inputs)."""
 

@@ -18,7 +18,9 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr
+from xdsl.dialects.func import FuncOp
+from xdsl.ir import Attribute, BlockArgument, Operation
 from xdsl.utils.exceptions import VerifyException
 
 _NP_OF_WIDTH = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
@@ -134,3 +136,57 @@ def num_elements(shape: Sequence[int]) -> int:
     for d in shape:
         n *= d
     return n
+
+
+# -- attributes of a function's arguments and results ----------------------------------
+# func.func keeps them as arrays of dictionaries (arg_attrs, res_attrs) parallel to its
+# arguments and results; these keep the arrays the right length as arguments change.
+
+
+def _func_attrs(func: FuncOp, kind: str) -> list[dict[str, Attribute]]:
+    count = len(func.body.block.args) if kind == "arg" else len(func.function_type.outputs.data)
+    stored = func.arg_attrs if kind == "arg" else func.res_attrs
+    found = [dict(d.data) for d in stored.data] if stored is not None else []
+    return (found + [{} for _ in range(count)])[:count]
+
+
+def _store_func_attrs(func: FuncOp, kind: str, attrs: list[dict[str, Attribute]]) -> None:
+    value = ArrayAttr([DictionaryAttr(d) for d in attrs]) if any(attrs) else None
+    if kind == "arg":
+        func.arg_attrs = value
+    else:
+        func.res_attrs = value
+
+
+def func_attr(func: FuncOp, kind: str, index: int, key: str) -> Attribute | None:
+    """Attribute `key` of argument (`kind` "arg") or result ("res") `index` of `func`, if set."""
+    attrs = _func_attrs(func, kind)
+    return attrs[index].get(key) if index < len(attrs) else None
+
+
+def set_func_attr(func: FuncOp, kind: str, index: int, key: str, value: Attribute | None) -> None:
+    """Set (or, with None, remove) attribute `key` of argument or result `index`."""
+    attrs = _func_attrs(func, kind)
+    if value is None:
+        attrs[index].pop(key, None)
+    else:
+        attrs[index][key] = value
+    _store_func_attrs(func, kind, attrs)
+
+
+def replace_arg(func: FuncOp, arg: BlockArgument, new_type: Attribute) -> BlockArgument:
+    """A new argument of `new_type` in `arg`'s place, with `arg`'s attributes; `arg`'s uses must be moved
+    by the caller before `drop_arg`."""
+    attrs = _func_attrs(func, "arg")
+    new_arg = func.body.block.insert_arg(new_type, arg.index)
+    attrs.insert(new_arg.index, dict(attrs[new_arg.index]))
+    _store_func_attrs(func, "arg", attrs)
+    return new_arg
+
+
+def drop_arg(func: FuncOp, arg: BlockArgument) -> None:
+    """Erase an argument without uses, and its attributes."""
+    attrs = _func_attrs(func, "arg")
+    del attrs[arg.index]
+    func.body.block.erase_arg(arg)
+    _store_func_attrs(func, "arg", attrs)

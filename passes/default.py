@@ -1,7 +1,7 @@
 """`-p default`: the pipeline `cmsis-compile` runs, as one named pass with the options that steer it.
 
     attach-target{core}        when `core` is given (else the module's target, or the default core)
-    quantize                   when the IR is still in the nn dialect
+    quantize{io-layout}        when the IR is still in the nn dialect
     inplace-alias{kernel-switch allow-undocumented}   unless inplace=false
     arena-alloc{strategy alignment max-size time-limit}
     verify-arena
@@ -35,6 +35,7 @@ class DefaultPipeline(CmsisPass):
     name: ClassVar[str] = "default"
     STAGE: ClassVar[Stage] = "any"
     core: CoreName | None = None
+    io_layout: Literal["model", "nhwc"] = "model"
     inplace: bool = True
     kernel_switch: Literal["peak", "never", "always"] = "peak"
     allow_undocumented: bool = False
@@ -49,7 +50,7 @@ class DefaultPipeline(CmsisPass):
         if self.core is not None:
             steps.append(AttachTargetPass(core=self.core))
         if stage_of(module) == "nn":
-            steps.append(QuantizePass())
+            steps.append(QuantizePass(io_layout=self.io_layout))
         if self.inplace:
             steps.append(InplaceAliasPass(kernel_switch=self.kernel_switch, allow_undocumented=self.allow_undocumented))
         steps.append(ArenaAllocPass(strategy=self.strategy, alignment=self.alignment, max_size=self.max_size,

@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -31,13 +31,26 @@ from xdsl.pattern_rewriter import (
 )
 
 from cmsis_opt.calibrate import QDQRewriter, is_float_model, recorded_range
+from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects.kernel import view_source
 from cmsis_opt.passes.common import CmsisPass, Stage
 
 from cmsis_opt import quantmath
 from cmsis_opt.dialects import cmsis, nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
-from cmsis_opt.dialects.utils import dense, i32_array, i32_attr, i64_array, ints, shape_of, to_numpy
+from cmsis_opt.dialects.utils import (
+    dense,
+    drop_arg,
+    i32_array,
+    i32_attr,
+    i64_array,
+    ints,
+    func_attr,
+    replace_arg,
+    set_func_attr,
+    shape_of,
+    to_numpy,
+)
 from cmsis_opt.errors import CompileError
 from cmsis_opt.layout import (
     NCHW_TO_NHWC,
@@ -547,42 +560,143 @@ class FoldViewChains(RewritePattern):
                                                        attributes=dict(op.attributes)))
 
 
+def _quantized_by(value: SSAValue) -> list[nn.QuantizeOp] | None:
+    """The nn.quantize ops a float value reaches through layout ops only (transpose, reshape), or None."""
+    found: list[nn.QuantizeOp] = []
+    for use in value.uses:
+        user = use.operation
+        if isinstance(user, nn.QuantizeOp):
+            found.append(user)
+        elif isinstance(user, _VIEWS):
+            inner = _quantized_by(user.results[0])
+            if inner is None:
+                return None
+            found.extend(inner)
+        else:
+            return None
+    return found
+
+
+def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
+    """Rebuild the layout ops between a float `arg` and its nn.quantize ops on the int8 `new_arg`."""
+    for use in list(arg.uses):
+        user = use.operation
+        if isinstance(user, nn.QuantizeOp):
+            user.output.replace_all_uses_with(new_arg)
+            block.erase_op(user)
+            continue
+        element = quant_of(new_arg.type)
+        if isinstance(user, nn.TransposeOp):
+            moved = nn.TransposeOp(new_arg, ints(user.perm))
+        else:
+            moved = nn.ReshapeOp(new_arg, TensorType(element, list(shape_of(user.output))))
+        moved.attributes.update(user.attributes)
+        block.insert_op_before(moved, user)
+        _move_quantize_to(user.results[0], moved.results[0], block)
+        block.erase_op(user)
+
+
 def strip_float_io(func: FuncOp) -> None:
-    """QDQ models with float graph inputs/outputs (as onnxruntime writes them): an input used
-    only by identical nn.quantize ops takes their int8 type, an output that is an
+    """QDQ models with float graph inputs/outputs (as onnxruntime writes them): an input that only
+    identical per-tensor nn.quantize ops read, directly or through transposes and reshapes (onnxruntime
+    puts a Transpose in front of the first QuantizeLinear), takes their int8 type; an output that is an
     nn.dequantize returns its int8 operand. The compiled model's interface is int8."""
     block = func.body.block
     for arg in list(block.args):
-        users = [use.operation for use in arg.uses]
-        if quant_of(arg.type) is not None or not users or not all(isinstance(u, nn.QuantizeOp) for u in users):
+        if quant_of(arg.type) is not None:
             continue
-        types = {u.output.type for u in users}
-        if len(types) != 1:
+        quantizes = _quantized_by(arg)
+        if not quantizes:
             continue
-        new_arg = block.insert_arg(types.pop(), arg.index)
-        for user in users:
-            user.output.replace_all_uses_with(new_arg)
-            block.erase_op(user)
-        block.erase_arg(arg)
+        elements = {q.output.type.element_type for q in quantizes}  # type: ignore[union-attr]
+        element = elements.pop() if len(elements) == 1 else None
+        if not isinstance(element, UniformQuantizedType) or element.per_axis:
+            continue
+        new_arg = replace_arg(func, arg, TensorType(element, list(shape_of(arg))))
+        _move_quantize_to(arg, new_arg, block)
+        drop_arg(func, arg)
+        set_func_attr(func, "arg", new_arg.index, nn.FLOAT_IO_ATTR, UnitAttr())
     ret = block.last_op
     if isinstance(ret, ReturnOp):
+        for index, value in enumerate(ret.operands):
+            if isinstance(value.owner, nn.DequantizeOp):
+                set_func_attr(func, "res", index, nn.FLOAT_IO_ATTR, UnitAttr())
         ret.operands = [v.owner.input if isinstance(v.owner, nn.DequantizeOp) else v for v in ret.operands]
+    func.update_function_type()
+
+
+def remark_float_io(func: FuncOp) -> None:
+    """One remark when the model's float inputs or outputs became int8 in the C API."""
+    names = [f"input {i}" for i in range(len(func.body.block.args)) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
+    names += [f"output {i}" for i in range(len(func.function_type.outputs.data)) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)]
+    if names:
+        remark(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} float32 in the model; the C API takes and gives "
+               "int8: q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's "
+               "NAME_INPUT_SCALE / NAME_INPUT_ZERO_POINT (and the output's)", PASS)
+
+
+def boundary_transposes(func: FuncOp) -> list[cmsis.TransposeOp]:
+    """The transposes that only turn a graph input into the kernels' order, or a result into the output's."""
+    def users(value: SSAValue) -> list[Operation]:  # the arena ops of a planned module only describe memory
+        return [use.operation for use in value.uses if not use.operation.name.startswith("arena.")]
+
+    block = func.body.block
+    found = []
+    for arg in block.args:
+        readers = users(arg)
+        if len(readers) == 1 and isinstance(readers[0], cmsis.TransposeOp):
+            found.append(readers[0])
+    ret = block.last_op
+    for value in ret.operands if isinstance(ret, ReturnOp) else ():
+        owner = value.owner
+        if isinstance(owner, cmsis.TransposeOp) and len(users(owner.output)) == 1:
+            found.append(owner)
+    return found
+
+
+def absorb_boundary_transposes(func: FuncOp) -> None:
+    """`io-layout=nhwc`: the C API takes and gives each tensor in the order the kernels store it."""
+    block = func.body.block
+    for transpose in boundary_transposes(func):
+        if isinstance(transpose.input, BlockArgument) and transpose.input.owner is block:
+            arg = transpose.input
+            new_arg = replace_arg(func, arg, transpose.output.type)
+            transpose.output.replace_all_uses_with(new_arg)
+            block.erase_op(transpose)
+            drop_arg(func, arg)
+            set_func_attr(func, "arg", new_arg.index, nn.LAYOUT_ATTR, StringAttr("NHWC"))
+        else:
+            ret = block.last_op
+            assert isinstance(ret, ReturnOp)
+            index = list(ret.operands).index(transpose.output)
+            ret.operands = [transpose.input if v is transpose.output else v for v in ret.operands]
+            block.erase_op(transpose)
+            set_func_attr(func, "res", index, nn.LAYOUT_ATTR, StringAttr("NHWC"))
     func.update_function_type()
 
 
 @dataclass(frozen=True)
 class QuantizePass(CmsisPass):
-    """Lower the nn dialect to int8 cmsis ops, with TFLite's exact requantization parameters."""
+    """Lower the nn dialect to int8 cmsis ops, with TFLite's exact requantization parameters.
+
+    `io-layout`: `model` keeps each graph input and output in the model's own
+    order (a rank-4 NCHW tensor then costs a transpose at the boundary);
+    `nhwc` gives the C API the order the kernels use, so no boundary
+    transpose runs.
+    """
 
     name: ClassVar[str] = "quantize"
     STAGE: ClassVar[Stage] = "nn"
+    io_layout: Literal["model", "nhwc"] = "model"
 
     def run(self, module: ModuleOp) -> None:
         for func in [o for o in module.ops if isinstance(o, FuncOp)]:
             strip_float_io(func)
+            remark_float_io(func)
             if is_float_model(func):
                 QDQRewriter(func, recorded_range).run()
-                func.arg_attrs = None  # the calibrated float arguments are gone
             Lowering(func).run()
+            if self.io_layout == "nhwc":
+                absorb_boundary_transposes(func)
         # the applier's dead-code removal also drops the views the folding leaves unused
         PatternRewriteWalker(GreedyRewritePatternApplier([FoldViewChains()])).rewrite_module(module)

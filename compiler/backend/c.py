@@ -30,8 +30,9 @@ from cmsis_opt.dialects.kernel import KernelOp
 from cmsis_opt.passes.common import require_stage
 from cmsis_opt.passes.verify_arena import verify_function
 from cmsis_opt.plan import Plan, memory_plan, returned_values, the_function
+from cmsis_opt.dialects.nn import FLOAT_IO_ATTR, LAYOUT_ATTR
 from cmsis_opt.dialects.quant import UniformQuantizedType, format_float
-from cmsis_opt.dialects.utils import ints, num_elements, shape_of, to_numpy
+from cmsis_opt.dialects.utils import func_attr, num_elements, shape_of
 from cmsis_opt.errors import CompileError
 
 _MAX_LAYER_IDENT = 32
@@ -220,16 +221,31 @@ def _entry_names(kind: str, count: int) -> list[str]:
     return [kind] if count == 1 else [f"{kind}_{k}" for k in range(count)]
 
 
-def _io_macros(prefix: str, value: SSAValue) -> list[str]:
+def io_layout(func: FuncOp, kind: str, index: int) -> str:
+    """The order of an input's ("arg") or output's ("res") bytes: NCHW or NHWC for rank 4 (NHWC unless the
+    model said otherwise), row-major for the other ranks."""
+    value = func.body.block.args[index] if kind == "arg" else returned_values(func)[index]
+    if len(shape_of(value)) != 4:
+        return "row-major"
+    layout = func_attr(func, kind, index, LAYOUT_ATTR)
+    return layout.data if isinstance(layout, StringAttr) else "NHWC"
+
+
+def _io_macros(prefix: str, value: SSAValue, layout: str, was_float: bool) -> list[str]:
     q = _quant(value)
     shape = shape_of(value)
-    return [
+    lines = [
         f"#define {prefix}_RANK {len(shape)}",
         f"#define {prefix}_SHAPE {{{', '.join(str(d) for d in shape)}}}",
+        f"#define {prefix}_LAYOUT \"{layout}\"",
         f"#define {prefix}_SIZE {num_elements(shape)}",
         f"#define {prefix}_SCALE {format_float(q.scale)}f",
         f"#define {prefix}_ZERO_POINT ({q.zero_point})",
     ]
+    if was_float:
+        lines.insert(0, f"/* float32 in the model, int8 here: q = round(x / {prefix}_SCALE) + {prefix}_ZERO_POINT, "
+                        f"clamped to [-128, 127]; x = (q - {prefix}_ZERO_POINT) * {prefix}_SCALE. */")
+    return lines
 
 
 def emit_c(module: ModuleOp, name: str | None = None) -> tuple[str, str]:
@@ -246,10 +262,10 @@ def emit_c(module: ModuleOp, name: str | None = None) -> tuple[str, str]:
         emitter.emit_op(op, index)
     inputs = list(func.body.block.args)
     outputs = returned_values(func)
-    return _header(name, plan, inputs, outputs), _source(emitter, inputs, outputs, len(plan.steps))
+    return _header(name, func, plan, inputs, outputs), _source(emitter, inputs, outputs, len(plan.steps))
 
 
-def _header(name: str, plan: Plan, inputs: list[SSAValue], outputs: list[SSAValue]) -> str:
+def _header(name: str, func: FuncOp, plan: Plan, inputs: list[SSAValue], outputs: list[SSAValue]) -> str:
     size, alignment = plan.arena_size, plan.alignment
     up = name.upper()
     in_names, out_names = _entry_names("input", len(inputs)), _entry_names("output", len(outputs))
@@ -276,14 +292,15 @@ def _header(name: str, plan: Plan, inputs: list[SSAValue], outputs: list[SSAValu
         f"#define {up}_NUM_OUTPUTS {len(outputs)}",
         "",
     ]
-    for entry, value in zip(in_names, inputs):
-        lines += _io_macros(f"{up}_{entry.upper()}", value)
-    for entry, value in zip(out_names, outputs):
-        lines += _io_macros(f"{up}_{entry.upper()}", value)
+    for kind, entries, values in (("arg", in_names, inputs), ("res", out_names, outputs)):
+        for index, (entry, value) in enumerate(zip(entries, values)):
+            lines += _io_macros(f"{up}_{entry.upper()}", value, io_layout(func, kind, index),
+                                func_attr(func, kind, index, FLOAT_IO_ATTR) is not None)
     lines += [""]
-    for entry in in_names:
+    for index, entry in enumerate(in_names):
         lines += [
-            f"/* Where to write {entry} ({up}_{entry.upper()}_SIZE int8 values, NHWC) before {name}_invoke().",
+            f"/* Where to write {entry} ({up}_{entry.upper()}_SIZE int8 values, {io_layout(func, 'arg', index)}) "
+            f"before {name}_invoke().",
             f"   {name}_invoke() consumes it: its bytes may be reused, so write it again before every call. */",
             f"int8_t *{name}_{entry}(void);",
         ]

@@ -21,7 +21,8 @@ from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
-from cmsis_opt.dialects.utils import dense, shape_of
+from cmsis_opt.dialects.nn import LAYOUT_ATTR
+from cmsis_opt.dialects.utils import dense, set_func_attr, shape_of
 from xdsl.dialects.builtin import IntegerType
 
 I8 = IntegerType(8)
@@ -104,6 +105,14 @@ def ceil_mode_end_pad(size: int, kernel: int, stride: int, begin: int, end: int)
     return max((out - 1) * stride + kernel - (size + begin + end), 0)
 
 
+def mark_layouts(func: FuncOp, layout: str) -> None:
+    """Record `layout` ("NCHW" or "NHWC") on every rank-4 input and output of `func`."""
+    for kind, values in (("arg", list(func.body.block.args)), ("res", list(func.function_type.outputs.data))):
+        for index, value in enumerate(values):
+            if len(shape_of(value)) == 4:
+                set_func_attr(func, kind, index, LAYOUT_ATTR, StringAttr(layout))
+
+
 class GraphBuilder:
     """Appends ops to one function; every op gets the `layer` it comes from."""
 
@@ -155,11 +164,14 @@ class GraphBuilder:
             return self.unary(nn.ReluOp, value, layer, name)
         return self.value(nn.ClipOp(value, low, high), layer, name)
 
-    def finish(self, outputs: Sequence[SSAValue], layer: str = "return") -> ModuleOp:
+    def finish(self, outputs: Sequence[SSAValue], layout: str = "NCHW") -> ModuleOp:
+        """The module: one function returning `outputs`; its rank-4 inputs and outputs are in `layout`
+        (recorded as `nn.layout`, which the C header states)."""
         self.block.add_op(ReturnOp(*outputs))
         func = FuncOp(
             self.name,
             ([a.type for a in self.block.args], [o.type for o in outputs]),
             Region(self.block),
         )
+        mark_layouts(func, layout)
         return ModuleOp([func])

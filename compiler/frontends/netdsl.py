@@ -42,6 +42,7 @@ from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.dialects.utils import conv_out_size, dense, i64_array, shape_of
 from cmsis_opt.errors import CompileError
+from cmsis_opt.frontends.graph import mark_layouts
 
 GRAMMAR = r"""
 start: (_stmt? _NL)* _stmt?
@@ -442,6 +443,7 @@ def parse_net(text: str, path: str = "<net>", name: str | None = None) -> Module
         results.append(value)
     b.add(ReturnOp(*results))
     func = FuncOp(func_name, ([a.type for a in b.block.args], [r.type for r in results]), Region(b.block))
+    mark_layouts(func, "NHWC")
     _drop_unused(func)
     module = ModuleOp([func])
     return module

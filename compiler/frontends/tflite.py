@@ -311,7 +311,7 @@ class _Importer:
             if len(shape_of(value)) == 4:
                 value = self.builder.transpose(value, TO_NHWC, self.tensor_name(index))
             outputs.append(value)
-        return self.builder.finish(outputs)
+        return self.builder.finish(outputs, layout="NHWC")
 
     def convert(self, op) -> None:
         code = self.model.operatorCodes[op.opcodeIndex]

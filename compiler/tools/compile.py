@@ -27,6 +27,7 @@ from cmsis_opt import targets
 from cmsis_opt.backend.c import c_identifier, emit_c
 from cmsis_opt.calibrate import calibrate_module, is_float_model
 from cmsis_opt.cmsis_nn import build_library
+from cmsis_opt.context import make_context
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects.utils import num_elements, shape_of
 from cmsis_opt.errors import CompileError, UsageError
@@ -35,7 +36,8 @@ from cmsis_opt.hostbuild import HostModel, build_host
 from cmsis_opt.ir import print_ir
 from cmsis_opt.passes.arena_alloc import Strategy
 from cmsis_opt.passes.default import DefaultPipeline
-from cmsis_opt.plan import memory_plan, returned_values, the_function
+from cmsis_opt.passes.quantize import boundary_transposes
+from cmsis_opt.plan import byte_size, memory_plan, returned_values, the_function
 from cmsis_opt.report import memory_table, write_report
 from cmsis_opt.tools import run_tool
 from cmsis_opt.tools.opt import run_pipeline
@@ -60,6 +62,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--calibration", default="", help="calibration inputs (.npz) for float models")
     parser.add_argument("--target", default=targets.DEFAULT_CORE, choices=tuple(targets.CORES),
                         help=f"Cortex-M core (default {targets.DEFAULT_CORE})")
+    parser.add_argument("--io-layout", choices=("model", "nhwc"), default="model",
+                        help="the order of the C API's inputs and outputs: the model's own (default; an NCHW tensor "
+                             "then costs a transpose) or nhwc, the kernels' order (no transpose at the boundary)")
     parser.add_argument("--no-inplace", action="store_true", help="never let an output overlap its input")
     parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
                         help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
@@ -94,9 +99,25 @@ def default_name(path: str) -> str:
 
 def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
     """The default pipeline with the command line's options."""
-    return DefaultPipeline(core=args.target, inplace=not args.no_inplace, kernel_switch=args.kernel_switch,
+    return DefaultPipeline(core=args.target, io_layout=args.io_layout, inplace=not args.no_inplace,
+                           kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
                            alignment=args.alignment, max_size=args.max_size)
+
+
+def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
+    """When the model's own input/output layout costs transposes, one remark with the bytes --io-layout nhwc saves."""
+    transposes = boundary_transposes(the_function(module))
+    if not transposes:
+        return
+    DefaultPipeline(**{**vars(default_pipeline(args)), "io_layout": "nhwc"}).apply(make_context(), unplanned)
+    size, nhwc = memory_plan(module).arena_size or 0, memory_plan(unplanned).arena_size or 0
+    copies = sum(byte_size(t.output.type) for t in transposes)
+    saving = (f"the arena would take {size - nhwc:,} fewer bytes ({nhwc:,} instead of {size:,})" if nhwc < size
+              else "the arena stays the same size")
+    remark(f"the C API keeps the model's layout, so {len(transposes)} transpose(s) of {copies:,} bytes run at the graph's "
+           f"boundary; with --io-layout nhwc the API takes and gives the kernels' NHWC order instead: {saving}, and "
+           "the transposes' time is saved", TOOL)
 
 
 def summary(name: str, module: ModuleOp, outdir: Path, files: list[str]) -> str:
@@ -153,7 +174,10 @@ def _main(argv: Sequence[str]) -> int:
             calibrate_module(source.module, args.calibration)
         elif args.calibration:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)
+        unplanned = source.module.clone()
         module = run_pipeline(source, [default_pipeline(args)])
+        if args.io_layout == "model":
+            remark_boundary_transposes(module, unplanned, args)
         header, c_source = emit_c(module, name)
         (workdir / f"{name}.h").write_text(header)
         (workdir / f"{name}.c").write_text(c_source)

@@ -1,7 +1,10 @@
 // A QDQ model with float graph input and output (as onnxruntime writes them):
 // the input's QuantizeLinear and the output's DequantizeLinear become the
-// compiled model's int8 interface.
+// compiled model's int8 interface, marked {nn.float}; one remark says so (the header gives the
+// scales and zero points to convert).
 // RUN: cmsis-opt %s --quantize | filecheck %s
+// RUN: cmsis-opt %s --quantize -o %t 2>&1 | filecheck %s --check-prefix=REMARK
+// REMARK: remark: quantize: input 0, output 0 are float32 in the model; the C API takes and gives int8
 
 func.func @floatio(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %q = nn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8x!quant.uniform<i8:f32, 0.5:3>>
@@ -12,6 +15,6 @@ func.func @floatio(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   func.return %o : tensor<1x8xf32>
 }
 
-// CHECK:      func.func @floatio(%[[IN:[a-z0-9_]+]]: tensor<1x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x8x!quant.uniform<i8:f32, 0.00390625:-128>> {
+// CHECK:      func.func @floatio(%[[IN:[a-z0-9_]+]]: tensor<1x8x!quant.uniform<i8:f32, 0.5:3>> {nn.float}) -> (tensor<1x8x!quant.uniform<i8:f32, 0.00390625:-128>> {nn.float}) {
 // CHECK-NEXT:   %[[OUT:[0-9]+]] = cmsis.softmax %[[IN]] {layer = "prob", input_multiplier = 1073741824 : i32, input_left_shift = 26 : i32, diff_min = -31 : i32}
 // CHECK-NEXT:   func.return %[[OUT]]
