@@ -37,15 +37,16 @@ How the counts are made, and why they are exact:
   running the first reference input again, and its two counts must be equal
   (they are; tests/test_icount_plugin.py also runs a small program of known
   instruction counts twice). The counts do depend a little on the data
-  (saturation and clamping branches in the kernels; within 0.03% across the
-  four reference inputs), so the table gives the mean over the four inputs
-  and the ratios compare the same inputs; results.json holds every count.
+  (saturation and clamping branches in the kernels; about 0.1% at most
+  across the four reference inputs), so the table gives the mean over the
+  four inputs, the ratios compare the same inputs, and results.json holds
+  every count.
 
 Instructions are not cycles: QEMU models no pipeline, memory wait states or
 caches; the counts compare plans on one core, where the kernels are the same.
 
-About a minute on 2 cores once CMSIS-NN is built (build/cache/; its first
-build, for both cores, takes about a minute more). Without the Arm toolchain
+About a minute and a half on 2 cores once CMSIS-NN is built (build/cache/;
+its first build, for both cores, takes about a minute more). Without the Arm toolchain
 or QEMU the section is skipped with a note (`make arm-tools` installs them).
 """
 
