@@ -21,11 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import allocq  # noqa: E402
 import compile_time  # noqa: E402
+import device_cost  # noqa: E402
 import paper  # noqa: E402
 import peers  # noqa: E402
 import report  # noqa: E402
 import runtime_cost  # noqa: E402
-from common import CIFAR_NET, quantized_model, quantized_net, tflite_models  # noqa: E402
+from common import CIFAR_NET, MODELS_DIR, quantized_model, quantized_net, tflite_models  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -82,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
             results["runtime"] = runtime_cost.runtime_cost(chosen, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+        log("7. device cost of in-place (QEMU, CMSIS-NN)")
+        results["device"] = device_cost.device_cost(MODELS_DIR)
+        if "note" in results["device"]:
+            log(f"   skipped: {results['device']['note']}")
 
     results["seconds"] = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")

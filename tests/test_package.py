@@ -48,7 +48,8 @@ def test_the_installed_package_is_not_the_source_tree(installed):
                            cwd="/", check=True).stdout.split()
     assert all(str(ROOT) not in path and "site-packages" in path for path in where), where
     runtime = Path(where[1]).parent
-    for part in ("include/arm_nnfunctions.h", "src/arm_convolve_s8.c", "qemu/startup.c", "qemu/mps2-an386.ld"):
+    for part in ("include/arm_nnfunctions.h", "src/arm_convolve_s8.c", "qemu/startup.c", "qemu/mps2-an386.ld",
+                 "qemu/plugin/icount.c"):
         assert (runtime / part).is_file(), part
     assert (Path(where[0]).parent / "py.typed").is_file()
 

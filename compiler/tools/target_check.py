@@ -147,7 +147,7 @@ def _expected(case: Case) -> np.ndarray:
     return np.stack([model.interpret(x)[0] for x in case.inputs])
 
 
-def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None) -> Row:
+def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qemu_args: tuple[str, ...] = ()) -> Row:
     """`cmsis_nn` (cmsis_opt.cmsis_nn.build_library(core)) links the real CMSIS-NN instead of runtime/src."""
     board, cpu_flags = CORES[core]
     work = out / f"{case.name}-{core}"
@@ -171,7 +171,7 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None) -> 
     for k, x in enumerate(case.inputs):
         np.ascontiguousarray(x, dtype=np.int8).tofile(work / f"input_{k:03d}.bin")
     stdout = _run(["qemu-system-arm", "-M", board, "-nographic", "-monitor", "none", "-serial", "none",
-                   "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)], cwd=work, timeout=QEMU_TIMEOUT)
+                   "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), *qemu_args], cwd=work, timeout=QEMU_TIMEOUT)
     facts = dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
     if facts.get("check") != "0":
         raise CheckFailed(f"{case.name} on {core}: {case.name}_check() failed:\n{stdout}")
