@@ -61,14 +61,14 @@ def problems_of(models: dict[str, "object"], target: str = "cortex-m4") -> dict:
     return found
 
 
-def strategy_table(problems: dict, time_limit: float) -> list[dict]:
+def strategy_table(problems: dict, search_nodes: int) -> list[dict]:
     """Per problem and strategy: arena, bytes over the lower bound, CPU seconds to plan."""
     rows = []
     for name, problem in problems.items():
         bound = aligned_lower_bound(problem)
         for strategy in STRATEGIES:
             start = time.process_time()
-            placement = place(problem, strategy, time_limit)
+            placement = place(problem, strategy, max_nodes=search_nodes)
             seconds = time.process_time() - start
             rows.append({"problem": name, "strategy": strategy, "arena": placement.size, "bound": bound,
                          "over_bound": placement.size - bound, "seconds": seconds,

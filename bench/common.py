@@ -6,6 +6,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cmsis_opt.allocators import SEARCH_NODES
 from cmsis_opt.api import Model
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.frontends.netdsl import parse_net
@@ -50,7 +51,7 @@ INPLACE_MODES = ("off", "elementwise", "full")
 
 
 def planned(base: Model, inplace: str = "full", target: str = "cortex-m4", allow_undocumented: bool = False,
-            kernel_switch: str = "peak", strategy: str = "optimal", time_limit: float = 5.0) -> Model:
+            kernel_switch: str = "peak", strategy: str = "optimal", search_nodes: int = SEARCH_NODES) -> Model:
     """A copy of a quantized model with its arena planned under one in-place mode."""
     model = base.copy().run("attach-target", core=target)
     if inplace == "off":
@@ -60,7 +61,7 @@ def planned(base: Model, inplace: str = "full", target: str = "cortex-m4", allow
         model.run("liveness").run("inplace-alias", kernel_switch=switch, allow_undocumented=allow_undocumented)
         if inplace == "elementwise":
             drop_compute_aliases(model)
-    model.run("arena-alloc", strategy=strategy, time_limit=time_limit)
+    model.run("arena-alloc", strategy=strategy, search_nodes=search_nodes)
     model.run("verify-arena")
     return model
 

@@ -45,10 +45,8 @@ How the counts are made, and why they are exact:
 Instructions are not cycles: QEMU models no pipeline, memory wait states or
 caches; the counts compare plans on one core, where the kernels are the same.
 The arena is the size of the `_arena` symbol the build defines, i.e. what
-`cmsis-compile`'s default planning found; its search for the optimal
-placement is time-limited, so on a loaded machine a plan can come out a
-little larger than on an idle one (kws_dscnn on Cortex-M55 with the switch:
-13,488 or 13,616 bytes), while the instruction counts stay the same.
+`cmsis-compile`'s default planning found (its exact search stops at a node
+budget, so the same model gives the same arena on any machine).
 
 About a minute and a half on 2 cores once CMSIS-NN is built (build/cache/;
 its first build, for both cores, takes about a minute more). Without the Arm toolchain

@@ -72,12 +72,12 @@ def depth_sweep(depths: list[int], target: str = "cortex-m4") -> list[dict]:
     rows = []
     for depth in depths:
         base = quantized_net(depth_net(depth), f"depth{depth}")
-        liveness = planned(base, inplace="off", target=target, time_limit=2.0)
+        liveness = planned(base, inplace="off", target=target, search_nodes=50_000)
         off, hand = figures(liveness), ping_pong_plan(liveness.plan())
         naive = figures(planned(base, inplace="off", target=target, strategy="naive"))
-        paper = figures(planned(base, inplace="elementwise", target=target, allow_undocumented=True, time_limit=2.0))
-        full = figures(planned(base, inplace="full", target=target, time_limit=2.0))
-        full_u = figures(planned(base, inplace="full", target=target, allow_undocumented=True, time_limit=2.0))
+        paper = figures(planned(base, inplace="elementwise", target=target, allow_undocumented=True, search_nodes=50_000))
+        full = figures(planned(base, inplace="full", target=target, search_nodes=50_000))
+        full_u = figures(planned(base, inplace="full", target=target, allow_undocumented=True, search_nodes=50_000))
         rows.append({"blocks": depth, "no_reuse": naive.arena, "hand": hand["arena"], "liveness": off.arena, "paper_pool": paper.arena, "ours": full.arena,
                      "ours_undoc": full_u.arena, "saving_pct": pct(full.arena, off.arena),
                      "saving_undoc_pct": pct(full_u.arena, off.arena), "saving_paper_pct": pct(paper.arena, off.arena),

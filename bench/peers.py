@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cmsis_opt.allocators import SEARCH_NODES
 from common import figures, pct, planned, quantized_model
 
 TARGETS = ("cortex-m0", "cortex-m4", "cortex-m55")
@@ -31,15 +32,15 @@ def tflm_head_bytes(tflite: Path) -> int:
     return int(found.group(1))
 
 
-def peers(models: list[Path], time_limit: float = 3.0) -> list[dict]:
+def peers(models: list[Path], search_nodes: int = SEARCH_NODES) -> list[dict]:
     rows = []
     for path in models:
         name = path.name.split(".")[0]
         base = quantized_model(path)
         tflm = tflm_head_bytes(path)
         for target in TARGETS:
-            off = figures(planned(base, inplace="off", target=target, time_limit=time_limit))
-            on = figures(planned(base, inplace="full", target=target, time_limit=time_limit))
+            off = figures(planned(base, inplace="off", target=target, search_nodes=search_nodes))
+            on = figures(planned(base, inplace="full", target=target, search_nodes=search_nodes))
             rows.append({"model": name, "target": target, "tflm": tflm, "lower_bound": off.lower_bound,
                          "ours_off": off.arena, "ours_on": on.arena, "switched": on.switched,
                          "off_vs_tflm": off.arena / tflm, "on_vs_tflm": on.arena / tflm,

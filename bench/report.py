@@ -71,7 +71,9 @@ def peers_section(rows: list[dict]) -> list[str]:
 def allocator_section(a: dict) -> list[str]:
     lines = ["## 4. Allocator quality", "",
              "Placement problems with the in-place alias pairs (kernel-switch never, cortex-m4, alignment 16). "
-             "`bound` is the aligned lower bound (live bytes less what alias pairs may share); CPU seconds to plan.", ""]
+             "`bound` is the aligned lower bound (live bytes less what alias pairs may share); CPU seconds to plan. "
+             "The exact search (optimal, auto) stops at a node budget: {:,} nodes on the models, {:,} on the "
+             "random graphs.".format(*a.get("search_nodes", [0, 0])), ""]
     lines += _table(["problem", "strategy", "arena", "bound", "over bound", "seconds", "proven minimal"],
                     [[r["problem"], r["strategy"], _n(r["arena"]), _n(r["bound"]), _n(r["over_bound"]),
                       f"{r['seconds']:.4f}", "yes" if r["exact"] else "no"] for r in a["models"]])

@@ -391,12 +391,14 @@ class _Search:
     the best size found.
     """
 
-    def __init__(self, problem: Problem, best: Placement, deadline: float):
+    def __init__(self, problem: Problem, best: Placement, deadline: float, max_nodes: int = 0):
         self.p = problem
         self.n = len(problem.blocks)
         self.best_offsets = list(best.offsets)
         self.best_size = best.size
         self.deadline = deadline
+        self.max_nodes = max_nodes
+        self.stopped_by = ""
         self.goal = aligned_lower_bound(problem)
         self.monotone = not problem.has_aliases
         self.offsets: list[int | None] = [None] * self.n
@@ -429,8 +431,11 @@ class _Search:
         if self.best_size <= self.goal or self.timed_out:
             return
         self.nodes += 1
+        if self.max_nodes and self.nodes > self.max_nodes:
+            self.timed_out, self.stopped_by = True, "nodes"
+            return
         if time.monotonic() > self.deadline:
-            self.timed_out = True
+            self.timed_out, self.stopped_by = True, "time"
             return
         unplaced = [i for i in self.priority if self.offsets[i] is None]
         if not unplaced:
@@ -461,10 +466,23 @@ class _Search:
                 return
 
 
-def search_optimal(problem: Problem, time_limit: float, start: Placement | None = None) -> Placement:
-    """Branch and bound from the best heuristic plan, for at most `time_limit` seconds."""
+#: Default node budget of the exact search: about 3 s on a 2020s host core. The
+#: budget, not the clock, is what normally ends a search, so one model plans
+#: to the same arena on any machine and under any load; the time limit is only
+#: a cap for slow hosts.
+SEARCH_NODES = 100_000
+
+
+def search_optimal(problem: Problem, time_limit: float, start: Placement | None = None,
+                   max_nodes: int = SEARCH_NODES) -> Placement:
+    """Branch and bound from the best heuristic plan.
+
+    Stops after `max_nodes` search nodes (0: no budget) or `time_limit`
+    seconds, whichever comes first; the result says which (`note`) and is
+    then the best plan found, not proven minimal.
+    """
     start = start or best_heuristic(problem)
-    search = _Search(problem, start, time.monotonic() + time_limit)
+    search = _Search(problem, start, time.monotonic() + time_limit, max_nodes)
     finished = search.run()
     goal_met = search.best_size <= search.goal
     exact = goal_met or (finished and search.monotone)
@@ -475,24 +493,28 @@ def search_optimal(problem: Problem, time_limit: float, start: Placement | None 
         note = f"search over alias-anchored placements finished ({search.nodes} nodes); not proven minimal"
         strategy = "optimal"
     else:
-        note = f"time limit {time_limit:g} s reached after {search.nodes} nodes: best plan found, not proven minimal"
-        strategy = "optimal (time limit: best found)"
+        if search.stopped_by == "nodes":
+            note = f"search budget of {max_nodes} nodes reached: best plan found, not proven minimal"
+            strategy = "optimal (search budget: best found)"
+        else:
+            note = f"time limit {time_limit:g} s reached after {search.nodes} nodes: best plan found, not proven minimal"
+            strategy = "optimal (time limit: best found)"
     return Placement(search.best_offsets, search.best_size, strategy, exact, note)
 
 
-def place_auto(problem: Problem, time_limit: float) -> Placement:
+def place_auto(problem: Problem, time_limit: float, max_nodes: int = SEARCH_NODES) -> Placement:
     best = best_heuristic(problem)
     goal = aligned_lower_bound(problem)
     if best.size <= goal:
         return Placement(best.offsets, best.size, f"auto ({best.strategy})", True, "meets the lower bound")
-    result = search_optimal(problem, time_limit, best)
+    result = search_optimal(problem, time_limit, best, max_nodes)
     if result.size < best.size:
         return Placement(result.offsets, result.size, f"auto ({result.strategy})", result.exact, result.note)
     return Placement(best.offsets, best.size, f"auto ({best.strategy})", result.exact, result.note)
 
 
-def place(problem: Problem, strategy: str, time_limit: float = 5.0) -> Placement:
-    """Run one strategy by name."""
+def place(problem: Problem, strategy: str, time_limit: float = 60.0, max_nodes: int = SEARCH_NODES) -> Placement:
+    """Run one strategy by name; `time_limit` (seconds) and `max_nodes` bound the exact search."""
     if strategy == "naive":
         return place_naive(problem)
     if strategy == "greedy-by-size":
@@ -500,9 +522,9 @@ def place(problem: Problem, strategy: str, time_limit: float = 5.0) -> Placement
     if strategy == "best-fit":
         return place_best_fit(problem)
     if strategy == "optimal":
-        return search_optimal(problem, time_limit)
+        return search_optimal(problem, time_limit, max_nodes=max_nodes)
     if strategy == "auto":
-        return place_auto(problem, time_limit)
+        return place_auto(problem, time_limit, max_nodes)
     raise ValueError(f"unknown strategy '{strategy}' (known: {', '.join(STRATEGIES)})")
 
 

@@ -27,5 +27,5 @@ print(f"{'model':<18}{'mine':>9}" + "".join(f"{s:>16}" for s in STRATEGIES))
 for name in names:
     model = Model.load(models / f"{name}.int8.tflite").run("quantize").run("inplace-alias")
     problem = problem_of(model.plan(), alignment=16)
-    sizes = [place(problem, strategy, time_limit=2.0).size for strategy in STRATEGIES]
+    sizes = [place(problem, strategy).size for strategy in STRATEGIES]
     print(f"{name:<18}{longest_lifetime_first(problem):>9,}" + "".join(f"{s:>16,}" for s in sizes))

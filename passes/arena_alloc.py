@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp
 
-from cmsis_opt.allocators import Alias, Block, Placement, Problem, aligned_lower_bound, place
+from cmsis_opt.allocators import SEARCH_NODES, Alias, Block, Placement, Problem, aligned_lower_bound, place
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects import arena
 from cmsis_opt.errors import CompileError, UsageError
@@ -50,7 +50,7 @@ def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
 
 
 def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16, max_size: int = 0,
-                      time_limit: float = 5.0) -> Placement:
+                      time_limit: float = 60.0, search_nodes: int = SEARCH_NODES) -> Placement:
     """Place the buffers of `func` and record the plan on it; returns the placement.
 
     Raises CompileError when the arena would exceed `max_size` (0: no limit),
@@ -58,7 +58,7 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
     """
     plan = memory_plan(func)
     problem = problem_of(plan, alignment)
-    placement = place(problem, strategy, time_limit)
+    placement = place(problem, strategy, time_limit, search_nodes)
     if max_size and placement.size > max_size:
         step, live = peak_step(plan, placement.offsets)
         where = plan.step_name(step) if plan.steps else "the graph inputs"
@@ -87,7 +87,8 @@ class ArenaAllocPass(CmsisPass):
     strategy: Strategy = "auto"
     alignment: int = 16
     max_size: int = 0
-    time_limit: float | int = 5.0
+    search_nodes: int = SEARCH_NODES
+    time_limit: float | int = 60.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -96,9 +97,12 @@ class ArenaAllocPass(CmsisPass):
             raise UsageError(f"option 'alignment' must be a power of two, got {self.alignment}", where)
         if self.max_size < 0:
             raise UsageError(f"option 'max-size' must be >= 0 (0: no limit), got {self.max_size}", where)
+        if self.search_nodes < 0:
+            raise UsageError(f"option 'search-nodes' must be >= 0 (0: no budget), got {self.search_nodes}", where)
         if self.time_limit < 0:
             raise UsageError(f"option 'time-limit' must be >= 0 seconds, got {self.time_limit}", where)
 
     def run(self, module: ModuleOp) -> None:
         ensure_target(module)
-        allocate_function(the_function(module), self.strategy, self.alignment, self.max_size, float(self.time_limit))
+        allocate_function(the_function(module), self.strategy, self.alignment, self.max_size, float(self.time_limit),
+                          self.search_nodes)

@@ -3,7 +3,7 @@
     attach-target{core}        when `core` is given (else the module's target, or the default core)
     quantize{io-layout}        when the IR is still in the nn dialect
     inplace-alias{kernel-switch allow-undocumented}   unless inplace=false
-    arena-alloc{strategy alignment max-size time-limit}
+    arena-alloc{strategy alignment max-size search-nodes time-limit}
     verify-arena
 
 Each step is the pass of that name; passes never run one another, only a
@@ -19,6 +19,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
+from cmsis_opt.allocators import SEARCH_NODES
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass, Strategy
 from cmsis_opt.passes.attach_target import AttachTargetPass
 from cmsis_opt.passes.common import CmsisPass, Stage, stage_of
@@ -42,7 +43,8 @@ class DefaultPipeline(CmsisPass):
     strategy: Strategy = "auto"
     alignment: int = 16
     max_size: int = 0
-    time_limit: float | int = 5.0
+    search_nodes: int = SEARCH_NODES
+    time_limit: float | int = 60.0
 
     def passes(self, module: ModuleOp) -> list[ModulePass]:
         """The passes this pipeline runs on `module`, in order."""
@@ -54,7 +56,7 @@ class DefaultPipeline(CmsisPass):
         if self.inplace:
             steps.append(InplaceAliasPass(kernel_switch=self.kernel_switch, allow_undocumented=self.allow_undocumented))
         steps.append(ArenaAllocPass(strategy=self.strategy, alignment=self.alignment, max_size=self.max_size,
-                                    time_limit=self.time_limit))
+                                    search_nodes=self.search_nodes, time_limit=self.time_limit))
         steps.append(VerifyArenaPass())
         return steps
 

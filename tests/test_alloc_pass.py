@@ -58,6 +58,7 @@ def test_max_size_names_the_peak_operator_and_the_bytes_needed():
     ({"alignment": 12}, "option 'alignment' must be a power of two, got 12"),
     ({"max_size": -1}, "option 'max-size' must be >= 0"),
     ({"time_limit": -1.0}, "option 'time-limit' must be >= 0"),
+    ({"search_nodes": -1}, "option 'search-nodes' must be >= 0"),
 ])
 def test_bad_options_are_usage_errors(options, message):
     with pytest.raises(UsageError, match=message) as error:

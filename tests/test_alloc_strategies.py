@@ -165,6 +165,23 @@ def test_the_exact_search_stops_at_its_time_limit_and_says_so():
     assert result.size <= place(p, "best-fit").size
 
 
+def test_the_node_budget_makes_the_search_repeatable_and_says_so():
+    rng = random.Random(13)  # the same problem as above: its optimum is not proven in 2,000 nodes
+    blocks = []
+    for i in range(60):
+        first = rng.randrange(30)
+        blocks.append(Block(rng.randrange(1, 200), first, min(29, first + rng.randrange(6))))
+    p = Problem(blocks, alignment=4)
+    runs = [place(p, "optimal", time_limit=60.0, max_nodes=2_000) for _ in range(3)]
+    assert all(overlaps(p, r.offsets) == [] for r in runs)
+    assert len({(r.size, tuple(r.offsets)) for r in runs}) == 1
+    result = runs[0]
+    assert not result.exact and result.strategy == "optimal (search budget: best found)"
+    assert result.note == "search budget of 2000 nodes reached: best plan found, not proven minimal"
+    # a larger budget never plans a larger arena: the search only keeps improvements
+    assert place(p, "optimal", time_limit=60.0, max_nodes=20_000).size <= result.size <= place(p, "best-fit").size
+
+
 def test_unknown_strategy_is_refused():
     with pytest.raises(ValueError, match="unknown strategy"):
         place(Problem([Block(1, 0, 0)]), "random")

@@ -1,7 +1,8 @@
 """`cmsis-compile`: a model file to C calling CMSIS-NN, in one command.
 
     cmsis-compile MODEL -o OUTDIR [--host [--cmsis-nn PATH]] [--calibration FILE.npz] [--target cortex-m4]
-                  [--no-inplace] [--strategy S] [--alignment N] [--max-size N] [--name NAME]
+                  [--no-inplace] [--strategy S] [--search-nodes N] [--alignment N] [--max-size N]
+                  [--name NAME]
 
 Loads MODEL (.onnx, .tflite, .net or .mlir), calibrates it if it is a float
 model, runs the default pipeline (`-p default` of cmsis-opt: attach-target,
@@ -24,6 +25,7 @@ from pathlib import Path
 from xdsl.dialects.builtin import ModuleOp
 
 from cmsis_opt import targets
+from cmsis_opt.allocators import SEARCH_NODES
 from cmsis_opt.backend.c import c_identifier, emit_c
 from cmsis_opt.calibrate import calibrate_module, is_float_model
 from cmsis_opt.cmsis_nn import build_library
@@ -75,6 +77,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="print only the one-line summary, not the buffer table")
     parser.add_argument("--strategy", default="auto", choices=Strategy.__args__,  # type: ignore[attr-defined]
                         help="arena-alloc strategy (default auto)")
+    parser.add_argument("--search-nodes", type=int, default=SEARCH_NODES,
+                        help=f"node budget of the exact arena search (default {SEARCH_NODES}, about 3 s; 0: no budget); "
+                             "the same budget gives the same arena on any machine")
     parser.add_argument("--alignment", type=int, default=16, help="byte alignment of every buffer and of the arena (default 16)")
     parser.add_argument("--max-size", type=int, default=0, help="fail if the arena needs more bytes than this")
     parser.add_argument("--name", default=None, help="C name prefix (default: the model file's name)")
@@ -85,6 +90,8 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
     if args.max_size < 0:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
+    if args.search_nodes < 0:
+        raise UsageError(f"--search-nodes must be >= 0 (0: no budget), got {args.search_nodes}", TOOL)
     if args.cmsis_nn is not None and not args.host:
         raise UsageError("--cmsis-nn builds the host program: give --host too", TOOL)
     return args
@@ -102,7 +109,7 @@ def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
     return DefaultPipeline(core=args.target, io_layout=args.io_layout, inplace=not args.no_inplace,
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
-                           alignment=args.alignment, max_size=args.max_size)
+                           alignment=args.alignment, max_size=args.max_size, search_nodes=args.search_nodes)
 
 
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:

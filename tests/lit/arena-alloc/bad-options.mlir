@@ -13,5 +13,5 @@ func.func @identity(%x: tensor<1x16x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x
 // STRATEGY: error: pass 'arena-alloc': option 'strategy' must be one of auto, naive, greedy-by-size, best-fit, optimal; got 'optimial' (did you mean 'optimal'?)
 // ALIGN: error: pass 'arena-alloc': option 'alignment' must be a power of two, got 0
 // MAX: error: pass 'arena-alloc': option 'max-size' must be >= 0 (0: no limit), got -1
-// OPTION: error: pass 'arena-alloc': no option 'strategie' (did you mean 'strategy'?); its options: strategy, alignment, max-size, time-limit
+// OPTION: error: pass 'arena-alloc': no option 'strategie' (did you mean 'strategy'?); its options: strategy, alignment, max-size, search-nodes, time-limit
 // TYPE: error: pass 'arena-alloc': option 'alignment' takes an integer; got 'four'
