@@ -170,7 +170,7 @@ def tightest_fit(problem: Problem, i: int, offsets: Sequence[int | None]) -> int
 
 def arena_size(problem: Problem, offsets: Sequence[int], sizes: Sequence[int] | None = None) -> int:
     sizes = sizes or [b.size for b in problem.blocks]
-    top = max((o + s for o, s in zip(offsets, sizes)), default=0)
+    top = max((o + s for o, s in zip(offsets, sizes, strict=True)), default=0)
     return align_up(top, problem.alignment)
 
 
@@ -215,7 +215,7 @@ def _aligned_load_per_step(problem: Problem) -> list[int]:
         for t in range(b.first, b.last + 1):
             total[t] += rounded
             waste[t] = max(waste[t], rounded - b.size)
-    return [align_up(x - w, a) for x, w in zip(total, waste)]
+    return [align_up(x - w, a) for x, w in zip(total, waste, strict=True)]
 
 
 def _alias_savings(problem: Problem) -> dict[int, dict[int, dict[int, int]]]:
@@ -306,7 +306,7 @@ def place_greedy_by_size(problem: Problem) -> Placement:
     """TensorFlow Lite Micro's GreedyMemoryPlanner, with alias pairs allowed to overlap."""
     a = problem.alignment
     sizes = [align_up(b.size, a) for b in problem.blocks]
-    rounded = Problem([Block(s, b.first, b.last, b.name) for s, b in zip(sizes, problem.blocks)], problem.aliases, a)
+    rounded = Problem([Block(s, b.first, b.last, b.name) for s, b in zip(sizes, problem.blocks, strict=True)], problem.aliases, a)
     n = len(sizes)
     # TFLM fills its sort array from the tail, then bubble-sorts (stable) by size descending.
     order = sorted(reversed(range(n)), key=lambda i: -sizes[i])

@@ -29,10 +29,10 @@ from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.nn import RANGE_ATTR, RangeAttr
-from cmsis_opt.plan import the_function
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32, quant_of
 from cmsis_opt.dialects.utils import dense, shape_of, to_numpy
 from cmsis_opt.errors import CompileError
+from cmsis_opt.plan import the_function
 
 WHERE = "calibration"
 QUANTIZE = "pass 'quantize'"

@@ -45,7 +45,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -303,7 +302,7 @@ def build_library(target: str = HOST, tree: CmsisNNTree | str | os.PathLike[str]
         start = time.perf_counter()
         objects = [work / _object_name(tree, s) for s in sources]
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = list(pool.map(lambda so: _compile_one(command, *so), zip(sources, objects)))
+            results = list(pool.map(lambda so: _compile_one(command, *so), zip(sources, objects, strict=True)))
         warnings = []
         for source, status, stderr in results:
             if status != 0:

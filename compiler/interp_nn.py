@@ -8,8 +8,6 @@ quantized tensors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
 from xdsl.ir import Operation
@@ -17,7 +15,6 @@ from xdsl.ir import Operation
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
 from cmsis_opt.dialects.utils import ints, numpy_dtype, shape_of, to_numpy, window_patches
-
 
 
 def _axis_shape(q: UniformQuantizedType, rank: int) -> tuple[int, ...]:
@@ -167,7 +164,7 @@ def pad(op: nn.PadOp, x: np.ndarray) -> np.ndarray:
     fill: float | int = value
     if q is not None:
         fill = int(np.clip(np.rint(np.float32(value) / np.float32(q.scale)) + q.zero_point, q.qmin, q.qmax))
-    return np.pad(x, list(zip(pads[:rank], pads[rank:])), constant_values=fill)
+    return np.pad(x, list(zip(pads[:rank], pads[rank:], strict=True)), constant_values=fill)
 
 
 def concat(op: nn.ConcatOp, *xs: np.ndarray) -> np.ndarray:

@@ -113,7 +113,7 @@ class _Checker(Interpreter.Listener):
         self.observe = observe
 
     def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
-        for value, result in zip(op.results, results):
+        for value, result in zip(op.results, results, strict=True):
             type_ = value.type
             if isinstance(type_, TensorType) and (not isinstance(result, np.ndarray) or result.shape != tuple(type_.get_shape())):
                 shape = result.shape if isinstance(result, np.ndarray) else ()
@@ -145,7 +145,7 @@ def run_function(
     if len(inputs) != len(block.args):
         raise CompileError(f"the function takes {len(block.args)} input(s), got {len(inputs)}", "inputs")
     args = []
-    for index, (arg, array) in enumerate(zip(block.args, inputs)):
+    for index, (arg, array) in enumerate(zip(block.args, inputs, strict=True)):
         assert isinstance(arg.type, TensorType)
         args.append(prepare_input(arg.type, array, index))
         if observe is not None:

@@ -6,7 +6,6 @@ import math
 import re
 
 import numpy as np
-
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
@@ -32,7 +31,6 @@ from cmsis_opt.dialects.cmsis import TARGET_ATTR, TargetAttr
 from cmsis_opt.dialects.nn import RANGE_ATTR, RangeAttr
 from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
-
 
 MAX_ELEMENTS = (1 << 31) - 1
 """Largest element count of a tensor type (CMSIS-NN sizes are int32)."""
@@ -270,11 +268,9 @@ def _better_span(error: ParseError, text: str) -> Span:
     match = re.match(r"Operation (\S+) is not registered", error.msg)
     if match:  # the last mention before the error, outside comments
         pattern = re.compile(r"^(?!\s*//).*?(?<![\w.])(" + re.escape(match.group(1)) + r")(?![\w.])", re.MULTILINE)
-        found = None
-        for found in pattern.finditer(text, 0, error.span.end):
-            pass
-        if found:
-            return Span(found.start(1), found.end(1), error.span.input)
+        mentions = list(pattern.finditer(text, 0, error.span.end))
+        if mentions:
+            return Span(mentions[-1].start(1), mentions[-1].end(1), error.span.input)
     return error.span
 
 

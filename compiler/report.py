@@ -69,7 +69,7 @@ def memory_table(plan: Plan) -> str:
         rows.append((_short(b.name), b.kind, _n(b.offset), str(b.size), _n(b.end), steps, alias))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])] + [c.rjust(w) for c, w in zip(r[2:6], widths[2:6])] + [r[6]]
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])] + [c.rjust(w) for c, w in zip(r[2:6], widths[2:6], strict=True)] + [r[6]]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
 

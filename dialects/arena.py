@@ -164,7 +164,7 @@ class _Record(ParametrizedAttribute):
 
     def print_parameters(self, printer: Printer) -> None:
         parts = []
-        for (key, kind), value in zip(self.FIELDS, self.parameters):
+        for (key, kind), value in zip(self.FIELDS, self.parameters, strict=True):
             if kind is int:
                 assert isinstance(value, IntAttr)
                 parts.append(f"{key} = {value.data}")

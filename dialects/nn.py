@@ -20,8 +20,8 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float32Type,
-    FloatData,
     FloatAttr,
+    FloatData,
     IntegerAttr,
     IntegerType,
     TensorType,
@@ -32,6 +32,7 @@ from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
+    irdl_attr_definition,
     irdl_op_definition,
     operand_def,
     opt_operand_def,
@@ -40,12 +41,11 @@ from xdsl.irdl import (
     result_def,
     traits_def,
     var_operand_def,
-    irdl_attr_definition,
 )
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import VerifyException
 from xdsl.traits import NoMemoryEffect
+from xdsl.utils.exceptions import VerifyException
 
 from .quant import UniformQuantizedType, format_float
 from .utils import (
@@ -308,7 +308,7 @@ class _PoolOp(NNOp):
         check_len(self, "kernel", k, 2)
         _window_props(self, len(x), k)
         s, p = ints(self.strides), ints(self.pads)
-        if any(pp >= kk for pp, kk in zip(p, k + k)):
+        if any(pp >= kk for pp, kk in zip(p, k + k, strict=True)):
             fail(self, "pads", f"{list(p)} must be smaller than the kernel {list(k)}")
         oh = conv_out_size(x[2], k[0], s[0], p[0], p[2])
         ow = conv_out_size(x[3], k[1], s[1], p[1], p[3])
@@ -519,9 +519,9 @@ class ConcatOp(NNOp):
         axis = self.axis.value.data
         if not 0 <= axis < rank:
             fail(self, "axis", f"{axis} is out of range for rank {rank}")
-        for v, s in zip(self.inputs, shapes):
+        for v, s in zip(self.inputs, shapes, strict=True):
             _same_element(self, v, self.output)
-            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
+            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0], strict=True)) if i != axis):
                 fail(self, "inputs", f"shape {list(s)} does not match {list(shapes[0])} outside axis {axis}")
         expected = list(shapes[0])
         expected[axis] = sum(s[axis] for s in shapes)

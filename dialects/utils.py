@@ -105,7 +105,7 @@ def conv_out_size(
 def broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
     """numpy/ONNX multidirectional broadcasting, or None if incompatible."""
     out = []
-    for x, y in zip((1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b)):
+    for x, y in zip((1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b), strict=True):
         if x != y and 1 not in (x, y):
             return None
         out.append(max(x, y))

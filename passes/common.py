@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -91,7 +92,7 @@ def option_choices(cls: type[ModulePass], field: str) -> tuple | None:
     hint = get_type_hints(cls)[field]
     if get_origin(hint) is Literal:
         return get_args(hint)
-    if get_origin(hint) in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if get_origin(hint) in (typing.Union, types.UnionType):
         for arg in get_args(hint):
             if get_origin(arg) is Literal:
                 return get_args(arg)

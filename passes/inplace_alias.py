@@ -121,7 +121,7 @@ def choose_switches(func: FuncOp, deltas: _Deltas) -> list[cmsis.ConvOp]:
         set_generic(op, True)
     invalidate(func)
     switched = deltas.footprint(memory_plan(func))
-    peak = max(min(a, b) for a, b in zip(unswitched, switched))
+    peak = max(min(a, b) for a, b in zip(unswitched, switched, strict=True))
     step_of = {op: step for step, op in enumerate(memory_plan(func).steps)}
     chosen = [op for op in candidates if unswitched[step_of[op]] > peak]
     for op in candidates:

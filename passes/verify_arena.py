@@ -25,12 +25,11 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import BlockArgument, Operation, SSAValue
 
-from cmsis_opt.passes.common import CmsisPass
-
 from cmsis_opt.dialects import arena
 from cmsis_opt.dialects.kernel import IsView, KernelOp
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.errors import CompileError
+from cmsis_opt.passes.common import CmsisPass
 
 WHERE = "verify-arena"
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32
+from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, f32
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
@@ -22,7 +22,6 @@ from xdsl.utils.exceptions import VerifyException
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
 from cmsis_opt.dialects.utils import dense, shape_of
-from xdsl.dialects.builtin import IntegerType
 
 I8 = IntegerType(8)
 I32 = IntegerType(32)
@@ -110,7 +109,7 @@ class GraphBuilder:
     def __init__(self, name: str, inputs: Sequence[tuple[str, TensorType]]):
         self.name = name
         self.block = Block(arg_types=[t for _, t in inputs])
-        for arg, (arg_name, _) in zip(self.block.args, inputs):
+        for arg, (arg_name, _) in zip(self.block.args, inputs, strict=True):
             arg.name_hint = value_name(arg_name)
         self.args: list[SSAValue] = list(self.block.args)
 

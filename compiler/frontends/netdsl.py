@@ -201,7 +201,7 @@ def _pads(in_hw, kernel, stride, pad, ceil):
     """ONNX pads [top, left, bottom, right] for symmetric `pad`, or 'same', with ceil mode."""
     pads = []
     outs = []
-    for size, k, s in zip(in_hw, kernel, stride):
+    for size, k, s in zip(in_hw, kernel, stride, strict=True):
         if pad == "same":
             out = -(-size // s)
             total = max((out - 1) * s + k - size, 0)
@@ -330,7 +330,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         shape = list(shape_of(vals[0]))
         shape[axis] = sum(shape_of(v)[axis] for v in vals)
         for t in inputs:
-            if any(a != c2 for i, (a, c2) in enumerate(zip(shape_of(b.float_of(t)), shape)) if i != axis):
+            if any(a != c2 for i, (a, c2) in enumerate(zip(shape_of(b.float_of(t)), shape, strict=True)) if i != axis):
                 raise b.error(f"layer '{name}': concat inputs differ outside axis {axis_name}")
         y = b.add(nn.ConcatOp(operands=[vals], result_types=[TensorType(f32, shape)],
                               properties={"axis": nn.IntegerAttr(axis, nn.i64)}), name)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.dialects.builtin import ModuleOp, f32
 from xdsl.ir import SSAValue
 
 from cmsis_opt.dialects import nn
@@ -131,7 +131,7 @@ class _Importer:
             else:
                 types.append((info.name, float_tensor(shape)))
         self.builder = GraphBuilder(self.name, types)
-        for info, arg in zip(inputs, self.builder.args):
+        for info, arg in zip(inputs, self.builder.args, strict=True):
             self.values[info.name] = arg
         self.plan_batchnorm_folding()
         for index, node in enumerate(self.graph.node):
@@ -475,7 +475,7 @@ class _Importer:
         pads, out_hw = self.window(node, attrs, shape[2:], kernel, strides, dilations, ceil_mode)
         if not is_max and attrs.get("count_include_pad", 0) and any(pads):
             raise self.unsupported(node, "count_include_pad=1 with padding", "count_include_pad=0 (padding excluded from the average)")
-        if any(p >= k for p, k in zip(pads, kernel + kernel)):
+        if any(p >= k for p, k in zip(pads, kernel + kernel, strict=True)):
             raise self.unsupported(node, f"pads {pads} as large as the window {kernel}", "pads smaller than the window")
         cls = nn.MaxPoolOp if is_max else nn.AvgPoolOp
         op = cls(x, float_tensor((*shape[:2], *out_hw)), kernel, strides, pads)
@@ -670,7 +670,7 @@ class _Importer:
         if len([o for o in node.output if o]) > 1:
             raise self.unsupported(node, "running mean/variance outputs", "one output")
         gamma, beta, mean, var = (self.const(n, node, label).astype(np.float64)
-                                  for n, label in zip(node.input[1:5], ("scale", "B", "mean", "var")))
+                                  for n, label in zip(node.input[1:5], ("scale", "B", "mean", "var"), strict=True))
         eps = float(attrs.get("epsilon", 1e-5))
         denominator = var + np.float64(np.float32(eps))
         if not np.all(denominator > 0) or not all(np.all(np.isfinite(a)) for a in (gamma, beta, mean, var)):
@@ -885,7 +885,7 @@ class _Importer:
         if not 0 <= axis < rank:
             raise self.fail(node, f"axis {axis} is out of range for rank {rank}")
         for s in shapes:
-            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
+            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0], strict=True)) if i != axis):
                 raise self.fail(node, f"input shapes {[list(x) for x in shapes]} differ outside axis {axis}")
         out = list(shapes[0])
         out[axis] = sum(s[axis] for s in shapes)

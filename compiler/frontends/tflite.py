@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -298,7 +297,7 @@ class _Importer:
             else:
                 raise CompileError(f"graph input '{self.tensor_name(index)}': element type {kind} is not supported; supported: INT8, FLOAT32", self.path)
         self.builder = GraphBuilder(self.name, inputs)
-        for index, arg in zip(g.inputs, self.builder.args):
+        for index, arg in zip(g.inputs, self.builder.args, strict=True):
             label = self.tensor_name(index)
             self.store(index, self.builder.transpose(arg, TO_NCHW, label) if len(shape_of(arg)) == 4 else arg)
         for op in g.operators:

@@ -73,7 +73,7 @@ def write_outputs(paths: Sequence[str], outputs: Sequence[np.ndarray]) -> None:
         raise CompileError(
             f"the function returns {len(outputs)} output(s) but {len(paths)} --output path(s) were given "
             "(give one per output, or a single .npz file)", "cmsis-run")
-    for path, array in zip(paths, outputs):
+    for path, array in zip(paths, outputs, strict=True):
         write_atomic(path, _npy_bytes(array))
 
 
