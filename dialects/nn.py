@@ -6,9 +6,11 @@ quantize/dequantize markers (`nn.quantize`, `nn.dequantize`) around float ops,
 with the scales and zero points in `!quant.uniform` element types; `--quantize`
 turns each such sandwich into one `cmsis` op.
 
-    %w = nn.constant {value = dense<"0x..."> : tensor<8x3x3x3xi8>} : tensor<8x3x3x3x!quant.uniform<i8<-127:127>:f32:0, {...}>>
+    %w = nn.constant {value = dense<"0x..."> : tensor<8x3x3x3xi8>}
+         : tensor<8x3x3x3x!quant.uniform<i8<-127:127>:f32:0, {...}>>
     %wf = nn.dequantize %w : (tensor<8x3x3x3x!quant.uniform<...>>) -> tensor<8x3x3x3xf32>
-    %y = nn.conv2d %x, %wf, %b {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>, ...} : (...) -> tensor<1x8x32x32xf32>
+    %y = nn.conv2d %x, %wf, %b {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>, ...}
+         : (...) -> tensor<1x8x32x32xf32>
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ class NNOp(IRDLOperation):
                 fail(self, field, f"expected f32 elements, got {_element(value)}")
 
 
-def _window_props(op: IRDLOperation, rank: int, kernel: Sequence[int]) -> None:
+def _window_props(op: Conv2DOp | _PoolOp, rank: int, kernel: Sequence[int]) -> None:
     """Verify strides / pads / dilations of a 2-D window op on NCHW input."""
     strides = ints(op.strides)
     pads = ints(op.pads)
@@ -125,7 +127,8 @@ class ConstantOp(NNOp):
             fail(self, "value", f"shape {list(shape)} differs from the result's {list(shape_of(self.result))}")
         element = _element(self.result)
         stored = self.value.get_element_type()
-        if not (isinstance(stored, Float32Type) or (isinstance(stored, IntegerType) and stored.width.data in (8, 16, 32, 64))):
+        is_int = isinstance(stored, IntegerType) and stored.width.data in (8, 16, 32, 64)
+        if not (isinstance(stored, Float32Type) or is_int):
             fail(self, "value", f"expected f32 or i8/i16/i32/i64 elements, got {stored}")
         if isinstance(element, UniformQuantizedType):
             if element.storage_type != stored:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NoReturn
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -32,7 +33,7 @@ def numpy_dtype(element: Attribute) -> np.dtype:
     raise ValueError(f"no numpy type for {element}")
 
 
-def element_of_dtype(dtype: np.dtype) -> Attribute:
+def element_of_dtype(dtype: np.dtype) -> IntegerType | Float32Type:
     dtype = np.dtype(dtype)
     if dtype == np.float32:
         return f32
@@ -70,7 +71,7 @@ def i32_array(values: Sequence[int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(i32, [int(v) for v in values])
 
 
-def ints(attr: DenseArrayBase | None) -> tuple[int, ...]:
+def ints(attr: DenseArrayBase[IntegerType] | None) -> tuple[int, ...]:
     return () if attr is None else tuple(int(v) for v in attr.get_values())
 
 
@@ -85,7 +86,7 @@ def shape_of(value_or_type) -> tuple[int, ...]:
     return tuple(type_.get_shape())
 
 
-def fail(op: Operation, field: str, message: str) -> None:
+def fail(op: Operation, field: str, message: str) -> NoReturn:
     """Raise the verifier error every op uses: `'op.name' field: message`."""
     raise VerifyException(f"'{op.name}' {field}: {message}")
 

@@ -52,7 +52,8 @@ def require_stage(module: ModuleOp, pass_name: str, stage: Stage) -> None:
         return
     if stage == "cmsis":
         raise CompileError(f"{pass_name} needs the cmsis dialect: run --quantize first")
-    raise CompileError(f"{pass_name} needs the nn dialect: the IR is already lowered to cmsis ops, there is nothing to quantize")
+    raise CompileError(
+        f"{pass_name} needs the nn dialect: the IR is already lowered to cmsis ops, there is nothing to quantize")
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,10 @@ class CmsisPass(ModulePass, abc.ABC):
             choices = option_choices(type(self), field.name)
             value = getattr(self, field.name)
             if choices is not None and value not in choices and value is not None:
-                raise UsageError(f"option '{kebab(field.name)}' must be one of {', '.join(map(str, choices))}; got "
-                                 f"'{value}'{did_you_mean(str(value), [str(c) for c in choices])}", f"pass '{self.name}'")
+                raise UsageError(
+                    f"option '{kebab(field.name)}' must be one of {', '.join(map(str, choices))}; got "
+                    f"'{value}'{did_you_mean(str(value), [str(c) for c in choices])}",
+                    f"pass '{self.name}'")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         require_stage(op, self.name, self.STAGE)

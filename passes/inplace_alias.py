@@ -66,7 +66,8 @@ class _Deltas:
     """`max_safe_delta` per (op, kernel choice, operand): access orders cost time, so each is computed once."""
 
     def __init__(self, path: BuildPath, allow_undocumented: bool):
-        self.path, self.allow_undocumented = path, allow_undocumented
+        self.path: BuildPath = path
+        self.allow_undocumented = allow_undocumented
         self.cache: dict[tuple[int, str, int], int | None] = {}
 
     def __call__(self, op: KernelOp, operand: int) -> int | None:
