@@ -247,7 +247,8 @@ def _compile_one(command: list[str], source: Path, obj: Path) -> tuple[Path, int
 def build_library(target: str = HOST, tree: CmsisNNTree | str | os.PathLike[str] | None = None, *,
                   sanitize: bool = False, cache_dir: str | os.PathLike[str] | None = None, jobs: int = 2,
                   core_headers: str | os.PathLike[str] | None = None) -> Library:
-    """CMSIS-NN built as a static library for `target` ("host" or a core of `cmsis_opt.targets.CORES`), from the cache when built before.
+    """CMSIS-NN built as a static library for `target` ("host" or a core of `cmsis_opt.targets.CORES`),
+    from the cache when built before.
 
     `tree` is a CmsisNNTree or a folder for locate() (None: $CMSIS_NN or the
     default location). For "host" the compiler is ${CC:-cc} and the archiver

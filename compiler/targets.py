@@ -98,7 +98,8 @@ def core(name: str) -> Core:
     """
     found = CORES.get(name)
     if found is None:
-        raise CompileError(f"unknown core '{name}'{did_you_mean(name, tuple(CORES))}; known: {', '.join(CORES)}", "target")
+        raise CompileError(
+            f"unknown core '{name}'{did_you_mean(name, tuple(CORES))}; known: {', '.join(CORES)}", "target")
     return found
 
 

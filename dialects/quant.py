@@ -40,7 +40,7 @@ def format_float(value: float) -> str:
     return mantissa + sep + exponent
 
 
-def as_f32(value: float) -> float:
+def as_f32(value: float | np.floating) -> float:
     return float(np.float32(value))
 
 
