@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, f32
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -48,8 +49,8 @@ def float_tensor(shape: Sequence[int]) -> TensorType:
 
 
 def quant_element(
-    scales: Sequence[float] | float,
-    zero_points: Sequence[int] | int,
+    scales: ArrayLike,
+    zero_points: ArrayLike,
     axis: int | None = None,
     storage: IntegerType = I8,
 ) -> UniformQuantizedType:
@@ -124,7 +125,9 @@ class GraphBuilder:
         return self.add(op, layer, result_name).results[0]
 
     # -- common op shapes ---------------------------------------------------
-    def constant(self, array: np.ndarray, layer: str, element: Attribute | None = None, name: str | None = None) -> SSAValue:
+    def constant(
+        self, array: np.ndarray, layer: str, element: Attribute | None = None, name: str | None = None
+    ) -> SSAValue:
         """An `nn.constant` holding `array`, typed with `element` (e.g. a quantized type) when given."""
         attr = dense(array)
         result = tensor_of(element, array.shape) if element is not None else None
@@ -145,7 +148,10 @@ class GraphBuilder:
     def unary(self, cls: type[Operation], value: SSAValue, layer: str, name: str | None = None) -> SSAValue:
         return self.value(cls(operands=[value], result_types=[value.type]), layer, name)
 
-    def binary(self, cls: type[Operation], lhs: SSAValue, rhs: SSAValue, shape: Sequence[int], layer: str, name: str | None = None) -> SSAValue:
+    def binary(
+        self, cls: type[Operation], lhs: SSAValue, rhs: SSAValue, shape: Sequence[int], layer: str,
+        name: str | None = None,
+    ) -> SSAValue:
         return self.value(cls(operands=[lhs, rhs], result_types=[float_tensor(shape)]), layer, name)
 
     def clip(self, value: SSAValue, low: float, high: float, layer: str, name: str | None = None) -> SSAValue:
