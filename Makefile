@@ -15,24 +15,26 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python examples/run_example.py
 
+# pyright cannot follow the editable install: setuptools maps compiler/ to cmsis_opt, dialects/ to
+# cmsis_opt.dialects and so on (package-dir in pyproject.toml) with an import hook. pyright reads
+# this tree of symbolic links instead ([tool.pyright] extraPaths), made afresh on every run so
+# that new modules are seen.
+TYPECHECK := $(VENV)/typecheck
+LINK_TREE := rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/cmsis_opt \
+	&& ln -s $(CURDIR)/compiler/* $(CURDIR)/dialects $(CURDIR)/passes $(CURDIR)/runtime $(TYPECHECK)/cmsis_opt/
+# Shell steps for a recipe that collects failures in $status: every checker runs, whatever one finds.
+LINT := $(LINK_TREE) || status=1; $(BIN)/ruff check || status=1; $(BIN)/pyright || status=1;
+
 test: $(STAMP)
 	@status=0; \
-	$(MAKE) --no-print-directory lint || status=1; \
+	$(LINT) \
 	$(BIN)/python -m pytest -q tests || status=1; \
 	$(BIN)/lit -sv tests/lit || status=1; \
 	exit $$status
 
-# pyright cannot follow the editable install: setuptools maps compiler/ to cmsis_opt, dialects/ to
-# cmsis_opt.dialects and so on (package-dir in pyproject.toml) with an import hook. pyright reads
-# this tree of symbolic links instead ([tool.pyright] extraPaths), made afresh on every run so
-# that new modules are seen. Both checkers run, whatever the first one finds.
-TYPECHECK := $(VENV)/typecheck
 lint: $(STAMP)
-	@rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/cmsis_opt
-	@ln -s $(CURDIR)/compiler/* $(CURDIR)/dialects $(CURDIR)/passes $(CURDIR)/runtime $(TYPECHECK)/cmsis_opt/
 	@status=0; \
-	$(BIN)/ruff check || status=1; \
-	$(BIN)/pyright || status=1; \
+	$(LINT) \
 	exit $$status
 
 pytest: $(STAMP)
