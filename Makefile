@@ -1,11 +1,11 @@
 # make run  : set up .venv and compile the example model
-# make test : set up .venv and run every test (pytest and lit)
+# make test : set up .venv and run every test (ruff and pyright, pytest and lit)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lit pytest bench clean target-check arm-tools fuzz stress
+.PHONY: run test lint lit pytest bench clean target-check arm-tools fuzz stress
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +15,26 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python examples/run_example.py
 
+# pyright cannot follow the editable install: setuptools maps compiler/ to cmsis_opt, dialects/ to
+# cmsis_opt.dialects and so on (package-dir in pyproject.toml) with an import hook. pyright reads
+# this tree of symbolic links instead ([tool.pyright] extraPaths), made afresh on every run so
+# that new modules are seen.
+TYPECHECK := $(VENV)/typecheck
+LINK_TREE := rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/cmsis_opt \
+	&& ln -s $(CURDIR)/compiler/* $(CURDIR)/dialects $(CURDIR)/passes $(CURDIR)/runtime $(TYPECHECK)/cmsis_opt/
+# Shell steps for a recipe that collects failures in $status: every checker runs, whatever one finds.
+LINT := $(LINK_TREE) || status=1; $(BIN)/ruff check || status=1; $(BIN)/pyright || status=1;
+
 test: $(STAMP)
 	@status=0; \
+	$(LINT) \
 	$(BIN)/python -m pytest -q tests || status=1; \
 	$(BIN)/lit -sv tests/lit || status=1; \
+	exit $$status
+
+lint: $(STAMP)
+	@status=0; \
+	$(LINT) \
 	exit $$status
 
 pytest: $(STAMP)

@@ -69,7 +69,9 @@ class Problem:
     alignment: int = 1
     neighbours: list[list[tuple[int, int, int]]] = field(init=False, repr=False)
     bound: int | None = field(default=None, init=False, repr=False)  # aligned_lower_bound, once computed
-    """Per block: (other block, relation, delta); relation 0 = disjoint, 1 = this is the alias out, 2 = this is the src."""
+    """Per block: (other block, relation, delta).
+
+    relation 0 = disjoint, 1 = this is the alias out, 2 = this is the src."""
 
     def __post_init__(self) -> None:
         if self.alignment < 1:
@@ -107,7 +109,8 @@ def _neighbours(blocks: Sequence[Block], aliases: Sequence[Alias]) -> list[list[
             rel_i, rel_j, delta = 0, 0, 0
             for out, src, r_out, r_src in ((i, j, 1, 2), (j, i, 2, 1)):
                 if (out, src) in licence and blocks[src].last == blocks[out].first:
-                    rel_i, rel_j, delta = (r_out, r_src, licence[(out, src)]) if out == i else (r_src, r_out, licence[(out, src)])
+                    delta = licence[(out, src)]
+                    rel_i, rel_j = (r_out, r_src) if out == i else (r_src, r_out)
             rows[i].append((j, rel_i, delta))
             rows[j].append((i, rel_j, delta))
         active.append(i)
@@ -165,12 +168,13 @@ def tightest_fit(problem: Problem, i: int, offsets: Sequence[int | None]) -> int
         slack = b - a
         if best is None or slack < best_slack:
             best, best_slack = a, slack
-    return best  # type: ignore[return-value]
+    assert best is not None  # free_segments always ends with the open segment above every placed block
+    return best
 
 
 def arena_size(problem: Problem, offsets: Sequence[int], sizes: Sequence[int] | None = None) -> int:
     sizes = sizes or [b.size for b in problem.blocks]
-    top = max((o + s for o, s in zip(offsets, sizes)), default=0)
+    top = max((o + s for o, s in zip(offsets, sizes, strict=True)), default=0)
     return align_up(top, problem.alignment)
 
 
@@ -178,7 +182,14 @@ def place_in_order(problem: Problem, order: Sequence[int], fit: Callable = lowes
     offsets: list[int | None] = [None] * len(problem.blocks)
     for i in order:
         offsets[i] = fit(problem, i, offsets)
-    return offsets  # type: ignore[return-value]
+    return _complete(offsets)
+
+
+def _complete(offsets: Sequence[int | None]) -> list[int]:
+    """The offsets of a placement in which every block has one."""
+    placed = [x for x in offsets if x is not None]
+    assert len(placed) == len(offsets), "a block was left without an offset"
+    return placed
 
 
 # -- lower bounds ------------------------------------------------------------
@@ -215,7 +226,7 @@ def _aligned_load_per_step(problem: Problem) -> list[int]:
         for t in range(b.first, b.last + 1):
             total[t] += rounded
             waste[t] = max(waste[t], rounded - b.size)
-    return [align_up(x - w, a) for x, w in zip(total, waste)]
+    return [align_up(x - w, a) for x, w in zip(total, waste, strict=True)]
 
 
 def _alias_savings(problem: Problem) -> dict[int, dict[int, dict[int, int]]]:
@@ -275,7 +286,8 @@ def chain_lower_bound(problem: Problem, longest: int = 256) -> int:
 
 
 def aligned_lower_bound(problem: Problem) -> int:
-    """`lower_bound` with the alias chains, tightened for aligned offsets at the steps without alias pairs, rounded up."""
+    """`lower_bound` with the alias chains, tightened for aligned offsets at the steps without alias pairs,
+    rounded up."""
     if problem.bound is None:
         problem.bound = _aligned_lower_bound(problem)
     return problem.bound
@@ -286,7 +298,8 @@ def _aligned_lower_bound(problem: Problem) -> int:
     bound = max(align_up(lower_bound(problem), a), align_up(chain_lower_bound(problem), a))
     if a == 1:
         return bound
-    alias_steps = {problem.blocks[i].first for i, row in enumerate(problem.neighbours) if any(rel == 1 for _, rel, _ in row)}
+    alias_steps = {problem.blocks[i].first for i, row in enumerate(problem.neighbours)
+                   if any(rel == 1 for _, rel, _ in row)}
     aligned = [x for t, x in enumerate(_aligned_load_per_step(problem)) if t not in alias_steps]
     return max([bound, *aligned])
 
@@ -306,7 +319,8 @@ def place_greedy_by_size(problem: Problem) -> Placement:
     """TensorFlow Lite Micro's GreedyMemoryPlanner, with alias pairs allowed to overlap."""
     a = problem.alignment
     sizes = [align_up(b.size, a) for b in problem.blocks]
-    rounded = Problem([Block(s, b.first, b.last, b.name) for s, b in zip(sizes, problem.blocks)], problem.aliases, a)
+    blocks = [Block(s, b.first, b.last, b.name) for s, b in zip(sizes, problem.blocks, strict=True)]
+    rounded = Problem(blocks, problem.aliases, a)
     n = len(sizes)
     # TFLM fills its sort array from the tail, then bubble-sorts (stable) by size descending.
     order = sorted(reversed(range(n)), key=lambda i: -sizes[i])
@@ -341,7 +355,7 @@ def two_sided_fit(ceiling: int) -> Callable:
 
     def fit(problem: Problem, i: int, offsets: Sequence[int | None]) -> int:
         size, a = problem.blocks[i].size, problem.alignment
-        placed = [(offsets[j], problem.blocks[j].size) for j, _, _ in problem.neighbours[i] if offsets[j] is not None]
+        placed = [(at, problem.blocks[j].size) for j, _, _ in problem.neighbours[i] if (at := offsets[j]) is not None]
         low = lowest_fit(problem, i, offsets)
         if not placed:
             return low
@@ -360,7 +374,8 @@ def two_sided_fit(ceiling: int) -> Callable:
 def place_best_fit(problem: Problem) -> Placement:
     """The smallest of best fit, first fit and two-sided fit over several block orders."""
     best: Placement | None = None
-    fits = [("best-fit", tightest_fit), ("first-fit", lowest_fit), ("two-sided", two_sided_fit(aligned_lower_bound(problem)))]
+    fits = [("best-fit", tightest_fit), ("first-fit", lowest_fit),
+            ("two-sided", two_sided_fit(aligned_lower_bound(problem)))]
     for label, order in _orders(problem).items():
         for fit_name, fit in fits:
             offsets = place_in_order(problem, order, fit)
@@ -441,7 +456,7 @@ class _Search:
         if not unplaced:
             size = align_up(top, self.p.alignment)
             if size < self.best_size:
-                self.best_size, self.best_offsets = size, list(self.offsets)  # type: ignore[arg-type]
+                self.best_size, self.best_offsets = size, _complete(self.offsets)
             return
         moves = []
         for i in unplaced:
@@ -453,7 +468,8 @@ class _Search:
                     moves.append((end, x, i))
         # the bound: every unplaced block still needs at least its lowest free place
         for i in unplaced:
-            if align_up(lowest_fit(self.p, i, self.offsets) + self.p.blocks[i].size, self.p.alignment) >= self.best_size:
+            lowest_end = lowest_fit(self.p, i, self.offsets) + self.p.blocks[i].size
+            if align_up(lowest_end, self.p.alignment) >= self.best_size:
                 return
         moves.sort()
         for end, x, i in moves:
@@ -497,7 +513,9 @@ def search_optimal(problem: Problem, time_limit: float, start: Placement | None 
             note = f"search budget of {max_nodes} nodes reached: best plan found, not proven minimal"
             strategy = "optimal (search budget: best found)"
         else:
-            note = f"time limit {time_limit:g} s reached after {search.nodes} nodes: best plan found, not proven minimal"
+            note = (
+                f"time limit {time_limit:g} s reached after {search.nodes} nodes: best plan found, not proven minimal"
+            )
             strategy = "optimal (time limit: best found)"
     return Placement(search.best_offsets, search.best_size, strategy, exact, note)
 

@@ -21,18 +21,19 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, i32
 from xdsl.dialects.func import FuncOp, ReturnOp
-from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
+from xdsl.ir import BlockArgument, Operation, SSAValue
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.nn import RANGE_ATTR, RangeAttr
-from cmsis_opt.plan import the_function
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32, quant_of
 from cmsis_opt.dialects.utils import dense, drop_arg, func_attr, replace_arg, set_func_attr, shape_of, to_numpy
 from cmsis_opt.errors import CompileError
+from cmsis_opt.plan import layer_of, the_function
 
 WHERE = "calibration"
 QUANTIZE = "pass 'quantize'"
@@ -42,6 +43,14 @@ _KEEP_INPUT_QUANT = (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.PadOp)
 _VIEWS = (nn.TransposeOp, nn.ReshapeOp)
 _ACTIVATIONS = (nn.ReluOp, nn.ClipOp)
 MAX_KEPT_VALUES = 4096  # per tensor and sample, for the percentile method
+
+_OpT = TypeVar("_OpT", bound=Operation)
+
+
+def _label(op: Operation) -> str:
+    """How messages name an op: by its layer, else by its op name."""
+    layer = layer_of(op)
+    return op.name if layer is None else layer
 
 
 # -- calibration data -------------------------------------------------------
@@ -64,7 +73,8 @@ def load_samples(path: str, shape: tuple[int, ...]) -> np.ndarray:
     except (OSError, ValueError, EOFError) as err:  # EOFError: an empty file
         raise CompileError(f"cannot read calibration file '{path}': {err or 'it is empty'}", WHERE) from None
     if samples.dtype.kind != "f":
-        raise CompileError(f"calibration samples in '{path}' are {samples.dtype}, the float model's input is float32", WHERE)
+        raise CompileError(
+            f"calibration samples in '{path}' are {samples.dtype}, the float model's input is float32", WHERE)
     if samples.shape[1:] == shape:
         pass
     elif shape and shape[0] == 1 and samples.shape[1:] == shape[1:]:
@@ -185,11 +195,11 @@ class QDQRewriter:
         self.block = func.body.block
         self.ranges = ranges
 
-    def insert_before(self, op: Operation, anchor: Operation) -> Operation:
+    def insert_before(self, op: _OpT, anchor: Operation) -> _OpT:
         self.block.insert_op_before(op, anchor)
         return op
 
-    def insert_after(self, op: Operation, anchor: Operation) -> Operation:
+    def insert_after(self, op: _OpT, anchor: Operation) -> _OpT:
         self.block.insert_op_after(op, anchor)
         return op
 
@@ -231,7 +241,7 @@ class QDQRewriter:
         return value
 
     def rewrite(self, op: Operation) -> None:
-        layer = op.attributes.get("layer")
+        layer = layer_of(op)
         if isinstance(op, nn.Conv2DOp):
             self.quantize_weights(op, op.weight, per_channel=True)
             self.quantize_bias(op, op.bias, op.input, op.weight)
@@ -242,15 +252,21 @@ class QDQRewriter:
             self.quantize_weights(op, op.rhs, per_channel=False)
         elif isinstance(op, nn.AddOp) and self.is_matmul_bias(op):
             mm, bias = (op.lhs, op.rhs) if isinstance(op.lhs.owner, nn.MatMulOp) else (op.rhs, op.lhs)
-            self.quantize_bias(op, bias, mm.owner.lhs, mm.owner.rhs)
+            matmul = mm.owner
+            assert isinstance(matmul, nn.MatMulOp)  # is_matmul_bias found a MatMulOp on one side
+            self.quantize_bias(op, bias, matmul.lhs, matmul.rhs)
         for operand in list(op.operands):
-            if self.quant_of_float(operand) is None and not self.is_constant(operand) and not isinstance(operand.owner, nn.MatMulOp):
-                raise CompileError(f"layer '{layer.data if layer else op.name}': an input is neither quantized nor constant after calibration", QUANTIZE)
+            if (self.quant_of_float(operand) is None and not self.is_constant(operand)
+                    and not isinstance(operand.owner, nn.MatMulOp)):
+                raise CompileError(
+                    f"layer '{_label(op)}': an input is neither quantized nor constant after calibration", QUANTIZE)
         if isinstance(op, nn.MatMulOp) and self.feeds_bias_add(op):
             return  # quantized after its bias add
         point = self.output_point(op)
         if isinstance(op, _KEEP_INPUT_QUANT):
             q = self.quant_of_float(op.operands[0])
+            if q is None:  # a constant: it has no quantization to keep
+                raise CompileError(f"layer '{_label(op)}': {op.name} of a constant is not supported", QUANTIZE)
         elif isinstance(op, nn.SoftmaxOp):
             q = UniformQuantizedType(1.0 / 256.0, -128)
         elif isinstance(op, nn.ConcatOp):
@@ -258,18 +274,19 @@ class QDQRewriter:
         else:
             q = activation_quant(*self.ranges(point))
         anchor = point.owner
+        assert isinstance(anchor, Operation)  # point is the result of op or of an activation fused into it
         quantize = self.insert_after(nn.QuantizeOp(point, TensorType(q, shape_of(point))), anchor)
         dequantize = self.insert_after(nn.DequantizeOp(quantize.results[0]), quantize)
         for o in (quantize, dequantize):
             if layer is not None:
-                o.attributes["layer"] = StringAttr(layer.data)
+                o.attributes["layer"] = StringAttr(layer)
         point.replace_all_uses_with(dequantize.results[0])
         quantize.operands = [point]
 
     def shared_concat_quant(self, op: nn.ConcatOp, point: SSAValue) -> UniformQuantizedType:
         """One quantization for the concatenation and all its inputs (CMSIS-NN concatenation
         copies bytes): the union of their ranges, given back to each input's producer."""
-        producers = []
+        producers: list[nn.QuantizeOp] = []
         low, high = self.ranges(point)
         for value in op.inputs:
             while isinstance(value.owner, _VIEWS):
@@ -277,9 +294,10 @@ class QDQRewriter:
             quantize = value.owner.input.owner if isinstance(value.owner, nn.DequantizeOp) else None
             source = quantize.input.owner if isinstance(quantize, nn.QuantizeOp) else None
             if not isinstance(source, _COMPUTE) or isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp)):
-                name = op.attributes["layer"].data if "layer" in op.attributes else op.name
-                raise CompileError(f"layer '{name}': a concatenation input must come from a layer that can take the "
-                                   "concatenation's quantization (not a graph input, pool, pad or softmax)", QUANTIZE)
+                raise CompileError(
+                    f"layer '{_label(op)}': a concatenation input must come from a layer that can take the "
+                    "concatenation's quantization (not a graph input, pool, pad or softmax)", QUANTIZE)
+            assert isinstance(quantize, nn.QuantizeOp)  # source is the op that quantize reads
             lo, hi = self.ranges(quantize.input)
             low, high = min(low, lo), max(high, hi)
             producers.append(quantize)
@@ -315,7 +333,7 @@ class QDQRewriter:
             views.append(value.owner)
             value = value.owner.input
         if not isinstance(value.owner, nn.ConstantOp) or quant_of(value.type) is not None:
-            raise CompileError(f"layer '{user.attributes['layer'].data if 'layer' in user.attributes else user.name}': weights must be float constants", QUANTIZE)
+            raise CompileError(f"layer '{_label(user)}': weights must be float constants", QUANTIZE)
 
         def replay(array: np.ndarray) -> np.ndarray:
             for view in reversed(views):

@@ -45,7 +45,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,7 +247,8 @@ def _compile_one(command: list[str], source: Path, obj: Path) -> tuple[Path, int
 def build_library(target: str = HOST, tree: CmsisNNTree | str | os.PathLike[str] | None = None, *,
                   sanitize: bool = False, cache_dir: str | os.PathLike[str] | None = None, jobs: int = 2,
                   core_headers: str | os.PathLike[str] | None = None) -> Library:
-    """CMSIS-NN built as a static library for `target` ("host" or a core of `cmsis_opt.targets.CORES`), from the cache when built before.
+    """CMSIS-NN built as a static library for `target` ("host" or a core of `cmsis_opt.targets.CORES`),
+    from the cache when built before.
 
     `tree` is a CmsisNNTree or a folder for locate() (None: $CMSIS_NN or the
     default location). For "host" the compiler is ${CC:-cc} and the archiver
@@ -303,7 +303,7 @@ def build_library(target: str = HOST, tree: CmsisNNTree | str | os.PathLike[str]
         start = time.perf_counter()
         objects = [work / _object_name(tree, s) for s in sources]
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = list(pool.map(lambda so: _compile_one(command, *so), zip(sources, objects)))
+            results = list(pool.map(lambda so: _compile_one(command, *so), zip(sources, objects, strict=True)))
         warnings = []
         for source, status, stderr in results:
             if status != 0:

@@ -67,7 +67,10 @@ def multiply_by_quantized_multiplier(x, multiplier, shift) -> np.ndarray:
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
-    """A positive real multiplier as (Q31 mantissa, shift), as TFLite's QuantizeMultiplier: real = m * 2^(shift - 31)."""
+    """A positive real multiplier as (Q31 mantissa, shift), as TFLite's QuantizeMultiplier.
+
+    real = m * 2^(shift - 31)
+    """
     if real == 0.0:
         return 0, 0
     mantissa, exponent = math.frexp(real)
@@ -147,5 +150,5 @@ def _trunc_div(a: np.ndarray, b: int) -> np.ndarray:
 def count_leading_zeros32(x) -> np.ndarray:
     """Leading zero bits of x seen as an unsigned 32-bit number (32 for zero)."""
     x = as_int64(x) & 0xFFFFFFFF
-    bits = sum((x >= (1 << k)).astype(np.int64) for k in range(32))
+    bits = sum(((x >= (1 << k)).astype(np.int64) for k in range(32)), start=np.zeros_like(x))
     return 32 - bits

@@ -48,14 +48,20 @@ class HostModel:
 
 def _io_code(model: HostModel) -> list[str]:
     """Statements that read the inputs, invoke and write the outputs of one network."""
-    lines = [f"        status = {model.name}_check();",
-             f"        if (status != 0) {{ fprintf(stderr, \"{model.name}_check: the linked CMSIS-NN needs more buffer than the "
-             f"plan gives layer '%s'\\n\", {model.name}_layer_name(status)); return 6; }}"]
+    lines = [
+        f"        status = {model.name}_check();",
+        f'        if (status != 0) {{ fprintf(stderr, "{model.name}_check: '
+        f'the linked CMSIS-NN needs more buffer than the '
+        f"plan gives layer '%s'\\n\", {model.name}_layer_name(status)); return 6; }}",
+    ]
     for k, size in enumerate(model.input_sizes):
         entry = "input" if len(model.input_sizes) == 1 else f"input_{k}"
         lines.append(f"        if (read_exact({model.name}_{entry}(), {size}) != 0) return 3;")
-    lines += [f"        status = {model.name}_invoke();",
-              f'        if (status != 0) {{ fprintf(stderr, "{model.name}_invoke failed with status %d\\n", status); return 4; }}']
+    lines += [
+        f"        status = {model.name}_invoke();",
+        f'        if (status != 0) {{ fprintf(stderr, "{model.name}_invoke failed with status %d\\n", status); '
+        f'return 4; }}',
+    ]
     for k, size in enumerate(model.output_sizes):
         entry = "output" if len(model.output_sizes) == 1 else f"output_{k}"
         lines.append(f"        if (fwrite({model.name}_{entry}(), 1, {size}, stdout) != {size}) return 5;")
@@ -97,7 +103,9 @@ def host_main_source(models: Sequence[HostModel]) -> str:
 def runtime_sources() -> list[Path]:
     sources = sorted((RUNTIME_DIR / "src").glob("*.c"))
     if not sources:
-        raise CompileError(f"no runtime sources in {RUNTIME_DIR / 'src'} (the CMSIS-NN runtime the host program links)", _WHERE)
+        raise CompileError(
+            f"no runtime sources in {RUNTIME_DIR / 'src'} (the CMSIS-NN runtime the host program links)", _WHERE
+        )
     return sources
 
 

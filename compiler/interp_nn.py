@@ -8,24 +8,21 @@ quantized tensors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
-from xdsl.ir import Operation
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
 from cmsis_opt.dialects.utils import ints, numpy_dtype, shape_of, to_numpy, window_patches
 
 
-
 def _axis_shape(q: UniformQuantizedType, rank: int) -> tuple[int, ...]:
     """Shape that broadcasts per-axis scales/zero points against a tensor of `rank`."""
-    if not q.per_axis:
+    axis = q.axis
+    if axis is None:  # per tensor
         return ()
     shape = [1] * rank
-    shape[q.axis] = len(q.scales)
+    shape[axis] = len(q.scales)
     return tuple(shape)
 
 
@@ -99,7 +96,7 @@ def matmul(op: nn.MatMulOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _f32(a @ b)
 
 
-def _pool_patches(op: Operation, x: np.ndarray, fill: float) -> np.ndarray:
+def _pool_patches(op: nn.MaxPoolOp | nn.AvgPoolOp, x: np.ndarray, fill: float) -> np.ndarray:
     """Windows of an ONNX pool op: [N, OH, OW, KH, KW, C]."""
     oh, ow = shape_of(op.output)[2:]
     return window_patches(_nhwc(x), ints(op.kernel), ints(op.strides), ints(op.pads)[:2], (1, 1), (oh, ow), fill)
@@ -167,7 +164,7 @@ def pad(op: nn.PadOp, x: np.ndarray) -> np.ndarray:
     fill: float | int = value
     if q is not None:
         fill = int(np.clip(np.rint(np.float32(value) / np.float32(q.scale)) + q.zero_point, q.qmin, q.qmax))
-    return np.pad(x, list(zip(pads[:rank], pads[rank:])), constant_values=fill)
+    return np.pad(x, list(zip(pads[:rank], pads[rank:], strict=True)), constant_values=fill)
 
 
 def concat(op: nn.ConcatOp, *xs: np.ndarray) -> np.ndarray:
@@ -195,7 +192,9 @@ class NNFunctions(InterpreterFunctions):
         return (conv2d(op, *args),)
 
     @impl(nn.FullyConnectedOp)
-    def run_fully_connected(self, interpreter: Interpreter, op: nn.FullyConnectedOp, args: PythonValues) -> PythonValues:
+    def run_fully_connected(
+        self, interpreter: Interpreter, op: nn.FullyConnectedOp, args: PythonValues
+    ) -> PythonValues:
         return (fully_connected(op, *args),)
 
     @impl(nn.MatMulOp)

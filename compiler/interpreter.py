@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import Float32Type, IntegerType, ModuleOp, TensorType, UnregisteredOp
+from xdsl.dialects.builtin import Float32Type, IntegerType, ModuleOp, StringAttr, TensorType, UnregisteredOp
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation, SSAValue
-from xdsl.utils.exceptions import DiagnosticException, InterpretationError
+from xdsl.utils.exceptions import DiagnosticException
 
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.nn import NNOp
@@ -73,7 +73,7 @@ def describe(op: Operation) -> str:
     """`'nn.conv2d' (layer 'conv1')`: how errors name an op."""
     name = op.op_name.data if isinstance(op, UnregisteredOp) else op.name
     layer = op.attributes.get("layer")
-    return f"'{name}'" + (f" (layer '{layer.data}')" if layer is not None else "")  # type: ignore[attr-defined]
+    return f"'{name}'" + (f" (layer '{layer.data}')" if isinstance(layer, StringAttr) else "")
 
 
 def _shape_text(shape: Sequence[int]) -> str:
@@ -113,9 +113,11 @@ class _Checker(Interpreter.Listener):
         self.observe = observe
 
     def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
-        for value, result in zip(op.results, results):
+        for value, result in zip(op.results, results, strict=True):
             type_ = value.type
-            if isinstance(type_, TensorType) and (not isinstance(result, np.ndarray) or result.shape != tuple(type_.get_shape())):
+            if isinstance(type_, TensorType) and (
+                not isinstance(result, np.ndarray) or result.shape != tuple(type_.get_shape())
+            ):
                 shape = result.shape if isinstance(result, np.ndarray) else ()
                 raise CompileError(f"{describe(op)} computed shape {_shape_text(shape)}, its type says "
                                    f"{_shape_text(type_.get_shape())}", "interpreter")
@@ -145,7 +147,7 @@ def run_function(
     if len(inputs) != len(block.args):
         raise CompileError(f"the function takes {len(block.args)} input(s), got {len(inputs)}", "inputs")
     args = []
-    for index, (arg, array) in enumerate(zip(block.args, inputs)):
+    for index, (arg, array) in enumerate(zip(block.args, inputs, strict=True)):
         assert isinstance(arg.type, TensorType)
         args.append(prepare_input(arg.type, array, index))
         if observe is not None:
@@ -162,6 +164,4 @@ def run_function(
         cause = error.__cause__
         if isinstance(cause, CompileError):
             raise cause from None
-        raise
-    except InterpretationError as error:
-        raise CompileError(str(error), "interpreter") from None
+        raise  # xDSL's InterpretationError is a DiagnosticException: it propagates as it is

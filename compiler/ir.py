@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import cast
 
 import numpy as np
-
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
@@ -25,7 +25,7 @@ from xdsl.parser.generic_parser import ParserState
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 from xdsl.utils.lexer import Input, Span, Token
-from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
+from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind, StringLiteral
 
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects.arena import check_function_attributes
@@ -33,7 +33,6 @@ from cmsis_opt.dialects.cmsis import TARGET_ATTR, TargetAttr
 from cmsis_opt.dialects.nn import FLOAT_IO_ATTR, LAYOUT_ATTR, LAYOUTS, RANGE_ATTR, RangeAttr
 from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
-
 
 MAX_ELEMENTS = (1 << 31) - 1
 """Largest element count of a tensor type (CMSIS-NN sizes are int32)."""
@@ -44,6 +43,9 @@ MAX_CONSTANT_ELEMENTS = 1 << 24
 MAX_CONTEXT = 120
 """Characters of the offending source line shown under an error."""
 
+AnySpan = Span[str] | Span[bytes]
+"""A place in the source: xDSL's errors type it either way."""
+
 
 class _LinearLexer(MLIRLexer):
     """xDSL 0.74's string pattern nests quantifiers and backtracks exponentially on an
@@ -52,9 +54,11 @@ class _LinearLexer(MLIRLexer):
     _unescaped_characters_regex = re.compile(r'"(?:[^"\\\n\v\f]++|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*+"')
 
     def _lex_string_literal(self, start_pos):
-        """Escapes that spell UTF-8 text (a non-ASCII layer name) make a string, not bytes, so it parses back as printed."""
+        """Escapes that spell UTF-8 text (a non-ASCII layer name) make a string, not bytes,
+        so it parses back as printed."""
         token = super()._lex_string_literal(start_pos)
         if token.kind is MLIRTokenKind.BYTES_LIT:
+            assert isinstance(token.span, StringLiteral)  # the span of a string token is its literal
             try:
                 token.span.bytes_contents.decode("utf-8")
             except UnicodeDecodeError:
@@ -123,7 +127,8 @@ class _LocatingParser(Parser):
             return None
         type_ = self._parse_dense_literal_type()
         element = type_.get_element_type()
-        value = (-1 if negative else 1) * (int(token.text) if token.kind == MLIRTokenKind.INTEGER_LIT else float(token.text))
+        magnitude = int(token.text) if token.kind == MLIRTokenKind.INTEGER_LIT else float(token.text)
+        value = (-1 if negative else 1) * magnitude
         if isinstance(element, Float32Type):
             if not abs(value) <= _F32_MAX:
                 self.raise_error(f"{'-' if negative else ''}{token.text} is out of range for f32", token.span)
@@ -142,7 +147,8 @@ class _LocatingParser(Parser):
         type_ = super()._parse_dense_literal_type()
         count = _product(type_.get_shape())
         if count > MAX_CONSTANT_ELEMENTS:
-            self.raise_error(f"a constant of {count} elements is too large (at most {MAX_CONSTANT_ELEMENTS})", start, self.pos)
+            self.raise_error(
+                f"a constant of {count} elements is too large (at most {MAX_CONSTANT_ELEMENTS})", start, self.pos)
         return type_
 
 
@@ -156,7 +162,7 @@ def _product(dims) -> int:
     return count
 
 
-def _context_line(span: Span) -> str:
+def _context_line(span: AnySpan) -> str:
     text = span.input.content
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
@@ -171,7 +177,7 @@ def _context_line(span: Span) -> str:
     return f"{line}\n{' ' * column}^"
 
 
-def _where(span: Span) -> str:
+def _where(span: AnySpan) -> str:
     return str(span.get_location())
 
 
@@ -265,7 +271,9 @@ def _check_io_attributes(op: FuncOp, kind: str, attrs: dict[str, Attribute]) -> 
     where = "argument" if kind == "arg" else "result"
     value = attrs.get(RANGE_ATTR)
     if value is not None and (kind != "arg" or not isinstance(value, RangeAttr)):
-        raise VerifyException(f"'{op.name}' {where} {RANGE_ATTR}: expected #nn.range<low, high> on an argument, got {value}")
+        raise VerifyException(
+            f"'{op.name}' {where} {RANGE_ATTR}: expected #nn.range<low, high> on an argument, got {value}"
+        )
     layout = attrs.get(LAYOUT_ATTR)
     if layout is not None and not (isinstance(layout, StringAttr) and layout.data in LAYOUTS):
         raise VerifyException(f"'{op.name}' {where} {LAYOUT_ATTR}: expected one of {', '.join(LAYOUTS)}, got {layout}")
@@ -279,16 +287,15 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _better_span(error: ParseError, text: str) -> Span:
+def _better_span(error: ParseError, text: str) -> AnySpan:
     """xDSL points an unregistered op at the token after it; point at the op's name instead."""
     match = re.match(r"Operation (\S+) is not registered", error.msg)
     if match:  # the last mention before the error, outside comments
         pattern = re.compile(r"^(?!\s*//).*?(?<![\w.])(" + re.escape(match.group(1)) + r")(?![\w.])", re.MULTILINE)
-        found = None
-        for found in pattern.finditer(text, 0, error.span.end):
-            pass
-        if found:
-            return Span(found.start(1), found.end(1), error.span.input)
+        mentions = list(pattern.finditer(text, 0, error.span.end))
+        if mentions:
+            source = cast(Input[str], error.span.input)  # parse_ir lexes `text`, a str
+            return Span(mentions[-1].start(1), mentions[-1].end(1), source)
     return error.span
 
 

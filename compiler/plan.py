@@ -250,30 +250,35 @@ def _compute(func: FuncOp) -> Plan:
     target = target_of(func)
     path = target.path
     steps = kernel_steps(func)
-    step_of = {op: i for i, op in enumerate(steps)}
+    step_of: dict[Operation, int] = {op: i for i, op in enumerate(steps)}
     last_step = max(len(steps) - 1, 0)
     returned = {view_source(v) for v in returned_values(func)}
     recorded: dict[SSAValue, arena.BufferOp] = {}
     recorded_scratch: dict[Operation, arena.ScratchOp] = {}
     for op in block.ops:
         if isinstance(op, arena.BufferOp):
-            if op.value.owner is not None and isinstance(op.value.owner, Operation) and op.value.owner.has_trait(cmsis.IsView):
-                raise CompileError(f"buffer '{op.buffer_name.data}' is on a view: views share their source's bytes", "memory plan")
+            owner = op.value.owner
+            if isinstance(owner, Operation) and owner.has_trait(cmsis.IsView):
+                raise CompileError(
+                    f"buffer '{op.buffer_name.data}' is on a view: views share their source's bytes", "memory plan")
             if op.value in recorded:
-                raise CompileError(f"buffers '{recorded[op.value].buffer_name.data}' and '{op.buffer_name.data}' hold the same value", "memory plan")
+                raise CompileError(f"buffers '{recorded[op.value].buffer_name.data}' and '{op.buffer_name.data}' "
+                                   "hold the same value", "memory plan")
             recorded[op.value] = op
         elif isinstance(op, arena.ScratchOp):
             owner = op.value.owner
-            if owner not in step_of:
+            if not isinstance(owner, Operation) or owner not in step_of:
                 raise CompileError(f"scratch '{op.buffer_name.data}' does not belong to a kernel op", "memory plan")
-            recorded_scratch[owner] = op  # type: ignore[index]
+            recorded_scratch[owner] = op
     for value, op in recorded.items():
         if not isinstance(value, BlockArgument) and value.owner not in step_of:
-            raise CompileError(f"buffer '{op.buffer_name.data}' is not on a graph input or a kernel op result", "memory plan")
+            raise CompileError(
+                f"buffer '{op.buffer_name.data}' is not on a graph input or a kernel op result", "memory plan")
     names = _Names({op.buffer_name.data for op in [*recorded.values(), *recorded_scratch.values()]})
 
     def interval(value: SSAValue) -> tuple[int, int]:
-        first = 0 if isinstance(value, BlockArgument) else step_of[value.owner]  # type: ignore[index]
+        owner = value.owner
+        first = step_of[owner] if isinstance(owner, Operation) else 0  # a graph input is live from the start
         last = first
         for reader in readers(value):
             if isinstance(reader, ReturnOp):
@@ -287,7 +292,8 @@ def _compute(func: FuncOp) -> Plan:
         size = byte_size(value.type)
         if op is not None:
             if op.size.value.data < size:
-                raise CompileError(f"buffer '{op.buffer_name.data}' has {op.size.value.data} bytes, its tensor needs {size}", "memory plan")
+                raise CompileError(f"buffer '{op.buffer_name.data}' has {op.size.value.data} bytes, "
+                                   f"its tensor needs {size}", "memory plan")
             name, size = op.buffer_name.data, op.size.value.data
         else:
             name = names.fresh(base)
@@ -393,7 +399,9 @@ def write_buffers(func: FuncOp, intervals: bool = False, offsets: bool = False) 
                 where = plan.buffer(buf.value).op
             else:
                 op = arena.BufferOp(buf.value, buf.name, buf.size)
-                where = anchor if isinstance(buf.value, BlockArgument) else buf.value.owner
+                owner = buf.value.owner
+                # after the op that writes the value; a graph input's after the previous input's
+                where = owner if isinstance(owner, Operation) else anchor
             if where is None:
                 block.insert_op_before(op, block.first_op) if block.first_op else block.add_op(op)
             else:

@@ -66,7 +66,9 @@ def _f32(x: float) -> float:
     return float(np.float32(x))
 
 
-def conv_multipliers(input_scale: float, filter_scales: Sequence[float], output_scale: float) -> tuple[list[int], list[int]]:
+def conv_multipliers(
+    input_scale: float, filter_scales: Sequence[float], output_scale: float
+) -> tuple[list[int], list[int]]:
     """Per-output-channel (multipliers, shifts) of conv / depthwise conv.
 
     kernel_util.cc PopulateConvolutionQuantizationParams: every float32 scale

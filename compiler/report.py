@@ -13,12 +13,20 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from html import escape
+
+from xdsl.ir import Operation
 
 from cmsis_opt.plan import Buffer, Plan, layer_of
 
-SHORT_KINDS = {"depthwise_conv": "dw", "fully_connected": "fc", "max_pool": "maxp", "avg_pool": "avgp", "softmax": "smax"}
+SHORT_KINDS = {
+    "depthwise_conv": "dw", "fully_connected": "fc", "max_pool": "maxp", "avg_pool": "avgp", "softmax": "smax",
+}
 COLOURS = {"input": "#4e79a7", "output": "#59a14f", "activation": "#f28e2b", "scratch": "#9c9c9c"}
+
+Scale = Callable[[float], float]
+"""Steps or offsets to picture coordinates."""
 
 
 def memory_json(plan: Plan) -> dict:
@@ -69,7 +77,8 @@ def memory_table(plan: Plan) -> str:
         rows.append((_short(b.name), b.kind, _n(b.offset), str(b.size), _n(b.end), steps, alias))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])] + [c.rjust(w) for c, w in zip(r[2:6], widths[2:6])] + [r[6]]
+        numbers = [c.rjust(w) for c, w in zip(r[2:6], widths[2:6], strict=True)]
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), *numbers, r[6]]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
 
@@ -105,27 +114,32 @@ def memory_svg(plan: Plan) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         'font-family="sans-serif" font-size="11">',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-        f'<text x="{LEFT}" y="18" font-size="14" font-weight="bold">{escape(plan.function)}: arena {_n(plan.arena_size)} bytes, '
-        f'lower bound {_n(plan.lower_bound)} ({escape(plan.strategy or "unplanned")}, {escape(plan.target or "-")})</text>',
+        f'<text x="{LEFT}" y="18" font-size="14" font-weight="bold">'
+        f'{escape(plan.function)}: arena {_n(plan.arena_size)} bytes, lower bound {_n(plan.lower_bound)} '
+        f'({escape(plan.strategy or "unplanned")}, {escape(plan.target or "-")})</text>',
     ]
     legend_x = LEFT
     for kind, colour in COLOURS.items():
-        out.append(f'<rect x="{legend_x}" y="28" width="12" height="12" fill="{colour}" fill-opacity="0.6" stroke="{colour}"/>')
+        out.append(f'<rect x="{legend_x}" y="28" width="12" height="12" '
+                   f'fill="{colour}" fill-opacity="0.6" stroke="{colour}"/>')
         out.append(f'<text x="{legend_x + 16}" y="38">{kind}</text>')
         legend_x += 100
-    out.append(f'<rect x="{legend_x}" y="28" width="12" height="12" fill="none" stroke="#d62728" stroke-dasharray="3,2"/>')
+    out.append(f'<rect x="{legend_x}" y="28" width="12" height="12" '
+               'fill="none" stroke="#d62728" stroke-dasharray="3,2"/>')
     out.append(f'<text x="{legend_x + 16}" y="38">aliased overlap</text>')
     # axes and grid
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#444"/>')
     for i in range(5):
         offset = round(arena * i / 4)
-        out.append(f'<line x1="{LEFT - 4}" y1="{y(offset):.1f}" x2="{LEFT + plot_w}" y2="{y(offset):.1f}" stroke="#ddd"/>')
+        out.append(f'<line x1="{LEFT - 4}" y1="{y(offset):.1f}" x2="{LEFT + plot_w}" y2="{y(offset):.1f}" '
+                   'stroke="#ddd"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y(offset) + 4:.1f}" text-anchor="end">{offset}</text>')
     every = max(1, steps // 40)
     for s in range(0, steps, every):
         out.append(f'<text x="{x(s + 0.5):.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{s}</text>')
     out.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 28}" text-anchor="middle">operator step</text>')
-    out.append(f'<text x="16" y="{TOP + plot_h / 2}" transform="rotate(-90 16 {TOP + plot_h / 2})" text-anchor="middle">arena offset (bytes)</text>')
+    out.append(f'<text x="16" y="{TOP + plot_h / 2}" transform="rotate(-90 16 {TOP + plot_h / 2})" '
+               'text-anchor="middle">arena offset (bytes)</text>')
     for b in placed:
         out.append(_rect(b, x, y))
     for b in placed:
@@ -134,10 +148,11 @@ def memory_svg(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
-def _rect(b: Buffer, x, y) -> str:
+def _rect(b: Buffer, x: Scale, y: Scale) -> str:
+    assert b.offset is not None and b.end is not None  # only placed buffers are drawn
     colour = COLOURS.get(b.kind, "#888")
-    x0, x1 = x(b.first), x(b.last + 1)  # type: ignore[operator]
-    y0, y1 = y(b.end), y(b.offset)  # type: ignore[arg-type]
+    x0, x1 = x(b.first), x(b.last + 1)
+    y0, y1 = y(b.end), y(b.offset)
     title = f"{b.name} ({b.kind}): [{b.offset}, {b.end}) steps {b.first}..{b.last}, {b.size} bytes"
     parts = [
         f'<g><title>{escape(title)}</title>',
@@ -158,21 +173,25 @@ def _labels(b: Buffer) -> list[str]:
     """Ways to name a buffer in its rectangle, longest first: the name, then its op kind and step."""
     if b.step is None:
         return [b.name, b.name[:3]]
-    kind = b.value.owner.name.split(".")[-1]
+    op = b.value.owner
+    assert isinstance(op, Operation)  # a buffer written at a step holds the result of that step's op
+    kind = op.name.split(".")[-1]
     short = SHORT_KINDS.get(kind, kind[:4])
     return [b.name, f"{kind} {b.step}", f"{short} {b.step}", f"{b.step}"]
 
 
-def _alias_overlaps(plan: Plan, b: Buffer, x, y) -> list[str]:
+def _alias_overlaps(plan: Plan, b: Buffer, x: Scale, y: Scale) -> list[str]:
+    assert b.offset is not None and b.end is not None  # only placed buffers are drawn
     shapes = []
     for src_name, _ in b.aliases:
         src = plan.by_name(src_name)
-        if src.offset is None or b.step is None:
+        if src.offset is None or src.end is None or b.step is None:
             continue
-        lo, hi = max(b.offset, src.offset), min(b.end, src.end)  # type: ignore[type-var]
+        lo, hi = max(b.offset, src.offset), min(b.end, src.end)
         if lo < hi:
             shapes.append(
-                f'<rect x="{x(b.step):.1f}" y="{y(hi):.1f}" width="{x(b.step + 1) - x(b.step):.1f}" height="{y(lo) - y(hi):.1f}" '
+                f'<rect x="{x(b.step):.1f}" y="{y(hi):.1f}" '
+                f'width="{x(b.step + 1) - x(b.step):.1f}" height="{y(lo) - y(hi):.1f}" '
                 f'fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="4,3"><title>{escape(b.name)} over '
                 f'{escape(src_name)}: [{lo}, {hi})</title></rect>'
             )
@@ -204,7 +223,8 @@ def _main(argv: list[str]) -> int:
     from cmsis_opt.output import read_input
     from cmsis_opt.plan import memory_plan
 
-    parser = argparse.ArgumentParser(prog="python -m cmsis_opt.report", description="Print and save the memory report of planned IR.")
+    parser = argparse.ArgumentParser(prog="python -m cmsis_opt.report",
+                                     description="Print and save the memory report of planned IR.")
     parser.add_argument("input", help="IR after cmsis-opt --arena-alloc ('-' for stdin)")
     parser.add_argument("-o", "--output-dir", help="write memory.json and memory.svg here")
     args = parser.parse_args(argv)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from cmsis_opt.errors import CompileError
 
@@ -80,7 +80,7 @@ CoreName = Literal[
 DEFAULT_CORE: CoreName = "cortex-m4"
 """The core planned for when nothing says otherwise."""
 
-assert set(CoreName.__args__) == set(CORES)  # type: ignore[attr-defined]
+assert set(get_args(CoreName)) == set(CORES)
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -98,7 +98,8 @@ def core(name: str) -> Core:
     """
     found = CORES.get(name)
     if found is None:
-        raise CompileError(f"unknown core '{name}'{did_you_mean(name, tuple(CORES))}; known: {', '.join(CORES)}", "target")
+        raise CompileError(
+            f"unknown core '{name}'{did_you_mean(name, tuple(CORES))}; known: {', '.join(CORES)}", "target")
     return found
 
 

@@ -164,7 +164,7 @@ class _Record(ParametrizedAttribute):
 
     def print_parameters(self, printer: Printer) -> None:
         parts = []
-        for (key, kind), value in zip(self.FIELDS, self.parameters):
+        for (key, kind), value in zip(self.FIELDS, self.parameters, strict=True):
             if kind is int:
                 assert isinstance(value, IntAttr)
                 parts.append(f"{key} = {value.data}")
@@ -239,7 +239,8 @@ class BoundsAttr(_Record):
 
     def verify(self) -> None:
         if not 0 <= self.activations <= self.no_overlap:
-            raise VerifyException(f"arena.bounds: need 0 <= activations <= no_overlap, got {self.activations} and {self.no_overlap}")
+            raise VerifyException(
+                f"arena.bounds: need 0 <= activations <= no_overlap, got {self.activations} and {self.no_overlap}")
 
 
 @irdl_attr_definition
@@ -265,10 +266,15 @@ class InplaceAttr(_Record):
 
     def verify(self) -> None:
         if self.kernel_switch not in ("peak", "never", "always"):
-            raise VerifyException(f"arena.inplace: kernel_switch must be peak, never or always, got '{self.kernel_switch}'")
+            raise VerifyException(
+                f"arena.inplace: kernel_switch must be peak, never or always, got '{self.kernel_switch}'")
 
 
-FUNCTION_ATTRS: dict[str, type[Attribute]] = {"arena.plan": PlanAttr, "arena.bounds": BoundsAttr, "arena.inplace": InplaceAttr}
+FUNCTION_ATTRS: dict[str, type[Attribute]] = {
+    "arena.plan": PlanAttr,
+    "arena.bounds": BoundsAttr,
+    "arena.inplace": InplaceAttr,
+}
 """The `arena.*` attributes a function may carry, and their types."""
 
 

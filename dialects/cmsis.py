@@ -94,10 +94,14 @@ class TargetAttr(ParametrizedAttribute):
     def verify(self) -> None:
         found = targets.CORES.get(self.core)
         if found is None:
-            raise VerifyException(f"cmsis.target: unknown core '{self.core}'{targets.did_you_mean(self.core, tuple(targets.CORES))}; "
-                                  f"known: {', '.join(targets.CORES)}")
+            raise VerifyException(
+                f"cmsis.target: unknown core '{self.core}'{targets.did_you_mean(self.core, tuple(targets.CORES))}; "
+                f"known: {', '.join(targets.CORES)}"
+            )
         if self.path_attr.data != found.path:
-            raise VerifyException(f"cmsis.target: {self.core} runs the CMSIS-NN path \"{found.path}\", not \"{self.path_attr.data}\"")
+            raise VerifyException(
+                f'cmsis.target: {self.core} runs the CMSIS-NN path "{found.path}", not "{self.path_attr.data}"'
+            )
         if not self.cmsis_nn:
             raise VerifyException("cmsis.target: cmsis_nn must name a CMSIS-NN release, e.g. \"7.0.0\"")
 
@@ -115,7 +119,26 @@ OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxO
 CMSIS = Dialect("cmsis", OPS, [TargetAttr])
 
 __all__ = [
-    "CMSIS", "OPS", "TARGET_ATTR", "AddOp", "AvgPoolOp", "CmsisOp", "ConcatOp", "ConvOp", "DepthwiseConvOp",
-    "FullyConnectedOp", "IsView", "KernelOp", "MaxPoolOp", "MulOp", "PadOp", "ReshapeOp", "SoftmaxOp", "TargetAttr", "TransposeOp",
-    "kernel_ops", "target_of", "view_source",
+    "CMSIS",
+    "OPS",
+    "TARGET_ATTR",
+    "AddOp",
+    "AvgPoolOp",
+    "CmsisOp",
+    "ConcatOp",
+    "ConvOp",
+    "DepthwiseConvOp",
+    "FullyConnectedOp",
+    "IsView",
+    "KernelOp",
+    "MaxPoolOp",
+    "MulOp",
+    "PadOp",
+    "ReshapeOp",
+    "SoftmaxOp",
+    "TargetAttr",
+    "TransposeOp",
+    "kernel_ops",
+    "target_of",
+    "view_source",
 ]

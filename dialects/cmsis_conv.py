@@ -63,7 +63,7 @@ def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kerne
     `padding` is [top, left]; the bottom/right padding is implied by the
     output size (as CMSIS-NN does: it only bounds-checks the far edge).
     """
-    stride, pad = ints(getattr(op, "stride")), ints(getattr(op, "padding"))
+    stride, pad = ints(op.stride), ints(op.padding)
     dilation_attr = getattr(op, "dilation", None)
     dilation = ints(dilation_attr) if dilation_attr is not None else (1, 1)
     check_len(op, "stride", stride, 2)
@@ -77,8 +77,17 @@ def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kerne
         if pad[axis] >= eff:
             fail(op, "padding", f"{pad[axis]} on the {name} is not smaller than the window {eff}")
         end = max((out_hw[axis] - 1) * stride[axis] + eff - in_hw[axis] - pad[axis], 0)
-        if end > pad[axis] + 1 or end >= eff or conv_out_size(in_hw[axis], kernel[axis], stride[axis], pad[axis], end, dilation[axis]) != out_hw[axis]:
-            fail(op, "result", f"output {name} {out_hw[axis]} is inconsistent with input {in_hw[axis]}, window {eff}, stride {stride[axis]}, padding {pad[axis]}")
+        if (
+            end > pad[axis] + 1
+            or end >= eff
+            or conv_out_size(in_hw[axis], kernel[axis], stride[axis], pad[axis], end, dilation[axis]) != out_hw[axis]
+        ):
+            fail(
+                op,
+                "result",
+                f"output {name} {out_hw[axis]} is inconsistent with input {in_hw[axis]}, window {eff}, "
+                f"stride {stride[axis]}, padding {pad[axis]}",
+            )
 
 
 # -- the integer arithmetic both convolutions share -------------------------------------
@@ -86,12 +95,12 @@ def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kerne
 
 def requantize_and_clamp(acc: np.ndarray, op: CmsisOp, multiplier, shift) -> np.ndarray:
     """The kernels' int32 accumulator (wrapping as the C code does), requantized, offset and clamped to int8."""
-    out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + int_of(getattr(op, "output_offset"))
-    return np.clip(out, int_of(getattr(op, "act_min")), int_of(getattr(op, "act_max"))).astype(np.int8)
+    out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + int_of(op.output_offset)
+    return np.clip(out, int_of(op.act_min), int_of(op.act_max)).astype(np.int8)
 
 
 def bias_of(op: CmsisOp, channels: int) -> np.ndarray:
-    bias = getattr(op, "bias")
+    bias = op.bias
     return np.zeros(channels, np.int64) if bias is None else to_numpy(bias).astype(np.int64)
 
 
@@ -160,10 +169,13 @@ class FilterOp(CmsisOp, KernelOp):
         mult = c.array("multiplier", "int32_t", ints(self.multiplier))
         shift = c.array("shift", "int32_t", ints(self.shift))
         consts["params"] = c.struct(
-            "params", params_type,
-            f"{{.input_offset = {int_of(self.input_offset)}, .output_offset = {int_of(self.output_offset)}, {params_extra}"
+            "params",
+            params_type,
+            f"{{.input_offset = {int_of(self.input_offset)}, .output_offset = {int_of(self.output_offset)}, "
+            f"{params_extra}"
             f".stride = {c_tile(ints(self.stride))}, .padding = {c_tile(ints(self.padding))}, "
-            f".dilation = {c_tile(ints(self.dilation))}, .activation = {c_activation(self)}}}")
+            f".dilation = {c_tile(ints(self.dilation))}, .activation = {c_activation(self)}}}",
+        )
         consts["quant"] = c.struct("quant", "cmsis_nn_per_channel_quant_params",
                                    f"{{.multiplier = (int32_t *){mult}, .shift = (int32_t *){shift}}}")
         for key, dims in (("input", shape_of(self.input)), ("filter", weights.shape),
@@ -173,7 +185,7 @@ class FilterOp(CmsisOp, KernelOp):
         return consts
 
     def _emit_conv_call(self, c: CEmitter, k: dict[str, str], direct: bool) -> None:
-        """arm_convolve_wrapper_s8, or arm_convolve_s8 itself when `direct` (forced, or the wrapper's pick would fail)."""
+        """arm_convolve_wrapper_s8, or arm_convolve_s8 itself when `direct` (forced, or the wrapper's pick fails)."""
         args = [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
                 f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"]]
         if direct:
@@ -338,7 +350,7 @@ class ConvOp(FilterOp):
         self._emit_conv_call(c, k, calls_conv_s8_directly(self.window, self.generic, c.path))
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
-        """Per-channel requantized convolution (float64 BLAS products are exact: every partial sum is far below 2^53)."""
+        """Per-channel requantized convolution (float64 BLAS products are exact: every partial sum is below 2^53)."""
         (x,) = inputs
         weights = to_numpy(self.filter)
         oc, kh, kw, ic = weights.shape
@@ -417,7 +429,7 @@ def _depthwise_generic_order(g: Window) -> AccessOrder:
 
 @irdl_op_definition
 class DepthwiseConvOp(FilterOp):
-    """`arm_depthwise_conv_wrapper_s8`: NHWC input [N, H, W, C], 1HWC filter [1, KH, KW, C * M], channel multiplier M."""
+    """`arm_depthwise_conv_wrapper_s8`: NHWC input [N, H, W, C], 1HWC filter [1, KH, KW, C * M], multiplier M."""
 
     name = "cmsis.depthwise_conv"
 
@@ -450,7 +462,10 @@ class DepthwiseConvOp(FilterOp):
         return np.ascontiguousarray(to_numpy(self.filter).transpose(3, 1, 2, 0))
 
     def kernel_function(self, path: BuildPath) -> str:
-        """The wrapper's choice: 3x3 (not MVE), opt (multiplier 1), else generic; the convolution's on MVE with one input channel."""
+        """The wrapper's choice: 3x3 (not MVE), opt (multiplier 1), else generic.
+
+        On MVE with one input channel, the convolution's choice instead.
+        """
         g = self.window
         if self.runs_as_conv(path):
             return conv_function(g, False, path)
@@ -481,7 +496,8 @@ class DepthwiseConvOp(FilterOp):
         if self.runs_as_conv(path):
             return conv_order(g, function, path)
         if function == "arm_depthwise_conv_3x3_s8":
-            # Source/ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c: per output pixel, four channels at a time, then single ones
+            # Source/ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c: per output pixel, four channels at a time,
+            # then single ones
             return per_pixel_blocks_order(g, _depthwise_blocks(g, 4, tail_single=True))
         if function == "arm_depthwise_conv_s8_opt" and path == "dsp":
             # arm_depthwise_conv_s8_opt.c (DSP): im2col of a pixel's whole window, then all its channels

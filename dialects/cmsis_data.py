@@ -22,7 +22,12 @@ from .utils import check_len, fail, ints, num_elements, shape_of
 _I32 = IntegerAttr[IntegerType]
 _I64_ARRAY = DenseArrayBase.constr(i64)
 
-CONCAT_FUNCTIONS = {3: "arm_concatenation_s8_x", 2: "arm_concatenation_s8_y", 1: "arm_concatenation_s8_z", 0: "arm_concatenation_s8_w"}
+CONCAT_FUNCTIONS = {
+    3: "arm_concatenation_s8_x",
+    2: "arm_concatenation_s8_y",
+    1: "arm_concatenation_s8_z",
+    0: "arm_concatenation_s8_w",
+}
 """NHWC axis -> CMSIS-NN concatenation (x is the innermost dimension)."""
 
 
@@ -43,7 +48,7 @@ class PadOp(CmsisOp, KernelOp):
         check_len(self, "post_pad", post, 4)
         if any(p < 0 for p in pre + post):
             fail(self, "pre_pad", f"negative padding {list(pre)} / {list(post)} is not supported")
-        self.check_shape("result", shape_of(self.output), [d + a + b for d, a, b in zip(shape, pre, post)])
+        self.check_shape("result", shape_of(self.output), [d + a + b for d, a, b in zip(shape, pre, post, strict=True)])
         self.check_same_quant(self.input, self.output)
 
     def kernel_function(self, path: BuildPath) -> str:
@@ -64,7 +69,7 @@ class PadOp(CmsisOp, KernelOp):
         (x,) = inputs
         q = quant_of(self.output.type)
         assert q is not None
-        widths = list(zip(ints(self.pre_pad), ints(self.post_pad)))
+        widths = list(zip(ints(self.pre_pad), ints(self.post_pad), strict=True))
         return np.pad(x, widths, constant_values=q.zero_point).astype(np.int8)
 
 
@@ -86,7 +91,7 @@ class ConcatOp(CmsisOp, KernelOp):
         total = 0
         for value in self.inputs:
             shape = self.check_rank(value, "inputs", 4)
-            if any(a != b for i, (a, b) in enumerate(zip(shape, out)) if i != axis):
+            if any(a != b for i, (a, b) in enumerate(zip(shape, out, strict=True)) if i != axis):
                 fail(self, "inputs", f"shape {list(shape)} does not match the result {list(out)} outside axis {axis}")
             self.check_same_quant(value, self.output)
             total += shape[axis]

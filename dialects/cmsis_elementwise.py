@@ -27,7 +27,7 @@ from cmsis_opt.fixedpoint import (
 )
 from cmsis_opt.targets import BuildPath
 
-from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, Q31_MAX, elementwise_order, int_of
+from .kernel import Q31_MAX, AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order, int_of
 from .utils import fail, num_elements, shape_of
 
 _I32 = IntegerAttr[IntegerType]
@@ -67,7 +67,9 @@ class ElementwiseOp(CmsisOp, KernelOp):
                 ("output_offset", int_of(self.output_offset), qo, 1),
             ]
         )
-        self.check_requant("output_multiplier", [int_of(self.output_multiplier)], "output_shift", [int_of(self.output_shift)])
+        self.check_requant(
+            "output_multiplier", [int_of(self.output_multiplier)], "output_shift", [int_of(self.output_shift)]
+        )
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         return elementwise_order(num_elements(shape_of(self.output)))
@@ -96,7 +98,10 @@ class AddOp(ElementwiseOp):
         super().verify_()
         for name in ("input1", "input2"):
             self.check_requant(
-                f"{name}_multiplier", [int_of(getattr(self, f"{name}_multiplier"))], f"{name}_shift", [int_of(getattr(self, f"{name}_shift"))]
+                f"{name}_multiplier",
+                [int_of(getattr(self, f"{name}_multiplier"))],
+                f"{name}_shift",
+                [int_of(getattr(self, f"{name}_shift"))],
             )
         self.check_range("left_shift", int_of(self.left_shift), 0, 30)
 
@@ -116,9 +121,15 @@ class AddOp(ElementwiseOp):
         a, b = inputs
         shift = int_of(self.left_shift)
         sa = multiply_by_quantized_multiplier(
-            (a.astype(np.int64) + int_of(self.input1_offset)) << shift, int_of(self.input1_multiplier), int_of(self.input1_shift))
+            (a.astype(np.int64) + int_of(self.input1_offset)) << shift,
+            int_of(self.input1_multiplier),
+            int_of(self.input1_shift),
+        )
         sb = multiply_by_quantized_multiplier(
-            (b.astype(np.int64) + int_of(self.input2_offset)) << shift, int_of(self.input2_multiplier), int_of(self.input2_shift))
+            (b.astype(np.int64) + int_of(self.input2_offset)) << shift,
+            int_of(self.input2_multiplier),
+            int_of(self.input2_shift),
+        )
         return self._finish(sa + sb)
 
 
@@ -159,7 +170,12 @@ class SoftmaxOp(CmsisOp, KernelOp):
         qo = self.quant(self.output, "result")
         self.check_shape("result", shape_of(self.output), shape_of(self.input))
         if (qo.scale, qo.zero_point) != (1.0 / 256.0, -128):
-            fail(self, "result", f"softmax output must be quantized with scale 1/256 and zero point -128, got {qo.scale}:{qo.zero_point}")
+            fail(
+                self,
+                "result",
+                "softmax output must be quantized with scale 1/256 and zero point -128, "
+                f"got {qo.scale}:{qo.zero_point}",
+            )
         self.check_range("input_multiplier", int_of(self.input_multiplier), 0, Q31_MAX)
         self.check_range("input_left_shift", int_of(self.input_left_shift), 0, 31)
         if int_of(self.diff_min) > 0:
@@ -174,9 +190,19 @@ class SoftmaxOp(CmsisOp, KernelOp):
     def emit_c(self, c: CEmitter) -> None:
         shape = shape_of(self.input)
         row = shape[-1]
-        c.call("arm_softmax_s8",
-               [c.ptr(self.input), str(num_elements(shape) // row), str(row), str(int_of(self.input_multiplier)),
-                str(int_of(self.input_left_shift)), str(int_of(self.diff_min)), c.ptr(self.output)], returns_status=False)
+        c.call(
+            "arm_softmax_s8",
+            [
+                c.ptr(self.input),
+                str(num_elements(shape) // row),
+                str(row),
+                str(int_of(self.input_multiplier)),
+                str(int_of(self.input_left_shift)),
+                str(int_of(self.diff_min)),
+                c.ptr(self.output),
+            ],
+            returns_status=False,
+        )
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         """gemmlowp fixed-point exp of the differences to the row maximum, their sum, a fixed-point reciprocal."""

@@ -15,7 +15,19 @@ from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 from cmsis_opt.targets import BuildPath
 
 from .cmsis_conv import check_window, per_pixel_blocks_order
-from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, Trace, Window, c_activation, c_tile, int_of, pixel_bytes
+from .kernel import (
+    AccessOrder,
+    CEmitter,
+    CmsisOp,
+    KernelOp,
+    NoOverlap,
+    Trace,
+    Window,
+    c_activation,
+    c_tile,
+    int_of,
+    pixel_bytes,
+)
 from .utils import check_len, fail, ints, shape_of, window_patches
 
 _I32 = IntegerAttr[IntegerType]

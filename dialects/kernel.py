@@ -14,8 +14,9 @@ place that says, for each CMSIS-NN build path (`cmsis_opt.targets.PATHS`):
 
 `max_safe_delta` and `planned_scratch` are derived the same way for every
 kernel: a plan must hold on the target's path and on the portable C path,
-which host builds of the same C run (CMSIS-NN's or `runtime/`). An op whose result is only another view of its operand's bytes (a
-reshape) has the `IsView` trait instead: it calls nothing and has no buffer.
+which host builds of the same C run (CMSIS-NN's or `runtime/`). An op whose
+result is only another view of its operand's bytes (a reshape) has the
+`IsView` trait instead: it calls nothing and has no buffer.
 
 The interface follows xDSL's op interfaces (an abstract base class the op
 inherits, as `xdsl/backend/register_allocatable.py` does).
@@ -81,7 +82,7 @@ class CmsisOp(IRDLOperation):
             fail(self, field, f"{value} is outside [{low}, {high}]")
 
     def check_activation(self) -> None:
-        low, high = int_of(getattr(self, "act_min")), int_of(getattr(self, "act_max"))
+        low, high = int_of(self.act_min), int_of(self.act_max)
         self.check_range("act_min", low, I8_MIN, I8_MAX)
         self.check_range("act_max", high, I8_MIN, I8_MAX)
         if low > high:
@@ -93,7 +94,12 @@ class CmsisOp(IRDLOperation):
             low, high = (-I8_MAX, -I8_MIN) if sign < 0 else (I8_MIN, I8_MAX)
             self.check_range(field, value, low, high)
             if value != sign * q.zero_point:
-                fail(self, field, f"{value} does not match the zero point {q.zero_point} of its tensor (expected {sign * q.zero_point})")
+                fail(
+                    self,
+                    field,
+                    f"{value} does not match the zero point {q.zero_point} of its tensor "
+                    f"(expected {sign * q.zero_point})",
+                )
 
     def check_requant(self, mult_field: str, mults: Sequence[int], shift_field: str, shifts: Sequence[int]) -> None:
         for m in mults:
@@ -319,7 +325,7 @@ def c_tile(hw: Sequence[int]) -> str:
 
 def c_activation(op: Operation) -> str:
     """A `cmsis_nn_activation` initialiser from the op's act_min / act_max."""
-    return f"{{.min = {int_of(getattr(op, 'act_min'))}, .max = {int_of(getattr(op, 'act_max'))}}}"
+    return f"{{.min = {int_of(op.act_min)}, .max = {int_of(op.act_max)}}}"
 
 
 # =====================================================================================

@@ -6,9 +6,11 @@ quantize/dequantize markers (`nn.quantize`, `nn.dequantize`) around float ops,
 with the scales and zero points in `!quant.uniform` element types; `--quantize`
 turns each such sandwich into one `cmsis` op.
 
-    %w = nn.constant {value = dense<"0x..."> : tensor<8x3x3x3xi8>} : tensor<8x3x3x3x!quant.uniform<i8<-127:127>:f32:0, {...}>>
+    %w = nn.constant {value = dense<"0x..."> : tensor<8x3x3x3xi8>}
+         : tensor<8x3x3x3x!quant.uniform<i8<-127:127>:f32:0, {...}>>
     %wf = nn.dequantize %w : (tensor<8x3x3x3x!quant.uniform<...>>) -> tensor<8x3x3x3xf32>
-    %y = nn.conv2d %x, %wf, %b {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>, ...} : (...) -> tensor<1x8x32x32xf32>
+    %y = nn.conv2d %x, %wf, %b {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>, ...}
+         : (...) -> tensor<1x8x32x32xf32>
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float32Type,
-    FloatData,
     FloatAttr,
+    FloatData,
     IntegerAttr,
     IntegerType,
     TensorType,
@@ -32,6 +34,7 @@ from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
+    irdl_attr_definition,
     irdl_op_definition,
     operand_def,
     opt_operand_def,
@@ -40,12 +43,11 @@ from xdsl.irdl import (
     result_def,
     traits_def,
     var_operand_def,
-    irdl_attr_definition,
 )
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import VerifyException
 from xdsl.traits import NoMemoryEffect
+from xdsl.utils.exceptions import VerifyException
 
 from .quant import UniformQuantizedType, format_float
 from .utils import (
@@ -86,7 +88,7 @@ class NNOp(IRDLOperation):
                 fail(self, field, f"expected f32 elements, got {_element(value)}")
 
 
-def _window_props(op: IRDLOperation, rank: int, kernel: Sequence[int]) -> None:
+def _window_props(op: Conv2DOp | _PoolOp, rank: int, kernel: Sequence[int]) -> None:
     """Verify strides / pads / dilations of a 2-D window op on NCHW input."""
     strides = ints(op.strides)
     pads = ints(op.pads)
@@ -125,7 +127,8 @@ class ConstantOp(NNOp):
             fail(self, "value", f"shape {list(shape)} differs from the result's {list(shape_of(self.result))}")
         element = _element(self.result)
         stored = self.value.get_element_type()
-        if not (isinstance(stored, Float32Type) or (isinstance(stored, IntegerType) and stored.width.data in (8, 16, 32, 64))):
+        is_int = isinstance(stored, IntegerType) and stored.width.data in (8, 16, 32, 64)
+        if not (isinstance(stored, Float32Type) or is_int):
             fail(self, "value", f"expected f32 or i8/i16/i32/i64 elements, got {stored}")
         if isinstance(element, UniformQuantizedType):
             if element.storage_type != stored:
@@ -308,7 +311,7 @@ class _PoolOp(NNOp):
         check_len(self, "kernel", k, 2)
         _window_props(self, len(x), k)
         s, p = ints(self.strides), ints(self.pads)
-        if any(pp >= kk for pp, kk in zip(p, k + k)):
+        if any(pp >= kk for pp, kk in zip(p, k + k, strict=True)):
             fail(self, "pads", f"{list(p)} must be smaller than the kernel {list(k)}")
         oh = conv_out_size(x[2], k[0], s[0], p[0], p[2])
         ow = conv_out_size(x[3], k[1], s[1], p[1], p[3])
@@ -519,9 +522,9 @@ class ConcatOp(NNOp):
         axis = self.axis.value.data
         if not 0 <= axis < rank:
             fail(self, "axis", f"{axis} is out of range for rank {rank}")
-        for v, s in zip(self.inputs, shapes):
+        for v, s in zip(self.inputs, shapes, strict=True):
             _same_element(self, v, self.output)
-            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
+            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0], strict=True)) if i != axis):
                 fail(self, "inputs", f"shape {list(s)} does not match {list(shapes[0])} outside axis {axis}")
         expected = list(shapes[0])
         expected[axis] = sum(s[axis] for s in shapes)

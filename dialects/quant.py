@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     TensorType,
     f32,
+    i8,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import irdl_attr_definition
@@ -39,7 +40,7 @@ def format_float(value: float) -> str:
     return mantissa + sep + exponent
 
 
-def as_f32(value: float) -> float:
+def as_f32(value: float | np.floating) -> float:
     return float(np.float32(value))
 
 
@@ -117,7 +118,7 @@ class UniformQuantizedType(ParametrizedAttribute, TypeAttribute):
         scales: float | Sequence[float],
         zero_points: int | Sequence[int] = 0,
         axis: int | None = None,
-        storage_type: IntegerType = IntegerType(8),
+        storage_type: IntegerType = i8,
         storage_min: int | None = None,
         storage_max: int | None = None,
         expressed_type: Attribute = f32,
@@ -203,7 +204,7 @@ class UniformQuantizedType(ParametrizedAttribute, TypeAttribute):
                 printer.print_string(f"<{self.qmin}:{self.qmax}>")
             printer.print_string(":")
             printer.print_attribute(self.expressed_type)
-            pairs = [f"{format_float(s)}:{z}" for s, z in zip(self.scales, self.zero_points)]
+            pairs = [f"{format_float(s)}:{z}" for s, z in zip(self.scales, self.zero_points, strict=True)]
             if self.per_axis:
                 printer.print_string(f":{self.axis}, {{{', '.join(pairs)}}}")
             else:

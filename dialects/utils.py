@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NoReturn
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
+    DictionaryAttr,
     Float32Type,
     IntegerAttr,
     IntegerType,
@@ -18,7 +21,6 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr
 from xdsl.dialects.func import FuncOp
 from xdsl.ir import Attribute, BlockArgument, Operation
 from xdsl.utils.exceptions import VerifyException
@@ -34,7 +36,7 @@ def numpy_dtype(element: Attribute) -> np.dtype:
     raise ValueError(f"no numpy type for {element}")
 
 
-def element_of_dtype(dtype: np.dtype) -> Attribute:
+def element_of_dtype(dtype: np.dtype) -> IntegerType | Float32Type:
     dtype = np.dtype(dtype)
     if dtype == np.float32:
         return f32
@@ -72,7 +74,7 @@ def i32_array(values: Sequence[int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(i32, [int(v) for v in values])
 
 
-def ints(attr: DenseArrayBase | None) -> tuple[int, ...]:
+def ints(attr: DenseArrayBase[IntegerType] | None) -> tuple[int, ...]:
     return () if attr is None else tuple(int(v) for v in attr.get_values())
 
 
@@ -87,7 +89,7 @@ def shape_of(value_or_type) -> tuple[int, ...]:
     return tuple(type_.get_shape())
 
 
-def fail(op: Operation, field: str, message: str) -> None:
+def fail(op: Operation, field: str, message: str) -> NoReturn:
     """Raise the verifier error every op uses: `'op.name' field: message`."""
     raise VerifyException(f"'{op.name}' {field}: {message}")
 
@@ -107,7 +109,7 @@ def conv_out_size(
 def broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
     """numpy/ONNX multidirectional broadcasting, or None if incompatible."""
     out = []
-    for x, y in zip((1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b)):
+    for x, y in zip((1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b), strict=True):
         if x != y and 1 not in (x, y):
             return None
         out.append(max(x, y))

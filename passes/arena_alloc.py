@@ -41,7 +41,7 @@ def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
     """The step whose live buffers reach highest in the arena, and the bytes live there."""
     top = [0] * max(len(plan.steps), 1)
     live = [0] * len(top)
-    for b, x in zip(plan.buffers, offsets):
+    for b, x in zip(plan.buffers, offsets, strict=True):
         for t in range(b.first, min(b.last, len(top) - 1) + 1):
             top[t] = max(top[t], x + b.size)
             live[t] += b.size
@@ -67,7 +67,7 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
         raise CompileError(
             f"the arena needs {placement.size} bytes, more than max-size={max_size}: the peak is at {where}, "
             f"where {bound}", WHERE)
-    for b, x in zip(plan.buffers, placement.offsets):
+    for b, x in zip(plan.buffers, placement.offsets, strict=True):
         b.offset = x
     write_buffers(func, intervals=True, offsets=True)
     arena.set_function_attr(func, arena.PlanAttr(placement.size, alignment, placement.strategy))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,7 +52,8 @@ def require_stage(module: ModuleOp, pass_name: str, stage: Stage) -> None:
         return
     if stage == "cmsis":
         raise CompileError(f"{pass_name} needs the cmsis dialect: run --quantize first")
-    raise CompileError(f"{pass_name} needs the nn dialect: the IR is already lowered to cmsis ops, there is nothing to quantize")
+    raise CompileError(
+        f"{pass_name} needs the nn dialect: the IR is already lowered to cmsis ops, there is nothing to quantize")
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ class CmsisPass(ModulePass, abc.ABC):
             choices = option_choices(type(self), field.name)
             value = getattr(self, field.name)
             if choices is not None and value not in choices and value is not None:
-                raise UsageError(f"option '{kebab(field.name)}' must be one of {', '.join(map(str, choices))}; got "
-                                 f"'{value}'{did_you_mean(str(value), [str(c) for c in choices])}", f"pass '{self.name}'")
+                raise UsageError(
+                    f"option '{kebab(field.name)}' must be one of {', '.join(map(str, choices))}; got "
+                    f"'{value}'{did_you_mean(str(value), [str(c) for c in choices])}",
+                    f"pass '{self.name}'")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         require_stage(op, self.name, self.STAGE)
@@ -91,7 +95,7 @@ def option_choices(cls: type[ModulePass], field: str) -> tuple | None:
     hint = get_type_hints(cls)[field]
     if get_origin(hint) is Literal:
         return get_args(hint)
-    if get_origin(hint) in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if get_origin(hint) in (typing.Union, types.UnionType):
         for arg in get_args(hint):
             if get_origin(arg) is Literal:
                 return get_args(arg)

@@ -31,7 +31,8 @@ from cmsis_opt.targets import CoreName
 
 @dataclass(frozen=True)
 class DefaultPipeline(CmsisPass):
-    """The default pipeline (what cmsis-compile runs): [attach-target,] [quantize,] inplace-alias, arena-alloc, verify-arena."""
+    # the first line of a pass's docstring is its line in `cmsis-opt --help`, so it stays whole
+    """The default pipeline (what cmsis-compile runs): [attach-target,] [quantize,] inplace-alias, arena-alloc, verify-arena."""  # noqa: E501
 
     name: ClassVar[str] = "default"
     STAGE: ClassVar[Stage] = "any"

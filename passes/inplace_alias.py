@@ -66,7 +66,8 @@ class _Deltas:
     """`max_safe_delta` per (op, kernel choice, operand): access orders cost time, so each is computed once."""
 
     def __init__(self, path: BuildPath, allow_undocumented: bool):
-        self.path, self.allow_undocumented = path, allow_undocumented
+        self.path: BuildPath = path
+        self.allow_undocumented = allow_undocumented
         self.cache: dict[tuple[int, str, int], int | None] = {}
 
     def __call__(self, op: KernelOp, operand: int) -> int | None:
@@ -121,7 +122,7 @@ def choose_switches(func: FuncOp, deltas: _Deltas) -> list[cmsis.ConvOp]:
         set_generic(op, True)
     invalidate(func)
     switched = deltas.footprint(memory_plan(func))
-    peak = max(min(a, b) for a, b in zip(unswitched, switched))
+    peak = max(min(a, b) for a, b in zip(unswitched, switched, strict=True))
     step_of = {op: step for step, op in enumerate(memory_plan(func).steps)}
     chosen = [op for op in candidates if unswitched[step_of[op]] > peak]
     for op in candidates:

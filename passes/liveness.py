@@ -20,7 +20,7 @@ from typing import ClassVar, Literal
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp, ReturnOp
-from xdsl.ir import BlockArgument, Operation, SSAValue
+from xdsl.ir import Operation, SSAValue
 
 from cmsis_opt.dialects import arena
 from cmsis_opt.dialects.kernel import view_source
@@ -51,11 +51,11 @@ class _Graph:
 def _graph(func: FuncOp) -> _Graph:
     plan = memory_plan(func)
     steps = plan.steps
-    index = {op: i for i, op in enumerate(steps)}
+    index: dict[Operation, int] = {op: i for i, op in enumerate(steps)}
     size: dict[SSAValue, int] = {b.value: b.size for b in plan.buffers if b.kind != "scratch"}
     scratch = [0] * len(steps)
     for op, buf in plan._scratch.items():
-        scratch[index[op]] += buf.size  # type: ignore[index]
+        scratch[index[op]] += buf.size
 
     def readers_mask(value: SSAValue) -> tuple[int, bool]:
         mask, returned = 0, False
@@ -84,8 +84,9 @@ def _graph(func: FuncOp) -> _Graph:
             if src in seen:
                 continue
             seen.add(src)
-            if not isinstance(src, BlockArgument) and src.owner in index:
-                g.preds[i] |= 1 << index[src.owner]
+            owner = src.owner  # an op, or the function's block for a graph input
+            if isinstance(owner, Operation) and owner in index:
+                g.preds[i] |= 1 << index[owner]
         # buffers this op may free: read here, not a graph output
         for src in seen:
             mask_src, returned_src = readers_mask(src)
@@ -152,7 +153,7 @@ def reorder_function(func: FuncOp, order: list[int]) -> None:
     steps = kernel_steps(func)
     if order == list(range(len(steps))):
         return
-    new_pos = {steps[k]: i for i, k in enumerate(order)}
+    new_pos: dict[Operation, int] = {steps[k]: i for i, k in enumerate(order)}
     anchor: dict[Operation, int] = {}
     groups: list[list[Operation]] = [[] for _ in range(len(steps) + 1)]  # groups[0]: before any kernel op
     ops = list(block.ops)

@@ -30,22 +30,20 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from cmsis_opt import quantmath
 from cmsis_opt.calibrate import QDQRewriter, is_float_model, recorded_range
 from cmsis_opt.diagnostics import remark
-from cmsis_opt.dialects.kernel import view_source
-from cmsis_opt.passes.common import CmsisPass, Stage
-
-from cmsis_opt import quantmath
 from cmsis_opt.dialects import cmsis, nn
+from cmsis_opt.dialects.kernel import view_source
 from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
 from cmsis_opt.dialects.utils import (
     dense,
     drop_arg,
+    func_attr,
     i32_array,
     i32_attr,
     i64_array,
     ints,
-    func_attr,
     replace_arg,
     set_func_attr,
     shape_of,
@@ -63,6 +61,7 @@ from cmsis_opt.layout import (
     same_bytes,
     stored_shape,
 )
+from cmsis_opt.passes.common import CmsisPass, Stage
 
 PASS = "quantize"
 _VIEWS = (nn.TransposeOp, nn.ReshapeOp)
@@ -167,7 +166,9 @@ class Lowering:
         q = quant_of(stored.value.type)
         shape = stored_shape(logical, want)
         if same_bytes(stored.perm, want, logical):
-            return self.emit(cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)])).results[0]
+            return self.emit(cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)])).results[
+                0
+            ]
         # stored axis i holds logical axis stored.perm[i]; result axis j must hold logical axis want[j]
         perm = [inverse(stored.perm)[axis] for axis in want]
         transpose = cmsis.TransposeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)],
@@ -218,17 +219,23 @@ class Lowering:
         if stored.columns is None and same_bytes(stored.perm, identity(len(logical_in)), logical_in):
             value = stored.value
             if shape_of(value) != logical_out:
-                value = self.emit(cmsis.ReshapeOp.build(operands=[value], result_types=[_tensor(q, logical_out)])).results[0]
+                value = self.emit(
+                    cmsis.ReshapeOp.build(operands=[value], result_types=[_tensor(q, logical_out)])
+                ).results[0]
             return Stored(value, identity(len(logical_out)))
         columns = None
         if stored.columns is None and len(logical_out) == 2 and logical_out[0] == logical_in[0]:
             columns = flatten_columns(logical_in, stored.perm)
         if columns is None:  # the bytes must move: row-major order first, then the view
             row_major = self.materialize(stored, logical_in, identity(len(logical_in)), op)
-            value = self.emit(cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, logical_out)])).results[0]
+            value = self.emit(
+                cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, logical_out)])
+            ).results[0]
             return Stored(value, identity(len(logical_out)))
         # a flatten: a fully connected consumer absorbs the column order in its weights, any other gets a transpose
-        value = self.emit(cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, logical_out)])).results[0]
+        value = self.emit(
+            cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, logical_out)])
+        ).results[0]
         return Stored(value, identity(2), columns, (stored, tuple(logical_in)))
 
     def lower_return(self, op: ReturnOp) -> None:
@@ -237,9 +244,20 @@ class Lowering:
         for value in op.operands:
             stored = self.quantized.get(value)
             if stored is None:
-                raise CompileError(f"graph output of type {value.type} is not an int8 quantized tensor (expected an nn.quantize result)", f"pass '{PASS}'")
+                raise CompileError(
+                    f"graph output of type {value.type} is not an int8 quantized tensor "
+                    "(expected an nn.quantize result)",
+                    f"pass '{PASS}'",
+                )
             self.layer = layer_of(value.owner) if isinstance(value.owner, Operation) else "output"
-            operands.append(self.materialize(stored, shape_of(value), identity(len(shape_of(value))), value.owner if isinstance(value.owner, Operation) else op))
+            operands.append(
+                self.materialize(
+                    stored,
+                    shape_of(value),
+                    identity(len(shape_of(value))),
+                    value.owner if isinstance(value.owner, Operation) else op,
+                )
+            )
         op.operands = operands
 
     def erase_float_ops(self) -> None:
@@ -292,7 +310,9 @@ class Lowering:
     def view(self, value: SSAValue, user: Operation) -> Stored:
         stored = self.views.get(value)
         if stored is None:
-            raise error(user, "an input is not a dequantized int8 tensor (float inputs need --quantize=\"calibration=FILE.npz\")")
+            raise error(
+                user, 'an input is not a dequantized int8 tensor (float inputs need --quantize="calibration=FILE.npz")'
+            )
         return stored
 
     def lower_compute(self, op: Operation, q_out: UniformQuantizedType, act: tuple[int, int]) -> Stored:
@@ -325,7 +345,9 @@ class Lowering:
         if const.q.storage_type != IntegerType(8):
             raise error(op, f"its {what} must be int8, got {const.q.storage_type}")
         if any(zp != 0 for zp in const.zero_points()):
-            raise error(op, f"its {what} must be symmetric (zero point 0), got zero points {sorted(set(const.zero_points()))}")
+            raise error(
+                op, f"its {what} must be symmetric (zero point 0), got zero points {sorted(set(const.zero_points()))}"
+            )
         return const
 
     def _bias(self, op: Operation, value: SSAValue | None, channels: int):
@@ -375,7 +397,11 @@ class Lowering:
             props["filter"] = dense(np.ascontiguousarray(w.data.transpose(1, 2, 3, 0)))
             new = cmsis.DepthwiseConvOp.build(operands=[x], result_types=[out_type], properties=props)
         else:
-            raise error(op, f"grouped convolution with {group} groups of {c_per_group} channels has no CMSIS-NN kernel (only group 1 or depthwise)")
+            raise error(
+                op,
+                f"grouped convolution with {group} groups of {c_per_group} channels has no CMSIS-NN kernel "
+                "(only group 1 or depthwise)",
+            )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
     def fully_connected(self, op: Operation, mm: Operation, bias: SSAValue | None, q_out, act) -> Stored:
@@ -390,7 +416,11 @@ class Lowering:
         m, k = data.shape
         scales = w.scales(m)
         if len(set(scales)) != 1:
-            raise error(op, "per-channel fully connected weights are not supported by arm_fully_connected_s8 (one scale per tensor)")
+            raise error(
+                op,
+                "per-channel fully connected weights are not supported by arm_fully_connected_s8 "
+                "(one scale per tensor)",
+            )
         stored = self.view(x_value, op)
         logical = shape_of(x_value)
         if stored.columns is not None:
@@ -419,7 +449,11 @@ class Lowering:
     def _same_shape_inputs(self, op: Operation, values) -> tuple[list[SSAValue], tuple[int, ...]]:
         shapes = [shape_of(v) for v in values]
         if any(s != shapes[0] for s in shapes):
-            raise error(op, f"broadcasting {' and '.join(str(list(s)) for s in shapes)} is not supported (CMSIS-NN element-wise kernels need equal shapes)")
+            raise error(
+                op,
+                f"broadcasting {' and '.join(str(list(s)) for s in shapes)} is not supported "
+                "(CMSIS-NN element-wise kernels need equal shapes)",
+            )
         logical = shapes[0]
         stored = [self.view(v, op) for v in values]
         want = preferred(len(logical)) if len(logical) == 4 else stored[0].perm
@@ -447,7 +481,11 @@ class Lowering:
 
     def _check_same_quant(self, op: Operation, q_in, q_out) -> None:
         if q_in != q_out:
-            raise error(op, f"output quantization {q_out.scale}:{q_out.zero_point} must equal the input's {q_in.scale}:{q_in.zero_point} (no requantization in this kernel)")
+            raise error(
+                op,
+                f"output quantization {q_out.scale}:{q_out.zero_point} must equal the input's "
+                f"{q_in.scale}:{q_in.zero_point} (no requantization in this kernel)",
+            )
 
     def pool(self, op: Operation, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
@@ -476,9 +514,15 @@ class Lowering:
         logical = shape_of(op.input)
         rank = len(logical)
         if op.axis.value.data not in (-1, rank - 1):
-            raise error(op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported")
+            raise error(
+                op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported"
+            )
         if (q_out.scale, q_out.zero_point) != (1.0 / 256.0, -128):
-            raise error(op, f"int8 softmax output must be quantized with scale 1/256 and zero point -128, got {q_out.scale}:{q_out.zero_point}")
+            raise error(
+                op,
+                "int8 softmax output must be quantized with scale 1/256 and zero point -128, "
+                f"got {q_out.scale}:{q_out.zero_point}",
+            )
         stored = self.view(op.input, op)
         perm = stored.perm
         last = [p for p in perm if logical[p] != 1]
@@ -491,7 +535,11 @@ class Lowering:
         new = cmsis.SoftmaxOp.build(
             operands=[x],
             result_types=[_tensor(q_out, shape_of(x))],
-            properties={"input_multiplier": i32_attr(mult), "input_left_shift": i32_attr(shift), "diff_min": i32_attr(diff_min)},
+            properties={
+                "input_multiplier": i32_attr(mult),
+                "input_left_shift": i32_attr(shift),
+                "diff_min": i32_attr(diff_min),
+            },
         )
         return Stored(self.emit(new).results[0], tuple(perm))
 
@@ -500,7 +548,9 @@ class Lowering:
         if len(logical) != 4:
             raise error(op, f"padding a rank-{len(logical)} tensor is not supported (arm_pad_s8 takes NHWC)")
         if op.value is not None and op.value.value.data != 0.0:
-            raise error(op, f"constant padding with {op.value.value.data} is not supported (only real 0, the zero point)")
+            raise error(
+                op, f"constant padding with {op.value.value.data} is not supported (only real 0, the zero point)"
+            )
         x, q_in = self._input(op, op.input)
         self._check_same_quant(op, q_in, q_out)
         pads = ints(op.pads)
@@ -516,7 +566,9 @@ class Lowering:
     def concat(self, op: nn.ConcatOp, q_out, act=None) -> Stored:
         logical = shape_of(op.output)
         if len(logical) != 4:
-            raise error(op, f"concatenating rank-{len(logical)} tensors is not supported (CMSIS-NN concatenation is 4-D)")
+            raise error(
+                op, f"concatenating rank-{len(logical)} tensors is not supported (CMSIS-NN concatenation is 4-D)"
+            )
         inputs = []
         for value in op.inputs:
             x, q_in = self._input(op, value)
@@ -544,7 +596,10 @@ LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
     nn.PadOp: Lowering.pad,
     nn.ConcatOp: Lowering.concat,
 }
-"""nn compute op class -> the Lowering method that writes its cmsis op(s): (lowering, op, output quantization, clamp)."""
+"""nn compute op class -> the Lowering method that writes its cmsis op(s).
+
+Each is called as (lowering, op, output quantization, clamp).
+"""
 
 
 class FoldViewChains(RewritePattern):
@@ -628,11 +683,18 @@ def strip_float_io(func: FuncOp) -> None:
 def remark_float_io(func: FuncOp) -> None:
     """One remark when the model's float inputs or outputs became int8 in the C API."""
     names = [f"input {i}" for i in range(len(func.body.block.args)) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
-    names += [f"output {i}" for i in range(len(func.function_type.outputs.data)) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)]
+    names += [
+        f"output {i}"
+        for i in range(len(func.function_type.outputs.data))
+        if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)
+    ]
     if names:
-        remark(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} float32 in the model; the C API takes and gives "
-               "int8: q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's "
-               "NAME_INPUT_SCALE / NAME_INPUT_ZERO_POINT (and the output's)", PASS)
+        remark(
+            f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} float32 in the model; the C API takes and gives "
+            "int8: q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's "
+            "NAME_INPUT_SCALE / NAME_INPUT_ZERO_POINT (and the output's)",
+            PASS,
+        )
 
 
 def boundary_transposes(func: FuncOp) -> list[cmsis.TransposeOp]:

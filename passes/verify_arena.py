@@ -18,21 +18,25 @@ liveness pass or the allocator. It proves:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NoReturn, TypeGuard
 
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import BlockArgument, Operation, SSAValue
 
-from cmsis_opt.passes.common import CmsisPass
-
 from cmsis_opt.dialects import arena
 from cmsis_opt.dialects.kernel import IsView, KernelOp
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.errors import CompileError
+from cmsis_opt.passes.common import CmsisPass
 
 WHERE = "verify-arena"
+
+
+_Licences = dict[tuple[int, int, int], int]
+"""max_delta of each alias that licenses an overlap, by (id of the output's region, id of the input's, step)."""
 
 
 @dataclass
@@ -44,7 +48,7 @@ class _Region:
     last: int
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise CompileError(message, WHERE)
 
 
@@ -62,13 +66,13 @@ def _tensor_bytes(value: SSAValue) -> int:
     return count * max(1, bits // 8)
 
 
-def _is_view(op: object) -> bool:
+def _is_view(op: object) -> TypeGuard[Operation]:
     return isinstance(op, Operation) and op.has_trait(IsView)
 
 
 def _root(value: SSAValue) -> SSAValue:
     while _is_view(value.owner):
-        value = value.owner.operands[0]  # type: ignore[union-attr]
+        value = value.owner.operands[0]
     return value
 
 
@@ -88,7 +92,7 @@ def _last_read(value: SSAValue, position: dict[Operation, int], final: int) -> i
     return last
 
 
-def _label(step: int, ops: list[Operation]) -> str:
+def _label(step: int, ops: Sequence[Operation]) -> str:
     op = ops[step]
     layer = op.attributes.get("layer")
     return f"step {step} ('{layer.data}', {op.name})" if isinstance(layer, StringAttr) else f"step {step} ({op.name})"
@@ -98,7 +102,7 @@ def verify_function(func: FuncOp) -> None:
     """Raise a CompileError at the first rule the arena plan of `func` breaks."""
     block = func.body.block
     ops = [op for op in block.ops if isinstance(op, KernelOp)]
-    position = {op: i for i, op in enumerate(ops)}
+    position: dict[Operation, int] = {op: i for i, op in enumerate(ops)}
     final = max(len(ops) - 1, 0)
     plan = func.attributes.get("arena.plan")
     if not isinstance(plan, arena.PlanAttr):
@@ -115,7 +119,8 @@ def verify_function(func: FuncOp) -> None:
         name, size, offset = op.buffer_name.data, op.size.value.data, op.properties.get("offset")
         value = op.value
         if _is_view(value.owner):
-            _fail(f"buffer '{name}' is on a {value.owner.name} view: a view shares its source's buffer, it has no bytes of its own")
+            _fail(f"buffer '{name}' is on a {value.owner.name} view: "
+                  "a view shares its source's buffer, it has no bytes of its own")
         if not isinstance(offset, IntegerAttr):
             _fail(f"buffer '{name}' has no offset")
         lo = offset.value.data
@@ -125,7 +130,7 @@ def verify_function(func: FuncOp) -> None:
             _fail(f"buffer '{name}' [{lo}, {lo + size}) does not fit in the arena of {total} bytes")
         if isinstance(op, arena.ScratchOp):
             owner = value.owner
-            if owner not in position:
+            if not isinstance(owner, Operation) or owner not in position:
                 _fail(f"scratch '{name}' does not belong to a kernel op")
             if owner in scratch_of:
                 _fail(f"op at {_label(position[owner], ops)} has two scratch buffers")
@@ -139,7 +144,7 @@ def verify_function(func: FuncOp) -> None:
                 _fail(f"buffer '{name}' has {size} bytes, its tensor needs {need}")
             if isinstance(value, BlockArgument):
                 first = 0
-            elif value.owner in position:
+            elif isinstance(value.owner, Operation) and value.owner in position:
                 first = position[value.owner]
             else:
                 _fail(f"buffer '{name}' is on a value that is neither a graph input nor a kernel result")
@@ -156,12 +161,12 @@ def verify_function(func: FuncOp) -> None:
 
     ret = block.last_op
     returned = {id(holder[_root(v)]) for v in (ret.operands if isinstance(ret, ReturnOp) else ()) if _root(v) in holder}
-    licences: dict[tuple[int, int, int], int] = {}
+    licences: _Licences = {}
     for op in block.ops:
         if isinstance(op, arena.AliasOp):
             out, src = holder.get(_root(op.result)), holder.get(_root(op.source))
             writer = _root(op.result).owner
-            if out is None or src is None or writer not in position:
+            if out is None or src is None or not isinstance(writer, Operation) or writer not in position:
                 _fail("an arena.alias names a value without a buffer")
             if src.last != position[writer] or id(src) in returned:
                 continue  # the input is read again later, or is a graph output: overwriting it is never allowed
@@ -171,7 +176,7 @@ def verify_function(func: FuncOp) -> None:
     _check_overlaps(regions, licences, len(ops), ops)
 
 
-def _check_overlaps(regions: list[_Region], licences: dict[tuple[int, int, int], int], steps: int, ops: list[Operation]) -> None:
+def _check_overlaps(regions: list[_Region], licences: _Licences, steps: int, ops: Sequence[Operation]) -> None:
     starting: list[list[_Region]] = [[] for _ in range(max(steps, 1))]
     for r in regions:
         starting[min(r.first, len(starting) - 1)].append(r)
@@ -187,7 +192,7 @@ def _check_overlaps(regions: list[_Region], licences: dict[tuple[int, int, int],
             open_.append(r)
 
 
-def _check_pair(a: _Region, b: _Region, step: int, licences: dict[tuple[int, int, int], int], ops: list[Operation]) -> None:
+def _check_pair(a: _Region, b: _Region, step: int, licences: _Licences, ops: Sequence[Operation]) -> None:
     for out, src in ((a, b), (b, a)):
         delta = licences.get((id(out), id(src), step))
         if delta is not None and out.lo - src.lo <= delta:
@@ -199,7 +204,8 @@ def _check_pair(a: _Region, b: _Region, step: int, licences: dict[tuple[int, int
         if delta is not None:
             detail = f"; the alias allows offset('{out.name}') - offset('{src.name}') <= {delta}, got {out.lo - src.lo}"
     where = _label(step, ops) if ops else f"step {step}"
-    _fail(f"buffers '{a.name}' [{a.lo}, {a.hi}) and '{b.name}' [{b.lo}, {b.hi}) share bytes {shared} at {where}{detail}")
+    _fail(f"buffers '{a.name}' [{a.lo}, {a.hi}) and '{b.name}' [{b.lo}, {b.hi}) "
+          f"share bytes {shared} at {where}{detail}")
 
 
 def verify_module(module: ModuleOp) -> None:

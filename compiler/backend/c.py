@@ -17,23 +17,22 @@ pointers into the arena; `_K` suffixed when there are several),
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
-from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.func import FuncOp
 from xdsl.ir import Operation, SSAValue
 
 from cmsis_opt.dialects import arena
 from cmsis_opt.dialects.kernel import KernelOp
-from cmsis_opt.passes.common import require_stage
-from cmsis_opt.passes.verify_arena import verify_function
-from cmsis_opt.plan import Plan, memory_plan, returned_values, the_function
 from cmsis_opt.dialects.nn import FLOAT_IO_ATTR, LAYOUT_ATTR
 from cmsis_opt.dialects.quant import UniformQuantizedType, format_float
 from cmsis_opt.dialects.utils import func_attr, num_elements, shape_of
 from cmsis_opt.errors import CompileError
+from cmsis_opt.passes.common import require_stage
+from cmsis_opt.passes.verify_arena import verify_function
+from cmsis_opt.plan import Plan, memory_plan, returned_values, the_function
 
 _MAX_LAYER_IDENT = 32
 SOURCE_MARKER = "// ----- "
@@ -60,8 +59,11 @@ def verified_plan(module: ModuleOp) -> Plan:
     for b in plan.buffers:
         if b.offset is None:
             what = f"layer '{b.layer}'" if b.layer else f"buffer '{b.name}'"
-            raise CompileError(f"the plan is out of date: {what} needs {b.size} bytes of {b.kind} on {plan.target} that "
-                               "the plan does not place; run --arena-alloc again", _WHERE)
+            raise CompileError(
+                f"the plan is out of date: {what} needs {b.size} bytes of {b.kind} on {plan.target} that "
+                "the plan does not place; run --arena-alloc again",
+                _WHERE,
+            )
     return plan
 
 
@@ -145,7 +147,8 @@ class _Emitter:
         ident = self.unique(f"{self.ident}_{suffix}")
         flat = np.asarray(values).reshape(-1)
         self.consts.append(
-            f"static const {ctype} {ident}[{max(flat.size, 1)}] {self.name.upper()}_ALIGNED = {{\n    {_int_list(flat)}\n}};"
+            f"static const {ctype} {ident}[{max(flat.size, 1)}] {self.name.upper()}_ALIGNED = "
+            f"{{\n    {_int_list(flat)}\n}};"
         )
         return ident
 
@@ -183,7 +186,8 @@ class _Emitter:
             self.body.append(f"    {function}({joined});")
 
     def scratch_query(self, expression: str) -> None:
-        """Recorded for NAME_check(); with CMSIS_OPT_CHECK_SCRATCH defined (host builds) also checked before the call."""
+        """Recorded for NAME_check(); with CMSIS_OPT_CHECK_SCRATCH defined (host builds) also checked before the call.
+        """
         assert self.ctx_ident is not None, "the op's context() comes before its scratch query"
         self.queries.append((self.step, expression, self.ctx_ident))
         self.prologue(["#if defined(CMSIS_OPT_CHECK_SCRATCH)", f"    if ({expression} > {self.ctx_ident}.size) {{",
@@ -293,7 +297,7 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: list[SSAValue], outputs
         "",
     ]
     for kind, entries, values in (("arg", in_names, inputs), ("res", out_names, outputs)):
-        for index, (entry, value) in enumerate(zip(entries, values)):
+        for index, (entry, value) in enumerate(zip(entries, values, strict=True)):
             lines += _io_macros(f"{up}_{entry.upper()}", value, io_layout(func, kind, index),
                                 func_attr(func, kind, index, FLOAT_IO_ATTR) is not None)
     lines += [""]
@@ -357,7 +361,7 @@ def _source(e: _Emitter, inputs: list[SSAValue], outputs: list[SSAValue], steps:
         *e.consts,
         "",
     ]
-    for entry, value in zip(in_names + out_names, inputs + outputs):
+    for entry, value in zip(in_names + out_names, inputs + outputs, strict=True):
         lines += [f"int8_t *{name}_{entry}(void)", "{", f"    return {e.ptr(value)};", "}", ""]
     uses_status = any("status = " in line for line in e.body)
     lines += [f"int {name}_invoke(void)", "{"]

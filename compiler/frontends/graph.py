@@ -14,16 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32
+from numpy.typing import ArrayLike
+from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, f32
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.dialects import nn
-from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
 from cmsis_opt.dialects.nn import LAYOUT_ATTR
+from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
 from cmsis_opt.dialects.utils import dense, set_func_attr, shape_of
-from xdsl.dialects.builtin import IntegerType
 
 I8 = IntegerType(8)
 I32 = IntegerType(32)
@@ -50,8 +50,8 @@ def float_tensor(shape: Sequence[int]) -> TensorType:
 
 
 def quant_element(
-    scales: Sequence[float] | float,
-    zero_points: Sequence[int] | int,
+    scales: ArrayLike,
+    zero_points: ArrayLike,
     axis: int | None = None,
     storage: IntegerType = I8,
 ) -> UniformQuantizedType:
@@ -119,7 +119,7 @@ class GraphBuilder:
     def __init__(self, name: str, inputs: Sequence[tuple[str, TensorType]]):
         self.name = name
         self.block = Block(arg_types=[t for _, t in inputs])
-        for arg, (arg_name, _) in zip(self.block.args, inputs):
+        for arg, (arg_name, _) in zip(self.block.args, inputs, strict=True):
             arg.name_hint = value_name(arg_name)
         self.args: list[SSAValue] = list(self.block.args)
 
@@ -134,7 +134,9 @@ class GraphBuilder:
         return self.add(op, layer, result_name).results[0]
 
     # -- common op shapes ---------------------------------------------------
-    def constant(self, array: np.ndarray, layer: str, element: Attribute | None = None, name: str | None = None) -> SSAValue:
+    def constant(
+        self, array: np.ndarray, layer: str, element: Attribute | None = None, name: str | None = None
+    ) -> SSAValue:
         """An `nn.constant` holding `array`, typed with `element` (e.g. a quantized type) when given."""
         attr = dense(array)
         result = tensor_of(element, array.shape) if element is not None else None
@@ -155,7 +157,10 @@ class GraphBuilder:
     def unary(self, cls: type[Operation], value: SSAValue, layer: str, name: str | None = None) -> SSAValue:
         return self.value(cls(operands=[value], result_types=[value.type]), layer, name)
 
-    def binary(self, cls: type[Operation], lhs: SSAValue, rhs: SSAValue, shape: Sequence[int], layer: str, name: str | None = None) -> SSAValue:
+    def binary(
+        self, cls: type[Operation], lhs: SSAValue, rhs: SSAValue, shape: Sequence[int], layer: str,
+        name: str | None = None,
+    ) -> SSAValue:
         return self.value(cls(operands=[lhs, rhs], result_types=[float_tensor(shape)]), layer, name)
 
     def clip(self, value: SSAValue, low: float, high: float, layer: str, name: str | None = None) -> SSAValue:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from lark import Lark, Token, Tree, UnexpectedInput
+from lark.tree import Branch
 from xdsl.builder import Builder
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, f32, i32
 from xdsl.dialects.func import FuncOp, ReturnOp
@@ -202,7 +203,7 @@ def _pads(in_hw, kernel, stride, pad, ceil):
     """ONNX pads [top, left, bottom, right] for symmetric `pad`, or 'same', with ceil mode."""
     pads = []
     outs = []
-    for size, k, s in zip(in_hw, kernel, stride):
+    for size, k, s in zip(in_hw, kernel, stride, strict=True):
         if pad == "same":
             out = -(-size // s)
             total = max((out - 1) * s + k - size, 0)
@@ -233,7 +234,8 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
     scale = o.float("scale", x.scale if kind != "softmax" else 1 / 256)
     zp = o.int("zp", x.zp if kind != "softmax" else -128)
     if not (math.isfinite(scale) and scale > 0) or not -128 <= zp <= 127:
-        raise b.error(f"layer '{name}': scale must be positive and finite and zp in [-128, 127], got scale={scale}, zp={zp}")
+        raise b.error(
+            f"layer '{name}': scale must be positive and finite and zp in [-128, 127], got scale={scale}, zp={zp}")
 
     if kind in ("conv", "dwconv"):
         if len(x.nhwc) != 4:
@@ -331,7 +333,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         shape = list(shape_of(vals[0]))
         shape[axis] = sum(shape_of(v)[axis] for v in vals)
         for t in inputs:
-            if any(a != c2 for i, (a, c2) in enumerate(zip(shape_of(b.float_of(t)), shape)) if i != axis):
+            if any(a != c2 for i, (a, c2) in enumerate(zip(shape_of(b.float_of(t)), shape, strict=True)) if i != axis):
                 raise b.error(f"layer '{name}': concat inputs differ outside axis {axis_name}")
         y = b.add(nn.ConcatOp(operands=[vals], result_types=[TensorType(f32, shape)],
                               properties={"axis": nn.IntegerAttr(axis, nn.i64)}), name)
@@ -365,8 +367,12 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
     )
 
 
-def _value(tree: Tree) -> str:
-    return str(tree.children[0])
+def _kwarg(node: Branch[Token]) -> tuple[str, str]:
+    """The name and the value's text of a `kwarg` (NAME "=" value, where value holds one token)."""
+    assert isinstance(node, Tree)
+    name, value = node.children
+    assert isinstance(value, Tree)
+    return str(name), str(value.children[0])
 
 
 def _pos(path: str, node: Tree | Token) -> str:
@@ -392,15 +398,18 @@ def parse_net(text: str, path: str = "<net>", name: str | None = None) -> Module
             continue
         b.where = _pos(path, stmt)
         if stmt.data == "seed":
-            b.rng = np.random.default_rng(int(stmt.children[0]))
+            seed = stmt.children[0]
+            assert isinstance(seed, Token)  # seed: "seed" INT
+            b.rng = np.random.default_rng(int(seed))
         elif stmt.data == "input":
             tname, shape_tok, *kwargs = stmt.children
-            opts = _Options({str(k.children[0]): _value(k.children[1]) for k in kwargs}, b, f"input '{tname}'")
+            opts = _Options(dict(_kwarg(k) for k in kwargs), b, f"input '{tname}'")
             shape = tuple(int(d) for d in str(shape_tok).split("x"))
             scale, zp = opts.float("scale", 1 / 128), opts.int("zp", 0)
             opts.done()
             if len(shape) not in (2, 4) or shape[0] != 1 or min(shape) < 1:
-                raise b.error(f"input '{tname}': shape must be 1xHxWxC or 1xN with positive sizes, got {str(shape_tok)}")
+                raise b.error(
+                    f"input '{tname}': shape must be 1xHxWxC or 1xN with positive sizes, got {str(shape_tok)}")
             if math.prod(shape) > MAX_WEIGHTS:
                 raise b.error(f"input '{tname}': {math.prod(shape)} elements are too many (at most {MAX_WEIGHTS})")
             if not math.isfinite(scale):
@@ -417,7 +426,7 @@ def parse_net(text: str, path: str = "<net>", name: str | None = None) -> Module
         elif stmt.data == "layer":
             lname, kind, *args = stmt.children
             refs = [str(a.children[0]) for a in args if isinstance(a, Tree) and a.data == "ref"]
-            kwargs = {str(a.children[0]): _value(a.children[1]) for a in args if isinstance(a, Tree) and a.data == "kwarg"}
+            kwargs = dict(_kwarg(a) for a in args if isinstance(a, Tree) and a.data == "kwarg")
             if str(lname) in b.tensors:
                 raise b.error(f"'{lname}' is defined twice")
             opts = _Options(kwargs, b, f"layer '{lname}'")

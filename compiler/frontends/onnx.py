@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, TensorType, f32
-from xdsl.ir import SSAValue
+from xdsl.dialects.builtin import ModuleOp, f32
+from xdsl.ir import Attribute, SSAValue
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
@@ -103,12 +103,18 @@ class _Importer:
         self.numpy_helper = numpy_helper
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
         self.values: dict[str, SSAValue] = {}
-        self.consts: dict[str, np.ndarray] = {}
+        self.consts: dict[str, np.ndarray | _Unsupported] = {}
         # DequantizeLinear of a constant: stored codes, their quantized element type, the node's name
         self.qconsts: dict[str, tuple[np.ndarray, UniformQuantizedType, str]] = {}
-        self.folded_bn: dict[str, object] = {}
+        self.folded_bn: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # BatchNormalization output: (weight, bias)
         self.skip: set[int] = set()
-        self.builder: GraphBuilder | None = None
+        self._builder: GraphBuilder | None = None
+
+    @property
+    def builder(self) -> GraphBuilder:
+        """The function being built: run() starts it before it converts any node."""
+        assert self._builder is not None
+        return self._builder
 
     # -- errors ---------------------------------------------------------------
     def fail(self, node, message: str) -> CompileError:
@@ -130,8 +136,8 @@ class _Importer:
                 types.append((info.name, tensor_of(input_quant[info.name], shape)))
             else:
                 types.append((info.name, float_tensor(shape)))
-        self.builder = GraphBuilder(self.name, types)
-        for info, arg in zip(inputs, self.builder.args):
+        self._builder = GraphBuilder(self.name, types)
+        for info, arg in zip(inputs, self.builder.args, strict=True):
             self.values[info.name] = arg
         self.plan_batchnorm_folding()
         for index, node in enumerate(self.graph.node):
@@ -140,13 +146,15 @@ class _Importer:
         outputs = []
         for info in self.graph.output:
             if info.name not in self.values:
-                raise CompileError(f"graph output '{info.name}' is a constant or is never computed; only computed outputs are supported", self.path)
+                raise CompileError(f"graph output '{info.name}' is a constant or is never computed; "
+                                   "only computed outputs are supported", self.path)
             outputs.append(self.values[info.name])
         return self.builder.finish(outputs)
 
-    def tensor_array(self, tensor) -> np.ndarray:
+    def tensor_array(self, tensor) -> np.ndarray | _Unsupported:
         if tensor.data_location == 1:  # EXTERNAL
-            raise CompileError(f"initializer '{tensor.name}': external data is not supported; supported: data stored in the model file", self.path)
+            raise CompileError(f"initializer '{tensor.name}': external data is not supported; "
+                               "supported: data stored in the model file", self.path)
         if tensor.data_type not in (_FLOAT, _INT8, _INT32, _INT64):
             # Unusual constants are an error only where they are used.
             return _Unsupported(tensor.data_type)
@@ -161,22 +169,27 @@ class _Importer:
             raise CompileError(f"graph input '{info.name}': only tensor inputs are supported", self.path)
         code = tensor_type.elem_type
         if code not in (_FLOAT, _INT8):
-            raise CompileError(f"graph input '{info.name}': element type {dtype_name(code)} is not supported; supported: float32, int8", self.path)
+            raise CompileError(f"graph input '{info.name}': element type {dtype_name(code)} is not supported; "
+                               "supported: float32, int8", self.path)
         if not tensor_type.HasField("shape"):
-            raise CompileError(f"graph input '{info.name}': the shape is unknown; a static shape is required", self.path)
+            raise CompileError(
+                f"graph input '{info.name}': the shape is unknown; a static shape is required", self.path)
         shape = []
         for axis, dim in enumerate(tensor_type.shape.dim):
             if dim.HasField("dim_value") and dim.dim_value > 0:
                 shape.append(dim.dim_value)
             elif dim.HasField("dim_value"):
-                raise CompileError(f"graph input '{info.name}': dimension {axis} is {dim.dim_value}; every dimension must be at least 1", self.path)
+                raise CompileError(f"graph input '{info.name}': dimension {axis} is {dim.dim_value}; "
+                                   "every dimension must be at least 1", self.path)
             elif axis == 0:
                 shape.append(1)  # a symbolic batch dimension: one sample at a time
             else:
                 label = dim.dim_param or "?"
-                raise CompileError(f"graph input '{info.name}': dimension {axis} is dynamic ('{label}'); only the batch dimension may be symbolic", self.path)
+                raise CompileError(f"graph input '{info.name}': dimension {axis} is dynamic ('{label}'); "
+                                   "only the batch dimension may be symbolic", self.path)
         if shape and shape[0] != 1:
-            raise CompileError(f"graph input '{info.name}': batch size {shape[0]} is not supported; supported: batch 1", self.path)
+            raise CompileError(
+                f"graph input '{info.name}': batch size {shape[0]} is not supported; supported: batch 1", self.path)
         return ("int8" if code == _INT8 else "float32"), shape
 
     def graph_input_quant(self, inputs) -> dict[str, UniformQuantizedType]:
@@ -201,16 +214,20 @@ class _Importer:
                     elif node.op_type == "DequantizeLinear" and node.input[0] == name:
                         scale, zp = self.qparams(node, expect=np.int8)
                         if np.size(scale) != 1:
-                            raise self.unsupported(node, f"per-axis dequantization of the graph input '{info.name}'", "one scale for an input")
+                            raise self.unsupported(
+                                node, f"per-axis dequantization of the graph input '{info.name}'",
+                                "one scale for an input")
                         found.add((float(np.ravel(scale)[0]), int(np.ravel(zp)[0])))
             if len(found) != 1:
-                what = "no DequantizeLinear reads it" if not found else "its DequantizeLinear nodes disagree on scale and zero point"
+                what = ("no DequantizeLinear reads it" if not found
+                        else "its DequantizeLinear nodes disagree on scale and zero point")
                 raise CompileError(f"int8 graph input '{info.name}': {what}, so its quantization is unknown", self.path)
             scale, zp = found.pop()
             try:
                 result[info.name] = quant_element(scale, zp)
             except QuantizationError as error:
-                raise CompileError(f"int8 graph input '{info.name}': invalid quantization parameters: {error}", self.path) from None
+                raise CompileError(
+                    f"int8 graph input '{info.name}': invalid quantization parameters: {error}", self.path) from None
         return result
 
     # -- values -----------------------------------------------------------------
@@ -219,12 +236,14 @@ class _Importer:
         if name in self.consts:
             value = self.consts[name]
             if isinstance(value, _Unsupported):
-                raise self.unsupported(node, f"{what} of type {dtype_name(value.code)}", "float32, int8, int32, int64 constants")
+                raise self.unsupported(
+                    node, f"{what} of type {dtype_name(value.code)}", "float32, int8, int32, int64 constants")
             return value
         if name in self.qconsts:
             stored, q, _ = self.qconsts[name]
             return _dequantize_array(stored, q)
-        raise self.unsupported(node, f"a computed {what} ('{name}')", f"a constant {what} (initializer or Constant node)")
+        raise self.unsupported(
+            node, f"a computed {what} ('{name}')", f"a constant {what} (initializer or Constant node)")
 
     def is_const(self, name: str) -> bool:
         return name in self.consts or name in self.qconsts
@@ -243,7 +262,9 @@ class _Importer:
             value = self.consts[name]
             if isinstance(value, _Unsupported) or value.dtype != np.float32:
                 kind = dtype_name(value.code) if isinstance(value, _Unsupported) else str(value.dtype)
-                raise self.unsupported(node, f"a {kind} constant operand ('{name}')", "float32 constants, or int8/int32 constants behind a DequantizeLinear")
+                raise self.unsupported(
+                    node, f"a {kind} constant operand ('{name}')",
+                    "float32 constants, or int8/int32 constants behind a DequantizeLinear")
             self.values[name] = b.constant(value, name, name=name)
             return self.values[name]
         raise self.fail(node, f"input '{name}' is not produced by any node, initializer or graph input")
@@ -253,7 +274,8 @@ class _Importer:
 
     def layer(self, node) -> str:
         name = node.name or node.output[0]
-        return name.decode("utf-8", "replace") if isinstance(name, bytes) else name  # protobuf keeps invalid UTF-8 as bytes
+        # protobuf keeps invalid UTF-8 as bytes
+        return name.decode("utf-8", "replace") if isinstance(name, bytes) else name
 
     # -- attributes -------------------------------------------------------------
     def attrs(self, node) -> dict:
@@ -277,7 +299,8 @@ class _Importer:
     # -- dispatch ---------------------------------------------------------------
     def convert(self, node) -> None:
         if node.domain not in ("", "ai.onnx"):
-            raise self.unsupported(node, f"op domain '{node.domain}'", "the default ONNX domain; ops: " + ", ".join(sorted(_HANDLERS)))
+            raise self.unsupported(
+                node, f"op domain '{node.domain}'", "the default ONNX domain; ops: " + ", ".join(sorted(_HANDLERS)))
         handler = _HANDLERS.get(node.op_type)
         if handler is None:
             raise self.unsupported(node, "this op", ", ".join(sorted(_HANDLERS)))
@@ -317,22 +340,26 @@ class _Importer:
             raise self.unsupported(node, f"a rank-{scale.ndim} scale", "a scalar or 1-D scale")
         if len(names) < 3:
             zp = np.zeros(scale.shape, dtype=np.uint8 if node.op_type == "QuantizeLinear" else expect)
-        elif isinstance(self.consts.get(names[2]), _Unsupported):
-            kind = dtype_name(self.consts[names[2]].code)
-            raise self.unsupported(node, f"{kind} quantization", f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
+        elif isinstance(unread := self.consts.get(names[2]), _Unsupported):
+            kind = dtype_name(unread.code)
+            raise self.unsupported(
+                node, f"{kind} quantization",
+                f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
         else:
             zp = self.const(names[2], node, "zero point")
         if node.op_type == "QuantizeLinear" and attrs.get("output_dtype", 0) not in (0, _INT8):
             raise self.unsupported(node, f"output type {dtype_name(attrs['output_dtype'])}", "int8")
         if zp.dtype != expect:
             what = f"{zp.dtype.name} quantization" if len(names) > 2 else "quantization without a zero point (uint8)"
-            raise self.unsupported(node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
+            raise self.unsupported(
+                node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
         if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
             raise self.fail(node, "scales must be positive and finite")
         return scale, zp
 
     def axis_of(self, node, scale: np.ndarray, rank: int) -> int | None:
-        """None for per-tensor quantization: a scalar scale, or a 1-D scale of one element (as onnxruntime writes biases)."""
+        """None for per-tensor quantization: a scalar scale, or a 1-D scale of one element
+        (as onnxruntime writes biases)."""
         if scale.ndim == 0 or scale.size == 1:
             return None
         axis = self.attrs(node).get("axis", 1)
@@ -340,8 +367,8 @@ class _Importer:
 
     def on_dequantize(self, node) -> None:
         x = node.input[0]
-        if x in self.consts and not isinstance(self.consts[x], _Unsupported) and self.consts[x].dtype in (np.int8, np.int32):
-            stored = self.consts[x]
+        stored = self.consts.get(x)
+        if isinstance(stored, np.ndarray) and stored.dtype in (np.int8, np.int32):
             scale, zp = self.qparams(node, expect=stored.dtype.type)
             axis = self.axis_of(node, scale, stored.ndim)
             storage = I8 if stored.dtype == np.int8 else I32
@@ -362,7 +389,9 @@ class _Importer:
         axis = self.axis_of(node, scale, len(shape_of(value)))
         expected = quant_element(scale, zp, axis)
         if expected != q:
-            raise self.unsupported(node, f"dequantizing with {expected} a tensor quantized as {q}", "the scale and zero point it was quantized with")
+            raise self.unsupported(
+                node, f"dequantizing with {expected} a tensor quantized as {q}",
+                "the scale and zero point it was quantized with")
         self.bind(node, self.builder.dequantize(value, self.layer(node), node.output[0]))
 
     def on_quantize(self, node) -> None:
@@ -378,7 +407,9 @@ class _Importer:
     def float_operand(self, name: str, node) -> SSAValue:
         value = self.operand(name, node)
         if element_of(value) != f32:
-            raise self.unsupported(node, f"an input of type {element_of(value)} ('{name}')", "float32 inputs (int8 tensors go through DequantizeLinear)")
+            raise self.unsupported(
+                node, f"an input of type {element_of(value)} ('{name}')",
+                "float32 inputs (int8 tensors go through DequantizeLinear)")
         return value
 
     # -- compute ops --------------------------------------------------------------
@@ -396,7 +427,8 @@ class _Importer:
             raise self.fail(node, f"weight has shape {list(w_shape)}, expected OIHW")
         kernel = w_shape[2:]
         if "kernel_shape" in attrs and list(attrs["kernel_shape"]) != list(kernel):
-            raise self.fail(node, f"kernel_shape {list(attrs['kernel_shape'])} differs from the weight's {list(kernel)}")
+            raise self.fail(
+                node, f"kernel_shape {list(attrs['kernel_shape'])} differs from the weight's {list(kernel)}")
         strides = list(attrs.get("strides", [1, 1]))
         dilations = list(attrs.get("dilations", [1, 1]))
         group = int(attrs.get("group", 1))
@@ -474,8 +506,9 @@ class _Importer:
         ceil_mode = bool(attrs.get("ceil_mode", 0))
         pads, out_hw = self.window(node, attrs, shape[2:], kernel, strides, dilations, ceil_mode)
         if not is_max and attrs.get("count_include_pad", 0) and any(pads):
-            raise self.unsupported(node, "count_include_pad=1 with padding", "count_include_pad=0 (padding excluded from the average)")
-        if any(p >= k for p, k in zip(pads, kernel + kernel)):
+            raise self.unsupported(
+                node, "count_include_pad=1 with padding", "count_include_pad=0 (padding excluded from the average)")
+        if any(p >= k for p, k in zip(pads, kernel + kernel, strict=True)):
             raise self.unsupported(node, f"pads {pads} as large as the window {kernel}", "pads smaller than the window")
         cls = nn.MaxPoolOp if is_max else nn.AvgPoolOp
         op = cls(x, float_tensor((*shape[:2], *out_hw)), kernel, strides, pads)
@@ -502,9 +535,12 @@ class _Importer:
             axes = self.const(names[1], node, "axes").reshape(-1).tolist()
         axes = sorted(int(a) + len(shape) if a < 0 else int(a) for a in (axes or []))
         if len(shape) != 4 or axes != [2, 3]:
-            raise self.unsupported(node, f"ReduceMean over axes {axes} of shape {list(shape)}", "axes [2, 3] of an NCHW tensor (global average pooling)")
+            raise self.unsupported(
+                node, f"ReduceMean over axes {axes} of shape {list(shape)}",
+                "axes [2, 3] of an NCHW tensor (global average pooling)")
         layer = self.layer(node)
-        pooled = self.builder.value(nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((*shape[:2], 1, 1))]), layer, node.output[0])
+        pooled = self.builder.value(
+            nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((*shape[:2], 1, 1))]), layer, node.output[0])
         if not attrs.get("keepdims", 1):
             pooled = self.builder.reshape(pooled, shape[:2], layer, node.output[0])
         self.bind(node, pooled)
@@ -561,14 +597,15 @@ class _Importer:
             stored, q, layer = self.qconsts[name]
             if stored.ndim != 2:
                 raise self.fail(node, f"B has shape {list(stored.shape)}, expected rank 2")
-            if q.per_axis:
+            if q.axis is not None:  # per axis
                 q = UniformQuantizedType(q.scales, q.zero_points, axis=1 - q.axis, storage_type=q.storage_type)
             codes = b.constant(np.ascontiguousarray(stored.T), layer, q, name=name + "_t_q")
             return b.dequantize(codes, layer, name + "_t")
         if name in self.consts:
             value = self.const(name, node, "weight")
             if value.ndim != 2 or value.dtype != np.float32:
-                raise self.unsupported(node, f"B of shape {list(value.shape)} and type {value.dtype}", "a rank-2 float32 B")
+                raise self.unsupported(
+                    node, f"B of shape {list(value.shape)} and type {value.dtype}", "a rank-2 float32 B")
             return b.constant(np.ascontiguousarray(value.T), name, name=name + "_t")
         value = self.float_operand(name, node)
         if len(shape_of(value)) != 2:
@@ -586,7 +623,8 @@ class _Importer:
             return b.dequantize(codes, layer, name)
         value = self.const(name, node, "bias")
         if value.dtype != np.float32:
-            raise self.unsupported(node, f"a {value.dtype} bias", "float32 biases, or int32 biases behind a DequantizeLinear")
+            raise self.unsupported(
+                node, f"a {value.dtype} bias", "float32 biases, or int32 biases behind a DequantizeLinear")
         return b.constant(value.reshape(size), name, name=name)
 
     def on_matmul(self, node) -> None:
@@ -633,7 +671,9 @@ class _Importer:
                     high = float(value.reshape(()))
         if not low <= high:
             raise self.unsupported(node, f"min {low} greater than max {high}", "min <= max")
-        self.bind(node, self.builder.clip(x, float(np.float32(low)), float(np.float32(high)), self.layer(node), node.output[0]))
+        self.bind(
+            node,
+            self.builder.clip(x, float(np.float32(low)), float(np.float32(high)), self.layer(node), node.output[0]))
 
     def on_softmax(self, node) -> None:
         self.check_arity(node, 1, 1)
@@ -644,7 +684,9 @@ class _Importer:
         axis = int(attrs.get("axis", -1 if self.opset >= 13 else 1))
         axis = axis + rank if axis < 0 else axis
         if self.opset < 13 and axis != rank - 1:
-            raise self.unsupported(node, f"opset-{self.opset} Softmax over the flattened dims from axis {axis}", "the last axis (or opset 13+)")
+            raise self.unsupported(
+                node, f"opset-{self.opset} Softmax over the flattened dims from axis {axis}",
+                "the last axis (or opset 13+)")
         self.bind(node, self.builder.value(nn.SoftmaxOp(x, axis), self.layer(node), node.output[0]))
 
     def on_batchnorm(self, node) -> None:
@@ -670,7 +712,7 @@ class _Importer:
         if len([o for o in node.output if o]) > 1:
             raise self.unsupported(node, "running mean/variance outputs", "one output")
         gamma, beta, mean, var = (self.const(n, node, label).astype(np.float64)
-                                  for n, label in zip(node.input[1:5], ("scale", "B", "mean", "var")))
+                                  for n, label in zip(node.input[1:5], ("scale", "B", "mean", "var"), strict=True))
         eps = float(attrs.get("epsilon", 1e-5))
         denominator = var + np.float64(np.float32(eps))
         if not np.all(denominator > 0) or not all(np.all(np.isfinite(a)) for a in (gamma, beta, mean, var)):
@@ -693,8 +735,8 @@ class _Importer:
             if conv is None or conv.op_type != "Conv" or uses.get(conv.output[0]) != 1 or conv.output[0] in outputs:
                 continue
             inputs = [n for n in conv.input if n]
-            weights = [self.consts.get(n) for n in inputs[1:]]
-            if any(not isinstance(w, np.ndarray) or w.dtype != np.float32 for w in weights):
+            weights = [w for n in inputs[1:] if isinstance(w := self.consts.get(n), np.ndarray)]
+            if len(weights) != len(inputs) - 1 or any(w.dtype != np.float32 for w in weights):
                 continue
             if not all(isinstance(self.consts.get(n), np.ndarray) for n in node.input[1:5]):
                 continue
@@ -722,17 +764,23 @@ class _Importer:
         return self.operand(name, node)
 
     def layout_op(self, node, shape_fn: Callable[[tuple[int, ...]], tuple[int, ...]] | None, perm=None) -> None:
-        if node.input[0] in self.qconsts and node.input[0] not in self.values and self.fold_quantized(node, shape_fn, perm):
+        source = node.input[0]
+        if source in self.qconsts and source not in self.values and self.fold_quantized(node, shape_fn, perm):
             return
-        data = self.data_operand(node.input[0], node)
+        data = self.data_operand(source, node)
         if isinstance(data, np.ndarray):
-            folded = np.transpose(data, perm) if perm is not None else data.reshape(shape_fn(data.shape))
+            if perm is not None:
+                folded = np.transpose(data, perm)
+            else:
+                assert shape_fn is not None  # a reshape, where there is no permutation
+                folded = data.reshape(shape_fn(data.shape))
             self.consts[node.output[0]] = np.ascontiguousarray(folded)
             return
         b, layer = self.builder, self.layer(node)
         if perm is not None:
             self.bind(node, b.transpose(data, perm, layer, node.output[0]))
         else:
+            assert shape_fn is not None
             new_shape = shape_fn(shape_of(data))
             self.bind(node, b.reshape(data, new_shape, layer, node.output[0]))
 
@@ -742,7 +790,8 @@ class _Importer:
         if perm is not None:
             moved = np.ascontiguousarray(np.transpose(stored, perm))
             if q.per_axis:
-                q = UniformQuantizedType(q.scales, q.zero_points, axis=list(perm).index(q.axis), storage_type=q.storage_type)
+                q = UniformQuantizedType(
+                    q.scales, q.zero_points, axis=list(perm).index(q.axis), storage_type=q.storage_type)
         elif q.per_axis:
             return False  # a reshape can move the quantized axis: keep it as an op
         else:
@@ -762,7 +811,8 @@ class _Importer:
             for i, d in enumerate(dims):
                 if d == 0 and not allow_zero:
                     if i >= len(shape):
-                        raise self.fail(node, f"shape {target}: dim {i} copies a dimension the input {list(shape)} lacks")
+                        raise self.fail(
+                            node, f"shape {target}: dim {i} copies a dimension the input {list(shape)} lacks")
                     dims[i] = shape[i]
             if dims.count(-1) > 1 or any(d < -1 for d in dims):
                 raise self.fail(node, f"shape {target} is not a valid target shape")
@@ -863,7 +913,7 @@ class _Importer:
         if any(p < 0 for p in pads):
             raise self.unsupported(node, f"negative pads {pads}", "pads >= 0")
         shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(shape_of(x))]
-        props = {"pads": i64_array(pads)}
+        props: dict[str, Attribute] = {"pads": i64_array(pads)}
         if value != 0.0:
             from xdsl.dialects.builtin import FloatAttr
 
@@ -885,13 +935,14 @@ class _Importer:
         if not 0 <= axis < rank:
             raise self.fail(node, f"axis {axis} is out of range for rank {rank}")
         for s in shapes:
-            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
+            if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0], strict=True)) if i != axis):
                 raise self.fail(node, f"input shapes {[list(x) for x in shapes]} differ outside axis {axis}")
         out = list(shapes[0])
         out[axis] = sum(s[axis] for s in shapes)
         from xdsl.dialects.builtin import IntegerAttr, i64
 
-        op = nn.ConcatOp(operands=[values], result_types=[float_tensor(out)], properties={"axis": IntegerAttr(axis, i64)})
+        op = nn.ConcatOp(
+            operands=[values], result_types=[float_tensor(out)], properties={"axis": IntegerAttr(axis, i64)})
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
 
     def on_dropout(self, node) -> None:
@@ -903,11 +954,15 @@ class _Importer:
 
     def on_identity_of(self, node, source: str) -> None:
         """The output names the same value, constant or not, as `source`."""
-        for table in (self.values, self.consts, self.qconsts):
-            if source in table:
-                table[node.output[0]] = table[source]
-                return
-        self.operand(source, node)
+        out = node.output[0]
+        if source in self.values:
+            self.values[out] = self.values[source]
+        elif source in self.consts:
+            self.consts[out] = self.consts[source]
+        elif source in self.qconsts:
+            self.qconsts[out] = self.qconsts[source]
+        else:
+            self.operand(source, node)
 
 
 class _Unsupported:
@@ -921,7 +976,7 @@ def _dequantize_array(stored: np.ndarray, q: UniformQuantizedType) -> np.ndarray
     """(stored - zp) * scale in float32, as ONNX DequantizeLinear computes it."""
     scales = np.asarray(q.scales, dtype=np.float32)
     zps = np.asarray(q.zero_points, dtype=np.int64)
-    if q.per_axis:
+    if q.axis is not None:  # per axis
         shape = [1] * stored.ndim
         shape[q.axis] = -1
         scales, zps = scales.reshape(shape), zps.reshape(shape)

@@ -32,12 +32,11 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f32, i64
-from xdsl.ir import SSAValue
+from xdsl.ir import Attribute, SSAValue
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
@@ -73,6 +72,7 @@ def load_schema():
         path = Path(folder).joinpath(*_SCHEMA_FILE)
         if path.is_file():
             module_spec = importlib.util.spec_from_file_location(_SCHEMA_MODULE, path)
+            assert module_spec is not None and module_spec.loader is not None  # a .py file has a source loader
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
             sys.modules[_SCHEMA_MODULE] = module
@@ -109,7 +109,8 @@ def import_tflite(path: str, name: str | None = None) -> ModuleOp:
     try:
         return _Importer(model, data, schema, path, name or function_name(path)).run()
     except (IndexError, TypeError, AttributeError, ValueError) as error:
-        raise CompileError(f"the TFLite file is damaged or inconsistent ({type(error).__name__}: {error})", path) from None
+        raise CompileError(
+            f"the TFLite file is damaged or inconsistent ({type(error).__name__}: {error})", path) from None
 
 
 class _Importer:
@@ -125,8 +126,14 @@ class _Importer:
         self.act_names = _enum_names(schema.ActivationFunctionType)
         self.values: dict[int, SSAValue] = {}  # tensor index -> its value (4-D ones in NCHW)
         self.floats: dict[int, SSAValue] = {}  # tensor index -> its dequantized value
-        self.builder: GraphBuilder | None = None
+        self._builder: GraphBuilder | None = None
         self.node = ("?", "?")
+
+    @property
+    def builder(self) -> GraphBuilder:
+        """The function being built: run() starts it before it converts any operator."""
+        assert self._builder is not None
+        return self._builder
 
     # -- errors -----------------------------------------------------------------
     def fail(self, message: str) -> CompileError:
@@ -151,7 +158,9 @@ class _Importer:
         if signature is not None:
             for axis, d in enumerate(signature):
                 if d < 0 and axis != 0:
-                    raise self.unsupported(f"tensor '{self.tensor_name(index)}' with dynamic dimension {axis}", "static shapes (a dynamic batch is pinned to 1)")
+                    raise self.unsupported(
+                        f"tensor '{self.tensor_name(index)}' with dynamic dimension {axis}",
+                        "static shapes (a dynamic batch is pinned to 1)")
         if shape and shape[0] < 1:
             shape[0] = 1
         return tuple(shape)
@@ -165,19 +174,23 @@ class _Importer:
         if q is None or q.scale is None or len(q.scale) == 0:
             return None
         scales = np.asarray(q.scale, dtype=np.float32)
-        zps = np.zeros(len(scales), np.int64) if q.zeroPoint is None or len(q.zeroPoint) == 0 else np.asarray(q.zeroPoint, np.int64)
+        no_zero_points = q.zeroPoint is None or len(q.zeroPoint) == 0
+        zps = np.zeros(len(scales), np.int64) if no_zero_points else np.asarray(q.zeroPoint, np.int64)
         return scales, zps, int(q.quantizedDimension)
 
     def activation_element(self, index: int) -> UniformQuantizedType:
         """The per-tensor int8 element type of an activation tensor."""
         if self.type_name(index) != "INT8":
-            raise self.unsupported(f"tensor '{self.tensor_name(index)}' of type {self.type_name(index)}", "INT8 activations (FLOAT32 only around QUANTIZE/DEQUANTIZE)")
+            raise self.unsupported(
+                f"tensor '{self.tensor_name(index)}' of type {self.type_name(index)}",
+                "INT8 activations (FLOAT32 only around QUANTIZE/DEQUANTIZE)")
         q = self.quant(index)
         if q is None:
             raise self.fail(f"int8 tensor '{self.tensor_name(index)}' has no quantization parameters")
         scales, zps, _ = q
         if len(scales) != 1:
-            raise self.unsupported(f"per-channel quantization of activation '{self.tensor_name(index)}'", "per-tensor activations")
+            raise self.unsupported(
+                f"per-channel quantization of activation '{self.tensor_name(index)}'", "per-tensor activations")
         return quant_element(scales[0], zps[0])
 
     def buffer(self, index: int) -> np.ndarray | None:
@@ -194,7 +207,9 @@ class _Importer:
         dtypes = {"INT8": np.int8, "INT32": np.int32, "FLOAT32": np.float32, "INT64": np.int64, "INT16": np.int16}
         dtype = dtypes.get(self.type_name(index))
         if dtype is None:
-            raise self.unsupported(f"constant '{self.tensor_name(index)}' of type {self.type_name(index)}", "INT8, INT16, INT32, INT64, FLOAT32 constants")
+            raise self.unsupported(
+                f"constant '{self.tensor_name(index)}' of type {self.type_name(index)}",
+                "INT8, INT16, INT32, INT64, FLOAT32 constants")
         array = np.frombuffer(np.asarray(raw, np.uint8).tobytes(), dtype=np.dtype(dtype).newbyteorder("<"))
         shape = self.shape(index)
         if array.size != num_elements(shape):
@@ -222,7 +237,7 @@ class _Importer:
         if len(scales) == 1 and not expand_per_axis:
             element = quant_element(scales[0], zps[0], storage=storage)
         else:
-            if len(scales) == 1:
+            if axis is not None and len(scales) == 1:
                 scales, zps = np.repeat(scales, array.shape[axis]), np.repeat(zps, array.shape[axis])
             if axis is None or array.shape[axis] != len(scales):
                 raise self.fail(f"constant '{label}' has {len(scales)} scales for shape {list(array.shape)}")
@@ -270,7 +285,8 @@ class _Importer:
             return
         expected = self.nn_shape(output)
         if shape_of(result) != expected:
-            raise self.fail(f"computed shape {list(shape_of(result))} differs from the output tensor's {list(expected)}")
+            raise self.fail(
+                f"computed shape {list(shape_of(result))} differs from the output tensor's {list(expected)}")
         self.store(output, b.quantize(result, self.activation_element(output), label))
 
     def nn_shape(self, index: int) -> tuple[int, ...]:
@@ -296,9 +312,10 @@ class _Importer:
             elif kind == "FLOAT32":
                 inputs.append((self.tensor_name(index), float_tensor(shape)))
             else:
-                raise CompileError(f"graph input '{self.tensor_name(index)}': element type {kind} is not supported; supported: INT8, FLOAT32", self.path)
-        self.builder = GraphBuilder(self.name, inputs)
-        for index, arg in zip(g.inputs, self.builder.args):
+                raise CompileError(f"graph input '{self.tensor_name(index)}': element type {kind} is not supported; "
+                                   "supported: INT8, FLOAT32", self.path)
+        self._builder = GraphBuilder(self.name, inputs)
+        for index, arg in zip(g.inputs, self.builder.args, strict=True):
             label = self.tensor_name(index)
             self.store(index, self.builder.transpose(arg, TO_NCHW, label) if len(shape_of(arg)) == 4 else arg)
         for op in g.operators:
@@ -336,7 +353,8 @@ class _Importer:
     def explicit_pads(self, padding: int, in_hw, kernel, strides, dilations) -> list[int]:
         """[top, left, bottom, right] for TFLite SAME (0) or VALID (1) padding."""
         if min(*kernel, *strides, *dilations) < 1:
-            raise self.fail(f"window {list(kernel)}, strides {list(strides)} and dilations {list(dilations)} must all be >= 1")
+            raise self.fail(
+                f"window {list(kernel)}, strides {list(strides)} and dilations {list(dilations)} must all be >= 1")
         if padding == self.schema.Padding.VALID:
             return [0, 0, 0, 0]
         if padding != self.schema.Padding.SAME:
@@ -430,7 +448,8 @@ class _Importer:
         pads = self.explicit_pads(options.padding, (h, w), kernel, strides, (1, 1))
         out_hw = [conv_out_size((h, w)[i], kernel[i], strides[i], pads[i], pads[i + 2]) for i in range(2)]
         cls = nn.MaxPoolOp if self.node[1] == "MAX_POOL_2D" else nn.AvgPoolOp
-        result = self.builder.value(cls(x, float_tensor((n, c, *out_hw)), kernel, strides, pads), self.tensor_name(output))
+        result = self.builder.value(
+            cls(x, float_tensor((n, c, *out_hw)), kernel, strides, pads), self.tensor_name(output))
         self.finish_op(output, result, options.fusedActivationFunction)
 
     def broadcast_operand(self, index: int, rank: int) -> SSAValue:
@@ -465,6 +484,7 @@ class _Importer:
         same_scale = (value is not None and is_quantized(value) and self.type_name(output) == "INT8"
                       and self.activation_element(output) == element_of(value))
         if same_scale:  # move the int8 codes, as TFLite does
+            assert value is not None
             moved = self.builder.reshape(self.tflite_order(value, label), target, label)
             self.store(output, self.nn_order(moved, label))
             return
@@ -492,13 +512,14 @@ class _Importer:
         if (paddings < 0).any():
             raise self.unsupported("negative paddings", "paddings >= 0")
         pads = [int(p) for p in paddings[:, 0]] + [int(p) for p in paddings[:, 1]]
-        props = {"pads": i64_array(pads)}
+        props: dict[str, Attribute] = {"pads": i64_array(pads)}
         if self.node[1] == "PADV2" and len(inputs) > 2 and inputs[2] >= 0:
             fill = float(np.ravel(self.const_real(inputs[2]))[0])
             if fill != 0.0:
                 props["value"] = FloatAttr(fill, f32)
         shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(shape_of(x))]
-        result = self.builder.value(nn.PadOp(operands=[x], result_types=[float_tensor(shape)], properties=props), self.tensor_name(output))
+        result = self.builder.value(
+            nn.PadOp(operands=[x], result_types=[float_tensor(shape)], properties=props), self.tensor_name(output))
         self.finish_op(output, result)
 
     def const_real(self, index: int) -> np.ndarray:
@@ -519,7 +540,8 @@ class _Importer:
         values = [self.float_in(i) for i in inputs]
         shape = list(shape_of(values[0]))
         shape[axis] = sum(shape_of(v)[axis] for v in values)
-        concat = nn.ConcatOp(operands=[values], result_types=[float_tensor(shape)], properties={"axis": IntegerAttr(axis, i64)})
+        concat = nn.ConcatOp(
+            operands=[values], result_types=[float_tensor(shape)], properties={"axis": IntegerAttr(axis, i64)})
         result = self.builder.value(concat, self.tensor_name(output))
         self.finish_op(output, result, options.fusedActivationFunction)
 
@@ -527,7 +549,9 @@ class _Importer:
         in_shape = self.shape(inputs[0])
         axes = sorted({int(a) + len(in_shape) if a < 0 else int(a) for a in np.ravel(self.const(inputs[1], "axes"))})
         if len(in_shape) != 4 or axes != [1, 2]:
-            raise self.unsupported(f"MEAN over axes {axes} of a rank-{len(in_shape)} tensor", "MEAN over H and W of an NHWC tensor (global average pooling)")
+            raise self.unsupported(
+                f"MEAN over axes {axes} of a rank-{len(in_shape)} tensor",
+                "MEAN over H and W of an NHWC tensor (global average pooling)")
         x = self.float_in(inputs[0])
         n, c = shape_of(x)[:2]
         label = self.tensor_name(output)

@@ -34,11 +34,14 @@ def _main(argv: Sequence[str]) -> int:
     parser = _Parser(prog=TOOL, description="Record the value ranges of a float model on calibration samples.",
                      epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="the float model: .onnx, .tflite, .net or .mlir ('-' reads IR from stdin)")
-    parser.add_argument("--data", required=True, help="calibration samples: .npz with key 'inputs', N x input shape, float32")
-    parser.add_argument("-o", "--output", default="-", help="where to write the calibrated IR ('-' is stdout, the default)")
+    parser.add_argument("--data", required=True,
+                        help="calibration samples: .npz with key 'inputs', N x input shape, float32")
+    parser.add_argument("-o", "--output", default="-",
+                        help="where to write the calibrated IR ('-' is stdout, the default)")
     parser.add_argument("--method", choices=("minmax", "percentile"), default="minmax",
                         help="range of each tensor: its min and max (default), or percentiles of its values")
-    parser.add_argument("--percentile", type=float, default=99.99, help="upper percentile for --method percentile (50, 100]")
+    parser.add_argument("--percentile", type=float, default=99.99,
+                        help="upper percentile for --method percentile (50, 100]")
     args = parser.parse_args(argv)
     source = load(args.model)
     calibrate_module(source.module, args.data, args.method, args.percentile)

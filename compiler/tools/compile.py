@@ -59,8 +59,12 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
     parser.add_argument("--host", action="store_true",
                         help="also build OUTDIR/NAME_host with ${CC:-cc}, linking runtime/ (or --cmsis-nn)")
-    parser.add_argument("--cmsis-nn", default=None, metavar="PATH",
-                        help="with --host: link Arm's CMSIS-NN built from this source tree (Include/, Source/) instead of runtime/")
+    parser.add_argument(
+        "--cmsis-nn",
+        default=None,
+        metavar="PATH",
+        help="with --host: link Arm's CMSIS-NN built from this source tree (Include/, Source/) instead of runtime/",
+    )
     parser.add_argument("--calibration", default="", help="calibration inputs (.npz) for float models")
     parser.add_argument("--target", default=targets.DEFAULT_CORE, choices=tuple(targets.CORES),
                         help=f"Cortex-M core (default {targets.DEFAULT_CORE})")
@@ -77,10 +81,16 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="print only the one-line summary, not the buffer table")
     parser.add_argument("--strategy", default="auto", choices=Strategy.__args__,  # type: ignore[attr-defined]
                         help="arena-alloc strategy (default auto)")
-    parser.add_argument("--search-nodes", type=int, default=SEARCH_NODES,
-                        help=f"node budget of the exact arena search (default {SEARCH_NODES}, about 3 s; 0: no budget); "
-                             "the same budget gives the same arena on any machine")
-    parser.add_argument("--alignment", type=int, default=16, help="byte alignment of every buffer and of the arena (default 16)")
+    parser.add_argument(
+        "--search-nodes",
+        type=int,
+        default=SEARCH_NODES,
+        help=f"node budget of the exact arena search (default {SEARCH_NODES}, about 3 s; 0: no budget); "
+        "the same budget gives the same arena on any machine",
+    )
+    parser.add_argument(
+        "--alignment", type=int, default=16, help="byte alignment of every buffer and of the arena (default 16)"
+    )
     parser.add_argument("--max-size", type=int, default=0, help="fail if the arena needs more bytes than this")
     parser.add_argument("--name", default=None, help="C name prefix (default: the model file's name)")
     args = parser.parse_args(argv)
@@ -122,9 +132,12 @@ def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argp
     copies = sum(byte_size(t.output.type) for t in transposes)
     saving = (f"the arena would take {size - nhwc:,} fewer bytes ({nhwc:,} instead of {size:,})" if nhwc < size
               else "the arena stays the same size")
-    remark(f"the C API keeps the model's layout, so {len(transposes)} transpose(s) of {copies:,} bytes run at the graph's "
-           f"boundary; with --io-layout nhwc the API takes and gives the kernels' NHWC order instead: {saving}, and "
-           "the transposes' time is saved", TOOL)
+    remark(
+        f"the C API keeps the model's layout, so {len(transposes)} transpose(s) of {copies:,} bytes run at the graph's "
+        f"boundary; with --io-layout nhwc the API takes and gives the kernels' NHWC order instead: {saving}, and "
+        "the transposes' time is saved",
+        TOOL,
+    )
 
 
 def summary(name: str, module: ModuleOp, outdir: Path, files: list[str]) -> str:

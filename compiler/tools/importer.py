@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cmsis_opt.errors import CompileError, UsageError
+from cmsis_opt.errors import UsageError
 from cmsis_opt.frontends import FORMATS, import_model
 from cmsis_opt.ir import print_ir
 from cmsis_opt.output import write_atomic

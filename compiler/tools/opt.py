@@ -114,7 +114,9 @@ def build_passes(specs: Sequence[str]) -> list[ModulePass]:
         try:
             parsed = list(parse_pipeline(spec))
         except ArgSpecParseError as error:
-            raise UsageError(f"cannot parse pass pipeline '{spec}': {str(error).splitlines()[-1].strip()}", TOOL) from None
+            raise UsageError(
+                f"cannot parse pass pipeline '{spec}': {str(error).splitlines()[-1].strip()}", TOOL
+            ) from None
         passes.extend(build_pass(p, ALL_PASSES) for p in parsed)
     return passes
 
@@ -165,7 +167,9 @@ class CmsisOptMain(xDSLOptMain):
         arg_parser.error = self._usage_error  # type: ignore[method-assign]
         arg_parser.add_argument("--pipeline", dest="pipeline", default="",
                                 help="a named pipeline or pass list, as -p: `--pipeline default`")
-        arg_parser.add_argument("--print-ir-after-all", action="store_true", help="print the IR to stderr after every pass")
+        arg_parser.add_argument(
+            "--print-ir-after-all", action="store_true", help="print the IR to stderr after every pass"
+        )
         arg_parser.add_argument("--no-verify", action="store_true", help="do not verify the IR after parsing")
 
     def _usage_error(self, message: str) -> None:
@@ -214,7 +218,12 @@ class CmsisOptMain(xDSLOptMain):
                 outputs.append(f"error: {error}\n")
         text = f"{SPLIT_MARKER}\n".join(outputs)
         output = self.args.output_file or "-"
-        if parse_spec(self.args.target).name == "c" and output != "-" and len(outputs) == 1 and not self.args.verify_diagnostics:
+        if (
+            parse_spec(self.args.target).name == "c"
+            and output != "-"
+            and len(outputs) == 1
+            and not self.args.verify_diagnostics
+        ):
             write_c_files(text, output)
         else:
             write_atomic(output, text)

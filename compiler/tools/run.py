@@ -38,7 +38,8 @@ def load_input(path: str, index: int | None) -> np.ndarray:
         if isinstance(data, np.lib.npyio.NpzFile):
             with data:
                 if "inputs" not in data.files:
-                    raise CompileError(f"'{path}' has no array named 'inputs' (it has: {', '.join(data.files)})", "input")
+                    raise CompileError(
+                        f"'{path}' has no array named 'inputs' (it has: {', '.join(data.files)})", "input")
                 stacked = data["inputs"]
     except FileNotFoundError:
         raise CompileError(f"cannot read '{path}': no such file", "input") from None
@@ -46,7 +47,8 @@ def load_input(path: str, index: int | None) -> np.ndarray:
         raise CompileError(f"cannot read '{path}' as a numpy .npy/.npz file: {error}", "input") from None
     if isinstance(data, np.lib.npyio.NpzFile):
         if index is None:
-            raise CompileError(f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
+            raise CompileError(
+                f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
         if not -len(stacked) <= index < len(stacked):
             raise CompileError(f"--index {index} is out of range: '{path}' holds {len(stacked)} inputs", "input")
         return stacked[index]
@@ -61,7 +63,7 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 def _npz_bytes(arrays: Sequence[np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **{f"output{i}": a for i, a in enumerate(arrays)})
+    np.savez(buffer, allow_pickle=False, **{f"output{i}": a for i, a in enumerate(arrays)})
     return buffer.getvalue()
 
 
@@ -73,7 +75,7 @@ def write_outputs(paths: Sequence[str], outputs: Sequence[np.ndarray]) -> None:
         raise CompileError(
             f"the function returns {len(outputs)} output(s) but {len(paths)} --output path(s) were given "
             "(give one per output, or a single .npz file)", "cmsis-run")
-    for path, array in zip(paths, outputs):
+    for path, array in zip(paths, outputs, strict=True):
         write_atomic(path, _npy_bytes(array))
 
 
@@ -81,7 +83,8 @@ def _main(argv: Sequence[str]) -> int:
     parser = _Parser(prog="cmsis-run", description="Run nn/cmsis IR on numpy inputs with the reference interpreter.",
                      epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ir", help="input IR file, '-' for stdin")
-    parser.add_argument("--input", "-i", action="append", default=[], help=".npy file (or .npz with --index), once per graph input")
+    parser.add_argument("--input", "-i", action="append", default=[],
+                        help=".npy file (or .npz with --index), once per graph input")
     parser.add_argument("--index", type=int, default=None, help="which element of an .npz file's 'inputs' array to use")
     parser.add_argument("--output", "-o", action="append", default=[], help=".npy file per output, or one .npz for all")
     args = parser.parse_args(argv)

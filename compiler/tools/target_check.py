@@ -161,22 +161,45 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     kernels = [RUNTIME / "include"] if cmsis_nn is None else list(cmsis_nn.include_dirs)
     includes = [f"-I{c_dir}", *(f"-I{d}" for d in kernels), f"-I{RUNTIME / 'qemu'}"]
     model_obj = work / f"{case.name}.o"
-    _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, "-c", str(c_dir / f"{case.name}.c"), "-o", str(model_obj)])
+    _run(
+        ["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, "-c", str(c_dir / f"{case.name}.c"), "-o", str(model_obj)]
+    )
     elf = work / f"{case.name}.elf"
-    sources = (sorted((RUNTIME / "src").glob("*.c")) if cmsis_nn is None else []) + sorted((RUNTIME / "qemu").glob("*.c"))
+    sources = (sorted((RUNTIME / "src").glob("*.c")) if cmsis_nn is None else []) + sorted(
+        (RUNTIME / "qemu").glob("*.c")
+    )
     library = [] if cmsis_nn is None else [str(cmsis_nn.archive)]
     _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, *map(str, sources), str(model_obj), *library,
           "-nostartfiles", "-T", str(RUNTIME / "qemu" / f"{board}.ld"), "--specs=nano.specs", "--specs=nosys.specs",
           "-Wl,--gc-sections", f"-Wl,-Map={work / (case.name + '.map')}", "-o", str(elf)])
     for k, x in enumerate(case.inputs):
         np.ascontiguousarray(x, dtype=np.int8).tofile(work / f"input_{k:03d}.bin")
-    stdout = _run(["qemu-system-arm", "-M", board, "-nographic", "-monitor", "none", "-serial", "none",
-                   "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), *qemu_args], cwd=work, timeout=QEMU_TIMEOUT)
+    stdout = _run(
+        [
+            "qemu-system-arm",
+            "-M",
+            board,
+            "-nographic",
+            "-monitor",
+            "none",
+            "-serial",
+            "none",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-kernel",
+            str(elf),
+            *qemu_args,
+        ],
+        cwd=work,
+        timeout=QEMU_TIMEOUT,
+    )
     facts = dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
     if facts.get("check") != "0":
         raise CheckFailed(f"{case.name} on {core}: {case.name}_check() failed:\n{stdout}")
     if int(facts.get("inputs_run", -1)) != len(case.inputs):
-        raise CheckFailed(f"{case.name} on {core}: the board ran {facts.get('inputs_run')} of {len(case.inputs)} inputs:\n{stdout}")
+        raise CheckFailed(
+            f"{case.name} on {core}: the board ran {facts.get('inputs_run')} of {len(case.inputs)} inputs:\n{stdout}"
+        )
     expected = _expected(case)
     exact = 0
     for k in range(len(case.inputs)):
@@ -192,12 +215,16 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| model | core | library | outputs exact | planned arena | RAM (.bss+.data) | overhead | stack high-water | flash (.text+.rodata) | model constants |",
+        "| model | core | library | outputs exact | planned arena | RAM (.bss+.data) | overhead | stack high-water "
+        "| flash (.text+.rodata) | model constants |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r.model} | {r.core} | {r.library} | {r.exact} | {r.arena:,} | {r.bss_data:,} | {r.overhead:,} | {r.stack:,} | "
-                     f"{r.text_rodata:,} | {r.constants:,} |")
+        lines.append(
+            f"| {r.model} | {r.core} | {r.library} | {r.exact} | {r.arena:,} | {r.bss_data:,} | {r.overhead:,} "
+            f"| {r.stack:,} | "
+            f"{r.text_rodata:,} | {r.constants:,} |"
+        )
     return "\n".join(lines)
 
 
