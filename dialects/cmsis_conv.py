@@ -8,6 +8,7 @@ Sources (CMSIS-NN v7.0.0): `Source/ConvolutionFunctions/arm_convolve_wrapper_s8.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, cast
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -31,6 +32,7 @@ from .kernel import (
     CmsisOp,
     KernelOp,
     NoOverlap,
+    Requantized,
     Trace,
     Window,
     c_activation,
@@ -57,13 +59,22 @@ def _align(value: int, to: int) -> int:
     return (value + to - 1) // to * to
 
 
+class _Windowed(Protocol):
+    @property
+    def stride(self) -> DenseArrayBase[IntegerType]: ...
+
+    @property
+    def padding(self) -> DenseArrayBase[IntegerType]: ...
+
+
 def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kernel: Sequence[int]) -> None:
     """Stride / padding / dilation of an NHWC window op, TFLite style.
 
     `padding` is [top, left]; the bottom/right padding is implied by the
     output size (as CMSIS-NN does: it only bounds-checks the far edge).
     """
-    stride, pad = ints(op.stride), ints(op.padding)
+    windowed = cast(_Windowed, op)  # every caller is a window op
+    stride, pad = ints(windowed.stride), ints(windowed.padding)
     dilation_attr = getattr(op, "dilation", None)
     dilation = ints(dilation_attr) if dilation_attr is not None else (1, 1)
     check_len(op, "stride", stride, 2)
@@ -93,13 +104,13 @@ def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kerne
 # -- the integer arithmetic both convolutions share -------------------------------------
 
 
-def requantize_and_clamp(acc: np.ndarray, op: CmsisOp, multiplier, shift) -> np.ndarray:
+def requantize_and_clamp(acc: np.ndarray, op: Requantized, multiplier, shift) -> np.ndarray:
     """The kernels' int32 accumulator (wrapping as the C code does), requantized, offset and clamped to int8."""
     out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + int_of(op.output_offset)
     return np.clip(out, int_of(op.act_min), int_of(op.act_max)).astype(np.int8)
 
 
-def bias_of(op: CmsisOp, channels: int) -> np.ndarray:
+def bias_of(op: Requantized, channels: int) -> np.ndarray:
     bias = op.bias
     return np.zeros(channels, np.int64) if bias is None else to_numpy(bias).astype(np.int64)
 
