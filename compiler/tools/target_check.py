@@ -50,6 +50,8 @@ CORES = {core.name: (core.qemu_board, list(core.gcc_flags)) for core in targets.
 """The cores with a QEMU board and a linker script here: name -> (board, GCC flags)."""
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-O2",
           "-ffunction-sections", "-fdata-sections"]
+HARNESS = ("harness.c", "startup.c", "semihost.c")
+"""The one-model harness of runtime/qemu/ (the batch harness beside it serves many networks)."""
 QEMU_TIMEOUT = 300
 
 
@@ -163,7 +165,7 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None) -> 
     model_obj = work / f"{case.name}.o"
     _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, "-c", str(c_dir / f"{case.name}.c"), "-o", str(model_obj)])
     elf = work / f"{case.name}.elf"
-    sources = (sorted((RUNTIME / "src").glob("*.c")) if cmsis_nn is None else []) + sorted((RUNTIME / "qemu").glob("*.c"))
+    sources = (sorted((RUNTIME / "src").glob("*.c")) if cmsis_nn is None else []) + [RUNTIME / "qemu" / h for h in HARNESS]
     library = [] if cmsis_nn is None else [str(cmsis_nn.archive)]
     _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, *map(str, sources), str(model_obj), *library,
           "-nostartfiles", "-T", str(RUNTIME / "qemu" / f"{board}.ld"), "--specs=nano.specs", "--specs=nosys.specs",
