@@ -189,8 +189,13 @@ def locate_core_headers(path: str | os.PathLike[str] | None = None) -> Path | No
 
 
 def cache_root() -> Path:
-    """Where built libraries are kept: $CMSIS_OPT_CACHE, else ROOT/build/cache (removed by `make clean`)."""
-    return Path(os.environ.get("CMSIS_OPT_CACHE") or ROOT / "build" / "cache")
+    """Where built libraries are kept: $CMSIS_OPT_CACHE; else, in a source checkout, ROOT/build/cache (removed by
+    `make clean`); else (an installed package) $XDG_CACHE_HOME/cmsis-opt or ~/.cache/cmsis-opt."""
+    if os.environ.get("CMSIS_OPT_CACHE"):
+        return Path(os.environ["CMSIS_OPT_CACHE"])
+    if (ROOT / "pyproject.toml").is_file():
+        return ROOT / "build" / "cache"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cmsis-opt"
 
 
 def _core(target: str) -> targets.Core:

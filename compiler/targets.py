@@ -86,6 +86,9 @@ assert set(get_args(CoreName)) == set(CORES)
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """` (did you mean 'x'?)` for the closest of `choices`, or an empty string."""
+    for prefix in ("cortex-", "cortex-m"):  # the short names people say: m55, 55
+        if prefix + word.lower() in choices:
+            return f" (did you mean '{prefix + word.lower()}'?)"
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
     extending = [c for c in close if c.startswith(word) or word.startswith(c)]  # a typo mostly drops a letter
     best = (extending or close)[:1]

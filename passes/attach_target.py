@@ -35,7 +35,8 @@ def ensure_target(module: ModuleOp) -> TargetAttr:
     return found
 
 
-def _planned(module: ModuleOp) -> bool:
+def is_planned(module: ModuleOp) -> bool:
+    """Whether any function of the module has in-place overlaps or arena offsets recorded."""
     return any(
         arena.function_attr(f, arena.PlanAttr) is not None or arena.function_attr(f, arena.InplaceAttr) is not None
         for f in module.walk() if isinstance(f, FuncOp)
@@ -52,7 +53,7 @@ class AttachTargetPass(CmsisPass):
 
     def run(self, module: ModuleOp) -> None:
         old = target_of(module)
-        if old is not None and old.core != self.core and _planned(module):
+        if old is not None and old.core != self.core and is_planned(module):
             raise CompileError(f"the module is already planned for {old.core}; its overlaps and offsets do not hold on "
                                f"{self.core}: attach the target before --inplace-alias and --arena-alloc", self.name)
         module.attributes[TARGET_ATTR] = TargetAttr(targets.core(self.core).name)

@@ -14,6 +14,8 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,3 +215,28 @@ def test_cores_match_the_target_check_flags():
 
     assert {core: tuple(flags) for core, (_, flags) in CHECKED.items()} == \
         {c.name: c.gcc_flags for c in targets.cores_on(board_only=True)}
+
+
+@needs_cc
+def test_compile_host_names_another_release_and_refuses_a_library_needing_more_scratch(tree, tmp_path):
+    """A tree stating another version gets a remark; one whose conv asks for 64 more scratch bytes than v7.0.0 is
+    refused at build time by running NAME_check() once, and nothing is written."""
+    copy = tmp_path / "cmsis-nn-other"
+    shutil.copytree(tree.root, copy)
+    (copy / "VERSION.md").write_text("# CMSIS-NN v6.0.0\n")
+    sizes = copy / "Source" / "ConvolutionFunctions" / "arm_convolve_get_buffer_sizes_s8.c"
+    text = sizes.read_text()
+    needle = "return (2 * aligned_rhs_cols) * (int32_t)sizeof(int16_t);"
+    assert text.count(needle) == 1, "arm_convolve_s8_get_buffer_size changed in the shared tree"
+    sizes.write_text(text.replace(needle, needle[:-1] + " + 64;"))
+    tiny = Path(__file__).parent / "lit" / "emit-c" / "Inputs" / "tiny.mlir"
+    env = {**os.environ, "CMSIS_OPT_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([str(Path(sys.executable).parent / "cmsis-compile"), str(tiny), "-o",
+                             str(tmp_path / "out"), "--host", "--cmsis-nn", str(copy), "--target", "cortex-m0"],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 1, result.stderr
+    assert "states version 6.0.0" in result.stderr and "--no-inplace" in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "needs more buffer than the plan gives layer 'conv1'" in errors[0], result.stderr
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cmsis-compile-")]

@@ -205,3 +205,61 @@ def test_a_failing_host_build_leaves_no_output(tmp_path):
     assert result.stderr.startswith("error: host build: the C compiler failed")
     assert len(result.stderr.strip().splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def _attached(tmp_path: Path, core: str, *passes: str) -> Path:
+    planned = tmp_path / f"tiny-{core}.mlir"
+    result = run_tool("cmsis-opt", str(TINY), f"--attach-target=core={core}", *passes, "-o", str(planned))
+    assert result.returncode == 0, result.stderr
+    return planned
+
+
+def test_the_core_an_ir_input_records_is_kept_unless_target_is_given(tmp_path):
+    model = _attached(tmp_path, "cortex-m55")
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "kept"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "target cortex-m55" in result.stdout
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "moved"), "--quiet", "--target", "cortex-m7")
+    assert result.returncode == 0, result.stderr
+    assert "target cortex-m7" in result.stdout
+
+
+def test_target_cannot_move_an_already_planned_ir_input(tmp_path):
+    model = _attached(tmp_path, "cortex-m55", "--inplace-alias", "--arena-alloc")
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "same"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "target cortex-m55" in result.stdout
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "out"), "--target", "cortex-m4")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert "already planned for cortex-m55" in result.stderr and "--target cortex-m4" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("given, suggested", [("m55", "cortex-m55"), ("cortex-m5", "cortex-m55"), ("55", "cortex-m55")])
+def test_an_unknown_target_is_a_usage_error_with_a_suggestion(tmp_path, given, suggested):
+    result = run_tool("cmsis-compile", str(TINY), "-o", str(tmp_path / "out"), "--target", given)
+    assert result.returncode == 2
+    assert f"did you mean '{suggested}'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path, models_dir):
+    """Terminated mid-compile: exit 130, no output folder, no temporary folder left beside it."""
+    import signal
+    import time
+
+    from conftest import BIN
+
+    process = subprocess.Popen([str(BIN / "cmsis-compile"), str(models_dir / "vww_mobilenetv1.int8.tflite"), "-o",
+                                str(tmp_path / "out"), "--strategy", "optimal", "--search-nodes", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(".cmsis-compile-") for p in tmp_path.iterdir()):
+        assert process.poll() is None and time.monotonic() < deadline, "cmsis-compile ended before its work began"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert list(tmp_path.iterdir()) == []

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 
 from cmsis_opt.errors import CompileError, report
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_tool(name: str, body: Callable[[], int | None]) -> int:
-    """Run a tool body: user errors become one `error:` line; bugs too (traceback with CMSIS_OPT_DEBUG=1)."""
+    """Run a tool body: user errors become one `error:` line; bugs too (traceback with CMSIS_OPT_DEBUG=1).
+
+    SIGTERM is handled as Ctrl-C (exit 130), so the body's clean-up (temporary folders) runs.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM)
+    if main_thread and previous == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         return body() or 0
     except CompileError as error:
@@ -28,3 +41,6 @@ def run_tool(name: str, body: Callable[[], int | None]) -> int:
         print(f"error: internal error in {name}: {type(error).__name__}: {detail} "
               "(please report it with the input; set CMSIS_OPT_DEBUG=1 for a traceback)", file=sys.stderr)
         return 1
+    finally:
+        if main_thread and previous == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous)

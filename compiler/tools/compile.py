@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -31,12 +32,14 @@ from cmsis_opt.calibrate import calibrate_module, is_float_model
 from cmsis_opt.cmsis_nn import build_library
 from cmsis_opt.context import make_context
 from cmsis_opt.diagnostics import remark
+from cmsis_opt.dialects.cmsis import target_of
 from cmsis_opt.dialects.utils import num_elements, shape_of
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.frontends import load
 from cmsis_opt.hostbuild import HostModel, build_host
 from cmsis_opt.ir import print_ir
 from cmsis_opt.passes.arena_alloc import Strategy
+from cmsis_opt.passes.attach_target import is_planned
 from cmsis_opt.passes.default import DefaultPipeline
 from cmsis_opt.passes.quantize import boundary_transposes
 from cmsis_opt.plan import byte_size, memory_plan, returned_values, the_function
@@ -66,8 +69,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="with --host: link Arm's CMSIS-NN built from this source tree (Include/, Source/) instead of runtime/",
     )
     parser.add_argument("--calibration", default="", help="calibration inputs (.npz) for float models")
-    parser.add_argument("--target", default=targets.DEFAULT_CORE, choices=tuple(targets.CORES),
-                        help=f"Cortex-M core (default {targets.DEFAULT_CORE})")
+    parser.add_argument("--target", default=None, metavar="CORE",
+                        help=f"Cortex-M core: {', '.join(targets.CORES)} (default: the core an .mlir input records, "
+                             f"else {targets.DEFAULT_CORE})")
     parser.add_argument("--io-layout", choices=("model", "nhwc"), default="model",
                         help="the order of the C API's inputs and outputs: the model's own (default; an NCHW tensor "
                              "then costs a transpose) or nhwc, the kernels' order (no transpose at the boundary)")
@@ -102,6 +106,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
     if args.search_nodes < 0:
         raise UsageError(f"--search-nodes must be >= 0 (0: no budget), got {args.search_nodes}", TOOL)
+    if args.target is not None and args.target not in targets.CORES:
+        hint = targets.did_you_mean(args.target, tuple(targets.CORES))
+        raise UsageError(f"--target: unknown core '{args.target}'{hint}; known: {', '.join(targets.CORES)}", TOOL)
     if args.cmsis_nn is not None and not args.host:
         raise UsageError("--cmsis-nn builds the host program: give --host too", TOOL)
     return args
@@ -120,6 +127,21 @@ def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
                            alignment=args.alignment, max_size=args.max_size, search_nodes=args.search_nodes)
+
+
+def choose_core(module: ModuleOp, given: str | None, model: str) -> str:
+    """The core to compile for: --target when given, else the one the module records, else the default.
+
+    Raises CompileError when --target names another core than an already planned module was planned for
+    (its overlaps and offsets hold only there).
+    """
+    recorded = target_of(module)
+    if given is None:
+        return recorded.core if recorded is not None else targets.DEFAULT_CORE
+    if recorded is not None and recorded.core != given and is_planned(module):
+        raise CompileError(f"{model} is already planned for {recorded.core}; --target {given} cannot move the plan: "
+                           f"drop --target, or compile the model before planning", TOOL)
+    return given
 
 
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
@@ -159,8 +181,28 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
     inputs = [num_elements(shape_of(a)) for a in func.body.block.args]
     outputs = [num_elements(shape_of(v)) for v in returned_values(func)]
     library = build_library("host", cmsis_nn) if cmsis_nn is not None else None
-    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], workdir / f"{name}_host", cmsis_nn=library)
-    return f"{name}_host"
+    if library is not None and library.tree.version != targets.CMSIS_NN_VERSION:
+        remark(f"the CMSIS-NN at {library.tree.root} states version {library.tree.version}; the plan's scratch and "
+               f"overlaps are modelled on v{targets.CMSIS_NN_VERSION}. {name}_check() verifies the scratch sizes, "
+               "not the kernels' read/write order: compile with --no-inplace for another release", TOOL)
+    program = workdir / f"{name}_host"
+    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], program, cmsis_nn=library)
+    run_check(program, name)
+    return program.name
+
+
+def run_check(program: Path, name: str) -> None:
+    """Run the host program once with no input: it calls NAME_check() first (exit 6 when the linked library needs
+    more buffer than the plan gives a layer), then stops for want of input (exit 3).
+
+    Raises CompileError with the program's message when the check fails, so no program that can never run is
+    written.
+    """
+    result = subprocess.run([str(program)], input=b"", capture_output=True)
+    if result.returncode == 6:
+        message = result.stderr.decode(errors="replace").strip().splitlines()[0]
+        raise CompileError(f"{message}: the plan does not fit the linked library (see {name}_check in the README)",
+                           TOOL)
 
 
 def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
@@ -194,6 +236,7 @@ def _main(argv: Sequence[str]) -> int:
             calibrate_module(source.module, args.calibration)
         elif args.calibration:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)
+        args.target = choose_core(source.module, args.target, args.model)
         unplanned = source.module.clone()
         module = run_pipeline(source, [default_pipeline(args)])
         if args.io_layout == "model":

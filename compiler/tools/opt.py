@@ -5,14 +5,15 @@
 The driver is xDSL's `xDSLOptMain` with this project's dialects, passes and
 targets registered, plus what users of this compiler expect of it:
 
-- every pass is also a flag; flags run in the order given, after any `-p`
-  pipeline (`--PASS=...` takes the pass's options separated by spaces or
+- every pass is also a flag; flags run in the order given, always after any
+  `-p` pipeline wherever it stands on the command line (`--PASS=...` takes the pass's options separated by spaces or
   commas: `--arena-alloc="strategy=optimal alignment=4"`); `-p default` (or
   `--pipeline default`) is the whole default pipeline;
 - an error is one `error:` line naming the place (file:line:col, the pass),
   exit status 1; a usage error (an unknown flag, pass or option value) exits 2;
 - `-o` is written only when the whole run succeeded; `-t c -o x.c` also
-  writes the header x.h beside it;
+  writes the header beside it, named after the function (`NAME.h`, the name
+  the source includes); `-o` naming that header is a usage error;
 - the IR is verified after parsing and after every pass, with the location
   of the failing op; `--print-ir-after-all` shows every stage on stderr.
 """
@@ -49,7 +50,7 @@ MODEL_SUFFIXES = (".onnx", ".tflite", ".net")
 
 
 def passes_help() -> str:
-    lines = ["passes (each is also a flag, applied in the order given):"]
+    lines = ["passes (each is also a flag, applied in the order given, after any -p pipeline):"]
     for name, get in ALL_PASSES.items():
         cls = get()
         doc = (cls.__doc__ or "").strip().splitlines()
@@ -246,6 +247,10 @@ def write_c_files(text: str, output: str) -> None:
 
     files = split_c_output(text)
     directory = os.path.dirname(os.path.abspath(output))
+    for name in (n for n in files if n.endswith(".h")):
+        if os.path.abspath(output) == os.path.join(directory, name):
+            raise UsageError(f"-o {output} names the header the C source includes; give the .c file's name "
+                             f"(the header is written beside it as {name})", TOOL)
     for name in (n for n in files if n.endswith(".h")):
         write_atomic(os.path.join(directory, name), files[name])
     for name in (n for n in files if n.endswith(".c")):
