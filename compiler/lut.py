@@ -226,7 +226,8 @@ def _input_scaling(s_in: float, integer_bits: int, what: str) -> tuple[int, int,
     fraction, shift = math.frexp(real)
     multiplier = _round_half_away(fraction * (1 << 31))
     if multiplier > INT32_MAX or shift < 0:
-        raise TableError(f"the input scale {s_in} gives {what} an input multiplier int32 cannot hold")
+        raise TableError(f"the input scale {s_in} gives {what} an input multiplier int32 cannot hold; "
+                         "quantize the input with a scale of at least 2^-28")
     radius = math.floor(1.0 * ((1 << integer_bits) - 1) * (1 << (31 - integer_bits)) / (1 << shift))
     return multiplier, shift, radius
 
@@ -234,7 +235,8 @@ def _input_scaling(s_in: float, integer_bits: int, what: str) -> tuple[int, int,
 def _check_output(q_out: Quant, scale: float, zero_point: int, builtin: str) -> None:
     if (float(_f32(q_out[0])), q_out[1]) != (scale, zero_point):
         raise TableError(f"TFLite's int8 {builtin} writes outputs with scale {scale} and zero point {zero_point}, "
-                         f"the model's output has {q_out[0]}:{q_out[1]}")
+                         f"the model's output has {q_out[0]}:{q_out[1]}; quantize the output that way (as the "
+                         "TFLite converter does)")
 
 
 def tflm_logistic(q_in: Quant, q_out: Quant) -> np.ndarray:
@@ -330,7 +332,7 @@ def tflm_hard_swish(q_in: Quant, q_out: Quant) -> np.ndarray:
     out_mult, out_exp = tflite_quantize_multiplier(float(_f32(hires / _f32(s_out))))
     if out_exp > 0:
         raise TableError(f"TFLite's HARD_SWISH needs an output scale of at least the input scale / 128 "
-                         f"(input {s_in}, output {s_out})")
+                         f"(input {s_in}, output {s_out}); give the output a larger scale")
     relu_mult, relu_exp = tflite_quantize_multiplier(float(_f32(hires / _f32(3.0 / 32768.0))))
     out16, relu16 = _downscale_to_int16(out_mult), _downscale_to_int16(relu_mult)
     table = []

@@ -2,7 +2,7 @@
 // RUN: cmsis-opt %s --quantize --split-input-file --verify-diagnostics | filecheck %s
 
 // TFLite's int8 LOGISTIC only writes scale 1/256, zero point -128.
-// CHECK: error: pass 'quantize': layer 'act' (nn.activation): TFLite's int8 LOGISTIC writes outputs with scale 0.00390625 and zero point -128, the model's output has 0.0078125:-128
+// CHECK: error: pass 'quantize': layer 'act' (nn.activation): TFLite's int8 LOGISTIC writes outputs with scale 0.00390625 and zero point -128, the model's output has 0.0078125:-128; quantize the output that way (as the TFLite converter does)
 func.func @logistic_scale(%x: tensor<4x!quant.uniform<i8:f32, 0.05:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.0078125:-128>> {
   %xf = nn.dequantize %x : (tensor<4x!quant.uniform<i8:f32, 0.05:3>>) -> tensor<4xf32>
   %y = nn.activation %xf {layer = "act", kind = "sigmoid", rule = "tflite"} : (tensor<4xf32>) -> tensor<4xf32>
@@ -37,7 +37,7 @@ func.func @computed_slope(%x: tensor<4x!quant.uniform<i8:f32, 0.05:3>>, %s: tens
 // -----
 
 // TFLite's HARD_SWISH refuses an output scale below input scale / 128.
-// CHECK: error: pass 'quantize': layer 'act' (nn.activation): TFLite's HARD_SWISH needs an output scale of at least the input scale / 128 (input 0.5, output 0.001)
+// CHECK: error: pass 'quantize': layer 'act' (nn.activation): TFLite's HARD_SWISH needs an output scale of at least the input scale / 128 (input 0.5, output 0.001); give the output a larger scale
 func.func @hard_swish_scale(%x: tensor<4x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.001:0>> {
   %xf = nn.dequantize %x : (tensor<4x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<4xf32>
   %y = nn.activation %xf {layer = "act", kind = "hard_swish", rule = "tflite"} : (tensor<4xf32>) -> tensor<4xf32>
