@@ -12,7 +12,7 @@ evaluated in float64 on numpy arrays) and, for the functions TensorFlow Lite
 Micro implements, the TFLite builtin whose int8 kernel a `rule = "tflite"`
 op reproduces. Adding a function is one entry here (and its importers).
 
-Two rules fill a table (`activation_tables`):
+Two rules fill a table (the quantize pass picks one per op, `activation_tables`):
 
 - **float** (ONNX models, and functions TFLite Micro lacks): entry q is
   round(f((q - zp_in) * s_in) / s_out) + zp_out, computed in float64,
@@ -136,7 +136,8 @@ def evaluate(kind: str, x: np.ndarray, params: dict[str, float] | None = None,
 
 def float_table(kind: str, q_in: Quant, q_out: Quant, params: dict[str, float] | None = None,
                 slope: float | None = None) -> np.ndarray:
-    """256 int8 outputs: round_half_even(f((q - zp_in) * s_in) / s_out) + zp_out, clamped, in float64.
+    """[256] int8 outputs, entry i for input code i - 128: round_half_even(f((q - zp_in) * s_in) / s_out) + zp_out,
+    clamped to [-128, 127], in float64.
 
     ONNX DequantizeLinear -> f -> QuantizeLinear, with f in float64 instead of
     float32. `slope` is PRelu's (one channel's) real slope.

@@ -780,13 +780,13 @@ class _Importer:
             if broadcast_shape(shape_of(x), shape_of(slope)) != shape_of(x):
                 raise self.fail(node, f"slope {list(shape_of(slope))} does not broadcast to X {list(shape_of(x))}")
         params = {key: float(attrs[key]) for key in attributes if key in attrs}
-        op = nn.ActivationOp(x, kind, slope, **params)
+        op = nn.ActivationOp(x, kind, slope, alpha=params.get("alpha"), beta=params.get("beta"))
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
 
     def on_fused_activation(self, node, kind: str, source: str, params: dict[str, float]) -> None:
         """The last node of an exporter's decomposition of an activation (`plan_fused_activations`)."""
         x = self.float_operand(source, node)
-        op = nn.ActivationOp(x, kind, **params)
+        op = nn.ActivationOp(x, kind, alpha=params.get("alpha"), beta=params.get("beta"))
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
 
     def plan_fused_activations(self) -> None:
@@ -832,7 +832,7 @@ class _Importer:
                     const = self.numpy_helper.to_array(attrs["value"])
                 elif "value_float" in attrs:
                     const = np.float32(attrs["value_float"])
-            return (isinstance(const, np.ndarray | np.float32) and np.size(const) == 1
+            return (isinstance(const, (np.ndarray, np.floating)) and np.size(const) == 1
                     and np.asarray(const).dtype == np.float32
                     and abs(float(np.asarray(const).reshape(())) - value) <= 1e-6 * abs(value))
 
