@@ -230,8 +230,8 @@ def qdq_dense():
 
 # -- models the importer must reject -------------------------------------------
 def bad_op():
-    """A Sigmoid: not supported."""
-    return _model([helper.make_node("Sigmoid", ["x"], ["y"], name="gate")], [_f32("x", [1, 4])], [_f32("y", [1, 4])])
+    """A Hardmax (not element-wise, no int8 kernel): not supported."""
+    return _model([helper.make_node("Hardmax", ["x"], ["y"], name="gate")], [_f32("x", [1, 4])], [_f32("y", [1, 4])])
 
 
 def bad_float16():
