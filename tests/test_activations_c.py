@@ -4,10 +4,11 @@
   channel, output on a separate buffer, exactly on the input, and before it; argument errors;
 - a TFLite chain LEAKY_RELU -> PRELU (per-channel alpha) -> LOGISTIC -> TANH compiled by `cmsis-compile
   --host`, linked with runtime/ and with Arm's CMSIS-NN (which lacks the function: the model carries its
-  own static copy): every table runs in place (its output on its input's bytes), and the outputs equal the
-  interpreter's and TensorFlow Lite Micro's, byte for byte;
-- the same model on QEMU's Cortex-M4 and Cortex-M55 with CMSIS-NN built for each (strict warnings as
-  errors), equal to TensorFlow Lite Micro; skipped without the Arm toolchain (`make arm-tools`).
+  own static copy), with in-place aliasing (every table's output on its input's bytes) and without it
+  (`--no-inplace`: never on them): the outputs equal the interpreter's and TensorFlow Lite Micro's, byte for
+  byte;
+- the same model, in place and apart, on QEMU's Cortex-M4 and Cortex-M55 with CMSIS-NN built for each (strict
+  warnings as errors), equal to TensorFlow Lite Micro; skipped without the Arm toolchain (`make arm-tools`).
 """
 
 from __future__ import annotations
@@ -154,10 +155,30 @@ def chain(tmp_path_factory) -> tuple[Path, bytes]:
     return work / "chain.tflite", data
 
 
+CHAIN = (("x", "leaky"), ("leaky", "prelu"), ("prelu", "logistic"), ("logistic", "y"))
+"""(producer, consumer) of each table layer of `chain_model`."""
+
+
+def check_placement(plan: dict, inplace: bool) -> None:
+    """In place: every table's output sits exactly on its input and the arena is one tensor. Apart (--no-inplace):
+    no table's output overlaps its input, and the arena holds two tensors."""
+    buffers = {b["name"]: b for b in plan["buffers"]}
+    size = int(np.prod(SHAPE))
+    for producer, consumer in CHAIN:
+        source = buffers["input" if producer == "x" else producer]["offset"]
+        target = buffers[consumer]["offset"]
+        if inplace:
+            assert target == source, (consumer, plan["buffers"])
+        else:
+            assert abs(target - source) >= size, (consumer, plan["buffers"])
+    assert plan["arena_bytes"] == (1 if inplace else 2) * size
+
+
+@pytest.mark.parametrize("inplace", [True, False], ids=["inplace", "apart"])
 @pytest.mark.parametrize("library", ["runtime", "cmsis-nn"])
-def test_host_program_runs_every_table_in_place_and_equals_tflite_micro(tmp_path, chain, library):
+def test_host_program_equals_tflite_micro_in_place_and_apart(tmp_path, chain, library, inplace):
     path, data = chain
-    args = [str(path), "-o", str(tmp_path), "--host", "--name", "chain"]
+    args = [str(path), "-o", str(tmp_path), "--host", "--name", "chain", *([] if inplace else ["--no-inplace"])]
     if library == "cmsis-nn":
         if not CMSIS_NN.is_dir():
             pytest.skip(f"no CMSIS-NN tree at {CMSIS_NN}")
@@ -167,12 +188,7 @@ def test_host_program_runs_every_table_in_place_and_equals_tflite_micro(tmp_path
     source = (tmp_path / "chain.c").read_text()
     assert source.count("static arm_cmsis_nn_status cmsis_opt_lut_s8(") == 1
     assert source.count("status = cmsis_opt_lut_s8(") == 4
-    plan = json.loads((tmp_path / "memory.json").read_text())
-    buffers = {b["name"]: b for b in plan["buffers"]}
-    for producer, consumer in (("x", "leaky"), ("leaky", "prelu"), ("prelu", "logistic"), ("logistic", "y")):
-        source_offset = buffers["input" if producer == "x" else producer]["offset"]
-        assert buffers[consumer]["offset"] == source_offset, (consumer, plan["buffers"])  # in place
-    assert plan["arena_bytes"] == int(np.prod(SHAPE))
+    check_placement(json.loads((tmp_path / "memory.json").read_text()), inplace)
     module = import_model(str(path))
     QuantizePass().apply(make_context(), module)
     xs = inputs()
@@ -198,8 +214,9 @@ needs_qemu = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shu
 
 
 @needs_qemu
+@pytest.mark.parametrize("inplace", [True, False], ids=["inplace", "apart"])
 @pytest.mark.parametrize("core", ["cortex-m4", "cortex-m55"])
-def test_on_qemu_with_cmsis_nn_equals_tflite_micro(tmp_path, chain, core):
+def test_on_qemu_with_cmsis_nn_equals_tflite_micro(tmp_path, chain, core, inplace):
     from cmsis_opt.cmsis_nn import build_library, locate
     from cmsis_opt.tools.target_check import Case, check
 
@@ -207,7 +224,8 @@ def test_on_qemu_with_cmsis_nn_equals_tflite_micro(tmp_path, chain, core):
         pytest.skip(f"no CMSIS-NN tree at {CMSIS_NN}")
     path, data = chain
     xs = inputs()
-    case = Case("chain", path, np.stack(xs), np.stack(tflm_outputs(data, xs)))
+    case = Case("chain", path, np.stack(xs), np.stack(tflm_outputs(data, xs)), () if inplace else ("--no-inplace",))
     row = check(case, core, tmp_path, build_library(core, locate(str(CMSIS_NN))))
     assert row.exact == f"{len(xs)}/{len(xs)}"
-    assert row.arena == int(np.prod(SHAPE))
+    check_placement(json.loads((tmp_path / f"chain-{core}" / "c" / "memory.json").read_text()), inplace)
+    assert row.arena == (1 if inplace else 2) * int(np.prod(SHAPE))
