@@ -38,7 +38,7 @@ from cmsis_opt.plan import layer_of, the_function
 WHERE = "calibration"
 QUANTIZE = "pass 'quantize'"
 _COMPUTE = (nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.AddOp, nn.MulOp, nn.GlobalAvgPoolOp,
-            nn.AvgPoolOp, nn.MaxPoolOp, nn.SoftmaxOp, nn.PadOp, nn.ConcatOp)
+            nn.AvgPoolOp, nn.MaxPoolOp, nn.SoftmaxOp, nn.PadOp, nn.ConcatOp, nn.ActivationOp)
 _KEEP_INPUT_QUANT = (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.PadOp)
 _VIEWS = (nn.TransposeOp, nn.ReshapeOp)
 _ACTIVATIONS = (nn.ReluOp, nn.ClipOp)

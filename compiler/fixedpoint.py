@@ -152,3 +152,49 @@ def count_leading_zeros32(x) -> np.ndarray:
     x = as_int64(x) & 0xFFFFFFFF
     bits = sum(((x >= (1 << k)).astype(np.int64) for k in range(32)), start=np.zeros_like(x))
     return 32 - bits
+
+
+def one_minus_x_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    """(1 - a) / (1 + a) for a in [0, 1) in Q0.31 (gemmlowp fixedpoint.h, used by its tanh); result in Q0.31.
+
+    The same Newton-Raphson division as `one_over_one_plus_x_for_x_in_0_1`,
+    finishing with x - 1 instead of x / 2.
+    """
+    mul = saturating_rounding_doubling_high_mul
+    a = as_int64(a)
+    total = a + _ONE_Q0
+    half_denominator = _trunc_div(total + np.where(total >= 0, 1, -1), 2)
+    x = 1515870810 + mul(half_denominator, -1010580540)  # 48/17 - 32/17 * d, Q2.29
+    one_q2 = 1 << 29
+    for _ in range(3):
+        x = x + saturating_left_shift(mul(x, one_q2 - mul(half_denominator, x)), 2)
+    return saturating_left_shift(x - one_q2, 2)
+
+
+def logistic(a, integer_bits: int) -> np.ndarray:
+    """1 / (1 + exp(-a)) of a raw int32 with `integer_bits` integer bits (at most 5); result in Q0.31.
+
+    gemmlowp fixedpoint.h `logistic`: computed on |a| as 1 / (1 + exp(-|a|)),
+    mirrored as one minus that (a raw int32 subtraction) for negative a, and
+    exactly one half for a == 0.
+    """
+    a = as_int64(a)
+    positive = a > 0
+    magnitude = np.where(positive, a, wrap_int32(-a))
+    on_positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(wrap_int32(-magnitude), integer_bits))
+    on_negative = wrap_int32(_ONE_Q0 - on_positive)
+    return np.where(a == 0, 1 << 30, np.where(positive, on_positive, on_negative))
+
+
+def tanh(a, integer_bits: int) -> np.ndarray:
+    """tanh(a) of a raw int32 with `integer_bits` integer bits (at most 4); result in Q0.31.
+
+    gemmlowp fixedpoint.h `tanh`: -tanh(n) for n = -|a| is
+    (1 - exp(2n)) / (1 + exp(2n)), where 2n is n read with one more integer
+    bit; its sign is restored, and a == 0 gives 0.
+    """
+    a = as_int64(a)
+    negative = a < 0
+    n = np.where(negative, a, wrap_int32(-a))
+    t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(n, integer_bits + 1))
+    return np.where(a == 0, 0, np.where(negative, wrap_int32(-t), t))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
 
+from cmsis_opt import lut
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
 from cmsis_opt.dialects.utils import ints, numpy_dtype, shape_of, to_numpy, window_patches
@@ -147,6 +148,11 @@ def softmax(op: nn.SoftmaxOp, x: np.ndarray) -> np.ndarray:
     return _f32(exps / exps.sum(axis=axis, keepdims=True))
 
 
+def activation(op: nn.ActivationOp, x: np.ndarray, slope: np.ndarray | None = None) -> np.ndarray:
+    """The activation's float function (cmsis_opt.lut.ACTIVATIONS), evaluated in float64, as float32."""
+    return _f32(lut.evaluate(op.kind.data, x, op.params, slope))
+
+
 def reshape(op: nn.ReshapeOp, x: np.ndarray) -> np.ndarray:
     return x.reshape(shape_of(op.output))
 
@@ -232,6 +238,10 @@ class NNFunctions(InterpreterFunctions):
     @impl(nn.SoftmaxOp)
     def run_softmax(self, interpreter: Interpreter, op: nn.SoftmaxOp, args: PythonValues) -> PythonValues:
         return (softmax(op, *args),)
+
+    @impl(nn.ActivationOp)
+    def run_activation(self, interpreter: Interpreter, op: nn.ActivationOp, args: PythonValues) -> PythonValues:
+        return (activation(op, *args),)
 
     @impl(nn.ReshapeOp)
     def run_reshape(self, interpreter: Interpreter, op: nn.ReshapeOp, args: PythonValues) -> PythonValues:

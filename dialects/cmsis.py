@@ -37,6 +37,7 @@ from .cmsis_conv import ConvOp, DepthwiseConvOp
 from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedOp
+from .cmsis_lut import LutOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
 from .kernel import CmsisOp, IsView, KernelOp, kernel_ops, view_source
 
@@ -114,7 +115,7 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 
 OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp,
-       TransposeOp, ReshapeOp]
+       TransposeOp, ReshapeOp, LutOp]
 
 CMSIS = Dialect("cmsis", OPS, [TargetAttr])
 
@@ -131,6 +132,7 @@ __all__ = [
     "FullyConnectedOp",
     "IsView",
     "KernelOp",
+    "LutOp",
     "MaxPoolOp",
     "MulOp",
     "PadOp",

@@ -26,6 +26,7 @@ from xdsl.dialects.builtin import (
     FloatData,
     IntegerAttr,
     IntegerType,
+    StringAttr,
     TensorType,
     f32,
     i64,
@@ -48,6 +49,8 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.traits import NoMemoryEffect
 from xdsl.utils.exceptions import VerifyException
+
+from cmsis_opt.lut import ACTIVATIONS
 
 from .quant import UniformQuantizedType, format_float
 from .utils import (
@@ -439,6 +442,77 @@ class SoftmaxOp(_UnaryOp):
             fail(self, "beta", f"must be positive, got {self.beta.value.data}")
 
 
+RULES = ("float", "tflite")
+"""How `nn.activation` becomes an int8 table (cmsis_opt.lut): ONNX's float definition, or TFLite Micro's kernel."""
+
+
+@irdl_op_definition
+class ActivationOp(NNOp):
+    """An element-wise activation that int8 models run as a 256-entry table (`cmsis.lut`).
+
+    `kind` names the function in `cmsis_opt.lut.ACTIVATIONS` (sigmoid, tanh,
+    hard_swish, hard_sigmoid, leaky_relu, elu, prelu, gelu, gelu_tanh, silu,
+    softplus), whose entry gives its float semantics (ONNX's) and its
+    defaults; `alpha` / `beta` are the function's float attributes where it
+    has them (ONNX's names). `prelu` takes a second operand, the slope,
+    broadcast against the input as ONNX PRelu does (a scalar, or one value
+    per channel). `rule = "tflite"` (set by the TFLite importer) asks for
+    TFLite Micro's int8 arithmetic when lowered; without it the table is the
+    float function rounded once.
+
+        %y = nn.activation %x {kind = "leaky_relu", alpha = 0.1 : f32} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+    """
+
+    name = "nn.activation"
+    input = operand_def(TensorType)
+    slope = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    kind = prop_def(StringAttr)
+    alpha = opt_prop_def(FloatAttr)
+    beta = opt_prop_def(FloatAttr)
+    rule = opt_prop_def(StringAttr)
+
+    def __init__(self, input: SSAValue, kind: str, slope: SSAValue | None = None, *, alpha: float | None = None,
+                 beta: float | None = None, rule: str | None = None):
+        props: dict[str, Attribute] = {"kind": StringAttr(kind)}
+        for key, value in (("alpha", alpha), ("beta", beta)):
+            if value is not None:
+                props[key] = _float_attr(value)
+        if rule is not None:
+            props["rule"] = StringAttr(rule)
+        super().__init__(operands=[input, slope], result_types=[input.type], properties=props)
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The float attributes that are set (alpha, beta)."""
+        return {key: attr.value.data for key, attr in (("alpha", self.alpha), ("beta", self.beta)) if attr is not None}
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.output)
+        _expect_shape(self, shape_of(self.output), shape_of(self.input))
+        kind = self.kind.data
+        activation = ACTIVATIONS.get(kind)
+        if activation is None:
+            fail(self, "kind", f"unknown activation '{kind}'; known: {', '.join(ACTIVATIONS)}")
+        for key in self.params:
+            if key not in activation.defaults:
+                fail(self, key, f"{kind} has no {key} attribute")
+        for key, value in self.params.items():
+            if not math.isfinite(value):
+                fail(self, key, f"must be finite, got {value}")
+        if self.rule is not None and self.rule.data not in RULES:
+            fail(self, "rule", f"unknown rule '{self.rule.data}'; known: {', '.join(RULES)}")
+        if self.rule is not None and self.rule.data == "tflite" and activation.tflite is None:
+            fail(self, "rule", f"{kind} has no TFLite Micro kernel to follow")
+        if activation.slope != (self.slope is not None):
+            fail(self, "slope", f"{kind} {'needs' if activation.slope else 'takes no'} slope operand")
+        if self.slope is not None:
+            self._check_float(self.slope)
+            x, s = shape_of(self.input), shape_of(self.slope)
+            if broadcast_shape(x, s) != tuple(x):
+                fail(self, "slope", f"shape {list(s)} does not broadcast to the input's {list(x)}")
+
+
 def _same_element(op: IRDLOperation, a: SSAValue, b: SSAValue) -> None:
     if _element(a) != _element(b):
         fail(op, "result", f"element type {_element(b)} differs from the input's {_element(a)}")
@@ -600,6 +674,7 @@ NN = Dialect(
         ReluOp,
         ClipOp,
         SoftmaxOp,
+        ActivationOp,
         ReshapeOp,
         TransposeOp,
         PadOp,

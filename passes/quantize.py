@@ -30,8 +30,8 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from cmsis_opt import quantmath
-from cmsis_opt.calibrate import QDQRewriter, is_float_model, recorded_range
+from cmsis_opt import lut, quantmath
+from cmsis_opt.calibrate import QDQRewriter, activation_quant, is_float_model, recorded_range
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects import cmsis, nn
 from cmsis_opt.dialects.kernel import view_source
@@ -587,6 +587,141 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
+    def activation(self, op: nn.ActivationOp, q_out, act) -> Stored:
+        """A table activation: one `cmsis.lut` (cmsis_opt.lut), in the order the input is stored.
+
+        The table follows TFLite Micro's arithmetic for `rule = "tflite"`, else
+        the float function rounded once; a ReLU / Clip after it clamps the
+        table. A PRelu slope that varies along one axis gives one table per
+        channel of that axis, which must then be stored last (a transpose
+        first if it is not: NCHW graph inputs).
+        """
+        logical = shape_of(op.input)
+        stored = self.view(op.input, op)
+        slope = slope_values(op)
+        perm = tuple(stored.perm)
+        axis = None if slope is None else varying_axis(op, slope)
+        if axis is not None and perm[-1] != axis:
+            perm = (*(p for p in perm if p != axis), axis)
+        x = self.materialize(stored, logical, perm, op)
+        q_in = quant_of(x.type)
+        assert q_in is not None  # a lowered value is int8
+        try:
+            tables = activation_tables(op, slope, perm, (q_in.scale, q_in.zero_point),
+                                       (q_out.scale, q_out.zero_point))
+        except lut.TableError as err:
+            raise error(op, str(err)) from None
+        tables = np.clip(tables, act[0], act[1]).astype(np.int8)
+        new = cmsis.LutOp.build(operands=[x], result_types=[_tensor(q_out, shape_of(x))],
+                                properties={"table": dense(tables[0] if len(tables) == 1 else tables)})
+        return Stored(self.emit(new).results[0], perm)
+
+
+def real_constant(value: SSAValue) -> np.ndarray | None:
+    """The real values of a constant operand: a dequantized int8 constant (float32, as DequantizeLinear) or a
+    float nn.constant, through transposes and reshapes; None for a computed value."""
+    const = float_const(value)
+    if const is not None:
+        scales = np.asarray(const.q.scales, np.float32)
+        zero_points = np.asarray(const.q.zero_points, np.int64)
+        if const.axis is not None:
+            shape = [1] * const.data.ndim
+            shape[const.axis] = -1
+            scales, zero_points = scales.reshape(shape), zero_points.reshape(shape)
+        return ((const.data.astype(np.int64) - zero_points).astype(np.float32) * scales).astype(np.float32)
+    owner = value.owner
+    if isinstance(owner, nn.ConstantOp) and quant_of(owner.result.type) is None:
+        return np.asarray(to_numpy(owner.value), dtype=np.float32)
+    if isinstance(owner, _VIEWS):
+        inner = real_constant(owner.input)
+        if inner is None:
+            return None
+        if isinstance(owner, nn.TransposeOp):
+            return inner.transpose(ints(owner.perm))
+        return inner.reshape(shape_of(owner.output))
+    return None
+
+
+def slope_values(op: nn.ActivationOp) -> np.ndarray | None:
+    """PRelu's slope broadcast to the input's shape: int8 codes for `rule = "tflite"` (TFLite's PRELU computes
+    with them), real values otherwise; None without a slope. A located error when it is not a constant."""
+    if op.slope is None:
+        return None
+    if op.rule is not None and op.rule.data == "tflite":
+        const = float_const(op.slope)
+        if const is None or const.axis is not None or const.q.storage_type != IntegerType(8):
+            raise error(op, "TFLite's PRELU needs an int8 alpha constant with one scale and zero point")
+        values = const.data.astype(np.int64)
+    else:
+        values = real_constant(op.slope)
+        if values is None:
+            raise error(op, "its slope is computed, not a constant: a table needs the slope at compile time")
+    return np.broadcast_to(values, shape_of(op.input))
+
+
+def varying_axis(op: nn.ActivationOp, slope: np.ndarray) -> int | None:
+    """The one input axis along which the (broadcast) slope changes, None if it is the same everywhere; a
+    located error when it changes along several (no table per element)."""
+    axes = [axis for axis in range(slope.ndim) if slope.shape[axis] > 1 and np.any(np.diff(slope, axis=axis))]
+    if len(axes) > 1:
+        raise error(op, f"its slope of shape {list(shape_of(op.slope))} varies along axes {axes} of the input "
+                        f"{list(shape_of(op.input))}: a table kernel takes a scalar or per-channel slope "
+                        "(one 256-entry table per channel)")
+    return axes[0] if axes else None
+
+
+def activation_tables(op: nn.ActivationOp, slope: np.ndarray | None, perm, q_in: lut.Quant,
+                      q_out: lut.Quant) -> np.ndarray:
+    """[T, 256] int8 tables of a table activation whose input is stored in order `perm`: T is 1, or the stored
+    last dimension when the slope varies along it."""
+    kind, params = op.kind.data, op.params
+    tflite = op.rule is not None and op.rule.data == "tflite"
+    if slope is None:
+        table = lut.tflm_table(kind, q_in, q_out, params) if tflite else lut.float_table(kind, q_in, q_out, params)
+        return table[None, :]
+    stored = slope.transpose(perm) if slope.ndim else slope.reshape(1)
+    rows = stored.reshape(-1, stored.shape[-1])
+    channels = rows[0] if np.any(rows != rows.flat[0]) else rows[0, :1]
+    if tflite:
+        assert op.slope is not None
+        const = float_const(op.slope)
+        assert const is not None  # slope_values checked it
+        return lut.tflm_prelu(q_in, q_out, channels.tolist(), (const.q.scale, const.q.zero_point))
+    return np.stack([lut.float_table(kind, q_in, q_out, params, float(value)) for value in channels])
+
+
+def quantize_table_outputs(func: FuncOp) -> None:
+    """A graph output that a table activation computes in float from an int8 tensor (onnxruntime's QDQ
+    quantizer leaves ops it does not handle, HardSwish for one, in float) gets an nn.quantize with the exact
+    range of the activation's 256 possible values, and an nn.dequantize: the C API then gives it as int8."""
+    block = func.body.block
+    ret = block.last_op
+    if not isinstance(ret, ReturnOp):
+        return
+    operands = list(ret.operands)
+    for index, value in enumerate(operands):
+        source = value
+        while isinstance(source.owner, _VIEWS):
+            source = source.owner.input
+        op = source.owner
+        if quant_of(value.type) is not None or not isinstance(op, nn.ActivationOp):
+            continue
+        q_in = QDQRewriter(func, recorded_range).quant_of_float(op.input)
+        if q_in is None or q_in.per_axis:
+            continue
+        slope = None if op.slope is None else real_constant(op.slope)
+        if op.slope is not None and slope is None:
+            continue
+        low, high = lut.output_range(op.kind.data, (q_in.scale, q_in.zero_point), op.params, slope)
+        q = activation_quant(low, high)
+        quantize = nn.QuantizeOp(value, TensorType(q, list(shape_of(value))))
+        dequantize = nn.DequantizeOp(quantize.output)
+        for new in (quantize, dequantize):
+            new.attributes["layer"] = StringAttr(layer_of(op))
+            block.insert_op_before(new, ret)
+        operands[index] = dequantize.output
+    ret.operands = operands
+
 
 LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
     nn.Conv2DOp: Lowering.conv,
@@ -600,6 +735,7 @@ LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
     nn.SoftmaxOp: Lowering.softmax,
     nn.PadOp: Lowering.pad,
     nn.ConcatOp: Lowering.concat,
+    nn.ActivationOp: Lowering.activation,
 }
 """nn compute op class -> the Lowering method that writes its cmsis op(s).
 
@@ -759,6 +895,7 @@ class QuantizePass(CmsisPass):
 
     def run(self, module: ModuleOp) -> None:
         for func in [o for o in module.ops if isinstance(o, FuncOp)]:
+            quantize_table_outputs(func)
             strip_float_io(func)
             remark_float_io(func)
             if is_float_model(func):

@@ -163,7 +163,7 @@ def _cases() -> list[Case]:
         Case("tflite-truncated", "cmsis-import", ["m.tflite", "-o", "out.mlir"], "m.tflite: the TFLite file is damaged",
              {"m.tflite": "TRUNCATED_TFLITE"}),
         # ONNX models the importer does not support
-        Case("onnx-unsupported-op", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'gate' (Sigmoid): this op is not supported; supported: Add,",
+        Case("onnx-unsupported-op", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'gate' (Hardmax): this op is not supported; supported: Add,",
              {"m.onnx": onnx_models.bad_op}),
         Case("onnx-float16", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
              "m.onnx: graph input 'x': element type float16 is not supported; supported: float32, int8",

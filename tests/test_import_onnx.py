@@ -225,7 +225,7 @@ def one_error(proc, *fragments: str) -> str:
 
 
 @pytest.mark.parametrize("name, fragments", [
-    ("bad_op", ["node 'gate' (Sigmoid)", "is not supported; supported: ", "Conv"]),
+    ("bad_op", ["node 'gate' (Hardmax)", "is not supported; supported: ", "Conv"]),
     ("bad_float16", ["graph input 'x'", "float16 is not supported"]),
     ("bad_dynamic", ["graph input 'x'", "dimension 2 is dynamic ('H')"]),
     ("bad_uint8", ["node 'quant' (QuantizeLinear)", "uint8 quantization is not supported"]),

@@ -209,8 +209,8 @@ def float_boundary_model():
 def unsupported_model():
     m = TfliteModel()
     x = m.tensor("input", [1, 8], scale=0.1, zp=0)
-    y = m.tensor("squashed", [1, 8], scale=1 / 256, zp=-128)
-    m.op("LOGISTIC", [x], [y])
+    y = m.tensor("normalized", [1, 8], scale=1 / 128, zp=0)
+    m.op("L2_NORMALIZATION", [x], [y])
     return m.build([x], [y])
 
 
@@ -359,7 +359,7 @@ def one_error(proc, *fragments: str) -> None:
 def test_unsupported_op_names_the_node(tmp_path):
     out = tmp_path / "out.mlir"
     one_error(run_tool("cmsis-import", write(tmp_path, "bad", unsupported_model()), "-o", str(out)),
-              "node 'squashed' (LOGISTIC): this op is not supported; supported: ADD, AVERAGE_POOL_2D")
+              "node 'normalized' (L2_NORMALIZATION): this op is not supported; supported: ADD, AVERAGE_POOL_2D")
     assert not out.exists()
 
 

@@ -309,3 +309,22 @@ def test_elementwise_and_softmax_overlap_exactly_in_place(block, path):
     sm = make.softmax((3, 21))
     check(sm, path, lambda: sim_softmax(3, 21, block), exact=True)
     assert sm.path_delta(path) == 0
+
+
+def sim_lut(size, channels):
+    """cmsis_opt_lut_s8 (runtime/src/cmsis_opt_lut_s8.c): per pixel, per channel, read input i then write output i."""
+    for start in range(0, size, channels):
+        for c in range(channels):
+            yield "r", start + c
+            yield "w", start + c
+
+
+@pytest.mark.parametrize("channels", [1, 5])
+@pytest.mark.parametrize("path", ["c", "dsp", "mve"])
+def test_lut_overlaps_exactly_in_place(channels, path):
+    shape = (1, 3, 4, 5)
+    table = f"dense<0> : tensor<{'256' if channels == 1 else f'{channels}x256'}xi8>"
+    t = make.tensor(shape)
+    op = make._first(make._module([t], f"cmsis.lut %a0 {{table = {table}}} : ({t}) -> {t}", t), "cmsis.lut")
+    check(op, path, lambda: sim_lut(num_elements(shape), channels), exact=True)
+    assert op.path_delta(path) == 0

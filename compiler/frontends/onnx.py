@@ -108,6 +108,7 @@ class _Importer:
         self.qconsts: dict[str, tuple[np.ndarray, UniformQuantizedType, str]] = {}
         self.folded_bn: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # BatchNormalization output: (weight, bias)
         self.skip: set[int] = set()
+        self.fused: dict[str, tuple[str, str, dict[str, float]]] = {}  # output -> (activation kind, input, params)
         self._builder: GraphBuilder | None = None
 
     @property
@@ -140,6 +141,7 @@ class _Importer:
         for info, arg in zip(inputs, self.builder.args, strict=True):
             self.values[info.name] = arg
         self.plan_batchnorm_folding()
+        self.plan_fused_activations()
         for index, node in enumerate(self.graph.node):
             if index not in self.skip:
                 self.convert(node)
@@ -298,6 +300,9 @@ class _Importer:
 
     # -- dispatch ---------------------------------------------------------------
     def convert(self, node) -> None:
+        if node.output and node.output[0] in self.fused:
+            self.on_fused_activation(node, *self.fused[node.output[0]])
+            return
         if node.domain not in ("", "ai.onnx"):
             raise self.unsupported(
                 node, f"op domain '{node.domain}'", "the default ONNX domain; ops: " + ", ".join(sorted(_HANDLERS)))
@@ -754,6 +759,133 @@ class _Importer:
             self.folded_bn[node.output[0]] = (folded_w, folded_b)
             self.skip.add(index)
 
+    # -- table activations (cmsis.lut) -----------------------------------------------
+    def on_activation(self, node) -> None:
+        """Sigmoid, Tanh, HardSwish, HardSigmoid, LeakyRelu, Elu, Softplus, Gelu, Swish, PRelu: one
+        nn.activation (cmsis_opt.lut.ACTIVATIONS), with ONNX's attributes and defaults."""
+        kind, attributes = _ACTIVATION_KINDS[node.op_type]
+        names = self.check_arity(node, 2 if kind == "prelu" else 1, 2 if kind == "prelu" else 1)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, (*attributes, "approximate") if node.op_type == "Gelu" else attributes)
+        if node.op_type == "Gelu":
+            approximate = attrs.get("approximate", b"none")
+            approximate = approximate.decode("utf-8", "replace") if isinstance(approximate, bytes) else approximate
+            if approximate not in ("none", "tanh"):
+                raise self.unsupported(node, f"approximate '{approximate}'", "none, tanh")
+            kind = "gelu_tanh" if approximate == "tanh" else "gelu"
+        x = self.float_operand(names[0], node)
+        slope = None
+        if kind == "prelu":
+            slope = self.float_operand(names[1], node)
+            if broadcast_shape(shape_of(x), shape_of(slope)) != shape_of(x):
+                raise self.fail(node, f"slope {list(shape_of(slope))} does not broadcast to X {list(shape_of(x))}")
+        params = {key: float(attrs[key]) for key in attributes if key in attrs}
+        op = nn.ActivationOp(x, kind, slope, alpha=params.get("alpha"), beta=params.get("beta"))
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def on_fused_activation(self, node, kind: str, source: str, params: dict[str, float]) -> None:
+        """The last node of an exporter's decomposition of an activation (`plan_fused_activations`)."""
+        x = self.float_operand(source, node)
+        op = nn.ActivationOp(x, kind, alpha=params.get("alpha"), beta=params.get("beta"))
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
+    def plan_fused_activations(self) -> None:
+        """Find activations exporters write as several nodes and convert each as one nn.activation:
+
+        - SiLU: Sigmoid(x) read only by Mul(x, Sigmoid(x)) (PyTorch's SiLU before opset 24's Swish);
+        - GELU: x * 0.5 * (1 + Erf(x / sqrt 2)) as Div (or Mul by 1/sqrt 2), Erf, Add 1, Mul x, Mul 0.5
+          (either Mul first), each intermediate read only by the next node.
+
+        An Erf outside that pattern is an error naming it (Erf has no int8 kernel of its own).
+        """
+        nodes = list(self.graph.node)
+        consumers: dict[str, list[int]] = {}
+        for index, node in enumerate(nodes):
+            for name in node.input:
+                consumers.setdefault(name, []).append(index)
+        outputs = {o.name for o in self.graph.output}
+
+        def only_reader(name: str, op_type: str) -> int | None:
+            """The index of the single node reading `name`, if it has type `op_type` and `name` is internal."""
+            readers = consumers.get(name, [])
+            if name in outputs or len(readers) != 1 or nodes[readers[0]].op_type != op_type:
+                return None
+            return readers[0]
+
+        def other(node, name: str) -> str | None:
+            """The other input of a two-input node that reads `name`."""
+            inputs = list(node.input)
+            if len(inputs) != 2 or name not in inputs:
+                return None
+            return inputs[1] if inputs[0] == name else inputs[0]
+
+        constant_nodes = {node.output[0]: node for node in nodes if node.op_type == "Constant" and node.output}
+
+        def scalar(name: str | None, value: float) -> bool:
+            """Whether `name` is a float32 constant of one element equal to `value` (to float32 precision)."""
+            const = self.consts.get(name) if name is not None else None
+            if const is None and name in constant_nodes:
+                from onnx import helper
+
+                attrs = {a.name: helper.get_attribute_value(a) for a in constant_nodes[name].attribute}
+                if "value" in attrs:
+                    const = self.numpy_helper.to_array(attrs["value"])
+                elif "value_float" in attrs:
+                    const = np.float32(attrs["value_float"])
+            return (isinstance(const, (np.ndarray, np.floating)) and np.size(const) == 1
+                    and np.asarray(const).dtype == np.float32
+                    and abs(float(np.asarray(const).reshape(())) - value) <= 1e-6 * abs(value))
+
+        for index, node in enumerate(nodes):
+            if node.op_type == "Sigmoid" and len(node.input) == 1 and not node.attribute:
+                mul = only_reader(node.output[0], "Mul")
+                if mul is not None and other(nodes[mul], node.output[0]) == node.input[0]:
+                    self.skip.add(index)
+                    self.fused[nodes[mul].output[0]] = ("silu", node.input[0], {})
+            elif node.op_type == "Erf":
+                fused = self.match_gelu(nodes, index, only_reader, other, scalar)
+                if fused is None:
+                    raise self.unsupported(
+                        node, "Erf outside GELU's x * 0.5 * (1 + Erf(x / sqrt(2)))",
+                        "Erf inside that GELU pattern (or export Gelu, opset 20)")
+                last, source, inner = fused
+                self.skip.update(inner)
+                self.fused[nodes[last].output[0]] = ("gelu", source, {})
+
+    def match_gelu(self, nodes, erf: int, only_reader, other, scalar) -> tuple[int, str, list[int]] | None:
+        """(index of the last node, x, indices of the other nodes) of the GELU pattern around Erf node `erf`."""
+        producers = {name: i for i, node in enumerate(nodes) for name in node.output}
+        scaled = nodes[erf].input[0]
+        first = producers.get(scaled)
+        if first is None or only_reader(scaled, "Erf") != erf:
+            return None
+        head = nodes[first]
+        if head.op_type == "Div" and scalar(head.input[1], math.sqrt(2.0)):
+            x = head.input[0]
+        elif head.op_type == "Mul" and scalar(other(head, head.input[0]), 1 / math.sqrt(2.0)):
+            x = head.input[0]
+        elif head.op_type == "Mul" and scalar(head.input[0], 1 / math.sqrt(2.0)):
+            x = head.input[1]
+        else:
+            return None
+        plus = only_reader(nodes[erf].output[0], "Add")
+        if plus is None or not scalar(other(nodes[plus], nodes[erf].output[0]), 1.0):
+            return None
+        times = only_reader(nodes[plus].output[0], "Mul")
+        if times is None:
+            return None
+        factor = other(nodes[times], nodes[plus].output[0])
+        if factor == x:  # (x * (1 + erf)) * 0.5
+            last = only_reader(nodes[times].output[0], "Mul")
+            if last is None or not scalar(other(nodes[last], nodes[times].output[0]), 0.5):
+                return None
+            return last, x, [first, erf, plus, times]
+        half = producers.get(factor) if factor is not None else None  # (x * 0.5) * (1 + erf)
+        if (half is None or nodes[half].op_type != "Mul" or other(nodes[half], x) is None
+                or not scalar(other(nodes[half], x), 0.5) or only_reader(nodes[half].output[0], "Mul") != times):
+            return None
+        return times, x, [first, erf, plus, half]
+
     # -- layout ops (work on float values and on int8 codes alike) -------------------
     def data_operand(self, name: str, node) -> SSAValue | np.ndarray:
         """An SSA value, or the array of an (unquantized) constant to fold."""
@@ -983,6 +1115,20 @@ def _dequantize_array(stored: np.ndarray, q: UniformQuantizedType) -> np.ndarray
     return ((stored.astype(np.int64) - zps).astype(np.float32) * scales).astype(np.float32)
 
 
+_ACTIVATION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Elu": ("elu", ("alpha",)),
+    "Gelu": ("gelu", ()),
+    "HardSigmoid": ("hard_sigmoid", ("alpha", "beta")),
+    "HardSwish": ("hard_swish", ()),
+    "LeakyRelu": ("leaky_relu", ("alpha",)),
+    "PRelu": ("prelu", ()),
+    "Sigmoid": ("sigmoid", ()),
+    "Softplus": ("softplus", ()),
+    "Swish": ("silu", ("alpha",)),
+    "Tanh": ("tanh", ()),
+}
+"""ONNX ops that become one nn.activation: its kind (cmsis_opt.lut.ACTIVATIONS) and the ONNX attributes it takes."""
+
 _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Add": _Importer.on_binary,
     "AveragePool": _Importer.on_pool,
@@ -1009,6 +1155,7 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Squeeze": _Importer.on_squeeze_unsqueeze,
     "Transpose": _Importer.on_transpose,
     "Unsqueeze": _Importer.on_squeeze_unsqueeze,
+    **{op_type: _Importer.on_activation for op_type in _ACTIVATION_KINDS},
 }
 
 SUPPORTED_OPS = tuple(sorted(_HANDLERS))

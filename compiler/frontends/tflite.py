@@ -564,6 +564,19 @@ class _Importer:
         else:
             self.finish_op(output, self.builder.reshape(self.tflite_order(pooled, label), self.shape(output), label))
 
+    def on_activation(self, op, inputs, output) -> None:
+        """LOGISTIC, TANH, HARD_SWISH, ELU, LEAKY_RELU (alpha), PRELU (alpha tensor): an nn.activation that
+        follows TFLite Micro's int8 kernel (rule "tflite"), run as a 256-entry table."""
+        kind = _ACTIVATION_KINDS[self.node[1]]
+        x = self.float_in(inputs[0])
+        slope, alpha = None, None
+        if kind == "prelu":
+            slope = self.broadcast_operand(inputs[1], len(self.shape(output)))
+        if kind == "leaky_relu":
+            alpha = float(op.builtinOptions.alpha) if op.builtinOptions is not None else 0.0
+        activation = nn.ActivationOp(x, kind, slope, alpha=alpha, rule="tflite")
+        self.finish_op(output, self.builder.value(activation, self.tensor_name(output)))
+
     def on_quantize(self, op, inputs, output) -> None:
         self.finish_op(output, self.float_in(inputs[0]))
 
@@ -574,6 +587,10 @@ class _Importer:
         self.store(output, value)
         self.floats[output] = value
 
+
+_ACTIVATION_KINDS = {"LOGISTIC": "sigmoid", "TANH": "tanh", "HARD_SWISH": "hard_swish", "ELU": "elu",
+                     "LEAKY_RELU": "leaky_relu", "PRELU": "prelu"}
+"""TFLite builtins that become `nn.activation` of this kind (cmsis_opt.lut.ACTIVATIONS)."""
 
 _HANDLERS = {
     "ADD": _Importer.on_binary,
@@ -591,6 +608,7 @@ _HANDLERS = {
     "QUANTIZE": _Importer.on_quantize,
     "RESHAPE": _Importer.on_reshape,
     "SOFTMAX": _Importer.on_softmax,
+    **{builtin: _Importer.on_activation for builtin in _ACTIVATION_KINDS},
 }
 
 SUPPORTED_OPS = tuple(sorted(_HANDLERS))

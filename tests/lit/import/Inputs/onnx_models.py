@@ -228,10 +228,36 @@ def qdq_dense():
     return _model(nodes, [x], [y], inits)
 
 
+def activations():
+    """Activations with no CMSIS-NN s8 kernel, one after another (opset 20 for Gelu): LeakyRelu,
+    HardSigmoid with its own alpha and beta, PRelu with a per-channel slope [C, 1, 1], tanh GELU, Elu
+    with ONNX's default alpha."""
+    slope = np.array([0.25, -0.5, 0.125], np.float32).reshape(3, 1, 1)
+    nodes = [helper.make_node("LeakyRelu", ["x"], ["l"], name="leaky", alpha=0.2),
+             helper.make_node("HardSigmoid", ["l"], ["h"], name="hsig", alpha=0.25, beta=0.4),
+             helper.make_node("PRelu", ["h", "slope"], ["p"], name="prelu"),
+             helper.make_node("Gelu", ["p"], ["g"], name="gelu", approximate="tanh"),
+             helper.make_node("Elu", ["g"], ["y"], name="elu")]
+    return _model(nodes, [_f32("x", [1, 3, 4, 4])], [_f32("y", [1, 3, 4, 4])], [_init("slope", slope)], opset=20)
+
+
+def silu_gelu():
+    """The exporters' decompositions: SiLU as Sigmoid(x) * x, GELU as x * 0.5 * (1 + Erf(x / sqrt 2))."""
+    nodes = [helper.make_node("Sigmoid", ["x"], ["s"], name="sig"),
+             helper.make_node("Mul", ["s", "x"], ["a"], name="silu"),
+             helper.make_node("Div", ["a", "sqrt2"], ["d"], name="div"),
+             helper.make_node("Erf", ["d"], ["e"], name="erf"),
+             helper.make_node("Add", ["e", "one"], ["p"], name="plus_one"),
+             helper.make_node("Mul", ["a", "p"], ["m"], name="times_x"),
+             helper.make_node("Mul", ["m", "half"], ["y"], name="gelu")]
+    inits = [_init("sqrt2", np.float32(np.sqrt(2.0))), _init("one", np.float32(1)), _init("half", np.float32(0.5))]
+    return _model(nodes, [_f32("x", [1, 8])], [_f32("y", [1, 8])], inits)
+
+
 # -- models the importer must reject -------------------------------------------
 def bad_op():
-    """A Sigmoid: not supported."""
-    return _model([helper.make_node("Sigmoid", ["x"], ["y"], name="gate")], [_f32("x", [1, 4])], [_f32("y", [1, 4])])
+    """A Hardmax (not element-wise, no int8 kernel): not supported."""
+    return _model([helper.make_node("Hardmax", ["x"], ["y"], name="gate")], [_f32("x", [1, 4])], [_f32("y", [1, 4])])
 
 
 def bad_float16():
@@ -258,6 +284,12 @@ def bad_count_include_pad():
     """AveragePool counting the padding: not what TFLite / CMSIS-NN compute."""
     node = helper.make_node("AveragePool", ["x"], ["y"], name="avg", kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)
     return _model([node], [_f32("x", [1, 2, 4, 4])], [_f32("y", [1, 2, 4, 4])])
+
+
+def bad_erf():
+    """An Erf that is not part of GELU: no int8 kernel of its own."""
+    nodes = [helper.make_node("Erf", ["x"], ["y"], name="lonely_erf")]
+    return _model(nodes, [_f32("x", [1, 4])], [_f32("y", [1, 4])])
 
 
 MODELS = {name: fn for name, fn in list(globals().items()) if callable(fn) and fn.__doc__ and not name.startswith("_")

@@ -1,0 +1,102 @@
+"""`cmsis.lut`: an int8 element-wise function as a table of 256 outputs, `cmsis_opt_lut_s8`.
+
+CMSIS-NN has no s8 kernel for sigmoid, tanh, hard swish, leaky ReLU, ELU,
+PReLU, GELU, SiLU or softplus; each is a function of one int8 code, so the
+compiler computes its 256 outputs (`cmsis_opt.lut`) and one small kernel of
+ours looks them up. `cmsis_opt_lut_s8` lives in runtime/
+(`src/cmsis_opt_lut_s8.c`, `include/cmsis_opt_lut.h`), and the C backend
+writes its definition, as a static function, into every generated model that
+calls it, so the model links with the real CMSIS-NN too.
+
+    %y = cmsis.lut %x {table = dense<"0x..."> : tensor<256xi8>}
+         : (tensor<1x4x4x8x!quant.uniform<i8:f32, 0.05:3>>) -> tensor<1x4x4x8x!quant.uniform<i8:f32, 0.00390625:-128>>
+
+`table` is [256] (one function for every element) or [C, 256] with C the
+input's last dimension (one per channel of the last, fastest varying axis:
+NHWC storage puts the channels there; a per-channel PReLU slope). Entry
+[c, i] is the output code for input code i - 128. The output has its own
+quantization, which the table already accounts for.
+
+Access order: element i is read, then output i written, i increasing, so the
+output may lie exactly on the input (in place) or anywhere before it.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerType, TensorType
+from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
+
+from cmsis_opt.targets import BuildPath
+
+from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order
+from .utils import fail, num_elements, shape_of, to_numpy
+
+FUNCTION = "cmsis_opt_lut_s8"
+SOURCE = ("src", "cmsis_opt_lut_s8.c")
+"""The runtime file holding the function, under the `cmsis_opt.runtime` package."""
+_BEGIN, _END = "/* cmsis-opt: emitted definition begins */", "/* cmsis-opt: emitted definition ends */"
+
+
+def function_definition() -> str:
+    """The C definition of `cmsis_opt_lut_s8` from runtime/ (the text between its two marker comments), made
+    `static`: each generated model has its own copy, whatever else it links."""
+    text = resources.files("cmsis_opt.runtime").joinpath(*SOURCE).read_text()
+    begin, end = text.index(_BEGIN) + len(_BEGIN), text.index(_END)
+    signature = f"arm_cmsis_nn_status {FUNCTION}("
+    return text[begin:end].strip().replace(signature, "static " + signature, 1)
+
+
+@irdl_op_definition
+class LutOp(CmsisOp, KernelOp):
+    """`cmsis_opt_lut_s8`: output[i] = table[channel(i)][input[i] + 128], per-tensor int8 in and out."""
+
+    name = "cmsis.lut"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    table = prop_def(DenseIntOrFPElementsAttr)
+
+    def verify_(self) -> None:
+        """int8 per-tensor input and output of one shape; an i8 table of [256] or [C, 256], C the last dimension."""
+        self.quant(self.input, "input")
+        self.quant(self.output, "result")
+        shape = shape_of(self.input)
+        self.check_shape("result", shape_of(self.output), shape)
+        if self.table.get_element_type() != IntegerType(8):
+            fail(self, "table", f"expected i8 entries, got {self.table.get_element_type()}")
+        table_shape = tuple(self.table.get_shape())
+        channels = shape[-1] if shape else 1
+        if table_shape != (256,) and table_shape != (channels, 256):
+            fail(self, "table", f"shape {list(table_shape)} is neither [256] nor [{channels}, 256] "
+                                "(one table per channel of the last axis)")
+
+    @property
+    def channels(self) -> int:
+        """How many tables: 1, or the input's last dimension."""
+        shape = tuple(self.table.get_shape())
+        return 1 if len(shape) == 1 else shape[0]
+
+    def tables(self) -> np.ndarray:
+        """The table as [channels, 256] int8."""
+        return np.asarray(to_numpy(self.table), dtype=np.int8).reshape(self.channels, 256)
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return FUNCTION
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return elementwise_order(num_elements(shape_of(self.output)))
+
+    def emit_c(self, c: CEmitter) -> None:
+        c.function(FUNCTION, function_definition())
+        table = c.array("table", "int8_t", self.tables())
+        c.call(FUNCTION, [c.ptr(self.input), table, str(self.channels), c.ptr(self.output),
+                          str(num_elements(shape_of(self.output)))])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        (x,) = inputs
+        tables = self.tables()
+        channel = np.arange(x.size) % self.channels
+        flat = tables[channel, x.reshape(-1).astype(np.int64) + 128]
+        return flat.reshape(x.shape).astype(np.int8)

@@ -1,0 +1,37 @@
+/*
+ * cmsis-opt's own int8 kernel, beside the CMSIS-NN API: element-wise
+ * activations CMSIS-NN has no s8 kernel for (sigmoid, tanh, hard swish,
+ * leaky ReLU, ELU, PReLU, GELU, SiLU, softplus, ...), each given as a table
+ * of 256 outputs, one per int8 input, computed by the compiler.
+ *
+ * Generated models carry their own static copy of this function (CMSIS-NN
+ * does not have it), so they link with the real library as they are; this
+ * declaration is for programs that call the runtime's copy directly.
+ */
+#ifndef CMSIS_OPT_LUT_H
+#define CMSIS_OPT_LUT_H
+
+#include "arm_nn_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * output[i] = table[(i % channels) * 256 + input[i] + 128] for i in [0, size).
+ * channels 1: one table for every element; otherwise one table per channel of
+ * the last (fastest varying) axis, e.g. C of an NHWC tensor (a per-channel
+ * PReLU slope). Returns ARM_CMSIS_NN_ARG_ERROR when channels < 1 or size is
+ * negative or not a multiple of channels, else ARM_CMSIS_NN_SUCCESS.
+ */
+arm_cmsis_nn_status cmsis_opt_lut_s8(const int8_t *input,
+                                     const int8_t *table,
+                                     int32_t channels,
+                                     int8_t *output,
+                                     int32_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CMSIS_OPT_LUT_H */
