@@ -40,7 +40,6 @@ from cmsis_opt import targets
 from cmsis_opt.cmsis_nn import HOST, Library
 from cmsis_opt.errors import CompileError
 from cmsis_opt.hostbuild import RUNTIME_DIR
-from cmsis_opt.targets import BuildPath
 
 QEMU_DIR = RUNTIME_DIR / "qemu"
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-O2",
@@ -114,18 +113,6 @@ def write_net(name: str, header: str, source: str, input_sizes: Sequence[int], o
     (workdir / f"{name}.h").write_text(header)
     (workdir / f"{name}.c").write_text(source)
     return BatchNet(name, workdir / f"{name}.c", tuple(input_sizes), tuple(output_sizes), inputs)
-
-
-def library_need(op, path: BuildPath) -> int:
-    """What the linked library's `*_get_buffer_size` returns for kernel op `op` on `path`: `op.scratch_bytes(path)`,
-    except the MVE fully connected layer, whose buffer (one int32 kernel sum per output row) the generated code
-    gives as a constant table, so that its scratch in RAM is 0."""
-    from cmsis_opt.dialects.cmsis_fully_connected import FullyConnectedOp
-    from cmsis_opt.dialects.utils import shape_of
-
-    if isinstance(op, FullyConnectedOp) and path == "mve":
-        return 4 * shape_of(op.output)[1]
-    return op.scratch_bytes(path)
 
 
 # -- building --------------------------------------------------------------------------

@@ -70,6 +70,10 @@ class FullyConnectedOp(CmsisOp, KernelOp):
         """No RAM: the buffer the MVE kernel asks for (one int32 per output row) is a constant table (`kernel_sums`)."""
         return 0
 
+    def library_buffer_bytes(self, path: BuildPath) -> int:
+        """MVE's `arm_fully_connected_s8_get_buffer_size`: one int32 kernel sum per output row (given as a table)."""
+        return 4 * shape_of(self.output)[1] if path == "mve" else 0
+
     def kernel_sums(self) -> np.ndarray:
         """int32 per output row: bias + input_offset * (sum of the row's weights), wrapping as 32-bit C does."""
         weights = to_numpy(self.filter).astype(np.int64)

@@ -378,8 +378,13 @@ class KernelOp(Operation, abc.ABC):
         """The CMSIS-NN function that runs the op on `path`, after the wrappers' dispatch."""
 
     def scratch_bytes(self, path: BuildPath) -> int:
-        """Bytes of scratch (`cmsis_nn_context.buf`) the call needs on `path`: its `*_get_buffer_size`."""
+        """Bytes of arena scratch (`cmsis_nn_context.buf` in RAM) the call needs on `path`."""
         return 0
+
+    def library_buffer_bytes(self, path: BuildPath) -> int:
+        """What the library's `*_get_buffer_size` returns for the call on `path` (bytes): `scratch_bytes`, unless
+        the op gives (part of) that buffer as a constant table instead of arena scratch."""
+        return self.scratch_bytes(path)
 
     @abc.abstractmethod
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:

@@ -48,7 +48,7 @@ from cmsis_opt.dialects.cmsis_fully_connected import FullyConnectedOp
 from cmsis_opt.dialects.utils import shape_of
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir
-from cmsis_opt.netbatch import NetRun, batch_net, library_need, run_nets, tools_missing
+from cmsis_opt.netbatch import NetRun, batch_net, run_nets, tools_missing
 from cmsis_opt.passes.default import DefaultPipeline
 from cmsis_opt.plan import memory_plan, the_function
 from cmsis_opt.tools.opt import run_pipeline
@@ -273,7 +273,7 @@ def test_branch_runs_exact_with_the_planned_buffer_and_the_modelled_function(bra
         return
     ((call, needed, given),) = run.scratch
     assert call == 1
-    assert needed == library_need(op, path)
+    assert needed == op.library_buffer_bytes(path)
     if isinstance(op, FullyConnectedOp) and path == "mve":
         assert op.scratch_bytes(path) == 0 and given == needed == 4 * len(op.kernel_sums())  # flash, not arena
     else:

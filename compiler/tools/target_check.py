@@ -270,7 +270,7 @@ class Prepared:
     """One random network: its inputs, the interpreter's outputs and, per (core, in-place), its C or why there is none.
 
     `needs[(core, inplace)]` maps each kernel call (numbered from 1, as NAME_check() reports them) to what the
-    library's `*_get_buffer_size` must return on the core's path (cmsis_opt.netbatch.library_need).
+    library's `*_get_buffer_size` must return on the core's path (`KernelOp.library_buffer_bytes`).
     """
 
     index: int
@@ -295,7 +295,6 @@ def prepare_random(seed: int, index: int, cores: tuple[targets.CoreName, ...]) -
     from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.interpreter import run_function
     from cmsis_opt.ir import parse_ir
-    from cmsis_opt.netbatch import library_need
     from cmsis_opt.passes.default import DefaultPipeline
     from cmsis_opt.plan import memory_plan, returned_values, the_function
     from cmsis_opt.tools.opt import run_pipeline
@@ -325,7 +324,7 @@ def prepare_random(seed: int, index: int, cores: tuple[targets.CoreName, ...]) -
                     prepared.problems.append((core, f"{c_name(index, inplace)} on {core}: {error}"))
                     continue
                 steps = memory_plan(planned).steps
-                prepared.needs[(core, inplace)] = {k + 1: library_need(op, path) for k, op in enumerate(steps)}
+                prepared.needs[(core, inplace)] = {k + 1: op.library_buffer_bytes(path) for k, op in enumerate(steps)}
     return prepared
 
 
