@@ -38,6 +38,7 @@ from .kernel import (
     c_activation,
     c_tile,
     int_of,
+    kernel_fact,
     pixel_bytes,
 )
 from .utils import check_len, conv_out_size, fail, ints, shape_of, to_numpy, window_patches
@@ -152,7 +153,10 @@ class FilterOp(CmsisOp, KernelOp):
 
     @property
     def window(self) -> Window:
-        """Shapes and window parameters."""
+        """Shapes and window parameters (kept within a pass: `kernel_fact`)."""
+        return kernel_fact(self, ("window",), self._window)
+
+    def _window(self) -> Window:
         n, h, w, c = shape_of(self.input)
         _, oh, ow, oc = shape_of(self.output)
         _, kh, kw, _ = self.filter.get_shape()
