@@ -174,6 +174,8 @@ class Plan:
     inplace: bool = False
     _by_value: dict[SSAValue, Buffer] = field(default_factory=dict, repr=False)
     _scratch: dict[Operation, Buffer] = field(default_factory=dict, repr=False)
+    _overlap_bounds: dict[tuple, int] = field(default_factory=dict, repr=False)
+    _names: dict[str, Buffer] = field(default_factory=dict, repr=False)
 
     def buffer(self, value: SSAValue) -> Buffer:
         """The buffer holding `value` (a view's is its source's). Raises KeyError if it has none."""
@@ -187,10 +189,14 @@ class Plan:
         return self._scratch.get(op)
 
     def by_name(self, name: str) -> Buffer:
-        for b in self.buffers:
-            if b.name == name:
-                return b
-        raise KeyError(name)
+        """The buffer named `name` (KeyError if none): a dict lookup, the dict rebuilt when it does not fit."""
+        found = self._names.get(name)
+        if found is None or found.name != name or len(self._names) != len(self.buffers):
+            self._names = {b.name: b for b in self.buffers}
+            found = self._names.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def of_kind(self, kind: str) -> list[Buffer]:
         return [b for b in self.buffers if b.kind == kind]
@@ -251,7 +257,12 @@ class Plan:
         alias chains, offsets aligned (default: the plan's alignment, else 1).
         Without aliases it is `no_overlap_bound` rounded up to the alignment.
         """
-        return aligned_lower_bound(self.problem(alignment or self.alignment or 1))
+        alignment = alignment or self.alignment or 1
+        # kept per (alignment, sizes, intervals, aliases): the report asks several times, a pass may edit buffers
+        key = (alignment, tuple((b.size, b.first, b.last, tuple(b.aliases)) for b in self.buffers))
+        if key not in self._overlap_bounds:
+            self._overlap_bounds[key] = aligned_lower_bound(self.problem(alignment))
+        return self._overlap_bounds[key]
 
     def step_name(self, step: int) -> str:
         op = self.steps[step]

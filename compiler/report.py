@@ -339,12 +339,12 @@ td.name { max-width: 40em; overflow-wrap: anywhere; }
 tr.peak td { background: #fdecec; }"""
 
 
-def memory_html(plan: Plan) -> str:
+def memory_html(plan: Plan, svg: str | None = None) -> str:
     """One self-contained page: the arena and its bounds, the picture (a tooltip per buffer) and the buffer table.
 
     Nothing is loaded from elsewhere (no script, no external style or font),
     so the file can be mailed or archived as it is. Rows of the buffers live
-    at the peak step are highlighted.
+    at the peak step are highlighted. `svg`: the picture, when already drawn.
     """
     peak = peak_of(plan)
     at_peak = {id(b) for b in peak[2]} if peak else set()
@@ -364,7 +364,7 @@ def memory_html(plan: Plan) -> str:
     if peak is not None:
         facts.append(f"peak at {plan.step_name(peak[0]) if plan.steps else 'the graph inputs'}: "
                      f"top {peak[1]:,} bytes, {len(peak[2])} buffers live (highlighted below)")
-    svg = memory_svg(plan)
+    svg = svg if svg is not None else memory_svg(plan)
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', f"<title>{escape(title)}</title>",
         f"<style>\n{_CSS}\n</style>", "</head>", "<body>", f"<h1>{escape(title)}</h1>",
@@ -382,8 +382,9 @@ def write_reports(plan: Plan, directory: str) -> list[str]:
 
     paths = [os.path.join(directory, name) for name in REPORT_FILES]
     write_atomic(paths[0], json.dumps(memory_json(plan), indent=2) + "\n")
-    write_atomic(paths[1], memory_svg(plan))
-    write_atomic(paths[2], memory_html(plan))
+    svg = memory_svg(plan)
+    write_atomic(paths[1], svg)
+    write_atomic(paths[2], memory_html(plan, svg))
     return paths
 
 
