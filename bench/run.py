@@ -77,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as work:
             chains = [compile_time.chain_growth([10, 100, 1000, 10000], 3, Path(work), 900),
                       compile_time.chain_growth([10, 20, 40, 80], 1, Path(work), 600)]
-        results["compile"] = {"models": per_model, "chains": chains,
-                              "targets": compile_time.targets(per_model, chains)}
+        helps = compile_time.help_seconds()
+        results["compile"] = {"models": per_model, "chains": chains, "help": helps,
+                              "targets": compile_time.targets(per_model, chains, helps)}
 
         log("6. runtime cost of in-place (callgrind)")
         chosen = {"cifar10_cmsis": named["cifar10_cmsis"]}
