@@ -80,7 +80,7 @@ def main() -> int:
     print("code staying as it is, and on the build it links (check with NAME_check() and make target-check):")
     label = "in-place, also max pool over its input"
     print(f"  {label:<48} {undocumented:>7,}  {100.0 * (undocumented - hand) / hand:+6.1f}%")
-    print(f"\nthe arena, drawn: {out / 'memory.svg'}   the plan: {out / 'memory.json'}")
+    print(f"\nthe plan, drawn and tabled: {out / 'memory.html'}   as data: {out / 'memory.json'}")
     return 0 if same else 1
 
 
