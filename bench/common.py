@@ -73,7 +73,7 @@ class ArenaFigures:
     arena: int
     activations: int
     scratch: int
-    lower_bound: int
+    no_overlap_bound: int
     switched: list[str]
 
     def as_dict(self) -> dict:
@@ -85,7 +85,7 @@ def figures(model: Model) -> ArenaFigures:
     acts = max((b.offset + b.size for b in plan.buffers if b.kind != "scratch"), default=0)
     switched = [op.attributes["layer"].data for op in plan.steps
                 if isinstance(op, cmsis.ConvOp) and "kernel" in op.properties and "layer" in op.attributes]
-    return ArenaFigures(plan.arena_size or 0, acts, plan.scratch_bytes, plan.lower_bound or 0, switched)
+    return ArenaFigures(plan.arena_size or 0, acts, plan.scratch_bytes, plan.no_overlap_bound or 0, switched)
 
 
 def timed(fn, *args, **kwargs):

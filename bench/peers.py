@@ -41,9 +41,9 @@ def peers(models: list[Path], search_nodes: int = SEARCH_NODES) -> list[dict]:
         for target in TARGETS:
             off = figures(planned(base, inplace="off", target=target, search_nodes=search_nodes))
             on = figures(planned(base, inplace="full", target=target, search_nodes=search_nodes))
-            rows.append({"model": name, "target": target, "tflm": tflm, "lower_bound": off.lower_bound,
+            rows.append({"model": name, "target": target, "tflm": tflm, "no_overlap_bound": off.no_overlap_bound,
                          "ours_off": off.arena, "ours_on": on.arena, "switched": on.switched,
                          "off_vs_tflm": off.arena / tflm, "on_vs_tflm": on.arena / tflm,
-                         "on_vs_bound": on.arena / off.lower_bound if off.lower_bound else None,
+                         "on_vs_bound": on.arena / off.no_overlap_bound if off.no_overlap_bound else None,
                          "margin_pct": pct(on.arena, tflm)})
     return rows

@@ -58,9 +58,9 @@ def peers_section(rows: list[dict]) -> list[str]:
     lines = ["## 3. Peers: TensorFlow Lite Micro on the same .tflite", "",
              "TFLM: the \"head\" (non-persistent) arena from `print_allocations()` of PyPI `tflite-micro`. Ours: the "
              "whole arena (activations and scratch). Ratios below 1 are smaller than TFLM; margin = saving vs TFLM.", ""]
-    lines += _table(["model", "target", "TFLM", "lower bound (no overlap)", "ours, in-place off", "ours, in-place on",
-                     "off / TFLM", "on / TFLM", "on / bound", "margin vs TFLM"],
-                    [[r["model"], r["target"], _n(r["tflm"]), _n(r["lower_bound"]), _n(r["ours_off"]), _n(r["ours_on"]),
+    lines += _table(["model", "target", "TFLM", "no-overlap bound", "ours, in-place off", "ours, in-place on",
+                     "off / TFLM", "on / TFLM", "on / no-overlap bound", "margin vs TFLM"],
+                    [[r["model"], r["target"], _n(r["tflm"]), _n(r["no_overlap_bound"]), _n(r["ours_off"]), _n(r["ours_on"]),
                       f"{r['off_vs_tflm']:.2f}", f"{r['on_vs_tflm']:.2f}",
                       f"{r['on_vs_bound']:.2f}" if r["on_vs_bound"] else "-", f"{r['margin_pct']:+.1f}%"]
                      for r in rows])
@@ -90,14 +90,28 @@ def allocator_section(a: dict) -> list[str]:
 def compile_section(c: dict) -> list[str]:
     lines = ["## 5. Compile time (`cmsis-compile`, whole pipeline and C emission)", "",
              "Wall time depends on the machine's load; CPU time (user + sys of the process) is the steadier figure.", ""]
-    lines += _table(["model", "wall s", "CPU s", "status"],
-                    [[name, f"{r['wall']:.1f}", f"{r['cpu']:.1f}", r["status"]] for name, r in c["models"].items()])
+    kws = c["models"].get("kws_dscnn", {}).get("cpu")
+
+    def vs_kws(r: dict) -> str:
+        return f"{r['cpu'] / kws:.2f}" if kws and r["status"] == "ok" else "-"
+
+    def mb(r: dict) -> str:
+        return f"{r['max_rss_mb']:.0f}" if "max_rss_mb" in r else "-"
+
+    if "targets" in c:
+        lines += _table(["target", "measured", "limit", "holds"],
+                        [[t["target"], "-" if t["measured"] is None else f"{t['measured']:.2f}", f"{t['limit']:g}",
+                          {True: "yes", False: "NO", None: "not measured"}[t["holds"]]] for t in c["targets"]])
+    lines += _table(["model", "wall s", "CPU s", "CPU / kws_dscnn", "peak MB", "status"],
+                    [[name, f"{r['wall']:.1f}", f"{r['cpu']:.1f}", vs_kws(r), mb(r), r["status"]]
+                     for name, r in c["models"].items()])
     for chain in c["chains"]:
         k = chain["kernel"]
         lines += [f"Chain of {k}x{k} convolutions on 4x4x8 "
                   + ("(no kernel-switch candidates):" if k == 3 else "(every layer a kernel-switch=peak candidate):"), ""]
-        lines += _table(["layers", "wall s", "CPU s", "status"],
-                        [[r["layers"], f"{r['wall']:.1f}", f"{r['cpu']:.1f}", r["status"]] for r in chain["rows"]])
+        lines += _table(["layers", "wall s", "CPU s", "CPU / kws_dscnn", "peak MB", "status"],
+                        [[r["layers"], f"{r['wall']:.1f}", f"{r['cpu']:.1f}", vs_kws(r), mb(r), r["status"]]
+                         for r in chain["rows"]])
         exp, above = chain["exponent"], chain["exponent_above_startup"]
         text = f"Fitted exponent (CPU time ~ layers^k): k = {exp:.2f}" if exp is not None else "No exponent fitted"
         text += f"; above the start-up cost of the smallest chain: k = {above:.2f}." if above is not None else "."
@@ -177,7 +191,7 @@ def write(results: dict, out: Path) -> None:
         m4 = [r for r in results["peers"] if r["target"] == "cortex-m4"]
         (out / "peers.svg").write_text(svg.bar_chart(
             "Arena bytes, cortex-m4", "bytes", [r["model"].split("_")[0] for r in m4],
-            {"TFLM": [r["tflm"] for r in m4], "lower bound": [r["lower_bound"] for r in m4],
+            {"TFLM": [r["tflm"] for r in m4], "no-overlap bound": [r["no_overlap_bound"] for r in m4],
              "ours, in-place off": [r["ours_off"] for r in m4], "ours, in-place on": [r["ours_on"] for r in m4]}))
     lines += allocator_section(results["allocators"])
     if "compile" in results:

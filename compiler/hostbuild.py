@@ -68,6 +68,26 @@ def _io_code(model: HostModel) -> list[str]:
     return lines
 
 
+EXIT_CODES = ((0, "done"), (2, "usage error"), (3, "short input"), (4, "a CMSIS-NN call failed"),
+              (5, "the output could not be written"), (6, "NAME_check() failed: the linked CMSIS-NN needs more buffer "
+                                                         "than the plan gives"))
+"""The host program's exit statuses and their meaning (its --help prints them)."""
+
+
+def _help_lines(models: Sequence[HostModel]) -> list[str]:
+    """C statements printing the program's protocol to stdout (its --help)."""
+    usage = "%s < input.bin > output.bin" if len(models) == 1 else "%s NETWORK < input.bin > output.bin"
+    text = [f"usage: {usage}", "",
+            "Reads the raw int8 input bytes on stdin (each input in order, in the layout the header's",
+            "NAME_INPUT_LAYOUT states: the model's own, or NHWC with cmsis-compile --io-layout nhwc), runs the",
+            "network once and writes the raw int8 output bytes on stdout (each output in order)."]
+    for m in models:
+        text.append(f"  {m.name}: inputs {', '.join(map(str, m.input_sizes))} bytes, "
+                    f"outputs {', '.join(map(str, m.output_sizes))} bytes")
+    text += ["exit status:", *(f"  {code}  {meaning}" for code, meaning in EXIT_CODES)]
+    return [f'        printf("{line}\\n", argv[0]);' if "%s" in line else f'        puts("{line}");' for line in text]
+
+
 def host_main_source(models: Sequence[HostModel]) -> str:
     """The C source of the host program's `main` for these networks."""
     lines = ["/* Host program: raw int8 inputs on stdin, raw int8 outputs on stdout. */",
@@ -89,8 +109,13 @@ def host_main_source(models: Sequence[HostModel]) -> str:
         "{",
         "    int status;",
     ]
+    lines += ['    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {',
+              *_help_lines(models), "        return 0;", "    }"]
     if len(models) == 1:
-        lines += ["    (void)argc;", "    (void)argv;", "    {", *_io_code(models[0]), "    }"]
+        lines += ['    if (argc != 1) {',
+                  '        fprintf(stderr, "usage: %s < input.bin > output.bin (--help: the protocol)\\n", argv[0]);',
+                  "        return 2;", "    }",
+                  "    {", *_io_code(models[0]), "    }"]
     else:
         lines += ['    if (argc != 2) { fprintf(stderr, "usage: %s NETWORK < input > output\\n", argv[0]); return 2; }']
         for m in models:

@@ -5,7 +5,7 @@
     b.name, b.kind, b.size, b.first, b.last   # bytes, live operator steps [first, last]
     b.offset, b.aliases                       # once placed: offset in the arena, licensed overlaps
     plan.buffer(value)                        # the buffer holding any SSA value (views resolved)
-    plan.lower_bound, plan.arena_size, ...
+    plan.arena_size, plan.overlap_bound(), plan.no_overlap_bound  # the arena and two bounds
 
 Derived from the IR and the kernel interface:
 - the operator steps: the `KernelOp`s of the function body, in order;
@@ -15,8 +15,11 @@ Derived from the IR and the kernel interface:
 - live intervals: a buffer lives from the step that writes it (graph inputs:
   0) to the last step that reads it, through views (graph outputs: the last
   step); scratch lives at its op's step only;
-- lower bounds: the largest sum of live bytes over the steps (with and
-  without scratch): no plan without overlap beats them.
+- bounds, each with one meaning: `no_overlap_bound` is the largest sum of
+  live bytes over the steps (with scratch; `activation_no_overlap_bound`
+  without): no plan without overlap beats it, an in-place plan may;
+  `overlap_bound()` is the lower bound with the recorded alias licences:
+  no plan, in-place or not, beats it.
 
 Recorded in the IR and read back: buffer names and sizes where
 `arena.buffer`/`arena.scratch` ops exist (`--bufferize` wrote them, or a
@@ -44,8 +47,9 @@ from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 
 from cmsis_opt import targets
+from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.dialects import arena, cmsis
-from cmsis_opt.dialects.kernel import KernelOp, view_source
+from cmsis_opt.dialects.kernel import KernelOp, forget_kernel_facts, kernel_facts_scope, view_source
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.errors import CompileError
 from cmsis_opt.targets import BuildPath
@@ -170,6 +174,8 @@ class Plan:
     inplace: bool = False
     _by_value: dict[SSAValue, Buffer] = field(default_factory=dict, repr=False)
     _scratch: dict[Operation, Buffer] = field(default_factory=dict, repr=False)
+    _overlap_bounds: dict[tuple, int] = field(default_factory=dict, repr=False)
+    _names: dict[str, Buffer] = field(default_factory=dict, repr=False)
 
     def buffer(self, value: SSAValue) -> Buffer:
         """The buffer holding `value` (a view's is its source's). Raises KeyError if it has none."""
@@ -183,10 +189,14 @@ class Plan:
         return self._scratch.get(op)
 
     def by_name(self, name: str) -> Buffer:
-        for b in self.buffers:
-            if b.name == name:
-                return b
-        raise KeyError(name)
+        """The buffer named `name` (KeyError if none): a dict lookup, the dict rebuilt when it does not fit."""
+        found = self._names.get(name)
+        if found is None or found.name != name or len(self._names) != len(self.buffers):
+            self._names = {b.name: b for b in self.buffers}
+            found = self._names.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def of_kind(self, kind: str) -> list[Buffer]:
         return [b for b in self.buffers if b.kind == kind]
@@ -215,14 +225,44 @@ class Plan:
         return load
 
     @property
-    def lower_bound(self) -> int:
-        """The most bytes live at one step, scratch included: no plan without overlap is smaller."""
+    def no_overlap_bound(self) -> int:
+        """The most bytes live at one step, scratch included (bytes).
+
+        A bound for plans where no buffer overlaps another (in-place off): none
+        of them is smaller. An in-place plan may well be smaller, so this is
+        the baseline in-place saving is measured against, not a lower bound
+        of the arena.
+        """
         return max(self.live_bytes())
 
     @property
-    def activation_lower_bound(self) -> int:
-        """The same without scratch."""
+    def activation_no_overlap_bound(self) -> int:
+        """`no_overlap_bound` without scratch (bytes)."""
         return max(self.live_bytes(activations_only=True))
+
+    def problem(self, alignment: int) -> Problem:
+        """The placement problem of the plan: its buffers, their live steps and alias licences, `alignment`."""
+        index = {b.name: i for i, b in enumerate(self.buffers)}
+        blocks = [Block(b.size, b.first, b.last, b.name) for b in self.buffers]
+        # a graph output is never overwritten, whatever an alias says
+        aliases = [Alias(i, index[src], delta) for i, b in enumerate(self.buffers) for src, delta in b.aliases
+                   if not self.buffers[index[src]].returned]
+        return Problem(blocks, aliases, alignment)
+
+    def overlap_bound(self, alignment: int | None = None) -> int:
+        """No arena for these buffers, with the overlaps their `arena.alias` licences allow, is smaller (bytes).
+
+        `allocators.aligned_lower_bound` of `problem(alignment)`: the busiest
+        step's live bytes less what its alias pairs may share, the drift of
+        alias chains, offsets aligned (default: the plan's alignment, else 1).
+        Without aliases it is `no_overlap_bound` rounded up to the alignment.
+        """
+        alignment = alignment or self.alignment or 1
+        # kept per (alignment, sizes, intervals, aliases): the report asks several times, a pass may edit buffers
+        key = (alignment, tuple((b.size, b.first, b.last, tuple(b.aliases)) for b in self.buffers))
+        if key not in self._overlap_bounds:
+            self._overlap_bounds[key] = aligned_lower_bound(self.problem(alignment))
+        return self._overlap_bounds[key]
 
     def step_name(self, step: int) -> str:
         op = self.steps[step]
@@ -348,7 +388,8 @@ def analysis_scope() -> Iterator[None]:
     """Within the block (a pass), analyses are cached until `invalidate`; after it, none is kept."""
     token = _PLANS.set(weakref.WeakKeyDictionary())
     try:
-        yield
+        with kernel_facts_scope():
+            yield
     finally:
         _PLANS.reset(token)
 
@@ -371,6 +412,7 @@ def memory_plan(module: ModuleOp | FuncOp) -> Plan:
 
 def invalidate(module: Operation) -> None:
     """Forget the analyses of every function in `module` (a pass calls it after changing the IR)."""
+    forget_kernel_facts()
     cache = _PLANS.get()
     if cache is None:
         return

@@ -1,11 +1,12 @@
-"""The memory report of a planned model: memory.json, a table for the terminal, a picture (memory.svg).
+"""The memory report of a planned model: memory.json, a table for the terminal, a picture (memory.svg)
+and a page holding both (memory.html).
 
     plan = memory_plan(module)
-    write_reports(plan, "out/")          # out/memory.json, out/memory.svg
+    write_reports(plan, "out/")          # out/memory.json, out/memory.svg, out/memory.html
     print(memory_table(plan))
 
 Also a tool: `python -m cmsis_opt.report PLANNED.mlir [-o DIR]` prints the
-table of IR planned by `cmsis-opt --arena-alloc` and writes both files.
+table of IR planned by `cmsis-opt --arena-alloc` and writes the three files.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ def memory_json(plan: Plan) -> dict:
     return {
         "function": plan.function,
         "arena_bytes": plan.arena_size,
-        "lower_bound_bytes": plan.lower_bound,
-        "activation_lower_bound_bytes": plan.activation_lower_bound,
+        "overlap_bound_bytes": plan.overlap_bound() if plan.arena_size is not None else None,
+        "no_overlap_bound_bytes": plan.no_overlap_bound,
+        "activation_no_overlap_bound_bytes": plan.activation_no_overlap_bound,
         "scratch_bytes": plan.scratch_bytes,
         "strategy": plan.strategy,
         "target": plan.target,
@@ -63,12 +65,30 @@ def memory_json(plan: Plan) -> dict:
     }
 
 
+def bounds_lines(plan: Plan) -> list[str]:
+    """The arena and the two bounds, each with what it means (the terminal's and cmsis-compile's words)."""
+    lines = []
+    if plan.arena_size is not None:
+        bound = plan.overlap_bound()
+        lines.append(f"overlap bound {bound:,} bytes: no plan with these overlaps is smaller"
+                     + (" (this plan reaches it)" if bound == plan.arena_size else ""))
+    no_overlap = plan.no_overlap_bound
+    line = (f"no-overlap bound {no_overlap:,} bytes (activations {plan.activation_no_overlap_bound:,}): "
+            "no plan without overlap is smaller")
+    if plan.arena_size is not None and plan.arena_size < no_overlap:
+        saved = no_overlap - plan.arena_size
+        line += f"; overlap saves {saved:,} ({100.0 * saved / no_overlap:.1f}%)"
+    lines.append(line)
+    return lines
+
+
 def memory_table(plan: Plan) -> str:
-    """A fixed-width summary: the totals, then one line per buffer."""
+    """A fixed-width summary: the arena, its bounds, then one line per buffer."""
+    arena = "-" if plan.arena_size is None else f"{plan.arena_size:,}"
     lines = [
-        f"arena {_n(plan.arena_size)} bytes, lower bound {_n(plan.lower_bound)} "
-        f"(activations {_n(plan.activation_lower_bound)}), largest scratch {plan.scratch_bytes}; "
-        f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, in-place {'on' if plan.inplace else 'off'}"
+        f"arena {arena} bytes, largest scratch {plan.scratch_bytes}; "
+        f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, in-place {'on' if plan.inplace else 'off'}",
+        *("  " + line for line in bounds_lines(plan)),
     ]
     rows = [("buffer", "kind", "offset", "size", "end", "steps", "alias")]
     for b in plan.buffers:
@@ -84,7 +104,20 @@ def memory_table(plan: Plan) -> str:
 
 
 def _short(name: str, limit: int = 48) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+    """`name` in at most `limit` characters: its start and its distinctive end, with '…' between.
+
+    Exported names share long prefixes (`functional_1/activation_3/Relu;functional_1/...`)
+    and differ at the end, so most of the room goes to the end.
+    """
+    if len(name) <= limit:
+        return name
+    head = limit // 4
+    return name[:head] + "…" + name[len(name) - (limit - head - 1):]
+
+
+def _fit(text: str, chars: float) -> str:
+    """`text` cut to `chars` characters, ending in '…' when cut."""
+    return text if len(text) <= chars else text[: max(int(chars) - 1, 0)] + "…"
 
 
 def _n(value: int | None) -> str:
@@ -93,16 +126,68 @@ def _n(value: int | None) -> str:
 
 # -- the picture -------------------------------------------------------------
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 960, 540, 70, 20, 50, 60
+HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 580, 70, 20, 90, 92
+MIN_WIDTH, MAX_WIDTH, STEP_PIXELS = 960, 2400, 8
+"""The picture is MIN_WIDTH wide, and wider (up to MAX_WIDTH) so a step gets STEP_PIXELS where that fits."""
+MIN_DRAWN = 2.0
+"""Smallest width and height of a drawn buffer (pixels): a small buffer is still seen and can be hovered."""
+CHAR_PIXELS = 6.5
+"""Width of one character of the 11-pixel labels (an upper estimate, so labels never overprint)."""
+
+
+def _nice_every(steps: int, col: float, label_chars: int) -> int:
+    """The step interval of the x labels: 1, 2, 5, 10, 20, 50, ... whichever first keeps labels apart."""
+    room = label_chars * CHAR_PIXELS + 8
+    every, factors = 1, (2, 2.5, 2)
+    i = 0
+    while every * col < room and every < steps:
+        every = int(every * factors[i % 3])
+        i += 1
+    return every
+
+
+def peak_of(plan: Plan) -> tuple[int, int, list[Buffer]] | None:
+    """The step whose live buffers reach highest in the arena, that height (bytes) and the buffers live there."""
+    placed = [b for b in plan.buffers if b.offset is not None and b.end is not None]
+    if not placed:
+        return None
+    steps = max(len(plan.steps), 1)
+    top = [0] * steps
+    for b in placed:
+        assert b.end is not None
+        for t in range(b.first, min(b.last, steps - 1) + 1):
+            top[t] = max(top[t], b.end)
+    step = max(range(steps), key=lambda t: top[t])
+    live = sorted((b for b in placed if b.live_at(step)), key=lambda b: -(b.offset or 0))
+    return step, top[step], live
+
+
+def describe(b: Buffer) -> str:
+    """One line about a buffer: its tooltip in memory.svg and memory.html."""
+    text = f"{b.name} ({b.kind}): [{_n(b.offset)}, {_n(b.end)}) steps {b.first}..{b.last}, {b.size} bytes"
+    if b.shape:
+        text += f", shape {'x'.join(map(str, b.shape))}"
+    for src, delta in b.aliases:
+        text += f", written over {src} (max_delta {delta})"
+    return text
 
 
 def memory_svg(plan: Plan) -> str:
-    """Operator steps across, arena offsets up, one labelled rectangle per buffer."""
+    """Operator steps across, arena offsets up, one rectangle per buffer (hover: its details), the peak marked.
+
+    Readable from a handful of steps to thousands: the picture widens with the
+    steps (up to MAX_WIDTH), x labels are spaced so they never touch, every
+    buffer is at least MIN_DRAWN pixels each way, a label is written only where
+    it fits inside its buffer, and a legend says what colours, dashes and the
+    peak band mean.
+    """
     steps = max(len(plan.steps), 1)
+    width = int(min(MAX_WIDTH, max(MIN_WIDTH, LEFT + RIGHT + STEP_PIXELS * steps)))
     placed = [b for b in plan.buffers if b.offset is not None and b.first is not None]
     arena = max([plan.arena_size or 0, *[b.end or 0 for b in placed], 1])
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     col = plot_w / steps
+    arena_text = "-" if plan.arena_size is None else f"{plan.arena_size:,}"
 
     def x(step: float) -> float:
         return LEFT + step * col
@@ -111,35 +196,43 @@ def memory_svg(plan: Plan) -> str:
         return TOP + plot_h - offset * plot_h / arena
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" '
         'font-family="sans-serif" font-size="11">',
-        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+        f'<rect x="0" y="0" width="{width}" height="{HEIGHT}" fill="white"/>',
         f'<text x="{LEFT}" y="18" font-size="14" font-weight="bold">'
-        f'{escape(plan.function)}: arena {_n(plan.arena_size)} bytes, lower bound {_n(plan.lower_bound)} '
+        f'{escape(_fit(plan.function, 40))}: arena {arena_text} bytes, {len(plan.steps)} steps '
         f'({escape(plan.strategy or "unplanned")}, {escape(plan.target or "-")})</text>',
     ]
-    legend_x = LEFT
-    for kind, colour in COLOURS.items():
-        out.append(f'<rect x="{legend_x}" y="28" width="12" height="12" '
-                   f'fill="{colour}" fill-opacity="0.6" stroke="{colour}"/>')
-        out.append(f'<text x="{legend_x + 16}" y="38">{kind}</text>')
-        legend_x += 100
-    out.append(f'<rect x="{legend_x}" y="28" width="12" height="12" '
-               'fill="none" stroke="#d62728" stroke-dasharray="3,2"/>')
-    out.append(f'<text x="{legend_x + 16}" y="38">aliased overlap</text>')
+    for i, line in enumerate(bounds_lines(plan)):
+        out.append(f'<text x="{LEFT}" y="{34 + 14 * i}" fill="#444">{escape(_fit(line, (width - LEFT) / CHAR_PIXELS))}'
+                   "</text>")
+    out.extend(_legend(LEFT, 64))
+    out.append(f'<text x="{LEFT}" y="{HEIGHT - 10}" fill="#444">In a buffer: its name, or its op and step where the '
+               "name does not fit. Hover a buffer for its details.</text>")
     # axes and grid
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#444"/>')
     for i in range(5):
         offset = round(arena * i / 4)
         out.append(f'<line x1="{LEFT - 4}" y1="{y(offset):.1f}" x2="{LEFT + plot_w}" y2="{y(offset):.1f}" '
                    'stroke="#ddd"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y(offset) + 4:.1f}" text-anchor="end">{offset}</text>')
-    every = max(1, steps // 40)
+        out.append(f'<text x="{LEFT - 6}" y="{y(offset) + 4:.1f}" text-anchor="end">{offset:,}</text>')
+    every = _nice_every(steps, col, len(str(steps - 1)))
     for s in range(0, steps, every):
+        out.append(f'<line x1="{x(s + 0.5):.1f}" y1="{TOP + plot_h}" x2="{x(s + 0.5):.1f}" y2="{TOP + plot_h + 3}" '
+                   'stroke="#444"/>')
         out.append(f'<text x="{x(s + 0.5):.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{s}</text>')
-    out.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 28}" text-anchor="middle">operator step</text>')
+    out.append(f'<text x="{LEFT + plot_w / 2}" y="{TOP + plot_h + 30}" text-anchor="middle">operator step</text>')
     out.append(f'<text x="16" y="{TOP + plot_h / 2}" transform="rotate(-90 16 {TOP + plot_h / 2})" '
                'text-anchor="middle">arena offset (bytes)</text>')
+    peak = peak_of(plan)
+    if peak is not None:
+        step, top, live = peak
+        band = max(col, MIN_DRAWN)
+        out.append(f'<rect x="{x(step + 0.5) - band / 2:.1f}" y="{TOP}" width="{band:.1f}" height="{plot_h}" '
+                   'fill="#d62728" fill-opacity="0.08" stroke="#d62728" stroke-width="1"/>')
+        out.append(f'<text x="{x(step + 0.5):.1f}" y="{TOP - 4}" text-anchor="middle" fill="#d62728" '
+                   f'font-weight="bold">peak</text>')
+        out.append(_peak_line(plan, step, top, live, LEFT, TOP + plot_h + 50, plot_w))
     for b in placed:
         out.append(_rect(b, x, y))
     for b in placed:
@@ -148,21 +241,56 @@ def memory_svg(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
+def _legend(left: float, top: float) -> list[str]:
+    out, at = [], left
+    for kind, colour in COLOURS.items():
+        out.append(f'<rect x="{at}" y="{top}" width="12" height="12" fill="{colour}" fill-opacity="0.6" '
+                   f'stroke="{colour}"/>')
+        out.append(f'<text x="{at + 16}" y="{top + 10}">{kind}</text>')
+        at += 90
+    out.append(f'<rect x="{at}" y="{top}" width="12" height="12" fill="none" stroke="#d62728" stroke-dasharray="3,2"/>')
+    out.append(f'<text x="{at + 16}" y="{top + 10}">output written over its input</text>')
+    at += 200
+    out.append(f'<rect x="{at}" y="{top}" width="12" height="12" fill="#d62728" fill-opacity="0.08" stroke="#d62728"/>')
+    out.append(f'<text x="{at + 16}" y="{top + 10}">peak step</text>')
+    return out
+
+
+def _peak_line(plan: Plan, step: int, top: int, live: list[Buffer], left: float, base: float, room: float) -> str:
+    """What is live at the peak step, as much as fits in `room` pixels (the rest counted)."""
+    where = f"step {step} ({_short(layer_of(plan.steps[step]) or plan.steps[step].name, 40)})" if plan.steps \
+        else "the graph inputs"
+    head = f"peak at {where}: top {top:,} bytes; live: "
+    parts = [f"{_short(b.name, 32)} ({b.kind}, {b.size:,})" for b in live]
+    text, shown = head, 0
+    for part in parts:
+        candidate = text + ("" if shown == 0 else ", ") + part
+        more = f" and {len(parts) - shown - 1} more" if shown + 1 < len(parts) else ""
+        if len(candidate + more) * CHAR_PIXELS > room:
+            break
+        text, shown = candidate, shown + 1
+    if shown < len(parts):
+        text += f" and {len(parts) - shown} more"
+    title = "; ".join(describe(b) for b in live)
+    return (f'<g class="peak"><title>{escape(title)}</title><text x="{left}" y="{base}" fill="#d62728">'
+            f'{escape(text)}</text></g>')
+
+
 def _rect(b: Buffer, x: Scale, y: Scale) -> str:
     assert b.offset is not None and b.end is not None  # only placed buffers are drawn
     colour = COLOURS.get(b.kind, "#888")
     x0, x1 = x(b.first), x(b.last + 1)
     y0, y1 = y(b.end), y(b.offset)
-    title = f"{b.name} ({b.kind}): [{b.offset}, {b.end}) steps {b.first}..{b.last}, {b.size} bytes"
+    w, h = max(x1 - x0, MIN_DRAWN), max(y1 - y0, MIN_DRAWN)
     parts = [
-        f'<g><title>{escape(title)}</title>',
-        f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 1):.1f}" height="{max(y1 - y0, 0.5):.1f}" '
+        f'<g><title>{escape(describe(b))}</title>',
+        f'<rect x="{x0:.1f}" y="{y1 - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
         f'fill="{colour}" fill-opacity="0.55" stroke="{colour}" stroke-width="1"/>',
     ]
-    width = x(b.first + 1) - x0 - 4  # the label sits in the first step's column, where the buffer is written
+    room = x(b.first + 1) - x0 - 4  # the label sits in the first step's column, where the buffer is written
     if y1 - y0 >= 14:
         for label in _labels(b):
-            if 6.5 * len(label) <= width:
+            if CHAR_PIXELS * len(label) <= room:
                 parts.append(f'<text x="{x0 + 3:.1f}" y="{y0 + 12:.1f}">{escape(label)}</text>')
                 break
     parts.append("</g>")
@@ -198,13 +326,65 @@ def _alias_overlaps(plan: Plan, b: Buffer, x: Scale, y: Scale) -> list[str]:
     return shapes
 
 
+# -- the page -----------------------------------------------------------------
+
+_CSS = """body { font-family: sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.3em; } ul { padding-left: 1.2em; }
+.picture { overflow-x: auto; border: 1px solid #ccc; }
+.picture g:hover rect { stroke: #000; stroke-width: 2; }
+table { border-collapse: collapse; margin-top: 1em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.name { max-width: 40em; overflow-wrap: anywhere; }
+tr.peak td { background: #fdecec; }"""
+
+
+def memory_html(plan: Plan, svg: str | None = None) -> str:
+    """One self-contained page: the arena and its bounds, the picture (a tooltip per buffer) and the buffer table.
+
+    Nothing is loaded from elsewhere (no script, no external style or font),
+    so the file can be mailed or archived as it is. Rows of the buffers live
+    at the peak step are highlighted. `svg`: the picture, when already drawn.
+    """
+    peak = peak_of(plan)
+    at_peak = {id(b) for b in peak[2]} if peak else set()
+    title = f"{plan.function}: arena {_n(plan.arena_size)} bytes"
+    rows = []
+    for b in plan.buffers:
+        alias = "; ".join(f"over {src} (max_delta {delta})" for src, delta in b.aliases)
+        cells = [f'<td class="name" title="{escape(describe(b))}">{escape(b.name)}</td>', f"<td>{b.kind}</td>",
+                 f"<td>{'x'.join(map(str, b.shape)) or '-'}</td>", f'<td class="n">{b.size:,}</td>',
+                 f'<td class="n">{_n(b.offset)}</td>', f'<td class="n">{_n(b.end)}</td>',
+                 f'<td class="n">{b.first}..{b.last}</td>', f"<td>{escape(alias)}</td>"]
+        marked = ' class="peak"' if id(b) in at_peak else ""
+        rows.append(f"<tr{marked}>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("buffer", "kind", "shape", "bytes", "offset", "end", "steps", "alias"))
+    facts = [*bounds_lines(plan), f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, "
+             f"alignment {_n(plan.alignment)}, in-place {'on' if plan.inplace else 'off'}"]
+    if peak is not None:
+        facts.append(f"peak at {plan.step_name(peak[0]) if plan.steps else 'the graph inputs'}: "
+                     f"top {peak[1]:,} bytes, {len(peak[2])} buffers live (highlighted below)")
+    svg = svg if svg is not None else memory_svg(plan)
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', f"<title>{escape(title)}</title>",
+        f"<style>\n{_CSS}\n</style>", "</head>", "<body>", f"<h1>{escape(title)}</h1>",
+        "<ul>", *(f"<li>{escape(f)}</li>" for f in facts), "</ul>",
+        '<div class="picture">', svg, "</div>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>", *rows, "</tbody></table>", "</body>", "</html>", ""])
+
+
+REPORT_FILES = ("memory.json", "memory.svg", "memory.html")
+
+
 def write_reports(plan: Plan, directory: str) -> list[str]:
-    """Write memory.json and memory.svg into `directory` (each in one step); returns their paths."""
+    """Write memory.json, memory.svg and memory.html into `directory` (each in one step); returns their paths."""
     from cmsis_opt.output import write_atomic
 
-    paths = [os.path.join(directory, "memory.json"), os.path.join(directory, "memory.svg")]
+    paths = [os.path.join(directory, name) for name in REPORT_FILES]
     write_atomic(paths[0], json.dumps(memory_json(plan), indent=2) + "\n")
-    write_atomic(paths[1], memory_svg(plan))
+    svg = memory_svg(plan)
+    write_atomic(paths[1], svg)
+    write_atomic(paths[2], memory_html(plan, svg))
     return paths
 
 
@@ -226,7 +406,7 @@ def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m cmsis_opt.report",
                                      description="Print and save the memory report of planned IR.")
     parser.add_argument("input", help="IR after cmsis-opt --arena-alloc ('-' for stdin)")
-    parser.add_argument("-o", "--output-dir", help="write memory.json and memory.svg here")
+    parser.add_argument("-o", "--output-dir", help="write memory.json, memory.svg and memory.html here")
     args = parser.parse_args(argv)
     text, name = read_input(args.input)
     plan = memory_plan(parse_ir(text, name).module)

@@ -7,6 +7,7 @@ Sources (CMSIS-NN v7.0.0): `Source/ConvolutionFunctions/arm_convolve_wrapper_s8.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol, cast
 
@@ -38,6 +39,7 @@ from .kernel import (
     c_activation,
     c_tile,
     int_of,
+    kernel_fact,
     pixel_bytes,
 )
 from .utils import check_len, conv_out_size, fail, ints, shape_of, to_numpy, window_patches
@@ -152,7 +154,10 @@ class FilterOp(CmsisOp, KernelOp):
 
     @property
     def window(self) -> Window:
-        """Shapes and window parameters."""
+        """Shapes and window parameters (kept within a pass: `kernel_fact`)."""
+        return kernel_fact(self, ("window",), self._window)
+
+    def _window(self) -> Window:
         n, h, w, c = shape_of(self.input)
         _, oh, ow, oc = shape_of(self.output)
         _, kh, kw, _ = self.filter.get_shape()
@@ -356,8 +361,21 @@ def conv_scratch(g: Window, function: str, path: BuildPath) -> int:
     return conv_s8_scratch(g, path)
 
 
+@functools.lru_cache(maxsize=256)
 def conv_order(g: Window, function: str, path: BuildPath) -> AccessOrder | NoOverlap:
-    """The access order of the convolution `function` on `path`."""
+    """The access order of the convolution `function` on `path` (read-only arrays).
+
+    Kept per (window, function, path): layers of one shape, common in a
+    network, share it, and each order costs a trace of the whole loop nest.
+    """
+    order = _conv_order(g, function, path)
+    if isinstance(order, AccessOrder):
+        for array in (order.last_read, order.first_write, order.last_write):
+            array.flags.writeable = False
+    return order
+
+
+def _conv_order(g: Window, function: str, path: BuildPath) -> AccessOrder | NoOverlap:
     if function == "arm_convolve_1x1_s8_fast":
         return NoOverlap("re-reads the whole input for every pair of output channels (gcc build, C/DSP)")
     if function == "arm_convolve_1x1_s8":

@@ -26,6 +26,7 @@ from .kernel import (
     c_activation,
     c_tile,
     int_of,
+    kernel_fact,
     pixel_bytes,
 )
 from .utils import check_len, fail, ints, shape_of, window_patches
@@ -79,6 +80,10 @@ class PoolOp(CmsisOp, KernelOp):
 
     @property
     def window(self) -> Window:
+        """Shapes and window parameters (kept within a pass: `kernel_fact`)."""
+        return kernel_fact(self, ("window",), self._window)
+
+    def _window(self) -> Window:
         n, h, w, c = shape_of(self.input)
         _, oh, ow, _ = shape_of(self.output)
         (kh, kw), (sh, sw), (ph, pw) = ints(self.kernel), ints(self.stride), ints(self.padding)

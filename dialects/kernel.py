@@ -14,7 +14,10 @@ place that says, for each CMSIS-NN build path (`cmsis_opt.targets.PATHS`):
 
 `max_safe_delta` and `planned_scratch` are derived the same way for every
 kernel: a plan must hold on the target's path and on the portable C path,
-which host builds of the same C run (CMSIS-NN's or `runtime/`). An op whose
+which host builds of the same C run (CMSIS-NN's or `runtime/`). Within a
+pass (`kernel_facts_scope`, entered with the memory plan's analysis scope)
+they (and the ops' `window`) are computed once per op, kernel variant and path, and forgotten with
+`forget_kernel_facts` when the pass changes the IR. An op whose
 result is only another view of its operand's bytes (a reshape) has the
 `IsView` trait instead: it calls nothing and has no buffer.
 
@@ -25,9 +28,12 @@ inherits, as `xdsl/backend/register_allocatable.py` does).
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, cast
+from typing import ClassVar, Protocol, TypeVar, cast
 
 import numpy as np
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
@@ -363,6 +369,44 @@ def c_activation(op: Activated) -> str:
 # =====================================================================================
 
 
+_T = TypeVar("_T")
+_FACTS: ContextVar[weakref.WeakKeyDictionary[Operation, dict[tuple, object]] | None] = ContextVar(
+    "kernel_facts", default=None)
+
+
+@contextmanager
+def kernel_facts_scope() -> Iterator[None]:
+    """Within the block, `planned_scratch` and `path_delta` are computed once per op, variant and path."""
+    token = _FACTS.set(weakref.WeakKeyDictionary())
+    try:
+        yield
+    finally:
+        _FACTS.reset(token)
+
+
+def forget_kernel_facts() -> None:
+    """Drop what the current scope knows (a pass calls it, through `plan.invalidate`, after changing the IR)."""
+    facts = _FACTS.get()
+    if facts is not None:
+        facts.clear()
+
+
+def kernel_fact(op: Operation, key: tuple, compute: Callable[[], _T]) -> _T:
+    """`compute()`, kept per op and `key` in the current facts scope (computed afresh outside one).
+
+    The key holds the op's kernel variant (`kernel` property), so switching
+    a convolution's kernel is seen even before the pass invalidates.
+    """
+    facts = _FACTS.get()
+    if facts is None:
+        return compute()
+    known = facts.setdefault(op, {})
+    full = (*key, op.properties.get("kernel"))
+    if full not in known:
+        known[full] = compute()
+    return cast(_T, known[full])
+
+
 class KernelOp(Operation, abc.ABC):
     """An op that is one call of a CMSIS-NN function (see the module docstring).
 
@@ -403,12 +447,17 @@ class KernelOp(Operation, abc.ABC):
         """How far past input `operand`'s first byte the output may start on `path` (bytes), or None."""
         if self.OVERLAP_FORBIDDEN_BY_API and not allow_undocumented:
             return None
-        order = self.access_order(path, operand)
-        return None if isinstance(order, NoOverlap) else safe_delta(order)
+
+        def compute() -> int | None:
+            order = self.access_order(path, operand)
+            return None if isinstance(order, NoOverlap) else safe_delta(order)
+
+        return kernel_fact(self, ("path_delta", path, operand), compute)
 
     def planned_scratch(self, path: BuildPath) -> int:
         """Bytes of scratch the plan gives the call: the most `path` and the host's C path need."""
-        return max(self.scratch_bytes(path), self.scratch_bytes(HOST_PATH))
+        return kernel_fact(self, ("planned_scratch", path),
+                     lambda: max(self.scratch_bytes(path), self.scratch_bytes(HOST_PATH)))
 
     def max_safe_delta(self, path: BuildPath, allow_undocumented: bool = False, operand: int = 0) -> int | None:
         """How far past input `operand`'s start the output may begin (bytes, usually negative), or None.

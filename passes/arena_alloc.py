@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp
 
-from cmsis_opt.allocators import SEARCH_NODES, Alias, Block, Placement, Problem, aligned_lower_bound, place
+from cmsis_opt.allocators import SEARCH_NODES, Placement, Problem, aligned_lower_bound, place
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects import arena
 from cmsis_opt.errors import CompileError, UsageError
@@ -28,13 +28,8 @@ Strategy = Literal["auto", "naive", "greedy-by-size", "best-fit", "optimal"]
 
 
 def problem_of(plan: Plan, alignment: int) -> Problem:
-    """The placement problem of a plan."""
-    index = {b.name: i for i, b in enumerate(plan.buffers)}
-    blocks = [Block(b.size, b.first, b.last, b.name) for b in plan.buffers]
-    # a graph output is never overwritten, whatever an alias says
-    aliases = [Alias(i, index[src], delta) for i, b in enumerate(plan.buffers) for src, delta in b.aliases
-               if not plan.buffers[index[src]].returned]
-    return Problem(blocks, aliases, alignment)
+    """The placement problem of a plan (`Plan.problem`)."""
+    return plan.problem(alignment)
 
 
 def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
@@ -63,7 +58,7 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
         step, live = peak_step(plan, placement.offsets)
         where = plan.step_name(step) if plan.steps else "the graph inputs"
         bound = (f"{live} bytes are live before overlaps (lower bound {aligned_lower_bound(problem)} bytes with them)"
-                 if problem.has_aliases else f"{live} bytes are live (lower bound {plan.lower_bound} bytes)")
+                 if problem.has_aliases else f"{live} bytes are live (lower bound {plan.no_overlap_bound} bytes)")
         raise CompileError(
             f"the arena needs {placement.size} bytes, more than max-size={max_size}: the peak is at {where}, "
             f"where {bound}", WHERE)

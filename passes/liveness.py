@@ -186,7 +186,7 @@ def record_bounds(func: FuncOp) -> arena.BoundsAttr:
     """Write the plan's intervals into the IR and `#arena.bounds` on the function; returns the bounds."""
     write_buffers(func, intervals=True)
     plan = memory_plan(func)
-    bounds = arena.BoundsAttr(plan.lower_bound, plan.activation_lower_bound)
+    bounds = arena.BoundsAttr(plan.no_overlap_bound, plan.activation_no_overlap_bound)
     arena.set_function_attr(func, bounds)
     return bounds
 

@@ -23,12 +23,12 @@ def test_offsets_size_strategy_and_alignment_are_recorded():
     plan = allocate(chain(100, 30, 100).text(), strategy="greedy-by-size")
     assert {b.name: b.offset for b in plan.buffers} == {"input": 0, "l0": 112, "l1": 0}
     assert (plan.arena_size, plan.strategy, plan.alignment) == (144, "greedy-by-size", 16)
-    assert plan.lower_bound == 130  # the liveness analysis of the same plan
+    assert plan.no_overlap_bound == 130  # the liveness analysis of the same plan
 
 
 def test_auto_reaches_the_lower_bound_and_says_which_heuristic_won():
     plan = allocate(chain(64, 32, 64, 32).text(), alignment=1)
-    assert plan.arena_size == plan.lower_bound == 96
+    assert plan.arena_size == plan.no_overlap_bound == 96
     assert plan.strategy.startswith("auto (")
 
 
@@ -38,7 +38,7 @@ def test_an_alias_in_the_ir_is_exploited_exactly():
                             "tensor<1x100x!quant.uniform<i8:f32, 0.5:0>>\n  func.return")
     plan = allocate(text, alignment=4)
     assert plan.by_name("a").offset - plan.by_name("input").offset == -24
-    assert plan.arena_size == 124 < plan.lower_bound == 200
+    assert plan.arena_size == 124 < plan.no_overlap_bound == 200
 
 
 def test_max_size_names_the_peak_operator_and_the_bytes_needed():
@@ -107,5 +107,5 @@ def test_the_cli_remarks_when_the_time_limit_cuts_the_search(tmp_path):
     proc = run_tool("cmsis-opt", str(source), "--liveness", "--arena-alloc=strategy=optimal time-limit=0.2 alignment=4")
     assert proc.returncode == 0, proc.stderr
     plan = memory_plan(module_of(proc.stdout))
-    assert plan.strategy == "optimal (time limit: best found)" and plan.arena_size > plan.lower_bound
+    assert plan.strategy == "optimal (time limit: best found)" and plan.arena_size > plan.no_overlap_bound
     assert proc.stderr.startswith("remark: arena-alloc: time limit 0.2 s reached") and "not proven minimal" in proc.stderr

@@ -42,9 +42,9 @@ def plan_of(module, *passes):
 @pytest.mark.parametrize("name", MODELS)
 def test_without_inplace_auto_reaches_the_lower_bound(lowered, name):
     plan = plan_of(lowered[name], LivenessPass(), ArenaAllocPass())
-    assert plan.activation_lower_bound == ACTIVATION_LOWER_BOUND[name]
-    assert plan.arena_size == plan.lower_bound
-    assert plan.lower_bound - plan.activation_lower_bound <= plan.scratch_bytes
+    assert plan.activation_no_overlap_bound == ACTIVATION_LOWER_BOUND[name]
+    assert plan.arena_size == plan.no_overlap_bound
+    assert plan.no_overlap_bound - plan.activation_no_overlap_bound <= plan.scratch_bytes
 
 
 @pytest.mark.parametrize("name", sorted(TFLM_GREEDY))

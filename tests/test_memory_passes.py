@@ -99,20 +99,20 @@ def test_liveness_intervals_follow_readers_views_and_outputs():
     intervals = {b.name: (b.first, b.last) for b in plan.buffers}
     assert intervals == {"input": (0, 1), "a": (0, 4), "b": (1, 2), "c": (2, 3), "d": (3, 4), "e": (4, 4)}
     assert plan.live_bytes() == [8 + 16, 8 + 16 + 16, 16 * 3, 16 + 16 + 4, 16 + 4 + 2]
-    assert plan.lower_bound == plan.activation_lower_bound == 48
+    assert plan.no_overlap_bound == plan.activation_no_overlap_bound == 48
 
 
 def test_scratch_counts_in_the_lower_bound_at_its_step_only():
     plan = memory_plan(run(CONV_FUNC, LivenessPass()))
     scratch = plan.by_name("conv1.scratch")
     assert (scratch.first, scratch.last) == (0, 0)
-    assert plan.activation_lower_bound == 192 + 128
-    assert plan.lower_bound == 192 + 128 + scratch.size
+    assert plan.activation_no_overlap_bound == 192 + 128
+    assert plan.no_overlap_bound == 192 + 128 + scratch.size
 
 
 def test_liveness_records_the_buffers_when_there_are_none():
     plan = memory_plan(run(chain(10, 20, 30).text(), LivenessPass()))
-    assert [b.name for b in plan.buffers] == ["input", "l0", "l1"] and plan.lower_bound == 50
+    assert [b.name for b in plan.buffers] == ["input", "l0", "l1"] and plan.no_overlap_bound == 50
 
 
 def test_unknown_order_is_a_usage_error():
@@ -133,8 +133,8 @@ def test_min_memory_order_runs_the_big_branch_first_and_keeps_the_ir_valid():
     given = memory_plan(run(_two_branches().text(), LivenessPass()))
     module = run(_two_branches().text(), LivenessPass(order="min-memory"))
     better = memory_plan(module)
-    assert given.lower_bound == 1000 + 2000 + 1000  # b1, a1, a2 at step 2
-    assert better.lower_bound == 16 + 2000 + 1000  # x, a1, a2: b1 is not made yet
+    assert given.no_overlap_bound == 1000 + 2000 + 1000  # b1, a1, a2 at step 2
+    assert better.no_overlap_bound == 16 + 2000 + 1000  # x, a1, a2: b1 is not made yet
     assert [s.attributes["layer"].data for s in better.steps] == ["a1", "a2", "b1", "j"]
     again = parse_ir(print_ir(module), "reordered.mlir")  # verifies: every value defined before use
     assert print_ir(again.module) == print_ir(module)

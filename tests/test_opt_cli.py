@@ -39,6 +39,17 @@ def test_help_lists_every_mission_pass_with_options():
     assert "strategy=" in proc.stdout and "kernel-switch=peak" in proc.stdout
 
 
+def test_the_kept_help_is_what_the_driver_prints():
+    """`cmsis-opt --help` prints a kept copy (no xDSL loaded); it must match the driver's own help."""
+    from cmsis_opt.tools.opt_cli import HELP, generate_help, wants_help
+
+    assert HELP == generate_help(), "the help changed: run `python -m cmsis_opt.tools.opt_cli --write-help`"
+    proc = run_tool("cmsis-opt", "--help")
+    assert proc.returncode == 0 and proc.stdout == HELP
+    assert wants_help(["x.mlir", "--arena-alloc", "-h"]) and not wants_help(["--", "-h"])
+    assert not wants_help(["--help-me"])
+
+
 def test_garbage_on_stdin_is_one_error_line():
     _one_error(run_tool("cmsis-opt", "-", input="garbage"), "<stdin>:1:")
 

@@ -7,7 +7,8 @@
 Loads MODEL (.onnx, .tflite, .net or .mlir), calibrates it if it is a float
 model, runs the default pipeline (`-p default` of cmsis-opt: attach-target,
 quantize, inplace-alias, arena-alloc, verify-arena), writes OUTDIR/NAME.h,
-OUTDIR/NAME.c, OUTDIR/memory.json and OUTDIR/memory.svg, and with --host
+OUTDIR/NAME.c, OUTDIR/memory.json, OUTDIR/memory.svg and OUTDIR/memory.html (the
+picture and the buffer table in one page), and with --host
 builds OUTDIR/NAME_host (raw int8 input on stdin, output on stdout).
 Everything is built in a temporary folder and moved into OUTDIR at the end.
 """
@@ -22,30 +23,20 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from xdsl.dialects.builtin import ModuleOp
-
+# Only what the command line needs is imported here: xDSL, numpy and the
+# compiler load once the arguments are read, so `--help` and usage errors are
+# immediate (the rest is imported inside the functions that use it).
 from cmsis_opt import targets
-from cmsis_opt.allocators import SEARCH_NODES
-from cmsis_opt.backend.c import c_identifier, emit_c
-from cmsis_opt.calibrate import calibrate_module, is_float_model
-from cmsis_opt.cmsis_nn import build_library
-from cmsis_opt.context import make_context
-from cmsis_opt.diagnostics import remark
-from cmsis_opt.dialects.cmsis import target_of
-from cmsis_opt.dialects.utils import num_elements, shape_of
+from cmsis_opt.allocators import SEARCH_NODES, STRATEGIES
 from cmsis_opt.errors import CompileError, UsageError
-from cmsis_opt.frontends import load
-from cmsis_opt.hostbuild import HostModel, build_host
-from cmsis_opt.ir import print_ir
-from cmsis_opt.passes.arena_alloc import Strategy
-from cmsis_opt.passes.attach_target import is_planned
-from cmsis_opt.passes.default import DefaultPipeline
-from cmsis_opt.passes.quantize import boundary_transposes
-from cmsis_opt.plan import byte_size, memory_plan, returned_values, the_function
-from cmsis_opt.report import memory_table, write_report
 from cmsis_opt.tools import run_tool
-from cmsis_opt.tools.opt import run_pipeline
+
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
+
+    from cmsis_opt.passes.default import DefaultPipeline
 
 TOOL = "cmsis-compile"
 MODEL_SUFFIXES = (".onnx", ".tflite", ".net", ".mlir")
@@ -82,9 +73,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--allow-undocumented", action="store_true",
                         help="also overlap where CMSIS-NN's code allows it but its documentation forbids it (max pool)")
     parser.add_argument("--emit-ir", action="store_true", help="also write OUTDIR/NAME.mlir, the planned IR")
+    parser.add_argument("--verify-each", action="store_true",
+                        help="verify the IR after every pass of the pipeline (default: after loading and at the end)")
     parser.add_argument("--quiet", action="store_true", help="print only the one-line summary, not the buffer table")
-    parser.add_argument("--strategy", default="auto", choices=Strategy.__args__,  # type: ignore[attr-defined]
-                        help="arena-alloc strategy (default auto)")
+    parser.add_argument("--strategy", default="auto", choices=STRATEGIES, help="arena-alloc strategy (default auto)")
     parser.add_argument(
         "--search-nodes",
         type=int,
@@ -118,11 +110,15 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def default_name(path: str) -> str:
+    from cmsis_opt.backend.c import c_identifier
+
     return c_identifier(Path(path).name.split(".")[0] or "model")
 
 
 def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
     """The default pipeline with the command line's options."""
+    from cmsis_opt.passes.default import DefaultPipeline
+
     return DefaultPipeline(core=args.target, io_layout=args.io_layout, inplace=not args.no_inplace,
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
@@ -135,6 +131,9 @@ def choose_core(module: ModuleOp, given: str | None, model: str) -> str:
     Raises CompileError when --target names another core than an already planned module was planned for
     (its overlaps and offsets hold only there).
     """
+    from cmsis_opt.dialects.cmsis import target_of
+    from cmsis_opt.passes.attach_target import is_planned
+
     recorded = target_of(module)
     if given is None:
         return recorded.core if recorded is not None else targets.DEFAULT_CORE
@@ -146,6 +145,12 @@ def choose_core(module: ModuleOp, given: str | None, model: str) -> str:
 
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
     """When the model's own input/output layout costs transposes, one remark with the bytes --io-layout nhwc saves."""
+    from cmsis_opt.context import make_context
+    from cmsis_opt.diagnostics import remark
+    from cmsis_opt.passes.default import DefaultPipeline
+    from cmsis_opt.passes.quantize import boundary_transposes
+    from cmsis_opt.plan import byte_size, memory_plan, the_function
+
     transposes = boundary_transposes(the_function(module))
     if not transposes:
         return
@@ -163,20 +168,27 @@ def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argp
 
 
 def summary(name: str, module: ModuleOp, outdir: Path, files: list[str]) -> str:
+    """The closing lines: kernel calls, the arena and its two bounds with their meaning, the files written."""
+    from cmsis_opt.plan import memory_plan
+    from cmsis_opt.report import bounds_lines
+
     plan = memory_plan(module)
-    arena_size = plan.arena_size or 0
-    line = f"{name}: {len(plan.steps)} kernel calls, arena {arena_size:,} bytes"
-    bound = plan.lower_bound
-    if bound:
-        line += f" (liveness lower bound without overlap {bound:,}, {100.0 * (arena_size - bound) / bound:+.1f}%)"
-    lines = [line, f"  target {plan.target}; wrote " + ", ".join(str(outdir / f) for f in files)]
-    if "memory.svg" in files:
-        lines.append(f"  memory picture: {outdir / 'memory.svg'}")
+    lines = [f"{name}: {len(plan.steps)} kernel calls, arena {plan.arena_size or 0:,} bytes",
+             *("  " + line for line in bounds_lines(plan)),
+             f"  target {plan.target}; wrote " + ", ".join(str(outdir / f) for f in files)]
+    if "memory.html" in files:
+        lines.append(f"  memory report: {outdir / 'memory.html'} (picture: {outdir / 'memory.svg'})")
     return "\n".join(lines)
 
 
 def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str | None = None) -> str:
     """Build workdir/NAME_host from workdir/NAME.c, with runtime/ or the CMSIS-NN tree at `cmsis_nn`; its file name."""
+    from cmsis_opt.cmsis_nn import build_library
+    from cmsis_opt.diagnostics import remark
+    from cmsis_opt.dialects.utils import num_elements, shape_of
+    from cmsis_opt.hostbuild import HostModel, build_host
+    from cmsis_opt.plan import returned_values, the_function
+
     func = the_function(module)
     inputs = [num_elements(shape_of(a)) for a in func.body.block.args]
     outputs = [num_elements(shape_of(v)) for v in returned_values(func)]
@@ -225,6 +237,16 @@ def _main(argv: Sequence[str]) -> int:
     if Path(args.model).suffix.lower() not in MODEL_SUFFIXES:
         raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
+    from cmsis_opt.backend.c import emit_c
+    from cmsis_opt.calibrate import calibrate_module, is_float_model
+    from cmsis_opt.diagnostics import remark
+    from cmsis_opt.dialects.utils import shape_of
+    from cmsis_opt.frontends import load
+    from cmsis_opt.ir import print_ir
+    from cmsis_opt.plan import analysis_scope, memory_plan, the_function
+    from cmsis_opt.report import memory_table, write_report
+    from cmsis_opt.tools.opt import run_pipeline
+
     workdir = Path(tempfile.mkdtemp(prefix=".cmsis-compile-", dir=parent))
     try:
         source = load(args.model)
@@ -238,25 +260,29 @@ def _main(argv: Sequence[str]) -> int:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)
         args.target = choose_core(source.module, args.target, args.model)
         unplanned = source.module.clone()
-        module = run_pipeline(source, [default_pipeline(args)])
-        if args.io_layout == "model":
-            remark_boundary_transposes(module, unplanned, args)
-        header, c_source = emit_c(module, name)
-        (workdir / f"{name}.h").write_text(header)
-        (workdir / f"{name}.c").write_text(c_source)
-        files = [f"{name}.h", f"{name}.c", *write_report(module, str(workdir))]
-        files = [Path(f).name for f in files]
-        if args.emit_ir:
-            (workdir / f"{name}.mlir").write_text(print_ir(module))
-            files.append(f"{name}.mlir")
-        if args.host:
-            files.append(build_host_program(module, name, workdir, args.cmsis_nn))
-        _install(workdir, outdir, files)
+        module = run_pipeline(source, [default_pipeline(args)], verify_each=args.verify_each)
+        # nothing changes the planned module from here on: its plan is computed once for the C, report and summary
+        with analysis_scope():
+            if args.io_layout == "model":
+                remark_boundary_transposes(module, unplanned, args)
+            header, c_source = emit_c(module, name)
+            (workdir / f"{name}.h").write_text(header)
+            (workdir / f"{name}.c").write_text(c_source)
+            files = [f"{name}.h", f"{name}.c", *write_report(module, str(workdir))]
+            files = [Path(f).name for f in files]
+            if args.emit_ir:
+                (workdir / f"{name}.mlir").write_text(print_ir(module))
+                files.append(f"{name}.mlir")
+            if args.host:
+                files.append(build_host_program(module, name, workdir, args.cmsis_nn))
+            _install(workdir, outdir, files)
+            table = memory_table(memory_plan(module))
+            line = summary(name, module, outdir, files)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if not args.quiet:
-        print(memory_table(memory_plan(module)))
-    print(summary(name, module, outdir, files))
+        print(table)
+    print(line)
     return 0
 
 

@@ -14,8 +14,9 @@ targets registered, plus what users of this compiler expect of it:
 - `-o` is written only when the whole run succeeded; `-t c -o x.c` also
   writes the header beside it, named after the function (`NAME.h`, the name
   the source includes); `-o` naming that header is a usage error;
-- the IR is verified after parsing and after every pass, with the location
-  of the failing op; `--print-ir-after-all` shows every stage on stderr.
+- the IR is verified after parsing and after the last pass, with the
+  location of the failing op (`--verify-each`: after every pass, to find the
+  pass that broke it); `--print-ir-after-all` shows every stage on stderr.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 from typing import IO, NoReturn
 
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass, PassPipeline
+from xdsl.passes import ModulePass
 from xdsl.utils.arg_spec import parse_pipeline, parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
@@ -123,18 +124,29 @@ def build_passes(specs: Sequence[str]) -> list[ModulePass]:
     return passes
 
 
-def run_pipeline(source: SourceModule, passes: Sequence[ModulePass], print_after_all: bool = False) -> ModuleOp:
-    """Apply `passes` to the parsed module, verifying after each one (and printing it, if asked)."""
+def run_pipeline(source: SourceModule, passes: Sequence[ModulePass], print_after_all: bool = False,
+                 verify_each: bool = False) -> ModuleOp:
+    """Apply `passes` to the parsed module and verify the result once (after every pass with `verify_each`).
 
-    def after(previous: ModulePass | None, module: ModuleOp, _next: ModulePass | None) -> None:
-        if previous is None:
-            return
-        source.verify(stage=f"pass '{previous.name}'")
-        if print_after_all:
-            sys.stderr.write(f"// -----// IR Dump After {previous.name} //----- //\n{print_ir(module)}\n")
+    A named pipeline (`default`) runs as its steps, so `verify_each` and
+    `print_after_all` see each of them. The IR is verified where it is built
+    (the parser and importers) and here at the end: a pass that breaks it is
+    named with `verify_each`, as mlir-opt's `--verify-each` does.
+    """
+    from cmsis_opt.passes.default import DefaultPipeline  # the pipeline module loads the passes it runs
 
-    PassPipeline(tuple(passes), after).apply(make_context(), source.module)
-    return source.module
+    ctx = make_context()
+    module = source.module
+    last = len(passes) - 1
+    for index, pipeline_pass in enumerate(passes):
+        steps = pipeline_pass.passes(module) if isinstance(pipeline_pass, DefaultPipeline) else [pipeline_pass]
+        for number, step in enumerate(steps):
+            step.apply(ctx, module)
+            if verify_each or (index == last and number == len(steps) - 1):
+                source.verify(stage=f"pass '{step.name}'")
+            if print_after_all:
+                sys.stderr.write(f"// -----// IR Dump After {step.name} //----- //\n{print_ir(module)}\n")
+    return module
 
 
 def _read_through_load(stream: IO[bytes]) -> ModuleOp:
@@ -178,6 +190,8 @@ class CmsisOptMain(xDSLOptMain):
             "--print-ir-after-all", action="store_true", help="print the IR to stderr after every pass"
         )
         arg_parser.add_argument("--no-verify", action="store_true", help="do not verify the IR after parsing")
+        arg_parser.add_argument("--verify-each", action="store_true",
+                                help="verify the IR after every pass (default: after parsing and after the last pass)")
 
     def _usage_error(self, message: str) -> NoReturn:
         """One line and exit status 2, instead of argparse's usage dump."""
@@ -217,7 +231,7 @@ class CmsisOptMain(xDSLOptMain):
             try:
                 if isinstance(source, CompileError):
                     raise source
-                module = run_pipeline(source, self.passes, self.args.print_ir_after_all)
+                module = run_pipeline(source, self.passes, self.args.print_ir_after_all, self.args.verify_each)
                 outputs.append(self.output_resulting_program(module))
             except CompileError as error:
                 if not self.args.verify_diagnostics:

@@ -4,7 +4,7 @@
 //   step 0: a = fc(x)   1: b = fc(x)   2: c = add(a, b)   3: d = fc(v), v a view of c   4: e = fc(d)
 // x is read last at step 1; a is a graph output, so it lives to the last step;
 // c lives until step 3 because its view v is read there.
-// Live bytes per step: 24, 40, 48, 36, 22: the lower bound is 48.
+// Live bytes per step: 24, 40, 48, 36, 22: the no-overlap bound is 48.
 
 // CHECK:      attributes {arena.bounds = #arena.bounds<no_overlap = 48, activations = 48>}
 // CHECK:      arena.buffer %x {name = "input", size = 8 : i64, first = 0 : i64, last = 1 : i64}
