@@ -38,6 +38,8 @@ from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
+from .cmsis_reduce import MeanOp
+from .cmsis_requantize import RequantizeOp
 from .kernel import CmsisOp, IsView, KernelOp, kernel_ops, view_source
 
 TARGET_ATTR = "cmsis.target"
@@ -114,7 +116,7 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 
 OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp,
-       TransposeOp, ReshapeOp]
+       TransposeOp, ReshapeOp, MeanOp, RequantizeOp]
 
 CMSIS = Dialect("cmsis", OPS, [TargetAttr])
 
@@ -132,9 +134,11 @@ __all__ = [
     "IsView",
     "KernelOp",
     "MaxPoolOp",
+    "MeanOp",
     "MulOp",
     "PadOp",
     "ReshapeOp",
+    "RequantizeOp",
     "SoftmaxOp",
     "TargetAttr",
     "TransposeOp",

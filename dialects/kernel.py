@@ -339,6 +339,14 @@ class CEmitter(Protocol):
         """C lines that run before the op's call (and before its comment)."""
         ...
 
+    def function(self, name: str, definition: str) -> None:
+        """A C function `name` the call needs that CMSIS-NN lacks (`cmsis_opt_lut_s8`).
+
+        `definition` is its full text, a `static` definition; it is written
+        once per file, before `NAME_invoke()`, however many ops ask for it.
+        """
+        ...
+
 
 def c_tile(hw: Sequence[int]) -> str:
     """A `cmsis_nn_tile` initialiser from (h, w)."""

@@ -291,25 +291,62 @@ class Lowering:
             else:
                 views.append(op)
             value = op.input
-        if value in self.views:
+        if value in self.views:  # an int8 tensor dequantized and quantized again, maybe clamped on the way
             stored = self.views[value]
-            if ranges or quant_of(stored.value.type) != q_out:
-                raise error(quantize, "requantizing or clamping an int8 tensor without a compute op is not supported")
+            act = self.clamp_range(quantize, q_out, ranges)
+            if act == (-128, 127) and quant_of(stored.value.type) == q_out:
+                for view in reversed(views):
+                    stored = self.apply_view(stored, view)
+                return stored
+            stored = self.requantize(stored, q_out, act, quantize)
+            for view in reversed(views):
+                stored = self.apply_view(stored, view)
             return stored
         compute = value.owner
         if not isinstance(compute, Operation):
             raise error(quantize, "its input is not computed by an nn op")
         self.layer = layer_of(compute) if "layer" in compute.attributes else self.layer
+        act = self.clamp_range(compute, q_out, ranges)
+        stored = self.lower_compute(compute, q_out, act)
+        for view in reversed(views):
+            stored = self.apply_view(stored, view)
+        return stored
+
+    def clamp_range(self, op: Operation, q_out: UniformQuantizedType,
+                    ranges: list[tuple[float | None, float | None]]) -> tuple[int, int]:
+        """The int8 clamp [act_min, act_max] of the fused ReLU / Clip real `ranges` at `q_out`."""
         act = (-128, 127)
         for low, high in ranges:
             lo, hi = quantmath.activation_range(q_out.scale, q_out.zero_point, low, high)
             act = (max(act[0], lo), min(act[1], hi))
         if act[0] > act[1]:
-            raise error(compute, f"its activation clamps every value: empty range {list(act)}")
-        stored = self.lower_compute(compute, q_out, act)
-        for view in reversed(views):
-            stored = self.apply_view(stored, view)
-        return stored
+            raise error(op, f"its activation clamps every value: empty range {list(act)}")
+        return act
+
+    def requantize(self, stored: Stored, q_out: UniformQuantizedType, act: tuple[int, int],
+                   user: Operation) -> Stored:
+        """`cmsis.requantize`: the stored int8 bytes at `q_out`'s scale and zero point, clamped to `act`.
+
+        Element-wise, so the bytes keep their order (a flatten with permuted
+        columns is made row-major first: its source is not requantized).
+        """
+        if stored.columns is not None:
+            stored = self.unflatten(stored, user)
+        q_in = int8_quant(stored.value)
+        mult, shift = quantmath.requantize_multiplier(q_in.scale, q_out.scale)
+        new = cmsis.RequantizeOp.build(
+            operands=[stored.value],
+            result_types=[_tensor(q_out, shape_of(stored.value))],
+            properties={
+                "multiplier": i32_attr(mult),
+                "shift": i32_attr(shift),
+                "input_offset": i32_attr(-q_in.zero_point),
+                "output_offset": i32_attr(q_out.zero_point),
+                "act_min": i32_attr(act[0]),
+                "act_max": i32_attr(act[1]),
+            },
+        )
+        return Stored(self.emit(new).results[0], stored.perm)
 
     def view(self, value: SSAValue, user: Operation) -> Stored:
         stored = self.views.get(value)
@@ -494,6 +531,8 @@ class Lowering:
 
     def pool(self, op: nn.MaxPoolOp | nn.AvgPoolOp | nn.GlobalAvgPoolOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
+        if isinstance(op, nn.GlobalAvgPoolOp) and (op.tflite_mean is not None or q_in != q_out):
+            return self.mean(op, x, q_in, q_out, act)
         self._check_same_quant(op, q_in, q_out)
         n, c, h, w = shape_of(op.input)
         if isinstance(op, nn.GlobalAvgPoolOp):
@@ -515,19 +554,39 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
-    def softmax(self, op: nn.SoftmaxOp, q_out, act=None) -> Stored:
+    def mean(self, op: nn.GlobalAvgPoolOp, x: SSAValue, q_in, q_out, act) -> Stored:
+        """A global average whose output has its own quantization, or a TFLite MEAN: `cmsis.mean`.
+
+        The same integer arithmetic serves both: TFLite's MEAN exactly, and an
+        int8 GlobalAveragePool / ReduceMean (float mean, then quantize, as
+        onnxruntime runs it) within one step. A GlobalAveragePool whose output
+        keeps its input's quantization stays arm_avgpool_s8: its rounded
+        average is the float mean quantized, up to ties.
+        """
+        n, h, w, c = shape_of(x)
+        mult, shift = quantmath.mean_multiplier(q_in.scale, q_out.scale, h * w)
+        new = cmsis.MeanOp.build(
+            operands=[x],
+            result_types=[_tensor(q_out, (n, 1, 1, c))],
+            properties={
+                "multiplier": i32_attr(mult),
+                "shift": i32_attr(shift),
+                "input_offset": i32_attr(-q_in.zero_point),
+                "output_offset": i32_attr(q_out.zero_point),
+                "act_min": i32_attr(act[0]),
+                "act_max": i32_attr(act[1]),
+            },
+        )
+        return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
+    def softmax(self, op: nn.SoftmaxOp, q_out, act=(-128, 127)) -> Stored:
         logical = shape_of(op.input)
         rank = len(logical)
         if op.axis.value.data not in (-1, rank - 1):
             raise error(
                 op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported"
             )
-        if (q_out.scale, q_out.zero_point) != (1.0 / 256.0, -128):
-            raise error(
-                op,
-                "int8 softmax output must be quantized with scale 1/256 and zero point -128, "
-                f"got {q_out.scale}:{q_out.zero_point}",
-            )
+        q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
         stored = self.view(op.input, op)
         perm = stored.perm
         last = [p for p in perm if logical[p] != 1]
@@ -539,14 +598,19 @@ class Lowering:
         mult, shift, diff_min = quantmath.softmax_params(q_in.scale, beta)
         new = cmsis.SoftmaxOp.build(
             operands=[x],
-            result_types=[_tensor(q_out, shape_of(x))],
+            result_types=[_tensor(q_softmax, shape_of(x))],
             properties={
                 "input_multiplier": i32_attr(mult),
                 "input_left_shift": i32_attr(shift),
                 "diff_min": i32_attr(diff_min),
             },
         )
-        return Stored(self.emit(new).results[0], tuple(perm))
+        result = Stored(self.emit(new).results[0], tuple(perm))
+        if q_out != q_softmax or act != (-128, 127):
+            # arm_softmax_s8 writes 1/256 : -128 (TFLite's int8 softmax); another output quantization
+            # (onnxruntime writes 1/255 : -128) or a clamp is one requantization more
+            result = self.requantize(result, q_out, act, op)
+        return result
 
     def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)

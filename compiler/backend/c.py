@@ -126,6 +126,7 @@ class _Emitter:
         self.queries: list[tuple[int, str, str]] = []  # (step, *_get_buffer_size expression, context identifier)
         self.layer = ""
         self.ident = ""
+        self.functions: dict[str, str] = {}  # static functions of ours the calls need, by name
 
     # identifiers and data
     def layer_name(self, op: Operation, index: int) -> str:
@@ -199,6 +200,9 @@ class _Emitter:
         """Insert lines before the current op's comment, which stays right above its call."""
         self.body[self.comment_at:self.comment_at] = list(lines)
         self.comment_at += len(lines)
+
+    def function(self, name: str, definition: str) -> None:
+        self.functions.setdefault(name, definition.strip() + "\n")
 
     def comment(self, op: Operation, layer: str) -> None:
         ins = ", ".join(_shape_text(v) for v in op.operands)
@@ -362,6 +366,7 @@ def _source(e: _Emitter, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue]
         "",
         *e.consts,
         "",
+        *e.functions.values(),
     ]
     for entry, value in zip(in_names + out_names, [*inputs, *outputs], strict=True):
         lines += [f"int8_t *{name}_{entry}(void)", "{", f"    return {e.ptr(value)};", "}", ""]
