@@ -36,7 +36,7 @@ from cmsis_opt.targets import BuildPath
 from .cmsis_conv import ConvOp, DepthwiseConvOp
 from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
-from .cmsis_fully_connected import FullyConnectedOp
+from .cmsis_fully_connected import FullyConnectedBase, FullyConnectedOp, FullyConnectedPerChannelOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
 from .cmsis_reduce import MeanOp
 from .cmsis_requantize import RequantizeOp
@@ -116,7 +116,7 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 
 OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp,
-       TransposeOp, ReshapeOp, MeanOp, RequantizeOp]
+       TransposeOp, ReshapeOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp]
 
 CMSIS = Dialect("cmsis", OPS, [TargetAttr])
 
@@ -130,7 +130,9 @@ __all__ = [
     "ConcatOp",
     "ConvOp",
     "DepthwiseConvOp",
+    "FullyConnectedBase",
     "FullyConnectedOp",
+    "FullyConnectedPerChannelOp",
     "IsView",
     "KernelOp",
     "MaxPoolOp",

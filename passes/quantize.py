@@ -21,7 +21,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
-from xdsl.ir import Block, BlockArgument, Operation, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -450,19 +450,16 @@ class Lowering:
         if isinstance(mm, nn.MatMulOp):
             x_value, weight = mm.lhs, mm.rhs
             w = self._weights(op, weight, "weight")
-            data = w.data.T
+            data, axis = w.data.T, None if w.axis is None else 1 - w.axis
         else:
             x_value, weight, bias = mm.input, mm.weight, mm.bias
             w = self._weights(op, weight, "weight")
-            data = w.data
+            data, axis = w.data, w.axis
         m, k = data.shape
         scales = w.scales(m)
-        if len(set(scales)) != 1:
-            raise error(
-                op,
-                "per-channel fully connected weights are not supported by arm_fully_connected_s8 "
-                "(one scale per tensor)",
-            )
+        if axis not in (None, 0):
+            raise error(op, f"weight scales vary along the {k} inputs: only one scale per output ({m}) or per "
+                            "tensor has a CMSIS-NN kernel")
         stored = self.view(x_value, op)
         logical = shape_of(x_value)
         if stored.columns is not None:
@@ -471,21 +468,26 @@ class Lowering:
         else:
             x = self.materialize(stored, logical, identity(2), op)
         q_in = int8_quant(x)
-        mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)
-        props = {
-            "filter": dense(np.ascontiguousarray(data)),
-            "multiplier": i32_attr(mult),
-            "shift": i32_attr(shift),
+        props: dict[str, Attribute] = {"filter": dense(np.ascontiguousarray(data))}
+        if len(set(scales)) == 1:  # arm_fully_connected_s8
+            cls: type[cmsis.FullyConnectedBase] = cmsis.FullyConnectedOp
+            mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)
+            props.update(multiplier=i32_attr(mult), shift=i32_attr(shift))
+        else:  # a scale per output row (per-channel weights): arm_fully_connected_per_channel_s8
+            cls = cmsis.FullyConnectedPerChannelOp
+            mults, shifts = quantmath.conv_multipliers(q_in.scale, scales, q_out.scale)
+            props.update(multiplier=i32_array(mults), shift=i32_array(shifts))
+        props.update({
             "input_offset": i32_attr(-q_in.zero_point),
             "output_offset": i32_attr(q_out.zero_point),
             "act_min": i32_attr(act[0]),
             "act_max": i32_attr(act[1]),
-        }
+        })
         b = self._bias(op, bias, m)
         if b is not None:
             props["bias"] = b
         n = shape_of(x_value)[0]
-        new = cmsis.FullyConnectedOp.build(operands=[x], result_types=[_tensor(q_out, (n, m))], properties=props)
+        new = cls.build(operands=[x], result_types=[_tensor(q_out, (n, m))], properties=props)
         return Stored(self.emit(new).results[0], identity(2))
 
     def _same_shape_inputs(self, op: Operation, values) -> tuple[list[SSAValue], tuple[int, ...]]:
