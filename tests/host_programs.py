@@ -71,3 +71,19 @@ def run_program(program: Path, name: str, inputs: Sequence[np.ndarray]) -> np.nd
     run = subprocess.run([str(program), name], input=data, capture_output=True, timeout=60)
     assert run.returncode == 0 and not run.stderr, (name, run.returncode, run.stderr.decode()[:500])
     return np.frombuffer(run.stdout, dtype=np.int8)
+
+
+def compile_host(model: str | Path, out: Path, name: str, library: str, *extra: str) -> Path:
+    """`cmsis-compile MODEL -o OUT --host --name NAME` against `library` (runtime/, or the CMSIS-NN tree beside
+    the repository: skips when it is absent); asserts exit 0. Returns the host program's path."""
+    from conftest import ROOT, run_tool
+
+    args = [str(model), "-o", str(out), "--host", "--name", name, *extra]
+    if library == "cmsis-nn":
+        tree = ROOT.parent / "shared" / "cmsis-nn"
+        if not tree.is_dir():
+            pytest.skip(f"no CMSIS-NN tree at {tree}")
+        args += ["--cmsis-nn", str(tree)]
+    result = run_tool("cmsis-compile", *args)
+    assert result.returncode == 0, result.stderr
+    return out / f"{name}_host"

@@ -23,7 +23,7 @@ from cmsis_opt.passes.quantize import QuantizePass
 
 pytest.importorskip("tflite_micro")
 
-from host_programs import LIBRARIES, build_programs, program_for, run_program  # noqa: E402
+from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program  # noqa: E402
 from onnx_oracle import int8_io, layer_differences, run_codes, session  # noqa: E402
 from test_import_tflite import TfliteModel, activation, options  # noqa: E402
 from tflite_micro.python.tflite_micro import runtime  # noqa: E402
@@ -147,14 +147,7 @@ def test_gemm_per_channel_case_in_c_equals_the_interpreter(tmp_path, library):
     if not path.is_file():
         pytest.skip(f"{path.name} not found in {CASES}")
     out = tmp_path / "out"
-    args = [str(path), "-o", str(out), "--host", "--name", "gemm"]
-    if library == "cmsis-nn":
-        tree = ROOT.parent / "shared" / "cmsis-nn"
-        if not tree.is_dir():
-            pytest.skip(f"no CMSIS-NN tree at {tree}")
-        args += ["--cmsis-nn", str(tree)]
-    result = run_tool("cmsis-compile", *args)
-    assert result.returncode == 0, result.stderr
+    compile_host(str(path), out, "gemm", library)
     module = import_model(str(path))
     QuantizePass().apply(make_context(), module)
     _, _, shape = int8_io(module)

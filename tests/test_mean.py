@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from conftest import ROOT, run_tool
+from conftest import ROOT
 from onnx import TensorProto, helper
 
 from cmsis_opt.context import make_context
@@ -27,7 +27,7 @@ from cmsis_opt.passes.quantize import QuantizePass
 
 pytest.importorskip("tflite_micro")
 
-from host_programs import LIBRARIES, build_programs, program_for, run_program  # noqa: E402
+from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program  # noqa: E402
 from onnx_oracle import int8_io, layer_differences, run_codes, session  # noqa: E402
 from test_import_tflite import TfliteModel, options  # noqa: E402
 from tflite_micro.python.tflite_micro import runtime  # noqa: E402
@@ -95,14 +95,7 @@ def test_mean_same_case_is_bit_exact_with_tflite_micro():
 def test_mean_same_case_in_c_is_bit_exact_with_tflite_micro(tmp_path, library):
     path = case("mean_same.tflite")
     out = tmp_path / "out"
-    args = [path, "-o", str(out), "--host", "--name", "mean_same"]
-    if library == "cmsis-nn":
-        tree = ROOT.parent / "shared" / "cmsis-nn"
-        if not tree.is_dir():
-            pytest.skip(f"no CMSIS-NN tree at {tree}")
-        args += ["--cmsis-nn", str(tree)]
-    result = run_tool("cmsis-compile", *args)
-    assert result.returncode == 0, result.stderr
+    compile_host(path, out, "mean_same", library)
     rng = np.random.default_rng(1)
     inputs = [rng.integers(-128, 128, (1, 7, 7, 16)).astype(np.int8) for _ in range(50)]
     for x, want in zip(inputs, tflm_outputs(open(path, "rb").read(), inputs), strict=True):
@@ -221,14 +214,7 @@ def test_gap_gemm_softmax_case_compiles_and_is_within_one_step_per_layer(tmp_pat
     """
     path = case("14_gap_gemm_softmax.qdq.onnx")
     out = tmp_path / "out"
-    args = [path, "-o", str(out), "--host", "--name", "gap"]
-    if library == "cmsis-nn":
-        tree = ROOT.parent / "shared" / "cmsis-nn"
-        if not tree.is_dir():
-            pytest.skip(f"no CMSIS-NN tree at {tree}")
-        args += ["--cmsis-nn", str(tree)]
-    result = run_tool("cmsis-compile", *args)
-    assert result.returncode == 0, result.stderr
+    compile_host(path, out, "gap", library)
     module = quantized(path)
     assert {"cmsis.mean", "cmsis.softmax", "cmsis.requantize"} <= set(kernels(module))
     _, _, shape = int8_io(module)
