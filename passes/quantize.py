@@ -884,6 +884,9 @@ class Lowering:
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
     def concat(self, op: nn.ConcatOp, q_out, act=None) -> Stored:
+        """`cmsis.concat` (arm_concatenation_s8_*) of rank-4 NCHW inputs stored NHWC; an input at another
+        scale or zero point than the output's is first requantized to it (`cmsis.requantize`), which TFLite
+        Micro's CONCATENATION refuses but onnxruntime's QDQ models need."""
         logical = shape_of(op.output)
         if len(logical) != 4:
             raise error(
@@ -892,7 +895,8 @@ class Lowering:
         inputs = []
         for value in op.inputs:
             x, q_in = self._input(op, value)
-            self._check_same_quant(op, q_in, q_out)
+            if q_in != q_out:  # beyond TFLite Micro (which refuses): the input at the concatenation's scale
+                x = self.requantize(Stored(x, NCHW_TO_NHWC), q_out, (-128, 127), op).value
             inputs.append(x)
         axis = NCHW_TO_NHWC.index(op.axis.value.data)
         new = cmsis.ConcatOp.build(

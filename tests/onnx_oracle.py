@@ -137,3 +137,40 @@ def layer_differences(path: str, module, inputs: Iterable[np.ndarray]) -> dict[s
                 result = theirs.astype(np.int8)
             env[op.results[0]] = result
     return worst
+
+
+def quantized(path: str):
+    """The model at `path` imported and lowered by --quantize (an interpreter-ready cmsis module)."""
+    from cmsis_opt.context import make_context
+    from cmsis_opt.frontends import import_model
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    module = import_model(path)
+    QuantizePass().apply(make_context(), module)
+    return module
+
+
+def kernels(module, views: bool = True) -> list[str]:
+    """The cmsis op names of the module's function, in order (without cmsis.reshape unless `views`)."""
+    return [op.name for op in function_of(module).body.block.ops
+            if op.name.startswith("cmsis.") and (views or op.name != "cmsis.reshape")]
+
+
+def assert_within_steps(path: str, module, inputs: Iterable[np.ndarray], end_to_end: int, layers: int | None = None,
+                        check=None) -> dict[str, int]:
+    """Asserts 1 LSB per quantized layer (`layer_differences`; exactly `layers` of them when given) and at most
+    `end_to_end` LSB on the whole model against onnxruntime; `check(x, ours)` runs on each input's output of
+    the interpreter. Returns the per-layer differences."""
+    from cmsis_opt.interpreter import run_function
+
+    inputs = list(inputs)
+    per_layer = layer_differences(path, module, inputs)
+    assert max(per_layer.values()) <= 1 and (layers is None or len(per_layer) == layers), per_layer
+    sess = session(path)
+    for x in inputs:
+        ours = run_function(module, [x])[0]
+        theirs = run_codes(sess, module, x).astype(np.int32).reshape(-1)
+        assert np.abs(ours.astype(np.int32).reshape(-1) - theirs).max() <= end_to_end
+        if check is not None:
+            check(x, ours)
+    return per_layer

@@ -28,7 +28,8 @@ from cmsis_opt.interpreter import run_function
 from cmsis_opt.passes.quantize import QuantizePass
 
 from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program
-from onnx_oracle import int8_io, layer_differences, run_codes, session
+from onnx_oracle import assert_within_steps, int8_io, layer_differences, quantized, run_codes, session
+from onnx_oracle import kernels as oracle_kernels
 
 CASES = ROOT.parent / "shared" / "cases"
 K, N = 12, 5
@@ -116,14 +117,7 @@ ONE_LAYER = {"matmul_add_n", "matmul_add_1n", "add_bias_first", "matmul_add_int8
 
 
 def kernels(module) -> list[str]:
-    return [op.name for op in next(iter(module.ops)).body.block.ops
-            if op.name.startswith("cmsis.") and op.name != "cmsis.reshape"]
-
-
-def quantized(path: str):
-    module = import_model(path)
-    QuantizePass().apply(make_context(), module)
-    return module
+    return oracle_kernels(module, views=False)
 
 
 @pytest.mark.parametrize("name", QDQ_FORMS)
@@ -252,17 +246,14 @@ def test_matmul_add_case_within_one_step_per_layer(tmp_path, library):
     path = CASES / "06_matmul_add_pt.qdq.onnx"
     if not path.is_file():
         pytest.skip(f"{path.name} not found in {CASES} (the shared failing-input cases live beside the repository)")
-    out = tmp_path / "out"
-    compile_host(str(path), out, "mm", library)
+    program = compile_host(str(path), tmp_path / "out", "mm", library)
     module = quantized(str(path))
     assert kernels(module) == ["cmsis.conv", "cmsis.fully_connected", "cmsis.depthwise_conv"]
     _, _, shape = int8_io(module)
     rng = np.random.default_rng(13)
     inputs = [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(60)]
-    per_layer = layer_differences(str(path), module, inputs)
-    assert len(per_layer) == 3 and max(per_layer.values()) <= 1, per_layer
-    sess = session(str(path))
-    for x in inputs:
-        ours = run_function(module, [x])[0]
-        assert np.abs(ours.astype(np.int32).reshape(-1) - run_codes(sess, module, x).astype(np.int32).reshape(-1)).max() <= 3
-        assert np.array_equal(run_program(out / "mm_host", "mm", [x]), ours.reshape(-1))
+
+    def in_c(x, ours):
+        assert np.array_equal(run_program(program, "mm", [x]), ours.reshape(-1))
+
+    assert_within_steps(str(path), module, inputs, end_to_end=3, layers=3, check=in_c)

@@ -20,15 +20,13 @@ import pytest
 from conftest import ROOT
 from onnx import TensorProto, helper
 
-from cmsis_opt.context import make_context
 from cmsis_opt.frontends import import_model
 from cmsis_opt.interpreter import run_function
-from cmsis_opt.passes.quantize import QuantizePass
 
 pytest.importorskip("tflite_micro")
 
 from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program  # noqa: E402
-from onnx_oracle import int8_io, layer_differences, run_codes, session  # noqa: E402
+from onnx_oracle import int8_io, kernels, layer_differences, quantized, run_codes, session  # noqa: E402
 from test_import_tflite import TfliteModel, options  # noqa: E402
 from tflite_micro.python.tflite_micro import runtime  # noqa: E402
 
@@ -40,16 +38,6 @@ def case(name: str) -> str:
     if not path.is_file():
         pytest.skip(f"{name} not found in {CASES} (the shared failing-input cases live beside the repository)")
     return str(path)
-
-
-def quantized(path: str):
-    module = import_model(path)
-    QuantizePass().apply(make_context(), module)
-    return module
-
-
-def kernels(module) -> list[str]:
-    return [op.name for op in next(iter(module.ops)).body.block.ops if op.name.startswith("cmsis.")]
 
 
 # -- TFLite MEAN ---------------------------------------------------------------------------
