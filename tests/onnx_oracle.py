@@ -174,3 +174,23 @@ def assert_within_steps(path: str, module, inputs: Iterable[np.ndarray], end_to_
         if check is not None:
             check(x, ours)
     return per_layer
+
+
+def quantize_static(float_path: str, path: str, samples: np.ndarray, per_channel: bool = True) -> None:
+    """onnxruntime's quantize_static as users run it: QDQ, int8 activations and weights, calibrated (min/max)
+    on `samples` ([N, *input shape]) fed to the model's one input."""
+    from onnxruntime import quantization
+
+    feed = onnx.load(float_path).graph.input[0].name
+
+    class Samples(quantization.CalibrationDataReader):
+        def __init__(self):
+            self.samples = iter(samples)
+
+        def get_next(self):
+            sample = next(self.samples, None)
+            return None if sample is None else {feed: sample}
+
+    quantization.quantize_static(float_path, path, Samples(), quant_format=quantization.QuantFormat.QDQ,
+                                 activation_type=quantization.QuantType.QInt8,
+                                 weight_type=quantization.QuantType.QInt8, per_channel=per_channel)

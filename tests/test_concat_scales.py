@@ -20,9 +20,9 @@ from cmsis_opt.frontends import import_model
 from cmsis_opt.interpreter import run_function
 
 from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program
-from onnx_oracle import assert_within_steps, int8_io, kernels, quantized
+from onnx_oracle import assert_within_steps, int8_io, kernels, quantize_static, quantized
 
-quantization = pytest.importorskip("onnxruntime.quantization")
+pytest.importorskip("onnxruntime.quantization")
 
 CASES = ROOT.parent / "shared" / "cases"
 
@@ -50,14 +50,6 @@ def float_concat(rng, form: str) -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
 
 
-class _Samples(quantization.CalibrationDataReader):
-    def __init__(self, samples: np.ndarray):
-        self.samples = iter(samples)
-
-    def get_next(self):
-        sample = next(self.samples, None)
-        return None if sample is None else {"x": sample}
-
 
 def qdq_concat(tmp_path, form: str, seed: int) -> str:
     """The float model, quantized by onnxruntime's quantize_static (QDQ, int8, per-channel weights)."""
@@ -65,9 +57,7 @@ def qdq_concat(tmp_path, form: str, seed: int) -> str:
     float_path, path = str(tmp_path / f"{form}.float.onnx"), str(tmp_path / f"{form}.onnx")
     onnx.save(float_concat(rng, form), float_path)
     samples = rng.normal(0, 1, (16, 1, 3, 6, 6)).astype(np.float32)
-    quantization.quantize_static(float_path, path, _Samples(samples), quant_format=quantization.QuantFormat.QDQ,
-                                 activation_type=quantization.QuantType.QInt8,
-                                 weight_type=quantization.QuantType.QInt8, per_channel=True)
+    quantize_static(float_path, path, samples, per_channel=True)
     return path
 
 
