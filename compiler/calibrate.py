@@ -439,12 +439,21 @@ class QDQRewriter:
         op.operands = [dq.results[0] if v is operand else v for v in op.operands]
 
     def quantize_outputs(self) -> None:
+        """Each graph output becomes the int8 tensor it dequantizes; an output that is a view (Transpose,
+        Reshape, Flatten) of a dequantized tensor is that view quantized the same way, as the view moves
+        int8 codes unchanged."""
         ret = self.block.last_op
         assert isinstance(ret, ReturnOp)
         outputs = []
         for value in ret.operands:
             if isinstance(value.owner, nn.DequantizeOp):
                 value = value.owner.input
+            elif isinstance(value.owner, _VIEWS) and (q := self.quant_of_float(value)) is not None:
+                quantize = self.insert_before(nn.QuantizeOp(value, TensorType(q, shape_of(value))), ret)
+                layer = layer_of(value.owner)
+                if layer is not None:
+                    quantize.attributes["layer"] = StringAttr(layer)
+                value = quantize.results[0]
             outputs.append(value)
         ret.operands = outputs
         self.func.update_function_type()
