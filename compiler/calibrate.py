@@ -173,17 +173,54 @@ def activation_quant(low: float, high: float) -> UniformQuantizedType:
     return UniformQuantizedType(scale, zero_point)
 
 
-def symmetric_weights(weights: np.ndarray, per_channel: bool) -> tuple[np.ndarray, list[float]]:
-    """int8 weights in [-127, 127] and their scales (per axis 0, or one)."""
+def symmetric_weights(weights: np.ndarray, per_channel: bool,
+                      floor: np.ndarray | None = None) -> tuple[np.ndarray, list[float]]:
+    """int8 weights in [-127, 127] and their float32 scales (per axis 0, or one).
+
+    A scale is peak / 127, or the channel's `floor` (`bias_scale_floor`) where that is larger; a per-tensor
+    scale takes the largest floor.
+    """
     w = weights.astype(np.float64)
     if per_channel:
         peak = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
     else:
         peak = np.array([np.abs(w).max()])
     scales = np.array([as_f32(p / 127.0) if p > 0 else 1.0 for p in peak], dtype=np.float64)
+    if floor is not None:
+        floor = floor if per_channel else np.array([floor.max(initial=0.0)])
+        scales = np.array([max(s, _f32_at_least(f)) for s, f in zip(scales.tolist(), floor.tolist(), strict=True)])
     shaped = scales.reshape((-1,) + (1,) * (w.ndim - 1)) if per_channel else scales[0]
     q = np.clip(np.round(w / shaped), -127, 127).astype(np.int8)
     return q, [float(s) for s in scales]
+
+
+def _f32_at_least(value: float) -> float:
+    """The smallest float32 not below `value` (0.0 for 0)."""
+    rounded = as_f32(value)
+    return float(np.nextafter(np.float32(rounded), np.float32(np.inf))) if rounded < value else rounded
+
+
+def bias_room(products: int) -> int:
+    """Largest |int32 bias| an accumulator of `products` int8 products ((x - zp) in [-255, 255], weight in
+    [-127, 127]) can start from without leaving int32."""
+    return (1 << 31) - 1 - products * 255 * 127
+
+
+def bias_scale_floor(bias: np.ndarray, input_scale: float, products: int) -> np.ndarray:
+    """Per output channel, the smallest weight scale at which the channel's real bias is an int32 code at the
+    accumulator's scale (input_scale * weight scale) with room for `products` products (`bias_room`).
+
+    TFLite's post-training quantizer does the same: a channel whose weights are tiny next to its bias (a
+    nearly pruned channel after BatchNormalization folding) gets a larger weight scale, so its bias is kept,
+    at the cost of its weights' resolution (tensorflow/lite/tools/optimize/quantization_utils.cc,
+    AdjustWeightsForBiasScale). Raises CompileError where no int32 room is left.
+    """
+    room = bias_room(products)
+    if room <= 0:
+        raise CompileError(f"{products} products per output overflow an int32 accumulator", QUANTIZE)
+    # 2^-20 above the exact floor: the float32 rounding of the scale and of input_scale * scale (2^-24 each)
+    # cannot take the code past the room.
+    return np.abs(bias.astype(np.float64)) / (float(np.float32(input_scale)) * room) * (1 + 2.0**-20)
 
 
 # -- graph rewriting --------------------------------------------------------
@@ -243,13 +280,13 @@ class QDQRewriter:
     def rewrite(self, op: Operation) -> None:
         layer = layer_of(op)
         if isinstance(op, nn.Conv2DOp):
-            self.quantize_weights(op, op.weight, per_channel=True)
+            self.quantize_weights(op, op.weight, per_channel=True, bias=op.bias, x=op.input)
             self.quantize_bias(op, op.bias, op.input, op.weight)
         elif isinstance(op, nn.FullyConnectedOp):
-            self.quantize_weights(op, op.weight, per_channel=False)
+            self.quantize_weights(op, op.weight, per_channel=False, bias=op.bias, x=op.input)
             self.quantize_bias(op, op.bias, op.input, op.weight)
         elif isinstance(op, nn.MatMulOp):
-            self.quantize_weights(op, op.rhs, per_channel=False)
+            self.quantize_weights(op, op.rhs, per_channel=False, bias=self.matmul_bias(op), x=op.lhs)
         elif isinstance(op, nn.AddOp) and self.is_matmul_bias(op):
             mm, bias = (op.lhs, op.rhs) if isinstance(op.lhs.owner, nn.MatMulOp) else (op.rhs, op.lhs)
             matmul = mm.owner
@@ -320,6 +357,13 @@ class QDQRewriter:
         uses = list(mm.results[0].uses)
         return len(uses) == 1 and isinstance(uses[0].operation, nn.AddOp) and self.is_matmul_bias(uses[0].operation)
 
+    def matmul_bias(self, mm: nn.MatMulOp) -> SSAValue | None:
+        """The constant bias the MatMul's one Add adds, or None."""
+        if not self.feeds_bias_add(mm):
+            return None
+        add = next(iter(mm.results[0].uses)).operation
+        return add.operands[1] if add.operands[0] is mm.results[0] else add.operands[0]
+
     def is_matmul_bias(self, add: nn.AddOp) -> bool:
         for mm, other in ((add.lhs, add.rhs), (add.rhs, add.lhs)):
             if isinstance(mm.owner, nn.MatMulOp) and self.is_constant(other):
@@ -345,12 +389,23 @@ class QDQRewriter:
 
         return np.asarray(to_numpy(value.owner.value), dtype=np.float32), replay
 
-    def quantize_weights(self, op: Operation, operand: SSAValue, per_channel: bool) -> None:
+    def quantize_weights(self, op: Operation, operand: SSAValue, per_channel: bool, bias: SSAValue | None = None,
+                         x: SSAValue | None = None) -> None:
+        """Symmetric int8 weights (`symmetric_weights`); with the layer's float `bias` and input `x`, each scale
+        large enough for that bias to be an int32 code (`bias_scale_floor`)."""
         array, replay = self.float_constant(operand, op)
         logical = replay(array)
         if isinstance(op, nn.MatMulOp):
             logical = logical.T  # [K, M] -> [M, K]
-        q_data, scales = symmetric_weights(logical, per_channel)
+        floor = None
+        q_in = None if x is None else self.quant_of_float(x)
+        if bias is not None and q_in is not None:
+            values, bias_replay = self.float_constant(bias, op)
+            products = int(np.prod(logical.shape[1:]))
+            floor = bias_scale_floor(bias_replay(values).reshape(-1), q_in.scale, products)
+            if floor.size != logical.shape[0]:
+                floor = np.full(logical.shape[0], floor.max(initial=0.0))  # one bias value for all outputs
+        q_data, scales = symmetric_weights(logical, per_channel, floor)
         if isinstance(op, nn.MatMulOp):
             q_data = q_data.T
         q = UniformQuantizedType(scales, 0, axis=0 if per_channel else None, storage_min=-127, storage_max=127)
@@ -367,7 +422,14 @@ class QDQRewriter:
         values = replay(array).reshape(-1).astype(np.float64)
         w_scales = w_q.scales if w_q.per_axis else [w_q.scale] * values.size
         scales = [as_f32(np.float32(q_in.scale) * np.float32(s)) for s in w_scales]
-        data = np.clip(np.round(values / np.array(scales)), -(2**31), 2**31 - 1).astype(np.int32)
+        codes = np.round(values / np.array(scales))
+        beyond = ~np.isfinite(codes) | (np.abs(codes) > 2**31 - 1)
+        if beyond.any():  # the weight scales were chosen for the bias to fit: only a non-finite bias is left
+            channel = int(np.flatnonzero(beyond)[0])
+            raise CompileError(f"layer '{_label(op)}': bias {values[channel]:g} of output channel {channel} is not "
+                               f"an int32 code at its accumulator scale {scales[channel]:g}; give it a finite "
+                               "value", QUANTIZE)
+        data = codes.astype(np.int32)
         q = UniformQuantizedType(scales, 0, axis=0, storage_type=i32)
         self.replace_operand(op, bias, data.reshape(shape_of(bias)), q)
 
@@ -377,12 +439,21 @@ class QDQRewriter:
         op.operands = [dq.results[0] if v is operand else v for v in op.operands]
 
     def quantize_outputs(self) -> None:
+        """Each graph output becomes the int8 tensor it dequantizes; an output that is a view (Transpose,
+        Reshape, Flatten) of a dequantized tensor is that view quantized the same way, as the view moves
+        int8 codes unchanged."""
         ret = self.block.last_op
         assert isinstance(ret, ReturnOp)
         outputs = []
         for value in ret.operands:
             if isinstance(value.owner, nn.DequantizeOp):
                 value = value.owner.input
+            elif isinstance(value.owner, _VIEWS) and (q := self.quant_of_float(value)) is not None:
+                quantize = self.insert_before(nn.QuantizeOp(value, TensorType(q, shape_of(value))), ret)
+                layer = layer_of(value.owner)
+                if layer is not None:
+                    quantize.attributes["layer"] = StringAttr(layer)
+                value = quantize.results[0]
             outputs.append(value)
         ret.operands = outputs
         self.func.update_function_type()
@@ -403,7 +474,12 @@ def record_ranges(func: FuncOp, observer: RangeObserver, method: str, percentile
             set_func_attr(func, "arg", arg.index, RANGE_ATTR, RangeAttr(*observer.range_of(arg, method, percentile)))
     for op in func.body.walk():
         if len(op.results) == 1 and op.results[0] in observer.low:
-            op.attributes[RANGE_ATTR] = RangeAttr(*observer.range_of(op.results[0], method, percentile))
+            low, high = observer.range_of(op.results[0], method, percentile)
+            if not (math.isfinite(low) and math.isfinite(high)):  # int8 cannot stand for it at any scale
+                raise CompileError(f"layer '{_label(op)}': calibration saw values in [{low:g}, {high:g}]; an int8 "
+                                   "tensor needs a finite range: check the model's constants and the samples",
+                                   WHERE)
+            op.attributes[RANGE_ATTR] = RangeAttr(low, high)
 
 
 def recorded_range(value: SSAValue) -> tuple[float, float]:

@@ -76,7 +76,7 @@ EXIT_CODES = ((0, "done"), (2, "usage error"), (3, "short input"), (4, "a CMSIS-
 
 def _help_lines(models: Sequence[HostModel]) -> list[str]:
     """C statements printing the program's protocol to stdout (its --help)."""
-    usage = "%s < input.bin > output.bin" if len(models) == 1 else "%s NETWORK < input.bin > output.bin"
+    usage = "%s [NETWORK] < input.bin > output.bin" if len(models) == 1 else "%s NETWORK < input.bin > output.bin"
     text = [f"usage: {usage}", "",
             "Reads the raw int8 input bytes on stdin (each input in order, in the layout the header's",
             "NAME_INPUT_LAYOUT states: the model's own, or NHWC with cmsis-compile --io-layout nhwc), runs the",
@@ -112,8 +112,9 @@ def host_main_source(models: Sequence[HostModel]) -> str:
     lines += ['    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {',
               *_help_lines(models), "        return 0;", "    }"]
     if len(models) == 1:
-        lines += ['    if (argc != 1) {',
-                  '        fprintf(stderr, "usage: %s < input.bin > output.bin (--help: the protocol)\\n", argv[0]);',
+        # the network's name is optional with one network, so one command line serves both kinds of program
+        lines += [f'    if (argc > 2 || (argc == 2 && strcmp(argv[1], "{models[0].name}") != 0)) {{',
+                  '        fprintf(stderr, "usage: %s [NETWORK] < input.bin > output.bin (--help: the protocol)\\n", argv[0]);',
                   "        return 2;", "    }",
                   "    {", *_io_code(models[0]), "    }"]
     else:

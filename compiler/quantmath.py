@@ -130,6 +130,26 @@ def softmax_params(input_scale: float, beta: float = 1.0) -> tuple[int, int, int
     return multiplier, left_shift, diff_min
 
 
+def requantize_multiplier(input_scale: float, output_scale: float) -> tuple[int, int]:
+    """int8 -> int8 QUANTIZE: double(input) / double(output) (quantize_common.cc PrepareQuantizeReference)."""
+    return quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+
+
+def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
+    """(multiplier, shift) of TFLite's int8 MEAN over `count` elements, with 1/count folded in.
+
+    reduce_common.cc PrepareMeanOrSum: double(input) / double(output) as
+    QuantizeMultiplier; reference/reduce.h QuantizedMeanOrSum then folds the
+    division in: s = floor(log2(count)), capped at 32 and at 31 + shift,
+    multiplier' = (multiplier << s) // count (int64, truncated), shift' = shift - s.
+    """
+    if count < 1:
+        raise ValueError(f"a mean needs at least one element, got {count}")
+    multiplier, shift = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    bits = min(count.bit_length() - 1, 32, 31 + shift)
+    return (multiplier << bits) // count, shift - bits
+
+
 def quantize_value(value: float, scale: float, zero_point: int) -> int:
     """TFLite's activation-range quantize: zp + round(float32(value) / float32(scale)), in float32."""
     quotient = float(np.float32(value) / np.float32(scale))

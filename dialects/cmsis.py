@@ -36,9 +36,11 @@ from cmsis_opt.targets import BuildPath
 from .cmsis_conv import ConvOp, DepthwiseConvOp
 from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
-from .cmsis_fully_connected import FullyConnectedOp
+from .cmsis_fully_connected import FullyConnectedBase, FullyConnectedOp, FullyConnectedPerChannelOp
 from .cmsis_lut import LutOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
+from .cmsis_reduce import MeanOp
+from .cmsis_requantize import RequantizeOp
 from .kernel import CmsisOp, IsView, KernelOp, kernel_ops, view_source
 
 TARGET_ATTR = "cmsis.target"
@@ -115,7 +117,7 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 
 OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp,
-       TransposeOp, ReshapeOp, LutOp]
+       TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp]
 
 CMSIS = Dialect("cmsis", OPS, [TargetAttr])
 
@@ -129,14 +131,18 @@ __all__ = [
     "ConcatOp",
     "ConvOp",
     "DepthwiseConvOp",
+    "FullyConnectedBase",
     "FullyConnectedOp",
+    "FullyConnectedPerChannelOp",
     "IsView",
     "KernelOp",
     "LutOp",
     "MaxPoolOp",
+    "MeanOp",
     "MulOp",
     "PadOp",
     "ReshapeOp",
+    "RequantizeOp",
     "SoftmaxOp",
     "TargetAttr",
     "TransposeOp",

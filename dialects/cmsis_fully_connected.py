@@ -1,21 +1,28 @@
-"""`cmsis.fully_connected`: `arm_fully_connected_s8`.
+"""`cmsis.fully_connected` (`arm_fully_connected_s8`) and `cmsis.fully_connected_per_channel`
+(`arm_fully_connected_per_channel_s8`).
 
 Sources (CMSIS-NN v7.0.0): `Source/FullyConnectedFunctions/arm_fully_connected_s8.c`,
-`arm_fully_connected_get_buffer_sizes_s8.c`, `arm_vector_sum_s8.c`,
-`Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c`.
+`arm_fully_connected_per_channel_s8.c`, `arm_fully_connected_get_buffer_sizes_s8.c`,
+`arm_vector_sum_s8.c`, `Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c`,
+`arm_nn_vec_mat_mult_t_per_ch_s8.c`.
 
-On MVE the kernel reads one int32 "kernel sum" per output row from its
+On MVE both kernels read one int32 "kernel sum" per output row from their
 context buffer instead of the bias: bias[r] + input_offset * sum_k W[r][k]
 (what `arm_vector_sum_s8` computes, 32-bit wrapping). Those depend on the
 weights only, so they are computed here and stored as a constant table the
 context points at: no scratch RAM, no work per inference. The C and DSP
-paths ignore the buffer.
+paths ignore the buffer. v7.0.0 has no `*_get_buffer_size` of its own for
+the per-channel kernel; its MVE buffer is the same table, which
+`arm_fully_connected_s8_get_buffer_size` sizes (as TFLite Micro's CMSIS-NN
+glue asks it).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
+from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType, i32
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
 from cmsis_opt.fixedpoint import wrap_int32
@@ -23,26 +30,32 @@ from cmsis_opt.targets import BuildPath
 
 from .cmsis_conv import bias_of, requantize_and_clamp
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, c_activation, int_of
-from .utils import fail, shape_of, to_numpy
+from .utils import check_len, fail, ints, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
+_I32_ARRAY = DenseArrayBase.constr(i32)
 
 
-@irdl_op_definition
-class FullyConnectedOp(CmsisOp, KernelOp):
-    """`arm_fully_connected_s8`: input [N, K], filter [M][K] rows, int32 bias [M], per-tensor requantization."""
+class FullyConnectedBase(CmsisOp, KernelOp):
+    """Input [N, K], filter [M][K] rows, optional int32 bias [M]; the requantization is the subclass's."""
 
-    name = "cmsis.fully_connected"
+    FUNCTION: ClassVar[str]
+
     input = operand_def(TensorType)
     output = result_def(TensorType)
     filter = prop_def(DenseIntOrFPElementsAttr)
     bias = opt_prop_def(DenseIntOrFPElementsAttr)
-    multiplier = prop_def(_I32)
-    shift = prop_def(_I32)
     input_offset = prop_def(_I32)
     output_offset = prop_def(_I32)
     act_min = prop_def(_I32)
     act_max = prop_def(_I32)
+
+    def requantization(self) -> tuple[list[int], list[int]]:
+        """(multipliers, shifts) of each output row."""
+        raise NotImplementedError
+
+    def _verify_requantization(self, rows: int) -> None:
+        raise NotImplementedError
 
     def verify_(self) -> None:
         n, k = self.check_rank(self.input, "input", 2)
@@ -56,7 +69,7 @@ class FullyConnectedOp(CmsisOp, KernelOp):
             if self.bias.get_element_type() != IntegerType(32):
                 fail(self, "bias", f"expected i32 values, got {self.bias.get_element_type()}")
             self.check_shape("bias", self.bias.get_shape(), (m,))
-        self.check_requant("multiplier", [int_of(self.multiplier)], "shift", [int_of(self.shift)])
+        self._verify_requantization(m)
         qi, qo = self.quant(self.input, "input"), self.quant(self.output, "result")
         self.check_offsets(
             [("input_offset", int_of(self.input_offset), qi, -1), ("output_offset", int_of(self.output_offset), qo, 1)]
@@ -64,7 +77,7 @@ class FullyConnectedOp(CmsisOp, KernelOp):
         self.check_activation()
 
     def kernel_function(self, path: BuildPath) -> str:
-        return "arm_fully_connected_s8"
+        return self.FUNCTION
 
     def scratch_bytes(self, path: BuildPath) -> int:
         """No RAM: the buffer the MVE kernel asks for (one int32 per output row) is a constant table (`kernel_sums`)."""
@@ -83,6 +96,9 @@ class FullyConnectedOp(CmsisOp, KernelOp):
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         return NoOverlap("re-reads the whole input for every output row")
 
+    def _quant_struct(self, c: CEmitter) -> str:
+        raise NotImplementedError
+
     def emit_c(self, c: CEmitter) -> None:
         batches, depth = shape_of(self.input)
         _, rows = shape_of(self.output)
@@ -91,8 +107,7 @@ class FullyConnectedOp(CmsisOp, KernelOp):
         params = c.struct("params", "cmsis_nn_fc_params",
                           f"{{.input_offset = {int_of(self.input_offset)}, .filter_offset = 0, "
                           f".output_offset = {int_of(self.output_offset)}, .activation = {c_activation(self)}}}")
-        quant = c.struct("quant", "cmsis_nn_per_tensor_quant_params",
-                         f"{{.multiplier = {int_of(self.multiplier)}, .shift = {int_of(self.shift)}}}")
+        quant = self._quant_struct(c)
         dims = {k: c.dims(f"{k}_dims", v) for k, v in
                 (("input", (batches, 1, 1, depth)), ("filter", (depth, 1, 1, rows)), ("bias", (1, 1, 1, rows)),
                  ("output", (batches, 1, 1, rows)))}
@@ -102,14 +117,67 @@ class FullyConnectedOp(CmsisOp, KernelOp):
         else:
             ctx = c.context()
         c.scratch_query(f"arm_fully_connected_s8_get_buffer_size(&{dims['filter']})")
-        c.call("arm_fully_connected_s8",
+        c.call(self.FUNCTION,
                [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", c.ptr(self.input), f"&{dims['filter']}",
                 weights, f"&{dims['bias']}", bias, f"&{dims['output']}", c.ptr(self.output)])
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
-        """Per-tensor requantized x @ W^T + bias."""
+        """x @ W^T + bias, each output row requantized with its (multiplier, shift)."""
         (x,) = inputs
         weights = to_numpy(self.filter)
         shifted = x.astype(np.float64) + int_of(self.input_offset)
         acc = np.rint(shifted @ weights.astype(np.float64).T).astype(np.int64) + bias_of(self, weights.shape[0])
-        return requantize_and_clamp(acc, self, int_of(self.multiplier), int_of(self.shift))
+        mults, shifts = self.requantization()
+        return requantize_and_clamp(acc, self, np.array(mults, np.int64), np.array(shifts, np.int64))
+
+
+@irdl_op_definition
+class FullyConnectedOp(FullyConnectedBase):
+    """`arm_fully_connected_s8`: input [N, K], filter [M][K] rows, int32 bias [M], per-tensor requantization."""
+
+    name = "cmsis.fully_connected"
+    FUNCTION: ClassVar[str] = "arm_fully_connected_s8"
+    multiplier = prop_def(_I32)
+    shift = prop_def(_I32)
+
+    def requantization(self) -> tuple[list[int], list[int]]:
+        rows = shape_of(self.output)[1]
+        return [int_of(self.multiplier)] * rows, [int_of(self.shift)] * rows
+
+    def _verify_requantization(self, rows: int) -> None:
+        self.check_requant("multiplier", [int_of(self.multiplier)], "shift", [int_of(self.shift)])
+
+    def _quant_struct(self, c: CEmitter) -> str:
+        return c.struct("quant", "cmsis_nn_per_tensor_quant_params",
+                        f"{{.multiplier = {int_of(self.multiplier)}, .shift = {int_of(self.shift)}}}")
+
+
+@irdl_op_definition
+class FullyConnectedPerChannelOp(FullyConnectedBase):
+    """`arm_fully_connected_per_channel_s8`: as `cmsis.fully_connected`, with one (multiplier, shift) per output row.
+
+    The weights of row r have their own scale (onnxruntime's `per_channel=True`,
+    TFLite's per-channel FULLY_CONNECTED); the multiplier of row r is
+    input_scale * filter_scale[r] / output_scale, as TFLite Micro's
+    CalculateOpDataFullyConnected computes it (in double).
+    """
+
+    name = "cmsis.fully_connected_per_channel"
+    FUNCTION: ClassVar[str] = "arm_fully_connected_per_channel_s8"
+    multiplier = prop_def(_I32_ARRAY)
+    shift = prop_def(_I32_ARRAY)
+
+    def requantization(self) -> tuple[list[int], list[int]]:
+        return list(ints(self.multiplier)), list(ints(self.shift))
+
+    def _verify_requantization(self, rows: int) -> None:
+        mults, shifts = ints(self.multiplier), ints(self.shift)
+        check_len(self, "multiplier", mults, rows)
+        check_len(self, "shift", shifts, rows)
+        self.check_requant("multiplier", mults, "shift", shifts)
+
+    def _quant_struct(self, c: CEmitter) -> str:
+        mult = c.array("multiplier", "int32_t", ints(self.multiplier))
+        shift = c.array("shift", "int32_t", ints(self.shift))
+        return c.struct("quant", "cmsis_nn_per_channel_quant_params",
+                        f"{{.multiplier = (int32_t *){mult}, .shift = (int32_t *){shift}}}")

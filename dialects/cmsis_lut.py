@@ -23,7 +23,6 @@ output may lie exactly on the input (in place) or anywhere before it.
 
 from __future__ import annotations
 
-from importlib import resources
 
 import numpy as np
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerType, TensorType
@@ -31,24 +30,11 @@ from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 
 from cmsis_opt.targets import BuildPath
 
+from .c_definitions import static_definition
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order
 from .utils import fail, num_elements, shape_of, to_numpy
 
 FUNCTION = "cmsis_opt_lut_s8"
-SOURCE = ("src", "cmsis_opt_lut_s8.c")
-"""The runtime file holding the function, under the `cmsis_opt.runtime` package."""
-_BEGIN, _END = "/* cmsis-opt: emitted definition begins */", "/* cmsis-opt: emitted definition ends */"
-
-
-def function_definition() -> str:
-    """The C definition of `cmsis_opt_lut_s8` from runtime/ (the text between its two marker comments), made
-    `static`: each generated model has its own copy, whatever else it links."""
-    text = resources.files("cmsis_opt.runtime").joinpath(*SOURCE).read_text()
-    begin, end = text.index(_BEGIN) + len(_BEGIN), text.index(_END)
-    signature = f"arm_cmsis_nn_status {FUNCTION}("
-    return text[begin:end].strip().replace(signature, "static " + signature, 1)
-
-
 @irdl_op_definition
 class LutOp(CmsisOp, KernelOp):
     """`cmsis_opt_lut_s8`: output[i] = table[channel(i)][input[i] + 128], per-tensor int8 in and out."""
@@ -89,7 +75,7 @@ class LutOp(CmsisOp, KernelOp):
         return elementwise_order(num_elements(shape_of(self.output)))
 
     def emit_c(self, c: CEmitter) -> None:
-        c.function(FUNCTION, function_definition())
+        c.function(FUNCTION, static_definition(FUNCTION))
         table = c.array("table", "int8_t", self.tables())
         c.call(FUNCTION, [c.ptr(self.input), table, str(self.channels), c.ptr(self.output),
                           str(num_elements(shape_of(self.output)))])

@@ -28,6 +28,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     StringAttr,
     TensorType,
+    UnitAttr,
     f32,
     i64,
 )
@@ -339,11 +340,18 @@ class AvgPoolOp(_PoolOp):
 
 @irdl_op_definition
 class GlobalAvgPoolOp(NNOp):
-    """ONNX GlobalAveragePool: NCHW -> N x C x 1 x 1."""
+    """ONNX GlobalAveragePool: NCHW -> N x C x 1 x 1.
+
+    `tflite_mean` (a unit property) marks a TFLite MEAN over H and W: the same
+    float mean, whose int8 form must be TFLite's (`reference_ops::QuantizedMeanOrSum`,
+    lowered to `cmsis.mean` even when input and output quantization are equal),
+    not the rounded average an int8 GlobalAveragePool gets.
+    """
 
     name = "nn.global_avg_pool"
     input = operand_def(TensorType)
     output = result_def(TensorType)
+    tflite_mean = opt_prop_def(UnitAttr)
 
     def verify_(self) -> None:
         self._check_float(self.input, self.output)

@@ -21,7 +21,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
-from xdsl.ir import Block, BlockArgument, Operation, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -35,7 +35,7 @@ from cmsis_opt.calibrate import QDQRewriter, activation_quant, is_float_model, r
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects import cmsis, nn
 from cmsis_opt.dialects.kernel import view_source
-from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
+from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32, quant_of
 from cmsis_opt.dialects.utils import (
     dense,
     drop_arg,
@@ -44,6 +44,7 @@ from cmsis_opt.dialects.utils import (
     i32_attr,
     i64_array,
     ints,
+    num_elements,
     replace_arg,
     set_func_attr,
     shape_of,
@@ -99,6 +100,68 @@ class QuantConst:
     def zero_points(self) -> list[int]:
         return list(self.q.zero_points)
 
+    def real(self) -> np.ndarray:
+        """The values the codes stand for: (code - zero point) * scale in float32, as DequantizeLinear computes."""
+        scales = np.asarray(self.q.scales, np.float32)
+        zps = np.asarray(self.q.zero_points, np.int64)
+        if self.axis is not None:
+            shape = [1] * self.data.ndim
+            shape[self.axis] = -1
+            scales, zps = scales.reshape(shape), zps.reshape(shape)
+        return ((self.data.astype(np.int64) - zps).astype(np.float32) * scales).astype(np.float64)
+
+
+BIAS_SCALE_TOLERANCE = 1e-4
+"""Relative difference under which an int32 bias's own scale counts as the accumulator's (input * weight scale):
+its codes are then used as they are, as TFLite's kernels always do; beyond it the bias's real values are
+quantized again at the accumulator's scale."""
+
+
+def real_constant(value: SSAValue) -> np.ndarray | None:
+    """The real values of a constant operand: a dequantized int8 / int32 constant, or a float one (through
+    transposes and reshapes), as float64; None for a computed value."""
+    quantized = float_const(value)
+    if quantized is not None:
+        return quantized.real()
+    op = value.owner
+    if isinstance(op, nn.ConstantOp) and quant_of(op.result.type) is None:
+        return np.asarray(to_numpy(op.value), np.float64)
+    if isinstance(op, _VIEWS):
+        inner = real_constant(op.input)
+        if inner is None:
+            return None
+        if isinstance(op, nn.TransposeOp):
+            return inner.transpose(ints(op.perm))
+        return inner.reshape(shape_of(op.output))
+    return None
+
+
+def _linear_producer(value: SSAValue) -> nn.MatMulOp | nn.FullyConnectedOp | None:
+    """The x @ W behind `value` that a bias can still join: a MatMul, or a Gemm without its own bias, whose
+    result `value` is, directly or through its own QuantizeLinear / DequantizeLinear pair."""
+    owner = value.owner
+    if isinstance(owner, nn.DequantizeOp) and isinstance(owner.input.owner, nn.QuantizeOp):
+        owner = owner.input.owner.input.owner
+    if isinstance(owner, nn.MatMulOp) or (isinstance(owner, nn.FullyConnectedOp) and owner.bias is None):
+        return owner
+    return None
+
+
+def _channel_vector(shape: tuple[int, ...], values: np.ndarray) -> tuple[int | None, np.ndarray] | None:
+    """How a constant broadcasts over a tensor of `shape` (numpy rules, without enlarging it): (None, [v]) for
+    one value, (axis, v[shape[axis]]) for values along one axis, None otherwise."""
+    if values.ndim > len(shape):
+        return None
+    aligned = (1,) * (len(shape) - values.ndim) + tuple(values.shape)
+    varying = [axis for axis, size in enumerate(aligned) if size != 1]
+    if any(aligned[axis] != shape[axis] for axis in varying):
+        return None
+    if not varying:
+        return None, values.reshape(1)
+    if len(varying) > 1:
+        return None
+    return varying[0], values.reshape(-1)
+
 
 def _stored_const(value: SSAValue) -> QuantConst | None:
     """A quantized-domain constant (nn.constant, possibly transposed)."""
@@ -140,6 +203,33 @@ def float_const(value: SSAValue) -> QuantConst | None:
             return None
         return QuantConst(inner.data.reshape(shape_of(op.output)), inner.q, None)
     return None
+
+
+_AFFINE_BIAS_LIMIT = (1 << 31) - 1 - 255 * 127
+"""Largest |bias| of a channel affine: the accumulator adds one product of at most 255 * 127 to it."""
+
+
+def quantize_bias(op: Operation, values: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Real bias values as int32 codes at per-channel `scales`, rounded half away from zero; a located error
+    naming the channel where one does not fit int32 (never a saturated value)."""
+    codes = [quantmath.round_half_away(v / s) if s > 0 else 0 for v, s in zip(values.tolist(), scales.tolist(),
+                                                                              strict=True)]
+    for channel, (code, value, scale) in enumerate(zip(codes, values.tolist(), scales.tolist(), strict=True)):
+        if not math.isfinite(value) or not -(1 << 31) <= code < (1 << 31):
+            raise error(op, f"bias {value:g} of output channel {channel} is {code} steps of its accumulator scale "
+                            f"{scale:g} (input scale * weight scale): beyond int32")
+    return np.array(codes, np.int32)
+
+
+def _offsets(q_in: UniformQuantizedType, q_out: UniformQuantizedType, act: tuple[int, int]) -> dict[str, Attribute]:
+    """The properties every requantizing CMSIS-NN kernel takes: input_offset (minus the input zero point),
+    output_offset (the output zero point) and the int8 clamp act_min / act_max."""
+    return {
+        "input_offset": i32_attr(-q_in.zero_point),
+        "output_offset": i32_attr(q_out.zero_point),
+        "act_min": i32_attr(act[0]),
+        "act_max": i32_attr(act[1]),
+    }
 
 
 def _tensor(q: UniformQuantizedType, shape) -> TensorType:
@@ -291,25 +381,59 @@ class Lowering:
             else:
                 views.append(op)
             value = op.input
-        if value in self.views:
+        if value in self.views:  # an int8 tensor dequantized and quantized again, maybe clamped on the way
             stored = self.views[value]
-            if ranges or quant_of(stored.value.type) != q_out:
-                raise error(quantize, "requantizing or clamping an int8 tensor without a compute op is not supported")
+            act = self.clamp_range(quantize, q_out, ranges)
+            if act == (-128, 127) and quant_of(stored.value.type) == q_out:
+                for view in reversed(views):
+                    stored = self.apply_view(stored, view)
+                return stored
+            stored = self.requantize(stored, q_out, act, quantize)
+            for view in reversed(views):
+                stored = self.apply_view(stored, view)
             return stored
         compute = value.owner
         if not isinstance(compute, Operation):
             raise error(quantize, "its input is not computed by an nn op")
         self.layer = layer_of(compute) if "layer" in compute.attributes else self.layer
+        act = self.clamp_range(compute, q_out, ranges)
+        stored = self.lower_compute(compute, q_out, act)
+        for view in reversed(views):
+            stored = self.apply_view(stored, view)
+        return stored
+
+    def clamp_range(self, op: Operation, q_out: UniformQuantizedType,
+                    ranges: list[tuple[float | None, float | None]]) -> tuple[int, int]:
+        """The int8 clamp [act_min, act_max] of the fused ReLU / Clip real `ranges` at `q_out`."""
         act = (-128, 127)
         for low, high in ranges:
             lo, hi = quantmath.activation_range(q_out.scale, q_out.zero_point, low, high)
             act = (max(act[0], lo), min(act[1], hi))
         if act[0] > act[1]:
-            raise error(compute, f"its activation clamps every value: empty range {list(act)}")
-        stored = self.lower_compute(compute, q_out, act)
-        for view in reversed(views):
-            stored = self.apply_view(stored, view)
-        return stored
+            raise error(op, f"its activation clamps every value: empty range {list(act)}")
+        return act
+
+    def requantize(self, stored: Stored, q_out: UniformQuantizedType, act: tuple[int, int],
+                   user: Operation) -> Stored:
+        """`cmsis.requantize`: the stored int8 bytes at `q_out`'s scale and zero point, clamped to `act`.
+
+        Element-wise, so the bytes keep their order (a flatten with permuted
+        columns is made row-major first: its source is not requantized).
+        """
+        if stored.columns is not None:
+            stored = self.unflatten(stored, user)
+        q_in = int8_quant(stored.value)
+        mult, shift = quantmath.requantize_multiplier(q_in.scale, q_out.scale)
+        new = cmsis.RequantizeOp.build(
+            operands=[stored.value],
+            result_types=[_tensor(q_out, shape_of(stored.value))],
+            properties={
+                "multiplier": i32_attr(mult),
+                "shift": i32_attr(shift),
+                **_offsets(q_in, q_out, act),
+            },
+        )
+        return Stored(self.emit(new).results[0], stored.perm)
 
     def view(self, value: SSAValue, user: Operation) -> Stored:
         stored = self.views.get(value)
@@ -330,11 +454,170 @@ class Lowering:
         return self.fully_connected(op, op, None, q_out, act)
 
     def add(self, op: nn.AddOp, q_out, act) -> Stored:
-        """A MatMul plus a constant bias is one fully connected layer; any other add is arm_elementwise_add_s8."""
+        """x @ W plus a constant bias (shape [N] or [1, N], either operand order) is one fully connected layer.
+
+        A MatMul (or a Gemm without its own C) whose result is quantized
+        before the Add (onnxruntime's QDQ form) joins it only where that
+        intermediate rounding cannot move the result by a step (`bias_folds`);
+        else it keeps its own layer and the bias is a channel affine. An add
+        of a per-channel constant is a channel affine (`constant_affine`);
+        any other add is arm_elementwise_add_s8.
+        """
         for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
-            if isinstance(mm.owner, nn.MatMulOp) and float_const(other) is not None and mm not in self.views:
-                return self.fully_connected(op, mm.owner, other, q_out, act)
-        return self.elementwise(op, q_out, act)
+            bias, linear = float_const(other), _linear_producer(mm)
+            rows = shape_of(mm)[-1]
+            if bias is None or linear is None or tuple(bias.data.shape) not in ((rows,), (1, rows)):
+                continue
+            if mm not in self.views:  # quantized after its bias only: one layer
+                return self.fully_connected(op, linear, other, q_out, act)
+            if self.bias_folds(linear, bias.real().reshape(-1), int8_quant(self.views[mm].value), q_out):
+                return self.fully_connected(op, linear, other, q_out, act)
+        affine = self.constant_affine(op, q_out, act)
+        return affine if affine is not None else self.elementwise(op, q_out, act)
+
+    def mul(self, op: nn.MulOp, q_out, act) -> Stored:
+        """A product with a per-channel (or one) constant is a channel affine; any other is arm_elementwise_mul_s8."""
+        affine = self.constant_affine(op, q_out, act)
+        return affine if affine is not None else self.elementwise(op, q_out, act)
+
+    def bias_folds(self, linear: nn.MatMulOp | nn.FullyConnectedOp, bias: np.ndarray, q_mm: UniformQuantizedType,
+                   q_out: UniformQuantizedType) -> bool:
+        """Whether x @ W, quantized at `q_mm`, then + `bias` (reals, one per output) and quantized at `q_out`, is
+        one fully connected layer within 1 LSB of those two roundings.
+
+        The rule: onnxruntime rounds x @ W to a step of q_mm first, which moves
+        (x @ W + b) / s_out by at most s_mm / (2 s_out); the folded layer rounds
+        once, after the bias's own rounding to the accumulator's scale (at most
+        half an accumulator step, e_b output steps). While s_mm / (2 s_out) + e_b
+        stays below 1, the two results differ by at most one step. Where
+        onnxruntime clamps x @ W to q_mm's int8 range, its result must already
+        be within a step of the output's clamp: for every output, q_mm's range
+        shifted by that output's bias reaches the output range's last step.
+        """
+        x_value = linear.lhs if isinstance(linear, nn.MatMulOp) else linear.input
+        weight = linear.rhs if isinstance(linear, nn.MatMulOp) else linear.weight
+        w = float_const(weight)
+        if w is None or x_value not in self.views:
+            return False
+        s_x = int8_quant(self.views[x_value].value).scale
+        s_mm, s_out = q_mm.scale, q_out.scale
+        bias_error = 0.5 * s_x * max(w.q.scales) / s_out
+        if s_mm / (2 * s_out) + bias_error >= 0.999:
+            return False
+        high, low = (127 - q_mm.zero_point) * s_mm, (-128 - q_mm.zero_point) * s_mm
+        return bool(np.all(high + bias >= (126 - q_out.zero_point) * s_out)
+                    and np.all(low + bias <= (-127 - q_out.zero_point) * s_out))
+
+    def constant_affine(self, op: nn.AddOp | nn.MulOp, q_out, act) -> Stored | None:
+        """x * a + b with constant a, b that are one value or vary along one axis of x (a Mul, an Add, or an Add
+        of a Mul's result, as the ONNX importer writes a BatchNormalization): a channel affine; None for other
+        operands."""
+        for x, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
+            const = real_constant(other)
+            if const is None:
+                continue
+            shape = shape_of(x)
+            found = _channel_vector(shape, const)
+            if found is None:
+                continue
+            axis, vector = found
+            if isinstance(op, nn.MulOp):
+                scale, shift = vector, np.zeros_like(vector)
+            else:
+                scale, shift = np.ones_like(vector), vector
+            if x in self.views:
+                return self.affine(op, self.views[x], shape, axis, scale, shift, q_out, act)
+            inner = x.owner
+            if isinstance(op, nn.AddOp) and isinstance(inner, nn.MulOp) and x.has_one_use():
+                for y, factor in ((inner.lhs, inner.rhs), (inner.rhs, inner.lhs)):
+                    factor_const = real_constant(factor)
+                    inner_found = None if factor_const is None else _channel_vector(shape, factor_const)
+                    if inner_found is None or y not in self.views:
+                        continue
+                    inner_axis, inner_vector = inner_found
+                    joint = {a for a in (axis, inner_axis) if a is not None}
+                    if len(joint) > 1:
+                        continue
+                    common = joint.pop() if joint else None
+                    size = 1 if common is None else shape[common]
+                    scale = np.broadcast_to(inner_vector, (size,)).astype(np.float64)
+                    shift = np.broadcast_to(vector, (size,)).astype(np.float64)
+                    return self.affine(op, self.views[y], shape, common, scale, shift, q_out, act)
+        return None
+
+    def affine(self, op: Operation, stored: Stored, logical: tuple[int, ...], axis: int | None, scale: np.ndarray,
+               shift: np.ndarray, q_out: UniformQuantizedType, act: tuple[int, int]) -> Stored:
+        """y = x * scale[c] + shift[c] (reals; c the index along `axis`, or one value for all) as a 1x1 depthwise
+        convolution (arm_depthwise_conv_s8 family) over the channel axis.
+
+        Each channel's weight is +-127 with scale |scale[c]| / 127 (0 with
+        scale 1/127 for a zero factor), so the factor is represented to float32
+        precision; its int32 bias is shift[c] at the accumulator's scale
+        (`_affine_bias` raises the weight scale where it would not fit).
+        """
+        rank = len(logical)
+        if axis is None:  # one factor for all: any byte order, seen as one row of single-channel pixels
+            if stored.columns is not None:
+                stored = self.unflatten(stored, op)
+            x, perm = stored.value, stored.perm
+            view_shape = (1, 1, num_elements(logical), 1)
+        elif rank == 4 and axis == 1:
+            x, perm = self.materialize(stored, logical, NCHW_TO_NHWC, op), NCHW_TO_NHWC
+            view_shape = stored_shape(logical, NCHW_TO_NHWC)
+        elif rank == 2 and axis == 1:
+            x, perm = self.materialize(stored, logical, identity(2), op), identity(2)
+            view_shape = (logical[0], 1, 1, logical[1])
+        else:
+            raise error(op, f"a constant along axis {axis} of a {list(logical)} tensor has no CMSIS-NN kernel "
+                            "(only per-channel constants: axis 1 of NCHW or of [N, C])")
+        q_in = int8_quant(x)
+        out_shape = shape_of(x)
+        channels = view_shape[3]
+        scale = np.broadcast_to(scale, (channels,)).astype(np.float64)
+        shift = np.broadcast_to(shift, (channels,)).astype(np.float64)
+        weights, w_scales, bias = self._affine_constants(op, q_in.scale, scale, shift)
+        mults, shifts = quantmath.conv_multipliers(q_in.scale, w_scales, q_out.scale)
+        if tuple(shape_of(x)) != tuple(view_shape):
+            x = self.emit(cmsis.ReshapeOp.build(operands=[x], result_types=[_tensor(q_in, view_shape)])).results[0]
+        new = cmsis.DepthwiseConvOp.build(
+            operands=[x],
+            result_types=[_tensor(q_out, view_shape)],
+            properties={
+                "filter": dense(weights.reshape(1, 1, 1, channels)),
+                "bias": dense(bias),
+                "multiplier": i32_array(mults),
+                "shift": i32_array(shifts),
+                **_offsets(q_in, q_out, act),
+                "stride": i64_array((1, 1)),
+                "padding": i64_array((0, 0)),
+                "dilation": i64_array((1, 1)),
+            },
+        )
+        y = self.emit(new).results[0]
+        if tuple(out_shape) != tuple(view_shape):
+            y = self.emit(cmsis.ReshapeOp.build(operands=[y], result_types=[_tensor(q_out, out_shape)])).results[0]
+        return Stored(y, tuple(perm))
+
+    def _affine_constants(self, op: Operation, s_x: float, scale: np.ndarray,
+                          shift: np.ndarray) -> tuple[np.ndarray, list[float], np.ndarray]:
+        """(int8 weights, their float32 scales, int32 biases) of a channel affine on input scale `s_x`."""
+        weights, w_scales, biases = [], [], []
+        for a, b in zip(scale.tolist(), shift.tolist(), strict=True):
+            if not (math.isfinite(a) and math.isfinite(b)):
+                raise error(op, f"its constant factor {a} or term {b} is not finite")
+            w_scale = as_f32(abs(a) / 127.0) if a != 0.0 else as_f32(1.0 / 127.0)
+            if w_scale == 0.0:
+                raise error(op, f"its constant factor {a} is below float32's range once divided into 127 steps")
+            w = 127 if a > 0 else -127 if a < 0 else 0
+            acc_scale = as_f32(s_x) * w_scale
+            if abs(b) / acc_scale > _AFFINE_BIAS_LIMIT:  # TFLite's rule: raise the weight scale until the bias fits
+                w_scale = as_f32(abs(b) / (as_f32(s_x) * _AFFINE_BIAS_LIMIT) * (1 + 1e-6))
+                w = quantmath.round_half_away(a / w_scale)
+                acc_scale = as_f32(s_x) * w_scale
+            weights.append(w)
+            w_scales.append(w_scale)
+            biases.append(quantmath.round_half_away(b / acc_scale))
+        return np.array(weights, np.int8), w_scales, np.array(biases, np.int32)
 
     def _input(self, op: Operation, value: SSAValue) -> tuple[SSAValue, UniformQuantizedType]:
         """A rank-4 NCHW input, stored NHWC."""
@@ -354,18 +637,30 @@ class Lowering:
             )
         return const
 
-    def _bias(self, op: Operation, value: SSAValue | None, channels: int):
+    def _bias(self, op: Operation, value: SSAValue | None, input_scale: float, weight_scales: list[float]):
+        """The int32 bias of a layer whose accumulator has scale input_scale * weight_scales[c] (float32 scales
+        multiplied in double, as TFLite's kernels take them), one value per output channel, or None.
+
+        An int32 bias quantized at that scale (TFLite's, onnxruntime's) keeps
+        its codes; any other (onnxruntime's int8 bias of a MatMul + Add, a
+        rescaled Gemm C) has its real values quantized at it, rounded half away
+        from zero. A value beyond int32 there is an error, never saturated.
+        """
         if value is None:
             return None
         const = float_const(value)
-        if const is None or const.q.storage_type != IntegerType(32):
-            raise error(op, "its bias is not an int32 quantized constant")
-        if any(zp != 0 for zp in const.zero_points()):
-            raise error(op, "its bias must have zero point 0")
+        if const is None:
+            raise error(op, "its bias is not a quantized constant (nn.constant + nn.dequantize)")
+        channels = len(weight_scales)
         data = const.data.reshape(-1)
         if data.size != channels:
             raise error(op, f"its bias has {data.size} values for {channels} output channels")
-        return dense(data.astype(np.int32))
+        acc = np.array([as_f32(input_scale) * as_f32(s) for s in weight_scales])
+        own = np.array([float(s) for s in const.scales(channels)])
+        if (const.q.storage_type == IntegerType(32) and not any(const.zero_points())
+                and np.all(np.abs(own - acc) <= BIAS_SCALE_TOLERANCE * acc)):
+            return dense(data.astype(np.int32))
+        return dense(quantize_bias(op, const.real().reshape(-1), acc))
 
     def conv(self, op: nn.Conv2DOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
@@ -381,13 +676,10 @@ class Lowering:
         n, _, oh, ow = shape_of(op.output)
         props = {
             "filter": None,  # set below, once the kernel is known
-            "bias": self._bias(op, op.bias, c_out),
+            "bias": self._bias(op, op.bias, q_in.scale, scales),
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
-            "input_offset": i32_attr(-q_in.zero_point),
-            "output_offset": i32_attr(q_out.zero_point),
-            "act_min": i32_attr(act[0]),
-            "act_max": i32_attr(act[1]),
+            **_offsets(q_in, q_out, act),
             "stride": i64_array(strides),
             "padding": i64_array(pads[:2]),
             "dilation": i64_array(dil),
@@ -413,19 +705,16 @@ class Lowering:
         if isinstance(mm, nn.MatMulOp):
             x_value, weight = mm.lhs, mm.rhs
             w = self._weights(op, weight, "weight")
-            data = w.data.T
+            data, axis = w.data.T, None if w.axis is None else 1 - w.axis
         else:
-            x_value, weight, bias = mm.input, mm.weight, mm.bias
+            x_value, weight, bias = mm.input, mm.weight, mm.bias if mm.bias is not None else bias
             w = self._weights(op, weight, "weight")
-            data = w.data
+            data, axis = w.data, w.axis
         m, k = data.shape
         scales = w.scales(m)
-        if len(set(scales)) != 1:
-            raise error(
-                op,
-                "per-channel fully connected weights are not supported by arm_fully_connected_s8 "
-                "(one scale per tensor)",
-            )
+        if axis not in (None, 0):
+            raise error(op, f"weight scales vary along the {k} inputs: only one scale per output ({m}) or per "
+                            "tensor has a CMSIS-NN kernel")
         stored = self.view(x_value, op)
         logical = shape_of(x_value)
         if stored.columns is not None:
@@ -434,21 +723,23 @@ class Lowering:
         else:
             x = self.materialize(stored, logical, identity(2), op)
         q_in = int8_quant(x)
-        mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)
-        props = {
-            "filter": dense(np.ascontiguousarray(data)),
-            "multiplier": i32_attr(mult),
-            "shift": i32_attr(shift),
-            "input_offset": i32_attr(-q_in.zero_point),
-            "output_offset": i32_attr(q_out.zero_point),
-            "act_min": i32_attr(act[0]),
-            "act_max": i32_attr(act[1]),
-        }
-        b = self._bias(op, bias, m)
+        props: dict[str, Attribute] = {"filter": dense(np.ascontiguousarray(data))}
+        if len(set(scales)) == 1:  # arm_fully_connected_s8
+            cls: type[cmsis.FullyConnectedBase] = cmsis.FullyConnectedOp
+            mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)
+            props.update(multiplier=i32_attr(mult), shift=i32_attr(shift))
+        else:  # a scale per output row (per-channel weights): arm_fully_connected_per_channel_s8
+            cls = cmsis.FullyConnectedPerChannelOp
+            mults, shifts = quantmath.conv_multipliers(q_in.scale, scales, q_out.scale)
+            props.update(multiplier=i32_array(mults), shift=i32_array(shifts))
+        props.update({
+            **_offsets(q_in, q_out, act),
+        })
+        b = self._bias(op, bias, q_in.scale, scales)
         if b is not None:
             props["bias"] = b
         n = shape_of(x_value)[0]
-        new = cmsis.FullyConnectedOp.build(operands=[x], result_types=[_tensor(q_out, (n, m))], properties=props)
+        new = cls.build(operands=[x], result_types=[_tensor(q_out, (n, m))], properties=props)
         return Stored(self.emit(new).results[0], identity(2))
 
     def _same_shape_inputs(self, op: Operation, values) -> tuple[list[SSAValue], tuple[int, ...]]:
@@ -494,6 +785,8 @@ class Lowering:
 
     def pool(self, op: nn.MaxPoolOp | nn.AvgPoolOp | nn.GlobalAvgPoolOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
+        if isinstance(op, nn.GlobalAvgPoolOp) and (op.tflite_mean is not None or q_in != q_out):
+            return self.mean(op, x, q_in, q_out, act)
         self._check_same_quant(op, q_in, q_out)
         n, c, h, w = shape_of(op.input)
         if isinstance(op, nn.GlobalAvgPoolOp):
@@ -515,19 +808,36 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
-    def softmax(self, op: nn.SoftmaxOp, q_out, act=None) -> Stored:
+    def mean(self, op: nn.GlobalAvgPoolOp, x: SSAValue, q_in, q_out, act) -> Stored:
+        """A global average whose output has its own quantization, or a TFLite MEAN: `cmsis.mean`.
+
+        The same integer arithmetic serves both: TFLite's MEAN exactly, and an
+        int8 GlobalAveragePool / ReduceMean (float mean, then quantize, as
+        onnxruntime runs it) within one step. A GlobalAveragePool whose output
+        keeps its input's quantization stays arm_avgpool_s8: its rounded
+        average is the float mean quantized, up to ties.
+        """
+        n, h, w, c = shape_of(x)
+        mult, shift = quantmath.mean_multiplier(q_in.scale, q_out.scale, h * w)
+        new = cmsis.MeanOp.build(
+            operands=[x],
+            result_types=[_tensor(q_out, (n, 1, 1, c))],
+            properties={
+                "multiplier": i32_attr(mult),
+                "shift": i32_attr(shift),
+                **_offsets(q_in, q_out, act),
+            },
+        )
+        return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
+    def softmax(self, op: nn.SoftmaxOp, q_out, act=(-128, 127)) -> Stored:
         logical = shape_of(op.input)
         rank = len(logical)
         if op.axis.value.data not in (-1, rank - 1):
             raise error(
                 op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported"
             )
-        if (q_out.scale, q_out.zero_point) != (1.0 / 256.0, -128):
-            raise error(
-                op,
-                "int8 softmax output must be quantized with scale 1/256 and zero point -128, "
-                f"got {q_out.scale}:{q_out.zero_point}",
-            )
+        q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
         stored = self.view(op.input, op)
         perm = stored.perm
         last = [p for p in perm if logical[p] != 1]
@@ -539,14 +849,19 @@ class Lowering:
         mult, shift, diff_min = quantmath.softmax_params(q_in.scale, beta)
         new = cmsis.SoftmaxOp.build(
             operands=[x],
-            result_types=[_tensor(q_out, shape_of(x))],
+            result_types=[_tensor(q_softmax, shape_of(x))],
             properties={
                 "input_multiplier": i32_attr(mult),
                 "input_left_shift": i32_attr(shift),
                 "diff_min": i32_attr(diff_min),
             },
         )
-        return Stored(self.emit(new).results[0], tuple(perm))
+        result = Stored(self.emit(new).results[0], tuple(perm))
+        if q_out != q_softmax or act != (-128, 127):
+            # arm_softmax_s8 writes 1/256 : -128 (TFLite's int8 softmax); another output quantization
+            # (onnxruntime writes 1/255 : -128) or a clamp is one requantization more
+            result = self.requantize(result, q_out, act, op)
+        return result
 
     def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)
@@ -569,6 +884,9 @@ class Lowering:
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
     def concat(self, op: nn.ConcatOp, q_out, act=None) -> Stored:
+        """`cmsis.concat` (arm_concatenation_s8_*) of rank-4 NCHW inputs stored NHWC; an input at another
+        scale or zero point than the output's is first requantized to it (`cmsis.requantize`), which TFLite
+        Micro's CONCATENATION refuses but onnxruntime's QDQ models need."""
         logical = shape_of(op.output)
         if len(logical) != 4:
             raise error(
@@ -577,7 +895,8 @@ class Lowering:
         inputs = []
         for value in op.inputs:
             x, q_in = self._input(op, value)
-            self._check_same_quant(op, q_in, q_out)
+            if q_in != q_out:  # beyond TFLite Micro (which refuses): the input at the concatenation's scale
+                x = self.requantize(Stored(x, NCHW_TO_NHWC), q_out, (-128, 127), op).value
             inputs.append(x)
         axis = NCHW_TO_NHWC.index(op.axis.value.data)
         new = cmsis.ConcatOp.build(
@@ -617,31 +936,6 @@ class Lowering:
         return Stored(self.emit(new).results[0], perm)
 
 
-def real_constant(value: SSAValue) -> np.ndarray | None:
-    """The real values of a constant operand: a dequantized int8 constant (float32, as DequantizeLinear) or a
-    float nn.constant, through transposes and reshapes; None for a computed value."""
-    const = float_const(value)
-    if const is not None:
-        scales = np.asarray(const.q.scales, np.float32)
-        zero_points = np.asarray(const.q.zero_points, np.int64)
-        if const.axis is not None:
-            shape = [1] * const.data.ndim
-            shape[const.axis] = -1
-            scales, zero_points = scales.reshape(shape), zero_points.reshape(shape)
-        return ((const.data.astype(np.int64) - zero_points).astype(np.float32) * scales).astype(np.float32)
-    owner = value.owner
-    if isinstance(owner, nn.ConstantOp) and quant_of(owner.result.type) is None:
-        return np.asarray(to_numpy(owner.value), dtype=np.float32)
-    if isinstance(owner, _VIEWS):
-        inner = real_constant(owner.input)
-        if inner is None:
-            return None
-        if isinstance(owner, nn.TransposeOp):
-            return inner.transpose(ints(owner.perm))
-        return inner.reshape(shape_of(owner.output))
-    return None
-
-
 def slope_values(op: nn.ActivationOp) -> np.ndarray | None:
     """PRelu's slope broadcast to the input's shape: int8 codes for `rule = "tflite"` (TFLite's PRELU computes
     with them), real values otherwise; None without a slope. A located error when it is not a constant."""
@@ -653,7 +947,7 @@ def slope_values(op: nn.ActivationOp) -> np.ndarray | None:
             raise error(op, "TFLite's PRELU needs an int8 alpha constant with one scale and zero point")
         values = const.data.astype(np.int64)
     else:
-        values = real_constant(op.slope)
+        values = real_constant(op.slope)  # float32 values (DequantizeLinear's), held as float64
         if values is None:
             raise error(op, "its slope is computed, not a constant: a table needs the slope at compile time")
     return np.broadcast_to(values, shape_of(op.input))
@@ -728,7 +1022,7 @@ LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
     nn.FullyConnectedOp: Lowering.matmul,
     nn.MatMulOp: Lowering.matmul,
     nn.AddOp: Lowering.add,
-    nn.MulOp: Lowering.elementwise,
+    nn.MulOp: Lowering.mul,
     nn.MaxPoolOp: Lowering.pool,
     nn.AvgPoolOp: Lowering.pool,
     nn.GlobalAvgPoolOp: Lowering.pool,

@@ -343,7 +343,8 @@ def bad_node_model(node, inputs, outputs, inits=(), opset=13):
 
 
 @pytest.mark.parametrize("case, fragment", [
-    ("gemm_alpha", "node 'fc' (Gemm): alpha=2.0 is not supported; supported: alpha=1"),
+    ("gemm_alpha", "node 'fc' (Gemm): alpha=2.0 on a computed B ('w') is not supported; "
+                   "supported: alpha on a constant B"),
     ("conv1d", "node 'conv1d' (Conv): a rank-3 input is not supported; supported: 2-D convolution"),
     ("maxpool_indices", "node 'pool' (MaxPool): a second output is not supported"),
     ("softmax_opset11", "node 'sm' (Softmax): opset-11 Softmax over the flattened dims from axis 1 is not supported"),
@@ -356,7 +357,7 @@ def test_unsupported_attributes_name_the_node(tmp_path, case, fragment):
     f32, init = onnx_models._f32, onnx_models._init
     if case == "gemm_alpha":
         model = bad_node_model(helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", alpha=2.0, transB=1),
-                               [f32("x", [1, 4])], [f32("y", [1, 2])], [init("w", np.ones((2, 4), np.float32))])
+                               [f32("x", [1, 4]), f32("w", [1, 4])], [f32("y", [1, 1])], [])
     elif case == "conv1d":
         model = bad_node_model(helper.make_node("Conv", ["x", "w"], ["y"], name="conv1d"),
                                [f32("x", [1, 2, 8])], [f32("y", [1, 2, 6])], [init("w", np.ones((2, 2, 3), np.float32))])

@@ -192,6 +192,15 @@ def sim_softmax(rows, cols, block):
                 yield "w", i
 
 
+def sim_mean(n, h, w, c):
+    """cmsis_opt_mean_s8.c: per batch, per channel: every pixel of the channel, then its output byte."""
+    for b in range(n):
+        for ch in range(c):
+            for p in range(h * w):
+                yield "r", (b * h * w + p) * c + ch
+            yield "w", b * c + ch
+
+
 # -- random ops ----------------------------------------------------------------------
 
 
@@ -327,4 +336,19 @@ def test_lut_overlaps_exactly_in_place(channels, path):
     t = make.tensor(shape)
     op = make._first(make._module([t], f"cmsis.lut %a0 {{table = {table}}} : ({t}) -> {t}", t), "cmsis.lut")
     check(op, path, lambda: sim_lut(num_elements(shape), channels), exact=True)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mean_writes_each_channel_after_reading_it(seed):
+    rng = random.Random(400 + seed)
+    n, h, w, c = rng.choice([1, 2, 3]), rng.randint(1, 6), rng.randint(1, 6), rng.randint(1, 9)
+    op = make.mean(n, h, w, c)
+    for path in ("c", "dsp", "mve"):
+        check(op, path, lambda: sim_mean(n, h, w, c), exact=True)
+
+
+@pytest.mark.parametrize("path", ["c", "dsp", "mve"])
+def test_requantize_overlaps_exactly_in_place(path):
+    op = make.requantize((2, 3, 5))
+    check(op, path, lambda: sim_elementwise(30, 1), exact=True)
     assert op.path_delta(path) == 0

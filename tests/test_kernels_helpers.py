@@ -100,3 +100,17 @@ def softmax(shape=(1, 10)):
     i, o = tensor(shape), tensor(shape, SOFTMAX_Q)
     text = f"cmsis.softmax %a0 {{input_multiplier = 1073741824 : i32, input_left_shift = 20 : i32, diff_min = -100 : i32}} : ({i}) -> {o}"
     return _first(_module([i], text, o), "cmsis.softmax")
+
+
+def mean(n=1, h=4, w=4, c=3):
+    i, o = tensor((n, h, w, c)), tensor((n, 1, 1, c))
+    text = (f"cmsis.mean %a0 {{multiplier = 1073741824 : i32, shift = -3 : i32, input_offset = 128 : i32, "
+            f"output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32}} : ({i}) -> {o}")
+    return _first(_module([i], text, o), "cmsis.mean")
+
+
+def requantize(shape=(1, 10)):
+    t = tensor(shape)
+    text = (f"cmsis.requantize %a0 {{multiplier = 1073741824 : i32, shift = 1 : i32, input_offset = 128 : i32, "
+            f"output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32}} : ({t}) -> {t}")
+    return _first(_module([t], text, t), "cmsis.requantize")

@@ -556,9 +556,9 @@ class _Importer:
         self.check_attrs(node, attrs, ("alpha", "beta", "transA", "transB"))
         if attrs.get("transA", 0):
             raise self.unsupported(node, "transA=1", "transA=0")
-        for key in ("alpha", "beta"):
-            if attrs.get(key, 1.0) != 1.0:
-                raise self.unsupported(node, f"{key}={attrs[key]}", f"{key}=1")
+        names[1] = self.scaled_constant(names[1], node, float(attrs.get("alpha", 1.0)), "alpha", "B")
+        if len(names) > 2:
+            names[2] = self.scaled_constant(names[2], node, float(attrs.get("beta", 1.0)), "beta", "C")
         x = self.float_operand(names[0], node)
         if len(shape_of(x)) != 2:
             raise self.fail(node, f"input A has shape {list(shape_of(x))}, expected rank 2")
@@ -585,6 +585,35 @@ class _Importer:
                 raise self.fail(node, f"C {list(shape_of(other))} does not broadcast to {list(out)}")
             result = self.builder.binary(nn.AddOp, result, other, out, layer, node.output[0])
         self.bind(node, result)
+
+    def scaled_constant(self, name: str, node, factor: float, key: str, what: str) -> str:
+        """A Gemm's alpha (on B) or beta (on C) folded into that constant: a float constant is multiplied in
+        float32; a DequantizeLinear's codes keep their values and its scales are multiplied (a negative factor
+        negates the codes). Returns the name of the scaled constant (`name` itself for a factor of 1)."""
+        if factor == 1.0:
+            return name
+        if not math.isfinite(factor) or factor == 0.0:
+            raise self.unsupported(node, f"{key}={factor}", f"a finite, non-zero {key}")
+        scaled = f"{name}_{key}"
+        if name in self.qconsts:
+            stored, q, layer = self.qconsts[name]
+            codes = stored.astype(np.int64) * (-1 if factor < 0 else 1)
+            info = np.iinfo(stored.dtype)
+            if codes.min(initial=0) < info.min or codes.max(initial=0) > info.max:
+                raise self.fail(node, f"{key}={factor} negates {what}'s code {info.min}, beyond {stored.dtype}")
+            scales = [float(np.float32(s) * np.float32(abs(factor))) for s in q.scales]
+            if not all(math.isfinite(s) and s > 0 for s in scales):
+                raise self.fail(node, f"{key}={factor} times {what}'s scale is not a positive float32")
+            element = quant_element(scales, q.zero_points, q.axis, q.storage_type)
+            self.qconsts[scaled] = (codes.astype(stored.dtype), element, layer)
+            return scaled
+        if name in self.consts:
+            value = self.const(name, node, what)
+            if value.dtype != np.float32:
+                raise self.unsupported(node, f"{key} on a {value.dtype} {what}", f"{key} on a float32 {what}")
+            self.consts[scaled] = (value * np.float32(factor)).astype(np.float32)
+            return scaled
+        raise self.unsupported(node, f"{key}={factor} on a computed {what} ('{name}')", f"{key} on a constant {what}")
 
     def static_shape(self, name: str, node) -> tuple[int, ...]:
         if name in self.values:

@@ -35,7 +35,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f32, i64
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, UnitAttr, f32, i64
 from xdsl.ir import Attribute, SSAValue
 
 from cmsis_opt.dialects import nn
@@ -555,7 +555,9 @@ class _Importer:
         x = self.float_in(inputs[0])
         n, c = shape_of(x)[:2]
         label = self.tensor_name(output)
-        pooled = self.builder.value(nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((n, c, 1, 1))]), label)
+        mean = nn.GlobalAvgPoolOp(operands=[x], result_types=[float_tensor((n, c, 1, 1))],
+                                  properties={"tflite_mean": UnitAttr()})
+        pooled = self.builder.value(mean, label)
         if len(self.shape(output)) == 4:
             self.finish_op(output, pooled)
         elif self.type_name(output) == "INT8":  # quantize the pooled [N, C, 1, 1], then drop the 1s on the codes

@@ -1,6 +1,7 @@
 /*
- * arm_fully_connected_s8: int8 vector-matrix product with per-tensor
- * requantization, as CMSIS-NN's portable C path computes it.
+ * arm_fully_connected_s8 / arm_fully_connected_per_channel_s8: int8
+ * vector-matrix product with per-tensor or per-row requantization, as
+ * CMSIS-NN's portable C path computes it.
  */
 #include "nn_support.h"
 
@@ -16,28 +17,26 @@ static int32_t fc_acc(const int8_t *input, const int8_t *weights, int32_t depth,
 }
 
 /*
- * Order: batch by batch; within a batch, output rows three at a time (then
- * one at a time): each group reads the whole input row, then writes its
- * outputs. The input is read again for every group of rows, so the output
- * must not overlap the input.
+ * Both kernels, as the portable arm_nn_vec_mat_mult_t_s8 / _per_ch_s8 run:
+ * batch by batch; within a batch, output rows three at a time (then one at a
+ * time): each group reads the whole input row, then writes its outputs with
+ * row r's (multipliers[r * step], shifts[r * step]). The input is read again
+ * for every group of rows, so the output must not overlap the input.
  */
-arm_cmsis_nn_status arm_fully_connected_s8(const cmsis_nn_context *ctx,
-                                           const cmsis_nn_fc_params *fc_params,
-                                           const cmsis_nn_per_tensor_quant_params *quant_params,
-                                           const cmsis_nn_dims *input_dims,
-                                           const int8_t *input_data,
-                                           const cmsis_nn_dims *filter_dims,
-                                           const int8_t *filter_data,
-                                           const cmsis_nn_dims *bias_dims,
-                                           const int32_t *bias_data,
-                                           const cmsis_nn_dims *output_dims,
-                                           int8_t *output_data)
+static void fc_rows(const cmsis_nn_fc_params *p,
+                    const int32_t *multipliers,
+                    const int32_t *shifts,
+                    int32_t step,
+                    const cmsis_nn_dims *input_dims,
+                    const int8_t *input_data,
+                    const cmsis_nn_dims *filter_dims,
+                    const int8_t *filter_data,
+                    const int32_t *bias_data,
+                    const cmsis_nn_dims *output_dims,
+                    int8_t *output_data)
 {
-    (void)ctx;
-    (void)bias_dims;
     const int32_t depth = filter_dims->n;
     const int32_t rows = output_dims->c;
-    const cmsis_nn_fc_params *p = fc_params;
     for (int32_t b = 0; b < input_dims->n; b++)
     {
         const int8_t *input = input_data + b * depth;
@@ -54,12 +53,49 @@ arm_cmsis_nn_status arm_fully_connected_s8(const cmsis_nn_context *ctx,
             }
             for (int32_t i = 0; i < count; i++)
             {
-                out[r + i] = nn_requantize_to_s8(acc[i], quant_params->multiplier, quant_params->shift,
+                out[r + i] = nn_requantize_to_s8(acc[i], multipliers[(r + i) * step], shifts[(r + i) * step],
                                                  p->output_offset, p->activation.min, p->activation.max);
             }
             r += count;
         }
     }
+}
+
+arm_cmsis_nn_status arm_fully_connected_s8(const cmsis_nn_context *ctx,
+                                           const cmsis_nn_fc_params *fc_params,
+                                           const cmsis_nn_per_tensor_quant_params *quant_params,
+                                           const cmsis_nn_dims *input_dims,
+                                           const int8_t *input_data,
+                                           const cmsis_nn_dims *filter_dims,
+                                           const int8_t *filter_data,
+                                           const cmsis_nn_dims *bias_dims,
+                                           const int32_t *bias_data,
+                                           const cmsis_nn_dims *output_dims,
+                                           int8_t *output_data)
+{
+    (void)ctx;
+    (void)bias_dims;
+    fc_rows(fc_params, &quant_params->multiplier, &quant_params->shift, 0, input_dims, input_data, filter_dims,
+            filter_data, bias_data, output_dims, output_data);
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+arm_cmsis_nn_status arm_fully_connected_per_channel_s8(const cmsis_nn_context *ctx,
+                                                       const cmsis_nn_fc_params *fc_params,
+                                                       const cmsis_nn_per_channel_quant_params *quant_params,
+                                                       const cmsis_nn_dims *input_dims,
+                                                       const int8_t *input_data,
+                                                       const cmsis_nn_dims *filter_dims,
+                                                       const int8_t *filter_data,
+                                                       const cmsis_nn_dims *bias_dims,
+                                                       const int32_t *bias_data,
+                                                       const cmsis_nn_dims *output_dims,
+                                                       int8_t *output_data)
+{
+    (void)ctx;
+    (void)bias_dims;
+    fc_rows(fc_params, quant_params->multiplier, quant_params->shift, 1, input_dims, input_data, filter_dims,
+            filter_data, bias_data, output_dims, output_data);
     return ARM_CMSIS_NN_SUCCESS;
 }
 

@@ -21,13 +21,12 @@ func.func @float_model(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
 
 // -----
 
-// Per-channel fully connected weights (what onnxruntime's quantize_static writes for a Gemm
-// with per_channel=True unless told otherwise) have no kernel yet: an error, never one scale for all rows.
-// CHECK: error: pass 'quantize': layer 'fc' (nn.fully_connected): per-channel fully connected weights are not supported by arm_fully_connected_s8 (one scale per tensor)
-func.func @per_channel_fc(%x: tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x!quant.uniform<i8:f32, 1.0:0>> {
+// Weight scales along the inputs (axis 1 of [M][K]) have no CMSIS-NN kernel: an error, never one scale for all.
+// CHECK: error: pass 'quantize': layer 'fc' (nn.fully_connected): weight scales vary along the 2 inputs: only one scale per output (2) or per tensor has a CMSIS-NN kernel
+func.func @per_input_fc(%x: tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2x!quant.uniform<i8:f32, 1.0:0>> {
   %xf = nn.dequantize %x : (tensor<1x2x!quant.uniform<i8:f32, 0.5:0>>) -> tensor<1x2xf32>
-  %w = nn.constant {value = dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>} : tensor<2x2x!quant.uniform<i8:f32:0, {0.25:0, 0.5:0}>>
-  %wf = nn.dequantize %w : (tensor<2x2x!quant.uniform<i8:f32:0, {0.25:0, 0.5:0}>>) -> tensor<2x2xf32>
+  %w = nn.constant {value = dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>} : tensor<2x2x!quant.uniform<i8:f32:1, {0.25:0, 0.5:0}>>
+  %wf = nn.dequantize %w : (tensor<2x2x!quant.uniform<i8:f32:1, {0.25:0, 0.5:0}>>) -> tensor<2x2xf32>
   %y = nn.fully_connected %xf, %wf {layer = "fc"} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   %q = nn.quantize %y {layer = "fc"} : (tensor<1x2xf32>) -> tensor<1x2x!quant.uniform<i8:f32, 1.0:0>>
   func.return %q : tensor<1x2x!quant.uniform<i8:f32, 1.0:0>>
