@@ -1,36 +1,39 @@
 """Regenerate the PyTorch export test files in this folder (not run by the tests: torch is not a dependency).
 
     python3.11 -m venv /tmp/torchenv
-    /tmp/torchenv/bin/pip install torch==2.13.0 onnxscript onnx onnxruntime==1.32.0 numpy
-    /tmp/torchenv/bin/python tests/data/pytorch/make_exports.py [--out tests/data/pytorch]
+    /tmp/torchenv/bin/pip install torch==2.13.0 onnxscript onnx onnxruntime==1.32.0
+    /tmp/torchenv/bin/python tests/data/pytorch/make_exports.py [--out DIR] [--all]
 
 Three networks written the way PyTorch users write them (torch.nn modules, BatchNorm after each
 convolution, ReLU / ReLU6, adaptive average pooling or a mean, flatten or view, Linear), with
-seeded random weights and BatchNorm statistics measured on the calibration set (a few
-forward passes in training mode), so that every layer's activations keep a sensible range:
+seeded random weights and BatchNorm statistics measured on the calibration set (two forward
+passes in training mode), so that every layer's activations keep a sensible range:
 
-- kws_dscnn: the MLPerf Tiny keyword-spotting DS-CNN, input 1x1x49x10 (NCHW MFCC features),
-  12 classes. `x.view(x.size(0), -1)` flattens, as users write it.
+- kws_dscnn: MLPerf Tiny's keyword-spotting DS-CNN, input 1x1x49x10 (NCHW MFCC features),
+  12 classes; `x.view(x.size(0), -1)` flattens, as users write it.
 - mobilenetv2_035: MobileNetV2 at width 0.35 (torchvision's block structure), input 1x3x96x96,
-  2 classes (as MLPerf Tiny's visual wake words). Its last 1x1 convolution has 448 channels
-  (1280 scaled with the width, as Keras does not) and a 2-class head, so that an int8 file stays
-  near 170 kB; `x.mean([2, 3])` pools, as torchvision writes it.
-- resnet8: the MLPerf Tiny image-classification ResNet-8, input 1x3x32x32, 10 classes.
+  2 classes (as MLPerf Tiny's visual wake words); `x.mean([2, 3])` pools, as torchvision does.
+- resnet8: MLPerf Tiny's image-classification ResNet-8, input 1x3x32x32, 10 classes;
   `nn.AdaptiveAvgPool2d(1)` and `torch.flatten(x, 1)`.
 
-Each is exported with the TorchScript exporter at opset 13 (`dynamo=False`) and with the default
-`torch.export` exporter (`dynamo=True`, its default opset, weights in `NAME.onnx.data` beside the
-model, as it writes them by default). Each float export is quantized by onnxruntime's
-`quantize_static` (QDQ format, int8 activations and weights, MinMax calibration on NAME.cal.npz),
-per channel (`.qdq_pc.onnx`) and per tensor (`.qdq_pt.onnx`).
+Each is exported with the TorchScript exporter at opset 13 (`dynamo=False`; kws_dscnn with a
+dynamic batch, as PyTorch's tutorials export) and with the default `torch.export` exporter
+(`dynamo=True`, its default opset 20, weights in `NAME.onnx.data` beside the model, as it writes
+them by default). Each float export is quantized by onnxruntime's `quantize_static` (QDQ format,
+int8 activations and weights, MinMax calibration on the calibration set), per channel
+(`.qdq_pc.onnx`) and per tensor (`.qdq_pt.onnx`). The calibration sets come from inputs.py
+(seeded numpy generators the tests share).
 
-Size: the committed files must stay well under 2 MB. The int8 QDQ files are small (a byte per
-weight); a float file is four bytes per weight, so the float models (and their calibration sets)
-are written only for the two smaller networks, which the float + --calibration tests compile:
-kws_dscnn from both exporters (the dynamo one with external data) and resnet8 from the TorchScript
-exporter. MobileNetV2's float exports (about 0.7 MB each) are quantized from a temporary folder
-and not kept. Calibration sets hold 32 samples (kws) or 16 (images, stored with 8-bit pixel levels
-so that they compress).
+Size: the committed files must stay well under 2 MB, and an int8 QDQ file holds a byte per weight
+plus onnxruntime's node names, a float file four bytes per weight. So:
+- MobileNetV2's last 1x1 convolution has 448 channels (1280 scaled with the width; torchvision keeps
+  1280 below width 1) and its head 2 classes: 0.29 M weights; even so each of its QDQ files is
+  0.45 to 0.63 MB, and only the per-channel TorchScript one is kept (0.52 MB).
+- Float files (and calibration sets) are kept only for kws_dscnn, the smallest network, from both
+  exporters (the float + --calibration tests compile them; the dynamo one exercises external data).
+- resnet8 keeps its four QDQ files. Calibration sets hold 32 samples (kws_dscnn and hybrid_tiny, whose
+  float models the tests compare on them) or 16 (images, at 8-bit levels, which compress).
+`--all` also writes everything not kept (every float export, calibration set and QDQ file).
 
 Last, `hybrid_tiny.onnx`: a small float network whose weights are stored as int8 initializers
 behind DequantizeLinear (weight-only quantization, symmetric per output channel), which neither
@@ -42,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -52,6 +56,9 @@ from onnx import helper, numpy_helper
 from torch import nn
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import inputs  # noqa: E402  (the seeded input generators, shared with the tests)
+
 SEED = 2024
 
 
@@ -185,32 +192,19 @@ class Tiny(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
-# -- data ---------------------------------------------------------------------------------
+# -- what is written ------------------------------------------------------------------------
 
-
-def mfcc_like(rng: np.random.Generator, count: int) -> np.ndarray:
-    """[count, 1, 49, 10] float32: per-coefficient means and spreads like MFCC features, smooth over time."""
-    base = rng.normal(0.0, 1.0, size=(count, 1, 13, 10))
-    frames = np.repeat(base, 4, axis=2)[:, :, :49] + 0.3 * rng.normal(size=(count, 1, 49, 10))
-    scale = np.linspace(2.0, 0.5, 10)[None, None, None, :]
-    return (frames * scale).astype(np.float32)
-
-
-def images(rng: np.random.Generator, count: int, size: int) -> np.ndarray:
-    """[count, 3, size, size] float32: smooth random images at 8-bit levels, normalized to mean 0.5, spread 0.25."""
-    coarse = rng.uniform(0.0, 1.0, size=(count, 3, 4, 4))
-    fine = torch.nn.functional.interpolate(torch.from_numpy(coarse), size=(size, size), mode="bilinear",
-                                           align_corners=False).numpy()
-    pixels = np.clip(np.round(255 * (fine + 0.08 * rng.normal(size=fine.shape))), 0, 255)
-    return ((pixels / 255.0 - 0.5) / 0.25).astype(np.float32)
-
-
+# name: (network, calibration samples, the exporters whose float files are kept beside the QDQ files,
+#        the QDQ files kept as (exporter, suffix) pairs)
+ALL_QDQ = (("ts", "qdq_pc"), ("ts", "qdq_pt"), ("dynamo", "qdq_pc"), ("dynamo", "qdq_pt"))
 MODELS = {
-    # name: (network, calibration set, keep the float exports and the calibration set)
-    "kws_dscnn": (DSCNN, lambda rng: mfcc_like(rng, 32), ("ts", "dynamo")),
-    "mobilenetv2_035": (MobileNetV2, lambda rng: images(rng, 16, 96), ()),
-    "resnet8": (ResNet8, lambda rng: images(rng, 16, 32), ("ts",)),
+    "kws_dscnn": (DSCNN, 32, ("ts", "dynamo"), ALL_QDQ),
+    "mobilenetv2_035": (MobileNetV2, 16, (), (("ts", "qdq_pc"),)),
+    "resnet8": (ResNet8, 16, (), ALL_QDQ),
 }
+# The TorchScript export of these networks declares a dynamic batch (dynamic_axes), as PyTorch's tutorials do;
+# with it, kws_dscnn's `x.view(x.size(0), -1)` becomes Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+DYNAMIC_BATCH = {"kws_dscnn"}
 
 
 def randomize(model: nn.Module, calibration: np.ndarray) -> None:
@@ -234,10 +228,11 @@ def randomize(model: nn.Module, calibration: np.ndarray) -> None:
 # -- export and quantization --------------------------------------------------------------------
 
 
-def export(model: nn.Module, example: torch.Tensor, path: Path, exporter: str) -> None:
+def export(model: nn.Module, example: torch.Tensor, path: Path, exporter: str, dynamic_batch: bool = False) -> None:
     if exporter == "ts":
+        axes = {"input": {0: "batch"}, "output": {0: "batch"}} if dynamic_batch else None
         torch.onnx.export(model, (example,), str(path), dynamo=False, opset_version=13,
-                          input_names=["input"], output_names=["output"])
+                          input_names=["input"], output_names=["output"], dynamic_axes=axes)
     else:
         torch.onnx.export(model, (example,), str(path), dynamo=True)  # default opset, external data
 
@@ -291,33 +286,30 @@ def hybrid(float_path: Path, out_path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: this script's folder)")
-    parser.add_argument("--all-floats", action="store_true",
-                        help="also keep the float exports and calibration sets that are not committed")
+    parser.add_argument("--all", action="store_true",
+                        help="also keep the float exports, calibration sets and QDQ files that are not committed")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="pytorch-exports-"))
     try:
-        for index, (name, (network, make_calibration, keep)) in enumerate(MODELS.items()):
+        for index, (name, (network, count, floats, qdq)) in enumerate(MODELS.items()):
             torch.manual_seed(SEED + index)
-            rng = np.random.default_rng(SEED + index)
-            calibration = make_calibration(rng)
+            calibration = inputs.samples(name, count, SEED + index)
             model = network()
             randomize(model, calibration)
             example = torch.from_numpy(calibration[:1])
-            if keep or args.all_floats:
+            if floats or args.all:
                 np.savez_compressed(args.out / f"{name}.cal.npz", inputs=calibration)
             for exporter in ("ts", "dynamo"):
                 stem = f"{name}_{exporter}"
-                folder = args.out if exporter in keep or args.all_floats else scratch
-                float_path = folder / f"{stem}.onnx"
-                export(model, example, float_path, exporter)
+                float_path = (args.out if exporter in floats or args.all else scratch) / f"{stem}.onnx"
+                export(model, example, float_path, exporter, name in DYNAMIC_BATCH)
                 for suffix, per_channel in (("qdq_pc", True), ("qdq_pt", False)):
-                    quantize(float_path, args.out / f"{stem}.{suffix}.onnx", calibration, per_channel)
+                    folder = args.out if (exporter, suffix) in qdq or args.all else scratch
+                    quantize(float_path, folder / f"{stem}.{suffix}.onnx", calibration, per_channel)
         torch.manual_seed(SEED + 10)
-        rng = np.random.default_rng(SEED + 10)
-        tiny = Tiny().eval()
-        calibration = rng.normal(0.0, 1.0, size=(16, 1, 1, 8, 8)).astype(np.float32).reshape(16, 1, 8, 8)
-        export(tiny, torch.from_numpy(calibration[:1]), scratch / "tiny.onnx", "ts")
+        calibration = inputs.samples("hybrid_tiny", 32, SEED + 10)
+        export(Tiny().eval(), torch.from_numpy(calibration[:1]), scratch / "tiny.onnx", "ts")
         hybrid(scratch / "tiny.onnx", args.out / "hybrid_tiny.onnx")
         np.savez_compressed(args.out / "hybrid_tiny.cal.npz", inputs=calibration)
     finally:
