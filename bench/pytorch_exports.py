@@ -1,0 +1,234 @@
+"""The PyTorch exports in tests/data/pytorch compiled to host programs and compared with onnxruntime.
+
+    .venv/bin/python bench/pytorch_exports.py [--inputs 32] [--markdown]
+
+For each committed model (float + --calibration, QDQ per channel and per tensor, TorchScript and
+torch.export exporters): whether `cmsis-compile MODEL --host` compiles it (else the first line of
+its error), and over seeded inputs the largest difference from onnxruntime in output LSBs, the
+share of outputs equal, the allowance (one LSB per quantized layer), and the arena with in-place
+on and off (`--no-inplace`). tests/test_pytorch_exports.py asserts the same numbers.
+
+The oracle is onnxruntime 1.32 on the same file with graph optimizations off (ORT_DISABLE_ALL):
+- a QDQ model: the same int8 input codes, dequantized, go in; onnxruntime's output is the
+  dequantized int8 of its last QuantizeLinear, so its codes compare with ours exactly;
+- a float model: we quantize with our own calibration, for which no onnxruntime QDQ model
+  exists; the float model's output on the dequantized input codes is the reference, and the
+  difference is measured in steps of our output scale (our codes dequantized, minus its float).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "pytorch"
+BIN = Path(sys.executable).parent
+INPUT_SEED = 7  # the inputs compared; the calibration sets use other seeds (make_exports.py)
+
+# cmsis ops that only move int8 codes (no new scale): not counted as quantized layers
+_MOVES = {"cmsis.max_pool", "cmsis.reshape", "cmsis.transpose", "cmsis.pad", "cmsis.concat"}
+
+
+@dataclass(frozen=True)
+class Export:
+    """One committed model file: `family` (kws_dscnn, ...), exporter (ts, dynamo or onnx.helper),
+    quantization (float, per-channel or per-tensor), and for a float model its calibration set."""
+
+    path: Path
+    family: str
+    exporter: str
+    quantization: str
+    calibration: Path | None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def is_float(self) -> bool:
+        return self.quantization == "float"
+
+
+def exports(folder: Path = DATA) -> list[Export]:
+    """Every .onnx file in `folder`, described by its name (FAMILY_EXPORTER[.qdq_pc|.qdq_pt].onnx)."""
+    found = []
+    for path in sorted(folder.glob("*.onnx")):
+        stem, _, suffix = path.name.removesuffix(".onnx").partition(".")
+        family, _, exporter = stem.rpartition("_")
+        if exporter not in ("ts", "dynamo"):
+            family, exporter = stem, "onnx.helper"
+        quantization = {"": "float", "qdq_pc": "per-channel", "qdq_pt": "per-tensor"}[suffix]
+        calibration = folder / f"{family}.cal.npz" if quantization == "float" else None
+        found.append(Export(path, family, exporter, quantization, calibration))
+    return found
+
+
+def compile_model(export: Export, outdir: Path, inplace: bool = True, host: bool = True) -> subprocess.CompletedProcess:
+    """`cmsis-compile MODEL -o OUTDIR [--host] [--calibration NAME.cal.npz] [--no-inplace]`."""
+    command = [str(BIN / "cmsis-compile"), str(export.path), "-o", str(outdir), "--quiet"]
+    if host:
+        command.append("--host")
+    if export.calibration is not None:
+        command += ["--calibration", str(export.calibration)]
+    if not inplace:
+        command.append("--no-inplace")
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def header_quantization(header: str) -> dict[str, float]:
+    """INPUT_SCALE, INPUT_ZERO_POINT, OUTPUT_SCALE, OUTPUT_ZERO_POINT from the generated header."""
+    values = {}
+    for key in ("INPUT_SCALE", "INPUT_ZERO_POINT", "OUTPUT_SCALE", "OUTPUT_ZERO_POINT"):
+        match = re.search(rf"#define \w+_{key} \(?(-?[0-9.e+-]+)f?\)?\n", header)
+        assert match is not None, f"{key} is not in the header"
+        values[key] = float(match.group(1))
+    return values
+
+
+def quantized_layers(memory_json: Path) -> int:
+    """The compiled program's calls that requantize (every call except the ones that only move codes)."""
+    steps = json.loads(memory_json.read_text())["steps"]
+    return sum(1 for step in steps if step["op"] not in _MOVES)
+
+
+def arena_bytes(memory_json: Path) -> int:
+    return int(json.loads(memory_json.read_text())["arena_bytes"])
+
+
+@dataclass
+class Comparison:
+    """Our host program against onnxruntime over `inputs` inputs, in output LSBs (steps of our output scale)."""
+
+    inputs: int
+    outputs: int
+    max_lsb: float  # largest |ours - onnxruntime| in output steps
+    equal_pct: float  # share of outputs whose int8 codes are equal
+    layers: int  # the allowance: one LSB per quantized layer
+
+    @property
+    def within(self) -> bool:
+        return self.max_lsb <= self.layers
+
+
+def onnxruntime_session(path: Path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def test_inputs(export: Export, count: int = 32) -> np.ndarray:
+    """[count, *input shape] float32 inputs. A QDQ model: `count` new seeded samples of its family's generator
+    (tests/data/pytorch/inputs.py). A float model: its calibration set (at least `count` samples), because
+    values beyond the calibrated ranges saturate by design, which no allowance per layer covers."""
+    if export.calibration is not None:
+        samples = np.load(export.calibration)["inputs"]
+        if len(samples) < count:
+            raise ValueError(f"{export.calibration.name} holds {len(samples)} samples, fewer than {count}")
+        return samples
+    sys.path.insert(0, str(DATA))
+    import inputs
+
+    return inputs.samples(export.family, count, INPUT_SEED)
+
+
+def compare(export: Export, outdir: Path, count: int = 32) -> Comparison:
+    """Run OUTDIR/NAME_host and onnxruntime on `test_inputs`, quantized with the header's input scale and zero
+    point."""
+    name = export.path.name.split(".")[0]
+    q = header_quantization((outdir / f"{name}.h").read_text())
+    session = onnxruntime_session(export.path)
+    input_name = session.get_inputs()[0].name
+    samples = test_inputs(export, count)
+    ours_all, theirs_all = [], []
+    for x in samples:
+        codes = np.clip(np.round(x / q["INPUT_SCALE"]) + q["INPUT_ZERO_POINT"], -128, 127).astype(np.int8)
+        run = subprocess.run([str(outdir / f"{name}_host")], input=codes.tobytes(), capture_output=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"{name}_host exited {run.returncode}: {run.stderr.decode()[:300]}")
+        ours_all.append(np.frombuffer(run.stdout, dtype=np.int8).astype(np.float64))
+        real = ((codes.astype(np.float32) - np.float32(q["INPUT_ZERO_POINT"])) * np.float32(q["INPUT_SCALE"]))
+        theirs_all.append(session.run(None, {input_name: real[None].astype(np.float32)})[0].reshape(-1))
+    ours, theirs = np.stack(ours_all), np.stack(theirs_all).astype(np.float64)
+    scale, zero = q["OUTPUT_SCALE"], q["OUTPUT_ZERO_POINT"]
+    if export.is_float:
+        difference = np.abs((ours - zero) * scale - theirs) / scale
+        their_codes = np.clip(np.round(theirs / scale) + zero, -128, 127)
+    else:
+        # onnxruntime's output is DequantizeLinear of its int8 codes: dividing by the scale gives them back exactly
+        their_codes = np.clip(np.round(theirs / scale) + zero, -128, 127)
+        difference = np.abs(ours - their_codes)
+    return Comparison(inputs=count, outputs=ours.size, max_lsb=float(difference.max()),
+                      equal_pct=100.0 * float((ours == their_codes).mean()),
+                      layers=quantized_layers(outdir / "memory.json"))
+
+
+def error_line(stderr: str) -> str:
+    """The `error:` line of a failed run (remarks come before it)."""
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    return lines[0] if lines else (stderr.strip().splitlines() or ["(no message)"])[-1]
+
+
+@dataclass
+class Row:
+    export: Export
+    error: str | None = None
+    comparison: Comparison | None = None
+    arena_inplace: int | None = None
+    arena_no_inplace: int | None = None
+
+
+def measure(export: Export, workdir: Path, count: int = 32) -> Row:
+    """Compile with --host (in-place on), compare, and plan again with --no-inplace."""
+    outdir = workdir / export.name
+    result = compile_model(export, outdir)
+    if result.returncode != 0:
+        return Row(export, error=error_line(result.stderr))
+    row = Row(export, comparison=compare(export, outdir, count), arena_inplace=arena_bytes(outdir / "memory.json"))
+    plain = workdir / (export.name + ".no-inplace")
+    again = compile_model(export, plain, inplace=False, host=False)
+    if again.returncode == 0:
+        row.arena_no_inplace = arena_bytes(plain / "memory.json")
+    return row
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| model | exporter | quantization | max LSB diff | outputs equal | allowance (layers) "
+             "| arena in-place | arena no in-place |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        e = row.export
+        head = f"| {e.family} | {e.exporter} | {e.quantization} "
+        if row.comparison is None:
+            lines.append(head + f"| does not compile: {row.error} | | | | |")
+            continue
+        c = row.comparison
+        lines.append(head + f"| {c.max_lsb:.2f} | {c.equal_pct:.1f}% | {c.layers} | {row.arena_inplace:,} "
+                     f"| {row.arena_no_inplace:,} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--inputs", type=int, default=32, help="seeded inputs per model (default 32)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="pytorch-exports-") as work:
+        rows = [measure(export, Path(work), args.inputs) for export in exports()]
+    print(table(rows))
+    print(f"\n{args.inputs} seeded inputs per model; float models: |ours - float model| in steps of our output "
+          "scale; QDQ models: |our codes - onnxruntime's codes|.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
