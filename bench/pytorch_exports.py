@@ -128,9 +128,10 @@ def onnxruntime_session(path: Path):
 
 
 def test_inputs(export: Export, count: int = 32) -> np.ndarray:
-    """[count, *input shape] float32 inputs. A QDQ model: `count` new seeded samples of its family's generator
-    (tests/data/pytorch/inputs.py). A float model: its calibration set (at least `count` samples), because
-    values beyond the calibrated ranges saturate by design, which no allowance per layer covers."""
+    """[count, 1, *sample shape] float32 inputs (each with its batch of one). A QDQ model: `count` new seeded
+    samples of its family's generator (tests/data/pytorch/inputs.py). A float model: its calibration set (at
+    least `count` samples), because values beyond the calibrated ranges saturate by design, which no allowance
+    per layer covers."""
     if export.calibration is not None:
         samples = np.load(export.calibration)["inputs"]
         if len(samples) < count:
@@ -139,7 +140,7 @@ def test_inputs(export: Export, count: int = 32) -> np.ndarray:
     sys.path.insert(0, str(DATA))
     import inputs
 
-    return inputs.samples(export.family, count, INPUT_SEED)
+    return inputs.samples(export.family, count, INPUT_SEED)[:, None]
 
 
 def compare(export: Export, outdir: Path, count: int = 32) -> Comparison:
@@ -158,7 +159,7 @@ def compare(export: Export, outdir: Path, count: int = 32) -> Comparison:
             raise RuntimeError(f"{name}_host exited {run.returncode}: {run.stderr.decode()[:300]}")
         ours_all.append(np.frombuffer(run.stdout, dtype=np.int8).astype(np.float64))
         real = ((codes.astype(np.float32) - np.float32(q["INPUT_ZERO_POINT"])) * np.float32(q["INPUT_SCALE"]))
-        theirs_all.append(session.run(None, {input_name: real[None].astype(np.float32)})[0].reshape(-1))
+        theirs_all.append(session.run(None, {input_name: real.astype(np.float32)})[0].reshape(-1))
     ours, theirs = np.stack(ours_all), np.stack(theirs_all).astype(np.float64)
     scale, zero = q["OUTPUT_SCALE"], q["OUTPUT_ZERO_POINT"]
     if export.is_float:

@@ -299,7 +299,7 @@ def main() -> None:
             randomize(model, calibration)
             example = torch.from_numpy(calibration[:1])
             if floats or args.all:
-                np.savez_compressed(args.out / f"{name}.cal.npz", inputs=calibration)
+                np.savez_compressed(args.out / f"{name}.cal.npz", inputs=calibration[:, None])  # [N, *input shape]
             for exporter in ("ts", "dynamo"):
                 stem = f"{name}_{exporter}"
                 float_path = (args.out if exporter in floats or args.all else scratch) / f"{stem}.onnx"
@@ -311,7 +311,7 @@ def main() -> None:
         calibration = inputs.samples("hybrid_tiny", 32, SEED + 10)
         export(Tiny().eval(), torch.from_numpy(calibration[:1]), scratch / "tiny.onnx", "ts")
         hybrid(scratch / "tiny.onnx", args.out / "hybrid_tiny.onnx")
-        np.savez_compressed(args.out / "hybrid_tiny.cal.npz", inputs=calibration)
+        np.savez_compressed(args.out / "hybrid_tiny.cal.npz", inputs=calibration[:, None])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         for leftover in args.out.glob("*-inferred.onnx"):  # onnxruntime's calibration writes these beside the model
