@@ -1,6 +1,7 @@
 """The PyTorch exports in tests/data/pytorch compiled to host programs and compared with onnxruntime.
 
-    .venv/bin/python bench/pytorch_exports.py [--inputs 32] [--markdown]
+    .venv/bin/python bench/pytorch_exports.py [--inputs 32]
+    .venv/bin/python bench/pytorch_exports.py --single-layers MODEL.qdq_pt.onnx
 
 For each committed model (float + --calibration, QDQ per channel and per tensor, TorchScript and
 torch.export exporters): whether `cmsis-compile MODEL --host` compiles it (else the first line of
@@ -124,6 +125,7 @@ def onnxruntime_session(path: Path):
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.log_severity_level = 3  # errors only: not its notes on the TorchScript exporter's unused Constant nodes
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
@@ -203,6 +205,67 @@ def measure(export: Export, workdir: Path, count: int = 32) -> Row:
     return row
 
 
+def single_layers(export: Export, workdir: Path, count: int = 4) -> list[tuple[str, int | str]]:
+    """Each quantized layer of a QDQ model alone, on the same int8 input codes as onnxruntime: the layer's output
+    tensor and the largest difference in LSB (or why it was skipped). The inputs are the float tensors the full model
+    computes (onnxruntime) before the layer's input QuantizeLinear, on `count` seeded inputs. End-to-end
+    differences grow with depth where a layer's gain exceeds one; alone, every layer should be within 1 LSB."""
+    import onnx
+    from onnx import helper
+
+    model = onnx.load(str(export.path))
+    nodes = model.graph.node
+    producer = {out: node for node in nodes for out in node.output}
+    quantizers = [n for n in nodes if n.op_type == "QuantizeLinear" and n.input[0] in producer]
+    probe = onnx.load(str(export.path))
+    for q in quantizers:
+        probe.graph.output.append(helper.make_tensor_value_info(q.input[0], onnx.TensorProto.FLOAT, None))
+    probe_path = workdir / "probe.onnx"
+    onnx.save(probe, str(probe_path))
+    session = onnxruntime_session(probe_path)
+    names = [o.name for o in session.get_outputs()]
+    samples = test_inputs(export, count)
+    graph_input = session.get_inputs()[0].name
+    values = [{graph_input: x, **dict(zip(names, session.run(None, {graph_input: x}), strict=True))} for x in samples]
+    results: list[tuple[str, int | str]] = []
+    for index, q in enumerate(quantizers):
+        layer = producer[q.input[0]]
+        dequantized = [producer.get(i) for i in layer.input if i in producer and producer[i].op_type == "DequantizeLinear"]
+        sources = [producer.get(d.input[0]) for d in dequantized if d.input[0] in producer]
+        sources = [s for s in sources if s is not None and s.op_type == "QuantizeLinear"]
+        if len(sources) != 1:
+            results.append((q.input[0], f"skipped: {len(sources)} quantized inputs"))
+            continue
+        output = next(n.output[0] for n in nodes if n.op_type == "DequantizeLinear" and n.input[0] == q.output[0])
+        sub = workdir / f"layer{index}.onnx"
+        try:
+            onnx.utils.extract_model(str(export.path), str(sub), [sources[0].input[0]], [output])
+        except Exception as error:  # onnx's extractor refuses some graphs (unsorted nodes)
+            results.append((q.input[0], f"skipped: {str(error).splitlines()[0][:60]}"))
+            continue
+        single = Export(sub, export.family, export.exporter, export.quantization, None)
+        outdir = workdir / f"layer{index}"
+        compiled = compile_model(single, outdir)
+        if compiled.returncode != 0:
+            results.append((q.input[0], error_line(compiled.stderr)))
+            continue
+        quant = header_quantization((outdir / f"layer{index}.h").read_text())
+        layer_session = onnxruntime_session(sub)
+        worst = 0
+        for value in values:
+            x = value[sources[0].input[0]]
+            codes = np.clip(np.round(x / quant["INPUT_SCALE"]) + quant["INPUT_ZERO_POINT"], -128, 127).astype(np.int8)
+            real = (codes.astype(np.float32) - np.float32(quant["INPUT_ZERO_POINT"])) * np.float32(quant["INPUT_SCALE"])
+            run = subprocess.run([str(outdir / f"layer{index}_host")], input=codes.tobytes(), capture_output=True)
+            ours = np.frombuffer(run.stdout, dtype=np.int8).astype(np.int64)
+            theirs = layer_session.run(None, {layer_session.get_inputs()[0].name: real.astype(np.float32)})[0]
+            their_codes = np.clip(np.round(theirs.reshape(-1) / quant["OUTPUT_SCALE"]) + quant["OUTPUT_ZERO_POINT"],
+                                  -128, 127).astype(np.int64)
+            worst = max(worst, int(np.abs(ours - their_codes).max()))
+        results.append((q.input[0], worst))
+    return results
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| model | exporter | quantization | max LSB diff | outputs equal | allowance (layers) "
              "| arena in-place | arena no in-place |",
@@ -222,7 +285,15 @@ def table(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inputs", type=int, default=32, help="seeded inputs per model (default 32)")
+    parser.add_argument("--single-layers", metavar="FILE",
+                        help="instead: compare each quantized layer of this QDQ model alone (see single_layers)")
     args = parser.parse_args(argv)
+    if args.single_layers:
+        export = next(e for e in exports(Path(args.single_layers).resolve().parent) if e.name == Path(args.single_layers).name)
+        with tempfile.TemporaryDirectory(prefix="pytorch-layers-") as work:
+            for name, result in single_layers(export, Path(work)):
+                print(f"{name}: {result}")
+        return 0
     with tempfile.TemporaryDirectory(prefix="pytorch-exports-") as work:
         rows = [measure(export, Path(work), args.inputs) for export in exports()]
     print(table(rows))

@@ -55,6 +55,11 @@ EXPECTED: dict[str, tuple[tuple[str, str], ...]] = {
     "resnet8_ts.qdq_pc.onnx": (GAP_REQUANTIZE, PER_CHANNEL_FC),
     "resnet8_ts.qdq_pt.onnx": (GAP_REQUANTIZE,),
 }
+# Quantized layers per network, the allowance in LSB: each convolution (depthwise included), residual add,
+# average pool and fully connected layer requantizes once. kws_dscnn: 1 + 4 x 2 convolutions, the average,
+# the Linear. resnet8: 9 convolutions (2 shortcut 1x1), 3 adds, the average, the Linear. mobilenetv2_035:
+# 52 convolutions, 10 adds, the mean, the Linear. hybrid_tiny: 2 convolutions, the Linear.
+LAYERS = {"kws_dscnn": 11, "resnet8": 14, "mobilenetv2_035": 64, "hybrid_tiny": 3}
 INPUTS = 32
 SIZE_BUDGET = 2_000_000  # bytes of committed data files (models, external data, calibration sets)
 
@@ -86,6 +91,7 @@ def test_export_compiles_and_runs_within_one_lsb_per_layer_of_onnxruntime(export
         pytest.fail(f"{export.name} does not compile: {line}")
     comparison = compare(export, outdir, INPUTS)
     assert comparison.inputs >= INPUTS
+    assert comparison.layers == LAYERS[export.family], "the compiled program's requantizing calls"
     what = "steps of our output scale from the float model" if export.is_float else "LSB from onnxruntime's codes"
     assert comparison.within, (f"{export.name}: {comparison.max_lsb:.2f} {what}, more than the allowance of "
                                f"{comparison.layers} quantized layers ({comparison.equal_pct:.1f}% equal)")
