@@ -23,7 +23,7 @@ TYPECHECK := $(VENV)/typecheck
 LINK_TREE := rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/cmsis_opt \
 	&& ln -s $(CURDIR)/compiler/* $(CURDIR)/dialects $(CURDIR)/passes $(CURDIR)/runtime $(TYPECHECK)/cmsis_opt/
 # Shell steps for a recipe that collects failures in $status: every checker runs, whatever one finds.
-LINT := $(LINK_TREE) || status=1; $(BIN)/ruff check || status=1; $(BIN)/pyright || status=1;
+LINT := $(LINK_TREE) || status=1; $(BIN)/ruff check || status=1; $(BIN)/pyright --project $(CURDIR) || status=1;
 
 test: $(STAMP)
 	@status=0; \
@@ -68,9 +68,11 @@ FUZZ_EXAMPLES ?= 3000
 fuzz: $(STAMP)
 	CMSIS_OPT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
-# Differential testing at scale: 2,000 random networks, every allocation strategy, in-place on and off.
-stress: $(STAMP)
-	$(BIN)/python tests/stress.py
+# Differential testing at scale: 2,000 random networks, every allocation strategy, in-place on and off (host);
+# then STRESS_QEMU random networks per core on QEMU (Cortex-M4, M55) with Arm's CMSIS-NN.
+STRESS_QEMU ?= 1000
+stress: $(STAMP) arm-tools
+	CMSIS_NN="$(CMSIS_NN)" $(BIN)/python tests/stress.py --qemu $(STRESS_QEMU)
 
 clean:
 	rm -rf build .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import cast
 
 import numpy as np
@@ -267,7 +268,7 @@ def check_dialect_attributes(op: Operation) -> None:
                 _check_io_attributes(op, kind, attrs.data)
 
 
-def _check_io_attributes(op: FuncOp, kind: str, attrs: dict[str, Attribute]) -> None:
+def _check_io_attributes(op: FuncOp, kind: str, attrs: Mapping[str, Attribute]) -> None:
     where = "argument" if kind == "arg" else "result"
     value = attrs.get(RANGE_ATTR)
     if value is not None and (kind != "arg" or not isinstance(value, RangeAttr)):

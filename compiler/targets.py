@@ -46,11 +46,18 @@ HOST_PATH: BuildPath = "c"
 """The path a host build of CMSIS-NN (or of `runtime/`) runs: neither DSP nor MVE."""
 
 
+CoreName = Literal[
+    "cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7",
+    "cortex-m33", "cortex-m35p", "cortex-m55", "cortex-m85",
+]
+"""The names of `CORES`, as a type for pass options (checked against the table at import)."""
+
+
 @dataclass(frozen=True)
 class Core:
     """One Cortex-M core: its name (GCC's `-mcpu` spelling), CMSIS-NN path, GCC flags and QEMU board."""
 
-    name: str
+    name: CoreName
     path: BuildPath
     gcc_flags: tuple[str, ...]
     qemu_board: str | None = None
@@ -70,12 +77,6 @@ CORES: dict[str, Core] = {
         Core("cortex-m85", "mve", ("-march=armv8.1-m.main+mve.fp+fp.dp", "-mthumb", "-mfloat-abi=hard")),
     )
 }
-
-CoreName = Literal[
-    "cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7",
-    "cortex-m33", "cortex-m35p", "cortex-m55", "cortex-m85",
-]
-"""The names of `CORES`, as a type for pass options (checked against the table at import)."""
 
 DEFAULT_CORE: CoreName = "cortex-m4"
 """The core planned for when nothing says otherwise."""

@@ -8,6 +8,7 @@ Sources (CMSIS-NN v7.0.0): `Source/ConvolutionFunctions/arm_convolve_wrapper_s8.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, cast
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -31,6 +32,7 @@ from .kernel import (
     CmsisOp,
     KernelOp,
     NoOverlap,
+    Requantized,
     Trace,
     Window,
     c_activation,
@@ -57,13 +59,22 @@ def _align(value: int, to: int) -> int:
     return (value + to - 1) // to * to
 
 
+class _Windowed(Protocol):
+    @property
+    def stride(self) -> DenseArrayBase[IntegerType]: ...
+
+    @property
+    def padding(self) -> DenseArrayBase[IntegerType]: ...
+
+
 def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kernel: Sequence[int]) -> None:
     """Stride / padding / dilation of an NHWC window op, TFLite style.
 
     `padding` is [top, left]; the bottom/right padding is implied by the
     output size (as CMSIS-NN does: it only bounds-checks the far edge).
     """
-    stride, pad = ints(op.stride), ints(op.padding)
+    windowed = cast(_Windowed, op)  # every caller is a window op
+    stride, pad = ints(windowed.stride), ints(windowed.padding)
     dilation_attr = getattr(op, "dilation", None)
     dilation = ints(dilation_attr) if dilation_attr is not None else (1, 1)
     check_len(op, "stride", stride, 2)
@@ -93,13 +104,13 @@ def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kerne
 # -- the integer arithmetic both convolutions share -------------------------------------
 
 
-def requantize_and_clamp(acc: np.ndarray, op: CmsisOp, multiplier, shift) -> np.ndarray:
+def requantize_and_clamp(acc: np.ndarray, op: Requantized, multiplier, shift) -> np.ndarray:
     """The kernels' int32 accumulator (wrapping as the C code does), requantized, offset and clamped to int8."""
     out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + int_of(op.output_offset)
     return np.clip(out, int_of(op.act_min), int_of(op.act_max)).astype(np.int8)
 
 
-def bias_of(op: CmsisOp, channels: int) -> np.ndarray:
+def bias_of(op: Requantized, channels: int) -> np.ndarray:
     bias = op.bias
     return np.zeros(channels, np.int64) if bias is None else to_numpy(bias).astype(np.int64)
 
@@ -273,9 +284,57 @@ def mve_1_x_n_fails(g: Window) -> bool:
     return 2 * g.pw + total % 2 != total
 
 
+def mve_1_x_n_reads_right(g: Window) -> bool:
+    """Whether every tap of the MVE `arm_convolve_1_x_n_s8` (v7.0.0) reads the input pixel or padding it should.
+
+    Source/ConvolutionFunctions/arm_convolve_1_x_n_s8.c (MVE) splits the output
+    row into `left_pad_num` columns computed from an im2col buffer (padding, then
+    KW input pixels from the row start), `no_pad_num` read from the input in
+    place, and `right_pad_num` from a second im2col buffer: KW - 1 input pixels
+    from `stride * (left + no_pad) - pad_left`, then `right_pad_num` (odd total
+    padding) or `pad_left` padding pixels. With stride > 1 that buffer can hold
+    a pixel past the row end, or padding where input belongs, or too few pixels
+    (e.g. width 8, kernel 5, stride 2, SAME padding: its last column reads the
+    byte after the input): outputs differ from TFLite's. Replays that index
+    arithmetic per batch row; an internal fallback to arm_convolve_s8 (sections
+    that do not add up to the output width) counts as right.
+    """
+    total = (g.ow - 1) * g.sw + g.kw - g.w
+    asym = total % 2
+    right = max(1, (g.pw + asym + g.sw - 1) // g.sw) if g.pw + asym else 0
+    left = max(1, (g.pw + g.sw - 1) // g.sw) if g.pw else 0
+    middle = max(g.ow - (right + left), 0)
+    if right + middle + left != g.ow:
+        return True
+
+    def pixel(x: int) -> int | None:
+        return x if 0 <= x < g.w else None  # None: past the input row (what the kernel must not read)
+
+    def wanted(column: int, tap: int) -> int | str:
+        x = column * g.sw - g.pw + tap
+        return x if 0 <= x < g.w else "pad"
+
+    def from_buffer(buffer: list, first_column: int, columns: int) -> bool:
+        for r in range(columns):
+            for tap in range(g.kw):
+                j = r * g.sw + tap
+                if j >= len(buffer) or buffer[j] != wanted(first_column + r, tap):
+                    return False  # a stale buffer byte, a byte past the row, or the wrong pixel
+        return True
+
+    left_buffer = ["pad"] * g.pw + [pixel(x) for x in range(g.kw)]
+    start = g.sw * (left + middle) - g.pw
+    right_buffer = [pixel(x) for x in range(start, start + g.kw - 1)] + ["pad"] * (right if asym else g.pw)
+    middle_ok = all(wanted(left + r, tap) == pixel(g.sw * left - g.pw + r * g.sw + tap)
+                    for r in range(middle) for tap in range(g.kw))
+    return from_buffer(left_buffer, 0, left) and middle_ok and from_buffer(right_buffer, left + middle, right)
+
+
 def calls_conv_s8_directly(g: Window, generic: bool, path: BuildPath) -> bool:
-    """The call goes to arm_convolve_s8 itself, not the wrapper: forced, or the wrapper's MVE 1xN pick would fail."""
-    return generic or (path == "mve" and wrapper_choice(g) == "arm_convolve_1_x_n_s8" and mve_1_x_n_fails(g))
+    """The call goes to arm_convolve_s8 itself, not the wrapper: forced, or the wrapper's MVE 1xN pick would
+    fail (`mve_1_x_n_fails`) or compute other outputs than TFLite's (`mve_1_x_n_reads_right`)."""
+    return generic or (path == "mve" and wrapper_choice(g) == "arm_convolve_1_x_n_s8"
+                       and (mve_1_x_n_fails(g) or not mve_1_x_n_reads_right(g)))
 
 
 def conv_function(g: Window, generic: bool, path: BuildPath = "c") -> str:

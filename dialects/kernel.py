@@ -27,10 +27,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, cast
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerAttr, IntegerType, TensorType
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, traits_def
 from xdsl.traits import NoMemoryEffect, OpTrait
@@ -42,6 +42,26 @@ from .utils import fail, shape_of
 
 I8_MIN, I8_MAX = -128, 127
 Q31_MAX = (1 << 31) - 1
+
+
+class Activated(Protocol):
+    """An op with CMSIS-NN's `cmsis_nn_activation` bounds: int8 act_min <= act_max."""
+
+    @property
+    def act_min(self) -> IntegerAttr[IntegerType]: ...
+
+    @property
+    def act_max(self) -> IntegerAttr[IntegerType]: ...
+
+
+class Requantized(Activated, Protocol):
+    """An op whose int32 accumulators (plus an optional int32 bias) are requantized to int8."""
+
+    @property
+    def output_offset(self) -> IntegerAttr[IntegerType]: ...
+
+    @property
+    def bias(self) -> DenseIntOrFPElementsAttr | None: ...
 
 
 def int_of(attr: IntegerAttr | None, default: int = 0) -> int:
@@ -82,7 +102,9 @@ class CmsisOp(IRDLOperation):
             fail(self, field, f"{value} is outside [{low}, {high}]")
 
     def check_activation(self) -> None:
-        low, high = int_of(self.act_min), int_of(self.act_max)
+        """For ops that are `Activated` (only they call it)."""
+        activated = cast(Activated, self)
+        low, high = int_of(activated.act_min), int_of(activated.act_max)
         self.check_range("act_min", low, I8_MIN, I8_MAX)
         self.check_range("act_max", high, I8_MIN, I8_MAX)
         if low > high:
@@ -323,7 +345,7 @@ def c_tile(hw: Sequence[int]) -> str:
     return f"{{.w = {hw[1]}, .h = {hw[0]}}}"
 
 
-def c_activation(op: Operation) -> str:
+def c_activation(op: Activated) -> str:
     """A `cmsis_nn_activation` initialiser from the op's act_min / act_max."""
     return f"{{.min = {int_of(op.act_min)}, .max = {int_of(op.act_max)}}}"
 
@@ -381,7 +403,8 @@ class KernelOp(Operation, abc.ABC):
         The stricter of `path` and the portable C path, which host builds run:
         the same plan must be safe wherever its C is tested.
         """
-        deltas = [self.path_delta(p, operand, allow_undocumented) for p in sorted({path, HOST_PATH})]
+        paths: set[BuildPath] = {path, HOST_PATH}
+        deltas = [self.path_delta(p, operand, allow_undocumented) for p in sorted(paths)]
         if any(d is None for d in deltas):
             return None
         return min(d for d in deltas if d is not None)

@@ -65,6 +65,14 @@ from cmsis_opt.passes.common import CmsisPass, Stage
 
 PASS = "quantize"
 _VIEWS = (nn.TransposeOp, nn.ReshapeOp)
+
+
+def int8_quant(value: SSAValue) -> UniformQuantizedType:
+    """The quantization of a value the lowering has already made int8 (a stored cmsis result or argument)."""
+    q = quant_of(value.type)
+    assert q is not None, f"{value.type} is not quantized"
+    return q
+
 _ACTIVATIONS = (nn.ReluOp, nn.ClipOp)
 
 
@@ -163,12 +171,11 @@ class Lowering:
             stored = self.unflatten(stored, user)
         if tuple(stored.perm) == tuple(want):
             return stored.value
-        q = quant_of(stored.value.type)
+        q = int8_quant(stored.value)
         shape = stored_shape(logical, want)
         if same_bytes(stored.perm, want, logical):
-            return self.emit(cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)])).results[
-                0
-            ]
+            view = cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)])
+            return self.emit(view).results[0]
         # stored axis i holds logical axis stored.perm[i]; result axis j must hold logical axis want[j]
         perm = [inverse(stored.perm)[axis] for axis in want]
         transpose = cmsis.TransposeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)],
@@ -180,7 +187,7 @@ class Lowering:
         assert stored.flattened is not None
         source, source_logical = stored.flattened
         row_major = self.materialize(source, source_logical, identity(len(source_logical)), user)
-        q = quant_of(row_major.type)
+        q = int8_quant(row_major)
         view = cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, shape_of(stored.value))])
         return Stored(self.emit(view).results[0], identity(2))
 
@@ -201,13 +208,13 @@ class Lowering:
                 self.lower_return(op)
         self.erase_float_ops()
 
-    def view_op(self, op: Operation) -> None:
+    def view_op(self, op: nn.TransposeOp | nn.ReshapeOp) -> None:
         for table in (self.quantized, self.views):
             if op.input in table:
                 self.anchor, self.layer = op, layer_of(op)
                 table[op.output] = self.apply_view(table[op.input], op)
 
-    def apply_view(self, stored: Stored, op: Operation) -> Stored:
+    def apply_view(self, stored: Stored, op: nn.TransposeOp | nn.ReshapeOp) -> Stored:
         """Transpose: a new perm, no data moved. Reshape: a cmsis.reshape view when the bytes allow."""
         logical_in = shape_of(op.input)
         if isinstance(op, nn.TransposeOp):
@@ -215,27 +222,24 @@ class Lowering:
                 stored = self.unflatten(stored, op)
             return Stored(stored.value, after_transpose(stored.perm, ints(op.perm)))
         logical_out = shape_of(op.output)
-        q = quant_of(stored.value.type)
+        q = int8_quant(stored.value)
         if stored.columns is None and same_bytes(stored.perm, identity(len(logical_in)), logical_in):
             value = stored.value
             if shape_of(value) != logical_out:
-                value = self.emit(
-                    cmsis.ReshapeOp.build(operands=[value], result_types=[_tensor(q, logical_out)])
-                ).results[0]
+                view = cmsis.ReshapeOp.build(operands=[value], result_types=[_tensor(q, logical_out)])
+                value = self.emit(view).results[0]
             return Stored(value, identity(len(logical_out)))
         columns = None
         if stored.columns is None and len(logical_out) == 2 and logical_out[0] == logical_in[0]:
             columns = flatten_columns(logical_in, stored.perm)
         if columns is None:  # the bytes must move: row-major order first, then the view
             row_major = self.materialize(stored, logical_in, identity(len(logical_in)), op)
-            value = self.emit(
-                cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, logical_out)])
-            ).results[0]
+            view = cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, logical_out)])
+            value = self.emit(view).results[0]
             return Stored(value, identity(len(logical_out)))
         # a flatten: a fully connected consumer absorbs the column order in its weights, any other gets a transpose
-        value = self.emit(
-            cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, logical_out)])
-        ).results[0]
+        view = cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, logical_out)])
+        value = self.emit(view).results[0]
         return Stored(value, identity(2), columns, (stored, tuple(logical_in)))
 
     def lower_return(self, op: ReturnOp) -> None:
@@ -271,10 +275,10 @@ class Lowering:
     # -- quantize chains --------------------------------------------------
     def lower_quantize(self, quantize: nn.QuantizeOp) -> Stored:
         q_out = quant_of(quantize.output.type)
-        if q_out.per_axis or q_out.storage_type != IntegerType(8):
+        if q_out is None or q_out.per_axis or q_out.storage_type != IntegerType(8):
             raise error(quantize, f"activations must be int8 per-tensor, got {q_out}")
         ranges: list[tuple[float | None, float | None]] = []
-        views: list[Operation] = []  # transposes / reshapes between the compute op and the quantize
+        views: list[nn.TransposeOp | nn.ReshapeOp] = []  # transposes / reshapes between the compute op and the quantize
         value = quantize.input
         while value not in self.views and isinstance(value.owner, (*_ACTIVATIONS, *_VIEWS)):
             op = value.owner
@@ -336,7 +340,7 @@ class Lowering:
         """A rank-4 NCHW input, stored NHWC."""
         stored = self.view(value, op)
         x = self.materialize(stored, shape_of(value), NCHW_TO_NHWC, op)
-        return x, quant_of(x.type)
+        return x, int8_quant(x)
 
     def _weights(self, op: Operation, value: SSAValue, what: str) -> QuantConst:
         const = float_const(value)
@@ -404,7 +408,8 @@ class Lowering:
             )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
-    def fully_connected(self, op: Operation, mm: Operation, bias: SSAValue | None, q_out, act) -> Stored:
+    def fully_connected(self, op: Operation, mm: nn.FullyConnectedOp | nn.MatMulOp, bias: SSAValue | None, q_out,
+                        act) -> Stored:
         if isinstance(mm, nn.MatMulOp):
             x_value, weight = mm.lhs, mm.rhs
             w = self._weights(op, weight, "weight")
@@ -428,7 +433,7 @@ class Lowering:
             x = stored.value
         else:
             x = self.materialize(stored, logical, identity(2), op)
-        q_in = quant_of(x.type)
+        q_in = int8_quant(x)
         mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)
         props = {
             "filter": dense(np.ascontiguousarray(data)),
@@ -461,7 +466,7 @@ class Lowering:
 
     def elementwise(self, op: nn.AddOp | nn.MulOp, q_out, act) -> Stored:
         (a, b), perm = self._same_shape_inputs(op, [op.lhs, op.rhs])
-        qa, qb = quant_of(a.type), quant_of(b.type)
+        qa, qb = int8_quant(a), int8_quant(b)
         props = {
             "input1_offset": i32_attr(-qa.zero_point),
             "input2_offset": i32_attr(-qb.zero_point),
@@ -487,7 +492,7 @@ class Lowering:
                 f"{q_in.scale}:{q_in.zero_point} (no requantization in this kernel)",
             )
 
-    def pool(self, op: Operation, q_out, act) -> Stored:
+    def pool(self, op: nn.MaxPoolOp | nn.AvgPoolOp | nn.GlobalAvgPoolOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
         self._check_same_quant(op, q_in, q_out)
         n, c, h, w = shape_of(op.input)
@@ -529,7 +534,7 @@ class Lowering:
         if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
             perm = identity(rank)
         x = self.materialize(stored, logical, perm, op)
-        q_in = quant_of(x.type)
+        q_in = int8_quant(x)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift, diff_min = quantmath.softmax_params(q_in.scale, beta)
         new = cmsis.SoftmaxOp.build(
@@ -640,10 +645,11 @@ def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
             user.output.replace_all_uses_with(new_arg)
             block.erase_op(user)
             continue
-        element = quant_of(new_arg.type)
+        element = int8_quant(new_arg)
         if isinstance(user, nn.TransposeOp):
             moved = nn.TransposeOp(new_arg, ints(user.perm))
         else:
+            assert isinstance(user, nn.ReshapeOp), user
             moved = nn.ReshapeOp(new_arg, TensorType(element, list(shape_of(user.output))))
         moved.attributes.update(user.attributes)
         block.insert_op_before(moved, user)

@@ -1,6 +1,6 @@
 """`make stress`: differential testing at scale (not part of make test).
 
-    python tests/stress.py [--networks 2000] [--batch 50] [--jobs 2] [--seed N]
+    python tests/stress.py [--networks 2000] [--batch 50] [--jobs 2] [--seed N] [--qemu N]
 
 Every random network (tests/test_differential_netgen.py: convolutions,
 depthwise, pools, residual add/mul, concat, pad, fully connected, softmax) is
@@ -9,6 +9,15 @@ each plan is checked by verify-arena. Each network is also compiled to C under
 one of those plans (the plans rotate over the networks, so every strategy and
 in-place setting gets its share), many networks per host program, and the
 program's outputs are compared byte for byte with the interpreter's.
+
+With `--qemu N`, N more random networks per core then run on QEMU
+(Cortex-M4 on mps2-an386, Cortex-M55 on mps3-an547) linked with Arm's
+CMSIS-NN built for the core, each planned for the core with in-place overlap
+on and off, many networks per program; outputs must equal the interpreter's
+and every kernel call's `*_get_buffer_size` the kernel model's, within the
+plan (what `make target-check` does for 100 networks per core). It needs
+arm-none-eabi-gcc, qemu-system-arm (`make arm-tools`) and the CMSIS-NN tree
+(../shared/cmsis-nn or $CMSIS_NN).
 
 Prints the counts; exits 1 if any network mismatches or fails to plan.
 """
@@ -112,7 +121,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--qemu", type=int, default=0, metavar="N",
+                        help="also N random networks per core on QEMU with the real CMSIS-NN (default 0)")
     args = parser.parse_args(argv)
+    host_status = host_stress(args) if args.networks > 0 else 0
+    qemu_status = qemu_stress(args.qemu, args.seed, args.jobs) if args.qemu > 0 else 0
+    return host_status or qemu_status
+
+
+def qemu_stress(count: int, seed: int, jobs: int) -> int:
+    """`count` random networks per QEMU core, in-place on and off, against the interpreter; 1 on any problem."""
+    from cmsis_opt.cmsis_nn import build_library
+    from cmsis_opt.netbatch import tools_missing
+    from cmsis_opt.tools import target_check
+
+    cores = tuple(target_check.CORES)
+    for core in cores:
+        missing = tools_missing(core)
+        if missing:
+            print(f"error: cannot run {core} on QEMU: {missing}", file=sys.stderr)
+            return 1
+    try:
+        libraries = {core: build_library(core) for core in cores}
+    except CompileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    start = time.monotonic()
+    prepared = target_check.prepare_all(count, seed, cores, jobs)
+    print(f"qemu: {count} networks generated, interpreted and planned for {', '.join(cores)} "
+          f"(in-place on and off) in {time.monotonic() - start:.0f} s", flush=True)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="cmsis-stress-qemu-") as tmp:
+        for core in cores:
+            result = target_check.check_random(prepared, core, Path(tmp), libraries[core], jobs)
+            for problem in result.problems:
+                print(f"problem: {problem}", flush=True)
+            print(f"qemu: {target_check.random_summary(result)}", flush=True)
+            failed = failed or not result.ok
+    print(f"qemu: {count} networks per core on {len(cores)} cores, {time.monotonic() - start:.0f} s in all")
+    return 1 if failed else 0
+
+
+def host_stress(args) -> int:
+    """The host part: every strategy, in-place on and off, C against the interpreter."""
     start = time.monotonic()
     total = {"networks": 0, "plans": 0, "mismatches": [], "failures": []}
     with tempfile.TemporaryDirectory(prefix="cmsis-stress-") as tmp:

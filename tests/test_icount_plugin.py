@@ -17,6 +17,8 @@ import pytest
 
 from conftest import ROOT
 
+from cmsis_opt.tools.target_check import HARNESS
+
 sys.path.insert(0, str(ROOT / "bench"))
 import device_cost  # noqa: E402
 
@@ -107,7 +109,7 @@ def test_harness_bracket_leaves_exactly_the_invoke_instructions(plugin, tmp_path
     for k in range(2):
         (tmp_path / f"input_{k:03d}.bin").write_bytes(bytes(4))
     elf = tmp_path / "fake.elf"
-    sources = [tmp_path / "fake.c", *sorted(QEMU_DIR.glob("*.c"))]  # the harness as target-check links it
+    sources = [tmp_path / "fake.c", *(QEMU_DIR / h for h in HARNESS)]  # the harness as target-check links it
     subprocess.run(["arm-none-eabi-gcc", *M4_FLAGS, f"-I{tmp_path}", f"-I{QEMU_DIR}", *map(str, sources), *LINK,
                     "-o", str(elf)], check=True)
     bracket = device_cost.bracket_instructions(elf, "fake_invoke")

@@ -148,6 +148,18 @@ def test_mve_1_x_n_with_other_than_same_padding_calls_arm_convolve_s8_itself():
     assert kernel_function(left_only, M55) == "arm_convolve_s8" and kernel_function(left_only, M4) == "arm_convolve_1_x_n_s8"
 
 
+def test_mve_1_x_n_whose_right_columns_read_past_the_row_calls_arm_convolve_s8_itself():
+    """Width 8, kernel 5, stride 2, SAME padding (1 left, 2 right): the MVE 1xN's right-edge im2col holds
+    pixels 5..8 (8 is past the row) and one padding pixel; checked on QEMU in test_cmsis_nn_branches.py."""
+    strided = make.conv(h=1, w=8, c=2, kh=1, kw=5, sh=1, sw=2, ph=0, pw=1, out=(1, 4))
+    assert kernel_function(strided, M55) == "arm_convolve_s8" and kernel_function(strided, M4) == "arm_convolve_1_x_n_s8"
+    assert scratch_bytes(strided, M55) == 4 * 16  # arm_convolve_s8's four MVE im2col columns of 10 bytes
+    odd = make.conv(h=1, w=7, c=2, kh=1, kw=3, sh=1, sw=2, ph=0, pw=1, out=(1, 4))  # total padding 2: 1 each side
+    assert kernel_function(odd, M55) == "arm_convolve_1_x_n_s8"
+    stride_one = make.conv(h=1, w=9, c=4, kh=1, kw=5, ph=0, pw=2)
+    assert kernel_function(stride_one, M55) == "arm_convolve_1_x_n_s8"
+
+
 def test_the_plan_gives_the_most_the_target_and_the_host_path_need():
     one_by_n = make.conv(h=1, w=16, c=4, kh=1, kw=3, ph=0, pw=1)
     assert scratch_bytes(one_by_n, M55) < scratch_bytes(one_by_n, M0)  # MVE sizes one padded column

@@ -17,10 +17,10 @@ pointers into the arena; `_K` suffixed when there are several),
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp
 from xdsl.ir import Operation, SSAValue
 
@@ -33,6 +33,7 @@ from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.common import require_stage
 from cmsis_opt.passes.verify_arena import verify_function
 from cmsis_opt.plan import Plan, memory_plan, returned_values, the_function
+from cmsis_opt.targets import BuildPath
 
 _MAX_LAYER_IDENT = 32
 SOURCE_MARKER = "// ----- "
@@ -81,9 +82,9 @@ def _comment_text(text: str) -> str:
     return text.replace("*/", "* /").replace("\n", " ")
 
 
-def _int_list(values: Sequence[int], per_line: int = 16) -> str:
-    values = [str(int(v)) for v in values]
-    lines = [", ".join(values[i : i + per_line]) for i in range(0, len(values), per_line)]
+def _int_list(values: Iterable[int] | np.ndarray, per_line: int = 16) -> str:
+    texts = [str(int(v)) for v in values]
+    lines = [", ".join(texts[i : i + per_line]) for i in range(0, len(texts), per_line)]
     return ",\n    ".join(lines)
 
 
@@ -92,7 +93,7 @@ def _shape_text(value: SSAValue) -> str:
 
 
 def _quant(value: SSAValue) -> UniformQuantizedType:
-    q = value.type.element_type  # type: ignore[union-attr]
+    q = value.type.element_type if isinstance(value.type, TensorType) else value.type
     if not isinstance(q, UniformQuantizedType):
         raise CompileError(f"graph input/output of type {value.type} is not int8 quantized", _WHERE)
     return q
@@ -112,7 +113,8 @@ class _Emitter:
     def __init__(self, func: FuncOp, name: str, plan: Plan):
         self.func, self.name, self.plan = func, name, plan
         self.alignment = plan.alignment or 1
-        self.path, self.target = plan.path, plan.target
+        self.path: BuildPath = plan.path
+        self.target = plan.target
         self.ctx_ident: str | None = None
         self.consts: list[str] = []
         self.body: list[str] = []
@@ -269,7 +271,7 @@ def emit_c(module: ModuleOp, name: str | None = None) -> tuple[str, str]:
     return _header(name, func, plan, inputs, outputs), _source(emitter, inputs, outputs, len(plan.steps))
 
 
-def _header(name: str, func: FuncOp, plan: Plan, inputs: list[SSAValue], outputs: list[SSAValue]) -> str:
+def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue]) -> str:
     size, alignment = plan.arena_size, plan.alignment
     up = name.upper()
     in_names, out_names = _entry_names("input", len(inputs)), _entry_names("output", len(outputs))
@@ -337,7 +339,7 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: list[SSAValue], outputs
     return "\n".join(lines)
 
 
-def _source(e: _Emitter, inputs: list[SSAValue], outputs: list[SSAValue], steps: int) -> str:
+def _source(e: _Emitter, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], steps: int) -> str:
     name, up = e.name, e.name.upper()
     in_names, out_names = _entry_names("input", len(inputs)), _entry_names("output", len(outputs))
     lines = [
@@ -361,7 +363,7 @@ def _source(e: _Emitter, inputs: list[SSAValue], outputs: list[SSAValue], steps:
         *e.consts,
         "",
     ]
-    for entry, value in zip(in_names + out_names, inputs + outputs, strict=True):
+    for entry, value in zip(in_names + out_names, [*inputs, *outputs], strict=True):
         lines += [f"int8_t *{name}_{entry}(void)", "{", f"    return {e.ptr(value)};", "}", ""]
     uses_status = any("status = " in line for line in e.body)
     lines += [f"int {name}_invoke(void)", "{"]

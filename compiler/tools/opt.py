@@ -24,6 +24,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import IO, NoReturn
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
@@ -135,6 +136,11 @@ def run_pipeline(source: SourceModule, passes: Sequence[ModulePass], print_after
     return source.module
 
 
+def _read_through_load(stream: IO[bytes]) -> ModuleOp:
+    """Never called: `CmsisOptMain.parse_input` reads every format through `cmsis_opt.frontends.load`."""
+    raise AssertionError("cmsis-opt reads its input through cmsis_opt.frontends.load")
+
+
 class CmsisOptMain(xDSLOptMain):
     """xDSL's opt driver with the cmsis-opt dialects, passes, targets and command-line conventions."""
 
@@ -150,7 +156,7 @@ class CmsisOptMain(xDSLOptMain):
     def register_all_frontends(self) -> None:
         # the formats `-f` may name; reading goes through cmsis_opt.frontends.load (see parse_input)
         for name in ("mlir", "onnx", "tflite", "net"):
-            self.available_frontends[name] = lambda io_: None  # type: ignore[assignment, return-value]
+            self.available_frontends[name] = _read_through_load
 
     def register_all_passes(self) -> None:
         for name, get in ALL_PASSES.items():
@@ -164,7 +170,7 @@ class CmsisOptMain(xDSLOptMain):
         arg_parser.prog = TOOL
         arg_parser.epilog = passes_help()
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        arg_parser.error = self._usage_error  # type: ignore[method-assign]
+        arg_parser.error = self._usage_error
         arg_parser.add_argument("--pipeline", dest="pipeline", default="",
                                 help="a named pipeline or pass list, as -p: `--pipeline default`")
         arg_parser.add_argument(
@@ -172,7 +178,7 @@ class CmsisOptMain(xDSLOptMain):
         )
         arg_parser.add_argument("--no-verify", action="store_true", help="do not verify the IR after parsing")
 
-    def _usage_error(self, message: str) -> None:
+    def _usage_error(self, message: str) -> NoReturn:
         """One line and exit status 2, instead of argparse's usage dump."""
         if message.startswith("unrecognized arguments: "):
             unknown = message.split(": ", 1)[1].split()[0]

@@ -20,20 +20,32 @@ mps3-an547):
    the painted stack's high-water mark) and the flash (.text + .rodata, the
    model's constants' share).
 
-The table goes to build/target/report.md and stdout; the exit status is 1 if
+Then random networks (`--random N` per core, default 100; the generator of
+tests/test_differential_netgen.py: convolutions, depthwise, pools, add, mul,
+pad, concat, fully connected, softmax, several inputs and outputs), each
+planned for each core with in-place overlap on and off, many to one program
+(runtime/qemu/batch_harness.c, cmsis_opt.netbatch), run on the same boards
+with the same library; every output must equal the reference interpreter's
+byte for byte and every call's `*_get_buffer_size` fit its planned buffer.
+
+The tables go to build/target/report.md and stdout; the exit status is 1 if
 any output differs, a build warns, or a run fails.
 
     python -m cmsis_opt.tools.target_check [--models DIR] [--out build/target] [--only NAME]
                                            [--library cmsis-nn|runtime] [--cmsis-nn TREE]
+                                           [--random N] [--random-seed S] [--jobs J]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,16 +53,22 @@ import numpy as np
 from cmsis_opt import targets
 from cmsis_opt.cmsis_nn import Library, build_library, locate
 from cmsis_opt.errors import CompileError
+from cmsis_opt.netbatch import STRICT, BatchNet, run_nets, write_net
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtime"
 BIN = Path(sys.executable).parent
 
-CORES = {core.name: (core.qemu_board, list(core.gcc_flags)) for core in targets.cores_on(board_only=True)}
+CORES: dict[str, tuple[str, list[str]]] = {
+    core.name: (core.qemu_board, list(core.gcc_flags)) for core in targets.cores_on(board_only=True) if core.qemu_board
+}
 """The cores with a QEMU board and a linker script here: name -> (board, GCC flags)."""
-STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-O2",
-          "-ffunction-sections", "-fdata-sections"]
+HARNESS = ("harness.c", "startup.c", "semihost.c")
+"""The one-model harness of runtime/qemu/ (the batch harness beside it serves the random networks)."""
 QEMU_TIMEOUT = 300
+RANDOM_NETWORKS = 100
+RANDOM_SEED = 20261127
+NETGEN = ROOT / "tests" / "test_differential_netgen.py"
 
 
 class CheckFailed(Exception):
@@ -165,9 +183,9 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
         ["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, "-c", str(c_dir / f"{case.name}.c"), "-o", str(model_obj)]
     )
     elf = work / f"{case.name}.elf"
-    sources = (sorted((RUNTIME / "src").glob("*.c")) if cmsis_nn is None else []) + sorted(
-        (RUNTIME / "qemu").glob("*.c")
-    )
+    sources = (sorted((RUNTIME / "src").glob("*.c")) if cmsis_nn is None else []) + [
+        RUNTIME / "qemu" / h for h in HARNESS
+    ]
     library = [] if cmsis_nn is None else [str(cmsis_nn.archive)]
     _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, *map(str, sources), str(model_obj), *library,
           "-nostartfiles", "-T", str(RUNTIME / "qemu" / f"{board}.ld"), "--specs=nano.specs", "--specs=nosys.specs",
@@ -228,8 +246,188 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+# -- random networks ----------------------------------------------------------------
+
+_random_network = None
+
+
+def load_netgen():
+    """`random_network(rng, name)` from tests/test_differential_netgen.py, or None where the tests are not beside
+    the package (an installed copy without its source tree)."""
+    global _random_network
+    if _random_network is None and NETGEN.is_file():
+        spec = importlib.util.spec_from_file_location("cmsis_opt_random_netgen", NETGEN)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # its dataclasses look their module up
+        spec.loader.exec_module(module)
+        _random_network = module.random_network
+    return _random_network
+
+
+@dataclass
+class Prepared:
+    """One random network: its inputs, the interpreter's outputs and, per (core, in-place), its C or why there is none.
+
+    `needs[(core, inplace)]` maps each kernel call (numbered from 1, as NAME_check() reports them) to what the
+    library's `*_get_buffer_size` must return on the core's path (cmsis_opt.netbatch.library_need).
+    """
+
+    index: int
+    inputs: bytes
+    input_sizes: tuple[int, ...]
+    output_sizes: tuple[int, ...]
+    expected: bytes
+    c: dict[tuple[str, bool], tuple[str, str]] = field(default_factory=dict)
+    needs: dict[tuple[str, bool], dict[int, int]] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (core, what failed)
+
+
+def c_name(index: int, inplace: bool) -> str:
+    return f"net{index}_{'inplace' if inplace else 'apart'}"
+
+
+def prepare_random(seed: int, index: int, cores: tuple[targets.CoreName, ...]) -> Prepared:
+    """Network `index` of `seed`: generated, run by the interpreter, planned and emitted for every core,
+    with in-place overlap on and off."""
+    from cmsis_opt.backend.c import emit_c
+    from cmsis_opt.diagnostics import collect_remarks
+    from cmsis_opt.dialects.utils import shape_of
+    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.ir import parse_ir
+    from cmsis_opt.netbatch import library_need
+    from cmsis_opt.passes.default import DefaultPipeline
+    from cmsis_opt.plan import memory_plan, returned_values, the_function
+    from cmsis_opt.tools.opt import run_pipeline
+
+    random_network = load_netgen()
+    if random_network is None:
+        raise CompileError(f"random networks need {NETGEN} (run from the source tree)", "target-check")
+    name = f"net{index}"
+    text = random_network(np.random.default_rng([seed, index]), name)
+    module = parse_ir(text, name).module
+    reference = the_function(module)
+    rng = np.random.default_rng([seed, index, 1])
+    inputs = [rng.integers(-128, 128, size=shape_of(a), dtype=np.int8) for a in reference.body.block.args]
+    expected = b"".join(np.asarray(y, dtype=np.int8).tobytes() for y in run_function(module, inputs))
+    prepared = Prepared(index, b"".join(x.tobytes() for x in inputs),
+                        tuple(int(np.prod(shape_of(a))) for a in reference.body.block.args),
+                        tuple(int(np.prod(shape_of(v))) for v in returned_values(reference)), expected)
+    with collect_remarks():
+        for core in cores:
+            path = targets.core(core).path
+            for inplace in (True, False):
+                try:
+                    pipeline = DefaultPipeline(core=core, inplace=inplace, search_nodes=30_000)
+                    planned = run_pipeline(parse_ir(text, name), [pipeline])
+                    prepared.c[(core, inplace)] = emit_c(planned, c_name(index, inplace))
+                except CompileError as error:
+                    prepared.problems.append((core, f"{c_name(index, inplace)} on {core}: {error}"))
+                    continue
+                steps = memory_plan(planned).steps
+                prepared.needs[(core, inplace)] = {k + 1: library_need(op, path) for k, op in enumerate(steps)}
+    return prepared
+
+
+@dataclass
+class RandomResult:
+    """The random networks of one core: how many ran exact per in-place setting, the buffer reports, the problems."""
+
+    core: str
+    library: str
+    count: int
+    exact: dict[bool, int]
+    reports: int
+    problems: list[str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(v == self.count for v in self.exact.values())
+
+
+def prepare_all(count: int, seed: int, cores: tuple[targets.CoreName, ...], jobs: int) -> list[Prepared]:
+    """Networks 0..count-1 of `seed`, prepared `jobs` at a time."""
+    if jobs <= 1:
+        return [prepare_random(seed, index, cores) for index in range(count)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(prepare_random, [seed] * count, range(count), [cores] * count,
+                             chunksize=max(1, count // (4 * jobs))))
+
+
+def check_random(prepared: list[Prepared], core: str, out: Path, library: Library | None,
+                 jobs: int = 2) -> RandomResult:
+    """Build the prepared networks for `core` (in-place on and off), run them on its board, compare and check."""
+    start = time.monotonic()
+    work = out / f"random-{core}"
+    if work.exists():
+        shutil.rmtree(work)
+    nets: list[BatchNet] = []
+    keys: list[tuple[Prepared, bool]] = []
+    problems = [what for item in prepared for where, what in item.problems if where == core]
+    for item in prepared:
+        for inplace in (True, False):
+            if (core, inplace) in item.c:
+                header, source = item.c[(core, inplace)]
+                nets.append(write_net(c_name(item.index, inplace), header, source, item.input_sizes,
+                                      item.output_sizes, item.inputs, work))
+                keys.append((item, inplace))
+    try:
+        runs = run_nets(nets, core, work, library, jobs=jobs)
+    except CompileError as error:
+        runs = []
+        problems.append(f"{core}: {error}")
+    exact = {True: 0, False: 0}
+    reports = 0
+    for (item, inplace), run in zip(keys, runs, strict=True):
+        name = c_name(item.index, inplace)
+        needs = item.needs[(core, inplace)]
+        for call, needed, planned in run.scratch:
+            reports += 1
+            if needed > planned or needed != needs.get(call):
+                problems.append(f"{name} on {core}: call {call} needs {needed} bytes of buffer, the plan gives "
+                                f"{planned}, the model says {needs.get(call)}")
+        if not run.ok:
+            problems.append(f"{name} on {core}: check {run.check}, invoke {run.status}: {'; '.join(run.log[-3:])}")
+        elif run.output is None or run.output != item.expected:
+            if run.output is None:
+                problems.append(f"{name} on {core}: ran but wrote no output")
+                continue
+            differ = sum(a != b for a, b in zip(run.output, item.expected, strict=False))
+            differ += abs(len(run.output) - len(item.expected))
+            problems.append(
+                f"{name} on {core}: {differ} of {len(item.expected)} output bytes differ from the interpreter"
+            )
+        else:
+            exact[inplace] += 1
+    what = "runtime/" if library is None else f"CMSIS-NN {library.tree.version}"
+    return RandomResult(core, what, len(prepared), exact, reports, problems, time.monotonic() - start)
+
+
+def random_summary(result: RandomResult) -> str:
+    return (f"random networks: {result.exact[True]}/{result.count} exact on {result.core} with in-place overlap, "
+            f"{result.exact[False]}/{result.count} without ({result.library}); {result.reports} buffer reports, "
+            f"{len(result.problems)} problems; {result.seconds:.0f} s to build and run")
+
+
+def random_table(results: list[RandomResult], count: int, seed: int, prepare_seconds: float) -> str:
+    lines = [f"{count} random networks per core (seed {seed}; tests/test_differential_netgen.py: convolutions, "
+             "depthwise, pools, add, mul, pad, concat, fully connected, softmax, several inputs and outputs), each "
+             "planned by the default pipeline for the core with in-place overlap on and off, compiled with the same "
+             "flags, run on the same boards, many networks per program (runtime/qemu/batch_harness.c). Exact: every "
+             "output byte equals the reference interpreter's. Buffer reports: every kernel call's `*_get_buffer_size` "
+             "from the linked library, each equal to the kernel model's and within the plan. "
+             f"Generating, interpreting and planning took {prepare_seconds:.0f} s for all cores.", "",
+             "| core | library | exact, in-place | exact, no overlap | buffer reports | problems | build + run |",
+             "|---|---|---|---|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r.core} | {r.library} | {r.exact[True]}/{r.count} | {r.exact[False]}/{r.count} | "
+                     f"{r.reports} | {len(r.problems)} | {r.seconds:.0f} s |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="target-check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="target-check", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--models", default=str(ROOT.parent / "shared" / "models"))
     parser.add_argument("--out", default=str(ROOT / "build" / "target"))
     parser.add_argument("--only", default=None, help="check only this model")
@@ -237,6 +435,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="what the models link: Arm's CMSIS-NN (the default where a tree is found) or runtime/")
     parser.add_argument("--cmsis-nn", default=None, metavar="TREE",
                         help="the CMSIS-NN source tree (default $CMSIS_NN, else ../shared/cmsis-nn)")
+    parser.add_argument("--random", type=int, default=RANDOM_NETWORKS, metavar="N",
+                        help=f"random networks per core, each with in-place overlap on and off (default "
+                             f"{RANDOM_NETWORKS}; 0: none; skipped with --only unless NAME is 'random')")
+    parser.add_argument("--random-seed", type=int, default=RANDOM_SEED, metavar="S")
+    parser.add_argument("--jobs", type=int, default=2, help="compilers and emulators run at a time (default 2)")
     args = parser.parse_args(argv)
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
@@ -252,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     cases.append(example_case(out))
     if args.only:
         cases = [c for c in cases if c.name == args.only]
+    random_count = args.random if not args.only or args.only == "random" else 0
     rows, failures = [], []
     libraries, against = {}, "runtime/ (the project's portable C implementation of the CMSIS-NN API)"
     if args.library != "runtime":
@@ -282,6 +486,27 @@ def main(argv: list[str] | None = None) -> int:
             except (CheckFailed, subprocess.TimeoutExpired) as error:
                 failures.append(f"{case.name} on {core}: {error}")
                 print(f"FAILED   {case.name} on {core}: {str(error).splitlines()[0]}", flush=True)
+    random_section = ""
+    if random_count > 0:
+        if load_netgen() is None:
+            print(f"note: no random networks: {NETGEN} not found (the tests live beside the package)", file=sys.stderr)
+        else:
+            start = time.monotonic()
+            board_cores: tuple[targets.CoreName, ...] = tuple(c.name for c in targets.cores_on(board_only=True))
+            prepared = prepare_all(random_count, args.random_seed, board_cores, args.jobs)
+            prepare_seconds = time.monotonic() - start
+            results = []
+            for core in CORES:
+                result = check_random(prepared, core, out, libraries.get(core), args.jobs)
+                results.append(result)
+                print(random_summary(result), flush=True)
+                failures += [f"random {problem}" for problem in result.problems]
+                if not result.ok and not result.problems:
+                    failures.append(f"random networks on {core}: not every network ran")
+            random_section = ("\n## Random networks\n\n" + random_table(results, random_count, args.random_seed,
+                                                                        prepare_seconds) + "\n")
+            print(f"random networks: {time.monotonic() - start:.0f} s in all ({prepare_seconds:.0f} s to generate, "
+                  "interpret and plan)", flush=True)
     report = (
         "# cmsis-opt on emulated Cortex-M cores\n\n"
         f"Built with arm-none-eabi-gcc (-O2, strict warnings as errors) against {against}, run on QEMU "
@@ -289,10 +514,12 @@ def main(argv: list[str] | None = None) -> int:
         "RAM is what the linker reserves for data (.bss + .data); `overhead` is that minus the planned arena "
         "(0: no hidden buffers). The stack is measured by painting it before the runs and counting the bytes "
         "touched. Flash is .text + .rodata; `model constants` is the read-only data of the generated model file "
-        "(weights, biases, quantization parameters).\n\n" + table(rows) + "\n"
+        "(weights, biases, quantization parameters).\n\n" + table(rows) + "\n" + random_section
     )
     (out / "report.md").write_text(report)
     print("\n" + table(rows))
+    if random_section:
+        print(random_section)
     print(f"\nwrote {out / 'report.md'}")
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)

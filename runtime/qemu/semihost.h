@@ -1,6 +1,8 @@
 /* Arm semihosting: file and console I/O through the debugger (here QEMU's
  * -semihosting), for the emulated test runs. Calls are `bkpt 0xAB` with the
- * operation in r0 and a pointer to its arguments in r1. */
+ * operation in r0 and a pointer to its arguments in r1 (semihost.c). A host
+ * build of the same harness gets these functions from semihost_host.c
+ * (standard C files and stdout) instead. */
 #ifndef SEMIHOST_H
 #define SEMIHOST_H
 
@@ -18,6 +20,7 @@ enum {
 
 enum { SH_MODE_READ_BINARY = 1, SH_MODE_WRITE_BINARY = 5 };
 
+#if defined(__arm__)
 static inline int32_t semihost_call(int32_t operation, const void *arguments)
 {
     register int32_t r0 __asm__("r0") = operation;
@@ -25,6 +28,7 @@ static inline int32_t semihost_call(int32_t operation, const void *arguments)
     __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
     return r0;
 }
+#endif
 
 /* A handle (>= 0), or -1 when the file cannot be opened. */
 int32_t semihost_open(const char *path, int32_t mode);
