@@ -230,7 +230,8 @@ def single_layers(export: Export, workdir: Path, count: int = 4) -> list[tuple[s
     results: list[tuple[str, int | str]] = []
     for index, q in enumerate(quantizers):
         layer = producer[q.input[0]]
-        dequantized = [producer.get(i) for i in layer.input if i in producer and producer[i].op_type == "DequantizeLinear"]
+        dequantized = [producer[i] for i in layer.input
+                       if i in producer and producer[i].op_type == "DequantizeLinear"]
         sources = [producer.get(d.input[0]) for d in dequantized if d.input[0] in producer]
         sources = [s for s in sources if s is not None and s.op_type == "QuantizeLinear"]
         if len(sources) != 1:
@@ -266,20 +267,64 @@ def single_layers(export: Export, workdir: Path, count: int = 4) -> list[tuple[s
     return results
 
 
-def table(rows: list[Row]) -> str:
-    lines = ["| model | exporter | quantization | max LSB diff | outputs equal | allowance (layers) "
-             "| arena in-place | arena no in-place |",
-             "|---|---|---|---:|---:|---:|---:|---:|"]
-    for row in rows:
-        e = row.export
-        head = f"| {e.family} | {e.exporter} | {e.quantization} "
-        if row.comparison is None:
-            lines.append(head + f"| does not compile: {row.error} | | | | |")
+# The MLPerf Tiny .tflite of the same network in ../shared/models, on which section 3 of `make bench` measures
+# TensorFlow Lite Micro's arena: the TFLM figure to set beside ours. Same layers and shapes (DS-CNN 64 channels wide,
+# ResNet-8 16/32/64), but TFLite's NHWC input, so no boundary transpose. mobilenetv2_035 has none: MLPerf Tiny's
+# visual wake words network is a MobileNetV1.
+TFLM_PEERS = {"kws_dscnn": "kws_dscnn", "resnet8": "ic_resnet8"}
+
+
+def tflm_figures() -> dict[str, int]:
+    """TFLite Micro's arena ("head" bytes, as section 3 of `make bench` measures) on each TFLM_PEERS .tflite in
+    ../shared/models; empty where those are absent."""
+    from common import MODELS_DIR
+    from peers import tflm_head_bytes
+
+    paths = {name: MODELS_DIR / f"{name}.int8.tflite" for name in sorted(set(TFLM_PEERS.values()))}
+    return {name: tflm_head_bytes(path) for name, path in paths.items() if path.exists()}
+
+
+def as_dict(row: Row) -> dict:
+    """A row as results.json keeps it: model, exporter, quantization, and either `error` or the measured numbers."""
+    e = row.export
+    out: dict = {"file": e.name, "model": e.family, "exporter": e.exporter, "quantization": e.quantization}
+    if row.comparison is None:
+        out["error"] = row.error
+        return out
+    c = row.comparison
+    out.update(layers=c.layers, inputs=c.inputs, max_lsb=c.max_lsb, equal_pct=c.equal_pct, within=c.within,
+               arena_inplace=row.arena_inplace, arena_no_inplace=row.arena_no_inplace)
+    return out
+
+
+def bench_rows(count: int = 32) -> list[dict]:
+    """Every committed export measured (see `measure`), as `as_dict` rows."""
+    with tempfile.TemporaryDirectory(prefix="pytorch-exports-") as work:
+        return [as_dict(measure(export, Path(work), count)) for export in exports()]
+
+
+def table(rows: list[dict], tflm: dict[str, int] | None = None) -> str:
+    """Markdown table of `bench_rows`; `tflm` maps an MLPerf Tiny model name (TFLM_PEERS) to TFLite Micro's arena
+    bytes on its .tflite, when measured."""
+    tflm = tflm or {}
+    lines = ["| model | exporter | quantization | quantized layers | arena in-place | arena no in-place "
+             "| TFLM, same network (.tflite) | max LSB diff | outputs equal |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        head = f"| {r['model']} | {r['exporter']} | {r['quantization']} "
+        if "error" in r:
+            lines.append(head + f"| does not compile: {r['error'].removeprefix('error: ')} | | | | | |")
             continue
-        c = row.comparison
-        lines.append(head + f"| {c.max_lsb:.2f} | {c.equal_pct:.1f}% | {c.layers} | {row.arena_inplace:,} "
-                     f"| {row.arena_no_inplace:,} |")
+        peer = tflm.get(TFLM_PEERS.get(r["model"], ""))
+        no_inplace = "-" if r["arena_no_inplace"] is None else f"{r['arena_no_inplace']:,}"
+        lines.append(head + f"| {r['layers']} | {r['arena_inplace']:,} | {no_inplace} "
+                     f"| {'-' if peer is None else f'{peer:,}'} | {r['max_lsb']:.2f} | {r['equal_pct']:.1f}% |")
     return "\n".join(lines)
+
+
+NOTE = ("Max LSB diff: QDQ models, |our int8 codes - onnxruntime's| (onnxruntime 1.32, graph optimizations off, "
+        "on the same input codes); float models compiled with `--calibration`, |ours dequantized - the float "
+        "model| in steps of our output scale. The allowance is one LSB per quantized layer (the layers column).")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,16 +334,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead: compare each quantized layer of this QDQ model alone (see single_layers)")
     args = parser.parse_args(argv)
     if args.single_layers:
-        export = next(e for e in exports(Path(args.single_layers).resolve().parent) if e.name == Path(args.single_layers).name)
+        path = Path(args.single_layers).resolve()
+        export = next(e for e in exports(path.parent) if e.name == path.name)
         with tempfile.TemporaryDirectory(prefix="pytorch-layers-") as work:
             for name, result in single_layers(export, Path(work)):
                 print(f"{name}: {result}")
         return 0
-    with tempfile.TemporaryDirectory(prefix="pytorch-exports-") as work:
-        rows = [measure(export, Path(work), args.inputs) for export in exports()]
-    print(table(rows))
-    print(f"\n{args.inputs} seeded inputs per model; float models: |ours - float model| in steps of our output "
-          "scale; QDQ models: |our codes - onnxruntime's codes|.")
+    print(table(bench_rows(args.inputs), tflm_figures()))
+    print(f"\n{args.inputs} seeded inputs per model. {NOTE}")
     return 0
 
 

@@ -32,7 +32,8 @@ import pytest
 from conftest import ROOT, run_tool
 
 sys.path.insert(0, str(ROOT / "bench"))
-from pytorch_exports import DATA, Export, compare, compile_model, error_line, exports  # noqa: E402
+from pytorch_exports import (  # noqa: E402
+    DATA, Export, as_dict, compare, compile_model, error_line, exports, measure)
 
 # Kinds of layer these exports need that the quantize pass does not lower yet: (what, the error it gives today).
 GAP_REQUANTIZE = ("GlobalAveragePool / ReduceMean whose output has its own scale (a requantizing average)",
@@ -135,3 +136,26 @@ def test_a_dynamo_export_without_its_data_file_is_one_error_naming_it(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in proc.stderr
     assert "its data file 'kws_dscnn_dynamo.onnx.data' is missing" in lines[0]
     assert not out.exists()
+
+
+@needs_cc
+def test_the_bench_section_reports_each_export_and_the_tflm_figure_of_the_same_network(tmp_path):
+    """`make bench` section 8: one row per export with its layers, arenas, TFLite Micro's arena on the MLPerf Tiny
+    .tflite of the same network where section 3 measured one, and the largest difference; a model that does not
+    compile keeps its row, with its error."""
+    import report
+
+    by_name = {e.name: e for e in exports()}
+    missing = Export(tmp_path / "absent_ts.onnx", "absent", "ts", "float", DATA / "kws_dscnn.cal.npz")
+    rows = [as_dict(measure(e, tmp_path, INPUTS)) for e in (by_name["kws_dscnn_ts.onnx"], missing)]
+    kws, absent = rows
+    assert kws["layers"] == LAYERS["kws_dscnn"] and kws["within"]
+    assert kws["arena_inplace"] < kws["arena_no_inplace"]
+    assert absent["error"].startswith("error:") and "cannot read" in absent["error"] and "absent_ts.onnx" in absent["error"]
+    peers = [{"model": "kws_dscnn", "target": "cortex-m0", "tflm": 1},  # another core's row is not the one shown
+             {"model": "kws_dscnn", "target": "cortex-m4", "tflm": 16_000}]
+    text = "\n".join(report.pytorch_section(rows, peers))
+    assert text.startswith("## 8. PyTorch exports")
+    assert (f"| kws_dscnn | ts | float | 11 | {kws['arena_inplace']:,} | {kws['arena_no_inplace']:,} | 16,000 "
+            f"| {kws['max_lsb']:.2f} |") in text
+    assert "| absent | ts | float | does not compile: " in text
