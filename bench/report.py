@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytorch_exports
 import svg
+from cmsis_opt import targets
 
 
 def _n(value) -> str:
@@ -170,6 +172,17 @@ def device_section(d: dict) -> list[str]:
     return lines
 
 
+def pytorch_section(rows: list[dict], peers: list[dict] | None) -> list[str]:
+    tflm = {r["model"]: r["tflm"] for r in peers or [] if r["target"] == targets.DEFAULT_CORE}
+    return ["## 8. PyTorch exports: compiled with --host, compared with onnxruntime", "",
+            "The networks of tests/data/pytorch (seeded random weights), exported by the TorchScript exporter at "
+            "opset 13 (ts) and by torch.export (dynamo), as float models compiled with `--calibration` and as "
+            "onnxruntime `quantize_static` QDQ models (int8, per channel / per tensor), all for "
+            f"{targets.DEFAULT_CORE}, 32 seeded inputs each. TFLM: TensorFlow Lite Micro's arena (section 3) on the "
+            "MLPerf Tiny .tflite of the same network, whose input is NHWC (no boundary transpose); `-` where there "
+            "is none.", "", pytorch_exports.table(rows, tflm), "", pytorch_exports.NOTE, ""]
+
+
 def write(results: dict, out: Path) -> None:
     lines = ["# Benchmarks", "", f"Measured by `python bench/run.py` in {results['seconds']:.0f} s"
              + (" (--quick subset)" if results["quick"] else "") + "; raw numbers in results.json.", ""]
@@ -200,4 +213,6 @@ def write(results: dict, out: Path) -> None:
         lines += runtime_section(results["runtime"])
     if "device" in results:
         lines += device_section(results["device"])
+    if "pytorch" in results:
+        lines += pytorch_section(results["pytorch"], results.get("peers"))
     (out / "results.md").write_text("\n".join(lines))

@@ -24,6 +24,7 @@ import compile_time  # noqa: E402
 import device_cost  # noqa: E402
 import paper  # noqa: E402
 import peers  # noqa: E402
+import pytorch_exports  # noqa: E402
 import report  # noqa: E402
 import runtime_cost  # noqa: E402
 from cmsis_opt.allocators import SEARCH_NODES  # noqa: E402
@@ -94,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         results["device"] = device_cost.device_cost(MODELS_DIR)
         if "note" in results["device"]:
             log(f"   skipped: {results['device']['note']}")
+
+        log("8. PyTorch exports (tests/data/pytorch) against onnxruntime")
+        results["pytorch"] = pytorch_exports.bench_rows()
 
     results["seconds"] = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")

@@ -114,7 +114,8 @@ def host_main_source(models: Sequence[HostModel]) -> str:
     if len(models) == 1:
         # the network's name is optional with one network, so one command line serves both kinds of program
         lines += [f'    if (argc > 2 || (argc == 2 && strcmp(argv[1], "{models[0].name}") != 0)) {{',
-                  '        fprintf(stderr, "usage: %s [NETWORK] < input.bin > output.bin (--help: the protocol)\\n", argv[0]);',
+                  '        fprintf(stderr, "usage: %s [NETWORK] < input.bin > output.bin (--help: the protocol)\\n",'
+                  '                argv[0]);',
                   "        return 2;", "    }",
                   "    {", *_io_code(models[0]), "    }"]
     else:

@@ -272,10 +272,10 @@ def test_host_program_help_optional_name_and_usage_errors(tmp_path):
     assert result.returncode == 0, result.stderr
     program = str(tmp_path / "out" / "small_host")
     shown = subprocess.run([program, "--help"], capture_output=True, text=True)
-    assert shown.returncode == 0 and "small: inputs 32 bytes, outputs 48 bytes" in shown.stdout, shown.stdout
+    assert shown.returncode == 0 and "small: inputs 32 bytes, outputs 3 bytes" in shown.stdout, shown.stdout
     x = bytes(range(32))
     plain = subprocess.run([program], input=x, capture_output=True)
     named = subprocess.run([program, "small"], input=x, capture_output=True)
-    assert plain.returncode == named.returncode == 0 and plain.stdout == named.stdout and len(plain.stdout) == 48
+    assert plain.returncode == named.returncode == 0 and plain.stdout == named.stdout and len(plain.stdout) == 3
     wrong = subprocess.run([program, "other"], input=x, capture_output=True, text=False)
     assert wrong.returncode == 2 and wrong.stdout == b"" and b"usage:" in wrong.stderr

@@ -10,6 +10,13 @@ needs them as operands, and are folded where an op needs their value (Reshape
 shapes, Pad amounts, Clip bounds). Result shapes are computed here, op by op;
 every shape must be static (a symbolic batch dimension is pinned to 1).
 
+The forms PyTorch's exporters write around the layers are read as well
+(`onnx_forms`): weights in an external data file beside the model, Reshape
+targets computed by Shape / Gather / Concat chains (folded once every input
+is a constant), the operator versions of opsets 13 to 21, and weight-only
+quantized models (a float graph whose weights are DequantizeLinear of integer
+constants), which import as float models with the dequantized weights.
+
 Whatever the importer does not handle exactly is a `CompileError` naming the
 node: `node 'NAME' (OpType): <what> is not supported; supported: ...`.
 """
@@ -42,6 +49,7 @@ from cmsis_opt.frontends.graph import (
     same_padding,
     tensor_of,
 )
+from cmsis_opt.frontends.onnx_forms import FOLDABLE_OPS, evaluate, load_external_data
 
 # ONNX TensorProto data types this importer accepts, by where they may appear.
 _FLOAT, _INT8, _INT32, _INT64 = 1, 3, 6, 7
@@ -78,6 +86,7 @@ def load_model(path: str):
         raise CompileError(f"not a valid ONNX model ({detail})", path) from None
     if not model.HasField("graph") or not model.graph.node:
         raise CompileError("not a valid ONNX model (no graph or an empty graph)", path)
+    load_external_data(model, path)
     try:
         onnx.checker.check_model(model)
     except (onnx.checker.ValidationError, UnicodeDecodeError, ValueError, RuntimeError) as error:
@@ -110,6 +119,8 @@ class _Importer:
         self.skip: set[int] = set()
         self.fused: dict[str, tuple[str, str, dict[str, float]]] = {}  # output -> (activation kind, input, params)
         self._builder: GraphBuilder | None = None
+        self.initializers = {init.name: init for init in model.graph.initializer}
+        self.inferred_types: dict[str, int] | None = None  # element types by tensor name, inferred on demand
 
     @property
     def builder(self) -> GraphBuilder:
@@ -140,6 +151,7 @@ class _Importer:
         self._builder = GraphBuilder(self.name, types)
         for info, arg in zip(inputs, self.builder.args, strict=True):
             self.values[info.name] = arg
+        self.fold_constants_ahead()
         self.plan_batchnorm_folding()
         self.plan_fused_activations()
         for index, node in enumerate(self.graph.node):
@@ -306,6 +318,8 @@ class _Importer:
         if node.domain not in ("", "ai.onnx"):
             raise self.unsupported(
                 node, f"op domain '{node.domain}'", "the default ONNX domain; ops: " + ", ".join(sorted(_HANDLERS)))
+        if self.fold_constant_node(node):
+            return
         handler = _HANDLERS.get(node.op_type)
         if handler is None:
             raise self.unsupported(node, "this op", ", ".join(sorted(_HANDLERS)))
@@ -1125,6 +1139,157 @@ class _Importer:
         else:
             self.operand(source, node)
 
+    # -- exporter forms: constant subgraphs, shapes, casts, weight-only quantization -------------
+    def fold_constants_ahead(self) -> None:
+        """Before any op is built, in graph order: Constant nodes, FOLDABLE_OPS whose inputs are all
+        constants, and in a weight-only quantized model (`weight_only_quantized`) the DequantizeLinear of
+        every weight become constants, so that Conv -> BatchNormalization folding sees float weights."""
+        hybrid = self.weight_only_quantized()
+        for index, node in enumerate(self.graph.node):
+            if node.domain not in ("", "ai.onnx"):
+                continue
+            if node.op_type == "Constant":
+                self.on_constant(node)
+            elif not ((node.op_type in FOLDABLE_OPS or (hybrid and node.op_type == "DequantizeLinear"))
+                      and self.fold(node)):
+                continue
+            self.skip.add(index)
+
+    def fold_constant_node(self, node) -> bool:
+        """Fold a FOLDABLE_OPS node whose inputs became constants during the conversion (Shape results)."""
+        return node.op_type in FOLDABLE_OPS and self.fold(node)
+
+    def fold(self, node) -> bool:
+        """Compute `node` when every input is a constant array (float32 or integer; not int8 codes behind a
+        DequantizeLinear of a quantized model); its outputs become constants. False if an input is computed."""
+        arrays: list[np.ndarray | None] = []
+        for position, name in enumerate(node.input):
+            value = self.consts.get(name) if name else None
+            if isinstance(value, _Unsupported):
+                value = self.raw_initializer(name)
+            if name and value is None and node.op_type == "CastLike" and position == 1:
+                value = self.type_donor(name)  # CastLike reads only the element type of its second input
+            if name and not isinstance(value, np.ndarray):
+                return False
+            arrays.append(value)
+        try:
+            results = evaluate(node, arrays, self.model.opset_import)
+        except ValueError as error:
+            raise self.fail(node, f"cannot compute it from its constant inputs: {error}") from None
+        for name, result in zip([o for o in node.output if o], results, strict=True):
+            self.consts[name] = result
+        return True
+
+    def type_donor(self, name: str) -> np.ndarray | None:
+        """An empty array of the element type of the computed tensor `name` (float32, or int8 for quantized
+        codes), from the value built for it or, before it is built, from ONNX type inference; None if unknown."""
+        if name in self.values:
+            element = element_of(self.values[name])
+            return np.zeros(0, np.float32) if element == f32 else np.zeros(0, np.int8) if is_quantized(
+                self.values[name]) else None
+        if self.inferred_types is None:
+            from onnx import shape_inference
+
+            try:
+                inferred = shape_inference.infer_shapes(self.model).graph
+            except Exception:  # a model onnx cannot infer types for: fold such casts once the value is built
+                inferred = None
+            self.inferred_types = {} if inferred is None else {
+                info.name: info.type.tensor_type.elem_type for info in [*inferred.value_info, *inferred.input]}
+        code = self.inferred_types.get(name)
+        return {_FLOAT: np.zeros(0, np.float32), _INT8: np.zeros(0, np.int8)}.get(code) if code else None
+
+    def raw_initializer(self, name: str) -> np.ndarray | None:
+        """An initializer of a type the importer does not take as an operand (uint8, int4, ...), as stored."""
+        tensor = self.initializers.get(name)
+        if tensor is None:
+            return None
+        try:
+            return np.asarray(self.numpy_helper.to_array(tensor))
+        except Exception:  # a type numpy_helper cannot read: the op that needs it reports the type
+            return None
+
+    def weight_only_quantized(self) -> bool:
+        """A float model whose weights alone are stored quantized (ONNX DequantizeLinear of int8, uint8, int4
+        or int32 constants, as weight-only quantizers write them): no QuantizeLinear anywhere, and every
+        DequantizeLinear reads an initializer or a Constant node. Its weights are then the dequantized float32
+        values, and the model is a float model that --calibration quantizes."""
+        nodes = self.graph.node
+        constants = set(self.initializers) | {n.output[0] for n in nodes if n.op_type == "Constant" and n.output}
+        dequantize = [n for n in nodes if n.op_type == "DequantizeLinear"]
+        return (bool(dequantize) and all(n.input and n.input[0] in constants for n in dequantize)
+                and not any(n.op_type == "QuantizeLinear" for n in nodes))
+
+    def on_shape(self, node) -> None:
+        """ONNX Shape-15 of a computed tensor (its shape is static here): an int64 constant; `start` and `end`
+        count from the back when negative and are clamped to [0, rank]."""
+        self.check_arity(node, 1, 1)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("start", "end"))
+        shape = self.static_shape(node.input[0], node)
+        rank = len(shape)
+
+        def clamp(index: int) -> int:
+            return min(max(index + rank if index < 0 else index, 0), rank)
+
+        start, end = clamp(int(attrs.get("start", 0))), clamp(int(attrs.get("end", rank)))
+        self.consts[node.output[0]] = np.array(shape[start:end], dtype=np.int64)
+
+    def on_size(self, node) -> None:
+        """ONNX Size-13 of a computed tensor: its number of elements, an int64 scalar constant."""
+        self.check_arity(node, 1, 1)
+        self.check_attrs(node, self.attrs(node), ())
+        self.consts[node.output[0]] = np.array(num_elements(self.static_shape(node.input[0], node)), dtype=np.int64)
+
+    def on_cast(self, node) -> None:
+        """Cast-19 / CastLike-19 of a computed float32 tensor to float32 is the identity (unoptimized
+        exports put CastLike around activations); casts of constants are folded before this."""
+        cast_like = node.op_type == "CastLike"
+        names = self.check_arity(node, 2 if cast_like else 1, 2 if cast_like else 1)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("saturate",) if cast_like else ("to", "saturate"))
+        if cast_like:
+            like = names[1]
+            if like in self.values:
+                target = _FLOAT if element_of(self.values[like]) == f32 else None
+            else:
+                value = self.consts.get(like)
+                target = _FLOAT if isinstance(value, np.ndarray) and value.dtype == np.float32 else None
+        else:
+            target = int(attrs.get("to", 0))
+        x = self.operand(names[0], node)
+        source = "float32" if element_of(x) == f32 else str(element_of(x))
+        if source != "float32" or target != _FLOAT:
+            wanted = dtype_name(target) if target is not None else "a type other than float32"
+            raise self.unsupported(
+                node, f"a cast of the computed {source} tensor '{names[0]}' to {wanted}",
+                "float32 to float32 (the identity), and casts of constants")
+        self.bind(node, x)
+
+    def on_matmul_batched(self, node) -> None:
+        """ONNX MatMul-13 with numpy's matmul rules. Rank-2 operands are one `nn.matmul`; an A of shape
+        [..., M, K] times a rank-2 B [K, N] (a Linear applied to a rank-3 input) is reshaped to [prod(...) * M, K],
+        multiplied, and reshaped back to [..., M, N]."""
+        names = self.check_arity(node, 2, 2)
+        self.check_attrs(node, self.attrs(node), ())
+        sa, sb = self.static_shape(names[0], node), self.static_shape(names[1], node)
+        if len(sa) <= 2 and len(sb) <= 2:
+            self.on_matmul(node)
+            return
+        if len(sb) != 2 or len(sa) < 2:
+            raise self.unsupported(
+                node, f"operands of shapes {list(sa)} and {list(sb)}",
+                "rank-2 operands, or an A of rank 3 or more times a rank-2 B")
+        if sa[-1] != sb[0]:
+            raise self.fail(node, f"shapes {list(sa)} and {list(sb)} do not multiply")
+        a, b = self.float_operand(names[0], node), self.float_operand(names[1], node)
+        layer, builder = self.layer(node), self.builder
+        rows = num_elements(sa[:-1])
+        flat = builder.reshape(a, (rows, sa[-1]), layer, node.output[0] + "_rows")
+        product = builder.value(nn.MatMulOp(operands=[flat, b], result_types=[float_tensor((rows, sb[1]))]),
+                                layer, node.output[0] + "_matmul")
+        self.bind(node, builder.reshape(product, (*sa[:-1], sb[1]), layer, node.output[0]))
+
 
 class _Unsupported:
     """Placeholder for a constant of a type the importer does not read (an error only if used)."""
@@ -1162,6 +1327,8 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Add": _Importer.on_binary,
     "AveragePool": _Importer.on_pool,
     "BatchNormalization": _Importer.on_batchnorm,
+    "Cast": _Importer.on_cast,
+    "CastLike": _Importer.on_cast,
     "Clip": _Importer.on_clip,
     "Concat": _Importer.on_concat,
     "Constant": _Importer.on_constant,
@@ -1172,7 +1339,7 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Gemm": _Importer.on_gemm,
     "GlobalAveragePool": _Importer.on_global_avg_pool,
     "Identity": _Importer.on_identity,
-    "MatMul": _Importer.on_matmul,
+    "MatMul": _Importer.on_matmul_batched,
     "MaxPool": _Importer.on_pool,
     "Mul": _Importer.on_binary,
     "Pad": _Importer.on_pad,
@@ -1180,6 +1347,8 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Relu": _Importer.on_relu,
     "ReduceMean": _Importer.on_reduce_mean,
     "Reshape": _Importer.on_reshape,
+    "Shape": _Importer.on_shape,
+    "Size": _Importer.on_size,
     "Softmax": _Importer.on_softmax,
     "Squeeze": _Importer.on_squeeze_unsqueeze,
     "Transpose": _Importer.on_transpose,
