@@ -1,0 +1,132 @@
+"""cmsis.transpose_conv (arm_transpose_conv_s8): the interpreter, our runtime and the real CMSIS-NN agree.
+
+Random single-op networks (tests/cmsis_nn_cases.py) over strides, kernels
+smaller and larger than the stride, paddings at both ends and channel counts
+on either side of the library's 4-column and 16-channel steps go through the
+default pipeline and the C backend into one host program per library; every
+output must equal the interpreter's byte for byte. The real CMSIS-NN is the
+v7.0.0 tree in ../shared/cmsis-nn (skipped with a message without it). The
+TFLite models in tests/data/tflite check the interpreter against TFLite Micro
+(test_tflite_data.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import cmsis_nn_cases as cases_lib
+import numpy as np
+import pytest
+
+from cmsis_opt.backend.c import emit_c
+from cmsis_opt.context import make_context
+from cmsis_opt.errors import CompileError
+from cmsis_opt.hostbuild import HostModel, build_host, compiler_command
+from cmsis_opt.interpreter import run_function
+from cmsis_opt.ir import parse_ir
+from cmsis_opt.passes.default import DefaultPipeline
+
+# (NHWC input, output channels, kernel, stride, top/left padding, bottom/right padding)
+CASES = [
+    ((1, 4, 4, 8), 6, (3, 3), (2, 2), (0, 0), (1, 1)),  # TFLite SAME, 4x4 -> 8x8
+    ((1, 3, 5, 3), 4, (3, 3), (1, 1), (1, 1), (1, 1)),  # stride 1 SAME
+    ((1, 5, 3, 4), 3, (2, 3), (1, 1), (0, 0), (0, 0)),  # VALID, odd sizes
+    ((1, 3, 4, 2), 5, (4, 4), (2, 1), (0, 1), (2, 2)),  # stride only on the height, larger kernel
+    ((1, 2, 7, 17), 3, (2, 2), (2, 2), (0, 0), (0, 0)),  # kernel = stride, 17 channels (past the 16 step)
+    ((1, 3, 3, 5), 2, (1, 1), (3, 3), (0, 0), (-2, -2)),  # stride above the kernel: bias-only rows
+    ((1, 2, 6, 1), 7, (5, 3), (1, 2), (2, 1), (2, 0)),  # one input channel, pad 2 at stride 1
+    ((2, 3, 2, 4), 4, (3, 2), (3, 2), (0, 0), (0, 0)),  # two batches
+    ((1, 2, 3, 2), 3, (2, 1), (2, 3), (0, 0), (0, -2)),  # stride 3 over a 1-wide kernel: bias-only columns
+    ((1, 4, 9, 20), 9, (4, 4), (2, 2), (2, 1), (0, 1)),  # 9 columns: groups of 4, 2 and 1; top pad 2 = stride
+]
+
+
+def module_text(index: int) -> str:
+    shape, oc, kernel, stride, pad, end = CASES[index]
+    return cases_lib.transpose_conv(f"tc{index}", shape, oc, kernel, stride, pad, end)
+
+
+def out_shape(index: int) -> tuple[int, ...]:
+    (n, h, w, _), oc, kernel, stride, pad, end = CASES[index]
+    return (n, (h - 1) * stride[0] + kernel[0] - pad[0] - end[0], (w - 1) * stride[1] + kernel[1] - pad[1] - end[1],
+            oc)
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory):
+    """Every case compiled into one host program per library: {library name: program path}."""
+    if shutil.which(compiler_command()[0]) is None:
+        pytest.skip("no C compiler")
+    tmp = tmp_path_factory.mktemp("transpose_conv")
+    models, sources = [], []
+    for index, (shape, *_) in enumerate(CASES):
+        name = f"tc{index}"
+        module = parse_ir(module_text(index)).module
+        DefaultPipeline().apply(make_context(), module)
+        header, source = emit_c(module, name)
+        (tmp / f"{name}.h").write_text(header)
+        (tmp / f"{name}.c").write_text(source)
+        sources.append(tmp / f"{name}.c")
+        models.append(HostModel(name, [int(np.prod(shape))], [int(np.prod(out_shape(index)))]))
+    built = {"runtime": tmp / "with_runtime"}
+    build_host(sources, models, built["runtime"])
+    try:
+        from cmsis_opt.cmsis_nn import build_library
+
+        library = build_library("host")
+    except CompileError as error:
+        print(f"the real CMSIS-NN is not checked: {error}")
+    else:
+        built["cmsis-nn"] = tmp / "with_cmsis_nn"
+        build_host(sources, models, built["cmsis-nn"], cmsis_nn=library)
+    return built
+
+
+def scatter_reference(index: int, x: np.ndarray) -> np.ndarray:
+    """The op's definition written out as loops over input pixels and taps, independent of the interpreter."""
+    module = parse_ir(module_text(index)).module
+    from cmsis_opt.dialects.cmsis import TransposeConvOp
+
+    op = next(o for o in module.walk() if isinstance(o, TransposeConvOp))
+    from cmsis_opt.dialects.utils import ints, to_numpy
+    from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier
+
+    w = to_numpy(op.filter).astype(np.int64)
+    bias = to_numpy(op.bias).astype(np.int64) if op.bias is not None else np.zeros(w.shape[0], np.int64)
+    (sh, sw), (ph, pw) = ints(op.stride), ints(op.padding)
+    n, oh, ow, oc = out_shape(index)
+    acc = np.zeros((n, oh, ow, oc), np.int64) + bias
+    for b in range(n):
+        for y in range(x.shape[1]):
+            for xx in range(x.shape[2]):
+                pixel = x[b, y, xx].astype(np.int64) + op.input_offset.value.data
+                for ky in range(w.shape[1]):
+                    for kx in range(w.shape[2]):
+                        oy, ox = y * sh + ky - ph, xx * sw + kx - pw
+                        if 0 <= oy < oh and 0 <= ox < ow:
+                            acc[b, oy, ox] += w[:, ky, kx] @ pixel
+    out = multiply_by_quantized_multiplier(acc, np.array(ints(op.multiplier)), np.array(ints(op.shift)))
+    out = out + op.output_offset.value.data
+    return np.clip(out, op.act_min.value.data, op.act_max.value.data).astype(np.int8)
+
+
+@pytest.mark.parametrize("index", range(len(CASES)))
+def test_interpreter_is_the_scatter_definition(index):
+    (x,) = cases_lib.inputs_for(f"tc{index}", [CASES[index][0]])
+    (y,) = run_function(parse_ir(module_text(index)).module, [x])
+    np.testing.assert_array_equal(y, scatter_reference(index, x))
+
+
+@pytest.mark.parametrize("library", ["runtime", "cmsis-nn"])
+def test_host_programs_equal_the_interpreter(programs, library):
+    if library not in programs:
+        pytest.skip("no CMSIS-NN tree at ../shared/cmsis-nn (or $CMSIS_NN)")
+    for index, (shape, *_) in enumerate(CASES):
+        (x,) = cases_lib.inputs_for(f"tc{index}", [shape])
+        (expected,) = run_function(parse_ir(module_text(index)).module, [x])
+        run = subprocess.run([str(programs[library]), f"tc{index}"], input=x.tobytes(), capture_output=True,
+                             timeout=60)
+        assert run.returncode == 0, (CASES[index], run.stderr)
+        got = np.frombuffer(run.stdout, np.int8).reshape(expected.shape)
+        np.testing.assert_array_equal(got, expected, err_msg=f"{library} {CASES[index]}")
