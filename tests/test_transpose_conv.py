@@ -130,3 +130,80 @@ def test_host_programs_equal_the_interpreter(programs, library):
         assert run.returncode == 0, (CASES[index], run.stderr)
         got = np.frombuffer(run.stdout, np.int8).reshape(expected.shape)
         np.testing.assert_array_equal(got, expected, err_msg=f"{library} {CASES[index]}")
+
+
+def _float_conv_transpose(path, strides, pads, output_padding, seed: int) -> None:
+    """A float ONNX model: input [1, 4, 4, 5] NCHW -> ConvTranspose (weight [4, 3, 3, 3], bias) -> output."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    weight = numpy_helper.from_array(rng.normal(0, 0.4, (4, 3, 3, 3)).astype(np.float32), "w")
+    bias = numpy_helper.from_array(rng.normal(0, 0.2, (3,)).astype(np.float32), "b")
+    node = helper.make_node("ConvTranspose", ["input", "w", "b"], ["output"], strides=strides, pads=pads,
+                            output_padding=output_padding)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4, 4, 5])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], [weight, bias])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+@pytest.mark.parametrize("strides, pads, output_padding",
+                         [([2, 2], [0, 0, 1, 1], [0, 0]), ([1, 1], [1, 1, 1, 1], [0, 0]), ([2, 2], [0, 2, 1, 1], [1, 1])])
+def test_onnx_qdq_conv_transpose_agrees_with_onnxruntime(tmp_path, strides, pads, output_padding):
+    """onnxruntime's static QDQ quantization (per-channel weights) of a ConvTranspose: our int8 outputs are
+    within 1 LSB of onnxruntime running the QDQ graph (its float ConvTranspose rounds once more, at the end)."""
+    ort = pytest.importorskip("onnxruntime")
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from cmsis_opt.api import Model
+
+    rng = np.random.default_rng(3)
+    samples = rng.normal(0, 1, (16, 1, 4, 4, 5)).astype(np.float32)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.samples = iter(samples)
+
+        def get_next(self):
+            sample = next(self.samples, None)
+            return None if sample is None else {"input": sample}
+
+    _float_conv_transpose(tmp_path / "float.onnx", strides, pads, output_padding, seed=len(pads) + sum(pads))
+    quantize_static(str(tmp_path / "float.onnx"), str(tmp_path / "qdq.onnx"), Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    model = Model.load(tmp_path / "qdq.onnx").run("quantize")
+    assert any(op.name == "cmsis.transpose_conv" for op in model.module.walk())
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(str(tmp_path / "qdq.onnx"), options, providers=["CPUExecutionProvider"])
+    q_out = model.module.body.block.ops.first.function_type.outputs.data[0].element_type
+    q_in = model.module.body.block.ops.first.function_type.inputs.data[0].element_type
+    for sample in samples[:4]:
+        x = np.clip(np.round(sample / q_in.scale) + q_in.zero_point, -128, 127).astype(np.int8)
+        ours = model.interpret(x)[0].astype(np.int32)
+        theirs = session.run(None, {"input": ((x.astype(np.float32) - q_in.zero_point) * q_in.scale)})[0]
+        theirs_int8 = np.clip(np.round(theirs / q_out.scale) + q_out.zero_point, -128, 127).astype(np.int32)
+        assert ours.shape == theirs_int8.shape
+        assert np.abs(ours - theirs_int8).max() <= 1
+
+
+def test_onnx_conv_transpose_past_the_kernel_row_buffer_is_refused_naming_the_layer(tmp_path):
+    """Output padding past max(kernel, stride): the rows lie outside arm_transpose_conv_s8's buffer."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from cmsis_opt.api import Model
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.samples = iter(np.random.default_rng(0).normal(0, 1, (4, 1, 4, 4, 5)).astype(np.float32))
+
+        def get_next(self):
+            sample = next(self.samples, None)
+            return None if sample is None else {"input": sample}
+
+    _float_conv_transpose(tmp_path / "float.onnx", [2, 2], [0, 0, 0, 0], [1, 1], seed=0)
+    quantize_static(str(tmp_path / "float.onnx"), str(tmp_path / "qdq.onnx"), Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    with pytest.raises(CompileError, match=r"layer '.*' \(nn.conv_transpose2d\): no CMSIS-NN kernel computes it: .*"
+                                           r"output height 10 after padding 0 reaches past the 9 positions"):
+        Model.load(tmp_path / "qdq.onnx").run("quantize")
