@@ -156,6 +156,8 @@ def test_onnx_qdq_conv_transpose_agrees_with_onnxruntime(tmp_path, strides, pads
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     from cmsis_opt.api import Model
+    from cmsis_opt.dialects.quant import quant_of
+    from cmsis_opt.plan import the_function
 
     rng = np.random.default_rng(3)
     samples = rng.normal(0, 1, (16, 1, 4, 4, 5)).astype(np.float32)
@@ -176,8 +178,10 @@ def test_onnx_qdq_conv_transpose_agrees_with_onnxruntime(tmp_path, strides, pads
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     session = ort.InferenceSession(str(tmp_path / "qdq.onnx"), options, providers=["CPUExecutionProvider"])
-    q_out = model.module.body.block.ops.first.function_type.outputs.data[0].element_type
-    q_in = model.module.body.block.ops.first.function_type.inputs.data[0].element_type
+    signature = the_function(model.module).function_type
+    q_out = quant_of(signature.outputs.data[0])
+    q_in = quant_of(signature.inputs.data[0])
+    assert q_in is not None and q_out is not None
     for sample in samples[:4]:
         x = np.clip(np.round(sample / q_in.scale) + q_in.zero_point, -128, 127).astype(np.int8)
         ours = model.interpret(x)[0].astype(np.int32)
@@ -207,3 +211,85 @@ def test_onnx_conv_transpose_past_the_kernel_row_buffer_is_refused_naming_the_la
     with pytest.raises(CompileError, match=r"layer '.*' \(nn.conv_transpose2d\): no CMSIS-NN kernel computes it: .*"
                                            r"output height 10 after padding 0 reaches past the 9 positions"):
         Model.load(tmp_path / "qdq.onnx").run("quantize")
+
+
+LIBRARY_CALL = r"""
+#include <stdio.h>
+#include "arm_nnfunctions.h"
+int main(void)
+{
+    static int8_t input[%(in_size)d], output[%(out_size)d + 64];
+    static int8_t filter[%(filter_size)d];
+    static int32_t bias[%(oc)d], mult[%(oc)d], shift[%(oc)d];
+    static int32_t buf[65536];
+    if (fread(input, 1, sizeof input, stdin) != sizeof input || fread(filter, 1, sizeof filter, stdin) != sizeof filter
+        || fread(bias, 4, %(oc)d, stdin) != %(oc)d || fread(mult, 4, %(oc)d, stdin) != %(oc)d
+        || fread(shift, 4, %(oc)d, stdin) != %(oc)d) return 2;
+    for (int i = 0; i < %(out_size)d + 64; i++) output[i] = 99;
+    const cmsis_nn_context ctx = {buf, (int32_t)sizeof buf}, reverse = {NULL, 0};
+    const cmsis_nn_transpose_conv_params params = {.input_offset = 7, .output_offset = -3,
+        .stride = {.w = %(sw)d, .h = %(sh)d}, .padding = {.w = %(pw)d, .h = %(ph)d},
+        .padding_offsets = {.w = 0, .h = 0}, .dilation = {.w = 1, .h = 1}, .activation = {.min = -128, .max = 127}};
+    const cmsis_nn_per_channel_quant_params quant = {mult, shift};
+    const cmsis_nn_dims in = {1, %(h)d, %(w)d, %(c)d}, f = {%(oc)d, %(kh)d, %(kw)d, %(c)d}, b = {1, 1, 1, %(oc)d},
+        out = {1, %(oh)d, %(ow)d, %(oc)d};
+    if (arm_transpose_conv_s8(&ctx, &reverse, &params, &quant, &in, input, &f, filter, &b, bias, &out, output) != 0)
+        return 3;
+    fwrite(output, 1, sizeof output, stdout);
+    return 0;
+}
+"""
+
+
+def _library_output(tmp_path, geometry: dict, arrays: list[np.ndarray]) -> np.ndarray:
+    """arm_transpose_conv_s8 of the real CMSIS-NN called directly (no verifier in between): the output and the
+    64 bytes after it (preset to 99)."""
+    from cmsis_opt.cmsis_nn import build_library
+
+    try:
+        library = build_library("host")
+    except CompileError as missing:
+        pytest.skip(f"no CMSIS-NN tree: {missing}")
+    source = tmp_path / "call.c"
+    source.write_text(LIBRARY_CALL % geometry)
+    program = tmp_path / "call"
+    subprocess.run([*compiler_command(), *(f"-I{d}" for d in library.include_dirs), str(source),
+                    str(library.archive), "-o", str(program)], check=True, capture_output=True)
+    run = subprocess.run([str(program)], input=b"".join(a.tobytes() for a in arrays), capture_output=True)
+    assert run.returncode == 0, run.stderr
+    return np.frombuffer(run.stdout, np.int8)
+
+
+@pytest.mark.parametrize("kernel, stride, pad, out_hw, why", [
+    ((4, 4), (2, 2), (1, 1), (8, 8), "top padding off the stride"),
+    ((1, 1), (2, 2), (0, 0), (7, 8), "output shorter than input rows times the stride"),
+    ((4, 4), (2, 2), (2, 1), (8, 8), None),  # allowed: the same call done right
+])
+def test_what_the_verifier_refuses_is_wrong_on_the_library(tmp_path, kernel, stride, pad, out_hw, why):
+    """The configurations `cmsis.transpose_conv` refuses, run on CMSIS-NN v7.0.0 directly: its output differs
+    from the definition (or it writes past its output), where an allowed one (`why` None) equals it. If this
+    fails, the library changed: revisit the rules."""
+    rng = np.random.default_rng(11)
+    h, w, c, oc = 4, 4, 3, 2
+    x = rng.integers(-128, 128, (h, w, c), dtype=np.int8)
+    filt = rng.integers(-127, 128, (oc, *kernel, c), dtype=np.int8)
+    bias = rng.integers(-500, 500, oc).astype(np.int32)
+    mult, shift = np.full(oc, 1 << 30, np.int32), np.full(oc, -6, np.int32)
+    geometry = dict(in_size=x.size, out_size=out_hw[0] * out_hw[1] * oc, filter_size=filt.size, oc=oc, h=h, w=w, c=c,
+                    kh=kernel[0], kw=kernel[1], sh=stride[0], sw=stride[1], ph=pad[0], pw=pad[1], oh=out_hw[0],
+                    ow=out_hw[1])
+    got = _library_output(tmp_path, geometry, [x, filt, bias, mult, shift])
+    from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier
+
+    acc = np.zeros((out_hw[0], out_hw[1], oc), np.int64) + bias
+    for y in range(h):
+        for xx in range(w):
+            for ky in range(kernel[0]):
+                for kx in range(kernel[1]):
+                    oy, ox = y * stride[0] + ky - pad[0], xx * stride[1] + kx - pad[1]
+                    if 0 <= oy < out_hw[0] and 0 <= ox < out_hw[1]:
+                        acc[oy, ox] += filt[:, ky, kx].astype(np.int64) @ (x[y, xx].astype(np.int64) + 7)
+    want = np.clip(multiply_by_quantized_multiplier(acc, mult, shift) - 3, -128, 127).astype(np.int8).reshape(-1)
+    size = want.size
+    right = np.array_equal(got[:size], want) and bool(np.all(got[size:] == 99))
+    assert right == (why is None), why
