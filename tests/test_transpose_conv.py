@@ -140,10 +140,12 @@ def _float_conv_transpose(path, strides, pads, output_padding, seed: int) -> Non
     rng = np.random.default_rng(seed)
     weight = numpy_helper.from_array(rng.normal(0, 0.4, (4, 3, 3, 3)).astype(np.float32), "w")
     bias = numpy_helper.from_array(rng.normal(0, 0.2, (3,)).astype(np.float32), "b")
+    out_hw = [strides[i] * (size - 1) + output_padding[i] + 3 - pads[i] - pads[i + 2] for i, size in enumerate((4, 5))]
     node = helper.make_node("ConvTranspose", ["input", "w", "b"], ["output"], strides=strides, pads=pads,
                             output_padding=output_padding)
     graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4, 4, 5])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)], [weight, bias])
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, *out_hw])],
+                              [weight, bias])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
 
 
@@ -293,3 +295,18 @@ def test_what_the_verifier_refuses_is_wrong_on_the_library(tmp_path, kernel, str
     size = want.size
     right = np.array_equal(got[:size], want) and bool(np.all(got[size:] == 99))
     assert right == (why is None), why
+
+
+@pytest.mark.parametrize("strides, pads, output_padding", [([2, 2], [0, 2, 1, 1], [1, 1]), ([3, 1], [1, 0, 2, 1], [2, 0])])
+def test_float_semantics_equal_onnxruntime(tmp_path, strides, pads, output_padding):
+    """nn.conv_transpose2d's float interpreter (output padding rows included) against onnxruntime's ConvTranspose."""
+    ort = pytest.importorskip("onnxruntime")
+    from cmsis_opt.frontends.onnx import import_onnx
+
+    _float_conv_transpose(tmp_path / "float.onnx", strides, pads, output_padding, seed=5)
+    x = np.random.default_rng(9).normal(0, 1, (1, 4, 4, 5)).astype(np.float32)
+    (ours,) = run_function(import_onnx(str(tmp_path / "float.onnx")), [x])
+    (theirs,) = ort.InferenceSession(str(tmp_path / "float.onnx"), providers=["CPUExecutionProvider"]).run(
+        None, {"input": x})
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
