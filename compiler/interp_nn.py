@@ -88,6 +88,25 @@ def conv2d(op: nn.Conv2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None =
     return _f32(out)
 
 
+def conv_transpose2d(op: nn.ConvTranspose2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """ONNX ConvTranspose (group 1): every input pixel scatters x[c] * w[c, o] into its output window."""
+    n, _, h, wd = x.shape
+    _, out_c, kh, kw = w.shape
+    oh, ow = shape_of(op.output)[2:]
+    (sh, sw), pads = ints(op.strides), ints(op.pads)
+    full = np.zeros((n, out_c, (h - 1) * sh + kh, (wd - 1) * sw + kw), np.float64)
+    contrib = np.einsum("nchw,coij->nohwij", x.astype(np.float64), w.astype(np.float64), optimize=True)
+    for i in range(kh):
+        for j in range(kw):
+            full[:, :, i:i + (h - 1) * sh + 1:sh, j:j + (wd - 1) * sw + 1:sw] += contrib[..., i, j]
+    grown = np.pad(full, ((0, 0), (0, 0), (0, max(pads[0] + oh - full.shape[2], 0)),
+                          (0, max(pads[1] + ow - full.shape[3], 0))))
+    out = grown[:, :, pads[0]:pads[0] + oh, pads[1]:pads[1] + ow]
+    if b is not None:
+        out = out + b.reshape(1, -1, 1, 1)
+    return _f32(out)
+
+
 def fully_connected(op: nn.FullyConnectedOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     out = x @ w.T
     return _f32(out if b is None else out + b)
@@ -196,6 +215,11 @@ class NNFunctions(InterpreterFunctions):
     @impl(nn.Conv2DOp)
     def run_conv2d(self, interpreter: Interpreter, op: nn.Conv2DOp, args: PythonValues) -> PythonValues:
         return (conv2d(op, *args),)
+
+    @impl(nn.ConvTranspose2DOp)
+    def run_conv_transpose2d(self, interpreter: Interpreter, op: nn.ConvTranspose2DOp,
+                             args: PythonValues) -> PythonValues:
+        return (conv_transpose2d(op, *args),)
 
     @impl(nn.FullyConnectedOp)
     def run_fully_connected(

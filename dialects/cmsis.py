@@ -33,7 +33,7 @@ from xdsl.utils.exceptions import VerifyException
 from cmsis_opt import targets
 from cmsis_opt.targets import BuildPath
 
-from .cmsis_conv import ConvOp, DepthwiseConvOp
+from .cmsis_conv import ConvOp, DepthwiseConvOp, TransposeConvOp
 from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedBase, FullyConnectedOp, FullyConnectedPerChannelOp
@@ -116,8 +116,8 @@ def target_of(op: Operation) -> TargetAttr | None:
     return attr if isinstance(attr, TargetAttr) else None
 
 
-OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp,
-       TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp]
+OPS = [ConvOp, DepthwiseConvOp, TransposeConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp,
+       ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp]
 
 CMSIS = Dialect("cmsis", OPS, [TargetAttr])
 

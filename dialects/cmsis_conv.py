@@ -134,6 +134,17 @@ class FilterOp(CmsisOp, KernelOp):
     padding = prop_def(_I64_ARRAY)
     dilation = prop_def(_I64_ARRAY)
 
+    def _verify_shapes(self, layout: str) -> tuple[tuple[int, ...], tuple[int, ...], Sequence[int]]:
+        """Rank-4 input, result and `layout` filter, the same batch: ((n, h, w, c), (n, oh, ow, oc), filter shape)."""
+        n, h, w, c = self.check_rank(self.input, "input", 4)
+        on, oh, ow, oc = self.check_rank(self.output, "result", 4)
+        fshape = self.filter.get_shape()
+        if len(fshape) != 4:
+            fail(self, "filter", f"expected {layout} filter of rank 4, got {list(fshape)}")
+        if on != n:
+            fail(self, "result", f"batch {on} differs from the input's {n}")
+        return (n, h, w, c), (on, oh, ow, oc), fshape
+
     def _verify_filter(self, expected_filter: Sequence[int], out_channels: int) -> None:
         if self.filter.get_element_type() != IntegerType(8):
             fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
@@ -397,13 +408,7 @@ class ConvOp(FilterOp):
     kernel = opt_prop_def(StringAttr)
 
     def verify_(self) -> None:
-        n, h, w, c = self.check_rank(self.input, "input", 4)
-        on, oh, ow, oc = self.check_rank(self.output, "result", 4)
-        fshape = self.filter.get_shape()
-        if len(fshape) != 4:
-            fail(self, "filter", f"expected an OHWI filter of rank 4, got {list(fshape)}")
-        if on != n:
-            fail(self, "result", f"batch {on} differs from the input's {n}")
+        (n, h, w, c), (_, oh, ow, oc), fshape = self._verify_shapes("an OHWI")
         self._verify_filter((oc, fshape[1], fshape[2], c), oc)
         check_window(self, (h, w), (oh, ow), fshape[1:3])
         if self.kernel is not None and self.kernel.data not in ("generic",):
@@ -511,13 +516,7 @@ class DepthwiseConvOp(FilterOp):
     name = "cmsis.depthwise_conv"
 
     def verify_(self) -> None:
-        n, h, w, c = self.check_rank(self.input, "input", 4)
-        on, oh, ow, oc = self.check_rank(self.output, "result", 4)
-        fshape = self.filter.get_shape()
-        if len(fshape) != 4:
-            fail(self, "filter", f"expected a 1HWC filter of rank 4, got {list(fshape)}")
-        if on != n:
-            fail(self, "result", f"batch {on} differs from the input's {n}")
+        (n, h, w, c), (_, oh, ow, oc), fshape = self._verify_shapes("a 1HWC")
         if oc % c:
             fail(self, "result", f"{oc} output channels are not a multiple of the {c} input channels")
         self._verify_filter((1, fshape[1], fshape[2], oc), oc)
@@ -607,4 +606,119 @@ class DepthwiseConvOp(FilterOp):
             patches = patches[..., np.repeat(np.arange(x.shape[3]), multiplier)]
         acc = np.einsum("nhwijc,ijc->nhwc", patches, weights.astype(np.float64), optimize=True)
         acc = np.rint(acc).astype(np.int64) + bias_of(self, oc)
+        return requantize_and_clamp(acc, self, np.array(ints(self.multiplier)), np.array(ints(self.shift)))
+
+
+# =====================================================================================
+# cmsis.transpose_conv
+# =====================================================================================
+
+
+def transpose_conv_row_elements(in_w: int, kernel_w: int, stride_w: int) -> int:
+    """Pixels in one row of `arm_transpose_conv_s8`'s int32 row buffer: (W_IN - 1) * stride + max(KW, stride)."""
+    return (in_w - 1) * stride_w + max(kernel_w, stride_w)
+
+
+@irdl_op_definition
+class TransposeConvOp(FilterOp):
+    """`arm_transpose_conv_s8`: NHWC input [N, H, W, C_IN], OHWI filter [C_OUT, KH, KW, C_IN], int32 bias [C_OUT].
+
+    Input pixel (y, x) adds (input + input_offset) * filter[o, ky, kx, :] to
+    output pixel (y * stride + ky - padding[0], x * stride + kx - padding[1])
+    (TFLite TRANSPOSE_CONV, `reference_integer_ops::TransposeConv`); the sums
+    start at the bias and are requantized per output channel like a
+    convolution's. `dilation` must be [1, 1] (the kernel has none).
+
+    Source: CMSIS-NN v7.0.0 `Source/ConvolutionFunctions/arm_transpose_conv_s8.c`,
+    `arm_transpose_conv_get_buffer_sizes_s8.c` and
+    `Source/NNSupportFunctions/arm_nn_transpose_conv_row_s8_s32.c`. The call
+    goes to `arm_transpose_conv_s8` itself, not to
+    `arm_transpose_conv_wrapper_s8` (whose other branch, a convolution over a
+    zero-upscaled input with a reversed filter it copies to a second buffer,
+    is not used).
+    """
+
+    name = "cmsis.transpose_conv"
+
+    def verify_(self) -> None:
+        (n, h, w, c), (_, oh, ow, oc), fshape = self._verify_shapes("an OHWI")
+        self._verify_filter((oc, fshape[1], fshape[2], c), oc)
+        stride, pad, dilation = ints(self.stride), ints(self.padding), ints(self.dilation)
+        check_len(self, "stride", stride, 2)
+        check_len(self, "padding", pad, 2)
+        if list(dilation) != [1, 1]:
+            fail(self, "dilation", f"must be [1, 1] (arm_transpose_conv_s8 has no dilation), got {list(dilation)}")
+        if any(s < 1 for s in stride):
+            fail(self, "stride", f"values must be >= 1, got {list(stride)}")
+        if any(p < 0 for p in pad):
+            fail(self, "padding", f"values must be >= 0, got {list(pad)}")
+        for axis, name, size, out in ((0, "height", h, oh), (1, "width", w, ow)):
+            reach = transpose_conv_row_elements(size, fshape[1 + axis], stride[axis])
+            if pad[axis] + out > reach:
+                fail(self, "result", f"output {name} {out} after padding {pad[axis]} reaches past the "
+                     f"{reach} positions the kernel accumulates ((in - 1) * stride + max(kernel, stride))")
+            if pad[axis] >= fshape[1 + axis]:
+                fail(self, "padding", f"{pad[axis]} on the {name} is not smaller than the window "
+                     f"{fshape[1 + axis]}")
+        if pad[0] % stride[0]:
+            # arm_transpose_conv_s8 starts its rolling row buffer at the first input row's first unskipped
+            # filter row, but the rows of the next input row at filter row 0: with a top padding that is not
+            # a multiple of the stride the two disagree and the outputs are wrong (e.g. TFLite SAME, kernel 4,
+            # stride 2: tests/test_transpose_conv.py runs it on the library).
+            fail(self, "padding", f"top padding {pad[0]} is not a multiple of the stride {stride[0]} "
+                 "(arm_transpose_conv_s8 misplaces such rows)")
+        if pad[0] + oh < h * stride[0]:
+            # every input row from the first unpadded one writes `stride` output rows, whatever the output height
+            fail(self, "result", f"output height {oh} after padding {pad[0]} is less than input height {h} times "
+                 f"the stride {stride[0]} (arm_transpose_conv_s8 would write {h * stride[0] - pad[0]} rows)")
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return "arm_transpose_conv_s8"
+
+    def scratch_bytes(self, path: BuildPath) -> int:
+        """The int32 row buffer: max(KH, stride_h) rows of `transpose_conv_row_elements` pixels, C_OUT sums each.
+
+        `arm_transpose_conv_s8_get_buffer_size` (v7.0.0) sizes the row with
+        max(KW, stride_h) where the kernel uses max(KW, stride_w); the larger
+        of the two is planned, so neither the query nor the kernel overruns it.
+        """
+        _, _, w, _ = shape_of(self.input)
+        oc, kh, kw, _ = self.filter.get_shape()
+        sh, sw = ints(self.stride)
+        rows = max(kh, sh)
+        used = transpose_conv_row_elements(w, kw, sw)
+        asked = (w - 1) * sw + max(kw, sh)
+        return rows * max(used, asked) * oc * 4
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return NoOverlap("not modelled: it reads an input row, then writes up to stride output rows ahead of it "
+                         "from its row buffer")
+
+    def emit_c(self, c: CEmitter) -> None:
+        k = self._emit_common(c, "cmsis_nn_transpose_conv_params", ".padding_offsets = {.w = 0, .h = 0}, ")
+        reverse = c.struct("reverse_ctx", "cmsis_nn_context", "{.buf = NULL, .size = 0}")
+        c.scratch_query(f"arm_transpose_conv_s8_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+                        f"&{k['filter_dims']}, &{k['output_dims']})")
+        c.call("arm_transpose_conv_s8",
+               [f"&{k['ctx']}", f"&{reverse}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}",
+                c.ptr(self.input), f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"],
+                f"&{k['output_dims']}", c.ptr(self.output)])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        """Scatter-add of every input pixel's products (int64, exact), cropped by the padding, requantized."""
+        (x,) = inputs
+        weights = to_numpy(self.filter).astype(np.int64)
+        oc, kh, kw, _ = weights.shape
+        n, h, w, _ = x.shape
+        _, oh, ow, _ = shape_of(self.output)
+        (sh, sw), (ph, pw) = ints(self.stride), ints(self.padding)
+        shifted = x.astype(np.int64) + int_of(self.input_offset)
+        contrib = np.einsum("nhwc,oijc->nhwijo", shifted, weights, optimize=True)
+        rows = max(ph + oh, (h - 1) * sh + kh)
+        cols = max(pw + ow, (w - 1) * sw + kw)
+        acc = np.zeros((n, rows, cols, oc), np.int64)
+        for i in range(kh):
+            for j in range(kw):
+                acc[:, i:i + (h - 1) * sh + 1:sh, j:j + (w - 1) * sw + 1:sw] += contrib[:, :, :, i, j]
+        acc = acc[:, ph:ph + oh, pw:pw + ow] + bias_of(self, oc)
         return requantize_and_clamp(acc, self, np.array(ints(self.multiplier)), np.array(ints(self.shift)))

@@ -92,7 +92,7 @@ class NNOp(IRDLOperation):
                 fail(self, field, f"expected f32 elements, got {_element(value)}")
 
 
-def _window_props(op: Conv2DOp | _PoolOp, rank: int, kernel: Sequence[int]) -> None:
+def _window_props(op: Conv2DOp | ConvTranspose2DOp | _PoolOp, rank: int, kernel: Sequence[int]) -> None:
     """Verify strides / pads / dilations of a 2-D window op on NCHW input."""
     strides = ints(op.strides)
     pads = ints(op.pads)
@@ -249,6 +249,56 @@ class Conv2DOp(NNOp):
         if oh < 1 or ow < 1:
             fail(self, "input", f"spatial size {x[2]}x{x[3]} is smaller than the kernel window")
         _expect_shape(self, shape_of(self.output), (x[0], w[0], oh, ow))
+
+
+@irdl_op_definition
+class ConvTranspose2DOp(NNOp):
+    """ONNX ConvTranspose (group 1, dilation 1): NCHW input, weight [C_in, C_out, KH, KW], optional bias [C_out].
+
+    Input pixel (y, x) adds x[c] * weight[c, o, ky, kx] to output pixel
+    (y * stride + ky - pads[0], x * stride + kx - pads[1]); `pads` is
+    [top, left, bottom, right]. The output is
+    stride * (in - 1) + k - top - bottom + output_padding per axis, with
+    0 <= output_padding < stride (onnx.ai ConvTranspose); the output_padding
+    rows and columns get the bias alone.
+    """
+
+    name = "nn.conv_transpose2d"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    strides = prop_def(DenseArrayBase.constr(i64))
+    pads = prop_def(DenseArrayBase.constr(i64))
+
+    def __init__(self, input, weight, bias, result_type, strides, pads):
+        super().__init__(
+            operands=[input, weight, bias],
+            result_types=[result_type],
+            properties={"strides": i64_array(strides), "pads": i64_array(pads)},
+        )
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.weight, self.output)
+        x, w = shape_of(self.input), shape_of(self.weight)
+        if len(w) != 4:
+            fail(self, "weight", f"expected rank 4 [C_in, C_out, KH, KW], got rank {len(w)}")
+        _window_props(self, len(x), w[2:])
+        if w[0] != x[1]:
+            fail(self, "weight", f"has {w[0]} input channels, input has {x[1]}")
+        if self.bias is not None:
+            self._check_float(self.bias)
+            if shape_of(self.bias) != (w[1],):
+                fail(self, "bias", f"expected shape [{w[1]}], got {list(shape_of(self.bias))}")
+        out = shape_of(self.output)
+        if len(out) != 4 or out[:2] != (x[0], w[1]):
+            fail(self, "result", f"shape {list(out)} does not match [{x[0]}, {w[1]}, H, W]")
+        s, p = ints(self.strides), ints(self.pads)
+        for axis in range(2):
+            full = s[axis] * (x[2 + axis] - 1) + w[2 + axis] - p[axis] - p[axis + 2]
+            if not (1 <= out[2 + axis] and 0 <= out[2 + axis] - full < s[axis]):
+                fail(self, "result", f"{('height', 'width')[axis]} {out[2 + axis]} is not {full} plus an output "
+                     f"padding below the stride {s[axis]}")
 
 
 @irdl_op_definition
@@ -672,6 +722,7 @@ NN = Dialect(
         QuantizeOp,
         DequantizeOp,
         Conv2DOp,
+        ConvTranspose2DOp,
         FullyConnectedOp,
         MatMulOp,
         MaxPoolOp,

@@ -29,6 +29,7 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
+from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt import lut, quantmath
 from cmsis_opt.calibrate import QDQRewriter, activation_quant, is_float_model, recorded_range
@@ -700,6 +701,38 @@ class Lowering:
             )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
+    def conv_transpose(self, op: nn.ConvTranspose2DOp, q_out, act) -> Stored:
+        """arm_transpose_conv_s8: the [C_in, C_out, KH, KW] weight as an OHWI filter, per output channel (axis 1)."""
+        x, q_in = self._input(op, op.input)
+        w = self._weights(op, op.weight, "filter")
+        _, c_out, _, _ = w.data.shape
+        if w.axis not in (None, 1):
+            raise error(op, f"filter scales must be per output channel (axis 1), got axis {w.axis}")
+        scales = w.scales(c_out)
+        mults, shifts = quantmath.conv_multipliers(q_in.scale, scales, q_out.scale)
+        n, _, oh, ow = shape_of(op.output)
+        props = {
+            "filter": dense(np.ascontiguousarray(w.data.transpose(1, 2, 3, 0))),
+            "bias": self._bias(op, op.bias, q_in.scale, scales),
+            "multiplier": i32_array(mults),
+            "shift": i32_array(shifts),
+            "input_offset": i32_attr(-q_in.zero_point),
+            "output_offset": i32_attr(q_out.zero_point),
+            "act_min": i32_attr(act[0]),
+            "act_max": i32_attr(act[1]),
+            "stride": i64_array(ints(op.strides)),
+            "padding": i64_array(ints(op.pads)[:2]),
+            "dilation": i64_array([1, 1]),
+        }
+        props = {k: v for k, v in props.items() if v is not None}
+        new = cmsis.TransposeConvOp.build(operands=[x], result_types=[_tensor(q_out, (n, oh, ow, c_out))],
+                                          properties=props)
+        try:  # the kernel's limits on padding and output size, named here with the layer
+            new.verify_()
+        except VerifyException as refused:
+            raise error(op, f"no CMSIS-NN kernel computes it: {refused}") from None
+        return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
+
     def fully_connected(self, op: Operation, mm: nn.FullyConnectedOp | nn.MatMulOp, bias: SSAValue | None, q_out,
                         act) -> Stored:
         if isinstance(mm, nn.MatMulOp):
@@ -1019,6 +1052,7 @@ def quantize_table_outputs(func: FuncOp) -> None:
 
 LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
     nn.Conv2DOp: Lowering.conv,
+    nn.ConvTranspose2DOp: Lowering.conv_transpose,
     nn.FullyConnectedOp: Lowering.matmul,
     nn.MatMulOp: Lowering.matmul,
     nn.AddOp: Lowering.add,

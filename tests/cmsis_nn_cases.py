@@ -118,3 +118,20 @@ def transpose(name: str, shape, perm) -> str:
 def inputs_for(name: str, shapes) -> list[np.ndarray]:
     rng = rng_for(name + "/input")
     return [rng.integers(-128, 128, size=s, dtype=np.int8) for s in shapes]
+
+
+def transpose_conv(name: str, shape, oc: int, kernel, stride, pad=(0, 0), end=(0, 0)) -> str:
+    """cmsis.transpose_conv on NHWC `shape`: output (in - 1) * stride + kernel - pad - end per axis (`end` may be
+    negative down to -(stride - kernel) where the stride exceeds the kernel: rows of bias alone)."""
+    rng = rng_for(name)
+    n, h, w, c = shape
+    oh = (h - 1) * stride[0] + kernel[0] - pad[0] - end[0]
+    ow = (w - 1) * stride[1] + kernel[1] - pad[1] - end[1]
+    weights = rng.integers(-127, 128, size=(oc, kernel[0], kernel[1], c))
+    bias = rng.integers(-3000, 3000, size=(oc,))
+    mults, shifts = _requant(rng, kernel[0] * kernel[1] * c, oc)
+    props = (f"filter = {_dense(weights, 'i8')}, bias = {_dense(bias, 'i32')}, multiplier = array<i32: {_ints(mults)}>, "
+             f"shift = array<i32: {_ints(shifts)}>, input_offset = {-IN_Q[1]} : i32, output_offset = {OUT_Q[1]} : i32, "
+             f"act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: {_ints(stride)}>, "
+             f"padding = array<i64: {_ints(pad)}>, dilation = array<i64: 1, 1>, layer = \"{name}\"")
+    return _function(name, [shape], f"cmsis.transpose_conv %in0 {{{props}}} : ({_type(shape)})", (n, oh, ow, oc))

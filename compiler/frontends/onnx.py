@@ -458,6 +458,50 @@ class _Importer:
         op = nn.Conv2DOp(x, weight, bias, float_tensor(out), strides, pads, dilations, group)
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
 
+    def on_conv_transpose(self, node) -> None:
+        """ConvTranspose, group 1, dilations 1: explicit pads (auto_pad NOTSET or VALID) and output_padding.
+
+        Output size per axis: stride * (in - 1) + output_padding + kernel - pad_begin - pad_end (onnx.ai).
+        """
+        names = self.check_arity(node, 2, 3)
+        attrs = self.attrs(node)
+        self.check_attrs(node, attrs, ("auto_pad", "dilations", "group", "kernel_shape", "output_padding", "pads",
+                                       "strides"))
+        x = self.float_operand(names[0], node)
+        in_shape = shape_of(x)
+        if len(in_shape) != 4:
+            raise self.unsupported(node, f"a rank-{len(in_shape)} input", "2-D transposed convolution (rank 4)")
+        weight = self.float_operand(names[1], node)
+        bias = self.float_operand(names[2], node) if len(names) > 2 else None
+        w_shape = shape_of(weight)
+        if len(w_shape) != 4 or w_shape[0] != in_shape[1]:
+            raise self.fail(node, f"weight has shape {list(w_shape)}, expected [{in_shape[1]}, C_out, KH, KW]")
+        if "kernel_shape" in attrs and list(attrs["kernel_shape"]) != list(w_shape[2:]):
+            raise self.fail(
+                node, f"kernel_shape {list(attrs['kernel_shape'])} differs from the weight's {list(w_shape[2:])}")
+        if int(attrs.get("group", 1)) != 1:
+            raise self.unsupported(node, f"group {attrs['group']}", "group 1 (arm_transpose_conv_s8)")
+        if list(attrs.get("dilations", [1, 1])) != [1, 1]:
+            raise self.unsupported(node, f"dilations {list(attrs['dilations'])}", "dilations [1, 1]")
+        auto_pad = attrs.get("auto_pad", b"NOTSET")
+        auto_pad = auto_pad.decode("utf-8", "replace") if isinstance(auto_pad, bytes) else auto_pad
+        if auto_pad not in ("NOTSET", "VALID"):
+            raise self.unsupported(node, f"auto_pad '{auto_pad}'", "NOTSET with explicit pads, VALID")
+        strides = [int(v) for v in attrs.get("strides", [1, 1])]
+        pads = [int(v) for v in attrs.get("pads", [0, 0, 0, 0])] if auto_pad == "NOTSET" else [0, 0, 0, 0]
+        extra = [int(v) for v in attrs.get("output_padding", [0, 0])]
+        if len(strides) != 2 or len(pads) != 4 or len(extra) != 2:
+            raise self.fail(node, f"strides {strides}, pads {pads} and output_padding {extra} must be 2-D")
+        if min(strides) < 1 or min(pads) < 0 or not all(0 <= e < s for e, s in zip(extra, strides, strict=True)):
+            raise self.fail(node, f"strides {strides} must be >= 1, pads {pads} >= 0 and output_padding {extra} "
+                            "in [0, stride)")
+        out_hw = [strides[i] * (in_shape[2 + i] - 1) + extra[i] + w_shape[2 + i] - pads[i] - pads[i + 2]
+                  for i in range(2)]
+        if min(out_hw) < 1:
+            raise self.fail(node, f"pads {pads} leave no output of the {list(w_shape[2:])} window")
+        op = nn.ConvTranspose2DOp(x, weight, bias, float_tensor((in_shape[0], w_shape[1], *out_hw)), strides, pads)
+        self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+
     def conv_weights(self, node, names: list[str]) -> tuple[SSAValue, SSAValue | None]:
         """Weight and bias operands; a BatchNormalization that follows is folded into float constants."""
         bn = self.folded_bn.get(node.output[0])
@@ -1333,6 +1377,7 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Concat": _Importer.on_concat,
     "Constant": _Importer.on_constant,
     "Conv": _Importer.on_conv,
+    "ConvTranspose": _Importer.on_conv_transpose,
     "DequantizeLinear": _Importer.on_dequantize,
     "Dropout": _Importer.on_dropout,
     "Flatten": _Importer.on_flatten,

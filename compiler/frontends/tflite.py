@@ -395,6 +395,44 @@ class _Importer:
         result = self.builder.value(conv, self.tensor_name(output))
         self.finish_op(output, result, options.fusedActivationFunction)
 
+    def on_transpose_conv(self, op, inputs, output) -> None:
+        """TRANSPOSE_CONV: inputs (output shape, OHWI filter, input[, bias]); the output tensor's shape is taken.
+
+        Padding as TFLite Micro's transpose_conv.cc computes it: the SAME or
+        VALID padding of a forward convolution from the output size to the
+        input size (ComputePaddingHeightWidth); only the top/left part crops
+        (reference_integer_ops::TransposeConv), the rest is the bottom/right
+        padding and an output padding of bias-only rows.
+        """
+        options = op.builtinOptions
+        if len(inputs) < 3:
+            raise self.fail(f"expected inputs (output shape, filter, input[, bias]), got {len(inputs)}")
+        x = self.float_in(inputs[2])
+        n, c, h, w = shape_of(x)
+        filt = self.const(inputs[1], "filter")
+        out_shape = self.shape(output)
+        if filt.ndim != 4 or filt.shape[3] != c:
+            raise self.fail(f"filter has shape {list(filt.shape)}, expected [C_out, KH, KW, {c}]")
+        if len(out_shape) != 4 or out_shape[3] != filt.shape[0]:
+            raise self.fail(f"output has shape {list(out_shape)}, expected [N, H, W, {filt.shape[0]}]")
+        kernel, strides = filt.shape[1:3], [options.strideH, options.strideW]
+        out_hw = out_shape[1:3]
+        pads = self.explicit_pads(options.padding, out_hw, kernel, strides, (1, 1))
+        for axis, name in ((0, "height"), (1, "width")):
+            full = (((h, w)[axis] - 1) * strides[axis] + kernel[axis])
+            pads[axis + 2] = max(full - pads[axis] - out_hw[axis], 0)
+            if not 0 <= out_hw[axis] - (full - pads[axis] - pads[axis + 2]) < strides[axis]:
+                raise self.fail(f"output {name} {out_hw[axis]} does not follow from input {(h, w)[axis]}, "
+                                f"filter {kernel[axis]} and stride {strides[axis]}")
+        weight = self.weight(inputs[1], np.transpose(filt, (3, 0, 1, 2)), 1, expand_per_axis=True)  # OHWI -> IOHW
+        bias = None
+        if len(inputs) > 3 and inputs[3] >= 0:
+            bias = self.weight(inputs[3], self.const(inputs[3], "bias").reshape(-1), 0, expand_per_axis=True)
+        result_type = float_tensor((n, filt.shape[0], *out_hw))
+        conv = nn.ConvTranspose2DOp(x, weight, bias, result_type, strides, pads)
+        result = self.builder.value(conv, self.tensor_name(output))
+        self.finish_op(output, result, getattr(options, "fusedActivationFunction", 0))
+
     def on_fully_connected(self, op, inputs, output) -> None:
         options = op.builtinOptions
         if options is not None and options.weightsFormat != 0:
@@ -611,6 +649,7 @@ _HANDLERS = {
     "RESHAPE": _Importer.on_reshape,
     "SOFTMAX": _Importer.on_softmax,
     **{builtin: _Importer.on_activation for builtin in _ACTIVATION_KINDS},
+    "TRANSPOSE_CONV": _Importer.on_transpose_conv,
 }
 
 SUPPORTED_OPS = tuple(sorted(_HANDLERS))

@@ -1,7 +1,7 @@
 """`make target-check`: the generated C on emulated Cortex-M cores, and the RAM a device pays.
 
-For each model (the reference models beside the repository and the example
-network) and each core (Cortex-M4 on QEMU's mps2-an386, Cortex-M55 on
+For each model (the reference models beside the repository, the example
+network and the TRANSPOSE_CONV models of tests/data/tflite) and each core (Cortex-M4 on QEMU's mps2-an386, Cortex-M55 on
 mps3-an547):
 
 1. `cmsis-compile MODEL --target CORE` writes the C;
@@ -114,6 +114,21 @@ def reference_cases(models: Path) -> list[Case]:
         name = ref.name.removesuffix(".tflm_ref.npz")
         data = np.load(ref)
         cases.append(Case(name, models / f"{name}.qdq.onnx", data["inputs"], data["outputs"]))
+    return cases
+
+
+DATA_MODELS = ("transpose_conv.int8", "transpose_conv_valid.int8")
+"""TFLite models in tests/data/tflite whose kernels the reference models do not call (TRANSPOSE_CONV)."""
+
+
+def data_cases() -> list[Case]:
+    """DATA_MODELS with TFLite Micro's output for their one seeded input (`NAME.npz` beside each), named as C
+    identifiers (`transpose_conv_int8`)."""
+    cases = []
+    for name in DATA_MODELS:
+        model = ROOT / "tests" / "data" / "tflite" / f"{name}.tflite"
+        data = np.load(model.with_suffix(".npz"))
+        cases.append(Case(name.replace(".", "_"), model, data["input_0"][None], data["output_0"][None]))
     return cases
 
 
@@ -452,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     if not cases:
         print(f"note: no reference models in {models}; checking the example network only", file=sys.stderr)
     cases.append(example_case(out))
+    cases += data_cases()
     if args.only:
         cases = [c for c in cases if c.name == args.only]
     random_count = args.random if not args.only or args.only == "random" else 0

@@ -75,6 +75,18 @@ typedef struct
     cmsis_nn_activation activation;
 } cmsis_nn_conv_params;
 
+/* Transposed convolution; padding_offsets (the extra bottom/right padding) and dilation are not read. */
+typedef struct
+{
+    int32_t input_offset;
+    int32_t output_offset;
+    cmsis_nn_tile stride;
+    cmsis_nn_tile padding;
+    cmsis_nn_tile padding_offsets;
+    cmsis_nn_tile dilation;
+    cmsis_nn_activation activation;
+} cmsis_nn_transpose_conv_params;
+
 /* Depthwise convolution; ch_mult * input channels = output channels. */
 typedef struct
 {

@@ -77,6 +77,33 @@ arm_cmsis_nn_status arm_convolve_s8(const cmsis_nn_context *ctx,
 
 int32_t arm_convolve_s8_get_buffer_size(const cmsis_nn_dims *input_dims, const cmsis_nn_dims *filter_dims);
 
+/*
+ * Transposed convolution (TFLite TRANSPOSE_CONV): input pixel (y, x) adds
+ * (input + input_offset) * filter[o][ky][kx][:] to output pixel
+ * (y * stride.h + ky - padding.h, x * stride.w + kx - padding.w); the sums
+ * start at the bias (may be NULL) and are requantized per output channel.
+ * Filter OHWI. ctx->buf holds CMSIS-NN's int32 row buffer (this runtime
+ * needs none); reverse_conv_ctx is not read.
+ */
+arm_cmsis_nn_status arm_transpose_conv_s8(const cmsis_nn_context *ctx,
+                                          const cmsis_nn_context *reverse_conv_ctx,
+                                          const cmsis_nn_transpose_conv_params *transpose_conv_params,
+                                          const cmsis_nn_per_channel_quant_params *quant_params,
+                                          const cmsis_nn_dims *input_dims,
+                                          const int8_t *input_data,
+                                          const cmsis_nn_dims *filter_dims,
+                                          const int8_t *filter_data,
+                                          const cmsis_nn_dims *bias_dims,
+                                          const int32_t *bias_data,
+                                          const cmsis_nn_dims *output_dims,
+                                          int8_t *output_data);
+
+/* CMSIS-NN's size of that row buffer, in bytes (its formula, which takes max(filter w, stride h) per row). */
+int32_t arm_transpose_conv_s8_get_buffer_size(const cmsis_nn_transpose_conv_params *transpose_conv_params,
+                                              const cmsis_nn_dims *input_dims,
+                                              const cmsis_nn_dims *filter_dims,
+                                              const cmsis_nn_dims *out_dims);
+
 /* 1x1 filter, no padding, stride 1. */
 arm_cmsis_nn_status arm_convolve_1x1_s8_fast(const cmsis_nn_context *ctx,
                                              const cmsis_nn_conv_params *conv_params,

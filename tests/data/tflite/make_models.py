@@ -1,0 +1,172 @@
+"""Small TFLite test models beyond plain int8 CNNs, and TFLite Micro's outputs for them.
+
+Two steps, each in its own environment (TensorFlow's converter is not a test dependency):
+
+    # 1. the .tflite files, with TensorFlow (tensorflow-cpu and tf-keras 2.21.0, Python 3.11)
+    python3 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow-cpu==2.21.0 tf-keras==2.21.0
+    TF_USE_LEGACY_KERAS=1 /tmp/tfenv/bin/python tests/data/tflite/make_models.py convert tests/data/tflite
+    # 2. the reference outputs, with PyPI tflite-micro (the project's test environment)
+    .venv/bin/python tests/data/tflite/make_models.py reference tests/data/tflite
+
+Step 1 builds Keras models with seeded random weights (numpy default_rng, per
+model), and converts each with full integer quantization: `<name>.int8.tflite`
+(int8 activations and weights, int32 bias) and, where the 16x8 scheme applies,
+`<name>.int16.tflite` (int16 activations, int8 weights, int64 bias:
+EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8). Model inputs and
+outputs are integer too (no QUANTIZE/DEQUANTIZE at the edges). The
+representative data set is 32 seeded standard-normal samples.
+
+Step 2 runs every .tflite here through TFLite Micro's Python interpreter on
+one seeded input (uniform over the input type's whole range, seed 1234 +
+model index in sorted order) and writes `<file>.npz` with `input_<i>` and
+`output_<i>` arrays.
+
+Keras 2 (tf-keras) is used rather than Keras 3 because its LSTM layer carries
+the `tf.function` annotation the converter fuses into
+UNIDIRECTIONAL_SEQUENCE_LSTM.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+CALIBRATION_SAMPLES = 32
+
+
+def _models():
+    """name -> (builder, input shapes without batch, schemes). Builders take a numpy Generator."""
+    import tensorflow as tf
+
+    keras = tf.keras
+    layers = keras.layers
+
+    def seeded(model: keras.Model, rng: np.random.Generator) -> keras.Model:
+        """Replace every weight with seeded values: N(0, 0.5) kernels, N(0, 0.2) biases."""
+        for layer in model.layers:
+            weights = layer.get_weights()
+            if weights:
+                layer.set_weights([rng.normal(0, 0.5 if w.ndim > 1 else 0.2, w.shape).astype(np.float32)
+                                   for w in weights])
+        return model
+
+    def single(shape, layer):
+        def build(rng):
+            x = keras.Input(shape, batch_size=1)
+            return seeded(keras.Model(x, layer()(x)), rng)
+        return build
+
+    def binary(shape, layer):
+        def build(rng):
+            a, b = keras.Input(shape, batch_size=1), keras.Input(shape, batch_size=1)
+            return seeded(keras.Model([a, b], layer()([a, b])), rng)
+        return build
+
+    def kws_conv(rng):
+        """Keyword-spotting-like conv net on a 49x10 spectrogram: conv, depthwise, pointwise, pool, dense."""
+        x = keras.Input((49, 10, 1), batch_size=1)
+        y = layers.Conv2D(8, (5, 3), strides=2, padding="same", activation="relu")(x)
+        y = layers.DepthwiseConv2D(3, padding="same", activation="relu")(y)
+        y = layers.Conv2D(12, 1, activation="relu")(y)
+        y = layers.AveragePooling2D((25, 5))(y)
+        y = layers.Flatten()(y)
+        y = layers.Dense(4)(y)
+        return seeded(keras.Model(x, layers.Softmax()(y)), rng)
+
+    def kws_lstm(rng):
+        """Keyword-spotting-like LSTM: 20 frames of 10 features, LSTM(16), dense, softmax."""
+        x = keras.Input((20, 10), batch_size=1)
+        y = layers.LSTM(16)(x)
+        y = layers.Dense(4)(y)
+        return seeded(keras.Model(x, layers.Softmax()(y)), rng)
+
+    both, int8 = ("int8", "int16"), ("int8",)
+    return {
+        "conv": (single((8, 8, 3), lambda: layers.Conv2D(8, 3, padding="same", activation="relu")), [(8, 8, 3)], both),
+        "depthwise_conv": (single((8, 8, 4), lambda: layers.DepthwiseConv2D(3, depth_multiplier=2)), [(8, 8, 4)],
+                           both),
+        "fully_connected": (single((16,), lambda: layers.Dense(10)), [(16,)], both),
+        "add": (binary((4, 4, 8), layers.Add), [(4, 4, 8), (4, 4, 8)], both),
+        "mul": (binary((4, 4, 8), layers.Multiply), [(4, 4, 8), (4, 4, 8)], both),
+        "max_pool": (single((8, 8, 4), lambda: layers.MaxPooling2D(2)), [(8, 8, 4)], both),
+        "avg_pool": (single((8, 8, 4), lambda: layers.AveragePooling2D(3, strides=2, padding="same")), [(8, 8, 4)],
+                     both),
+        "softmax": (single((10,), layers.Softmax), [(10,)], both),
+        "logistic": (single((16,), lambda: layers.Activation("sigmoid")), [(16,)], both),
+        "tanh": (single((16,), lambda: layers.Activation("tanh")), [(16,)], both),
+        "transpose_conv": (single((4, 4, 8), lambda: layers.Conv2DTranspose(6, 3, strides=2, padding="same")),
+                           [(4, 4, 8)], both),
+        "transpose_conv_valid": (single((5, 3, 4), lambda: layers.Conv2DTranspose(3, (2, 3), padding="valid",
+                                                                                  activation="relu")),
+                                 [(5, 3, 4)], int8),
+        "transpose_conv_k4": (single((3, 4, 2), lambda: layers.Conv2DTranspose(5, 4, strides=(2, 1), padding="same")),
+                              [(3, 4, 2)], int8),
+        "lstm": (single((6, 4), lambda: layers.LSTM(8, return_sequences=True)), [(6, 4)], int8),
+        "kws_conv": (kws_conv, [(49, 10, 1)], ("int16",)),
+        "kws_lstm": (kws_lstm, [(20, 10)], int8),
+    }
+
+
+def convert(out: Path) -> None:
+    import tensorflow as tf
+
+    tf.random.set_seed(0)
+    out.mkdir(parents=True, exist_ok=True)
+    for index, (name, (build, shapes, schemes)) in enumerate(sorted(_models().items())):
+        model = build(np.random.default_rng(index))
+        rng = np.random.default_rng(1000 + index)
+        samples = [[rng.standard_normal((1, *s)).astype(np.float32) for s in shapes]
+                   for _ in range(CALIBRATION_SAMPLES)]
+        for scheme in schemes:
+            converter = tf.lite.TFLiteConverter.from_keras_model(model)
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = lambda samples=samples: iter(samples)
+            if scheme == "int8":
+                converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+                converter.inference_input_type = converter.inference_output_type = tf.int8
+            else:
+                converter.target_spec.supported_ops = [
+                    tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+                converter.inference_input_type = converter.inference_output_type = tf.int16
+            path = out / f"{name}.{scheme}.tflite"
+            path.write_bytes(converter.convert())
+            print(f"{path}: {path.stat().st_size} bytes")
+
+
+def reference(out: Path) -> None:
+    from tflite_micro.python.tflite_micro import runtime
+
+    for index, path in enumerate(sorted(out.glob("*.tflite"))):
+        interpreter = runtime.Interpreter.from_bytes(path.read_bytes())
+        rng = np.random.default_rng(1234 + index)
+        arrays = {}
+        for i in range(_count(interpreter, "input")):
+            detail = interpreter.get_input_details(i)
+            info = np.iinfo(detail["dtype"])
+            x = rng.integers(info.min, info.max, detail["shape"], endpoint=True).astype(detail["dtype"])
+            interpreter.set_input(x, i)
+            arrays[f"input_{i}"] = x
+        interpreter.invoke()
+        for i in range(_count(interpreter, "output")):
+            arrays[f"output_{i}"] = interpreter.get_output(i)
+        np.savez(path.with_suffix(".npz"), **arrays)
+        print(f"{path.with_suffix('.npz')}: " + ", ".join(f"{k} {v.dtype}{list(v.shape)}" for k, v in arrays.items()))
+
+
+def _count(interpreter, kind: str) -> int:
+    """How many inputs or outputs: get_*_details raises past the last one."""
+    n = 0
+    while True:
+        try:
+            getattr(interpreter, f"get_{kind}_details")(n)
+        except Exception:  # the interpreter's own range error
+            return n
+        n += 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("convert", "reference"):
+        sys.exit("usage: make_models.py convert|reference OUT_DIR")
+    (convert if sys.argv[1] == "convert" else reference)(Path(sys.argv[2]))
