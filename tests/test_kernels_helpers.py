@@ -100,3 +100,11 @@ def softmax(shape=(1, 10)):
     i, o = tensor(shape), tensor(shape, SOFTMAX_Q)
     text = f"cmsis.softmax %a0 {{input_multiplier = 1073741824 : i32, input_left_shift = 20 : i32, diff_min = -100 : i32}} : ({i}) -> {o}"
     return _first(_module([i], text, o), "cmsis.softmax")
+
+
+def pad(shape=(1, 4, 4, 8), pre=(0, 1, 1, 0), post=(0, 1, 1, 0)):
+    out = [d + a + b for d, a, b in zip(shape, pre, post)]
+    i, o = tensor(shape), tensor(out)
+    text = (f"cmsis.pad %a0 {{pre_pad = array<i64: {', '.join(map(str, pre))}>, "
+            f"post_pad = array<i64: {', '.join(map(str, post))}>}} : ({i}) -> {o}")
+    return _first(_module([i], text, o), "cmsis.pad")
