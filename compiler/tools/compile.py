@@ -6,7 +6,7 @@
 
 Loads MODEL (.onnx, .tflite, .net or .mlir), calibrates it if it is a float
 model, runs the default pipeline (`-p default` of cmsis-opt: attach-target,
-quantize, inplace-alias, arena-alloc, verify-arena), writes OUTDIR/NAME.h,
+quantize, fold-pads, inplace-alias, arena-alloc, verify-arena), writes OUTDIR/NAME.h,
 OUTDIR/NAME.c, OUTDIR/memory.json and OUTDIR/memory.svg, and with --host
 builds OUTDIR/NAME_host (raw int8 input on stdin, output on stdout).
 Everything is built in a temporary folder and moved into OUTDIR at the end.
@@ -72,6 +72,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
                         help="the order of the C API's inputs and outputs: the model's own (default; an NCHW tensor "
                              "then costs a transpose) or nhwc, the kernels' order (no transpose at the boundary)")
     parser.add_argument("--no-inplace", action="store_true", help="never let an output overlap its input")
+    parser.add_argument("--no-fold-pads", action="store_true",
+                        help="keep every cmsis.pad as a kernel call (by default a pad only a conv, depthwise conv or "
+                             "max pool reads becomes that op's padding where that is exact)")
     parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
                         help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
                              "that lowers the arena (peak, default), never, or always")
@@ -116,7 +119,8 @@ def default_name(path: str) -> str:
 
 def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
     """The default pipeline with the command line's options."""
-    return DefaultPipeline(core=args.target, io_layout=args.io_layout, inplace=not args.no_inplace,
+    return DefaultPipeline(core=args.target, io_layout=args.io_layout, fold_pads=not args.no_fold_pads,
+                           inplace=not args.no_inplace,
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
                            alignment=args.alignment, max_size=args.max_size, search_nodes=args.search_nodes)
