@@ -23,7 +23,7 @@ TYPECHECK := $(VENV)/typecheck
 LINK_TREE := rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/cmsis_opt \
 	&& ln -s $(CURDIR)/compiler/* $(CURDIR)/dialects $(CURDIR)/passes $(CURDIR)/runtime $(TYPECHECK)/cmsis_opt/
 # Shell steps for a recipe that collects failures in $status: every checker runs, whatever one finds.
-LINT := $(LINK_TREE) || status=1; $(BIN)/ruff check || status=1; $(BIN)/pyright || status=1;
+LINT := $(LINK_TREE) || status=1; $(BIN)/ruff check || status=1; $(BIN)/pyright --project $(CURDIR) || status=1;
 
 test: $(STAMP)
 	@status=0; \
