@@ -37,6 +37,7 @@ from .cmsis_conv import ConvOp, DepthwiseConvOp
 from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedOp
+from .cmsis_patch import PatchStageOp, YieldOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
 from .kernel import CmsisOp, IsView, KernelOp, kernel_ops, view_source
 
@@ -114,9 +115,9 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 
 OPS = [ConvOp, DepthwiseConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp, ConcatOp,
-       TransposeOp, ReshapeOp]
+       TransposeOp, ReshapeOp, PatchStageOp]
 
-CMSIS = Dialect("cmsis", OPS, [TargetAttr])
+CMSIS = Dialect("cmsis", [*OPS, YieldOp], [TargetAttr])
 
 __all__ = [
     "CMSIS",
@@ -134,10 +135,12 @@ __all__ = [
     "MaxPoolOp",
     "MulOp",
     "PadOp",
+    "PatchStageOp",
     "ReshapeOp",
     "SoftmaxOp",
     "TargetAttr",
     "TransposeOp",
+    "YieldOp",
     "kernel_ops",
     "target_of",
     "view_source",
