@@ -37,6 +37,12 @@ def _fold_pads() -> type[ModulePass]:
     return FoldPadsPass
 
 
+def _patch_split() -> type[ModulePass]:
+    from cmsis_opt.passes.patch_split import PatchSplitPass
+
+    return PatchSplitPass
+
+
 def _inplace_alias() -> type[ModulePass]:
     from cmsis_opt.passes.inplace_alias import InplaceAliasPass
 
@@ -67,6 +73,7 @@ ALL_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "bufferize": _bufferize,
     "liveness": _liveness,
     "fold-pads": _fold_pads,
+    "patch-split": _patch_split,
     "inplace-alias": _inplace_alias,
     "arena-alloc": _arena_alloc,
     "verify-arena": _verify_arena,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ir_dense as dense
+from conftest import ir_ints as ints
 
 from cmsis_opt.dialects import cmsis
 from cmsis_opt.dialects.utils import conv_out_size
@@ -19,16 +21,6 @@ Q_OUT = "!quant.uniform<i8:f32, 0.25:-128>"
 
 def t(shape, q=Q_IN) -> str:
     return f"tensor<{'x'.join(map(str, shape))}x{q}>"
-
-
-def ints(values) -> str:
-    return ", ".join(str(int(v)) for v in values)
-
-
-def dense(values: np.ndarray, element: str) -> str:
-    dims = "x".join(str(d) for d in values.shape)
-    data = values.astype("<i1" if element == "i8" else "<i4").tobytes().hex().upper()
-    return f'dense<"0x{data}"> : tensor<{dims}x{element}>'
 
 
 def random_case(rng: np.random.Generator) -> str | None:
