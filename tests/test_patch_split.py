@@ -6,11 +6,13 @@ padding, strides 1-2, dilation 1-2) with random stage ends and grids.
 
 from __future__ import annotations
 
+import json
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import host_programs
+from conftest import host_programs, run_tool
 from conftest import ir_dense as dense
 from conftest import ir_ints as ints
 
@@ -18,7 +20,7 @@ from cmsis_opt.backend.c import emit_c
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import cmsis
 from cmsis_opt.errors import CompileError
-from cmsis_opt.hostbuild import HostModel
+from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir, print_ir
 from cmsis_opt.passes.default import DefaultPipeline
@@ -26,6 +28,7 @@ from cmsis_opt.passes.patch_split import split_function, stage_chain
 from cmsis_opt.plan import memory_plan, the_function
 
 Q = "!quant.uniform<i8:f32, 0.5:-3>"
+STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror"]
 
 
 def t(shape) -> str:
@@ -160,3 +163,41 @@ def test_what_cannot_be_split_is_an_error():
     DefaultPipeline().apply(make_context(), module)
     with pytest.raises(CompileError, match="already planned"):
         split_function(the_function(module), 0, (1, 1))
+
+
+STAGE = Path(__file__).parent / "lit" / "patch-split" / "stage.mlir"
+
+
+def test_cmsis_compile_patch_options(tmp_path):
+    off = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "off"), "--quiet")
+    assert off.returncode == 0, off.stderr
+    grid = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "grid"), "--patch", "2x2", "--patch-ops", "2")
+    assert grid.returncode == 0, grid.stderr
+    assert "patch stage at step 0: 2 ops run as 2x2 tiles" in grid.stdout
+    stage = json.loads((tmp_path / "grid" / "memory.json").read_text())["patch_stages"]
+    assert [(s["grid"], len(s["layers"])) for s in stage] == [("2x2", 2)]
+    auto = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "auto"), "--patch", "auto",
+                    "--patch-max-overhead", "100")
+    assert auto.returncode == 0, auto.stderr
+    plans = {d: json.loads((tmp_path / d / "memory.json").read_text()) for d in ("off", "grid", "auto")}
+    assert plans["auto"]["arena_bytes"] <= min(plans["off"]["arena_bytes"], plans["grid"]["arena_bytes"])
+    source = (tmp_path / "grid" / "stage.c").read_text()
+    for strict in ([], ["-DCMSIS_OPT_CHECK_SCRATCH"]):
+        build = subprocess.run([*compiler_command(), *STRICT, *strict, "-fsyntax-only",
+                                f"-I{tmp_path / 'grid'}", f"-I{RUNTIME_DIR / 'include'}", str(tmp_path / "grid" / "stage.c")],
+                               capture_output=True, text=True)
+        assert build.returncode == 0, build.stderr
+    assert "tile 3: output rows 2-3, columns 2-3" in source
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--patch", "9x9"], "error: patch-split: a 9x9 grid does not fit the stage output of 4x4"),
+    (["--patch", "2by2"], "error: patch-split: grid '2by2' is not ROWSxCOLUMNS"),
+    (["--patch", "2x2", "--patch-ops", "7"], "error: patch-split: the stage chain has 3 ops, not 7"),
+])
+def test_bad_patch_options_are_one_error_line(tmp_path, options, message):
+    result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), *options)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [message] or message in result.stderr, result.stderr
+    assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

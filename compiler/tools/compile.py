@@ -15,6 +15,7 @@ Everything is built in a temporary folder and moved into OUTDIR at the end.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -38,6 +39,7 @@ from cmsis_opt.hostbuild import HostModel, build_host
 from cmsis_opt.ir import print_ir
 from cmsis_opt.passes.arena_alloc import Strategy
 from cmsis_opt.passes.default import DefaultPipeline
+from cmsis_opt.passes.patch_split import Candidate, candidates, choose, parse_grid
 from cmsis_opt.passes.quantize import boundary_transposes
 from cmsis_opt.plan import byte_size, memory_plan, returned_values, the_function
 from cmsis_opt.report import memory_table, write_report
@@ -75,6 +77,15 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--no-fold-pads", action="store_true",
                         help="keep every cmsis.pad as a kernel call (by default a pad only a conv, depthwise conv or "
                              "max pool reads becomes that op's padding where that is exact)")
+    parser.add_argument("--patch", default="off", metavar="auto|off|RxC",
+                        help="run the first window ops (the stage) tile by tile: off (default); RxC, a grid of tiles "
+                             "of the stage output (the whole chain, or --patch-ops of it); auto, the stage and grid "
+                             "with the smallest arena within --patch-max-overhead")
+    parser.add_argument("--patch-ops", type=int, default=0, metavar="N",
+                        help="with --patch RxC: how many ops the stage takes (default 0, the whole chain)")
+    parser.add_argument("--patch-max-overhead", type=float, default=15.0, metavar="PERCENT",
+                        help="with --patch auto: the most extra multiply-accumulates the halos may cost, in percent "
+                             "of the whole model's (default 15)")
     parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
                         help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
                              "that lowers the arena (peak, default), never, or always")
@@ -118,12 +129,19 @@ def default_name(path: str) -> str:
 
 
 def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
-    """The default pipeline with the command line's options."""
+    """The default pipeline with the command line's options (--patch auto: without patching; see choose_patch)."""
+    patch = args.patch if args.patch != "auto" else "off"
     return DefaultPipeline(core=args.target, io_layout=args.io_layout, fold_pads=not args.no_fold_pads,
-                           inplace=not args.no_inplace,
+                           patch=patch, patch_ops=args.patch_ops, inplace=not args.no_inplace,
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
                            alignment=args.alignment, max_size=args.max_size, search_nodes=args.search_nodes)
+
+
+def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) -> Candidate:
+    """--patch auto: the stage end and grid (or none) whose real plan has the smallest arena within the MAC budget."""
+    return choose(candidates(unplanned, lambda grid, ops: dataclasses.replace(base, patch=grid, patch_ops=ops),
+                             max_overhead))
 
 
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
@@ -198,7 +216,12 @@ def _main(argv: Sequence[str]) -> int:
             calibrate_module(source.module, args.calibration)
         elif args.calibration:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)
+        if args.patch not in ("off", "auto"):
+            parse_grid(args.patch)
         unplanned = source.module.clone()
+        if args.patch == "auto":
+            choice = choose_patch(unplanned, default_pipeline(args), args.patch_max_overhead)
+            args.patch, args.patch_ops = choice.grid, choice.ops
         module = run_pipeline(source, [default_pipeline(args)])
         if args.io_layout == "model":
             remark_boundary_transposes(module, unplanned, args)
