@@ -36,9 +36,10 @@ BLOCKS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3,
 
 
 class _Graph:
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, explicit_pads: bool = False):
         self.rng = np.random.default_rng(seed)
         self.nodes, self.inits, self.count = [], [], 0
+        self.explicit_pads = explicit_pads
 
     def name(self, kind: str) -> str:
         self.count += 1
@@ -51,6 +52,11 @@ class _Graph:
         b = (self.rng.standard_normal(cout) * 0.01).astype(np.float32)
         self.inits += [numpy_helper.from_array(w, name + "_w"), numpy_helper.from_array(b, name + "_b")]
         pad = kernel // 2
+        if pad and self.explicit_pads:  # a Pad node before a VALID convolution, as TensorFlow exports write it
+            self.inits.append(numpy_helper.from_array(np.array([0, 0, pad, pad, 0, 0, pad, pad], np.int64), name + "_pads"))
+            self.nodes.append(helper.make_node("Pad", [x, name + "_pads"], [name + "_padded"], name=name + "_pad",
+                                               mode="constant"))
+            x, pad = name + "_padded", 0
         self.nodes.append(helper.make_node("Conv", [x, name + "_w", name + "_b"], [name], name=name, group=group,
                                            kernel_shape=[kernel, kernel], strides=[stride, stride], pads=[pad] * 4))
         if not relu6:
@@ -64,14 +70,28 @@ class _Graph:
         return name
 
 
-def mobilenet_v2(size: int = 224, classes: int = 1000) -> onnx.ModelProto:
-    """A float MobileNetV2-1.0 with random weights; NHWC input (then a Transpose), as exporters from TFLite write."""
-    g = _Graph()
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """MobileNetV2's channel rounding for a width multiplier: to a multiple of 8, never below 90% of `value`."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def mobilenet_v2(size: int = 224, classes: int = 1000, width: float = 1.0,
+                 explicit_pads: bool = False) -> onnx.ModelProto:
+    """A float MobileNetV2 with random weights; NHWC input (then a Transpose), as exporters from TFLite write.
+
+    `width` is the width multiplier (channels rounded by `make_divisible`; the
+    last 1x1 convolution keeps 1280 channels below 1.0); `explicit_pads`
+    writes each 3x3 convolution's padding as a Pad node before it.
+    """
+    g = _Graph(explicit_pads=explicit_pads)
     g.inits += [numpy_helper.from_array(np.float32(0.0), "zero"), numpy_helper.from_array(np.float32(6.0), "six")]
     g.nodes.append(helper.make_node("Transpose", ["input"], ["input_nchw"], name="to_nchw", perm=[0, 3, 1, 2]))
-    x = g.conv("input_nchw", 3, 32, 3, stride=2)
-    cin = 32
-    for t, c, n, s in BLOCKS:
+    first = make_divisible(32 * width)
+    x = g.conv("input_nchw", 3, first, 3, stride=2)
+    cin = first
+    for t, channels, n, s in BLOCKS:
+        c = make_divisible(channels * width)
         for k in range(n):
             stride = s if k == 0 else 1
             hidden = cin * t
@@ -80,32 +100,36 @@ def mobilenet_v2(size: int = 224, classes: int = 1000) -> onnx.ModelProto:
             y = g.conv(y, hidden, c, 1, relu6=False)
             x = g.add(x, y) if stride == 1 and cin == c else y
             cin = c
-    x = g.conv(x, cin, 1280, 1)
+    last = make_divisible(1280 * max(1.0, width))
+    x = g.conv(x, cin, last, 1)
     g.nodes.append(helper.make_node("GlobalAveragePool", [x], ["pooled"], name="pool"))
     # the classifier as a 1x1 convolution (per-channel weights; a Gemm would need one weight scale)
-    scores = g.conv("pooled", 1280, classes, 1, relu6=False)
+    scores = g.conv("pooled", last, classes, 1, relu6=False)
     g.nodes.append(helper.make_node("Flatten", [scores], ["logits"], name="flatten"))
-    graph = helper.make_graph(g.nodes, "mobilenet_v2", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, size, size, 3])],
+    graph = helper.make_graph(g.nodes, "mobilenet_v2",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, size, size, 3])],
                               [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])], g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     return model
 
 
-def quantized_mobilenet_v2(folder: Path) -> Path:
-    """MobileNetV2 quantized to QDQ by onnxruntime (per-channel weights, int8 activations)."""
+def quantized_mobilenet_v2(folder: Path, size: int = 224, width: float = 1.0, explicit_pads: bool = False,
+                           name: str = "mobilenet_v2") -> Path:
+    """MobileNetV2 quantized to QDQ by onnxruntime (per-channel weights, int8 activations): folder/NAME.onnx."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     class Reader(CalibrationDataReader):
         def __init__(self):
             rng = np.random.default_rng(1)
-            self.samples = iter([{"input": rng.standard_normal((1, 224, 224, 3)).astype(np.float32)} for _ in range(2)])
+            self.samples = iter([{"input": rng.standard_normal((1, size, size, 3)).astype(np.float32)}
+                                 for _ in range(2)])
 
         def get_next(self):
             return next(self.samples, None)
 
-    float_path, qdq_path = folder / "mobilenet_v2.float.onnx", folder / "mobilenet_v2.onnx"
-    onnx.save(mobilenet_v2(), str(float_path))
+    float_path, qdq_path = folder / f"{name}.float.onnx", folder / f"{name}.onnx"
+    onnx.save(mobilenet_v2(size, width=width, explicit_pads=explicit_pads), str(float_path))
     quantize_static(str(float_path), str(qdq_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
     model = onnx.load(str(qdq_path))

@@ -183,6 +183,18 @@ def pytorch_section(rows: list[dict], peers: list[dict] | None) -> list[str]:
             "is none.", "", pytorch_exports.table(rows, tflm), "", pytorch_exports.NOTE, ""]
 
 
+def patching_section(rows: list[dict]) -> list[str]:
+    import patching
+
+    lines = ["## 9. Patch-based execution of the first stage (cortex-m4)", "",
+             "`cmsis-compile --patch auto`: every stage end and grid planned for real; the smallest arena whose "
+             "halos cost at most 15% of the model's multiply-accumulates. The input is held whole (no streaming).",
+             ""]
+    lines += patching.table(rows)
+    lines += ["", "![arena against MAC overhead](patching.svg)", ""]
+    return lines
+
+
 def write(results: dict, out: Path) -> None:
     lines = ["# Benchmarks", "", f"Measured by `python bench/run.py` in {results['seconds']:.0f} s"
              + (" (--quick subset)" if results["quick"] else "") + "; raw numbers in results.json.", ""]
@@ -215,4 +227,13 @@ def write(results: dict, out: Path) -> None:
         lines += device_section(results["device"])
     if "pytorch" in results:
         lines += pytorch_section(results["pytorch"], results.get("peers"))
+
+
+    if "patching" in results:
+        import patching
+
+        lines += patching_section(results["patching"])
+        (out / "patching.svg").write_text(svg.line_chart(
+            "Smallest arena within a MAC overhead budget", "extra MACs, % of the model", "arena bytes",
+            patching.BUDGETS, {r["model"]: patching.frontier(r) for r in results["patching"]}))
     (out / "results.md").write_text("\n".join(lines))

@@ -23,6 +23,7 @@ import allocq  # noqa: E402
 import compile_time  # noqa: E402
 import device_cost  # noqa: E402
 import paper  # noqa: E402
+import patching  # noqa: E402
 import peers  # noqa: E402
 import pytorch_exports  # noqa: E402
 import report  # noqa: E402
@@ -98,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
 
         log("8. PyTorch exports (tests/data/pytorch) against onnxruntime")
         results["pytorch"] = pytorch_exports.bench_rows()
+    if not args.quick:
+        log("9. patch-based execution of the first stage (every stage end and grid, planned)")
+        with tempfile.TemporaryDirectory(prefix="bench-patching-") as work:
+            chosen_models = {p.name.split(".")[0]: p for p in models}
+            chosen_models.update(patching.mobilenet_models(Path(work)))
+            results["patching"] = patching.patching(chosen_models)
 
     results["seconds"] = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")

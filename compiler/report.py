@@ -19,6 +19,7 @@ from html import escape
 
 from xdsl.ir import Operation
 
+from cmsis_opt.dialects.utils import ints
 from cmsis_opt.plan import Buffer, Plan, layer_of
 
 SHORT_KINDS = {
@@ -28,6 +29,25 @@ COLOURS = {"input": "#4e79a7", "output": "#59a14f", "activation": "#f28e2b", "sc
 
 Scale = Callable[[float], float]
 """Steps or offsets to picture coordinates."""
+
+
+def patch_stages(plan: Plan) -> list[dict]:
+    """Each `cmsis.patch_stage` of the plan: its ops' layers, grid, tile region bytes and the halos' extra MACs
+    (in percent of the stage's own)."""
+    from cmsis_opt.dialects.cmsis_patch import PatchStageOp
+
+    stages = []
+    for step, op in enumerate(plan.steps):
+        if not isinstance(op, PatchStageOp):
+            continue
+        tiled, whole = op.macs()
+        region = plan.scratch(op)
+        rows, cols = ints(op.grid)
+        stages.append({"step": step, "layers": [layer_of(o) or o.name for o in op.ops()], "grid": f"{rows}x{cols}",
+                       "tiles": rows * cols, "tile_region_bytes": region.size if region else 0,
+                       "macs_tiled": tiled, "macs_whole": whole,
+                       "overhead_percent": round(100.0 * (tiled - whole) / max(whole, 1), 2)})
+    return stages
 
 
 def memory_json(plan: Plan) -> dict:
@@ -44,6 +64,7 @@ def memory_json(plan: Plan) -> dict:
         "target": plan.target,
         "alignment": plan.alignment,
         "inplace": plan.inplace,
+        "patch_stages": patch_stages(plan),
         "steps": [
             {"step": i, "op": op.name, "layer": layer_of(op), "live_bytes": load[i] if i < len(load) else 0}
             for i, op in enumerate(plan.steps)
@@ -90,6 +111,10 @@ def memory_table(plan: Plan) -> str:
         f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, in-place {'on' if plan.inplace else 'off'}",
         *("  " + line for line in bounds_lines(plan)),
     ]
+    for stage in patch_stages(plan):
+        lines.append(f"patch stage at step {stage['step']}: {len(stage['layers'])} ops run as {stage['grid']} tiles, "
+                     f"tile region {stage['tile_region_bytes']} bytes, {stage['overhead_percent']:+.1f}% MACs "
+                     "in the stage (halos)")
     rows = [("buffer", "kind", "offset", "size", "end", "steps", "alias")]
     for b in plan.buffers:
         steps = "-" if b.first is None else f"{b.first}..{b.last}"

@@ -38,6 +38,7 @@ from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedBase, FullyConnectedOp, FullyConnectedPerChannelOp
 from .cmsis_lut import LutOp
+from .cmsis_patch import PatchStageOp, YieldOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
 from .cmsis_reduce import MeanOp
 from .cmsis_requantize import RequantizeOp
@@ -117,9 +118,9 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 
 OPS = [ConvOp, DepthwiseConvOp, TransposeConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp,
-       ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp]
+       ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp, PatchStageOp]
 
-CMSIS = Dialect("cmsis", OPS, [TargetAttr])
+CMSIS = Dialect("cmsis", [*OPS, YieldOp], [TargetAttr])
 
 __all__ = [
     "CMSIS",
@@ -141,11 +142,13 @@ __all__ = [
     "MeanOp",
     "MulOp",
     "PadOp",
+    "PatchStageOp",
     "ReshapeOp",
     "RequantizeOp",
     "SoftmaxOp",
     "TargetAttr",
     "TransposeOp",
+    "YieldOp",
     "kernel_ops",
     "target_of",
     "view_source",

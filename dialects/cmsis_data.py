@@ -8,6 +8,8 @@ Sources (CMSIS-NN v7.0.0): `Source/PadFunctions/arm_pad_s8.c`,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, IntegerType, TensorType, i64
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def, traits_def, var_operand_def
@@ -15,7 +17,7 @@ from xdsl.traits import NoMemoryEffect
 
 from cmsis_opt.targets import BuildPath
 
-from .kernel import AccessOrder, CEmitter, CmsisOp, IsView, KernelOp, NoOverlap, int_of
+from .kernel import AccessOrder, CEmitter, CmsisOp, IsView, KernelOp, NoOverlap, Trace, int_of
 from .quant import quant_of
 from .utils import check_len, fail, ints, num_elements, shape_of
 
@@ -29,6 +31,36 @@ CONCAT_FUNCTIONS = {
     0: "arm_concatenation_s8_w",
 }
 """NHWC axis -> CMSIS-NN concatenation (x is the innermost dimension)."""
+
+
+def pad_order(shape: Sequence[int], pre: Sequence[int], post: Sequence[int]) -> AccessOrder:
+    """Source/PadFunctions/arm_pad_s8.c (every path; runtime/ copies the same way).
+
+    The output is written front to back, once: `arm_memset_s8` runs of the
+    pad value between `arm_memcpy_s8` copies of the input, one copy per input
+    row when no channel is padded, else one per input pixel. Copy k (input
+    rows or pixels in order) writes its output bytes at time 3k + 1 and reads
+    its input bytes at 3k + 2: within one memcpy the order is the C library's,
+    so its writes are taken to come first (and an output that overlaps the
+    copy's own input is refused, which memcpy also forbids). A memset between
+    copies k - 1 and k writes at 3k.
+    """
+    n, h, w, c = shape
+    out = [d + a + b for d, a, b in zip(shape, pre, post, strict=True)]
+    copy_c = out[3] == c
+    # the copy unit of each input byte: its row (whole rows copied) or its pixel
+    unit_of_in = np.arange(n * h * w * c) // (w * c if copy_c else c)
+    # the same unit index on the output bytes that copies write, -1 on padding
+    units = np.full(out, -1, dtype=np.int64)
+    units[pre[0]:pre[0] + n, pre[1]:pre[1] + h, pre[2]:pre[2] + w, pre[3]:pre[3] + c] = unit_of_in.reshape(n, h, w, c)
+    units = units.reshape(-1)
+    copied = units >= 0
+    before = np.maximum.accumulate(units) + 1  # pad bytes: how many copies came before them
+    write_time = np.where(copied, 3 * units + 1, 3 * before)
+    t = Trace(unit_of_in.size, units.size)
+    t.read(3 * unit_of_in + 2, np.arange(unit_of_in.size))
+    t.write(write_time, np.arange(units.size))
+    return t.done()
 
 
 @irdl_op_definition
@@ -55,7 +87,7 @@ class PadOp(CmsisOp, KernelOp):
         return "arm_pad_s8"
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
-        return NoOverlap("not modelled")
+        return pad_order(shape_of(self.input), ints(self.pre_pad), ints(self.post_pad))
 
     def emit_c(self, c: CEmitter) -> None:
         dims = {k: c.dims(f"{k}_dims", v) for k, v in

@@ -353,6 +353,23 @@ class CEmitter(Protocol):
         """
         ...
 
+    # -- for ops that run other kernels on parts of their tensors (cmsis.patch_stage) --
+    def scratch_ptr(self, offset: int) -> str:
+        """A C expression of type `int8_t *`: `offset` bytes into the op's planned scratch region."""
+        ...
+
+    def copy_rows(self, dst: str, dst_stride: int, src: str, src_stride: int, rows: int, width: int,
+                  comment: str) -> None:
+        """`rows` memcpy's of `width` bytes each, the pointers advancing by their strides (bytes)."""
+        ...
+
+    def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,
+               suffix: str) -> None:
+        """Emit `op` (not in the function: a tile-sized copy of a body op) with its tensors at `pointers` and its
+        context at (offset, bytes) of this op's scratch region; its constants are named with `suffix`, and
+        arrays equal to ones already written are shared."""
+        ...
+
 
 def c_tile(hw: Sequence[int]) -> str:
     """A `cmsis_nn_tile` initialiser from (h, w)."""

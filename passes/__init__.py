@@ -31,6 +31,18 @@ def _liveness() -> type[ModulePass]:
     return LivenessPass
 
 
+def _fold_pads() -> type[ModulePass]:
+    from cmsis_opt.passes.fold_pads import FoldPadsPass
+
+    return FoldPadsPass
+
+
+def _patch_split() -> type[ModulePass]:
+    from cmsis_opt.passes.patch_split import PatchSplitPass
+
+    return PatchSplitPass
+
+
 def _inplace_alias() -> type[ModulePass]:
     from cmsis_opt.passes.inplace_alias import InplaceAliasPass
 
@@ -60,6 +72,8 @@ ALL_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "quantize": _quantize,
     "bufferize": _bufferize,
     "liveness": _liveness,
+    "fold-pads": _fold_pads,
+    "patch-split": _patch_split,
     "inplace-alias": _inplace_alias,
     "arena-alloc": _arena_alloc,
     "verify-arena": _verify_arena,

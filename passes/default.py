@@ -2,6 +2,8 @@
 
     attach-target{core}        when `core` is given (else the module's target, or the default core)
     quantize{io-layout}        when the IR is still in the nn dialect
+    fold-pads                  unless fold-pads=false
+    patch-split{ops grid}      when patch is a grid RxC (patch-ops: how many ops the stage takes, 0 all)
     inplace-alias{kernel-switch allow-undocumented}   unless inplace=false
     arena-alloc{strategy alignment max-size search-nodes time-limit}
     verify-arena
@@ -23,7 +25,9 @@ from cmsis_opt.allocators import SEARCH_NODES
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass, Strategy
 from cmsis_opt.passes.attach_target import AttachTargetPass
 from cmsis_opt.passes.common import CmsisPass, Stage, stage_of
+from cmsis_opt.passes.fold_pads import FoldPadsPass
 from cmsis_opt.passes.inplace_alias import InplaceAliasPass
+from cmsis_opt.passes.patch_split import PatchSplitPass
 from cmsis_opt.passes.quantize import QuantizePass
 from cmsis_opt.passes.verify_arena import VerifyArenaPass
 from cmsis_opt.targets import CoreName
@@ -32,12 +36,15 @@ from cmsis_opt.targets import CoreName
 @dataclass(frozen=True)
 class DefaultPipeline(CmsisPass):
     # the first line of a pass's docstring is its line in `cmsis-opt --help`, so it stays whole
-    """The default pipeline (what cmsis-compile runs): [attach-target,] [quantize,] inplace-alias, arena-alloc, verify-arena."""  # noqa: E501
+    """The default pipeline (what cmsis-compile runs): [attach-target,] [quantize,] fold-pads, inplace-alias, arena-alloc, verify-arena."""  # noqa: E501
 
     name: ClassVar[str] = "default"
     STAGE: ClassVar[Stage] = "any"
     core: CoreName | None = None
     io_layout: Literal["model", "nhwc"] = "model"
+    fold_pads: bool = True
+    patch: str = "off"
+    patch_ops: int = 0
     inplace: bool = True
     kernel_switch: Literal["peak", "never", "always"] = "peak"
     allow_undocumented: bool = False
@@ -54,6 +61,10 @@ class DefaultPipeline(CmsisPass):
             steps.append(AttachTargetPass(core=self.core))
         if stage_of(module) == "nn":
             steps.append(QuantizePass(io_layout=self.io_layout))
+        if self.fold_pads:
+            steps.append(FoldPadsPass())
+        if self.patch != "off":
+            steps.append(PatchSplitPass(ops=self.patch_ops, grid=self.patch))
         if self.inplace:
             steps.append(InplaceAliasPass(kernel_switch=self.kernel_switch, allow_undocumented=self.allow_undocumented))
         steps.append(ArenaAllocPass(strategy=self.strategy, alignment=self.alignment, max_size=self.max_size,

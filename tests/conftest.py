@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference models folder, and running the installed tools."""
+"""Shared fixtures: the reference models folder, running the installed tools, IR text and host programs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,3 +26,35 @@ def models_dir() -> Path:
     if not MODELS.is_dir():
         pytest.skip(f"reference models not found at {MODELS} (they live beside the repository in ../shared/models)")
     return MODELS
+
+
+def ir_ints(values) -> str:
+    """`1, 2, 3`: the body of an `array<i64: ...>` attribute."""
+    return ", ".join(str(int(v)) for v in values)
+
+
+def ir_dense(values: np.ndarray, element: str) -> str:
+    """A `dense<"0x...">` i8 or i32 attribute of `values`, with its tensor type."""
+    dims = "x".join(str(d) for d in values.shape)
+    data = values.astype("<i1" if element == "i8" else "<i4").tobytes().hex().upper()
+    return f'dense<"0x{data}"> : tensor<{dims}x{element}>'
+
+
+def host_programs(sources, models, folder: Path) -> dict[str, Path]:
+    """One host program of the generated `sources` with runtime/, and one with the real CMSIS-NN when its tree
+    is there: {"runtime": path, "cmsis-nn": path}. Run one model of it as `program NAME` (input on stdin)."""
+    from cmsis_opt.errors import CompileError
+    from cmsis_opt.hostbuild import build_host
+
+    built = {"runtime": folder / "with_runtime"}
+    build_host(sources, models, built["runtime"])
+    try:
+        from cmsis_opt.cmsis_nn import build_library
+
+        library = build_library("host")
+    except CompileError as error:
+        print(f"the real CMSIS-NN is not checked: {error}")
+    else:
+        built["cmsis-nn"] = folder / "with_cmsis_nn"
+        build_host(sources, models, built["cmsis-nn"], cmsis_nn=library)
+    return built

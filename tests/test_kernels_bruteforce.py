@@ -352,3 +352,57 @@ def test_requantize_overlaps_exactly_in_place(path):
     op = make.requantize((2, 3, 5))
     check(op, path, lambda: sim_elementwise(30, 1), exact=True)
     assert op.path_delta(path) == 0
+
+
+def sim_pad(shape, pre, post, backwards: bool):
+    """arm_pad_s8: memsets and memcpys front to back; each memcpy forwards or (`backwards`) from its end."""
+    n, h, w, c = shape
+    out = [d + a + b for d, a, b in zip(shape, pre, post)]
+    row, pixel = out[2] * out[3], out[3]
+    position = 0  # next output byte
+
+    def fill(count):
+        nonlocal position
+        for j in range(position, position + count):
+            yield "w", j
+        position += count
+
+    def copy(src, count):
+        nonlocal position
+        pairs = [(src + i, position + i) for i in range(count)]
+        for s, d in reversed(pairs) if backwards else pairs:
+            yield "r", s
+            yield "w", d
+        position += count
+
+    src = 0
+    yield from fill(out[1] * row * pre[0])
+    for _ in range(n):
+        yield from fill(row * pre[1])
+        for _ in range(h):
+            yield from fill(pixel * pre[2])
+            if out[3] == c:
+                yield from copy(src, w * c)
+                src += w * c
+            else:
+                for _ in range(w):
+                    yield from fill(pre[3])
+                    yield from copy(src, c)
+                    src += c
+                    yield from fill(post[3])
+            yield from fill(pixel * post[2])
+        yield from fill(row * post[1])
+    yield from fill(out[1] * row * post[0])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_pad_writes_behind_the_rows_it_copied(seed):
+    rng = random.Random(400 + seed)
+    shape = (rng.choice([1, 1, 2]), rng.randint(1, 6), rng.randint(1, 6), rng.randint(1, 5))
+    channel = rng.random() < 0.3
+    pre = (rng.choice([0, 0, 1]), rng.randint(0, 2), rng.randint(0, 2), rng.randint(0, 2) if channel else 0)
+    post = (rng.choice([0, 0, 1]), rng.randint(0, 2), rng.randint(0, 2), rng.randint(0, 2) if channel else 0)
+    op = make.pad(shape, pre, post)
+    for path in ("c", "dsp", "mve"):
+        for backwards in (False, True):
+            check(op, path, lambda: sim_pad(shape, pre, post, backwards), exact=False)

@@ -114,3 +114,11 @@ def requantize(shape=(1, 10)):
     text = (f"cmsis.requantize %a0 {{multiplier = 1073741824 : i32, shift = 1 : i32, input_offset = 128 : i32, "
             f"output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32}} : ({t}) -> {t}")
     return _first(_module([t], text, t), "cmsis.requantize")
+
+
+def pad(shape=(1, 4, 4, 8), pre=(0, 1, 1, 0), post=(0, 1, 1, 0)):
+    out = [d + a + b for d, a, b in zip(shape, pre, post)]
+    i, o = tensor(shape), tensor(out)
+    text = (f"cmsis.pad %a0 {{pre_pad = array<i64: {', '.join(map(str, pre))}>, "
+            f"post_pad = array<i64: {', '.join(map(str, post))}>}} : ({i}) -> {o}")
+    return _first(_module([i], text, o), "cmsis.pad")

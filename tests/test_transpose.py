@@ -15,11 +15,11 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import host_programs
 
 from cmsis_opt.backend.c import emit_c
 from cmsis_opt.context import make_context
-from cmsis_opt.errors import CompileError
-from cmsis_opt.hostbuild import HostModel, build_host, compiler_command
+from cmsis_opt.hostbuild import HostModel, compiler_command
 from cmsis_opt.ir import parse_ir
 from cmsis_opt.passes.default import DefaultPipeline
 
@@ -64,18 +64,7 @@ def programs(tmp_path_factory):
         sources.append(tmp / f"{name}.c")
         size = int(np.prod(shape))
         models.append(HostModel(name, [size], [size]))
-    built = {"runtime": tmp / "with_runtime"}
-    build_host(sources, models, built["runtime"])
-    try:
-        from cmsis_opt.cmsis_nn import build_library
-
-        library = build_library("host")
-    except CompileError as error:
-        print(f"the real CMSIS-NN is not checked: {error}")
-    else:
-        built["cmsis-nn"] = tmp / "with_cmsis_nn"
-        build_host(sources, models, built["cmsis-nn"], cmsis_nn=library)
-    return built
+    return host_programs(sources, models, tmp)
 
 
 @pytest.mark.parametrize("library", ["runtime", "cmsis-nn"])

@@ -128,6 +128,10 @@ class _Emitter:
         self.layer = ""
         self.ident = ""
         self.functions: dict[str, str] = {}  # static functions of ours the calls need, by name
+        # while a nested op is written (cmsis.patch_stage): where its tensors are, its scratch, shared arrays
+        self.pointers: dict[SSAValue, str] = {}
+        self.inner_scratch: tuple[int, int] | None = None
+        self.shared_arrays: dict[tuple[str, bytes], str] | None = None
 
     # identifiers and data
     def layer_name(self, op: Operation, index: int) -> str:
@@ -148,8 +152,13 @@ class _Emitter:
         return ident
 
     def array(self, suffix: str, ctype: str, values: np.ndarray | Sequence[int]) -> str:
-        ident = self.unique(f"{self.ident}_{suffix}")
         flat = np.asarray(values).reshape(-1)
+        key = (ctype, flat.astype(np.int64).tobytes())
+        if self.shared_arrays is not None and key in self.shared_arrays:
+            return self.shared_arrays[key]
+        ident = self.unique(f"{self.ident}_{suffix}")
+        if self.shared_arrays is not None:
+            self.shared_arrays[key] = ident
         self.consts.append(
             f"static const {ctype} {ident}[{max(flat.size, 1)}] {self.name.upper()}_ALIGNED = "
             f"{{\n    {_int_list(flat)}\n}};"
@@ -165,12 +174,23 @@ class _Emitter:
         return self.struct(suffix, "cmsis_nn_dims", _dims(values))
 
     def ptr(self, value: SSAValue) -> str:
+        if value in self.pointers:
+            return self.pointers[value]
         return f"{self.name}_arena + {self.plan.buffer(value).offset}"
+
+    def scratch_ptr(self, offset: int) -> str:
+        region = self.plan.scratch(self.op) if self.op is not None else None
+        assert region is not None and region.offset is not None, "the op has a planned scratch region"
+        return f"{self.name}_arena + {region.offset + offset}"
 
     def context(self, table: tuple[str, int] | None = None) -> str:
         region = self.plan.scratch(self.op) if self.op is not None else None
         if table is not None:  # a constant table the kernel only reads
             init = f"{{.buf = (void *){table[0]}, .size = {table[1]}}}"
+        elif self.pointers:  # a nested op: its own part of the outer op's scratch, or none
+            inner = self.inner_scratch
+            init = ("{.buf = NULL, .size = 0}" if inner is None
+                    else f"{{.buf = {self.scratch_ptr(inner[0])}, .size = {inner[1]}}}")
         elif region is None:
             init = "{.buf = NULL, .size = 0}"
         else:
@@ -205,6 +225,29 @@ class _Emitter:
     def function(self, name: str, definition: str) -> None:
         self.functions.setdefault(name, definition.strip() + "\n")
 
+    def copy_rows(self, dst: str, dst_stride: int, src: str, src_stride: int, rows: int, width: int,
+                  comment: str) -> None:
+        self.body += [f"    /* {_comment_text(comment)} */", "    {", "        int row;",
+                      f"        for (row = 0; row < {rows}; ++row) {{",
+                      f"            memcpy({dst} + row * {dst_stride}, {src} + row * {src_stride}, {width}u);",
+                      "        }", "    }"]
+        self.comment_at = len(self.body)
+
+    def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,
+               suffix: str) -> None:
+        saved = self.ident, self.pointers, self.inner_scratch, self.shared_arrays
+        self.ident = f"{saved[0]}_{suffix}"
+        self.pointers, self.inner_scratch = pointers, scratch
+        self.shared_arrays = {} if saved[3] is None else saved[3]
+        self.comment_at = len(self.body)
+        ins = ", ".join(_shape_text(v) for v in op.operands)
+        self.body.append(f"    /* {_comment_text(f'{suffix}: {op.name} {ins} -> {_shape_text(op.results[0])}')} */")
+        try:
+            op.emit_c(self)
+        finally:
+            self.ident, self.pointers, self.inner_scratch = saved[:3]
+            self.comment_at = len(self.body)
+
     def comment(self, op: Operation, layer: str) -> None:
         ins = ", ".join(_shape_text(v) for v in op.operands)
         parts = [f"in @{'/'.join(str(self.plan.buffer(v).offset) for v in op.operands)}",
@@ -221,6 +264,7 @@ class _Emitter:
         self.step = index
         self.layers.append(self.layer)
         self.ctx_ident = None
+        self.shared_arrays = None
         self.comment(op, self.layer)
         op.emit_c(self)
 

@@ -6,7 +6,7 @@
 
 Loads MODEL (.onnx, .tflite, .net or .mlir), calibrates it if it is a float
 model, runs the default pipeline (`-p default` of cmsis-opt: attach-target,
-quantize, inplace-alias, arena-alloc, verify-arena), writes OUTDIR/NAME.h,
+quantize, fold-pads, inplace-alias, arena-alloc, verify-arena), writes OUTDIR/NAME.h,
 OUTDIR/NAME.c, OUTDIR/memory.json, OUTDIR/memory.svg and OUTDIR/memory.html (the
 picture and the buffer table in one page), and with --host
 builds OUTDIR/NAME_host (raw int8 input on stdin, output on stdout).
@@ -16,6 +16,7 @@ Everything is built in a temporary folder and moved into OUTDIR at the end.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
 
     from cmsis_opt.passes.default import DefaultPipeline
+    from cmsis_opt.passes.patch_split import Candidate
 
 TOOL = "cmsis-compile"
 MODEL_SUFFIXES = (".onnx", ".tflite", ".net", ".mlir")
@@ -67,6 +69,18 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
                         help="the order of the C API's inputs and outputs: the model's own (default; an NCHW tensor "
                              "then costs a transpose) or nhwc, the kernels' order (no transpose at the boundary)")
     parser.add_argument("--no-inplace", action="store_true", help="never let an output overlap its input")
+    parser.add_argument("--no-fold-pads", action="store_true",
+                        help="keep every cmsis.pad as a kernel call (by default a pad only a conv, depthwise conv or "
+                             "max pool reads becomes that op's padding where that is exact)")
+    parser.add_argument("--patch", default="off", metavar="auto|off|RxC",
+                        help="run the first window ops (the stage) tile by tile: off (default); RxC, a grid of tiles "
+                             "of the stage output (the whole chain, or --patch-ops of it); auto, the stage and grid "
+                             "with the smallest arena within --patch-max-overhead")
+    parser.add_argument("--patch-ops", type=int, default=0, metavar="N",
+                        help="with --patch RxC: how many ops the stage takes (default 0, the whole chain)")
+    parser.add_argument("--patch-max-overhead", type=float, default=15.0, metavar="PERCENT",
+                        help="with --patch auto: the most extra multiply-accumulates the halos may cost, in percent "
+                             "of the whole model's (default 15)")
     parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
                         help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
                              "that lowers the arena (peak, default), never, or always")
@@ -116,10 +130,12 @@ def default_name(path: str) -> str:
 
 
 def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
-    """The default pipeline with the command line's options."""
+    """The default pipeline with the command line's options (--patch auto: without patching; see choose_patch)."""
     from cmsis_opt.passes.default import DefaultPipeline
 
-    return DefaultPipeline(core=args.target, io_layout=args.io_layout, inplace=not args.no_inplace,
+    patch = args.patch if args.patch != "auto" else "off"
+    return DefaultPipeline(core=args.target, io_layout=args.io_layout, fold_pads=not args.no_fold_pads,
+                           patch=patch, patch_ops=args.patch_ops, inplace=not args.no_inplace,
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
                            alignment=args.alignment, max_size=args.max_size, search_nodes=args.search_nodes)
@@ -141,6 +157,14 @@ def choose_core(module: ModuleOp, given: str | None, model: str) -> str:
         raise CompileError(f"{model} is already planned for {recorded.core}; --target {given} cannot move the plan: "
                            f"drop --target, or compile the model before planning", TOOL)
     return given
+
+
+def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) -> Candidate:
+    """--patch auto: the stage end and grid (or none) whose real plan has the smallest arena within the MAC budget."""
+    from cmsis_opt.passes.patch_split import candidates, choose
+
+    return choose(candidates(unplanned, lambda grid, ops: dataclasses.replace(base, patch=grid, patch_ops=ops),
+                             max_overhead))
 
 
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
@@ -259,7 +283,14 @@ def _main(argv: Sequence[str]) -> int:
         elif args.calibration:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)
         args.target = choose_core(source.module, args.target, args.model)
+        if args.patch not in ("off", "auto"):
+            from cmsis_opt.passes.patch_split import parse_grid
+
+            parse_grid(args.patch)
         unplanned = source.module.clone()
+        if args.patch == "auto":
+            choice = choose_patch(unplanned, default_pipeline(args), args.patch_max_overhead)
+            args.patch, args.patch_ops = choice.grid, choice.ops
         module = run_pipeline(source, [default_pipeline(args)], verify_each=args.verify_each)
         # nothing changes the planned module from here on: its plan is computed once for the C, report and summary
         with analysis_scope():

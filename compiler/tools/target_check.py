@@ -39,6 +39,7 @@ any output differs, a build warns, or a run fails.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import shutil
 import subprocess
@@ -454,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
                              f"{RANDOM_NETWORKS}; 0: none; skipped with --only unless NAME is 'random')")
     parser.add_argument("--random-seed", type=int, default=RANDOM_SEED, metavar="S")
     parser.add_argument("--jobs", type=int, default=2, help="compilers and emulators run at a time (default 2)")
+    parser.add_argument("--patch", default="off", metavar="auto|off|RxC",
+                        help="compile the models with cmsis-compile --patch (default off)")
     args = parser.parse_args(argv)
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
@@ -470,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     cases += data_cases()
     if args.only:
         cases = [c for c in cases if c.name == args.only]
+    if args.patch != "off":
+        cases = [dataclasses.replace(c, compile_args=(*c.compile_args, "--patch", args.patch)) for c in cases]
     random_count = args.random if not args.only or args.only == "random" else 0
     rows, failures = [], []
     libraries, against = {}, "runtime/ (the project's portable C implementation of the CMSIS-NN API)"

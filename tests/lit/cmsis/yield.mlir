@@ -1,0 +1,19 @@
+// RUN: cmsis-opt %s | cmsis-opt | filecheck %s
+// cmsis.yield ends the body of a cmsis.patch_stage with the value the stage computes.
+
+// CHECK-LABEL: func.func @stage
+// CHECK: cmsis.yield %y_1 : tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+// CHECK-NEXT: }
+// CHECK-NEXT: func.return %y
+builtin.module {
+  func.func @stage(%x: tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>> {
+    %y = cmsis.patch_stage %x {layer = "stage dw..pw", grid = array<i64: 2, 2>} : (tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>> {
+    ^bb0(%0: tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>):
+      %a = cmsis.depthwise_conv %0 {layer = "dw", filter = dense<1> : tensor<1x3x3x2xi8>, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: -2, -2>, input_offset = 3 : i32, output_offset = -3 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>
+      %b = cmsis.conv %a {layer = "conv", filter = dense<1> : tensor<4x3x3x2xi8>, multiplier = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shift = array<i32: -4, -4, -4, -4>, input_offset = 3 : i32, output_offset = -3 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+      %y_1 = cmsis.conv %b {layer = "pw", filter = dense<1> : tensor<4x1x1x4xi8>, multiplier = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shift = array<i32: -2, -2, -2, -2>, input_offset = 3 : i32, output_offset = -3 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+      cmsis.yield %y_1 : tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+    }
+    func.return %y : tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+  }
+}

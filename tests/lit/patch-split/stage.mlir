@@ -1,0 +1,49 @@
+// --patch-split: a 3-op stage run as a 2x2 grid of output tiles.
+//
+// The stage: depthwise 3x3 (stride 1, padding 1) 8x8x2 -> 8x8x2, conv 3x3 (stride 2, padding 0, TensorFlow's
+// SAME: one implied row / column at the far side) 8x8x2 -> 4x4x4, conv 1x1 4x4x4 -> 4x4x4.
+// Output rows [o0, o1) of an op with window k, stride s, padding p read input rows [o0*s - p, (o1-1)*s - p + k).
+// Tile rows [0, 2) of the output, chained back last op first:
+//   1x1 conv:   rows [0, 2)
+//   conv s2:    [0*2 - 0, 1*2 - 0 + 3) = [0, 5)
+//   depthwise:  [0 - 1, 4 - 1 + 3) = [-1, 6) -> input rows 0-5, padding 1 above (the image border)
+// Tile rows [2, 4):
+//   conv s2:    [4, 3*2 + 3) = [4, 9) -> rows 4-7 (row 8 is the implied far padding)
+//   depthwise:  [4 - 1, 7 - 1 + 3) = [3, 9) -> input rows 3-7, padding 0
+// Columns alike. Rows 3-5 are read by both tile rows: the halo, computed twice.
+// RUN: cmsis-opt %s -p 'patch-split{grid=2x2}' | filecheck %s --check-prefix=IR
+// RUN: cmsis-opt %s -p 'patch-split{grid=2x2},default' -t c | filecheck %s --check-prefix=C
+// RUN: cmsis-opt %s -p 'patch-split{ops=2 grid=2x2}' | filecheck %s --check-prefix=TWO
+
+// IR:      %y = cmsis.patch_stage %x {layer = "stage dw..pw", grid = array<i64: 2, 2>}
+// IR-NEXT: ^bb0(%0: tensor<1x8x8x2x
+// IR-NEXT:   cmsis.depthwise_conv %0
+// IR-NEXT:   cmsis.conv
+// IR-NEXT:   %y_1 = cmsis.conv
+// IR-NEXT:   cmsis.yield %y_1
+// IR:      func.return %y
+
+// C:      tile 0: input rows 0-5, columns 0-5
+// C:      t0_0: cmsis.depthwise_conv 1x6x6x2 -> 1x5x5x2
+// C:      t0_1: cmsis.conv 1x5x5x2 -> 1x2x2x4
+// C:      t0_2: cmsis.conv 1x2x2x4 -> 1x2x2x4
+// C:      tile 0: output rows 0-1, columns 0-1
+// C:      tile 1: input rows 0-5, columns 3-7
+// C:      tile 2: input rows 3-7, columns 0-5
+// C:      t2_0: cmsis.depthwise_conv 1x5x6x2 -> 1x4x5x2
+// C:      tile 3: input rows 3-7, columns 3-7
+// C:      tile 3: output rows 2-3, columns 2-3
+
+// With ops=2 the 1x1 conv stays outside the stage:
+// TWO:      %b = cmsis.patch_stage %x {layer = "stage dw..conv", grid = array<i64: 2, 2>}
+// TWO:      cmsis.yield
+// TWO:      %y = cmsis.conv %b
+
+builtin.module {
+  func.func @stage(%x : tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>> {
+    %a = cmsis.depthwise_conv %x {layer = "dw", filter = dense<1> : tensor<1x3x3x2xi8>, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: -2, -2>, input_offset = 3 : i32, output_offset = -3 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>
+    %b = cmsis.conv %a {layer = "conv", filter = dense<1> : tensor<4x3x3x2xi8>, multiplier = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shift = array<i32: -4, -4, -4, -4>, input_offset = 3 : i32, output_offset = -3 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+    %y = cmsis.conv %b {layer = "pw", filter = dense<1> : tensor<4x1x1x4xi8>, multiplier = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shift = array<i32: -2, -2, -2, -2>, input_offset = 3 : i32, output_offset = -3 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+    func.return %y : tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
+  }
+}

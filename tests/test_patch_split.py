@@ -1,0 +1,203 @@
+"""--patch-split: a stage run tile by tile gives the unsplit model's bytes (interpreter, host C), and plans verify.
+
+Random chains of convs, depthwise convs and pools (TFLite SAME / VALID
+padding, strides 1-2, dilation 1-2) with random stage ends and grids.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import host_programs, run_tool
+from conftest import ir_dense as dense
+from conftest import ir_ints as ints
+
+from cmsis_opt.backend.c import emit_c
+from cmsis_opt.context import make_context
+from cmsis_opt.dialects import cmsis
+from cmsis_opt.errors import CompileError
+from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command
+from cmsis_opt.interpreter import run_function
+from cmsis_opt.ir import parse_ir, print_ir
+from cmsis_opt.passes.default import DefaultPipeline
+from cmsis_opt.passes.patch_split import split_function, stage_chain
+from cmsis_opt.plan import memory_plan, the_function
+
+Q = "!quant.uniform<i8:f32, 0.5:-3>"
+STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror"]
+
+
+def t(shape) -> str:
+    return f"tensor<{'x'.join(map(str, shape))}x{Q}>"
+
+
+def same_or_valid(rng, size: int, window: int, stride: int) -> tuple[int, int] | None:
+    """(output size, padding before) of TFLite's SAME or VALID padding; None when the window does not fit."""
+    if rng.random() < 0.6:
+        out = -(-size // stride)
+        return out, max((out - 1) * stride + window - size, 0) // 2
+    return ((size - window) // stride + 1, 0) if size >= window else None
+
+
+def random_chain(rng, length: int) -> str | None:
+    """A function: `length` window ops in a chain on a random NHWC input, then a 1x1 conv after the chain."""
+    h, w, c = int(rng.integers(6, 17)), int(rng.integers(6, 17)), int(rng.integers(1, 5))
+    shape = (1, h, w, c)
+    lines, prev = [], "%x"
+    for i in range(length + 1):
+        kind = "conv" if i == length else str(rng.choice(["conv", "depthwise_conv", "max_pool", "avg_pool"]))
+        k = [1, 1] if i == length else [int(rng.choice([1, 2, 3, 3, 5])) for _ in range(2)]
+        s = [1, 1] if i == length else [int(rng.choice([1, 1, 2])) for _ in range(2)]
+        d = [int(rng.choice([1, 1, 1, 2])) if "conv" in kind and i < length else 1 for _ in range(2)]
+        geometry = [same_or_valid(rng, shape[1 + a], (k[a] - 1) * d[a] + 1, s[a]) for a in range(2)]
+        if any(g is None for g in geometry):
+            return None
+        out_hw = [g[0] for g in geometry if g is not None]
+        pad = [g[1] for g in geometry if g is not None]
+        if "pool" in kind:
+            out = (1, *out_hw, shape[3])
+            act_min = int(rng.choice([-128, -3]))
+            text = (f"cmsis.{kind} {prev} {{kernel = array<i64: {ints(k)}>, stride = array<i64: {ints(s)}>, "
+                    f"padding = array<i64: {ints(pad)}>, act_min = {act_min} : i32, act_max = 127 : i32}}")
+        else:
+            oc = shape[3] * int(rng.integers(1, 3)) if kind == "depthwise_conv" else int(rng.integers(1, 9))
+            filt = (oc, *k, shape[3]) if kind == "conv" else (1, *k, oc)
+            out = (1, *out_hw, oc)
+            text = (f"cmsis.{kind} {prev} {{filter = {dense(rng.integers(-127, 128, size=filt), 'i8')}, "
+                    f"bias = {dense(rng.integers(-2000, 2000, oc), 'i32')}, "
+                    f"multiplier = array<i32: {ints(rng.integers(1 << 29, 1 << 30, oc))}>, "
+                    f"shift = array<i32: {ints(rng.integers(-9, -5, oc))}>, input_offset = 3 : i32, "
+                    f"output_offset = -3 : i32, act_min = -128 : i32, act_max = 127 : i32, "
+                    f"stride = array<i64: {ints(s)}>, padding = array<i64: {ints(pad)}>, "
+                    f"dilation = array<i64: {ints(d)}>}}")
+        if min(out[1:3]) < 1:
+            return None
+        lines.append(f"    %v{i} = {text} : ({t(shape)}) -> {t(out)}")
+        prev, shape = f"%v{i}", out
+    return (f"builtin.module {{\n  func.func @f(%x : {t((1, h, w, c))}) -> {t(shape)} {{\n" + "\n".join(lines)
+            + f"\n    func.return {prev} : {t(shape)}\n  }}\n}}\n")
+
+
+def cases(count: int, seed: int):
+    """(IR text, stage ops, grid) of `count` random chains with a stage end and a grid that fits."""
+    rng = np.random.default_rng(seed)
+    found = []
+    while len(found) < count:
+        text = random_chain(rng, int(rng.integers(1, 5)))
+        if text is None:
+            continue
+        module = parse_ir(text).module
+        chain = stage_chain(the_function(module))
+        ops = int(rng.integers(0, len(chain) + 1))
+        _, h, w, _ = chain[(ops or len(chain)) - 1].output.type.get_shape()
+        grid = (int(rng.integers(1, min(h, 4) + 1)), int(rng.integers(1, min(w, 4) + 1)))
+        found.append((text, ops, grid))
+    return found
+
+
+def test_tiles_give_the_whole_ops_bytes_and_plans_verify():
+    rng = np.random.default_rng(5)
+    halo = 0
+    for text, ops, grid in cases(80, 11):
+        module = parse_ir(text).module
+        x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
+        (expected,) = run_function(module, [x])
+        stage = split_function(the_function(module), ops, grid)
+        tiled, whole = stage.macs()  # tiled may be fewer: rows a VALID window never reads are not computed
+        halo += tiled > whole
+        again = parse_ir(print_ir(module)).module  # the stage prints and parses back
+        (got,) = run_function(again, [x])
+        assert np.array_equal(got, expected), (text, ops, grid)
+        DefaultPipeline().apply(make_context(), again)  # planned, and verify-arena proves the plan
+        (planned,) = run_function(again, [x])
+        assert np.array_equal(planned, expected)
+        assert memory_plan(again).scratch(next(op for op in the_function(again).body.block.ops
+                                               if isinstance(op, cmsis.PatchStageOp))) is not None
+    assert halo > 20  # most draws recompute a halo: the tile windows overlap
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory):
+    """Host programs of 30 patched random chains: with runtime/ and, when the tree is there, the real CMSIS-NN."""
+    tmp = tmp_path_factory.mktemp("patch")
+    sources, models, inputs = [], [], []
+    rng = np.random.default_rng(8)
+    for index, (text, ops, grid) in enumerate(cases(30, 21)):
+        module = parse_ir(text).module
+        x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
+        (expected,) = run_function(module, [x])
+        DefaultPipeline(patch=f"{grid[0]}x{grid[1]}", patch_ops=ops).apply(make_context(), module)
+        name = f"p{index}"
+        header, source = emit_c(module, name)
+        (tmp / f"{name}.h").write_text(header)
+        (tmp / f"{name}.c").write_text(source)
+        sources.append(tmp / f"{name}.c")
+        models.append(HostModel(name, [x.size], [expected.size]))
+        inputs.append((name, x, expected))
+    return host_programs(sources, models, tmp), inputs
+
+
+@pytest.mark.parametrize("library", ["runtime", "cmsis-nn"])
+def test_patched_c_gives_the_unsplit_bytes(programs, library):
+    built, inputs = programs
+    if library not in built:
+        pytest.skip("no CMSIS-NN tree at ../shared/cmsis-nn (or $CMSIS_NN)")
+    for name, x, expected in inputs:
+        run = subprocess.run([str(built[library]), name], input=x.tobytes(), capture_output=True, timeout=60)
+        assert run.returncode == 0, (name, run.stderr)
+        assert run.stdout == expected.tobytes(), name
+
+
+def test_what_cannot_be_split_is_an_error():
+    text, _, _ = cases(1, 3)[0]
+    module = parse_ir(text).module
+    chain = stage_chain(the_function(module))
+    with pytest.raises(CompileError, match="ops, not"):
+        split_function(the_function(module), len(chain) + 1, (1, 1))
+    with pytest.raises(CompileError, match="does not fit"):
+        split_function(the_function(module), 0, (100, 1))
+    DefaultPipeline().apply(make_context(), module)
+    with pytest.raises(CompileError, match="already planned"):
+        split_function(the_function(module), 0, (1, 1))
+
+
+STAGE = Path(__file__).parent / "lit" / "patch-split" / "stage.mlir"
+
+
+def test_cmsis_compile_patch_options(tmp_path):
+    off = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "off"), "--quiet")
+    assert off.returncode == 0, off.stderr
+    grid = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "grid"), "--patch", "2x2", "--patch-ops", "2")
+    assert grid.returncode == 0, grid.stderr
+    assert "patch stage at step 0: 2 ops run as 2x2 tiles" in grid.stdout
+    stage = json.loads((tmp_path / "grid" / "memory.json").read_text())["patch_stages"]
+    assert [(s["grid"], len(s["layers"])) for s in stage] == [("2x2", 2)]
+    auto = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "auto"), "--patch", "auto",
+                    "--patch-max-overhead", "100")
+    assert auto.returncode == 0, auto.stderr
+    plans = {d: json.loads((tmp_path / d / "memory.json").read_text()) for d in ("off", "grid", "auto")}
+    assert plans["auto"]["arena_bytes"] <= min(plans["off"]["arena_bytes"], plans["grid"]["arena_bytes"])
+    source = (tmp_path / "grid" / "stage.c").read_text()
+    for strict in ([], ["-DCMSIS_OPT_CHECK_SCRATCH"]):
+        build = subprocess.run([*compiler_command(), *STRICT, *strict, "-fsyntax-only",
+                                f"-I{tmp_path / 'grid'}", f"-I{RUNTIME_DIR / 'include'}", str(tmp_path / "grid" / "stage.c")],
+                               capture_output=True, text=True)
+        assert build.returncode == 0, build.stderr
+    assert "tile 3: output rows 2-3, columns 2-3" in source
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--patch", "9x9"], "error: patch-split: a 9x9 grid does not fit the stage output of 4x4"),
+    (["--patch", "2by2"], "error: patch-split: grid '2by2' is not ROWSxCOLUMNS"),
+    (["--patch", "2x2", "--patch-ops", "7"], "error: patch-split: the stage chain has 3 ops, not 7"),
+])
+def test_bad_patch_options_are_one_error_line(tmp_path, options, message):
+    result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), *options)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [message] or message in result.stderr, result.stderr
+    assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
