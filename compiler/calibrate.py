@@ -37,14 +37,19 @@ from cmsis_opt.plan import layer_of, the_function
 
 WHERE = "calibration"
 QUANTIZE = "pass 'quantize'"
-_COMPUTE = (nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.AddOp, nn.MulOp, nn.GlobalAvgPoolOp,
-            nn.AvgPoolOp, nn.MaxPoolOp, nn.SoftmaxOp, nn.PadOp, nn.ConcatOp, nn.ActivationOp)
 _KEEP_INPUT_QUANT = (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.PadOp)
-_VIEWS = (nn.TransposeOp, nn.ReshapeOp)
-_ACTIVATIONS = (nn.ReluOp, nn.ClipOp)
+_VIEWS = nn.VIEW_OPS
+_ACTIVATIONS = nn.FUSED_ACTIVATION_OPS
 MAX_KEPT_VALUES = 4096  # per tensor and sample, for the percentile method
 
 _OpT = TypeVar("_OpT", bound=Operation)
+
+
+def _compute_ops() -> tuple[type[Operation], ...]:
+    """The nn ops the quantize pass lowers to a kernel (its `LOWERINGS`): each gets an output range here."""
+    from cmsis_opt.passes.quantize import LOWERINGS  # imported late: the quantize pass imports this module
+
+    return tuple(LOWERINGS)
 
 
 def _label(op: Operation) -> str:
@@ -251,7 +256,7 @@ class QDQRewriter:
     def run(self) -> None:
         self.quantize_inputs()
         for op in list(self.block.ops):
-            if isinstance(op, _COMPUTE):
+            if isinstance(op, _compute_ops()):
                 self.rewrite(op)
         self.quantize_outputs()
 
@@ -279,7 +284,7 @@ class QDQRewriter:
 
     def rewrite(self, op: Operation) -> None:
         layer = layer_of(op)
-        if isinstance(op, nn.Conv2DOp):
+        if isinstance(op, nn.Conv2DOp | nn.ConvTranspose2DOp):
             self.quantize_weights(op, op.weight, per_channel=True, bias=op.bias, x=op.input)
             self.quantize_bias(op, op.bias, op.input, op.weight)
         elif isinstance(op, nn.FullyConnectedOp):
@@ -330,7 +335,8 @@ class QDQRewriter:
                 value = value.owner.input
             quantize = value.owner.input.owner if isinstance(value.owner, nn.DequantizeOp) else None
             source = quantize.input.owner if isinstance(quantize, nn.QuantizeOp) else None
-            if not isinstance(source, _COMPUTE) or isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp)):
+            own_range = isinstance(source, _compute_ops())
+            if not own_range or isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp)):
                 raise CompileError(
                     f"layer '{_label(op)}': a concatenation input must come from a layer that can take the "
                     "concatenation's quantization (not a graph input, pool, pad or softmax)", QUANTIZE)
@@ -397,6 +403,8 @@ class QDQRewriter:
         logical = replay(array)
         if isinstance(op, nn.MatMulOp):
             logical = logical.T  # [K, M] -> [M, K]
+        if isinstance(op, nn.ConvTranspose2DOp):
+            logical = logical.swapaxes(0, 1)  # [C_in, C_out, KH, KW] -> output channels first
         floor = None
         q_in = None if x is None else self.quant_of_float(x)
         if bias is not None and q_in is not None:
@@ -406,9 +414,12 @@ class QDQRewriter:
             if floor.size != logical.shape[0]:
                 floor = np.full(logical.shape[0], floor.max(initial=0.0))  # one bias value for all outputs
         q_data, scales = symmetric_weights(logical, per_channel, floor)
+        axis = 0
         if isinstance(op, nn.MatMulOp):
             q_data = q_data.T
-        q = UniformQuantizedType(scales, 0, axis=0 if per_channel else None, storage_min=-127, storage_max=127)
+        if isinstance(op, nn.ConvTranspose2DOp):
+            q_data, axis = q_data.swapaxes(0, 1), 1  # ONNX's ConvTranspose weight: output channels on axis 1
+        q = UniformQuantizedType(scales, 0, axis=axis if per_channel else None, storage_min=-127, storage_max=127)
         self.replace_operand(op, operand, q_data, q)
 
     def quantize_bias(self, op: Operation, bias: SSAValue | None, x: SSAValue, weight: SSAValue) -> None:

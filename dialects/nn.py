@@ -743,3 +743,9 @@ NN = Dialect(
 )
 
 __all__ = ["NN", "dense", "math"]
+
+
+VIEW_OPS = (TransposeOp, ReshapeOp)
+"""Ops that only reorder or reinterpret their input's values: quantization passes through them unchanged."""
+FUSED_ACTIVATION_OPS = (ReluOp, ClipOp)
+"""Clamps the quantize pass folds into the producing layer's activation range (act_min / act_max)."""

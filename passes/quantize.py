@@ -66,7 +66,7 @@ from cmsis_opt.layout import (
 from cmsis_opt.passes.common import CmsisPass, Stage
 
 PASS = "quantize"
-_VIEWS = (nn.TransposeOp, nn.ReshapeOp)
+_VIEWS = nn.VIEW_OPS
 
 
 def int8_quant(value: SSAValue) -> UniformQuantizedType:
@@ -75,7 +75,7 @@ def int8_quant(value: SSAValue) -> UniformQuantizedType:
     assert q is not None, f"{value.type} is not quantized"
     return q
 
-_ACTIVATIONS = (nn.ReluOp, nn.ClipOp)
+_ACTIVATIONS = nn.FUSED_ACTIVATION_OPS
 
 
 def layer_of(op: Operation) -> str:

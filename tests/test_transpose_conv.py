@@ -310,3 +310,31 @@ def test_float_semantics_equal_onnxruntime(tmp_path, strides, pads, output_paddi
         None, {"input": x})
     assert ours.shape == theirs.shape
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("strides, pads, output_padding", [([2, 2], [0, 0, 1, 1], [0, 0]), ([1, 1], [1, 1, 1, 1], [0, 0])])
+def test_float_conv_transpose_with_calibration_is_within_a_step_of_onnxruntime(tmp_path, strides, pads, output_padding):
+    """A float ConvTranspose calibrated by the compiler (per-channel weights on ONNX's axis 1): the interpreter's
+    int8 output dequantizes to within one output step of onnxruntime's float output on the same input codes."""
+    ort = pytest.importorskip("onnxruntime")
+    from cmsis_opt.api import Model
+    from cmsis_opt.dialects.quant import quant_of
+    from cmsis_opt.plan import returned_values, the_function
+
+    _float_conv_transpose(tmp_path / "float.onnx", strides, pads, output_padding, seed=7)
+    samples = np.random.default_rng(5).normal(0, 1, (16, 1, 4, 4, 5)).astype(np.float32)
+    np.savez(tmp_path / "cal.npz", inputs=samples)
+    model = Model.load(str(tmp_path / "float.onnx")).calibrate(str(tmp_path / "cal.npz")).run("default")
+    func = the_function(model.module)
+    q_in = quant_of(func.body.block.args[0].type)
+    q_out = quant_of(returned_values(func)[0].type)
+    assert q_in is not None and q_out is not None
+    session = ort.InferenceSession(str(tmp_path / "float.onnx"))
+    worst = 0.0
+    for x in samples:
+        codes = np.clip(np.rint(x / q_in.scale) + q_in.zero_point, -128, 127).astype(np.int8)
+        (got,) = model.interpret(codes)
+        want = session.run(None, {"input": (codes.astype(np.float32) - q_in.zero_point) * np.float32(q_in.scale)})[0]
+        real = (got.astype(np.float32) - q_out.zero_point) * q_out.scale
+        worst = max(worst, float(np.abs(real.reshape(want.shape) - want).max()) / q_out.scale)
+    assert worst <= 1.0, f"{worst:.2f} output steps from onnxruntime"
