@@ -319,8 +319,13 @@ def test_every_nn_and_cmsis_op_has_a_kernel():
     from cmsis_opt.dialects.nn import NN
     from cmsis_opt.interpreter import CmsisFunctions, NNFunctions
 
+    from xdsl.traits import IsTerminator
+
     implemented = {op_type for functions in (NNFunctions, CmsisFunctions) for op_type, _ in functions._impls()}
-    missing = [op.name for op in [*NN.operations, *CMSIS.operations] if op not in implemented]
+    # a region terminator (cmsis.yield) computes nothing: the op holding the region takes its operands
+    ops = [op for op in [*NN.operations, *CMSIS.operations] if not op.has_trait(IsTerminator)]
+    assert "cmsis.patch_stage" in [op.name for op in ops]
+    missing = [op.name for op in ops if op not in implemented]
     assert missing == []
 
 
