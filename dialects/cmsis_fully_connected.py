@@ -19,6 +19,7 @@ glue asks it).
 
 from __future__ import annotations
 
+import abc
 from typing import ClassVar
 
 import numpy as np
@@ -50,12 +51,13 @@ class FullyConnectedBase(CmsisOp, KernelOp):
     act_min = prop_def(_I32)
     act_max = prop_def(_I32)
 
+    @abc.abstractmethod
     def requantization(self) -> tuple[list[int], list[int]]:
         """(multipliers, shifts) of each output row."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _verify_requantization(self, rows: int) -> None:
-        raise NotImplementedError
+        """Check the requantization properties against `rows` output rows."""
 
     def verify_(self) -> None:
         n, k = self.check_rank(self.input, "input", 2)
@@ -96,8 +98,9 @@ class FullyConnectedBase(CmsisOp, KernelOp):
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         return NoOverlap("re-reads the whole input for every output row")
 
+    @abc.abstractmethod
     def _quant_struct(self, c: CEmitter) -> str:
-        raise NotImplementedError
+        """The C name of the call's quantization parameters struct, written through `c`."""
 
     def emit_c(self, c: CEmitter) -> None:
         batches, depth = shape_of(self.input)
