@@ -187,3 +187,12 @@ def test_the_header_records_the_plan_assumptions_and_check_names_the_layer():
         assert line in header
     assert 'static const char *const fc_layers[1] = {\n    "dense",\n};' in source
     assert "if (arm_fully_connected_s8_get_buffer_size(&fc_dense_filter_dims) > fc_dense_ctx.size) {\n        return 1;" in source
+
+
+@pytest.mark.parametrize("text, expected", [("kws", "kws"), ("01_net", "model_01_net"), ("_x", "model__x"),
+                                             ("my-net", "my_net"), ("", "model_")])
+def test_the_model_name_never_starts_with_a_digit_or_an_underscore(text, expected):
+    """Names starting with '_' are reserved at file scope (C99 7.1.3): a model file '01_net.onnx' gets a prefix."""
+    from cmsis_opt.backend.c import c_name
+
+    assert c_name(text) == expected

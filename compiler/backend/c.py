@@ -72,9 +72,19 @@ def verified_plan(module: ModuleOp) -> Plan:
 
 
 def c_identifier(text: str) -> str:
+    """`text` as a C identifier (other characters become '_'), for names inside the model's prefix."""
     ident = re.sub(r"[^0-9A-Za-z_]", "_", text)
     if not ident or ident[0].isdigit():
         ident = "_" + ident
+    return ident
+
+
+def c_name(text: str) -> str:
+    """`text` as the model's C name, the prefix of every file-scope name: a C identifier that starts with
+    neither a digit nor '_' (names reserved at file scope, C99 7.1.3), else prefixed with `model_`."""
+    ident = re.sub(r"[^0-9A-Za-z_]", "_", text)
+    if not ident or ident[0].isdigit() or ident[0] == "_":
+        ident = "model_" + ident
     return ident
 
 
@@ -311,7 +321,7 @@ def emit_c(module: ModuleOp, name: str | None = None) -> tuple[str, str]:
     """
     plan = verified_plan(module)
     func = the_function(module)
-    name = c_identifier(name or func.sym_name.data)
+    name = c_name(name or func.sym_name.data)
     emitter = _Emitter(func, name, plan)
     for index, op in enumerate(plan.steps):
         emitter.emit_op(op, index)
@@ -467,7 +477,7 @@ def _check_source(e: _Emitter) -> list[str]:
 def print_c(module: ModuleOp) -> str:
     """`cmsis-opt -t c`: the header, a `// ----- NAME.c` marker line, then the source."""
     func = the_function(module)
-    name = c_identifier(func.sym_name.data)
+    name = c_name(func.sym_name.data)
     header, source = emit_c(module, name)
     return f"{SOURCE_MARKER}{name}.h\n{header}{SOURCE_MARKER}{name}.c\n{source}"
 

@@ -124,9 +124,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def default_name(path: str) -> str:
-    from cmsis_opt.backend.c import c_identifier
+    from cmsis_opt.backend.c import c_name
 
-    return c_identifier(Path(path).name.split(".")[0] or "model")
+    return c_name(Path(path).name.split(".")[0] or "model")
 
 
 def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
