@@ -29,7 +29,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 
 from cmsis_opt.targets import BuildPath
 
-from .c_definitions import static_definition
+from .c_definitions import define
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order
 from .utils import fail, num_elements, shape_of, to_numpy
 
@@ -74,7 +74,7 @@ class LutOp(CmsisOp, KernelOp):
         return elementwise_order(num_elements(shape_of(self.output)))
 
     def emit_c(self, c: CEmitter) -> None:
-        c.function(FUNCTION, static_definition(FUNCTION))
+        define(c, FUNCTION)
         table = c.array("table", "int8_t", self.tables())
         c.call(FUNCTION, [c.ptr(self.input), table, str(self.channels), c.ptr(self.output),
                           str(num_elements(shape_of(self.output)))])

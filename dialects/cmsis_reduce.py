@@ -24,7 +24,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier, wrap_int32
 from cmsis_opt.targets import BuildPath
 
-from .c_definitions import static_definition
+from .c_definitions import define
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, Trace, int_of
 from .utils import fail, shape_of
 
@@ -85,7 +85,7 @@ class MeanOp(CmsisOp, KernelOp):
         return t.done()
 
     def emit_c(self, c: CEmitter) -> None:
-        c.function(MEAN_FUNCTION, static_definition(MEAN_FUNCTION))
+        define(c, MEAN_FUNCTION)
         dims = c.dims("input_dims", shape_of(self.input))
         c.call(MEAN_FUNCTION, [f"&{dims}", c.ptr(self.input), str(int_of(self.input_offset)),
                                str(int_of(self.output_offset)), str(int_of(self.multiplier)),

@@ -23,7 +23,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier
 from cmsis_opt.targets import BuildPath
 
-from .c_definitions import static_definition
+from .c_definitions import define
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order, int_of
 from .utils import num_elements, shape_of
 
@@ -69,7 +69,7 @@ class RequantizeOp(CmsisOp, KernelOp):
         return elementwise_order(num_elements(shape_of(self.output)))
 
     def emit_c(self, c: CEmitter) -> None:
-        c.function(REQUANTIZE_FUNCTION, static_definition(REQUANTIZE_FUNCTION))
+        define(c, REQUANTIZE_FUNCTION)
         c.call(REQUANTIZE_FUNCTION, [c.ptr(self.input), str(num_elements(shape_of(self.input))),
                                      str(int_of(self.input_offset)), str(int_of(self.output_offset)),
                                      str(int_of(self.multiplier)), str(int_of(self.shift)),

@@ -28,9 +28,9 @@ arm_cmsis_nn_status arm_elementwise_add_s8(const int8_t *input_1_vect,
 {
     for (int32_t i = 0; i < block_size; i++)
     {
-        const int32_t a = nn_shift_left_wrap(input_1_vect[i] + input_1_offset, left_shift);
-        const int32_t b = nn_shift_left_wrap(input_2_vect[i] + input_2_offset, left_shift);
-        const int32_t sum = nn_requantize(a, input_1_mult, input_1_shift) + nn_requantize(b, input_2_mult, input_2_shift);
+        const int32_t a = cmsis_opt_shift_left(input_1_vect[i] + input_1_offset, left_shift);
+        const int32_t b = cmsis_opt_shift_left(input_2_vect[i] + input_2_offset, left_shift);
+        const int32_t sum = cmsis_opt_multiply_by_quantized_multiplier(a, input_1_mult, input_1_shift) + cmsis_opt_multiply_by_quantized_multiplier(b, input_2_mult, input_2_shift);
         output[i] = nn_requantize_to_s8(sum, out_mult, out_shift, out_offset, out_activation_min, out_activation_max);
     }
     return ARM_CMSIS_NN_SUCCESS;

@@ -15,11 +15,11 @@ static int32_t exp_on_negative_values(int32_t value)
     const int32_t remainder = mod_minus_quarter - value;
 
     /* exp on [-1/4, 0) by a Taylor expansion around -1/8 (x = input + 1/8 in Q0.31). */
-    const int32_t x = nn_shift_left_wrap(mod_minus_quarter, 5) + (1 << 28);
+    const int32_t x = cmsis_opt_shift_left(mod_minus_quarter, 5) + (1 << 28);
     const int32_t x2 = nn_doubling_high_mult(x, x);
     const int32_t x3 = nn_doubling_high_mult(x2, x);
-    const int32_t x4_over_4 = nn_divide_by_power_of_two(nn_doubling_high_mult(x2, x2), 2);
-    const int32_t poly = nn_divide_by_power_of_two(nn_doubling_high_mult(x4_over_4 + x3, 715827883) + x2, 1);
+    const int32_t x4_over_4 = cmsis_opt_divide_pot(nn_doubling_high_mult(x2, x2), 2);
+    const int32_t poly = cmsis_opt_divide_pot(nn_doubling_high_mult(x4_over_4 + x3, 715827883) + x2, 1);
     const int32_t exp_minus_one_eighth = 1895147668;
     int32_t result = exp_minus_one_eighth + nn_doubling_high_mult(exp_minus_one_eighth, x + poly);
 
@@ -66,7 +66,7 @@ static int32_t count_leading_zeros(uint32_t value)
 /* exp(mult * diff * 2^shift) of one difference to the row maximum, in Q0.31. */
 static int32_t scaled_exp(int32_t diff, int32_t mult, int32_t shift)
 {
-    return exp_on_negative_values(nn_doubling_high_mult(nn_shift_left_wrap(diff, shift), mult));
+    return exp_on_negative_values(nn_doubling_high_mult(cmsis_opt_shift_left(diff, shift), mult));
 }
 
 /*
@@ -96,7 +96,7 @@ void arm_softmax_s8(const int8_t *input,
             const int32_t diff = input[i] - max;
             if (diff >= diff_min)
             {
-                sum += nn_divide_by_power_of_two(scaled_exp(diff, mult, shift), SOFTMAX_ACCUM_BITS);
+                sum += cmsis_opt_divide_pot(scaled_exp(diff, mult, shift), SOFTMAX_ACCUM_BITS);
             }
         }
         const int32_t headroom = count_leading_zeros((uint32_t)sum);
@@ -110,7 +110,7 @@ void arm_softmax_s8(const int8_t *input,
             if (diff >= diff_min)
             {
                 const int32_t scaled = nn_doubling_high_mult(shifted_scale, scaled_exp(diff, mult, shift));
-                value = nn_divide_by_power_of_two(scaled, bits_over_unit) + NN_Q7_MIN;
+                value = cmsis_opt_divide_pot(scaled, bits_over_unit) + NN_Q7_MIN;
                 value = NN_MIN(value, (int32_t)NN_Q7_MAX);
                 value = NN_MAX(value, (int32_t)NN_Q7_MIN);
             }

@@ -1,6 +1,7 @@
 /*
  * Internal helpers of the runtime: TFLite's fixed-point arithmetic as
- * CMSIS-NN's default ("double rounding") build computes it, and the matrix
+ * CMSIS-NN's default ("double rounding") build computes it (the part the
+ * emitted kernels share is cmsis_opt_fixed_point.h), and the matrix
  * products shared by several kernels. Not part of the public API.
  *
  * Overflow follows the two's complement wrap a Cortex-M produces; it is
@@ -10,24 +11,10 @@
 #define NN_SUPPORT_H
 
 #include "arm_nnfunctions.h"
+#include "cmsis_opt_fixed_point.h"
 
 #define NN_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define NN_MIN(a, b) ((a) < (b) ? (a) : (b))
-
-/* a * 2^exponent with the wrap of a 32-bit register (exponent in [0, 31]). */
-static inline int32_t nn_shift_left_wrap(int32_t a, int32_t exponent)
-{
-    return (int32_t)((uint32_t)a << exponent);
-}
-
-/* (a * b + 2^30) >> 31 in 64 bits: the rounding doubling high multiply, unsaturated. */
-static inline int32_t nn_doubling_high_mult_no_sat(int32_t a, int32_t b)
-{
-    const int64_t product = (int64_t)a * (int64_t)b + ((int64_t)1 << 30);
-    /* floor(product / 2^31), spelled without shifting a negative number */
-    const int64_t floored = product >= 0 ? product / ((int64_t)1 << 31) : -((-product - 1) / ((int64_t)1 << 31)) - 1;
-    return (int32_t)floored;
-}
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul: rounds half away from zero, saturates INT32_MIN^2. */
 static inline int32_t nn_doubling_high_mult(int32_t a, int32_t b)
@@ -39,24 +26,6 @@ static inline int32_t nn_doubling_high_mult(int32_t a, int32_t b)
     const int64_t product = (int64_t)a * (int64_t)b;
     const int64_t nudge = product >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);
     return (int32_t)((product + nudge) / ((int64_t)1 << 31));
-}
-
-/* Rounding right shift by exponent in [0, 31], halves away from zero. */
-static inline int32_t nn_divide_by_power_of_two(int32_t dividend, int32_t exponent)
-{
-    const int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
-    const int32_t remainder = dividend & mask;
-    int32_t result = dividend >> exponent;
-    int32_t threshold = mask >> 1;
-    if (result < 0)
-    {
-        threshold++;
-    }
-    if (remainder > threshold)
-    {
-        result++;
-    }
-    return result;
 }
 
 /* Saturating a * 2^exponent (exponent in [0, 31]). */
@@ -71,23 +40,14 @@ static inline int32_t nn_mult_by_power_of_two(int32_t a, int32_t exponent)
     {
         return NN_Q31_MIN;
     }
-    return nn_shift_left_wrap(a, exponent);
-}
-
-/* CMSIS-NN's arm_nn_requantize (double rounding): TFLite's MultiplyByQuantizedMultiplier. */
-static inline int32_t nn_requantize(int32_t value, int32_t multiplier, int32_t shift)
-{
-    const int32_t left = shift > 0 ? shift : 0;
-    const int32_t right = shift > 0 ? 0 : -shift;
-    return nn_divide_by_power_of_two(nn_doubling_high_mult_no_sat(nn_shift_left_wrap(value, left), multiplier),
-                                     right);
+    return cmsis_opt_shift_left(a, exponent);
 }
 
 /* requantize, add the output offset, clamp to [act_min, act_max] and narrow to int8. */
 static inline int8_t nn_requantize_to_s8(
     int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t act_min, int32_t act_max)
 {
-    int32_t value = nn_requantize(acc, multiplier, shift) + out_offset;
+    int32_t value = cmsis_opt_multiply_by_quantized_multiplier(acc, multiplier, shift) + out_offset;
     value = NN_MAX(value, act_min);
     value = NN_MIN(value, act_max);
     return (int8_t)value;
