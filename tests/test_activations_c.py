@@ -25,7 +25,7 @@ from conftest import ROOT, run_tool
 pytest.importorskip("tflite_micro")
 
 from test_import_tflite import TfliteModel, options  # noqa: E402
-from tflite_micro.python.tflite_micro import runtime  # noqa: E402
+from tflm_oracle import tflm_outputs  # noqa: E402
 
 from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.frontends import import_model  # noqa: E402
@@ -135,16 +135,6 @@ def inputs() -> list[np.ndarray]:
     every = CODES[(np.arange(count)[:, None] + np.arange(SHAPE[-1])[None, :]) % 256].reshape(SHAPE)
     rng = np.random.default_rng(8)
     return [every, *(rng.integers(-128, 128, SHAPE).astype(np.int8) for _ in range(3))]
-
-
-def tflm_outputs(data: bytes, xs) -> list[np.ndarray]:
-    tflm = runtime.Interpreter.from_bytes(data)
-    outputs = []
-    for x in xs:
-        tflm.set_input(x, 0)
-        tflm.invoke()
-        outputs.append(tflm.get_output(0).copy())
-    return outputs
 
 
 @pytest.fixture(scope="module")

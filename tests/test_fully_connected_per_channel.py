@@ -23,10 +23,10 @@ from cmsis_opt.passes.quantize import QuantizePass
 
 pytest.importorskip("tflite_micro")
 
-from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program  # noqa: E402
+from host_programs import LIBRARIES, compile_host, program_for, run_program  # noqa: E402
 from onnx_oracle import int8_io, layer_differences, run_codes, session  # noqa: E402
 from test_import_tflite import TfliteModel, activation, options  # noqa: E402
-from tflite_micro.python.tflite_micro import runtime  # noqa: E402
+from tflm_oracle import check_program_against_tflm, tflite_programs, tflm_outputs  # noqa: E402
 
 CASES = ROOT.parent / "shared" / "cases"
 
@@ -47,16 +47,6 @@ def fc_model(rng, depth: int, rows: int, batch_rows: int = 1, bias: bool = True,
     m.op("FULLY_CONNECTED", inputs, [y], options("FullyConnectedOptionsT", fusedActivationFunction=activation(act)),
          "FullyConnectedOptions")
     return m.build([x], [y])
-
-
-def tflm_outputs(data: bytes, inputs) -> list[np.ndarray]:
-    tflm = runtime.Interpreter.from_bytes(data)
-    outputs = []
-    for x in inputs:
-        tflm.set_input(x, 0)
-        tflm.invoke()
-        outputs.append(tflm.get_output(0).copy())
-    return outputs
 
 
 VARIANTS = [(depth, rows, bias, act) for depth, rows in ((1, 1), (16, 10), (33, 7), (200, 3), (5, 64))
@@ -81,26 +71,16 @@ def test_per_channel_tflite_fully_connected_is_bit_exact(tmp_path, depth, rows, 
 
 @pytest.fixture(scope="module")
 def fc_programs(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fc_per_channel")
     rng = np.random.default_rng(21)
-    models, modules = {}, {}
-    for k, (depth, rows, bias, act) in enumerate(VARIANTS):
-        data = fc_model(rng, depth, rows, bias=bias, act=act)
-        (tmp / f"fc{k}.tflite").write_bytes(data)
-        models[f"fc{k}"] = (data, depth)
-        modules[f"fc{k}"] = import_model(str(tmp / f"fc{k}.tflite"))
-    return build_programs(tmp, modules), models
+    return tflite_programs(tmp_path_factory.mktemp("fc_per_channel"),
+                           {f"fc{k}": (fc_model(rng, depth, rows, bias=bias, act=act), (1, depth))
+                            for k, (depth, rows, bias, act) in enumerate(VARIANTS)})
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_per_channel_fully_connected_in_c_is_bit_exact(fc_programs, library):
     programs, models = fc_programs
-    program = program_for(programs, library)
-    rng = np.random.default_rng(4)
-    for name, (data, depth) in models.items():
-        inputs = [rng.integers(-128, 128, (1, depth)).astype(np.int8) for _ in range(5)]
-        for x, want in zip(inputs, tflm_outputs(data, inputs), strict=True):
-            assert np.array_equal(run_program(program, name, [x]), want.reshape(-1)), name
+    check_program_against_tflm(program_for(programs, library), models, np.random.default_rng(4), count=5)
 
 
 def test_mve_kernel_sums_are_a_constant_table_and_no_scratch(tmp_path):

@@ -20,15 +20,14 @@ import pytest
 from conftest import ROOT
 from onnx import TensorProto, helper
 
-from cmsis_opt.frontends import import_model
 from cmsis_opt.interpreter import run_function
 
 pytest.importorskip("tflite_micro")
 
-from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program  # noqa: E402
+from host_programs import LIBRARIES, compile_host, program_for, run_program  # noqa: E402
 from onnx_oracle import int8_io, kernels, layer_differences, quantized, run_codes, session  # noqa: E402
 from test_import_tflite import TfliteModel, options  # noqa: E402
-from tflite_micro.python.tflite_micro import runtime  # noqa: E402
+from tflm_oracle import check_program_against_tflm, tflite_programs, tflm_outputs  # noqa: E402
 
 CASES = ROOT.parent / "shared" / "cases"
 
@@ -55,16 +54,6 @@ def mean_model(rng, keep_dims: bool, same_scale: bool, shape=(1, 5, 6, 7), axes=
     y = m.tensor("y", out_shape, scale=out_scale, zp=out_zp)
     m.op("MEAN", [x, axis], [y], options("ReducerOptionsT", keepDims=keep_dims), "ReducerOptions")
     return m.build([x], [y])
-
-
-def tflm_outputs(data: bytes, inputs) -> list[np.ndarray]:
-    tflm = runtime.Interpreter.from_bytes(data)
-    outputs = []
-    for x in inputs:
-        tflm.set_input(x, 0)
-        tflm.invoke()
-        outputs.append(tflm.get_output(0).copy())
-    return outputs
 
 
 def test_mean_same_case_is_bit_exact_with_tflite_micro():
@@ -112,31 +101,18 @@ def test_random_tflite_means_are_bit_exact(tmp_path, seed, keep_dims, same_scale
 @pytest.fixture(scope="module")
 def mean_programs(tmp_path_factory):
     """Eight random MEAN models (large windows and wide channels among them) in one host program per library."""
-    tmp = tmp_path_factory.mktemp("means")
     rng = np.random.default_rng(7)
     shapes = [(1, 7, 7, 16), (1, 1, 1, 3), (1, 15, 13, 5), (1, 32, 32, 2), (1, 3, 9, 64), (1, 2, 2, 1),
               (1, 10, 10, 10), (1, 6, 4, 33)]
-    models, modules = {}, {}
-    for k, shape in enumerate(shapes):
-        data = mean_model(rng, bool(k % 2), k % 3 == 0, shape)
-        path = tmp / f"m{k}.tflite"
-        path.write_bytes(data)
-        models[f"m{k}"] = (data, shape)
-        modules[f"m{k}"] = import_model(str(path))
-    for core in ("cortex-m0",):
-        programs = build_programs(tmp, modules, core=core)
-    return programs, models
+    return tflite_programs(tmp_path_factory.mktemp("means"),
+                           {f"m{k}": (mean_model(rng, bool(k % 2), k % 3 == 0, shape), shape)
+                            for k, shape in enumerate(shapes)})
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_random_tflite_means_in_c_are_bit_exact(mean_programs, library):
     programs, models = mean_programs
-    program = program_for(programs, library)
-    rng = np.random.default_rng(3)
-    for name, (data, shape) in models.items():
-        inputs = [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(10)]
-        for x, want in zip(inputs, tflm_outputs(data, inputs), strict=True):
-            assert np.array_equal(run_program(program, name, [x]), want.reshape(-1)), name
+    check_program_against_tflm(program_for(programs, library), models, np.random.default_rng(3), count=10)
 
 
 # -- ONNX QDQ GlobalAveragePool / ReduceMean --------------------------------------------------

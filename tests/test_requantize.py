@@ -20,10 +20,10 @@ from cmsis_opt.passes.quantize import QuantizePass
 
 pytest.importorskip("tflite_micro")
 
-from host_programs import LIBRARIES, build_programs, program_for, run_program  # noqa: E402
+from host_programs import LIBRARIES, program_for  # noqa: E402
 from onnx_oracle import int8_io, layer_differences  # noqa: E402
 from test_import_tflite import TfliteModel  # noqa: E402
-from tflite_micro.python.tflite_micro import runtime  # noqa: E402
+from tflm_oracle import check_program_against_tflm, tflite_programs, tflm_outputs  # noqa: E402
 
 
 def quantize_model(rng, shape) -> bytes:
@@ -34,16 +34,6 @@ def quantize_model(rng, shape) -> bytes:
     y = m.tensor("y", list(shape), scale=s_in * float(np.exp(rng.uniform(-3.7, 3.7))), zp=int(rng.integers(-128, 128)))
     m.op("QUANTIZE", [x], [y])
     return m.build([x], [y])
-
-
-def tflm_outputs(data: bytes, inputs) -> list[np.ndarray]:
-    tflm = runtime.Interpreter.from_bytes(data)
-    outputs = []
-    for x in inputs:
-        tflm.set_input(x, 0)
-        tflm.invoke()
-        outputs.append(tflm.get_output(0).copy())
-    return outputs
 
 
 SHAPES = [(1, 10), (1, 4, 5, 3), (1, 2, 7), (1, 1, 1, 1), (1, 300)]
@@ -69,26 +59,15 @@ def test_tflite_int8_quantize_is_bit_exact(tmp_path, seed):
 
 @pytest.fixture(scope="module")
 def quantize_programs(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("requantize")
     rng = np.random.default_rng(11)
-    models, modules = {}, {}
-    for k, shape in enumerate(SHAPES * 2):
-        data = quantize_model(rng, shape)
-        (tmp / f"q{k}.tflite").write_bytes(data)
-        models[f"q{k}"] = (data, shape)
-        modules[f"q{k}"] = import_model(str(tmp / f"q{k}.tflite"))
-    return build_programs(tmp, modules), models
+    return tflite_programs(tmp_path_factory.mktemp("requantize"),
+                           {f"q{k}": (quantize_model(rng, shape), shape) for k, shape in enumerate(SHAPES * 2)})
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_tflite_int8_quantize_in_c_is_bit_exact(quantize_programs, library):
     programs, models = quantize_programs
-    program = program_for(programs, library)
-    rng = np.random.default_rng(5)
-    for name, (data, shape) in models.items():
-        inputs = [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(4)]
-        for x, want in zip(inputs, tflm_outputs(data, inputs), strict=True):
-            assert np.array_equal(run_program(program, name, [x]), want.reshape(-1)), name
+    check_program_against_tflm(program_for(programs, library), models, np.random.default_rng(5), count=4)
 
 
 def softmax_model(rng) -> onnx.ModelProto:
