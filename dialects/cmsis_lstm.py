@@ -19,6 +19,10 @@ variable state tensors reset to their zero initial value before each
 inference). A scratch region lives exactly for the op's step, so the state
 is planned in the arena with the lifetime of the whole call and shares
 bytes with other ops' buffers outside it.
+
+**Overlap.** Step t reads its input rows before writing its output rows and
+never reads them again (`access_order`), so the output may start before
+its input and overwrite the rows already consumed.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, r
 from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier
 from cmsis_opt.targets import BuildPath
 
-from .kernel import CEmitter, CmsisOp, KernelOp, NoOverlap, int_of
+from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, Trace, int_of
 from .utils import fail, ints, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
@@ -202,9 +206,24 @@ class LstmOp(CmsisOp, KernelOp):
         batch, _, _, hidden = self.sizes()
         return BUFFERS * batch * hidden * 2
 
-    def access_order(self, path: BuildPath, operand: int) -> NoOverlap:
-        return NoOverlap("every time step reads its input four times, once per gate, and the hidden state back "
-                         "from the output; not modelled")
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder:
+        """Step by step, on every path: step t reads its input rows (every batch; four times, once per gate)
+        before it writes its output rows, and never reads an input row again; the hidden state it reads back
+        is the output's previous row, not the input (`arm_lstm_unidirectional_s8.c`, `arm_nn_lstm_step_s8.c`:
+        the gates go to the int16 scratch, the output row is written last by `arm_elementwise_mul_s16_s8`).
+        So the output may trail the input by what the steps before have consumed."""
+        batch, steps, features, hidden = self.sizes()
+        major = self.time_major is not None
+
+        def step_of(width: int) -> np.ndarray:  # the time step of every byte of a [.., .., width] sequence
+            grid = (np.arange(steps)[:, None] if major else np.arange(steps)[None, :]) + np.zeros(
+                (steps, batch) if major else (batch, steps), np.int64)
+            return np.repeat(grid.reshape(-1), width)
+
+        trace = Trace(batch * steps * features, batch * steps * hidden)
+        trace.read(2 * step_of(features), np.arange(batch * steps * features))
+        trace.write(2 * step_of(hidden) + 1, np.arange(batch * steps * hidden))
+        return trace.done()
 
     def emit_c(self, c: CEmitter) -> None:
         batch, steps, features, hidden = self.sizes()

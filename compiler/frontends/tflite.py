@@ -300,7 +300,7 @@ class _Importer:
         for index in g.inputs:
             self.node = (self.tensor_name(index), "input")
             shape = self.shape(index)
-            if shape and shape[0] != 1:
+            if shape and shape[0] != 1 and not self.only_read_by_lstms(index):
                 raise self.unsupported(f"batch size {shape[0]}", "batch 1")
             kind = self.type_name(index)
             if kind == "INT8":
@@ -329,6 +329,15 @@ class _Importer:
                 value = self.builder.transpose(value, TO_NHWC, self.tensor_name(index))
             outputs.append(value)
         return self.builder.finish(outputs, layout="NHWC")
+
+    def only_read_by_lstms(self, index: int) -> bool:
+        """Whether every operator reading tensor `index` is an UNIDIRECTIONAL_SEQUENCE_LSTM (as its input 0),
+        whose kernel takes any number of batches and time steps in either order (time major or not)."""
+        readers = [op for op in self.graph.operators if op.inputs is not None and index in list(op.inputs)]
+        kinds = {self.op_names.get(max(int(c.builtinCode), int(c.deprecatedBuiltinCode)))
+                 for c in (self.model.operatorCodes[op.opcodeIndex] for op in readers)}
+        return bool(readers) and kinds == {"UNIDIRECTIONAL_SEQUENCE_LSTM"} and all(
+            int(op.inputs[0]) == index for op in readers)
 
     def convert(self, op) -> None:
         code = self.model.operatorCodes[op.opcodeIndex]
@@ -456,8 +465,8 @@ class _Importer:
             raise self.unsupported(f"an LSTM with {self.type_name(inputs[0])} input",
                                    "INT8 (arm_lstm_unidirectional_s8)")
         activation = self.act_names.get(options.fusedActivationFunction, str(options.fusedActivationFunction))
-        if activation not in ("TANH", "SIGMOID"):
-            raise self.unsupported(f"cell gate activation {activation}", "TANH, SIGMOID")
+        if activation != "TANH":  # the schema has no sigmoid; TFLite Micro's integer kernel takes only tanh
+            raise self.unsupported(f"cell gate activation {activation}", "TANH")
         x = self.float_in(inputs[0])
         shape = shape_of(x)
         if len(shape) != 3:
