@@ -15,6 +15,7 @@ error.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 
 import numpy as np
@@ -241,3 +242,42 @@ def test_access_order_is_the_byte_replay_and_tight(tmp_path, index):
     events = list(lstm_events(case))
     assert not overwritten_read(events, delta)
     assert overwritten_read(events, delta + 1)
+
+
+def test_an_onnx_lstm_is_refused_with_the_reason_and_one_line(tmp_path):
+    """ONNX LSTM (float, or between QDQ pairs as onnxruntime leaves it): no cell state scale to map onto the
+    kernel; one error line naming the node, exit 1, nothing written."""
+    onnx = pytest.importorskip("onnx")
+    from conftest import run_tool
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.normal(0, 0.5, shape).astype(np.float32), name)
+             for name, shape in (("W", (1, 16, 3)), ("R", (1, 16, 4)))]
+    node = helper.make_node("LSTM", ["x", "W", "R"], ["y"], name="rnn", hidden_size=4)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 1, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [5, 1, 1, 4])], inits)
+    path = tmp_path / "lstm.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    proc = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "node 'rnn' (LSTM)" in lines[0]
+    assert "arm_lstm_unidirectional_s8" in lines[0] and "UNIDIRECTIONAL_SEQUENCE_LSTM" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("inplace", ["on", "off"])
+def test_kws_lstm_host_program_exact_in_place_on_and_off(tmp_path, inplace, library):
+    """The keyword LSTM model (tests/data/tflite) with and without in-place overlap against TFLite Micro."""
+    from conftest import ROOT
+    from host_programs import compile_host
+
+    model = ROOT / "tests" / "data" / "tflite" / "kws_lstm.int8.tflite"
+    extra = ["--no-inplace"] if inplace == "off" else []
+    program = compile_host(model, tmp_path / "out", "net", library, *extra)
+    ref = np.load(model.with_suffix(".npz"))
+    run = subprocess.run([str(program)], input=ref["input_0"].tobytes(), capture_output=True, timeout=60)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    np.testing.assert_array_equal(np.frombuffer(run.stdout, np.int8), ref["output_0"].reshape(-1))
