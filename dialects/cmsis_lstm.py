@@ -44,6 +44,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
+from cmsis_opt.errors import CompileError
 from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier
 from cmsis_opt.targets import BuildPath
 
@@ -254,6 +255,10 @@ class LstmOp(CmsisOp, KernelOp):
         }
         init = [f".{k} = {v}" for k, v in scalars.items()] + [f".{g}_gate = {gates[g]}" for g in GATES]
         params = c.struct("params", "cmsis_nn_lstm_params", "{\n    " + ",\n    ".join(init) + "}")
+        if c.alignment < 2:
+            raise CompileError(f"layer '{c.layer}' (cmsis.lstm): arm_lstm_unidirectional_s8 keeps int16 values in "
+                               f"its scratch, which an arena aligned to {c.alignment} byte may place on an odd "
+                               "address; use --alignment 2 or more", "C backend")
         size = batch * hidden * 2
         buffers = f"{c.ident}_buffers"
         c.prologue([f"    cmsis_nn_lstm_context {buffers};",

@@ -281,3 +281,15 @@ def test_kws_lstm_host_program_exact_in_place_on_and_off(tmp_path, inplace, libr
     run = subprocess.run([str(program)], input=ref["input_0"].tobytes(), capture_output=True, timeout=60)
     assert run.returncode == 0, run.stderr.decode()[-2000:]
     np.testing.assert_array_equal(np.frombuffer(run.stdout, np.int8), ref["output_0"].reshape(-1))
+
+
+def test_an_arena_aligned_to_one_byte_is_refused(tmp_path):
+    """The kernel's int16 gate buffers and cell state need an even address (a Cortex-M0 faults otherwise)."""
+    from conftest import ROOT, run_tool
+
+    model = ROOT / "tests" / "data" / "tflite" / "lstm.int8.tflite"
+    proc = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "out"), "--alignment", "1")
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert "(cmsis.lstm)" in lines[0] and "--alignment 2 or more" in lines[0]
+    assert not (tmp_path / "out").exists()

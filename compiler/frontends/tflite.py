@@ -24,6 +24,10 @@ Mapping (TFLite is NHWC, `nn` follows ONNX's NCHW):
   transpose back to NHWC, then `nn.reshape` (on the int8 codes when the scale
   does not change).
 
+- UNIDIRECTIONAL_SEQUENCE_LSTM becomes `nn.lstm` with the four gates' weights
+  stacked and the int16 cell state's scale (docs/lstm.md); STRIDED_SLICE and
+  SLICE (strides 1) become `nn.slice` in TFLite's order.
+
 TFLite operators have no names: an op's `layer` is the name of the tensor it
 writes (a constant's, its own tensor name), as TFLite's tools show them.
 """
