@@ -37,7 +37,7 @@ from cmsis_opt.plan import layer_of, the_function
 
 WHERE = "calibration"
 QUANTIZE = "pass 'quantize'"
-_KEEP_INPUT_QUANT = (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.PadOp)
+_KEEP_INPUT_QUANT = (nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.PadOp, nn.SliceOp)
 _VIEWS = nn.VIEW_OPS
 _ACTIVATIONS = nn.FUSED_ACTIVATION_OPS
 MAX_KEPT_VALUES = 4096  # per tensor and sample, for the percentile method

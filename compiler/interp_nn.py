@@ -192,6 +192,38 @@ def pad(op: nn.PadOp, x: np.ndarray) -> np.ndarray:
     return np.pad(x, list(zip(pads[:rank], pads[rank:], strict=True)), constant_values=fill)
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def lstm(op: nn.LSTMOp, x: np.ndarray, w: np.ndarray, r: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """nn.lstm in float64, rounded to float32 at the end: gates (i, f, c~, o), state starting at zero."""
+    seq = np.asarray(x, np.float64)
+    if op.time_major is None:
+        seq = seq.transpose(1, 0, 2)  # [T, B, I]
+    hidden = op.hidden
+    cell_act = np.tanh if op.cell_activation.data == "tanh" else _sigmoid
+    clip = op.cell_clip.value.data
+    h = np.zeros((seq.shape[1], hidden))
+    c = np.zeros((seq.shape[1], hidden))
+    outs = []
+    for step in seq:
+        gates = step @ np.asarray(w, np.float64).T + h @ np.asarray(r, np.float64).T + np.asarray(b, np.float64)
+        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c = _sigmoid(f) * c + _sigmoid(i) * cell_act(g)
+        if clip > 0:
+            c = np.clip(c, -clip, clip)
+        h = _sigmoid(o) * np.tanh(c)
+        outs.append(h)
+    out = np.stack(outs)  # [T, B, H]
+    return _f32(out if op.time_major is not None else out.transpose(1, 0, 2))
+
+
+def slice_(op: nn.SliceOp, x: np.ndarray) -> np.ndarray:
+    index = tuple(slice(s, s + n) for s, n in zip(ints(op.starts), shape_of(op.output), strict=True))
+    return np.ascontiguousarray(x[index])
+
+
 def concat(op: nn.ConcatOp, *xs: np.ndarray) -> np.ndarray:
     return np.concatenate(xs, axis=op.axis.value.data)
 
@@ -282,3 +314,11 @@ class NNFunctions(InterpreterFunctions):
     @impl(nn.ConcatOp)
     def run_concat(self, interpreter: Interpreter, op: nn.ConcatOp, args: PythonValues) -> PythonValues:
         return (concat(op, *args),)
+
+    @impl(nn.LSTMOp)
+    def run_lstm(self, interpreter: Interpreter, op: nn.LSTMOp, args: PythonValues) -> PythonValues:
+        return (lstm(op, *args),)
+
+    @impl(nn.SliceOp)
+    def run_slice(self, interpreter: Interpreter, op: nn.SliceOp, args: PythonValues) -> PythonValues:
+        return (slice_(op, *args),)

@@ -34,9 +34,10 @@ from cmsis_opt import targets
 from cmsis_opt.targets import BuildPath
 
 from .cmsis_conv import ConvOp, DepthwiseConvOp, TransposeConvOp
-from .cmsis_data import ConcatOp, PadOp, ReshapeOp, TransposeOp
+from .cmsis_data import ConcatOp, PadOp, ReshapeOp, SliceOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedBase, FullyConnectedOp, FullyConnectedPerChannelOp
+from .cmsis_lstm import LstmOp
 from .cmsis_lut import LutOp
 from .cmsis_patch import PatchStageOp, YieldOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
@@ -118,7 +119,8 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 
 OPS = [ConvOp, DepthwiseConvOp, TransposeConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp,
-       ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp, PatchStageOp]
+       ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp, PatchStageOp,
+       LstmOp, SliceOp]
 
 CMSIS = Dialect("cmsis", [*OPS, YieldOp], [TargetAttr])
 
@@ -137,6 +139,7 @@ __all__ = [
     "FullyConnectedPerChannelOp",
     "IsView",
     "KernelOp",
+    "LstmOp",
     "LutOp",
     "MaxPoolOp",
     "MeanOp",
@@ -145,6 +148,7 @@ __all__ = [
     "PatchStageOp",
     "ReshapeOp",
     "RequantizeOp",
+    "SliceOp",
     "SoftmaxOp",
     "TargetAttr",
     "TransposeOp",

@@ -1,5 +1,6 @@
 """Data movement: `cmsis.pad` (`arm_pad_s8`), `cmsis.concat` (`arm_concatenation_s8_{x,y,z,w}`),
-`cmsis.transpose` (`arm_transpose_s8`) and `cmsis.reshape`, a view that calls nothing.
+`cmsis.transpose` (`arm_transpose_s8`), `cmsis.slice` (rows copied with memcpy) and `cmsis.reshape`, a view that
+calls nothing.
 
 Sources (CMSIS-NN v7.0.0): `Source/PadFunctions/arm_pad_s8.c`,
 `Source/ConcatenationFunctions/arm_concatenation_s8_*.c`,
@@ -19,7 +20,7 @@ from cmsis_opt.targets import BuildPath
 
 from .kernel import AccessOrder, CEmitter, CmsisOp, IsView, KernelOp, NoOverlap, Trace, int_of
 from .quant import quant_of
-from .utils import check_len, fail, ints, num_elements, shape_of
+from .utils import check_len, check_slice, fail, ints, num_elements, shape_of
 
 _I32 = IntegerAttr[IntegerType]
 _I64_ARRAY = DenseArrayBase.constr(i64)
@@ -223,3 +224,56 @@ class ReshapeOp(CmsisOp):
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         (x,) = inputs
         return x.reshape(shape_of(self.output))
+
+
+def slice_rows(shape: Sequence[int], starts: Sequence[int], sizes: Sequence[int]) -> tuple[int, int, int, int]:
+    """(rows, bytes per row, input row stride, input offset) of a slice that cuts one axis of a row-major tensor.
+
+    The axes before the cut one make the rows; the cut axis and the full
+    axes after it make one contiguous run per row.
+    """
+    cut = next((axis for axis, (n, full) in enumerate(zip(sizes, shape, strict=True)) if n != full), len(shape) - 1)
+    inner = num_elements(shape[cut + 1:])
+    rows = num_elements(shape[:cut])
+    return rows, sizes[cut] * inner, shape[cut] * inner, starts[cut] * inner
+
+
+@irdl_op_definition
+class SliceOp(CmsisOp, KernelOp):
+    """A slice along one axis of a row-major int8 tensor (TFLite STRIDED_SLICE / SLICE with step 1, ONNX Slice):
+    result[i] = input[starts + i], the result type giving the sizes; every other axis is taken whole.
+
+    CMSIS-NN v7.0.0 has no slice kernel; TFLite Micro's reference kernel
+    (`reference_ops::StridedSlice`) copies element by element. The C is
+    `rows` memcpy's of contiguous runs (`CEmitter.copy_rows`), in place in
+    the generated function.
+    """
+
+    name = "cmsis.slice"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    starts = prop_def(_I64_ARRAY)
+
+    def verify_(self) -> None:
+        shape, out, starts = shape_of(self.input), shape_of(self.output), ints(self.starts)
+        check_slice(self, shape, out, starts)
+        cut = [axis for axis, (size, full) in enumerate(zip(out, shape, strict=True)) if size != full]
+        if len(cut) > 1:
+            fail(self, "result", f"slices axes {cut}: only one axis may be cut")
+        self.check_same_quant(self.input, self.output)
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return "memcpy"
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        return NoOverlap("memcpy forbids its source and destination to overlap")
+
+    def emit_c(self, c: CEmitter) -> None:
+        rows, width, stride, offset = slice_rows(shape_of(self.input), ints(self.starts), shape_of(self.output))
+        c.copy_rows(c.ptr(self.output), width, f"{c.ptr(self.input)} + {offset}", stride, rows, width,
+                    f"{rows} row(s) of {width} bytes from offset {offset}")
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        (x,) = inputs
+        index = tuple(slice(s, s + n) for s, n in zip(ints(self.starts), shape_of(self.output), strict=True))
+        return np.ascontiguousarray(x[index])

@@ -297,6 +297,9 @@ class CEmitter(Protocol):
     path: BuildPath
     """The CMSIS-NN build path the plan was made for."""
 
+    alignment: int
+    """Bytes every buffer, scratch region and the arena itself are aligned to (the plan's alignment)."""
+
     layer: str
     """The op's layer name, for comments."""
 

@@ -57,6 +57,7 @@ from .quant import UniformQuantizedType, format_float
 from .utils import (
     broadcast_shape,
     check_len,
+    check_slice,
     conv_out_size,
     dense,
     fail,
@@ -500,6 +501,99 @@ class SoftmaxOp(_UnaryOp):
             fail(self, "beta", f"must be positive, got {self.beta.value.data}")
 
 
+LSTM_CELL_ACTIVATIONS = ("tanh", "sigmoid")
+"""The cell gate's activation `nn.lstm` takes: CMSIS-NN's LSTM kernels have ARM_TANH and ARM_SIGMOID."""
+
+
+@irdl_op_definition
+class LSTMOp(NNOp):
+    """A unidirectional LSTM over a sequence (TFLite UNIDIRECTIONAL_SEQUENCE_LSTM without peephole,
+    projection or layer normalisation), state starting at zero, the whole output sequence.
+
+    input [B, T, I] (`time_major` absent) or [T, B, I]; `weight` [4H, I] and
+    `recurrence` [4H, H] hold the gates in TFLite's order (input, forget, cell,
+    output), each H rows; `bias` [4H]; result [B, T, H] (or [T, B, H]).
+    Per step: g = x_t W^T + h R^T + b split into (i, f, c~, o);
+    i, f, o = sigmoid, c~ = `cell_activation` (tanh or sigmoid);
+    c = f * c + i * c~, clamped to +-`cell_clip` when it is positive;
+    h = o * tanh(c) (tensorflow/lite/kernels/lstm_eval.cc).
+
+    `cell_scale` (optional) is the scale of the int16 cell state of a quantized
+    model (TFLite's cell state tensor, a power of two): the quantize pass
+    needs it and the float semantics ignore it.
+    """
+
+    name = "nn.lstm"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    recurrence = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    output = result_def(TensorType)
+    cell_activation = prop_def(StringAttr)
+    cell_clip = prop_def(FloatAttr)
+    time_major = opt_prop_def(UnitAttr)
+    cell_scale = opt_prop_def(FloatAttr)
+
+    def __init__(self, operands: Sequence[SSAValue], result_type, *, cell_activation: str, cell_clip: float,
+                 time_major: bool, cell_scale: float | None):
+        """`operands` are (input, weight, recurrence, bias)."""
+        props: dict[str, Attribute] = {"cell_activation": StringAttr(cell_activation),
+                                       "cell_clip": _float_attr(cell_clip)}
+        if time_major:
+            props["time_major"] = UnitAttr()
+        if cell_scale is not None:
+            props["cell_scale"] = _float_attr(cell_scale)
+        super().__init__(operands=list(operands), result_types=[result_type], properties=props)
+
+    @property
+    def hidden(self) -> int:
+        """H, the number of units."""
+        return shape_of(self.recurrence)[1]
+
+    def verify_(self) -> None:
+        self._check_float(self.input, self.weight, self.recurrence, self.bias, self.output)
+        x, w, r, b = (shape_of(v) for v in (self.input, self.weight, self.recurrence, self.bias))
+        if len(x) != 3:
+            fail(self, "input", f"expected rank 3 ([batch, time, features]), got {list(x)}")
+        if len(r) != 2 or r[0] != 4 * r[1]:
+            fail(self, "recurrence", f"expected shape [4H, H], got {list(r)}")
+        hidden = r[1]
+        if tuple(w) != (4 * hidden, x[2]):
+            fail(self, "weight", f"expected shape [{4 * hidden}, {x[2]}], got {list(w)}")
+        if tuple(b) != (4 * hidden,):
+            fail(self, "bias", f"expected shape [{4 * hidden}], got {list(b)}")
+        if self.cell_activation.data not in LSTM_CELL_ACTIVATIONS:
+            fail(self, "cell_activation", f"'{self.cell_activation.data}' is not one of {list(LSTM_CELL_ACTIVATIONS)}")
+        if not self.cell_clip.value.data >= 0:
+            fail(self, "cell_clip", f"must be >= 0, got {self.cell_clip.value.data}")
+        if self.cell_scale is not None and not self.cell_scale.value.data > 0:
+            fail(self, "cell_scale", f"must be positive, got {self.cell_scale.value.data}")
+        _expect_shape(self, shape_of(self.output), (x[0], x[1], hidden))
+
+
+@irdl_op_definition
+class SliceOp(NNOp):
+    """ONNX Slice with step 1: result[i] = input[starts + i] on every axis; the result type gives the sizes.
+
+    Works on float or stored values, like the other layout ops.
+    """
+
+    name = "nn.slice"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    starts = prop_def(DenseArrayBase.constr(i64))
+
+    def __init__(self, input, starts: Sequence[int], sizes: Sequence[int]):
+        assert isinstance(input.type, TensorType)
+        super().__init__(operands=[input], result_types=[TensorType(input.type.element_type, list(sizes))],
+                         properties={"starts": i64_array(starts)})
+
+    def verify_(self) -> None:
+        _same_element(self, self.input, self.output)
+        shape, out, starts = shape_of(self.input), shape_of(self.output), ints(self.starts)
+        check_slice(self, shape, out, starts)
+
+
 RULES = ("float", "tflite")
 """How `nn.activation` becomes an int8 table (cmsis_opt.lut): ONNX's float definition, or TFLite Micro's kernel."""
 
@@ -738,6 +832,8 @@ NN = Dialect(
         TransposeOp,
         PadOp,
         ConcatOp,
+        LSTMOp,
+        SliceOp,
     ],
     [RangeAttr],
 )

@@ -99,6 +99,16 @@ def check_len(op: Operation, field: str, values: Sequence[int], length: int) -> 
         fail(op, field, f"expected {length} values, got {len(values)}")
 
 
+def check_slice(op: Operation, shape: Sequence[int], out: Sequence[int], starts: Sequence[int]) -> None:
+    """A step-1 slice (nn.slice, cmsis.slice): one start per axis, the result's rank, every range inside the input."""
+    check_len(op, "starts", starts, len(shape))
+    if len(out) != len(shape):
+        fail(op, "result", f"rank {len(out)} differs from the input's {len(shape)}")
+    for axis, (start, size, full) in enumerate(zip(starts, out, shape, strict=True)):
+        if start < 0 or size < 1 or start + size > full:
+            fail(op, "starts", f"[{start}, {start + size}) is not inside [0, {full}) on axis {axis}")
+
+
 def conv_out_size(
     size: int, kernel: int, stride: int, pad_begin: int, pad_end: int, dilation: int = 1
 ) -> int:

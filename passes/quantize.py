@@ -939,6 +939,90 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
+    def take_slice(self, op: nn.SliceOp, q_out, act=None) -> Stored:
+        """`cmsis.slice` on the stored bytes, in whatever order they are stored (the starts permuted alike)."""
+        stored = self.view(op.input, op)
+        if stored.columns is not None:
+            stored = self.unflatten(stored, op)
+        q_in = int8_quant(stored.value)
+        self._check_same_quant(op, q_in, q_out)
+        starts, sizes = ints(op.starts), shape_of(op.output)
+        new = cmsis.SliceOp.build(
+            operands=[stored.value],
+            result_types=[_tensor(q_out, stored_shape(sizes, stored.perm))],
+            properties={"starts": i64_array([starts[p] for p in stored.perm])},
+        )
+        try:  # one cut axis: the kernel's limit, named here with the layer
+            new.verify_()
+        except VerifyException as refused:
+            raise error(op, f"no kernel computes it: {refused}") from None
+        return Stored(self.emit(new).results[0], stored.perm)
+
+    def lstm(self, op: nn.LSTMOp, q_out, act) -> Stored:
+        """`cmsis.lstm` (arm_lstm_unidirectional_s8) with TFLite Micro's int8 parameters (`lstm_eval_common.cc`,
+        PrepareGateParametersInteger): each gate's W x and R h sums requantized to Q3.12 as fully connected
+        layers with output scale 2^-12; the inter-gate products from Q0.15 (2^-15) into the cell state's scale
+        and, for the hidden state, into the output's; the cell state scale a power of two."""
+        if act != (-128, 127):
+            raise error(op, f"an activation after an LSTM (clamp {list(act)}) has no CMSIS-NN kernel")
+        if op.cell_scale is None:
+            raise error(op, "the int16 cell state's scale is unknown (TFLite gives it as the cell state tensor's "
+                            "quantization); only a quantized TFLite UNIDIRECTIONAL_SEQUENCE_LSTM maps onto "
+                            "arm_lstm_unidirectional_s8")
+        stored = self.view(op.input, op)
+        x = self.materialize(stored, shape_of(op.input), identity(3), op)
+        q_in = int8_quant(x)
+        hidden = op.hidden
+        gate_weights = []
+        for value, what in ((op.weight, "input weights"), (op.recurrence, "recurrent weights")):
+            w = self._weights(op, value, what)
+            scales = np.asarray(w.scales(4 * hidden), np.float32).reshape(4, hidden)
+            if np.any(scales != scales[:, :1]):
+                raise error(op, f"its {what} vary in scale within a gate: arm_lstm_unidirectional_s8 takes one "
+                                "scale per gate")
+            gate_weights.append((w.data.reshape(4, hidden, -1), [float(v) for v in scales[:, 0]]))
+        (w_in, s_in), (w_rec, s_rec) = gate_weights
+        bias = float_const(op.bias)
+        if bias is None or bias.q.storage_type != IntegerType(32):
+            raise error(op, "its bias is not an int32 quantized constant (TFLite's LSTM bias)")
+        cell_scale = op.cell_scale.value.data
+        power = round(math.log2(cell_scale))
+        if abs(math.log2(cell_scale) - power) >= 1e-3:  # TFLite's CheckedLog2
+            raise error(op, f"the cell state scale {cell_scale} is not a power of two")
+        gate_scale, product_scale = 2.0 ** -12, 2.0 ** -15
+        ins = [quantmath.fully_connected_multiplier(q_in.scale, s, gate_scale) for s in s_in]
+        recs = [quantmath.fully_connected_multiplier(q_out.scale, s, gate_scale) for s in s_rec]
+
+        def inter_gate(a: float, b: float, out: float) -> tuple[int, int]:  # CreateInterGateMulParams
+            return quantmath.quantize_multiplier(as_f32(a) * as_f32(b) / as_f32(out))
+
+        forget = inter_gate(product_scale, cell_scale, cell_scale)
+        into_cell = inter_gate(product_scale, product_scale, cell_scale)
+        output = inter_gate(product_scale, product_scale, q_out.scale)
+        clip = int(min(max(op.cell_clip.value.data / as_f32(cell_scale), -32768.0), 32767.0))
+        n, t, _ = shape_of(op.input)
+        props: dict[str, Attribute] = {
+            "input_weights": dense(np.ascontiguousarray(w_in.astype(np.int8))),
+            "recurrent_weights": dense(np.ascontiguousarray(w_rec.astype(np.int8))),
+            "bias": dense(bias.data.reshape(4, hidden).astype(np.int32)),
+            "input_multiplier": i32_array([m for m, _ in ins]), "input_shift": i32_array([s for _, s in ins]),
+            "hidden_multiplier": i32_array([m for m, _ in recs]), "hidden_shift": i32_array([s for _, s in recs]),
+            "forget_to_cell_multiplier": i32_attr(forget[0]), "forget_to_cell_shift": i32_attr(forget[1]),
+            "input_to_cell_multiplier": i32_attr(into_cell[0]), "input_to_cell_shift": i32_attr(into_cell[1]),
+            "cell_clip": i32_attr(clip), "cell_scale_power": i32_attr(power),
+            "output_multiplier": i32_attr(output[0]), "output_shift": i32_attr(output[1]),
+            "input_offset": i32_attr(-q_in.zero_point), "output_offset": i32_attr(q_out.zero_point),
+            "cell_activation": op.cell_activation,
+        }
+        if op.time_major is not None:
+            props["time_major"] = UnitAttr()
+        new = cmsis.LstmOp.build(operands=[x], result_types=[_tensor(q_out, (n, t, hidden))], properties=props)
+        try:
+            new.verify_()
+        except VerifyException as refused:
+            raise error(op, f"no CMSIS-NN kernel computes it: {refused}") from None
+        return Stored(self.emit(new).results[0], identity(3))
+
     def activation(self, op: nn.ActivationOp, q_out, act) -> Stored:
         """A table activation: one `cmsis.lut` (cmsis_opt.lut), in the order the input is stored.
 
@@ -1064,6 +1148,8 @@ LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
     nn.PadOp: Lowering.pad,
     nn.ConcatOp: Lowering.concat,
     nn.ActivationOp: Lowering.activation,
+    nn.LSTMOp: Lowering.lstm,
+    nn.SliceOp: Lowering.take_slice,
 }
 """nn compute op class -> the Lowering method that writes its cmsis op(s).
 

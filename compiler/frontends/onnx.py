@@ -201,7 +201,9 @@ class _Importer:
                 label = dim.dim_param or "?"
                 raise CompileError(f"graph input '{info.name}': dimension {axis} is dynamic ('{label}'); "
                                    "only the batch dimension may be symbolic", self.path)
-        if shape and shape[0] != 1:
+        readers = [node.op_type for node in self.graph.node if info.name in node.input]
+        sequence = bool(readers) and all(op_type in _REFUSED for op_type in readers)
+        if shape and shape[0] != 1 and not sequence:  # an LSTM's axis 0 is time: refused with its own reason
             raise CompileError(
                 f"graph input '{info.name}': batch size {shape[0]} is not supported; supported: batch 1", self.path)
         return ("int8" if code == _INT8 else "float32"), shape
@@ -321,6 +323,8 @@ class _Importer:
         if self.fold_constant_node(node):
             return
         handler = _HANDLERS.get(node.op_type)
+        if handler is None and node.op_type in _REFUSED:
+            raise self.fail(node, _REFUSED[node.op_type])
         if handler is None:
             raise self.unsupported(node, "this op", ", ".join(sorted(_HANDLERS)))
         if len([o for o in node.output if o]) > 1 and node.op_type not in ("BatchNormalization",):
@@ -1402,3 +1406,12 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
 }
 
 SUPPORTED_OPS = tuple(sorted(_HANDLERS))
+
+_REFUSED = {
+    "LSTM": "its quantization does not map onto arm_lstm_unidirectional_s8, which takes int8 weights with one "
+            "scale per gate, gates requantized to Q3.12 and an int16 cell state with a power-of-two scale "
+            "(TFLite's quantized LSTM); an ONNX model carries no cell state scale, and onnxruntime's QDQ "
+            "quantizer leaves LSTM in float. Convert the model to TFLite with full integer quantization "
+            "(UNIDIRECTIONAL_SEQUENCE_LSTM), which cmsis-compile takes",
+}
+"""ONNX ops refused with their own reason rather than the list of supported ops."""

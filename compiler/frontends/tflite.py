@@ -24,6 +24,10 @@ Mapping (TFLite is NHWC, `nn` follows ONNX's NCHW):
   transpose back to NHWC, then `nn.reshape` (on the int8 codes when the scale
   does not change).
 
+- UNIDIRECTIONAL_SEQUENCE_LSTM becomes `nn.lstm` with the four gates' weights
+  stacked and the int16 cell state's scale (docs/lstm.md); STRIDED_SLICE and
+  SLICE (strides 1) become `nn.slice` in TFLite's order.
+
 TFLite operators have no names: an op's `layer` is the name of the tensor it
 writes (a constant's, its own tensor name), as TFLite's tools show them.
 """
@@ -300,7 +304,7 @@ class _Importer:
         for index in g.inputs:
             self.node = (self.tensor_name(index), "input")
             shape = self.shape(index)
-            if shape and shape[0] != 1:
+            if shape and shape[0] != 1 and not self.only_read_by_lstms(index):
                 raise self.unsupported(f"batch size {shape[0]}", "batch 1")
             kind = self.type_name(index)
             if kind == "INT8":
@@ -329,6 +333,15 @@ class _Importer:
                 value = self.builder.transpose(value, TO_NHWC, self.tensor_name(index))
             outputs.append(value)
         return self.builder.finish(outputs, layout="NHWC")
+
+    def only_read_by_lstms(self, index: int) -> bool:
+        """Whether every operator reading tensor `index` is an UNIDIRECTIONAL_SEQUENCE_LSTM (as its input 0),
+        whose kernel takes any number of batches and time steps in either order (time major or not)."""
+        readers = [op for op in self.graph.operators if op.inputs is not None and index in list(op.inputs)]
+        kinds = {self.op_names.get(max(int(c.builtinCode), int(c.deprecatedBuiltinCode)))
+                 for c in (self.model.operatorCodes[op.opcodeIndex] for op in readers)}
+        return bool(readers) and kinds == {"UNIDIRECTIONAL_SEQUENCE_LSTM"} and all(
+            int(op.inputs[0]) == index for op in readers)
 
     def convert(self, op) -> None:
         code = self.model.operatorCodes[op.opcodeIndex]
@@ -432,6 +445,123 @@ class _Importer:
         conv = nn.ConvTranspose2DOp(x, weight, bias, result_type, strides, pads)
         result = self.builder.value(conv, self.tensor_name(output))
         self.finish_op(output, result, getattr(options, "fusedActivationFunction", 0))
+
+    def on_lstm(self, op, inputs, output) -> None:
+        """UNIDIRECTIONAL_SEQUENCE_LSTM, int8 (the kernel TFLite Micro runs with CMSIS-NN's
+        arm_lstm_unidirectional_s8): inputs 0 data, 1-4 input weights and 5-8 recurrent weights of the input,
+        forget, cell and output gates, 12-15 their biases, 18 the hidden (output) state, 19 the int16 cell
+        state (its scale is the cell state's, a power of two); the state tensors must be the zero-initialised
+        variables TFLite resets before each inference. Peephole (9-11), projection (16-17), layer
+        normalisation (20-23) and CIFG (no input gate) are refused: CMSIS-NN's kernel has none of them."""
+        options = op.builtinOptions
+        if len(inputs) != 24:
+            raise self.fail(f"expected 24 inputs (TFLite's LSTM tensors), got {len(inputs)}")
+        present = [i >= 0 for i in inputs]
+        for indices, what in (((9, 10, 11), "peephole connections"), ((16, 17), "a projection layer"),
+                              ((20, 21, 22, 23), "layer normalisation")):
+            if any(present[i] for i in indices):
+                raise self.unsupported(what, "the standard LSTM (arm_lstm_unidirectional_s8 has no "
+                                       f"{what})")
+        if not all(present[i] for i in (*range(1, 9), *range(12, 16), 18, 19)):
+            raise self.unsupported("an LSTM without an input gate (CIFG) or without a state tensor",
+                                   "every gate's weights and bias and both state tensors")
+        if self.type_name(inputs[0]) != "INT8":
+            raise self.unsupported(f"an LSTM with {self.type_name(inputs[0])} input",
+                                   "INT8 (arm_lstm_unidirectional_s8)")
+        activation = self.act_names.get(options.fusedActivationFunction, str(options.fusedActivationFunction))
+        if activation != "TANH":  # the schema has no sigmoid; TFLite Micro's integer kernel takes only tanh
+            raise self.unsupported(f"cell gate activation {activation}", "TANH")
+        x = self.float_in(inputs[0])
+        shape = shape_of(x)
+        if len(shape) != 3:
+            raise self.fail(f"input has shape {list(shape)}, expected [batch, time, features]")
+        hidden_state, cell_state = inputs[18], inputs[19]
+        cell_quant = self.quant(cell_state)
+        if self.type_name(cell_state) != "INT16" or cell_quant is None:
+            raise self.unsupported(f"cell state '{self.tensor_name(cell_state)}' of type "
+                                   f"{self.type_name(cell_state)}", "a quantized INT16 cell state")
+        for index in (hidden_state, cell_state):
+            if self.buffer(index) is not None and np.any(self.buffer(index)):
+                raise self.unsupported(f"state '{self.tensor_name(index)}' with a nonzero initial value",
+                                       "zero-initialised state")
+        if self.activation_element(hidden_state) != self.activation_element(output):
+            raise self.fail(f"the hidden state '{self.tensor_name(hidden_state)}' and the output are quantized "
+                            "differently; TFLite's kernel writes the hidden state as the output")
+        hidden = self.shape(inputs[5])[0] if len(self.shape(inputs[5])) == 2 else 0
+        weight = self.gate_constant(inputs[1:5], (hidden, shape[2]), "input weights")
+        recurrence = self.gate_constant(inputs[5:9], (hidden, hidden), "recurrent weights")
+        bias = self.gate_constant(inputs[12:16], (hidden,), "bias")
+        cell_scale = float(cell_quant[0][0])
+        result_type = float_tensor((*shape[:2], hidden))
+        lstm = nn.LSTMOp((x, weight, recurrence, bias), result_type, cell_activation=activation.lower(),
+                         cell_clip=float(options.cellClip), time_major=bool(options.timeMajor),
+                         cell_scale=cell_scale)
+        self.finish_op(output, self.builder.value(lstm, self.tensor_name(output)))
+
+    def gate_constant(self, indices, shape: tuple[int, ...], what: str) -> SSAValue:
+        """The four gates' constants stacked on axis 0 ([4 * shape[0], ...]), each gate's one scale repeated over
+        its rows (per-axis quantization along axis 0), dequantized."""
+        arrays, scales, zps = [], [], []
+        for index in indices:
+            array = self.const(index, what)
+            if tuple(array.shape) != shape:
+                raise self.fail(f"{what} '{self.tensor_name(index)}' has shape {list(array.shape)}, expected "
+                                f"{list(shape)}")
+            q = self.quant(index)
+            if q is None or len(q[0]) != 1:
+                raise self.unsupported(f"{what} '{self.tensor_name(index)}' without one per-tensor scale",
+                                       "per-tensor quantized LSTM weights and biases")
+            arrays.append(array)
+            scales += [q[0][0]] * shape[0]
+            zps += [q[1][0]] * shape[0]
+        stacked = np.concatenate(arrays)
+        storage = {np.dtype(np.int8): I8, np.dtype(np.int32): I32}.get(stacked.dtype)
+        if storage is None:
+            raise self.unsupported(f"{stacked.dtype} {what}", "int8 weights, int32 biases")
+        label = self.tensor_name(indices[0])
+        codes = self.builder.constant(np.ascontiguousarray(stacked), label, quant_element(scales, zps, 0, storage))
+        return self.builder.dequantize(codes, label)
+
+    def on_strided_slice(self, op, inputs, output) -> None:
+        """STRIDED_SLICE with strides 1 and no ellipsis / new axes; shrunk axes are reshaped away; SLICE
+        (begin, size; size -1 to the end). Sliced in TFLite's (NHWC) order."""
+        in_shape = self.shape(inputs[0])
+        rank = len(in_shape)
+        begin = [int(v) for v in np.ravel(self.const(inputs[1], "begin"))]
+        if self.node[1] == "SLICE":
+            size = [int(v) for v in np.ravel(self.const(inputs[2], "size"))]
+            end = [full if n < 0 else b + n for b, n, full in zip(begin, size, in_shape, strict=False)]
+            begin_mask = end_mask = shrink = 0
+        else:
+            options = op.builtinOptions
+            end = [int(v) for v in np.ravel(self.const(inputs[2], "end"))]
+            strides = [int(v) for v in np.ravel(self.const(inputs[3], "strides"))] if len(inputs) > 3 else []
+            if any(st != 1 for st in strides):
+                raise self.unsupported(f"strides {strides}", "strides 1")
+            if options is not None and (options.ellipsisMask or options.newAxisMask or options.offset):
+                raise self.unsupported("ellipsis_mask, new_axis_mask or offset", "begin, end and shrink masks")
+            begin_mask = options.beginMask if options is not None else 0
+            end_mask = options.endMask if options is not None else 0
+            shrink = options.shrinkAxisMask if options is not None else 0
+        if len(begin) != rank or len(end) != rank:
+            raise self.fail(f"begin {begin} and end {end} do not give one bound per axis of {list(in_shape)}")
+        starts, sizes = [], []
+        for axis, full in enumerate(in_shape):
+            lo = 0 if begin_mask >> axis & 1 else begin[axis] + (full if begin[axis] < 0 else 0)
+            hi = full if end_mask >> axis & 1 else end[axis] + (full if end[axis] < 0 else 0)
+            if shrink >> axis & 1:
+                hi = lo + 1
+            lo, hi = max(0, min(lo, full)), max(0, min(hi, full))
+            if hi <= lo:
+                raise self.unsupported(f"an empty slice on axis {axis}", "slices of at least one element")
+            starts.append(lo)
+            sizes.append(hi - lo)
+        label = self.tensor_name(output)
+        x = self.tflite_order(self.float_in(inputs[0]), label)
+        sliced = self.builder.value(nn.SliceOp(x, starts, sizes), label)
+        if tuple(sizes) != tuple(self.shape(output)):
+            sliced = self.builder.reshape(sliced, self.shape(output), label)
+        self.finish_op(output, self.nn_order(sliced, label))
 
     def on_fully_connected(self, op, inputs, output) -> None:
         options = op.builtinOptions
@@ -647,9 +777,12 @@ _HANDLERS = {
     "PADV2": _Importer.on_pad,
     "QUANTIZE": _Importer.on_quantize,
     "RESHAPE": _Importer.on_reshape,
+    "SLICE": _Importer.on_strided_slice,
     "SOFTMAX": _Importer.on_softmax,
+    "STRIDED_SLICE": _Importer.on_strided_slice,
     **{builtin: _Importer.on_activation for builtin in _ACTIVATION_KINDS},
     "TRANSPOSE_CONV": _Importer.on_transpose_conv,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": _Importer.on_lstm,
 }
 
 SUPPORTED_OPS = tuple(sorted(_HANDLERS))

@@ -123,4 +123,64 @@ typedef struct
     const uint32_t *permutations;
 } cmsis_nn_transpose_params;
 
+/* Activation of an LSTM gate (arm_nn_activation_s16). */
+typedef enum
+{
+    ARM_SIGMOID = 0,
+    ARM_TANH = 1,
+} arm_nn_activation_type;
+
+/* One LSTM gate: int8 weights, int32 effective biases, Q3.12 requantization of both products. */
+typedef struct
+{
+    int32_t input_multiplier;
+    int32_t input_shift;
+    const void *input_weights;
+    const void *input_effective_bias; /* bias + input_offset * row sums of input_weights */
+
+    int32_t hidden_multiplier;
+    int32_t hidden_shift;
+    const void *hidden_weights;
+    const void *hidden_effective_bias; /* -output_offset * row sums of hidden_weights */
+
+    const void *bias;
+    arm_nn_activation_type activation_type;
+} cmsis_nn_lstm_gate;
+
+/* arm_lstm_unidirectional_s8's parameters. */
+typedef struct
+{
+    int32_t time_major; /* 0: input [batch][time][features]; else [time][batch][features] */
+    int32_t batch_size;
+    int32_t time_steps;
+    int32_t input_size;
+    int32_t hidden_size;
+
+    int32_t input_offset;
+
+    int32_t forget_to_cell_multiplier;
+    int32_t forget_to_cell_shift;
+    int32_t input_to_cell_multiplier;
+    int32_t input_to_cell_shift;
+    int32_t cell_clip; /* in cell state codes; 0 is no clip */
+    int32_t cell_scale_power;
+
+    int32_t output_multiplier;
+    int32_t output_shift;
+    int32_t output_offset;
+
+    cmsis_nn_lstm_gate forget_gate;
+    cmsis_nn_lstm_gate input_gate;
+    cmsis_nn_lstm_gate cell_gate;
+    cmsis_nn_lstm_gate output_gate;
+} cmsis_nn_lstm_params;
+
+/* The int16 buffers of arm_lstm_unidirectional_s8: two gate buffers and the cell state, batch * hidden each. */
+typedef struct
+{
+    void *temp1;
+    void *temp2;
+    void *cell_state;
+} cmsis_nn_lstm_context;
+
 #endif /* ARM_NN_TYPES_H */

@@ -394,6 +394,13 @@ void arm_concatenation_s8_w(const int8_t *input,
                             int8_t *output,
                             const uint32_t offset_w);
 
+/* TFLite int8 UNIDIRECTIONAL_SEQUENCE_LSTM: int8 input [B][T][I] (or [T][B][I] when time_major), int8 output
+   [B][T][H] (or [T][B][H]), int16 gates and cell state in buffers; state starts at zero on every call. */
+arm_cmsis_nn_status arm_lstm_unidirectional_s8(const int8_t *input,
+                                               int8_t *output,
+                                               const cmsis_nn_lstm_params *params,
+                                               cmsis_nn_lstm_context *buffers);
+
 #ifdef __cplusplus
 }
 #endif
