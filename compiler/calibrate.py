@@ -326,24 +326,20 @@ class QDQRewriter:
         quantize.operands = [point]
 
     def shared_concat_quant(self, op: nn.ConcatOp, point: SSAValue) -> UniformQuantizedType:
-        """One quantization for the concatenation and all its inputs (CMSIS-NN concatenation
-        copies bytes): the union of their ranges, given back to each input's producer."""
+        """One quantization for the concatenation (the range calibration saw at its output, which holds every
+        input's values), given back to each input whose producer can take it, so CMSIS-NN's concatenation
+        copies those bytes unchanged: a compute layer, with the ReLU / Clip fused into it. Any other input (a
+        graph input, a pool, pad or softmax, which keep a quantization of their own, another concatenation,
+        keeps its quantization and the quantize pass requantizes it
+        (`cmsis.requantize`), as it does for onnxruntime's QDQ concatenations of different scales."""
         producers: list[nn.QuantizeOp] = []
         low, high = self.ranges(point)
         for value in op.inputs:
             while isinstance(value.owner, _VIEWS):
                 value = value.owner.input
             quantize = value.owner.input.owner if isinstance(value.owner, nn.DequantizeOp) else None
-            source = quantize.input.owner if isinstance(quantize, nn.QuantizeOp) else None
-            own_range = isinstance(source, _compute_ops())
-            if not own_range or isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp)):
-                raise CompileError(
-                    f"layer '{_label(op)}': a concatenation input must come from a layer that can take the "
-                    "concatenation's quantization (not a graph input, pool, pad or softmax)", QUANTIZE)
-            assert isinstance(quantize, nn.QuantizeOp)  # source is the op that quantize reads
-            lo, hi = self.ranges(quantize.input)
-            low, high = min(low, lo), max(high, hi)
-            producers.append(quantize)
+            if isinstance(quantize, nn.QuantizeOp) and self.takes_shared_quant(quantize):
+                producers.append(quantize)
         q = activation_quant(low, high)
         for quantize in producers:
             if quantize.parent is None:
@@ -353,6 +349,16 @@ class QDQRewriter:
             quantize.results[0].replace_all_uses_with(new.results[0])
             self.block.erase_op(quantize)
         return q
+
+    def takes_shared_quant(self, quantize: nn.QuantizeOp) -> bool:
+        """Whether the layer `quantize` quantizes (through its fused activations) can take another output
+        quantization: a compute layer that sets its own (not a pool, pad, softmax or concatenation)."""
+        source = quantize.input.owner
+        while isinstance(source, _ACTIVATIONS):
+            source = source.operands[0].owner
+        return (isinstance(source, _compute_ops())
+                and not isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp))
+                and self.output_point(source) is quantize.input)
 
     def is_constant(self, value: SSAValue) -> bool:
         while isinstance(value.owner, (*_VIEWS, nn.DequantizeOp)):
