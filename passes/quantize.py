@@ -1004,7 +1004,8 @@ def activation_tables(op: nn.ActivationOp, slope: np.ndarray | None, perm, q_in:
     kind, params = op.kind.data, op.params
     tflite = op.rule is not None and op.rule.data == "tflite"
     if slope is None:
-        table = lut.tflm_table(kind, q_in, q_out, params) if tflite else lut.float_table(kind, q_in, q_out, params)
+        table = (lut.tflm_table(kind, q_in, q_out, params) if tflite
+                 else lut.float_table(kind, q_in, q_out, params, table=op.table))
         return table[None, :]
     stored = slope.transpose(perm) if slope.ndim else slope.reshape(1)
     rows = stored.reshape(-1, stored.shape[-1])
@@ -1039,7 +1040,7 @@ def quantize_table_outputs(func: FuncOp) -> None:
         slope = None if op.slope is None else real_constant(op.slope)
         if op.slope is not None and slope is None:
             continue
-        low, high = lut.output_range(op.kind.data, (q_in.scale, q_in.zero_point), op.params, slope)
+        low, high = lut.output_range(op.kind.data, (q_in.scale, q_in.zero_point), op.params, slope, op.table)
         q = activation_quant(low, high)
         quantize = nn.QuantizeOp(value, TensorType(q, list(shape_of(value))))
         dequantize = nn.DequantizeOp(quantize.output)
