@@ -32,7 +32,16 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt import lut, quantmath
-from cmsis_opt.calibrate import QDQRewriter, activation_quant, is_float_model, recorded_range
+from cmsis_opt.calibrate import (
+    COMMUTE_WITH_QUANTIZE,
+    QDQRewriter,
+    activation_quant,
+    float_input_blocker,
+    float_input_error,
+    is_float_model,
+    quantized_by,
+    recorded_range,
+)
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects import cmsis, nn
 from cmsis_opt.dialects.kernel import view_source
@@ -1085,23 +1094,6 @@ class FoldViewChains(RewritePattern):
                                                        attributes=dict(op.attributes)))
 
 
-def _quantized_by(value: SSAValue) -> list[nn.QuantizeOp] | None:
-    """The nn.quantize ops a float value reaches through layout ops only (transpose, reshape), or None."""
-    found: list[nn.QuantizeOp] = []
-    for use in value.uses:
-        user = use.operation
-        if isinstance(user, nn.QuantizeOp):
-            found.append(user)
-        elif isinstance(user, _VIEWS):
-            inner = _quantized_by(user.results[0])
-            if inner is None:
-                return None
-            found.extend(inner)
-        else:
-            return None
-    return found
-
-
 def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
     """Rebuild the layout ops between a float `arg` and its nn.quantize ops on the int8 `new_arg`."""
     for use in list(arg.uses):
@@ -1131,7 +1123,10 @@ def strip_float_io(func: FuncOp) -> None:
     for arg in list(block.args):
         if quant_of(arg.type) is not None:
             continue
-        quantizes = _quantized_by(arg)
+        commuting = False
+        quantizes = quantized_by(arg)
+        if not quantizes:
+            quantizes, commuting = quantized_by(arg, COMMUTE_WITH_QUANTIZE), True
         if not quantizes:
             continue
         elements = {q.output.type.element_type for q in quantizes}  # type: ignore[union-attr]
@@ -1139,7 +1134,12 @@ def strip_float_io(func: FuncOp) -> None:
         if not isinstance(element, UniformQuantizedType) or element.per_axis:
             continue
         new_arg = replace_arg(func, arg, TensorType(element, list(shape_of(arg))))
-        _move_quantize_to(arg, new_arg, block)
+        if commuting:  # the float ops stay, reading the int8 input's dequantized values: the same codes reach
+            dequantize = nn.DequantizeOp(new_arg)  # each nn.quantize (`COMMUTE_WITH_QUANTIZE`)
+            block.insert_op_before(dequantize, next(iter(block.ops)))  # the input's readers come after it
+            arg.replace_all_uses_with(dequantize.output)
+        else:
+            _move_quantize_to(arg, new_arg, block)
         drop_arg(func, arg)
         set_func_attr(func, "arg", new_arg.index, nn.FLOAT_IO_ATTR, UnitAttr())
     ret = block.last_op
@@ -1228,6 +1228,8 @@ class QuantizePass(CmsisPass):
             strip_float_io(func)
             remark_float_io(func)
             if is_float_model(func):
+                if (blocker := float_input_blocker(func)) is not None:
+                    raise float_input_error(blocker)
                 QDQRewriter(func, recorded_range).run()
             Lowering(func).run()
             if self.io_layout == "nhwc":

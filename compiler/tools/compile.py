@@ -262,7 +262,7 @@ def _main(argv: Sequence[str]) -> int:
         raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from cmsis_opt.backend.c import emit_c
-    from cmsis_opt.calibrate import calibrate_module, is_float_model
+    from cmsis_opt.calibrate import calibrate_module, float_input_blocker, float_input_error, is_float_model
     from cmsis_opt.diagnostics import remark
     from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.frontends import load
@@ -276,6 +276,8 @@ def _main(argv: Sequence[str]) -> int:
         source = load(args.model)
         func = the_function(source.module)
         if is_float_model(func):
+            if not args.calibration and (blocker := float_input_blocker(func)) is not None:
+                raise float_input_error(blocker)
             if not args.calibration:
                 raise CompileError("a float model needs calibration data: --calibration FILE.npz with N samples "
                                    f"of the graph input {list(shape_of(func.body.block.args[0]))}", TOOL)
