@@ -706,6 +706,10 @@ LAYOUT_ATTR = "nn.layout"
 """On a function's rank-4 arguments and results: "NCHW" or "NHWC", the order of their bytes (frontends set it)."""
 LAYOUTS = ("NCHW", "NHWC")
 
+SOURCE_OP_ATTR = "nn.source_op"
+"""On the ops an importer writes for one model op it decomposes (a BatchNormalization as nn.mul and nn.add): that
+op's type in the model, which messages show instead of the nn op's name."""
+
 FLOAT_IO_ATTR = "nn.float"
 """On a function's argument or result: the model had it in float32 and the C API takes it quantized (--quantize)."""
 

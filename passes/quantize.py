@@ -93,7 +93,10 @@ def layer_of(op: Operation) -> str:
 
 
 def error(op: Operation, message: str) -> CompileError:
-    return CompileError(f"layer '{layer_of(op)}' ({op.name}): {message}", f"pass '{PASS}'")
+    """A located error: the op's layer and what it is (the model's op type where the importer decomposed it)."""
+    source = op.attributes.get(nn.SOURCE_OP_ATTR)
+    what = source.data if isinstance(source, StringAttr) else op.name
+    return CompileError(f"layer '{layer_of(op)}' ({what}): {message}", f"pass '{PASS}'")
 
 
 @dataclass

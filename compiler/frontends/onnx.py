@@ -28,8 +28,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, f32
-from xdsl.ir import Attribute, SSAValue
+from xdsl.dialects.builtin import ModuleOp, StringAttr, f32
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from cmsis_opt import lut
 from cmsis_opt.dialects import nn
@@ -826,7 +826,11 @@ class _Importer:
         s = b.constant(scale.reshape(-1, *trailing), layer, name=node.output[0] + "_scale")
         t = b.constant(shift.reshape(-1, *trailing), layer, name=node.output[0] + "_shift")
         y = b.binary(nn.MulOp, x, s, shape, layer, node.output[0] + "_scaled")
-        self.bind(node, b.binary(nn.AddOp, y, t, shape, layer, node.output[0]))
+        out = b.binary(nn.AddOp, y, t, shape, layer, node.output[0])
+        for value in (y, out):
+            if isinstance(value.owner, Operation):  # messages name the node's type
+                value.owner.attributes[nn.SOURCE_OP_ATTR] = StringAttr(node.op_type)
+        self.bind(node, out)
 
     def batchnorm_affine(self, node) -> tuple[np.ndarray, np.ndarray]:
         attrs = self.attrs(node)
