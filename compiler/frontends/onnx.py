@@ -61,6 +61,10 @@ _DTYPE_NAMES = {
     21: "uint4", 22: "int4", 23: "float4e2m1",
 }
 
+# What to do about uint8 tensors in a QDQ model (onnxruntime's quantize_static defaults to uint8 activations).
+_INT8_HINT = (" (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8, "
+              "weight_type=QuantType.QInt8))")
+
 # Element-wise ops a table region may hold (`plan_table_regions`), and those that make one worth a table.
 _TABLE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "Erf", "Neg", "Abs", "Exp", "Sqrt", "Relu", "Clip", "Sigmoid",
                         "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Softplus", "QuantizeLinear",
@@ -383,17 +387,19 @@ class _Importer:
             zp = np.zeros(scale.shape, dtype=np.uint8 if node.op_type == "QuantizeLinear" else expect)
         elif isinstance(unread := self.consts.get(names[2]), _Unsupported):
             kind = dtype_name(unread.code)
+            hint = _INT8_HINT if kind == "uint8" and expect == np.int8 else ""
             raise self.unsupported(
                 node, f"{kind} quantization",
-                f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
+                f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point{hint}")
         else:
             zp = self.const(names[2], node, "zero point")
         if node.op_type == "QuantizeLinear" and attrs.get("output_dtype", 0) not in (0, _INT8):
             raise self.unsupported(node, f"output type {dtype_name(attrs['output_dtype'])}", "int8")
         if zp.dtype != expect:
             what = f"{zp.dtype.name} quantization" if len(names) > 2 else "quantization without a zero point (uint8)"
+            hint = _INT8_HINT if zp.dtype == np.uint8 and expect == np.int8 else ""
             raise self.unsupported(
-                node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
+                node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point{hint}")
         if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
             raise self.fail(node, "scales must be positive and finite")
         return scale, zp
@@ -421,7 +427,8 @@ class _Importer:
         if x in self.consts:
             value = self.consts[x]
             kind = dtype_name(value.code) if isinstance(value, _Unsupported) else value.dtype.name
-            raise self.unsupported(node, f"dequantizing a {kind} constant", "int8 weights and int32 biases")
+            hint = _INT8_HINT if kind == "uint8" else ""
+            raise self.unsupported(node, f"dequantizing a {kind} constant", f"int8 weights and int32 biases{hint}")
         value = self.operand(x, node)
         if not is_quantized(value):
             raise self.fail(node, f"input '{x}' is not an int8 tensor")
