@@ -1207,6 +1207,22 @@ class _Importer:
         self.qconsts[node.output[0]] = (moved, q, layer)
         return True
 
+    def on_slice(self, node) -> None:
+        """Slice of a computed tensor (a Slice of constants is folded before any op is built): refused with
+        what it asks for, as no CMSIS-NN v7 kernel copies a strided window of an int8 tensor."""
+        shape = shape_of(self.operand(node.input[0], node)) if node.input[0] in self.values else None
+        parts = []
+        for index, label in ((3, "axes"), (1, "starts"), (2, "ends"), (4, "steps")):
+            if len(node.input) > index and node.input[index] and self.is_const(node.input[index]):
+                parts.append(f"{label} {self.const(node.input[index], node, label).tolist()}")
+        what = f"Slice ({', '.join(parts)}) of a computed tensor" if parts else "Slice of a computed tensor"
+        if shape is not None:
+            what += f" {list(shape)}"
+        raise self.unsupported(
+            node, what + " (a strided copy: CMSIS-NN has no kernel for it)",
+            "Slice of constants, folded at import; crop the input before it enters the model, or slice the "
+            "weights of the layer that reads it instead")
+
     def on_reshape(self, node) -> None:
         names = self.check_arity(node, 2, 2)
         attrs = self.attrs(node)
@@ -1581,6 +1597,7 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Relu": _Importer.on_relu,
     "ReduceMean": _Importer.on_reduce_mean,
     "Reshape": _Importer.on_reshape,
+    "Slice": _Importer.on_slice,
     "Shape": _Importer.on_shape,
     "Size": _Importer.on_size,
     "Softmax": _Importer.on_softmax,
