@@ -326,24 +326,20 @@ class QDQRewriter:
         quantize.operands = [point]
 
     def shared_concat_quant(self, op: nn.ConcatOp, point: SSAValue) -> UniformQuantizedType:
-        """One quantization for the concatenation and all its inputs (CMSIS-NN concatenation
-        copies bytes): the union of their ranges, given back to each input's producer."""
+        """One quantization for the concatenation (the range calibration saw at its output, which holds every
+        input's values), given back to each input whose producer can take it, so CMSIS-NN's concatenation
+        copies those bytes unchanged: a compute layer, with the ReLU / Clip fused into it. Any other input (a
+        graph input, a pool, pad or softmax, which keep a quantization of their own, another concatenation,
+        keeps its quantization and the quantize pass requantizes it
+        (`cmsis.requantize`), as it does for onnxruntime's QDQ concatenations of different scales."""
         producers: list[nn.QuantizeOp] = []
         low, high = self.ranges(point)
         for value in op.inputs:
             while isinstance(value.owner, _VIEWS):
                 value = value.owner.input
             quantize = value.owner.input.owner if isinstance(value.owner, nn.DequantizeOp) else None
-            source = quantize.input.owner if isinstance(quantize, nn.QuantizeOp) else None
-            own_range = isinstance(source, _compute_ops())
-            if not own_range or isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp)):
-                raise CompileError(
-                    f"layer '{_label(op)}': a concatenation input must come from a layer that can take the "
-                    "concatenation's quantization (not a graph input, pool, pad or softmax)", QUANTIZE)
-            assert isinstance(quantize, nn.QuantizeOp)  # source is the op that quantize reads
-            lo, hi = self.ranges(quantize.input)
-            low, high = min(low, lo), max(high, hi)
-            producers.append(quantize)
+            if isinstance(quantize, nn.QuantizeOp) and self.takes_shared_quant(quantize):
+                producers.append(quantize)
         q = activation_quant(low, high)
         for quantize in producers:
             if quantize.parent is None:
@@ -353,6 +349,16 @@ class QDQRewriter:
             quantize.results[0].replace_all_uses_with(new.results[0])
             self.block.erase_op(quantize)
         return q
+
+    def takes_shared_quant(self, quantize: nn.QuantizeOp) -> bool:
+        """Whether the layer `quantize` quantizes (through its fused activations) can take another output
+        quantization: a compute layer that sets its own (not a pool, pad, softmax or concatenation)."""
+        source = quantize.input.owner
+        while isinstance(source, _ACTIVATIONS):
+            source = source.operands[0].owner
+        return (isinstance(source, _compute_ops())
+                and not isinstance(source, (*_KEEP_INPUT_QUANT, nn.SoftmaxOp, nn.ConcatOp))
+                and self.output_point(source) is quantize.input)
 
     def is_constant(self, value: SSAValue) -> bool:
         while isinstance(value.owner, (*_VIEWS, nn.DequantizeOp)):
@@ -529,12 +535,80 @@ def calibrate_module(module: ModuleOp, samples_path: str, method: str = "minmax"
     record_ranges(func, observer, method, percentile)
 
 
+COMMUTE_WITH_QUANTIZE = (nn.MaxPoolOp,)
+"""Ops that give the same int8 codes whether the quantization runs before or after them: a max of codes is the
+code of the max, as QuantizeLinear is monotone (views move codes unchanged)."""
+
+
+def quantized_by(value: SSAValue, through: tuple[type[Operation], ...] = ()) -> list[nn.QuantizeOp] | None:
+    """The nn.quantize ops a float value reaches through views (transpose, reshape) and ops of `through` only,
+    or None when another op reads it on the way."""
+    found: list[nn.QuantizeOp] = []
+    for use in value.uses:
+        user = use.operation
+        if isinstance(user, nn.QuantizeOp):
+            found.append(user)
+        elif isinstance(user, (*_VIEWS, *through)):
+            inner = quantized_by(user.results[0], through)
+            if inner is None:
+                return None
+            found.extend(inner)
+        else:
+            return None
+    return found
+
+
 def is_float_model(func: FuncOp) -> bool:
     """Whether a float graph input feeds float ops (the model needs calibration before --quantize).
 
-    A float input that only `nn.quantize` ops read (onnxruntime's QDQ models) is the
-    quantized model's int8 input in disguise (`--quantize` makes it one), not a float model.
+    A float input that only `nn.quantize` ops read (onnxruntime's QDQ models), directly or through views
+    and `COMMUTE_WITH_QUANTIZE` ops, is the quantized model's int8 input in disguise (`--quantize` makes it
+    one), not a float model.
     """
     return any(isinstance(a.type, TensorType) and quant_of(a.type) is None
-               and not (a.uses and all(isinstance(use.operation, nn.QuantizeOp) for use in a.uses))
+               and not (a.uses and quantized_by(a, COMMUTE_WITH_QUANTIZE))
                for a in func.body.block.args)
+
+
+def float_input_blocker(func: FuncOp) -> Operation | None:
+    """In a quantized (QDQ) model, the op that reads an uncalibrated float graph input before its first
+    nn.quantize and is neither a view nor `COMMUTE_WITH_QUANTIZE` (an average pool: its result changes when
+    the input is quantized first); None when there is none."""
+    for arg in func.body.block.args:
+        if quant_of(arg.type) is not None or func_attr(func, "arg", arg.index, RANGE_ATTR) is not None:
+            continue
+        pending: list[SSAValue] = [arg]
+        seen: set[Operation] = set()
+        while pending:
+            for use in pending.pop().uses:
+                user = use.operation
+                if user in seen or isinstance(user, nn.QuantizeOp):
+                    continue
+                seen.add(user)
+                if isinstance(user, (*_VIEWS, *COMMUTE_WITH_QUANTIZE)):
+                    pending.append(user.results[0])
+                elif _reaches_quantize(user):
+                    return user
+    return None
+
+
+def _reaches_quantize(op: Operation) -> bool:
+    pending, seen = [op], {op}
+    while pending:
+        for result in pending.pop().results:
+            for use in result.uses:
+                if isinstance(use.operation, nn.QuantizeOp):
+                    return True
+                if use.operation not in seen:
+                    seen.add(use.operation)
+                    pending.append(use.operation)
+    return False
+
+
+def float_input_error(op: Operation) -> CompileError:
+    """The error for `float_input_blocker`'s op."""
+    return CompileError(
+        f"layer '{_label(op)}' ({op.name}): reads the float graph input before its first QuantizeLinear, and its "
+        "result changes if the input is quantized first: quantize the input before it (put the QuantizeLinear on "
+        "the graph input, e.g. quantize_static after onnxruntime's quant_pre_process), or compile the float "
+        "model with --calibration", QUANTIZE)

@@ -148,8 +148,15 @@ def _compile(command: list[str]) -> None:
     except OSError as error:
         raise CompileError(f"cannot run the C compiler '{command[0]}': {error.strerror}", _WHERE) from None
     if result.returncode != 0:
-        first = next((line for line in result.stderr.splitlines() if "error" in line), result.stderr.strip()[:300])
-        raise CompileError(f"the C compiler failed: {first}", _WHERE)
+        output = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        first = next((line for line in output if "error" in line), output[0][:300] if output else "")
+        status = (f"killed by signal {-result.returncode}" if result.returncode < 0
+                  else f"exit status {result.returncode}")
+        shown = " ".join(shlex.quote(part) for part in command)
+        shown = shown if len(shown) <= 200 else shown[:197] + "..."
+        detail = first or "it printed nothing"
+        raise CompileError(f"the C compiler failed ({status}): {detail}; the command was: {shown} "
+                           "(set CC to a working C99 compiler)", _WHERE)
 
 
 def build_runtime(directory: Path) -> list[Path]:

@@ -169,7 +169,7 @@ def softmax(op: nn.SoftmaxOp, x: np.ndarray) -> np.ndarray:
 
 def activation(op: nn.ActivationOp, x: np.ndarray, slope: np.ndarray | None = None) -> np.ndarray:
     """The activation's float function (cmsis_opt.lut.ACTIVATIONS), evaluated in float64, as float32."""
-    return _f32(lut.evaluate(op.kind.data, x, op.params, slope))
+    return _f32(lut.evaluate(op.kind.data, x, op.params, slope, op.table))
 
 
 def reshape(op: nn.ReshapeOp, x: np.ndarray) -> np.ndarray:

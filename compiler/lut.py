@@ -120,9 +120,31 @@ x * clip(x / 6 + 1/2, 0, 1) (ONNX HardSwish, TFLite HARD_SWISH).
 """
 
 
+TABLE = "table"
+"""The `nn.activation` kind of a function given by its values (`GridValues`), not by a formula: an importer
+computes it for a chain of element-wise ops on one int8 tensor (an ONNX QDQ region, see the ONNX importer's
+`plan_table_regions`)."""
+
+GridValues = tuple[np.ndarray, Quant]
+"""(values, grid) of a `TABLE` function: values[i] (float32) is its output for the real that input code i - 128
+holds at `grid`'s (scale, zero point)."""
+
+
+def on_grid(table: GridValues, x: np.ndarray) -> np.ndarray:
+    """A `TABLE` function of the reals `x`: each is read as the code QuantizeLinear gives it on the grid
+    (round half to even, saturated), and that code's value is the result."""
+    values, (scale, zero_point) = table
+    codes = np.clip(np.rint(np.asarray(x, np.float64) / float(np.float32(scale))) + zero_point, INT8_MIN, INT8_MAX)
+    return np.asarray(values, np.float64)[codes.astype(np.int64) - INT8_MIN]
+
+
 def evaluate(kind: str, x: np.ndarray, params: dict[str, float] | None = None,
-             slope: np.ndarray | None = None) -> np.ndarray:
-    """The real function `kind` of the reals `x`, in float64 (`params` default to ONNX's)."""
+             slope: np.ndarray | None = None, table: GridValues | None = None) -> np.ndarray:
+    """The real function `kind` of the reals `x`, in float64 (`params` default to ONNX's; `table` is a `TABLE`
+    function's values and grid)."""
+    if kind == TABLE:
+        assert table is not None, "a table function needs its values"
+        return on_grid(table, x)
     activation = ACTIVATIONS[kind]
     full = {**activation.defaults, **(params or {})}
     values = np.asarray(x, dtype=np.float64)
@@ -135,7 +157,7 @@ def evaluate(kind: str, x: np.ndarray, params: dict[str, float] | None = None,
 
 
 def float_table(kind: str, q_in: Quant, q_out: Quant, params: dict[str, float] | None = None,
-                slope: float | None = None) -> np.ndarray:
+                slope: float | None = None, table: GridValues | None = None) -> np.ndarray:
     """[256] int8 outputs, entry i for input code i - 128: round_half_even(f((q - zp_in) * s_in) / s_out) + zp_out,
     clamped to [-128, 127], in float64.
 
@@ -144,7 +166,7 @@ def float_table(kind: str, q_in: Quant, q_out: Quant, params: dict[str, float] |
     """
     (s_in, zp_in), (s_out, zp_out) = q_in, q_out
     reals = (CODES - zp_in).astype(np.float64) * float(s_in)
-    outputs = evaluate(kind, reals, params, None if slope is None else np.asarray(slope, np.float64))
+    outputs = evaluate(kind, reals, params, None if slope is None else np.asarray(slope, np.float64), table)
     scaled = outputs / float(s_out)
     if not np.all(np.isfinite(scaled)):
         raise TableError(f"{kind} of the input's range is not finite on the output scale {s_out}")
@@ -152,12 +174,12 @@ def float_table(kind: str, q_in: Quant, q_out: Quant, params: dict[str, float] |
 
 
 def output_range(kind: str, q_in: Quant, params: dict[str, float] | None = None,
-                 slope: np.ndarray | None = None) -> tuple[float, float]:
+                 slope: np.ndarray | None = None, table: GridValues | None = None) -> tuple[float, float]:
     """(min, max) of f over the 256 reals the int8 input can hold: the exact range of an unquantized result."""
     s_in, zp_in = q_in
     reals = (CODES - zp_in).astype(np.float64) * float(s_in)
     if slope is None:
-        values = evaluate(kind, reals, params)
+        values = evaluate(kind, reals, params, table=table)
     else:
         values = evaluate(kind, reals[:, None], params, np.ravel(slope)[None, :])
     return float(values.min()), float(values.max())

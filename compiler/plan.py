@@ -235,6 +235,14 @@ class Plan:
         """
         return max(self.live_bytes())
 
+    def aligned_no_overlap_bound(self, alignment: int | None = None) -> int:
+        """`no_overlap_bound` for offsets that are multiples of `alignment` (default: the plan's, else 1), the
+        arena rounded up to it (`allocators.aligned_lower_bound` without alias pairs): no plan without overlap
+        is smaller (bytes)."""
+        alignment = alignment or self.alignment or 1
+        blocks = [Block(b.size, b.first, b.last, b.name) for b in self.buffers]
+        return max(aligned_lower_bound(Problem(blocks, [], alignment)), self.no_overlap_bound)
+
     @property
     def activation_no_overlap_bound(self) -> int:
         """`no_overlap_bound` without scratch (bytes)."""

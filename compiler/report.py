@@ -93,8 +93,9 @@ def bounds_lines(plan: Plan) -> list[str]:
         bound = plan.overlap_bound()
         lines.append(f"overlap bound {bound:,} bytes: no plan with these overlaps is smaller"
                      + (" (this plan reaches it)" if bound == plan.arena_size else ""))
-    no_overlap = plan.no_overlap_bound
-    line = (f"no-overlap bound {no_overlap:,} bytes (activations {plan.activation_no_overlap_bound:,}): "
+    no_overlap, unaligned = plan.aligned_no_overlap_bound(), plan.no_overlap_bound
+    padding = f"; {unaligned:,} live, offsets aligned to {plan.alignment}" if no_overlap != unaligned else ""
+    line = (f"no-overlap bound {no_overlap:,} bytes (activations {plan.activation_no_overlap_bound:,}{padding}): "
             "no plan without overlap is smaller")
     if plan.arena_size is not None and plan.arena_size < no_overlap:
         saved = no_overlap - plan.arena_size

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
@@ -51,7 +52,7 @@ from xdsl.printer import Printer
 from xdsl.traits import NoMemoryEffect
 from xdsl.utils.exceptions import VerifyException
 
-from cmsis_opt.lut import ACTIVATIONS
+from cmsis_opt.lut import ACTIVATIONS, TABLE, GridValues
 
 from .quant import UniformQuantizedType, format_float
 from .utils import (
@@ -612,6 +613,12 @@ class ActivationOp(NNOp):
     TFLite Micro's int8 arithmetic when lowered; without it the table is the
     float function rounded once.
 
+    `kind = "table"` is a function given by its values rather than a formula
+    (`cmsis_opt.lut.TABLE`): `values` holds its 256 float32 outputs for the
+    reals the input codes -128..127 hold at `grid = array<f32: scale,
+    zero_point>` (the ONNX importer computes them for a chain of element-wise
+    ops on one int8 tensor).
+
         %y = nn.activation %x {kind = "leaky_relu", alpha = 0.1 : f32} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
     """
 
@@ -623,10 +630,16 @@ class ActivationOp(NNOp):
     alpha = opt_prop_def(FloatAttr)
     beta = opt_prop_def(FloatAttr)
     rule = opt_prop_def(StringAttr)
+    values = opt_prop_def(DenseArrayBase.constr(f32))
+    grid = opt_prop_def(DenseArrayBase.constr(f32))
 
     def __init__(self, input: SSAValue, kind: str, slope: SSAValue | None = None, *, alpha: float | None = None,
-                 beta: float | None = None, rule: str | None = None):
+                 beta: float | None = None, rule: str | None = None, table: GridValues | None = None):
         props: dict[str, Attribute] = {"kind": StringAttr(kind)}
+        if table is not None:
+            values, (scale, zero_point) = table
+            props["values"] = DenseArrayBase.from_list(f32, [float(v) for v in np.asarray(values, np.float32)])
+            props["grid"] = DenseArrayBase.from_list(f32, [float(scale), float(zero_point)])
         for key, value in (("alpha", alpha), ("beta", beta)):
             if value is not None:
                 props[key] = _float_attr(value)
@@ -639,10 +652,21 @@ class ActivationOp(NNOp):
         """The float attributes that are set (alpha, beta)."""
         return {key: attr.value.data for key, attr in (("alpha", self.alpha), ("beta", self.beta)) if attr is not None}
 
+    @property
+    def table(self) -> GridValues | None:
+        """A `table` kind's (values, (scale, zero point)); None for the other kinds."""
+        if self.values is None or self.grid is None:
+            return None
+        scale, zero_point = (float(v) for v in self.grid.get_values())
+        return np.asarray(self.values.get_values(), np.float32), (scale, int(zero_point))
+
     def verify_(self) -> None:
         self._check_float(self.input, self.output)
         _expect_shape(self, shape_of(self.output), shape_of(self.input))
         kind = self.kind.data
+        if kind == TABLE or self.values is not None or self.grid is not None:
+            self.verify_table()
+            return
         activation = ACTIVATIONS.get(kind)
         if activation is None:
             fail(self, "kind", f"unknown activation '{kind}'; known: {', '.join(ACTIVATIONS)}")
@@ -663,6 +687,21 @@ class ActivationOp(NNOp):
             x, s = shape_of(self.input), shape_of(self.slope)
             if broadcast_shape(x, s) != tuple(x):
                 fail(self, "slope", f"shape {list(s)} does not broadcast to the input's {list(x)}")
+
+    def verify_table(self) -> None:
+        if self.kind.data != TABLE:
+            fail(self, "values", f"only kind '{TABLE}' has values and a grid")
+        if self.values is None or len(self.values) != 256:
+            fail(self, "values", "a table needs 256 values (one per input code)")
+        if self.grid is None or len(self.grid) != 2:
+            fail(self, "grid", "a table needs its input grid: array<f32: scale, zero_point>")
+        scale, zero_point = self.grid.get_values()
+        if not (math.isfinite(scale) and scale > 0 and zero_point == int(zero_point) and -128 <= zero_point <= 127):
+            fail(self, "grid", f"scale {scale:g} and zero point {zero_point:g} are not an int8 quantization")
+        if not all(math.isfinite(v) for v in self.values.get_values()):
+            fail(self, "values", "every value must be finite")
+        if self.params or self.slope is not None or self.rule is not None:
+            fail(self, "kind", "a table takes no alpha, beta, slope or rule")
 
 
 def _same_element(op: IRDLOperation, a: SSAValue, b: SSAValue) -> None:
@@ -760,6 +799,10 @@ class ConcatOp(NNOp):
 LAYOUT_ATTR = "nn.layout"
 """On a function's rank-4 arguments and results: "NCHW" or "NHWC", the order of their bytes (frontends set it)."""
 LAYOUTS = ("NCHW", "NHWC")
+
+SOURCE_OP_ATTR = "nn.source_op"
+"""On the ops an importer writes for one model op it decomposes (a BatchNormalization as nn.mul and nn.add): that
+op's type in the model, which messages show instead of the nn op's name."""
 
 FLOAT_IO_ATTR = "nn.float"
 """On a function's argument or result: the model had it in float32 and the C API takes it quantized (--quantize)."""

@@ -32,7 +32,16 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt import lut, quantmath
-from cmsis_opt.calibrate import QDQRewriter, activation_quant, is_float_model, recorded_range
+from cmsis_opt.calibrate import (
+    COMMUTE_WITH_QUANTIZE,
+    QDQRewriter,
+    activation_quant,
+    float_input_blocker,
+    float_input_error,
+    is_float_model,
+    quantized_by,
+    recorded_range,
+)
 from cmsis_opt.diagnostics import remark
 from cmsis_opt.dialects import cmsis, nn
 from cmsis_opt.dialects.kernel import view_source
@@ -84,7 +93,10 @@ def layer_of(op: Operation) -> str:
 
 
 def error(op: Operation, message: str) -> CompileError:
-    return CompileError(f"layer '{layer_of(op)}' ({op.name}): {message}", f"pass '{PASS}'")
+    """A located error: the op's layer and what it is (the model's op type where the importer decomposed it)."""
+    source = op.attributes.get(nn.SOURCE_OP_ATTR)
+    what = source.data if isinstance(source, StringAttr) else op.name
+    return CompileError(f"layer '{layer_of(op)}' ({what}): {message}", f"pass '{PASS}'")
 
 
 @dataclass
@@ -1088,7 +1100,8 @@ def activation_tables(op: nn.ActivationOp, slope: np.ndarray | None, perm, q_in:
     kind, params = op.kind.data, op.params
     tflite = op.rule is not None and op.rule.data == "tflite"
     if slope is None:
-        table = lut.tflm_table(kind, q_in, q_out, params) if tflite else lut.float_table(kind, q_in, q_out, params)
+        table = (lut.tflm_table(kind, q_in, q_out, params) if tflite
+                 else lut.float_table(kind, q_in, q_out, params, table=op.table))
         return table[None, :]
     stored = slope.transpose(perm) if slope.ndim else slope.reshape(1)
     rows = stored.reshape(-1, stored.shape[-1])
@@ -1123,7 +1136,7 @@ def quantize_table_outputs(func: FuncOp) -> None:
         slope = None if op.slope is None else real_constant(op.slope)
         if op.slope is not None and slope is None:
             continue
-        low, high = lut.output_range(op.kind.data, (q_in.scale, q_in.zero_point), op.params, slope)
+        low, high = lut.output_range(op.kind.data, (q_in.scale, q_in.zero_point), op.params, slope, op.table)
         q = activation_quant(low, high)
         quantize = nn.QuantizeOp(value, TensorType(q, list(shape_of(value))))
         dequantize = nn.DequantizeOp(quantize.output)
@@ -1170,23 +1183,6 @@ class FoldViewChains(RewritePattern):
                                                        attributes=dict(op.attributes)))
 
 
-def _quantized_by(value: SSAValue) -> list[nn.QuantizeOp] | None:
-    """The nn.quantize ops a float value reaches through layout ops only (transpose, reshape), or None."""
-    found: list[nn.QuantizeOp] = []
-    for use in value.uses:
-        user = use.operation
-        if isinstance(user, nn.QuantizeOp):
-            found.append(user)
-        elif isinstance(user, _VIEWS):
-            inner = _quantized_by(user.results[0])
-            if inner is None:
-                return None
-            found.extend(inner)
-        else:
-            return None
-    return found
-
-
 def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
     """Rebuild the layout ops between a float `arg` and its nn.quantize ops on the int8 `new_arg`."""
     for use in list(arg.uses):
@@ -1216,7 +1212,10 @@ def strip_float_io(func: FuncOp) -> None:
     for arg in list(block.args):
         if quant_of(arg.type) is not None:
             continue
-        quantizes = _quantized_by(arg)
+        commuting = False
+        quantizes = quantized_by(arg)
+        if not quantizes:
+            quantizes, commuting = quantized_by(arg, COMMUTE_WITH_QUANTIZE), True
         if not quantizes:
             continue
         elements = {q.output.type.element_type for q in quantizes}  # type: ignore[union-attr]
@@ -1224,7 +1223,12 @@ def strip_float_io(func: FuncOp) -> None:
         if not isinstance(element, UniformQuantizedType) or element.per_axis:
             continue
         new_arg = replace_arg(func, arg, TensorType(element, list(shape_of(arg))))
-        _move_quantize_to(arg, new_arg, block)
+        if commuting:  # the float ops stay, reading the int8 input's dequantized values: the same codes reach
+            dequantize = nn.DequantizeOp(new_arg)  # each nn.quantize (`COMMUTE_WITH_QUANTIZE`)
+            block.insert_op_before(dequantize, next(iter(block.ops)))  # the input's readers come after it
+            arg.replace_all_uses_with(dequantize.output)
+        else:
+            _move_quantize_to(arg, new_arg, block)
         drop_arg(func, arg)
         set_func_attr(func, "arg", new_arg.index, nn.FLOAT_IO_ATTR, UnitAttr())
     ret = block.last_op
@@ -1313,6 +1317,8 @@ class QuantizePass(CmsisPass):
             strip_float_io(func)
             remark_float_io(func)
             if is_float_model(func):
+                if (blocker := float_input_blocker(func)) is not None:
+                    raise float_input_error(blocker)
                 QDQRewriter(func, recorded_range).run()
             Lowering(func).run()
             if self.io_layout == "nhwc":

@@ -213,14 +213,29 @@ def test_exporter_decompositions_are_one_table(tmp_path, pattern):
         assert largest <= 1 and count <= 3, (q_in, q_out, count)
 
 
-def test_erf_outside_gelu_is_a_located_error(tmp_path):
+def test_erf_of_an_int8_tensor_is_a_table(tmp_path):
+    """Erf between a DequantizeLinear and a QuantizeLinear is an int8 -> int8 function: one table
+    (`plan_table_regions`), within 1 LSB of onnxruntime on every code."""
     nodes = [helper.make_node("Erf", ["xd"], ["a"], name="lonely_erf")]
-    path = save(qdq_model(nodes, [], (1, 8), (0.05, 0), (0.01, 0), 13), tmp_path)
+    path = save(qdq_model(nodes, [], (1, 256), (0.02, 3), (0.008, 0), 13), tmp_path)
+    assert imported_kinds(path) == ["table"]
+    largest, count = compare(path, CODES.reshape(1, 256))
+    assert largest <= 1 and count <= 3, count
+
+
+def test_erf_of_a_float_tensor_outside_gelu_is_a_located_error(tmp_path):
+    """A float model's Erf that is no part of GELU has no int8 form: one error naming the node and the forms
+    that are supported."""
+    nodes = [helper.make_node("Erf", ["x"], ["y"], name="lonely_erf")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])])
+    path = save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), tmp_path)
     result = run_tool("cmsis-import", path, "-o", str(tmp_path / "out.mlir"))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"error: {path}: node 'lonely_erf' (Erf): Erf outside GELU's x * 0.5 * (1 + Erf(x / sqrt(2))) is not "
-        "supported; supported: Erf inside that GELU pattern (or export Gelu, opset 20)"]
+        "supported; supported: Erf inside that GELU pattern (or export Gelu, opset 20), or in a chain of "
+        "element-wise ops from one int8 tensor's DequantizeLinear to a QuantizeLinear (one table)"]
 
 
 def test_qdq_silu_as_onnxruntime_quantizes_it_is_a_table_and_a_mul(tmp_path):

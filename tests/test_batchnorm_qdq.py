@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+from conftest import run_tool
 from onnx import TensorProto, helper, numpy_helper
 
 from cmsis_opt.frontends import import_model
@@ -108,3 +109,26 @@ def test_unfolded_batchnorm_in_c_equals_the_interpreter(tmp_path, library):
         for _ in range(6):
             x = rng.integers(-128, 128, shape).astype(np.int8)
             assert np.array_equal(run_program(program, name, [x]), run_function(module, [x])[0].reshape(-1)), name
+
+
+def test_an_error_inside_an_unfolded_batchnorm_names_the_batchnormalization(tmp_path):
+    """The importer writes an unfolded BatchNormalization as nn.mul and nn.add; an error in their lowering (here a
+    rank-3 input, whose channel constant has no CMSIS-NN kernel) names the node and its ONNX op type, not the
+    nn.add the user never wrote."""
+    inits = [numpy_helper.from_array(np.float32(v), k) for k, v in (("s", 0.05), ("s_y", 0.04))]
+    inits += [numpy_helper.from_array(np.int8(0), k) for k in ("z", "z_y")]
+    inits += [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in
+              (("gamma", [1.0, 2.0, 0.5, 1.5]), ("beta", [0.1, 0.2, 0.3, 0.4]), ("mean", [0.0] * 4),
+               ("var", [1.0] * 4))]
+    nodes = [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["xd"], name="x_dq"),
+             helper.make_node("BatchNormalization", ["xd", "gamma", "beta", "mean", "var"], ["b"], name="bn"),
+             helper.make_node("QuantizeLinear", ["b", "s_y", "z_y"], ["y"], name="y_q")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.INT8, [1, 4, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.INT8, [1, 4, 6])], inits)
+    path = str(tmp_path / "bn3.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), path)
+    result = run_tool("cmsis-compile", path, "-o", str(tmp_path / "out"))
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode == 1 and len(errors) == 1, result.stderr
+    assert errors[0].startswith("error: pass 'quantize': layer 'bn' (BatchNormalization): "), errors[0]
+    assert "nn.add" not in errors[0] and "nn.mul" not in errors[0]

@@ -202,9 +202,37 @@ def test_a_failing_host_build_leaves_no_output(tmp_path):
     result = subprocess.run([str(Path(sys.executable).parent / "cmsis-compile"), str(TINY), "-o", str(tmp_path / "out"),
                              "--host"], capture_output=True, text=True, env=env)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: host build: the C compiler failed")
+    assert result.stderr.startswith("error: host build: the C compiler failed (exit status 1): it printed nothing; "
+                                    "the command was: false -std=c99 ")  # a compiler that says nothing: its status
+    assert result.stderr.rstrip().endswith("(set CC to a working C99 compiler)")
     assert len(result.stderr.strip().splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_quiet_prints_no_remark_and_a_remark_is_printed_once(tmp_path):
+    """A QDQ model with float I/O and an NCHW input gives two remarks (the int8 C API, the boundary transpose):
+    each once (the --io-layout nhwc comparison compile keeps its own), none with --quiet."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [numpy_helper.from_array(np.float32(0.05), "s"), numpy_helper.from_array(np.int8(0), "z"),
+             numpy_helper.from_array(np.ones((2, 3, 1, 1), np.int8), "w"),
+             numpy_helper.from_array(np.float32(0.01), "sw")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"]),
+             helper.make_node("DequantizeLinear", ["w", "sw", "z"], ["wd"]),
+             helper.make_node("Conv", ["xd", "wd"], ["c"], name="conv"),
+             helper.make_node("QuantizeLinear", ["c", "s", "z"], ["cq"]),
+             helper.make_node("DequantizeLinear", ["cq", "s", "z"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])], inits)
+    path = tmp_path / "io.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), path)
+    result = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "a"))
+    remarks = [line for line in result.stderr.splitlines() if line.startswith("remark:")]
+    assert result.returncode == 0 and len(remarks) == 2 and len(set(remarks)) == 2, result.stderr
+    quiet = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "b"), "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
 
 
 def _attached(tmp_path: Path, core: str, *passes: str) -> Path:

@@ -20,7 +20,8 @@ from cmsis_opt.frontends import import_model
 from cmsis_opt.interpreter import run_function
 
 from host_programs import LIBRARIES, build_programs, compile_host, program_for, run_program
-from onnx_oracle import assert_within_steps, int8_io, kernels, quantize_static, quantized
+from onnx_oracle import (assert_within_steps, codes_of, float_of, int8_io, kernels, quantize_static, quantized,
+                         session)
 
 pytest.importorskip("onnxruntime.quantization")
 
@@ -120,3 +121,68 @@ def test_concat_scales_case_within_one_step_per_layer(tmp_path, library):
         assert np.array_equal(run_program(program, "cat", [x]), ours.reshape(-1))
 
     assert_within_steps(str(path), module, inputs, end_to_end=2, layers=3, check=in_c)
+
+
+CALIBRATED_FORMS = ("two_convs", "pool", "sum", "input", "nested")
+
+
+def float_concat_of(rng, form: str) -> onnx.ModelProto:
+    """`float_concat`'s forms, and two more whose inputs cannot take the concatenation's quantization: "input"
+    concatenates the graph input itself with the Relu'd conv; "nested" concatenates a concatenation (of the two
+    convs), the MaxPool of x and a conv of five times larger weights (so the outer range is wider than the
+    inner one's)."""
+    if form not in ("input", "nested"):
+        return float_concat(rng, form)
+    w = rng.normal(0, 1.0, (5, 3, 3, 3)).astype(np.float32)
+    b = rng.normal(0, 0.5, 5).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["y"], ["yr"], name="relu")]
+    if form == "input":
+        nodes.append(helper.make_node("Concat", ["yr", "x"], ["c"], name="concat", axis=1))
+        channels = 8
+    else:
+        nodes += [helper.make_node("Conv", ["x", "w", "b"], ["z"], name="conv2", pads=[1, 1, 1, 1]),
+                  helper.make_node("Concat", ["yr", "z"], ["inner"], name="inner", axis=1),
+                  helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                  helper.make_node("Conv", ["x", "w5", "b"], ["big"], name="conv3", pads=[1, 1, 1, 1]),
+                  helper.make_node("Concat", ["inner", "p", "big"], ["c"], name="concat", axis=1)]
+        channels = 18
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
+                              [helper.make_tensor_value_info("c", TensorProto.FLOAT, [1, channels, 6, 6])],
+                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b"),
+                               numpy_helper.from_array(5 * w, "w5")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+
+@pytest.mark.parametrize("form", CALIBRATED_FORMS)
+def test_calibrated_concat_requantizes_the_inputs_that_keep_their_own_scale(tmp_path, form):
+    """A float model with our own calibration: the convolutions feeding a concatenation (a Relu fused into one
+    of them) take its quantization, so their bytes are copied as they are; a graph input, a MaxPool (which
+    keeps its input's quantization) or an inner concatenation keeps its own and is requantized
+    (`cmsis.requantize`), as in onnxruntime's QDQ models.
+
+    No onnxruntime QDQ model has our scales, so the reference is the float model (onnxruntime) on the same
+    dequantized input codes: |ours - float| <= layers x our output scale, 2 layers on the longest path
+    (conv, concat; 3 with "sum"'s Add and "nested"'s two concatenations)."""
+    from cmsis_opt.calibrate import calibrate_module
+    from cmsis_opt.context import make_context
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    rng = np.random.default_rng(3)
+    path = tmp_path / f"{form}.onnx"
+    onnx.save(float_concat_of(rng, form), path)
+    samples = rng.normal(0, 1, (32, 1, 3, 6, 6)).astype(np.float32)
+    np.savez(tmp_path / "cal.npz", inputs=samples)
+    module = import_model(str(path))
+    calibrate_module(module, str(tmp_path / "cal.npz"), show_progress=False)
+    QuantizePass().apply(make_context(), module)
+    requantized = {"two_convs": 0, "sum": 0, "pool": 1, "input": 1, "nested": 2}[form]
+    assert kernels(module).count("cmsis.requantize") == requantized, kernels(module, views=False)
+    q_in, q_out, shape = int8_io(module)
+    sess = session(str(path))
+    layers = 3 if form in ("sum", "nested") else 2
+    for sample in samples:
+        x = codes_of(sample.reshape(shape), q_in)
+        ours = float_of(run_function(module, [x])[0], q_out).reshape(-1)
+        theirs = sess.run(None, {"x": float_of(x, q_in)})[0].reshape(-1)
+        assert np.abs(ours - theirs).max() <= layers * q_out.scale * (1 + 1e-6), (form, np.abs(ours - theirs).max())

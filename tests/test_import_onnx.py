@@ -402,3 +402,25 @@ def test_name_and_format_options(tmp_path):
     assert "func.func @dense_net(" in proc.stdout
     bad = run_tool("cmsis-import", str(path), "--name", "2bad")
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "2bad" in bad.stderr
+
+
+def test_a_slice_of_a_computed_tensor_is_one_error_saying_what_it_asks(tmp_path):
+    """ONNX Slice of data (a strided window copy, which CMSIS-NN v7 has no kernel for): one located error naming
+    the node, its axes / starts / ends and the tensor; a Slice of constants still folds."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in
+             (("st", [1, 1]), ("en", [5, 5]), ("ax", [2, 3]))]
+    graph = helper.make_graph([helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="crop")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])], inits)
+    path = tmp_path / "slice.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), path)
+    result = run_tool("cmsis-import", str(path), "-o", str(tmp_path / "out.mlir"))
+    assert result.returncode == 1 and not (tmp_path / "out.mlir").exists()
+    assert result.stderr.strip().splitlines() == [
+        f"error: {path}: node 'crop' (Slice): Slice (axes [2, 3], starts [1, 1], ends [5, 5]) of a computed tensor "
+        "[1, 3, 6, 6] (a strided copy: CMSIS-NN has no kernel for it) is not supported; supported: Slice of "
+        "constants, folded at import; crop the input before it enters the model, or slice the weights of the layer "
+        "that reads it instead"]

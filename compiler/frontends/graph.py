@@ -105,12 +105,69 @@ def ceil_mode_end_pad(size: int, kernel: int, stride: int, begin: int, end: int)
     return max((out - 1) * stride + kernel - (size + begin + end), 0)
 
 
+# Ops whose rank-4 data input and output have NCHW axes (ONNX's Conv, ConvTranspose, pools), and ops whose
+# rank-4 operands and results share their axes (element-wise, quantize / dequantize, pad, concat).
+_NCHW_OPS = (nn.Conv2DOp, nn.ConvTranspose2DOp, nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp)
+_SAME_AXES_OPS = (nn.QuantizeOp, nn.DequantizeOp, nn.ReluOp, nn.ClipOp, nn.SoftmaxOp, nn.ActivationOp, nn.PadOp,
+                  nn.AddOp, nn.MulOp, nn.ConcatOp)
+
+
+def axis_names(func: FuncOp) -> dict[SSAValue, str]:
+    """What the axes of the function's rank-4 values mean ("NCHW", "NHWC", ...), where the graph says it.
+
+    The data operand and result of a convolution or pool are NCHW (the nn dialect's convention, ONNX's); a
+    transpose permutes the names (output axis i is input axis perm[i]); element-wise ops, quantize /
+    dequantize, pad and concat keep them. Names spread forwards and backwards until nothing changes, so a
+    graph input [1, 8, 8, 3] that a Transpose(perm 0,3,1,2) turns into a convolution's input is "NHWC".
+    A value no such chain reaches has no entry. Own code rather than an xDSL analysis: xDSL 0.74 has no
+    dataflow framework for a forward-and-backward lattice over a block.
+    """
+    ops = list(func.body.block.ops)
+    names: dict[SSAValue, str] = {}
+
+    def rank4(values) -> list[SSAValue]:
+        return [v for v in values if isinstance(v.type, TensorType) and len(shape_of(v)) == 4]
+
+    for op in ops:
+        if isinstance(op, _NCHW_OPS):
+            for value in rank4([op.operands[0], op.results[0]]):
+                names[value] = "NCHW"
+    changed = True
+    while changed:
+        changed = False
+        for op in ops:
+            if isinstance(op, nn.TransposeOp) and rank4([op.input]):
+                perm = [int(p) for p in op.perm.get_values()]
+                if op.input in names and op.output not in names:
+                    names[op.output] = "".join(names[op.input][p] for p in perm)
+                    changed = True
+                elif op.output in names and op.input not in names:
+                    axes = [""] * 4
+                    for i, p in enumerate(perm):
+                        axes[p] = names[op.output][i]
+                    names[op.input] = "".join(axes)
+                    changed = True
+            elif isinstance(op, _SAME_AXES_OPS):
+                values = rank4([*op.operands, *op.results])
+                known = next((names[v] for v in values if v in names), "")
+                for value in values if known else ():
+                    if value not in names:
+                        names[value] = known
+                        changed = True
+    return names
+
+
 def mark_layouts(func: FuncOp, layout: str) -> None:
-    """Record `layout` ("NCHW" or "NHWC") on every rank-4 input and output of `func`."""
-    for kind, values in (("arg", list(func.body.block.args)), ("res", list(func.function_type.outputs.data))):
+    """Record on every rank-4 input and output of `func` the order of its bytes (`nn.layout`, which the C
+    header states): "NCHW" or "NHWC" as `axis_names` finds its axes, else the frontend's `layout`."""
+    names = axis_names(func)
+    returned = func.body.block.last_op
+    results = list(returned.operands) if isinstance(returned, ReturnOp) else []
+    for kind, values in (("arg", list(func.body.block.args)), ("res", results)):
         for index, value in enumerate(values):
             if len(shape_of(value)) == 4:
-                set_func_attr(func, kind, index, LAYOUT_ATTR, StringAttr(layout))
+                found = names.get(value, layout)
+                set_func_attr(func, kind, index, LAYOUT_ATTR, StringAttr(found if found in nn.LAYOUTS else layout))
 
 
 class GraphBuilder:

@@ -28,9 +28,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, f32
-from xdsl.ir import Attribute, SSAValue
+from xdsl.dialects.builtin import ModuleOp, StringAttr, f32
+from xdsl.ir import Attribute, Operation, SSAValue
 
+from cmsis_opt import lut
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, num_elements, shape_of
@@ -59,6 +60,17 @@ _DTYPE_NAMES = {
     16: "bfloat16", 17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2", 20: "float8e5m2fnuz",
     21: "uint4", 22: "int4", 23: "float4e2m1",
 }
+
+# What to do about uint8 tensors in a QDQ model (onnxruntime's quantize_static defaults to uint8 activations).
+_INT8_HINT = (" (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8, "
+              "weight_type=QuantType.QInt8))")
+
+# Element-wise ops a table region may hold (`plan_table_regions`), and those that make one worth a table.
+_TABLE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "Erf", "Neg", "Abs", "Exp", "Sqrt", "Relu", "Clip", "Sigmoid",
+                        "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Softplus", "QuantizeLinear",
+                        "DequantizeLinear"})
+_TABLE_TRIGGERS = frozenset({"Sub", "Div", "Erf", "Neg", "Abs", "Exp", "Sqrt"})
+_Q_DQ = ("QuantizeLinear", "DequantizeLinear")
 
 # Ops that only move int8 codes around: a quantized value passes through them unchanged in scale.
 _LAYOUT_OPS = ("Reshape", "Flatten", "Transpose", "Identity", "Squeeze", "Unsqueeze")
@@ -118,6 +130,7 @@ class _Importer:
         self.folded_bn: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # BatchNormalization output: (weight, bias)
         self.skip: set[int] = set()
         self.fused: dict[str, tuple[str, str, dict[str, float]]] = {}  # output -> (activation kind, input, params)
+        self.tables: dict[str, tuple[str, lut.GridValues]] = {}  # region output -> (int8 source, its table)
         self._builder: GraphBuilder | None = None
         self.initializers = {init.name: init for init in model.graph.initializer}
         self.inferred_types: dict[str, int] | None = None  # element types by tensor name, inferred on demand
@@ -153,7 +166,15 @@ class _Importer:
             self.values[info.name] = arg
         self.fold_constants_ahead()
         self.plan_batchnorm_folding()
-        self.plan_fused_activations()
+        lonely_erfs = self.plan_fused_activations()
+        self.plan_table_regions()
+        for index in lonely_erfs:
+            node = self.graph.node[index]
+            if index not in self.skip and node.output[0] not in self.tables:
+                raise self.unsupported(
+                    node, "Erf outside GELU's x * 0.5 * (1 + Erf(x / sqrt(2)))",
+                    "Erf inside that GELU pattern (or export Gelu, opset 20), or in a chain of element-wise ops "
+                    "from one int8 tensor's DequantizeLinear to a QuantizeLinear (one table)")
         for index, node in enumerate(self.graph.node):
             if index not in self.skip:
                 self.convert(node)
@@ -314,6 +335,11 @@ class _Importer:
 
     # -- dispatch ---------------------------------------------------------------
     def convert(self, node) -> None:
+        if node.output and node.output[0] in self.tables:
+            source, table = self.tables[node.output[0]]
+            op = nn.ActivationOp(self.float_operand(source, node), lut.TABLE, table=table)
+            self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
+            return
         if node.output and node.output[0] in self.fused:
             self.on_fused_activation(node, *self.fused[node.output[0]])
             return
@@ -365,17 +391,19 @@ class _Importer:
             zp = np.zeros(scale.shape, dtype=np.uint8 if node.op_type == "QuantizeLinear" else expect)
         elif isinstance(unread := self.consts.get(names[2]), _Unsupported):
             kind = dtype_name(unread.code)
+            hint = _INT8_HINT if kind == "uint8" and expect == np.int8 else ""
             raise self.unsupported(
                 node, f"{kind} quantization",
-                f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
+                f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point{hint}")
         else:
             zp = self.const(names[2], node, "zero point")
         if node.op_type == "QuantizeLinear" and attrs.get("output_dtype", 0) not in (0, _INT8):
             raise self.unsupported(node, f"output type {dtype_name(attrs['output_dtype'])}", "int8")
         if zp.dtype != expect:
             what = f"{zp.dtype.name} quantization" if len(names) > 2 else "quantization without a zero point (uint8)"
+            hint = _INT8_HINT if zp.dtype == np.uint8 and expect == np.int8 else ""
             raise self.unsupported(
-                node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point")
+                node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point{hint}")
         if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
             raise self.fail(node, "scales must be positive and finite")
         return scale, zp
@@ -403,7 +431,8 @@ class _Importer:
         if x in self.consts:
             value = self.consts[x]
             kind = dtype_name(value.code) if isinstance(value, _Unsupported) else value.dtype.name
-            raise self.unsupported(node, f"dequantizing a {kind} constant", "int8 weights and int32 biases")
+            hint = _INT8_HINT if kind == "uint8" else ""
+            raise self.unsupported(node, f"dequantizing a {kind} constant", f"int8 weights and int32 biases{hint}")
         value = self.operand(x, node)
         if not is_quantized(value):
             raise self.fail(node, f"input '{x}' is not an int8 tensor")
@@ -418,6 +447,16 @@ class _Importer:
         self.bind(node, self.builder.dequantize(value, self.layer(node), node.output[0]))
 
     def on_quantize(self, node) -> None:
+        constant = self.consts.get(node.input[0])
+        if node.input[0] not in self.values and isinstance(constant, np.ndarray) and constant.dtype == np.float32:
+            # onnxruntime quantizes a constant operand of Mul / Add like an activation: its codes are a
+            # constant, which the DequantizeLinear after it reads as it reads weights
+            scale, zp = self.qparams(node, expect=np.int8)
+            try:
+                self.consts[node.output[0]] = evaluate(node, [constant, scale, zp], self.model.opset_import)[0]
+            except ValueError as error:
+                raise self.fail(node, f"cannot quantize its constant input: {error}") from None
+            return
         value = self.float_operand(node.input[0], node)
         scale, zp = self.qparams(node, expect=np.int8)
         axis = self.axis_of(node, scale, len(shape_of(value)))
@@ -798,7 +837,11 @@ class _Importer:
         s = b.constant(scale.reshape(-1, *trailing), layer, name=node.output[0] + "_scale")
         t = b.constant(shift.reshape(-1, *trailing), layer, name=node.output[0] + "_shift")
         y = b.binary(nn.MulOp, x, s, shape, layer, node.output[0] + "_scaled")
-        self.bind(node, b.binary(nn.AddOp, y, t, shape, layer, node.output[0]))
+        out = b.binary(nn.AddOp, y, t, shape, layer, node.output[0])
+        for value in (y, out):
+            if isinstance(value.owner, Operation):  # messages name the node's type
+                value.owner.attributes[nn.SOURCE_OP_ATTR] = StringAttr(node.op_type)
+        self.bind(node, out)
 
     def batchnorm_affine(self, node) -> tuple[np.ndarray, np.ndarray]:
         attrs = self.attrs(node)
@@ -880,15 +923,17 @@ class _Importer:
         op = nn.ActivationOp(x, kind, alpha=params.get("alpha"), beta=params.get("beta"))
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
 
-    def plan_fused_activations(self) -> None:
+    def plan_fused_activations(self) -> list[int]:
         """Find activations exporters write as several nodes and convert each as one nn.activation:
 
         - SiLU: Sigmoid(x) read only by Mul(x, Sigmoid(x)) (PyTorch's SiLU before opset 24's Swish);
         - GELU: x * 0.5 * (1 + Erf(x / sqrt 2)) as Div (or Mul by 1/sqrt 2), Erf, Add 1, Mul x, Mul 0.5
           (either Mul first), each intermediate read only by the next node.
 
-        An Erf outside that pattern is an error naming it (Erf has no int8 kernel of its own).
+        Returns the indices of the Erf nodes outside that pattern: Erf has no int8 kernel of its own, so each
+        is an error unless a table region (`plan_table_regions`) takes it.
         """
+        lonely: list[int] = []
         nodes = list(self.graph.node)
         consumers: dict[str, list[int]] = {}
         for index, node in enumerate(nodes):
@@ -936,12 +981,156 @@ class _Importer:
             elif node.op_type == "Erf":
                 fused = self.match_gelu(nodes, index, only_reader, other, scalar)
                 if fused is None:
-                    raise self.unsupported(
-                        node, "Erf outside GELU's x * 0.5 * (1 + Erf(x / sqrt(2)))",
-                        "Erf inside that GELU pattern (or export Gelu, opset 20)")
+                    lonely.append(index)
+                    continue
                 last, source, inner = fused
                 self.skip.update(inner)
                 self.fused[nodes[last].output[0]] = ("gelu", source, {})
+        return lonely
+
+    def plan_table_regions(self) -> None:
+        """Find regions of element-wise ops on one int8 tensor (onnxruntime's QDQ form of x * 0.5 * (1 + Erf(x /
+        sqrt 2)), relu(x) * 3, ...) and convert each as one nn.activation of kind "table" (a `cmsis.lut`).
+
+        A region ends at a node of `_TABLE_OPS` read only by one per-tensor QuantizeLinear (or that is a graph
+        output nothing else reads: the quantize pass then gives it the exact range of its 256 values, as for
+        any table activation left in float); going back through
+        its inputs it holds element-wise nodes, QuantizeLinear -> DequantizeLinear pairs between them, and
+        one-element constants, down to one source: the DequantizeLinear of a per-tensor int8 tensor that no
+        element-wise node of the region computes. Every tensor inside is read only inside. A region is
+        taken when it holds a node with no int8 kernel of its own (`_TABLE_TRIGGERS`, or an Add / Mul with a
+        constant of one element).
+
+        Its table is the region itself run on the 256 reals the source's codes hold, node by node with the
+        ONNX reference implementation, intermediate QuantizeLinear / DequantizeLinear included, so each entry
+        is onnxruntime's result of the same steps (`cmsis_opt.lut.TABLE`).
+        """
+        nodes = list(self.graph.node)
+        producer = {name: i for i, node in enumerate(nodes) for name in node.output if name}
+        readers: dict[str, list[int]] = {}
+        for index, node in enumerate(nodes):
+            for name in node.input:
+                readers.setdefault(name, []).append(index)
+        outputs = {o.name for o in self.graph.output}
+        constants: dict[str, np.ndarray | None] = {}
+
+        def constant(name: str) -> np.ndarray | None:
+            """The value of a constant tensor (an initializer, a Constant, or Quantize/DequantizeLinear of one)."""
+            if name not in constants:
+                value = self.consts.get(name)
+                constants[name] = None if isinstance(value, _Unsupported) else value
+                if value is None and name in producer and nodes[producer[name]].op_type in _Q_DQ:
+                    node = nodes[producer[name]]
+                    inputs = [constant(n) if n else None for n in node.input]
+                    if all(v is not None for v, n in zip(inputs, node.input, strict=True) if n):
+                        try:
+                            constants[name] = evaluate(node, inputs, self.model.opset_import)[0]
+                        except ValueError:
+                            constants[name] = None  # not computable here: the node's own conversion says why
+            return constants[name]
+
+        def only_read_by(name: str, op_type: str) -> int | None:
+            found = readers.get(name, [])
+            return found[0] if len(found) == 1 and nodes[found[0]].op_type == op_type and name not in outputs else None
+
+        def sources(name: str) -> set[str] | None:
+            """The int8 sources `name` is an element-wise function of; None if it is not one."""
+            if constant(name) is not None:
+                return set()
+            node = nodes[producer[name]] if name in producer else None
+            if node is None:
+                return None
+            if node.op_type == "DequantizeLinear":
+                quantize = nodes[producer[node.input[0]]] if node.input[0] in producer else None
+                if (quantize is not None and quantize.op_type == "QuantizeLinear"
+                        and quantize.input[0] in producer and nodes[producer[quantize.input[0]]].op_type in _TABLE_OPS
+                        and only_read_by(quantize.input[0], "QuantizeLinear") is not None
+                        and only_read_by(quantize.output[0], "DequantizeLinear") is not None):
+                    inner = sources(quantize.input[0])
+                    if inner is not None and len(inner) == 1:
+                        return inner
+                scale = constant(node.input[1]) if len(node.input) > 1 else None
+                return {name} if scale is not None and scale.size == 1 else None
+            if node.op_type not in _TABLE_OPS:
+                return None
+            found: set[str] = set()
+            for operand in node.input:
+                inner = sources(operand) if operand else set()
+                if inner is None:
+                    return None
+                found |= inner
+            return found
+
+        def region_of(last: int, source: str) -> list[int]:
+            """The nodes from `source` to node `last`, in graph order."""
+            found, pending = set(), [last]
+            while pending:
+                index = pending.pop()
+                if index in found:
+                    continue
+                found.add(index)
+                for operand in nodes[index].input:
+                    if operand and operand != source and constant(operand) is None and operand in producer:
+                        pending.append(producer[operand])
+            return sorted(found)
+
+        def triggers(node) -> bool:
+            if node.op_type in _TABLE_TRIGGERS:
+                return True
+            return node.op_type in ("Add", "Mul") and any(
+                (value := constant(name)) is not None and value.size == 1 for name in node.input)
+
+        for last in reversed(range(len(nodes))):
+            node = nodes[last]
+            if (last in self.skip or node.op_type not in _TABLE_OPS or node.op_type in _Q_DQ or not node.output
+                    or node.output[0] in self.fused):
+                continue
+            exit_q = only_read_by(node.output[0], "QuantizeLinear")
+            is_output = node.output[0] in outputs and not readers.get(node.output[0])
+            found = sources(node.output[0]) if exit_q is not None or is_output else None
+            if found is None or len(found) != 1:
+                continue
+            source = found.pop()
+            region = region_of(last, source)
+            inside = set(region) | ({exit_q} if exit_q is not None else set())
+            produced = [name for index in region for name in nodes[index].output if name]
+            if (any(index in self.skip for index in region) or not any(triggers(nodes[i]) for i in region)
+                    or any((name in outputs and name != node.output[0])
+                           or any(r not in inside for r in readers.get(name, [])) for name in produced)):
+                continue
+            self.tables[node.output[0]] = (source, self.region_table(nodes, region, source, constant))
+            self.skip.update(i for i in region if i != last)
+        if self.tables:  # the constants only the regions read (a QuantizeLinear -> DequantizeLinear of 0.5) go too
+            gone = self.skip | {producer[name] for name in self.tables}
+            for index in reversed(range(len(nodes))):
+                names = [name for name in nodes[index].output if name]
+                if (index not in self.skip and names and all(constant(name) is not None for name in names)
+                        and not any(name in outputs for name in names)
+                        and all(r in gone for name in names for r in readers.get(name, []))):
+                    self.skip.add(index)
+                    gone.add(index)
+
+    def region_table(self, nodes, region: list[int], source: str, constant) -> lut.GridValues:
+        """A table region's float output for each of the 256 codes of its source (`plan_table_regions`)."""
+        dequantize = next(n for n in self.graph.node if source in n.output)
+        scale, zero_point = self.qparams(dequantize, expect=np.int8)
+        grid = (float(np.ravel(scale)[0]), int(np.ravel(zero_point)[0]))
+        values: dict[str, np.ndarray] = {source: _dequantize_array(lut.CODES.astype(np.int8),
+                                                                   quant_element(*grid))}
+        for index in region:
+            node = nodes[index]
+            inputs = [values[n] if n in values else constant(n) if n else None for n in node.input]
+            try:
+                results = evaluate(node, inputs, self.model.opset_import)
+            except ValueError as error:
+                raise self.fail(node, f"cannot compute its table: {error}") from None
+            for name, result in zip(node.output, results, strict=False):
+                values[name] = np.asarray(result).reshape(-1)
+        output = values[nodes[region[-1]].output[0]]
+        if output.size != lut.CODES.size:
+            raise self.fail(nodes[region[-1]], "an element-wise chain whose constants broadcast it to another "
+                                               "shape is not supported; supported: constants of one element")
+        return output.astype(np.float32), grid
 
     def match_gelu(self, nodes, erf: int, only_reader, other, scalar) -> tuple[int, str, list[int]] | None:
         """(index of the last node, x, indices of the other nodes) of the GELU pattern around Erf node `erf`."""
@@ -1021,6 +1210,22 @@ class _Importer:
             moved = stored.reshape(shape_fn(stored.shape))
         self.qconsts[node.output[0]] = (moved, q, layer)
         return True
+
+    def on_slice(self, node) -> None:
+        """Slice of a computed tensor (a Slice of constants is folded before any op is built): refused with
+        what it asks for, as no CMSIS-NN v7 kernel copies a strided window of an int8 tensor."""
+        shape = shape_of(self.operand(node.input[0], node)) if node.input[0] in self.values else None
+        parts = []
+        for index, label in ((3, "axes"), (1, "starts"), (2, "ends"), (4, "steps")):
+            if len(node.input) > index and node.input[index] and self.is_const(node.input[index]):
+                parts.append(f"{label} {self.const(node.input[index], node, label).tolist()}")
+        what = f"Slice ({', '.join(parts)}) of a computed tensor" if parts else "Slice of a computed tensor"
+        if shape is not None:
+            what += f" {list(shape)}"
+        raise self.unsupported(
+            node, what + " (a strided copy: CMSIS-NN has no kernel for it)",
+            "Slice of constants, folded at import; crop the input before it enters the model, or slice the "
+            "weights of the layer that reads it instead")
 
     def on_reshape(self, node) -> None:
         names = self.check_arity(node, 2, 2)
@@ -1396,6 +1601,7 @@ _HANDLERS: dict[str, Callable[[_Importer, object], None]] = {
     "Relu": _Importer.on_relu,
     "ReduceMean": _Importer.on_reduce_mean,
     "Reshape": _Importer.on_reshape,
+    "Slice": _Importer.on_slice,
     "Shape": _Importer.on_shape,
     "Size": _Importer.on_size,
     "Softmax": _Importer.on_softmax,

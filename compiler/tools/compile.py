@@ -89,7 +89,8 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--emit-ir", action="store_true", help="also write OUTDIR/NAME.mlir, the planned IR")
     parser.add_argument("--verify-each", action="store_true",
                         help="verify the IR after every pass of the pipeline (default: after loading and at the end)")
-    parser.add_argument("--quiet", action="store_true", help="print only the one-line summary, not the buffer table")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only the one-line summary: no buffer table, no remarks (errors still print)")
     parser.add_argument("--strategy", default="auto", choices=STRATEGIES, help="arena-alloc strategy (default auto)")
     parser.add_argument(
         "--search-nodes",
@@ -170,7 +171,7 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
     """When the model's own input/output layout costs transposes, one remark with the bytes --io-layout nhwc saves."""
     from cmsis_opt.context import make_context
-    from cmsis_opt.diagnostics import remark
+    from cmsis_opt.diagnostics import collect_remarks, remark
     from cmsis_opt.passes.default import DefaultPipeline
     from cmsis_opt.passes.quantize import boundary_transposes
     from cmsis_opt.plan import byte_size, memory_plan, the_function
@@ -178,7 +179,8 @@ def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argp
     transposes = boundary_transposes(the_function(module))
     if not transposes:
         return
-    DefaultPipeline(**{**vars(default_pipeline(args)), "io_layout": "nhwc"}).apply(make_context(), unplanned)
+    with collect_remarks():  # the comparison compile repeats the remarks the real one made
+        DefaultPipeline(**{**vars(default_pipeline(args)), "io_layout": "nhwc"}).apply(make_context(), unplanned)
     size, nhwc = memory_plan(module).arena_size or 0, memory_plan(unplanned).arena_size or 0
     copies = sum(byte_size(t.output.type) for t in transposes)
     saving = (f"the arena would take {size - nhwc:,} fewer bytes ({nhwc:,} instead of {size:,})" if nhwc < size
@@ -249,6 +251,15 @@ def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
 
 def _main(argv: Sequence[str]) -> int:
     args = _arguments(argv)
+    if not args.quiet:
+        return _compile(args)
+    from cmsis_opt.diagnostics import collect_remarks
+
+    with collect_remarks():  # --quiet: the remarks are dropped; an error still prints
+        return _compile(args)
+
+
+def _compile(args: argparse.Namespace) -> int:
     name = args.name or default_name(args.model)
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
@@ -262,7 +273,7 @@ def _main(argv: Sequence[str]) -> int:
         raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from cmsis_opt.backend.c import emit_c
-    from cmsis_opt.calibrate import calibrate_module, is_float_model
+    from cmsis_opt.calibrate import calibrate_module, float_input_blocker, float_input_error, is_float_model
     from cmsis_opt.diagnostics import remark
     from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.frontends import load
@@ -276,6 +287,8 @@ def _main(argv: Sequence[str]) -> int:
         source = load(args.model)
         func = the_function(source.module)
         if is_float_model(func):
+            if not args.calibration and (blocker := float_input_blocker(func)) is not None:
+                raise float_input_error(blocker)
             if not args.calibration:
                 raise CompileError("a float model needs calibration data: --calibration FILE.npz with N samples "
                                    f"of the graph input {list(shape_of(func.body.block.args[0]))}", TOOL)
