@@ -952,23 +952,32 @@ class Lowering:
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
     def take_slice(self, op: nn.SliceOp, q_out, act=None) -> Stored:
-        """`cmsis.slice` on the stored bytes, in whatever order they are stored (the starts permuted alike)."""
+        """`cmsis.slice` on the stored bytes, in whatever order they are stored (the starts permuted alike); a
+        slice cutting several axes is one `cmsis.slice` per cut axis, outermost first (the kernel cuts one)."""
         stored = self.view(op.input, op)
         if stored.columns is not None:
             stored = self.unflatten(stored, op)
         q_in = int8_quant(stored.value)
         self._check_same_quant(op, q_in, q_out)
-        starts, sizes = ints(op.starts), shape_of(op.output)
-        new = cmsis.SliceOp.build(
-            operands=[stored.value],
-            result_types=[_tensor(q_out, stored_shape(sizes, stored.perm))],
-            properties={"starts": i64_array([starts[p] for p in stored.perm])},
-        )
-        try:  # one cut axis: the kernel's limit, named here with the layer
-            new.verify_()
-        except VerifyException as refused:
-            raise error(op, f"no kernel computes it: {refused}") from None
-        return Stored(self.emit(new).results[0], stored.perm)
+        starts = [ints(op.starts)[p] for p in stored.perm]
+        sizes = list(shape_of(stored.value))
+        wanted = stored_shape(shape_of(op.output), stored.perm)
+        value = stored.value
+        for axis in [a for a, (size, full) in enumerate(zip(wanted, sizes, strict=True)) if size != full]:
+            sizes[axis] = wanted[axis]
+            new = cmsis.SliceOp.build(
+                operands=[value],
+                result_types=[_tensor(q_out, sizes)],
+                properties={"starts": i64_array([starts[a] if a == axis else 0 for a in range(len(sizes))])},
+            )
+            try:
+                new.verify_()
+            except VerifyException as refused:
+                raise error(op, f"no kernel computes it: {refused}") from None
+            value = self.emit(new).results[0]
+        if value is stored.value:  # nothing cut: the slice is the identity
+            return stored
+        return Stored(value, stored.perm)
 
     def lstm(self, op: nn.LSTMOp, q_out, act) -> Stored:
         """`cmsis.lstm` (arm_lstm_unidirectional_s8) with TFLite Micro's int8 parameters (`lstm_eval_common.cc`,

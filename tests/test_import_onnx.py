@@ -404,23 +404,65 @@ def test_name_and_format_options(tmp_path):
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "2bad" in bad.stderr
 
 
-def test_a_slice_of_a_computed_tensor_is_one_error_saying_what_it_asks(tmp_path):
-    """ONNX Slice of data (a strided window copy, which CMSIS-NN v7 has no kernel for): one located error naming
-    the node, its axes / starts / ends and the tensor; a Slice of constants still folds."""
+def _slice_model(path, starts, ends, axes, steps=None, shape=(1, 3, 6, 6), out=(1, 3, 4, 4)):
+    """x (int8 QDQ) -> conv 3x3 pad 1 -> QDQ -> Slice -> y: what a crop after a layer exports as."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
+    rng = np.random.default_rng(3)
+    c = shape[1]
     inits = [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in
-             (("st", [1, 1]), ("en", [5, 5]), ("ax", [2, 3]))]
-    graph = helper.make_graph([helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="crop")], "g",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])], inits)
-    path = tmp_path / "slice.onnx"
+             (("st", starts), ("en", ends), ("ax", axes), *((("sp", steps),) if steps else ()))]
+    inits += [numpy_helper.from_array(rng.integers(-127, 128, (c, c, 3, 3)).astype(np.int8), "w"),
+              numpy_helper.from_array(np.full(c, 0.01, np.float32), "ws"),
+              numpy_helper.from_array(np.zeros(c, np.int8), "wz"),
+              numpy_helper.from_array(np.float32(0.05), "xs"), numpy_helper.from_array(np.int8(3), "xz"),
+              numpy_helper.from_array(np.float32(0.2), "ys"), numpy_helper.from_array(np.int8(-5), "yz")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="xq"),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"], name="xd"),
+             helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"], name="wd", axis=0),
+             helper.make_node("Conv", ["xd", "wd"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("QuantizeLinear", ["c", "ys", "yz"], ["cq"], name="cq"),
+             helper.make_node("DequantizeLinear", ["cq", "ys", "yz"], ["cd"], name="cd"),
+             helper.make_node("Slice", ["cd", "st", "en", "ax", *(["sp"] if steps else [])], ["s"], name="crop"),
+             helper.make_node("QuantizeLinear", ["s", "ys", "yz"], ["sq"], name="sq"),
+             helper.make_node("DequantizeLinear", ["sq", "ys", "yz"], ["y"], name="y")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(out))], inits)
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), path)
-    result = run_tool("cmsis-import", str(path), "-o", str(tmp_path / "out.mlir"))
+    return str(path)
+
+
+@pytest.mark.parametrize(("starts", "ends", "axes", "out"), [
+    ([1, 1], [5, 5], [2, 3], (1, 3, 4, 4)),          # a crop of H and W: two one-axis cmsis.slice
+    ([-4], [2 ** 62], [-1], (1, 3, 6, 4)),           # negative start, end past the tensor (ONNX clamps)
+    ([1], [3], [1], (1, 2, 6, 6)),                   # channels: the stored NHWC innermost axis
+])
+def test_onnx_slice_with_steps_1_runs_exactly_as_onnxruntime(tmp_path, starts, ends, axes, out):
+    """ONNX Slice (steps 1) of a computed tensor lowers to cmsis.slice, one per cut axis; a slice only moves
+    bytes, so the conv before it is the only quantized layer: within 1 LSB of onnxruntime, the slice exact."""
+    from onnx_oracle import assert_within_steps, int8_io, kernels, quantized
+
+    path = _slice_model(tmp_path / "slice.onnx", starts, ends, axes, out=out)
+    module = quantized(path)
+    cut = sum(1 for a, b in zip((1, 3, 6, 6), out, strict=True) if a != b)
+    # the model's NCHW boundaries are transposes (--io-layout model)
+    assert [k for k in kernels(module) if k != "cmsis.transpose"] == ["cmsis.conv", *["cmsis.slice"] * cut]
+    rng = np.random.default_rng(9)
+    shape = int8_io(module)[2]
+    assert_within_steps(path, module, [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(8)],
+                        end_to_end=1)
+    result = run_tool("cmsis-compile", path, "-o", str(tmp_path / "c"), "--host", "--name", "crop")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_strided_slice_of_a_computed_tensor_is_one_error_saying_what_it_asks(tmp_path):
+    """ONNX Slice with a step other than 1 (a strided copy, which CMSIS-NN v7 has no kernel for): one located
+    error naming the node, its axes / starts / ends / steps and the tensor; nothing written."""
+    path = _slice_model(tmp_path / "slice.onnx", [0], [6], [3], steps=[2], out=(1, 3, 6, 3))
+    result = run_tool("cmsis-import", path, "-o", str(tmp_path / "out.mlir"))
     assert result.returncode == 1 and not (tmp_path / "out.mlir").exists()
     assert result.stderr.strip().splitlines() == [
-        f"error: {path}: node 'crop' (Slice): Slice (axes [2, 3], starts [1, 1], ends [5, 5]) of a computed tensor "
-        "[1, 3, 6, 6] (a strided copy: CMSIS-NN has no kernel for it) is not supported; supported: Slice of "
-        "constants, folded at import; crop the input before it enters the model, or slice the weights of the layer "
-        "that reads it instead"]
+        f"error: {path}: node 'crop' (Slice): Slice (axes [3], starts [0], ends [6], steps [2]) of a computed "
+        "tensor [1, 3, 6, 6] (a strided copy) is not supported; supported: Slice with steps 1; slice the weights "
+        "of the layer that reads it instead"]

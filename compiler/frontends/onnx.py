@@ -1212,20 +1212,46 @@ class _Importer:
         return True
 
     def on_slice(self, node) -> None:
-        """Slice of a computed tensor (a Slice of constants is folded before any op is built): refused with
-        what it asks for, as no CMSIS-NN v7 kernel copies a strided window of an int8 tensor."""
-        shape = shape_of(self.operand(node.input[0], node)) if node.input[0] in self.values else None
-        parts = []
-        for index, label in ((3, "axes"), (1, "starts"), (2, "ends"), (4, "steps")):
-            if len(node.input) > index and node.input[index] and self.is_const(node.input[index]):
-                parts.append(f"{label} {self.const(node.input[index], node, label).tolist()}")
-        what = f"Slice ({', '.join(parts)}) of a computed tensor" if parts else "Slice of a computed tensor"
-        if shape is not None:
-            what += f" {list(shape)}"
-        raise self.unsupported(
-            node, what + " (a strided copy: CMSIS-NN has no kernel for it)",
-            "Slice of constants, folded at import; crop the input before it enters the model, or slice the "
-            "weights of the layer that reads it instead")
+        """ONNX Slice (opset 10+: starts, ends, axes, steps as inputs; opset 1-9: attributes) with steps 1 as
+        `nn.slice`: negative starts / ends count from the end, out-of-range ones clamp (ONNX's rule). A Slice of
+        constants is folded before any op is built. Steps other than 1 (a strided copy) and bounds that are not
+        constants are refused with what the node asks for."""
+        shape = list(shape_of(self.operand(node.input[0], node)))
+        attrs = self.attrs(node)
+        if "starts" in attrs:  # opset 1-9
+            self.check_attrs(node, attrs, ("starts", "ends", "axes"))
+            bounds = {"starts": list(attrs["starts"]), "ends": list(attrs["ends"]),
+                      "axes": list(attrs.get("axes", range(len(attrs["starts"])))), "steps": []}
+        else:
+            self.check_arity(node, 3, 5)
+            bounds = {}
+            for index, label in ((1, "starts"), (2, "ends"), (3, "axes"), (4, "steps")):
+                present = len(node.input) > index and node.input[index]
+                bounds[label] = ([int(v) for v in self.const(node.input[index], node, label).reshape(-1)]
+                                 if present else [])
+        starts, ends = bounds["starts"], bounds["ends"]
+        axes = bounds["axes"] or list(range(len(starts)))
+        steps = bounds["steps"] or [1] * len(starts)
+        shown = f"axes {axes}, starts {starts}, ends {ends}" + (f", steps {steps}" if bounds["steps"] else "")
+        if not len(starts) == len(ends) == len(axes) == len(steps):
+            raise self.fail(node, f"{shown}: starts, ends, axes and steps differ in length")
+        if any(s != 1 for s in steps):
+            raise self.unsupported(node, f"Slice ({shown}) of a computed tensor {shape} (a strided copy)",
+                                   "Slice with steps 1; slice the weights of the layer that reads it instead")
+        begin, size = [0] * len(shape), list(shape)
+        for axis, lo, hi in zip(axes, starts, ends, strict=True):
+            axis = axis + len(shape) if axis < 0 else axis
+            if not 0 <= axis < len(shape):
+                raise self.fail(node, f"axis {axis} is out of range for rank {len(shape)} ({shown})")
+            full = shape[axis]
+            lo, hi = (lo + full if lo < 0 else lo), (hi + full if hi < 0 else hi)
+            lo, hi = max(0, min(lo, full)), max(0, min(hi, full))
+            if hi <= lo:
+                raise self.unsupported(node, f"an empty Slice on axis {axis} ({shown})",
+                                       "slices of one element or more")
+            begin[axis], size[axis] = lo, hi - lo
+        x = self.float_operand(node.input[0], node)
+        self.bind(node, self.builder.value(nn.SliceOp(x, begin, size), self.layer(node), node.output[0]))
 
     def on_reshape(self, node) -> None:
         names = self.check_arity(node, 2, 2)

@@ -132,7 +132,7 @@ static void vec_mat_mul_acc(const int8_t *lhs, const int8_t *rhs, const int32_t 
             {
                 acc += (uint32_t)((int32_t)x[k] * (int32_t)rhs[r * cols + k]);
             }
-            const int32_t value = nn_requantize((int32_t)acc, multiplier, shift) + dst[b * rows + r];
+            const int32_t value = cmsis_opt_multiply_by_quantized_multiplier((int32_t)acc, multiplier, shift) + dst[b * rows + r];
             dst[b * rows + r] = clamp_s16(value);
         }
     }
@@ -165,7 +165,7 @@ static void mul_s16(const int16_t *a, const int16_t *b, int16_t *output, int32_t
 {
     for (int32_t i = 0; i < size; i++)
     {
-        int32_t value = nn_requantize((int32_t)a[i] * (int32_t)b[i], multiplier, shift);
+        int32_t value = cmsis_opt_multiply_by_quantized_multiplier((int32_t)a[i] * (int32_t)b[i], multiplier, shift);
         if (accumulate)
         {
             value += output[i];
