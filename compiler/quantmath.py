@@ -130,6 +130,13 @@ def softmax_params(input_scale: float, beta: float = 1.0) -> tuple[int, int, int
     return multiplier, left_shift, diff_min
 
 
+def softmax_s16_params(input_scale: float, beta: float = 1.0) -> tuple[int, int]:
+    """(input_multiplier, input_left_shift) of the int16 softmax: input differences scaled so that [-65535, 0]
+    stands for [-10, 0] (softmax.cc CalculateSoftmaxParams, int16: input scale * beta / (10 / 65535), in double,
+    through QuantizeMultiplier)."""
+    return quantize_multiplier(_f32(input_scale) * float(beta) / (10.0 / 65535.0))
+
+
 def requantize_multiplier(input_scale: float, output_scale: float) -> tuple[int, int]:
     """int8 -> int8 QUANTIZE: double(input) / double(output) (quantize_common.cc PrepareQuantizeReference)."""
     return quantize_multiplier(_f32(input_scale) / _f32(output_scale))

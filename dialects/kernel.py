@@ -119,6 +119,8 @@ class CmsisOp(IRDLOperation):
                 or q.storage_type.width.data not in self.STORAGE_WIDTHS):
             kinds = " or ".join(f"int{w}" for w in self.STORAGE_WIDTHS)
             fail(self, field, f"expected {kinds} per-tensor !quant.uniform elements, got {q}")
+        if q.storage_type.width.data == 16 and q.zero_point != 0:  # the s16 kernels take no offsets
+            fail(self, field, f"int16 activations have zero point 0 (TFLite's 16x8 scheme), got {q.zero_point}")
         return q
 
     def is_s16(self) -> bool:

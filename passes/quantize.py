@@ -928,8 +928,10 @@ class Lowering:
             raise error(
                 op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported"
             )
-        q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
         stored = self.view(op.input, op)
+        if _is_s16(stored_quant(stored.value)):
+            return self.softmax_s16(op, stored, q_out, act)
+        q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
         perm = stored.perm
         last = [p for p in perm if logical[p] != 1]
         if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
@@ -953,6 +955,36 @@ class Lowering:
             # (onnxruntime writes 1/255 : -128) or a clamp is one requantization more
             result = self.requantize(result, q_out, act, op)
         return result
+
+    def softmax_s16(self, op: nn.SoftmaxOp, stored: Stored, q_out: UniformQuantizedType,
+                    act: tuple[int, int]) -> Stored:
+        """arm_softmax_s16 (TFLite's int16 SOFTMAX): the output at 1/32768 : 0, its exp and 1 / (1 + x) tables
+        computed here as TFLite Micro computes them (gen_lut, float32)."""
+        q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=IntegerType(16))
+        if q_out != q_softmax or act != storage_range(q_out):
+            raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
+                            f"{q_out.scale}:{q_out.zero_point} or a clamp; no int16 requantization kernel follows")
+        logical = shape_of(op.input)
+        rank = len(logical)
+        perm = stored.perm
+        last = [p for p in perm if logical[p] != 1]
+        if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
+            perm = identity(rank)
+        x = self.materialize(stored, logical, perm, op)
+        beta = 1.0 if op.beta is None else op.beta.value.data
+        mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
+        new = cmsis.SoftmaxOp.build(
+            operands=[x],
+            result_types=[_tensor(q_softmax, shape_of(x))],
+            properties={
+                "input_multiplier": i32_attr(mult),
+                "input_left_shift": i32_attr(shift),
+                "diff_min": i32_attr(0),
+                "exp_lut": dense(lut.tflm_lut_s16(lut.f32_exp, -10.0, 0.0)),
+                "one_by_one_lut": dense(lut.tflm_lut_s16(lut.f32_one_over_one_plus, 0.0, 1.0)),
+            },
+        )
+        return Stored(self.emit(new).results[0], tuple(perm))
 
     def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)
@@ -1133,7 +1165,7 @@ Each is called as (lowering, op, output quantization, clamp).
 """
 
 S16_LOWERINGS: frozenset[type[Operation]] = frozenset({
-    nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp,
+    nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.SoftmaxOp,
 })
 """The nn ops whose lowering also takes int16 activations (TFLite's 16x8 scheme, CMSIS-NN's s16 kernels)."""
 

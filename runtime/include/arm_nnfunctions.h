@@ -515,6 +515,19 @@ arm_cmsis_nn_status arm_avgpool_s16(const cmsis_nn_context *ctx,
                                     const cmsis_nn_dims *output_dims,
                                     int16_t *dst);
 
+/*
+ * Softmax of int16 rows (output scale 1/32768): the differences to the row
+ * maximum scaled by mult / shift onto the exp table's [-10, 0], their sum's
+ * reciprocal from the 1 / (1 + x) table, both interpolated (513 entries).
+ */
+arm_cmsis_nn_status arm_softmax_s16(const int16_t *input,
+                                    const int32_t num_rows,
+                                    const int32_t row_size,
+                                    const int32_t mult,
+                                    const int32_t shift,
+                                    const cmsis_nn_softmax_lut_s16 *softmax_params,
+                                    int16_t *output);
+
 int32_t arm_avgpool_s16_get_buffer_size(const int dim_dst_width, const int ch_src);
 int32_t arm_avgpool_s16_get_buffer_size_dsp(const int dim_dst_width, const int ch_src);
 int32_t arm_avgpool_s16_get_buffer_size_mve(const int dim_dst_width, const int ch_src);

@@ -93,6 +93,18 @@ static inline int8_t nn_requantize_to_s8(
     return (int8_t)value;
 }
 
+/* Leading zero bits of a 32-bit value (32 for 0). */
+static inline int32_t nn_count_leading_zeros(uint32_t value)
+{
+    int32_t count = 0;
+    while (count < 32 && !(value & 0x80000000u))
+    {
+        value <<= 1;
+        count++;
+    }
+    return count;
+}
+
 /* floor(a / 2^exponent) for exponent in [0, 62], spelled without shifting a negative number. */
 static inline int64_t nn_floor_shift_s64(int64_t a, int32_t exponent)
 {
