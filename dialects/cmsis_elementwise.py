@@ -246,7 +246,8 @@ class SoftmaxOp(CmsisOp, KernelOp):
             assert self.exp_lut is not None and self.one_by_one_lut is not None  # verified
             exp_lut = c.array("exp_lut", "int16_t", to_numpy(self.exp_lut))
             one_by_one = c.array("one_by_one_lut", "int16_t", to_numpy(self.one_by_one_lut))
-            luts = c.struct("luts", "cmsis_nn_softmax_lut_s16", f"{{.exp_lut = {exp_lut}, .one_by_one_lut = {one_by_one}}}")
+            luts = c.struct("luts", "cmsis_nn_softmax_lut_s16",
+                            f"{{.exp_lut = {exp_lut}, .one_by_one_lut = {one_by_one}}}")
             c.call("arm_softmax_s16", [c.ptr(self.input), str(num_elements(shape) // row), str(row),
                                        str(int_of(self.input_multiplier)), str(int_of(self.input_left_shift)),
                                        f"&{luts}", c.ptr(self.output)])
