@@ -29,7 +29,17 @@ from cmsis_opt.fixedpoint import (
 )
 from cmsis_opt.targets import BuildPath
 
-from .kernel import Q31_MAX, AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order, int_of
+from .kernel import (
+    Q31_MAX,
+    AccessOrder,
+    CEmitter,
+    CmsisOp,
+    KernelOp,
+    NoOverlap,
+    elementwise_order,
+    int_of,
+    storage_dtype,
+)
 from .utils import element_bytes, fail, num_elements, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
@@ -73,8 +83,16 @@ class ElementwiseOp(CmsisOp, KernelOp):
             "output_multiplier", [int_of(self.output_multiplier)], "output_shift", [int_of(self.output_shift)]
         )
 
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
+    FUNCTION: ClassVar[str]
+
+    def kernel_function(self, path: BuildPath) -> str:
+        """`FUNCTION`, or its `_s16` twin on int16 tensors (the same arguments and arithmetic, no offsets)."""
+        return self.FUNCTION.replace("_s8", "_s16") if self.is_s16() else self.FUNCTION
+
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
-        return elementwise_order(num_elements(shape_of(self.output)))
+        element = element_bytes(self.output)
+        return elementwise_order(num_elements(shape_of(self.output)), element, element)
 
     def _props(self, *names: str) -> list[str]:
         return [str(int_of(getattr(self, n))) for n in names]
@@ -82,7 +100,8 @@ class ElementwiseOp(CmsisOp, KernelOp):
     def _finish(self, values: np.ndarray) -> np.ndarray:
         """Requantized sum/product plus the output offset, clamped to the activation range."""
         out = multiply_by_quantized_multiplier(values, int_of(self.output_multiplier), int_of(self.output_shift))
-        return np.clip(out + int_of(self.output_offset), int_of(self.act_min), int_of(self.act_max)).astype(np.int8)
+        out = np.clip(out + int_of(self.output_offset), int_of(self.act_min), int_of(self.act_max))
+        return out.astype(storage_dtype(self.output))
 
 
 @irdl_op_definition
@@ -90,6 +109,7 @@ class AddOp(ElementwiseOp):
     """`arm_elementwise_add_s8`: both inputs rescaled to a common scale (left_shift 20), summed, requantized."""
 
     name = "cmsis.add"
+    FUNCTION: ClassVar[str] = "arm_elementwise_add_s8"
     input1_multiplier = prop_def(_I32)
     input1_shift = prop_def(_I32)
     input2_multiplier = prop_def(_I32)
@@ -107,11 +127,8 @@ class AddOp(ElementwiseOp):
             )
         self.check_range("left_shift", int_of(self.left_shift), 0, 30)
 
-    def kernel_function(self, path: BuildPath) -> str:
-        return "arm_elementwise_add_s8"
-
     def emit_c(self, c: CEmitter) -> None:
-        c.call("arm_elementwise_add_s8",
+        c.call(self.kernel_function(c.path),
                [c.ptr(self.lhs), c.ptr(self.rhs),
                 *self._props("input1_offset", "input1_multiplier", "input1_shift",
                              "input2_offset", "input2_multiplier", "input2_shift", "left_shift"),
@@ -140,12 +157,10 @@ class MulOp(ElementwiseOp):
     """`arm_elementwise_mul_s8`: (a - zp_a) * (b - zp_b), requantized."""
 
     name = "cmsis.mul"
-
-    def kernel_function(self, path: BuildPath) -> str:
-        return "arm_elementwise_mul_s8"
+    FUNCTION: ClassVar[str] = "arm_elementwise_mul_s8"
 
     def emit_c(self, c: CEmitter) -> None:
-        c.call("arm_elementwise_mul_s8",
+        c.call(self.kernel_function(c.path),
                [c.ptr(self.lhs), c.ptr(self.rhs), *self._props("input1_offset", "input2_offset"), c.ptr(self.output),
                 *self._props("output_offset", "output_multiplier", "output_shift", "act_min", "act_max"),
                 str(num_elements(shape_of(self.output)))])

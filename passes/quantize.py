@@ -483,8 +483,10 @@ class Lowering:
         intermediate rounding cannot move the result by a step (`bias_folds`);
         else it keeps its own layer and the bias is a channel affine. An add
         of a per-channel constant is a channel affine (`constant_affine`);
-        any other add is arm_elementwise_add_s8.
+        any other add is arm_elementwise_add_s8 (on int16 always arm_elementwise_add_s16: no int16 affine).
         """
+        if _is_s16(q_out):
+            return self.elementwise(op, q_out, act)
         for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
             bias, linear = float_const(other), _linear_producer(mm)
             rows = shape_of(mm)[-1]
@@ -498,7 +500,10 @@ class Lowering:
         return affine if affine is not None else self.elementwise(op, q_out, act)
 
     def mul(self, op: nn.MulOp, q_out, act) -> Stored:
-        """A product with a per-channel (or one) constant is a channel affine; any other is arm_elementwise_mul_s8."""
+        """A product with a per-channel (or one) constant is a channel affine; any other is arm_elementwise_mul_s8
+        (on int16 always arm_elementwise_mul_s16)."""
+        if _is_s16(q_out):
+            return self.elementwise(op, q_out, act)
         affine = self.constant_affine(op, q_out, act)
         return affine if affine is not None else self.elementwise(op, q_out, act)
 
@@ -854,7 +859,9 @@ class Lowering:
             "act_max": i32_attr(act[1]),
         }
         if isinstance(op, nn.AddOp):
-            props.update({k: i32_attr(v) for k, v in quantmath.add_params(qa.scale, qb.scale, q_out.scale).items()})
+            left_shift = 15 if _is_s16(q_out) else quantmath.ADD_LEFT_SHIFT
+            params = quantmath.add_params(qa.scale, qb.scale, q_out.scale, left_shift)
+            props.update({k: i32_attr(v) for k, v in params.items()})
             cls = cmsis.AddOp
         else:
             mult, shift = quantmath.mul_multiplier(qa.scale, qb.scale, q_out.scale)
@@ -1166,6 +1173,7 @@ Each is called as (lowering, op, output quantization, clamp).
 
 S16_LOWERINGS: frozenset[type[Operation]] = frozenset({
     nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.SoftmaxOp,
+    nn.AddOp, nn.MulOp,
 })
 """The nn ops whose lowering also takes int16 activations (TFLite's 16x8 scheme, CMSIS-NN's s16 kernels)."""
 

@@ -34,7 +34,7 @@ SUPPORTED = {
     "add.int8", "avg_pool.int8", "conv.int8", "depthwise_conv.int8", "fully_connected.int8", "logistic.int8",
     "max_pool.int8", "mul.int8", "softmax.int8", "tanh.int8", "transpose_conv.int8", "transpose_conv_valid.int8",
     "conv.int16", "depthwise_conv.int16", "fully_connected.int16", "max_pool.int16", "avg_pool.int16",
-    "softmax.int16", "kws_conv.int16",
+    "softmax.int16", "kws_conv.int16", "add.int16", "mul.int16",
 }
 INT16 = sorted(name for name in SUPPORTED if name.endswith(".int16"))
 HOST = ("transpose_conv.int8", "transpose_conv_valid.int8", "depthwise_conv.int8", "fully_connected.int8",
