@@ -66,6 +66,26 @@ def multiply_by_quantized_multiplier(x, multiplier, shift) -> np.ndarray:
     return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right)
 
 
+def reduce_multiplier(multiplier) -> np.ndarray:
+    """A Q31 multiplier rounded to Q15 (CMSIS-NN's REDUCE_MULTIPLIER, TFLite's int64 MultiplyByQuantizedMultiplier):
+    (m + 2^15) >> 16, or 0x7FFF from 0x7FFF0000 on."""
+    m = as_int64(multiplier)
+    return np.where(m < 0x7FFF0000, (m + (1 << 15)) >> 16, 0x7FFF)
+
+
+def multiply_by_quantized_multiplier_s64(x, multiplier, shift) -> np.ndarray:
+    """Requantize an int64 accumulator (the 16x8 kernels'): x times the Q15-reduced multiplier, shifted right by
+    15 - shift with rounding (ties toward +inf).
+
+    CMSIS-NN's arm_nn_requantize_s64 (Include/arm_nnsupportfunctions.h): the product shifted by 14 - shift is
+    taken as int32, then (r + 1) >> 1; TFLite's MultiplyByQuantizedMultiplier(int64_t, ...) computes the same
+    for the accumulators it allows (|x| < 2^47, the result within int32).
+    """
+    shift = as_int64(shift)
+    product = as_int64(x) * reduce_multiplier(multiplier)
+    return (wrap_int32(product >> (14 - shift)) + 1) >> 1
+
+
 def quantize_multiplier(real: float) -> tuple[int, int]:
     """A positive real multiplier as (Q31 mantissa, shift), as TFLite's QuantizeMultiplier.
 

@@ -78,9 +78,10 @@ def _help_lines(models: Sequence[HostModel]) -> list[str]:
     """C statements printing the program's protocol to stdout (its --help)."""
     usage = "%s [NETWORK] < input.bin > output.bin" if len(models) == 1 else "%s NETWORK < input.bin > output.bin"
     text = [f"usage: {usage}", "",
-            "Reads the raw int8 input bytes on stdin (each input in order, in the layout the header's",
-            "NAME_INPUT_LAYOUT states: the model's own, or NHWC with cmsis-compile --io-layout nhwc), runs the",
-            "network once and writes the raw int8 output bytes on stdout (each output in order)."]
+            "Reads the raw input bytes (int8, or int16 in the host's byte order) on stdin (each input in order,",
+            "in the layout the header's NAME_INPUT_LAYOUT states: the model's own, or NHWC with cmsis-compile",
+            "--io-layout nhwc), runs the network once and writes the raw output bytes on stdout (each output in",
+            "order)."]
     for m in models:
         text.append(f"  {m.name}: inputs {', '.join(map(str, m.input_sizes))} bytes, "
                     f"outputs {', '.join(map(str, m.output_sizes))} bytes")
@@ -90,12 +91,12 @@ def _help_lines(models: Sequence[HostModel]) -> list[str]:
 
 def host_main_source(models: Sequence[HostModel]) -> str:
     """The C source of the host program's `main` for these networks."""
-    lines = ["/* Host program: raw int8 inputs on stdin, raw int8 outputs on stdout. */",
+    lines = ["/* Host program: raw inputs on stdin, raw outputs on stdout (int8, or int16 in host byte order). */",
              "#include <stdint.h>", "#include <stdio.h>", "#include <string.h>", ""]
     lines += [f'#include "{m.name}.h"' for m in models]
     lines += [
         "",
-        "static int read_exact(int8_t *buffer, size_t size)",
+        "static int read_exact(void *buffer, size_t size)",
         "{",
         "    size_t got = fread(buffer, 1, size, stdin);",
         "    if (got != size) {",

@@ -448,3 +448,44 @@ def tflm_table(kind: str, q_in: Quant, q_out: Quant, params: dict[str, float] | 
             raise TableError(f"TFLite's ELU has alpha 1, got {params['alpha']}")
         return tflm_elu(q_in, q_out)
     raise TableError(f"{kind} has no TFLite Micro int8 kernel")
+
+
+def tflm_lut_s16(func: Callable[[np.float32], np.float32], input_min: float, input_max: float) -> np.ndarray:
+    """The 513-entry int16 table TFLite builds for an int16-input function (`gen_lut<float, int16_t, int16_t>` in
+    tensorflow/lite/kernels/internal/common.h, output range [-1, 1]): 512 steps over [input_min, input_max], each
+    sample moved by half its interpolation error at the step's midpoint, then func(input_max); float32 arithmetic.
+
+    `func` maps a float32 to a float32, rounded once (as the C library's expf is, to the nearest float32).
+    """
+    steps = 512
+    lo, hi = np.float32(input_min), np.float32(input_max)
+    step = np.float32((hi - lo) / np.float32(steps))
+    half_step = np.float32(step / np.float32(2))
+    scaling = np.float32(np.float32(65536) / np.float32(2))
+    table = np.empty(steps + 1, np.int16)
+
+    def rounded(x: np.float32) -> np.float32:
+        return np.float32(np.sign(x) * np.floor(np.abs(x) + np.float32(0.5)))  # std::round: half away from zero
+
+    for i in range(steps):
+        start = np.float32(lo + np.float32(np.float32(i) * step))
+        val = func(start)
+        midpoint = func(np.float32(start + half_step))
+        following = func(np.float32(lo + np.float32(np.float32(i + 1) * step)))
+        sample = rounded(np.float32(val * scaling))
+        interpolated = rounded(np.float32(np.float32(np.float32(following * scaling) + sample) / np.float32(2)))
+        err = np.float32(interpolated - rounded(np.float32(midpoint * scaling)))
+        bias = rounded(np.float32(err / np.float32(2)))
+        table[i] = int(min(max(np.float32(sample - bias), -32768.0), 32767.0))
+    table[steps] = int(min(max(rounded(np.float32(func(hi) * scaling)), -32768.0), 32767.0))
+    return table
+
+
+def f32_exp(x: np.float32) -> np.float32:
+    """exp in float32, rounded once from the double result."""
+    return np.float32(math.exp(float(x)))
+
+
+def f32_one_over_one_plus(x: np.float32) -> np.float32:
+    """1 / (1 + x), each operation in float32."""
+    return np.float32(np.float32(1) / np.float32(np.float32(1) + x))

@@ -50,7 +50,7 @@ from cmsis_opt import targets
 from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.kernel import KernelOp, forget_kernel_facts, kernel_facts_scope, view_source
-from cmsis_opt.dialects.quant import UniformQuantizedType
+from cmsis_opt.dialects.utils import element_bytes, num_elements
 from cmsis_opt.errors import CompileError
 from cmsis_opt.targets import BuildPath
 
@@ -81,16 +81,9 @@ def returned_values(func: FuncOp) -> list[SSAValue]:
 
 
 def byte_size(type_: Attribute) -> int:
-    """Bytes of a tensor: element count times the storage width (int8: one byte each)."""
+    """Bytes of a tensor: element count times the storage width (`element_bytes`: int8 one, int16 two)."""
     assert isinstance(type_, TensorType), type_
-    count = 1
-    for dim in type_.get_shape():
-        count *= dim
-    element = type_.element_type
-    if isinstance(element, UniformQuantizedType):
-        element = element.storage_type
-    width = getattr(getattr(element, "width", None), "data", 8)
-    return count * max(1, width // 8)
+    return num_elements(type_.get_shape()) * element_bytes(type_)
 
 
 def layer_of(op: Operation) -> str | None:

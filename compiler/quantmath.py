@@ -89,14 +89,15 @@ def fully_connected_multiplier(input_scale: float, filter_scale: float, output_s
     return quantize_multiplier(real)
 
 
-def add_params(scale1: float, scale2: float, output_scale: float) -> dict[str, int]:
-    """int8 Add: both inputs to a common scale twice the larger input scale, left shift 20."""
+def add_params(scale1: float, scale2: float, output_scale: float, left_shift: int = ADD_LEFT_SHIFT) -> dict[str, int]:
+    """int8 Add: both inputs to a common scale twice the larger input scale, left shift 20 (15 for int16:
+    TFLite Micro's add.cc)."""
     twice_max = 2.0 * max(_f32(scale1), _f32(scale2))
     m1, s1 = quantize_multiplier_smaller_than_one(_f32(scale1) / twice_max)
     m2, s2 = quantize_multiplier_smaller_than_one(_f32(scale2) / twice_max)
-    mo, so = quantize_multiplier_smaller_than_one(twice_max / ((1 << ADD_LEFT_SHIFT) * _f32(output_scale)))
+    mo, so = quantize_multiplier_smaller_than_one(twice_max / ((1 << left_shift) * _f32(output_scale)))
     return {
-        "left_shift": ADD_LEFT_SHIFT,
+        "left_shift": left_shift,
         "input1_multiplier": m1,
         "input1_shift": s1,
         "input2_multiplier": m2,
@@ -128,6 +129,13 @@ def softmax_params(input_scale: float, beta: float = 1.0) -> tuple[int, int, int
     multiplier, left_shift = quantize_multiplier_greater_than_one(real)
     diff_min = -calculate_input_radius(SOFTMAX_INTEGER_BITS, left_shift)
     return multiplier, left_shift, diff_min
+
+
+def softmax_s16_params(input_scale: float, beta: float = 1.0) -> tuple[int, int]:
+    """(input_multiplier, input_left_shift) of the int16 softmax: input differences scaled so that [-65535, 0]
+    stands for [-10, 0] (softmax.cc CalculateSoftmaxParams, int16: input scale * beta / (10 / 65535), in double,
+    through QuantizeMultiplier)."""
+    return quantize_multiplier(_f32(input_scale) * float(beta) / (10.0 / 65535.0))
 
 
 def requantize_multiplier(input_scale: float, output_scale: float) -> tuple[int, int]:

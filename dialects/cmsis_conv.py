@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Protocol, cast
+from typing import ClassVar, Protocol, cast
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -22,9 +22,10 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
+from xdsl.ir import Operation
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
-from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier, wrap_int32
+from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_s64, wrap_int32
 from cmsis_opt.targets import BuildPath
 
 from .kernel import (
@@ -40,9 +41,9 @@ from .kernel import (
     c_tile,
     int_of,
     kernel_fact,
-    pixel_bytes,
+    storage_dtype,
 )
-from .utils import check_len, conv_out_size, fail, ints, shape_of, to_numpy, window_patches
+from .utils import check_len, conv_out_size, element_bytes, fail, ints, shape_of, to_numpy, window_patches
 
 _I32 = IntegerAttr[IntegerType]
 _I32_ARRAY = DenseArrayBase.constr(i32)
@@ -107,9 +108,18 @@ def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kerne
 
 
 def requantize_and_clamp(acc: np.ndarray, op: Requantized, multiplier, shift) -> np.ndarray:
-    """The kernels' int32 accumulator (wrapping as the C code does), requantized, offset and clamped to int8."""
-    out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + int_of(op.output_offset)
-    return np.clip(out, int_of(op.act_min), int_of(op.act_max)).astype(np.int8)
+    """The kernels' accumulator requantized, offset and clamped to the output's integer type.
+
+    int8 output (`arm_*_s8`): the int32 accumulator wraps as the C code does,
+    then TFLite's MultiplyByQuantizedMultiplier. int16 output (`arm_*_s16`,
+    TFLite's 16x8 kernels): the int64 accumulator, `arm_nn_requantize_s64`.
+    """
+    output = cast(Operation, op).results[0]
+    if element_bytes(output) == 2:
+        out = multiply_by_quantized_multiplier_s64(acc, multiplier, shift) + int_of(op.output_offset)
+    else:
+        out = multiply_by_quantized_multiplier(wrap_int32(acc), multiplier, shift) + int_of(op.output_offset)
+    return np.clip(out, int_of(op.act_min), int_of(op.act_max)).astype(storage_dtype(output))
 
 
 def bias_of(op: Requantized, channels: int) -> np.ndarray:
@@ -149,9 +159,11 @@ class FilterOp(CmsisOp, KernelOp):
         if self.filter.get_element_type() != IntegerType(8):
             fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
         self.check_shape("filter", self.filter.get_shape(), expected_filter)
+        self.check_same_width(self.input, self.output)
         if self.bias is not None:
-            if self.bias.get_element_type() != IntegerType(32):
-                fail(self, "bias", f"expected i32 values, got {self.bias.get_element_type()}")
+            bias_width = 64 if self.is_s16() else 32  # the s16 kernels take TFLite's 16x8 int64 bias
+            if self.bias.get_element_type() != IntegerType(bias_width):
+                fail(self, "bias", f"expected i{bias_width} values, got {self.bias.get_element_type()}")
             self.check_shape("bias", self.bias.get_shape(), (out_channels,))
         mult, shift = ints(self.multiplier), ints(self.shift)
         check_len(self, "multiplier", mult, out_channels)
@@ -173,7 +185,8 @@ class FilterOp(CmsisOp, KernelOp):
         _, oh, ow, oc = shape_of(self.output)
         _, kh, kw, _ = self.filter.get_shape()
         (sh, sw), (ph, pw), (dh, dw) = ints(self.stride), ints(self.padding), ints(self.dilation)
-        return Window(n, h, w, c, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw)
+        return Window(n, h, w, c, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw,
+                      element_bytes(self.input), element_bytes(self.output))
 
     def _patches(self, x: np.ndarray, kernel: Sequence[int]) -> np.ndarray:
         """Receptive fields of (x + input_offset) as float64; padding contributes zero."""
@@ -189,9 +202,10 @@ class FilterOp(CmsisOp, KernelOp):
         """
         out = shape_of(self.output)
         weights = to_numpy(self.filter) if filter_ohwi is None else filter_ohwi
+        bias_type = "int64_t" if self.is_s16() else "int32_t"
         consts = {
             "weights": c.array("weights", "int8_t", weights),
-            "bias": c.array("bias", "int32_t", to_numpy(self.bias)) if self.bias is not None else "NULL",
+            "bias": c.array("bias", bias_type, to_numpy(self.bias)) if self.bias is not None else "NULL",
         }
         mult = c.array("multiplier", "int32_t", ints(self.multiplier))
         shift = c.array("shift", "int32_t", ints(self.shift))
@@ -238,6 +252,15 @@ def conv_s8_scratch(g: Window, path: BuildPath) -> int:
     return 2 * _align(cols, 4) * 2
 
 
+def conv_s16_scratch(g: Window, path: BuildPath) -> int:
+    """`arm_convolve_s16_get_buffer_size` (Source/ConvolutionFunctions/arm_convolve_get_buffer_sizes_s16.c): two
+    int16 im2col columns (C/DSP), four columns of whole 8-lane registers (MVE)."""
+    cols = g.kh * g.kw * g.c
+    if path == "mve":
+        return 4 * _align(cols, 8) * 2
+    return 2 * cols * 2
+
+
 def conv_1_x_n_scratch_mve(g: Window) -> int:
     """`arm_convolve_1_x_n_s8_get_buffer_size_mve`: the padded im2col of one output column, or arm_convolve_s8's."""
     total_pad = (g.ow - 1) * g.sw + g.kw - g.w
@@ -263,8 +286,8 @@ def _conv_s8_order(g: Window, path: BuildPath) -> AccessOrder:
     in_size, out_size, pixels = g.sizes
     t = Trace(in_size, out_size)
     group = g.pixel_groups(4 if path == "mve" else 2)
-    t.read(2 * group[:, None, None], pixel_bytes(g.taps(), g.c))
-    t.write(2 * group[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc))
+    t.read(2 * group[:, None, None], g.in_bytes(g.taps()))
+    t.write(2 * group[:, None] + 1, g.out_bytes(np.arange(pixels)))
     return t.done()
 
 
@@ -279,8 +302,8 @@ def _conv_1x1_strided_order(g: Window) -> AccessOrder:
     t = Trace(in_size, out_size)
     row = np.arange(pixels) // g.ow  # global output row (batch-major)
     tap = g.taps()[:, 0]  # 1x1, no padding: the one input pixel
-    t.write(3 * row[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc))
-    t.read(3 * row[:, None] + 2, pixel_bytes(tap, g.c))
+    t.write(3 * row[:, None] + 1, g.out_bytes(np.arange(pixels)))
+    t.read(3 * row[:, None] + 2, g.in_bytes(tap))
     return t.done()
 
 
@@ -387,6 +410,10 @@ def conv_order(g: Window, function: str, path: BuildPath) -> AccessOrder | NoOve
 
 
 def _conv_order(g: Window, function: str, path: BuildPath) -> AccessOrder | NoOverlap:
+    if function == "arm_convolve_s16":
+        # Source/ConvolutionFunctions/arm_convolve_s16.c: arm_convolve_s8's loop nest on 2-byte elements (im2col of
+        # two output pixels, arm_nn_mat_mult_kernel_s16 writes both; four with arm_nn_mat_mult_nt_t_s16 on MVE)
+        return _conv_s8_order(g, path)
     if function == "arm_convolve_1x1_s8_fast":
         return NoOverlap("re-reads the whole input for every pair of output channels (gcc build, C/DSP)")
     if function == "arm_convolve_1x1_s8":
@@ -405,12 +432,16 @@ class ConvOp(FilterOp):
     """
 
     name = "cmsis.conv"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
     kernel = opt_prop_def(StringAttr)
 
     def verify_(self) -> None:
         (n, h, w, c), (_, oh, ow, oc), fshape = self._verify_shapes("an OHWI")
         self._verify_filter((oc, fshape[1], fshape[2], c), oc)
         check_window(self, (h, w), (oh, ow), fshape[1:3])
+        if self.is_s16() and n != 1:
+            # arm_convolve_s16 (v7.0.0) starts every batch's output at output_data
+            fail(self, "input", f"batch {n}: the int16 convolution (arm_convolve_s16) takes batch 1")
         if self.kernel is not None and self.kernel.data not in ("generic",):
             fail(self, "kernel", f"unknown kernel variant '{self.kernel.data}' (known: generic)")
 
@@ -419,9 +450,13 @@ class ConvOp(FilterOp):
         return self.kernel is not None and self.kernel.data == "generic"
 
     def kernel_function(self, path: BuildPath) -> str:
+        if self.is_s16():
+            return "arm_convolve_s16"  # arm_convolve_wrapper_s16 always calls it
         return conv_function(self.window, self.generic, path)
 
     def scratch_bytes(self, path: BuildPath) -> int:
+        if self.is_s16():
+            return conv_s16_scratch(self.window, path)
         return conv_scratch(self.window, self.kernel_function(path), path)
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
@@ -429,6 +464,15 @@ class ConvOp(FilterOp):
 
     def emit_c(self, c: CEmitter) -> None:
         k = self._emit_common(c, "cmsis_nn_conv_params", "")
+        if self.is_s16():
+            bias = c.struct("bias_data", "cmsis_nn_bias_data", f"{{.data = {k['bias']}, .is_int32_bias = false}}")
+            c.scratch_query(f"arm_convolve_wrapper_s16_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+                            f"&{k['filter_dims']}, &{k['output_dims']})")
+            c.call("arm_convolve_wrapper_s16",
+                   [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
+                    f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", f"&{bias}", f"&{k['output_dims']}",
+                    c.ptr(self.output)])
+            return
         self._emit_conv_call(c, k, calls_conv_s8_directly(self.window, self.generic, c.path))
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
@@ -466,8 +510,8 @@ def per_pixel_blocks_order(g: Window, blocks: list[np.ndarray]) -> AccessOrder:
     taps = g.taps()
     for k, chans in enumerate(blocks):
         unit = np.arange(pixels) * len(blocks) + k
-        t.read(2 * unit[:, None, None], pixel_bytes(taps, g.c, chans))
-        t.write(2 * unit[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc, chans))
+        t.read(2 * unit[:, None, None], g.in_bytes(taps, chans))
+        t.write(2 * unit[:, None] + 1, g.out_bytes(np.arange(pixels), chans))
     return t.done()
 
 
@@ -484,8 +528,8 @@ def _depthwise_opt_mve_order(g: Window) -> AccessOrder:
     groups = int(group.max()) + 1
     for b, chans in enumerate(_depthwise_blocks(g, CH_IN_BLOCK_MVE, tail_single=False)):
         unit = b * groups + group
-        t.read(2 * unit[:, None, None], pixel_bytes(taps, g.c, chans))
-        t.write(2 * unit[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc, chans))
+        t.read(2 * unit[:, None, None], g.in_bytes(taps, chans))
+        t.write(2 * unit[:, None] + 1, g.out_bytes(np.arange(pixels), chans))
     return t.done()
 
 
@@ -504,8 +548,8 @@ def _depthwise_generic_order(g: Window) -> AccessOrder:
     for ch in range(g.c):
         for m in range(mult):
             unit = (np.arange(pixels) * g.c + ch) * mult + m
-            t.read(2 * unit[:, None, None], pixel_bytes(taps, g.c, np.array([ch])))
-            t.write(2 * unit[:, None] + 1, pixel_bytes(np.arange(pixels), g.oc, np.array([ch * mult + m])))
+            t.read(2 * unit[:, None, None], g.in_bytes(taps, np.array([ch])))
+            t.write(2 * unit[:, None] + 1, g.out_bytes(np.arange(pixels), np.array([ch * mult + m])))
     return t.done()
 
 
@@ -514,6 +558,7 @@ class DepthwiseConvOp(FilterOp):
     """`arm_depthwise_conv_wrapper_s8`: NHWC input [N, H, W, C], 1HWC filter [1, KH, KW, C * M], multiplier M."""
 
     name = "cmsis.depthwise_conv"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
 
     def verify_(self) -> None:
         (n, h, w, c), (_, oh, ow, oc), fshape = self._verify_shapes("a 1HWC")
@@ -521,6 +566,14 @@ class DepthwiseConvOp(FilterOp):
             fail(self, "result", f"{oc} output channels are not a multiple of the {c} input channels")
         self._verify_filter((1, fshape[1], fshape[2], oc), oc)
         check_window(self, (h, w), (oh, ow), fshape[1:3])
+        if self.is_s16() and n != 1:
+            fail(self, "input", f"batch {n}: arm_depthwise_conv_wrapper_s16 takes batch 1")
+
+    def uses_fast_s16(self) -> bool:
+        """`USE_FAST_DW_CONV_S16_FUNCTION` (Include/arm_nnsupportfunctions.h): multiplier 1, no dilation, a
+        window of fewer than 512 taps; arm_depthwise_conv_fast_s16 then runs (on C it calls the generic one)."""
+        g = self.window
+        return g.oc == g.c and g.dh == 1 and g.dw == 1 and g.kh * g.kw < 512
 
     @property
     def channel_multiplier(self) -> int:
@@ -531,7 +584,7 @@ class DepthwiseConvOp(FilterOp):
         buffer and run a convolution (arm_depthwise_conv_to_conv_s8); the generated code calls that
         convolution itself, with the filter transposed at compile time (no buffer for it)."""
         g = self.window
-        return path == "mve" and g.c == 1 and g.oc > DW_TO_CONV_THRESHOLD
+        return path == "mve" and g.c == 1 and g.oc > DW_TO_CONV_THRESHOLD and not self.is_s16()
 
     def filter_as_conv(self) -> np.ndarray:
         """The 1HWC filter [1, KH, KW, C_OUT] as the OHWI filter [C_OUT, KH, KW, 1] of the same convolution."""
@@ -543,6 +596,9 @@ class DepthwiseConvOp(FilterOp):
         On MVE with one input channel, the convolution's choice instead.
         """
         g = self.window
+        if self.is_s16():
+            fast = self.uses_fast_s16() and path != "c"
+            return "arm_depthwise_conv_fast_s16" if fast else "arm_depthwise_conv_s16"
         if self.runs_as_conv(path):
             return conv_function(g, False, path)
         if g.oc == g.c and g.n == 1 and g.dh == 1 and g.dw == 1:
@@ -556,6 +612,10 @@ class DepthwiseConvOp(FilterOp):
         converted convolution's scratch plus its transposed filter."""
         g = self.window
         function = self.kernel_function(path)
+        if function == "arm_depthwise_conv_fast_s16":  # arm_depthwise_conv_get_buffer_sizes_s16.c
+            return 4 * g.c * g.kh * g.kw * 2 + 8 if path == "mve" else g.c * g.kh * g.kw * 2
+        if function == "arm_depthwise_conv_s16":
+            return 0
         if self.runs_as_conv(path):  # the same window, one input channel; no buffer for the transposed filter
             return conv_scratch(g, function, path)
         if function != "arm_depthwise_conv_s8_opt":
@@ -569,6 +629,12 @@ class DepthwiseConvOp(FilterOp):
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         g = self.window
         function = self.kernel_function(path)
+        if function == "arm_depthwise_conv_fast_s16":
+            return NoOverlap("arm_depthwise_conv_fast_s16 (DSP, MVE) is not modelled")
+        if function == "arm_depthwise_conv_s16":
+            # Source/ConvolutionFunctions/arm_depthwise_conv_s16.c: per output pixel, per input channel, per output
+            # of its multiplier (four at a time when the multiplier allows): the s8 generic kernel's order
+            return _depthwise_generic_order(g)
         if self.runs_as_conv(path):
             return conv_order(g, function, path)
         if function == "arm_depthwise_conv_3x3_s8":
@@ -583,6 +649,15 @@ class DepthwiseConvOp(FilterOp):
         return _depthwise_generic_order(g)  # the C build of the opt kernel calls the generic one
 
     def emit_c(self, c: CEmitter) -> None:
+        if self.is_s16():
+            k = self._emit_common(c, "cmsis_nn_dw_conv_params", f".ch_mult = {self.channel_multiplier}, ")
+            c.scratch_query(f"arm_depthwise_conv_wrapper_s16_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+                            f"&{k['filter_dims']}, &{k['output_dims']})")
+            c.call("arm_depthwise_conv_wrapper_s16",
+                   [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
+                    f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"], f"&{k['output_dims']}",
+                    c.ptr(self.output)])
+            return
         if self.runs_as_conv(c.path):
             k = self._emit_common(c, "cmsis_nn_conv_params", "", filter_ohwi=self.filter_as_conv())
             self._emit_conv_call(c, k, calls_conv_s8_directly(self.window, False, c.path))

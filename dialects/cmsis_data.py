@@ -10,6 +10,7 @@ Sources (CMSIS-NN v7.0.0): `Source/PadFunctions/arm_pad_s8.c`,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, IntegerType, TensorType, i64
@@ -211,6 +212,7 @@ class ReshapeOp(CmsisOp):
     """A view: the same bytes under another shape. Calls no kernel, emits no code, has no buffer of its own."""
 
     name = "cmsis.reshape"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)  # a view of any element width
     traits = traits_def(NoMemoryEffect(), IsView())
     input = operand_def(TensorType)
     output = result_def(TensorType)

@@ -1,5 +1,5 @@
-"""`cmsis.fully_connected` (`arm_fully_connected_s8`) and `cmsis.fully_connected_per_channel`
-(`arm_fully_connected_per_channel_s8`).
+"""`cmsis.fully_connected` (`arm_fully_connected_s8`, or `arm_fully_connected_s16` on int16 tensors) and
+`cmsis.fully_connected_per_channel` (`arm_fully_connected_per_channel_s8`).
 
 Sources (CMSIS-NN v7.0.0): `Source/FullyConnectedFunctions/arm_fully_connected_s8.c`,
 `arm_fully_connected_per_channel_s8.c`, `arm_fully_connected_get_buffer_sizes_s8.c`,
@@ -67,9 +67,11 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         if self.filter.get_element_type() != IntegerType(8):
             fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
         self.check_shape("filter", self.filter.get_shape(), (m, k))
+        self.check_same_width(self.input, self.output)
         if self.bias is not None:
-            if self.bias.get_element_type() != IntegerType(32):
-                fail(self, "bias", f"expected i32 values, got {self.bias.get_element_type()}")
+            bias_width = 64 if self.is_s16() else 32  # arm_fully_connected_s16 takes TFLite's 16x8 int64 bias
+            if self.bias.get_element_type() != IntegerType(bias_width):
+                fail(self, "bias", f"expected i{bias_width} values, got {self.bias.get_element_type()}")
             self.check_shape("bias", self.bias.get_shape(), (m,))
         self._verify_requantization(m)
         qi, qo = self.quant(self.input, "input"), self.quant(self.output, "result")
@@ -79,7 +81,7 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         self.check_activation()
 
     def kernel_function(self, path: BuildPath) -> str:
-        return self.FUNCTION
+        return "arm_fully_connected_s16" if self.is_s16() else self.FUNCTION
 
     def scratch_bytes(self, path: BuildPath) -> int:
         """No RAM: the buffer the MVE kernel asks for (one int32 per output row) is a constant table (`kernel_sums`)."""
@@ -87,7 +89,7 @@ class FullyConnectedBase(CmsisOp, KernelOp):
 
     def library_buffer_bytes(self, path: BuildPath) -> int:
         """MVE's `arm_fully_connected_s8_get_buffer_size`: one int32 kernel sum per output row (given as a table)."""
-        return 4 * shape_of(self.output)[1] if path == "mve" else 0
+        return 4 * shape_of(self.output)[1] if path == "mve" and not self.is_s16() else 0
 
     def kernel_sums(self) -> np.ndarray:
         """int32 per output row: bias + input_offset * (sum of the row's weights), wrapping as 32-bit C does."""
@@ -106,7 +108,8 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         batches, depth = shape_of(self.input)
         _, rows = shape_of(self.output)
         weights = c.array("weights", "int8_t", to_numpy(self.filter))
-        bias = c.array("bias", "int32_t", to_numpy(self.bias)) if self.bias is not None else "NULL"
+        bias_type = "int64_t" if self.is_s16() else "int32_t"
+        bias = c.array("bias", bias_type, to_numpy(self.bias)) if self.bias is not None else "NULL"
         params = c.struct("params", "cmsis_nn_fc_params",
                           f"{{.input_offset = {int_of(self.input_offset)}, .filter_offset = 0, "
                           f".output_offset = {int_of(self.output_offset)}, .activation = {c_activation(self)}}}")
@@ -114,13 +117,15 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         dims = {k: c.dims(f"{k}_dims", v) for k, v in
                 (("input", (batches, 1, 1, depth)), ("filter", (depth, 1, 1, rows)), ("bias", (1, 1, 1, rows)),
                  ("output", (batches, 1, 1, rows)))}
-        if c.path == "mve":
+        if c.path == "mve" and not self.is_s16():
             sums = c.array("kernel_sums", "int32_t", self.kernel_sums())
             ctx = c.context(table=(sums, 4 * rows))
         else:
             ctx = c.context()
-        c.scratch_query(f"arm_fully_connected_s8_get_buffer_size(&{dims['filter']})")
-        c.call(self.FUNCTION,
+        function = self.kernel_function(c.path)
+        query = "arm_fully_connected_s16_get_buffer_size" if self.is_s16() else "arm_fully_connected_s8_get_buffer_size"
+        c.scratch_query(f"{query}(&{dims['filter']})")
+        c.call(function,
                [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", c.ptr(self.input), f"&{dims['filter']}",
                 weights, f"&{dims['bias']}", bias, f"&{dims['output']}", c.ptr(self.output)])
 
@@ -140,6 +145,7 @@ class FullyConnectedOp(FullyConnectedBase):
 
     name = "cmsis.fully_connected"
     FUNCTION: ClassVar[str] = "arm_fully_connected_s8"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
     multiplier = prop_def(_I32)
     shift = prop_def(_I32)
 

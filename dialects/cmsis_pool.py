@@ -27,9 +27,9 @@ from .kernel import (
     c_tile,
     int_of,
     kernel_fact,
-    pixel_bytes,
+    storage_dtype,
 )
-from .utils import check_len, fail, ints, shape_of, window_patches
+from .utils import check_len, element_bytes, fail, ints, shape_of, window_patches
 
 _I32 = IntegerAttr[IntegerType]
 _I64_ARRAY = DenseArrayBase.constr(i64)
@@ -47,8 +47,8 @@ def _pixel_conservative_order(g: Window) -> AccessOrder:
     in_size, out_size, pixels = g.sizes
     t = Trace(in_size, out_size)
     p = np.arange(pixels)
-    t.write(3 * p[:, None] + 1, pixel_bytes(p, g.c))
-    t.read(3 * p[:, None, None] + 2, pixel_bytes(g.taps(), g.c))
+    t.write(3 * p[:, None] + 1, g.out_bytes(p))
+    t.read(3 * p[:, None, None] + 2, g.in_bytes(g.taps()))
     return t.done()
 
 
@@ -87,17 +87,21 @@ class PoolOp(CmsisOp, KernelOp):
         n, h, w, c = shape_of(self.input)
         _, oh, ow, _ = shape_of(self.output)
         (kh, kw), (sh, sw), (ph, pw) = ints(self.kernel), ints(self.stride), ints(self.padding)
-        return Window(n, h, w, c, oh, ow, c, kh, kw, sh, sw, ph, pw)
+        return Window(n, h, w, c, oh, ow, c, kh, kw, sh, sw, ph, pw, 1, 1, element_bytes(self.input),
+                      element_bytes(self.output))
+
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
 
     def kernel_function(self, path: BuildPath) -> str:
-        return self.FUNCTION
+        """`FUNCTION`, or its `_s16` twin on int16 tensors (the same loop nest on 2-byte elements)."""
+        return self.FUNCTION.replace("_s8", "_s16") if self.is_s16() else self.FUNCTION
 
     def _patches(self, x: np.ndarray, fill: int) -> np.ndarray:
         out_hw = shape_of(self.output)[1:3]
         return window_patches(x, ints(self.kernel), ints(self.stride), ints(self.padding), (1, 1), out_hw, fill)
 
     def _clamp(self, values: np.ndarray) -> np.ndarray:
-        return np.clip(values, int_of(self.act_min), int_of(self.act_max)).astype(np.int8)
+        return np.clip(values, int_of(self.act_min), int_of(self.act_max)).astype(storage_dtype(self.output))
 
     def emit_c(self, c: CEmitter) -> None:
         params = c.struct("params", "cmsis_nn_pool_params",
@@ -108,8 +112,8 @@ class PoolOp(CmsisOp, KernelOp):
                 (("input", shape_of(self.input)), ("filter", (1, kh, kw, 1)), ("output", shape_of(self.output)))}
         ctx = c.context()
         self._query_scratch(c)
-        c.call(self.FUNCTION, [f"&{ctx}", f"&{params}", f"&{dims['input']}", c.ptr(self.input), f"&{dims['filter']}",
-                               f"&{dims['output']}", c.ptr(self.output)])
+        c.call(self.kernel_function(c.path), [f"&{ctx}", f"&{params}", f"&{dims['input']}", c.ptr(self.input),
+                                              f"&{dims['filter']}", f"&{dims['output']}", c.ptr(self.output)])
 
     def _query_scratch(self, c: CEmitter) -> None:
         """The scratch the call needs, where the kernel needs any."""
@@ -141,7 +145,7 @@ class AvgPoolOp(PoolOp):
     FUNCTION: ClassVar[str] = "arm_avgpool_s8"
 
     def scratch_bytes(self, path: BuildPath) -> int:
-        """`arm_avgpool_s8_get_buffer_size`: one int32 sum per channel on DSP only."""
+        """`arm_avgpool_s8_get_buffer_size` (and `arm_avgpool_s16`'s): one int32 sum per channel on DSP only."""
         return 4 * shape_of(self.input)[3] if path == "dsp" else 0
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
@@ -154,7 +158,7 @@ class AvgPoolOp(PoolOp):
 
     def _query_scratch(self, c: CEmitter) -> None:
         out = shape_of(self.output)
-        c.scratch_query(f"arm_avgpool_s8_get_buffer_size({out[2]}, {out[3]})")
+        c.scratch_query(f"{self.kernel_function(c.path)}_get_buffer_size({out[2]}, {out[3]})")
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         """Sum of the valid inputs / their count, rounded half away from zero."""

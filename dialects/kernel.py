@@ -44,9 +44,8 @@ from xdsl.traits import NoMemoryEffect, OpTrait
 from cmsis_opt.targets import HOST_PATH, BuildPath
 
 from .quant import UniformQuantizedType
-from .utils import fail, shape_of
+from .utils import element_bytes, fail, shape_of
 
-I8_MIN, I8_MAX = -128, 127
 Q31_MAX = (1 << 31) - 1
 
 
@@ -68,6 +67,18 @@ class Requantized(Activated, Protocol):
 
     @property
     def bias(self) -> DenseIntOrFPElementsAttr | None: ...
+
+
+def int_range(value: SSAValue | UniformQuantizedType) -> tuple[int, int]:
+    """[min, max] of a value's (or quantized type's) storage integer: [-128, 127] for int8, [-32768, 32767] for
+    int16."""
+    bits = 8 * element_bytes(value)
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def storage_dtype(value: SSAValue) -> type[np.signedinteger]:
+    """The numpy type of a value's storage integers (`np.int8` or `np.int16`), for `interpret` results."""
+    return np.int16 if element_bytes(value) == 2 else np.int8
 
 
 def int_of(attr: IntegerAttr | None, default: int = 0) -> int:
@@ -93,15 +104,35 @@ class CmsisOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     traits = traits_def(NoMemoryEffect())
 
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8,)
+    """The activation widths the op's kernels take: (8,) for an `arm_*_s8` kernel only, (8, 16) where CMSIS-NN
+    also has the `arm_*_s16` kernel of TFLite's 16x8 scheme (int16 activations, int8 weights)."""
+
     # -- checks shared by several ops ------------------------------------
     def quant(self, value: SSAValue, field: str) -> UniformQuantizedType:
-        """The int8 per-tensor quantization of `value`; a verifier error naming `field` otherwise."""
+        """The per-tensor quantization of `value`, stored in one of `STORAGE_WIDTHS`; a verifier error naming
+        `field` otherwise."""
         type_ = value.type
         assert isinstance(type_, TensorType)
         q = type_.element_type
-        if not isinstance(q, UniformQuantizedType) or q.storage_type != IntegerType(8) or q.per_axis:
-            fail(self, field, f"expected int8 per-tensor !quant.uniform elements, got {q}")
+        if (not isinstance(q, UniformQuantizedType) or q.per_axis
+                or q.storage_type.width.data not in self.STORAGE_WIDTHS):
+            kinds = " or ".join(f"int{w}" for w in self.STORAGE_WIDTHS)
+            fail(self, field, f"expected {kinds} per-tensor !quant.uniform elements, got {q}")
+        if q.storage_type.width.data == 16 and q.zero_point != 0:  # the s16 kernels take no offsets
+            fail(self, field, f"int16 activations have zero point 0 (TFLite's 16x8 scheme), got {q.zero_point}")
         return q
+
+    def is_s16(self) -> bool:
+        """Whether the op's first operand is int16 (its `arm_*_s16` kernel runs), not int8."""
+        return element_bytes(self.operands[0]) == 2
+
+    def check_same_width(self, *values: SSAValue) -> None:
+        """The operands and result of a kernel that does not convert between widths all have one width."""
+        widths = [element_bytes(v) * 8 for v in values]
+        if len(set(widths)) > 1:
+            fail(self, "result", f"mixes int{widths[0]} and int{next(w for w in widths if w != widths[0])} "
+                 "tensors (the s8 and s16 kernels take one width)")
 
     def check_range(self, field: str, value: int, low: int, high: int) -> None:
         if not low <= value <= high:
@@ -111,15 +142,17 @@ class CmsisOp(IRDLOperation):
         """For ops that are `Activated` (only they call it)."""
         activated = cast(Activated, self)
         low, high = int_of(activated.act_min), int_of(activated.act_max)
-        self.check_range("act_min", low, I8_MIN, I8_MAX)
-        self.check_range("act_max", high, I8_MIN, I8_MAX)
+        lo, hi = int_range(self.results[0])
+        self.check_range("act_min", low, lo, hi)
+        self.check_range("act_max", high, lo, hi)
         if low > high:
             fail(self, "act_min", f"{low} is greater than act_max {high}")
 
     def check_offsets(self, pairs: Sequence[tuple[str, int, UniformQuantizedType, int]]) -> None:
         """Each (field, value, type, sign): value must equal sign * zero point."""
         for field, value, q, sign in pairs:
-            low, high = (-I8_MAX, -I8_MIN) if sign < 0 else (I8_MIN, I8_MAX)
+            lo, hi = int_range(q)
+            low, high = (-hi, -lo) if sign < 0 else (lo, hi)
             self.check_range(field, value, low, high)
             if value != sign * q.zero_point:
                 fail(
@@ -201,12 +234,23 @@ class Trace:
         return AccessOrder(self.last_read, self.first_write, self.last_write)
 
 
-def elementwise_order(size: int) -> AccessOrder:
-    """Element i is read (from every input) before element i is written, in increasing order."""
-    t = Trace(size, size)
+def element_span(elements: np.ndarray, element: int) -> np.ndarray:
+    """The byte indices of element indices `elements` (any shape; -1 is none) of `element` bytes each, along a
+    new last axis of length `element` (an int16 element i is bytes 2i and 2i + 1)."""
+    elements = np.asarray(elements)[..., None]
+    return np.where(elements >= 0, elements * element + np.arange(element), -1)
+
+
+def elementwise_order(size: int, in_element: int = 1, out_element: int = 1) -> AccessOrder:
+    """Element i is read (from every input) before element i is written, in increasing order.
+
+    `size` counts elements; `in_element` / `out_element` are the bytes of
+    one input / output element (2 for int16), so the order is in bytes.
+    """
+    t = Trace(size * in_element, size * out_element)
     i = np.arange(size)
-    t.read(2 * i, i)
-    t.write(2 * i + 1, i)
+    t.read(2 * i[:, None], element_span(i, in_element))
+    t.write(2 * i[:, None] + 1, element_span(i, out_element))
     return t.done()
 
 
@@ -229,12 +273,24 @@ class Window:
     pw: int
     dh: int = 1
     dw: int = 1
+    in_element: int = 1
+    """Bytes of one input element (1 for int8, 2 for int16)."""
+    out_element: int = 1
+    """Bytes of one output element."""
 
     @property
     def sizes(self) -> tuple[int, int, int]:
         """(input bytes, output bytes, output pixels)."""
         pixels = self.n * self.oh * self.ow
-        return self.n * self.h * self.w * self.c, pixels * self.oc, pixels
+        return self.n * self.h * self.w * self.c * self.in_element, pixels * self.oc * self.out_element, pixels
+
+    def in_bytes(self, pixels: np.ndarray, select: np.ndarray | None = None) -> np.ndarray:
+        """Input byte indices of `pixels` (any shape; -1 is none) times channels `select` (default all)."""
+        return pixel_bytes(pixels, self.c, select, self.in_element)
+
+    def out_bytes(self, pixels: np.ndarray, select: np.ndarray | None = None) -> np.ndarray:
+        """Output byte indices of `pixels` times output channels `select` (default all)."""
+        return pixel_bytes(pixels, self.oc, select, self.out_element)
 
     def taps(self) -> np.ndarray:
         """Input pixel index (within the whole tensor) under each window tap of each output pixel, -1 if padding.
@@ -258,10 +314,15 @@ class Window:
         return (p // per_batch) * groups + (p % per_batch) // size
 
 
-def pixel_bytes(pixels: np.ndarray, channels: int, select: np.ndarray | None = None) -> np.ndarray:
-    """Byte indices of `pixels` (any shape; -1 is none) times the channel indices `select` (default all)."""
-    chans = np.arange(channels) if select is None else select
-    return np.where(pixels[..., None] >= 0, pixels[..., None] * channels + chans, -1)
+def pixel_bytes(pixels: np.ndarray, channels: int, select: np.ndarray | None = None,
+                element: int = 1) -> np.ndarray:
+    """Byte indices of `pixels` (any shape; -1 is none) times the channel indices `select` (default all), each
+    channel `element` bytes wide: the last axis holds channel-major bytes (an int16 channel k is bytes 2k, 2k+1)."""
+    chans = np.arange(channels) if select is None else np.asarray(select)
+    elements = np.where(pixels[..., None] >= 0, pixels[..., None] * channels + chans, -1)
+    if element == 1:
+        return elements
+    return element_span(elements, element).reshape(*elements.shape[:-1], -1)
 
 
 def safe_delta(order: AccessOrder) -> int | None:

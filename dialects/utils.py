@@ -22,8 +22,10 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.func import FuncOp
-from xdsl.ir import Attribute, BlockArgument, Operation
+from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.utils.exceptions import VerifyException
+
+from .quant import UniformQuantizedType
 
 _NP_OF_WIDTH = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
 
@@ -148,6 +150,17 @@ def num_elements(shape: Sequence[int]) -> int:
     for d in shape:
         n *= d
     return n
+
+
+def element_bytes(value: SSAValue | Attribute) -> int:
+    """Bytes of one element of a tensor value or type: its (storage) integer or float width in bytes, at least 1
+    (int8 and `!quant.uniform<i8:...>` 1, int16 2, f32 4)."""
+    type_ = value.type if isinstance(value, SSAValue) else value
+    element = type_.element_type if isinstance(type_, TensorType) else type_
+    if isinstance(element, UniformQuantizedType):
+        element = element.storage_type
+    width = getattr(getattr(element, "width", None), "data", 8)
+    return max(1, width // 8)
 
 
 # -- attributes of a function's arguments and results ----------------------------------

@@ -78,8 +78,9 @@ PASS = "quantize"
 _VIEWS = nn.VIEW_OPS
 
 
-def int8_quant(value: SSAValue) -> UniformQuantizedType:
-    """The quantization of a value the lowering has already made int8 (a stored cmsis result or argument)."""
+def stored_quant(value: SSAValue) -> UniformQuantizedType:
+    """The quantization of a value the lowering has already made int8 or int16 (a stored cmsis result or
+    argument)."""
     q = quant_of(value.type)
     assert q is not None, f"{value.type} is not quantized"
     return q
@@ -222,16 +223,24 @@ _AFFINE_BIAS_LIMIT = (1 << 31) - 1 - 255 * 127
 """Largest |bias| of a channel affine: the accumulator adds one product of at most 255 * 127 to it."""
 
 
-def quantize_bias(op: Operation, values: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    """Real bias values as int32 codes at per-channel `scales`, rounded half away from zero; a located error
-    naming the channel where one does not fit int32 (never a saturated value)."""
-    codes = [quantmath.round_half_away(v / s) if s > 0 else 0 for v, s in zip(values.tolist(), scales.tolist(),
-                                                                              strict=True)]
-    for channel, (code, value, scale) in enumerate(zip(codes, values.tolist(), scales.tolist(), strict=True)):
-        if not math.isfinite(value) or not -(1 << 31) <= code < (1 << 31):
+def quantize_bias(op: Operation, values: np.ndarray, scales: np.ndarray, bits: int = 32) -> np.ndarray:
+    """Real bias values as int32 (or int64) codes at per-channel `scales`, rounded half away from zero; a located
+    error naming the channel where one does not fit (never a saturated value)."""
+    codes = []
+    for channel, (value, scale) in enumerate(zip(values.tolist(), scales.tolist(), strict=True)):
+        code = quantmath.round_half_away(value / scale) if scale > 0 and math.isfinite(value) else 0
+        if not math.isfinite(value) or not -(1 << (bits - 1)) <= code < (1 << (bits - 1)):
             raise error(op, f"bias {value:g} of output channel {channel} is {code} steps of its accumulator scale "
-                            f"{scale:g} (input scale * weight scale): beyond int32")
-    return np.array(codes, np.int32)
+                            f"{scale:g} (input scale * weight scale): beyond int{bits}")
+        codes.append(code)
+    return np.array(codes, np.int64 if bits == 64 else np.int32)
+
+
+def storage_range(q: UniformQuantizedType) -> tuple[int, int]:
+    """[min, max] of `q`'s storage integers: the clamp of an unbounded activation ([-128, 127] for int8,
+    [-32768, 32767] for int16)."""
+    bits = q.storage_type.width.data
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
 
 def _offsets(q_in: UniformQuantizedType, q_out: UniformQuantizedType, act: tuple[int, int]) -> dict[str, Attribute]:
@@ -274,7 +283,7 @@ class Lowering:
             stored = self.unflatten(stored, user)
         if tuple(stored.perm) == tuple(want):
             return stored.value
-        q = int8_quant(stored.value)
+        q = stored_quant(stored.value)
         shape = stored_shape(logical, want)
         if same_bytes(stored.perm, want, logical):
             view = cmsis.ReshapeOp.build(operands=[stored.value], result_types=[_tensor(q, shape)])
@@ -290,7 +299,7 @@ class Lowering:
         assert stored.flattened is not None
         source, source_logical = stored.flattened
         row_major = self.materialize(source, source_logical, identity(len(source_logical)), user)
-        q = int8_quant(row_major)
+        q = stored_quant(row_major)
         view = cmsis.ReshapeOp.build(operands=[row_major], result_types=[_tensor(q, shape_of(stored.value))])
         return Stored(self.emit(view).results[0], identity(2))
 
@@ -325,7 +334,7 @@ class Lowering:
                 stored = self.unflatten(stored, op)
             return Stored(stored.value, after_transpose(stored.perm, ints(op.perm)))
         logical_out = shape_of(op.output)
-        q = int8_quant(stored.value)
+        q = stored_quant(stored.value)
         if stored.columns is None and same_bytes(stored.perm, identity(len(logical_in)), logical_in):
             value = stored.value
             if shape_of(value) != logical_out:
@@ -378,8 +387,11 @@ class Lowering:
     # -- quantize chains --------------------------------------------------
     def lower_quantize(self, quantize: nn.QuantizeOp) -> Stored:
         q_out = quant_of(quantize.output.type)
-        if q_out is None or q_out.per_axis or q_out.storage_type != IntegerType(8):
-            raise error(quantize, f"activations must be int8 per-tensor, got {q_out}")
+        if q_out is None or q_out.per_axis or q_out.storage_type not in (IntegerType(8), IntegerType(16)):
+            raise error(quantize, f"activations must be int8 or int16 per-tensor, got {q_out}")
+        if q_out.storage_type == IntegerType(16) and q_out.zero_point != 0:
+            raise error(quantize, f"int16 activations must have zero point 0 (TFLite's 16x8 scheme: CMSIS-NN's s16 "
+                                  f"kernels take no offsets), got {q_out.zero_point}")
         ranges: list[tuple[float | None, float | None]] = []
         views: list[nn.TransposeOp | nn.ReshapeOp] = []  # transposes / reshapes between the compute op and the quantize
         value = quantize.input
@@ -397,7 +409,7 @@ class Lowering:
         if value in self.views:  # an int8 tensor dequantized and quantized again, maybe clamped on the way
             stored = self.views[value]
             act = self.clamp_range(quantize, q_out, ranges)
-            if act == (-128, 127) and quant_of(stored.value.type) == q_out:
+            if act == storage_range(q_out) and quant_of(stored.value.type) == q_out:
                 for view in reversed(views):
                     stored = self.apply_view(stored, view)
                 return stored
@@ -417,10 +429,10 @@ class Lowering:
 
     def clamp_range(self, op: Operation, q_out: UniformQuantizedType,
                     ranges: list[tuple[float | None, float | None]]) -> tuple[int, int]:
-        """The int8 clamp [act_min, act_max] of the fused ReLU / Clip real `ranges` at `q_out`."""
-        act = (-128, 127)
+        """The clamp [act_min, act_max] of the fused ReLU / Clip real `ranges` at `q_out` (within its storage type)."""
+        act = storage_range(q_out)
         for low, high in ranges:
-            lo, hi = quantmath.activation_range(q_out.scale, q_out.zero_point, low, high)
+            lo, hi = quantmath.activation_range(q_out.scale, q_out.zero_point, low, high, *storage_range(q_out))
             act = (max(act[0], lo), min(act[1], hi))
         if act[0] > act[1]:
             raise error(op, f"its activation clamps every value: empty range {list(act)}")
@@ -435,7 +447,7 @@ class Lowering:
         """
         if stored.columns is not None:
             stored = self.unflatten(stored, user)
-        q_in = int8_quant(stored.value)
+        q_in = stored_quant(stored.value)
         mult, shift = quantmath.requantize_multiplier(q_in.scale, q_out.scale)
         new = cmsis.RequantizeOp.build(
             operands=[stored.value],
@@ -461,6 +473,15 @@ class Lowering:
         lowering = LOWERINGS.get(type(op))
         if lowering is None:
             raise error(op, "has no int8 CMSIS-NN lowering")
+        width = q_out.storage_type.width.data
+        for operand in op.operands:
+            stored = self.views.get(operand)
+            if stored is not None and stored_quant(stored.value).storage_type.width.data != width:
+                raise error(op, f"reads an int{stored_quant(stored.value).storage_type.width.data} tensor and writes "
+                                f"int{width}: no CMSIS-NN kernel converts between the two widths")
+        if width == 16 and type(op) not in S16_LOWERINGS:
+            raise error(op, "has no int16 CMSIS-NN kernel (the 16x8 scheme runs: "
+                            f"{', '.join(sorted(cls.name for cls in S16_LOWERINGS))})")
         return lowering(self, op, q_out, act)
 
     def matmul(self, op: nn.FullyConnectedOp | nn.MatMulOp, q_out, act) -> Stored:
@@ -474,8 +495,10 @@ class Lowering:
         intermediate rounding cannot move the result by a step (`bias_folds`);
         else it keeps its own layer and the bias is a channel affine. An add
         of a per-channel constant is a channel affine (`constant_affine`);
-        any other add is arm_elementwise_add_s8.
+        any other add is arm_elementwise_add_s8 (on int16 always arm_elementwise_add_s16: no int16 affine).
         """
+        if _is_s16(q_out):
+            return self.elementwise(op, q_out, act)
         for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
             bias, linear = float_const(other), _linear_producer(mm)
             rows = shape_of(mm)[-1]
@@ -483,13 +506,16 @@ class Lowering:
                 continue
             if mm not in self.views:  # quantized after its bias only: one layer
                 return self.fully_connected(op, linear, other, q_out, act)
-            if self.bias_folds(linear, bias.real().reshape(-1), int8_quant(self.views[mm].value), q_out):
+            if self.bias_folds(linear, bias.real().reshape(-1), stored_quant(self.views[mm].value), q_out):
                 return self.fully_connected(op, linear, other, q_out, act)
         affine = self.constant_affine(op, q_out, act)
         return affine if affine is not None else self.elementwise(op, q_out, act)
 
     def mul(self, op: nn.MulOp, q_out, act) -> Stored:
-        """A product with a per-channel (or one) constant is a channel affine; any other is arm_elementwise_mul_s8."""
+        """A product with a per-channel (or one) constant is a channel affine; any other is arm_elementwise_mul_s8
+        (on int16 always arm_elementwise_mul_s16)."""
+        if _is_s16(q_out):
+            return self.elementwise(op, q_out, act)
         affine = self.constant_affine(op, q_out, act)
         return affine if affine is not None else self.elementwise(op, q_out, act)
 
@@ -512,7 +538,7 @@ class Lowering:
         w = float_const(weight)
         if w is None or x_value not in self.views:
             return False
-        s_x = int8_quant(self.views[x_value].value).scale
+        s_x = stored_quant(self.views[x_value].value).scale
         s_mm, s_out = q_mm.scale, q_out.scale
         bias_error = 0.5 * s_x * max(w.q.scales) / s_out
         if s_mm / (2 * s_out) + bias_error >= 0.999:
@@ -583,7 +609,7 @@ class Lowering:
         else:
             raise error(op, f"a constant along axis {axis} of a {list(logical)} tensor has no CMSIS-NN kernel "
                             "(only per-channel constants: axis 1 of NCHW or of [N, C])")
-        q_in = int8_quant(x)
+        q_in = stored_quant(x)
         out_shape = shape_of(x)
         channels = view_shape[3]
         scale = np.broadcast_to(scale, (channels,)).astype(np.float64)
@@ -636,7 +662,7 @@ class Lowering:
         """A rank-4 NCHW input, stored NHWC."""
         stored = self.view(value, op)
         x = self.materialize(stored, shape_of(value), NCHW_TO_NHWC, op)
-        return x, int8_quant(x)
+        return x, stored_quant(x)
 
     def _weights(self, op: Operation, value: SSAValue, what: str) -> QuantConst:
         const = float_const(value)
@@ -650,9 +676,11 @@ class Lowering:
             )
         return const
 
-    def _bias(self, op: Operation, value: SSAValue | None, input_scale: float, weight_scales: list[float]):
-        """The int32 bias of a layer whose accumulator has scale input_scale * weight_scales[c] (float32 scales
-        multiplied in double, as TFLite's kernels take them), one value per output channel, or None.
+    def _bias(self, op: Operation, value: SSAValue | None, input_scale: float, weight_scales: list[float],
+              wide: bool = False):
+        """The int32 bias (int64 when `wide`: the s16 kernels of TFLite's 16x8 scheme) of a layer whose accumulator
+        has scale input_scale * weight_scales[c] (float32 scales multiplied in double, as TFLite's kernels take
+        them), one value per output channel, or None.
 
         An int32 bias quantized at that scale (TFLite's, onnxruntime's) keeps
         its codes; any other (onnxruntime's int8 bias of a MatMul + Add, a
@@ -670,10 +698,12 @@ class Lowering:
             raise error(op, f"its bias has {data.size} values for {channels} output channels")
         acc = np.array([as_f32(input_scale) * as_f32(s) for s in weight_scales])
         own = np.array([float(s) for s in const.scales(channels)])
-        if (const.q.storage_type == IntegerType(32) and not any(const.zero_points())
-                and np.all(np.abs(own - acc) <= BIAS_SCALE_TOLERANCE * acc)):
-            return dense(data.astype(np.int32))
-        return dense(quantize_bias(op, const.real().reshape(-1), acc))
+        bias_type = np.int64 if wide else np.int32
+        if (const.q.storage_type in (IntegerType(32), IntegerType(64)) and not any(const.zero_points())
+                and np.all(np.abs(own - acc) <= BIAS_SCALE_TOLERANCE * acc)
+                and np.all(np.iinfo(bias_type).min <= data) and np.all(data <= np.iinfo(bias_type).max)):
+            return dense(data.astype(bias_type))
+        return dense(quantize_bias(op, const.real().reshape(-1), acc, 64 if wide else 32))
 
     def conv(self, op: nn.Conv2DOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
@@ -689,7 +719,7 @@ class Lowering:
         n, _, oh, ow = shape_of(op.output)
         props = {
             "filter": None,  # set below, once the kernel is known
-            "bias": self._bias(op, op.bias, q_in.scale, scales),
+            "bias": self._bias(op, op.bias, q_in.scale, scales, wide=_is_s16(q_in)),
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
             **_offsets(q_in, q_out, act),
@@ -767,9 +797,11 @@ class Lowering:
             x = stored.value
         else:
             x = self.materialize(stored, logical, identity(2), op)
-        q_in = int8_quant(x)
+        q_in = stored_quant(x)
+        if _is_s16(q_in) and len(set(scales)) > 1:
+            return self.per_channel_s16(op, x, data, bias, scales, q_in, q_out, act)
         props: dict[str, Attribute] = {"filter": dense(np.ascontiguousarray(data))}
-        if len(set(scales)) == 1:  # arm_fully_connected_s8
+        if len(set(scales)) == 1:  # arm_fully_connected_s8 (or _s16)
             cls: type[cmsis.FullyConnectedBase] = cmsis.FullyConnectedOp
             mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)
             props.update(multiplier=i32_attr(mult), shift=i32_attr(shift))
@@ -780,12 +812,40 @@ class Lowering:
         props.update({
             **_offsets(q_in, q_out, act),
         })
-        b = self._bias(op, bias, q_in.scale, scales)
+        b = self._bias(op, bias, q_in.scale, scales, wide=_is_s16(q_in))
         if b is not None:
             props["bias"] = b
         n = shape_of(x_value)[0]
         new = cls.build(operands=[x], result_types=[_tensor(q_out, (n, m))], properties=props)
         return Stored(self.emit(new).results[0], identity(2))
+
+    def per_channel_s16(self, op: Operation, x: SSAValue, data: np.ndarray, bias: SSAValue | None,
+                        scales: list[float], q_in: UniformQuantizedType, q_out: UniformQuantizedType,
+                        act: tuple[int, int]) -> Stored:
+        """An int16 fully connected layer with a weight scale per output row: CMSIS-NN v7.0.0 has no
+        arm_fully_connected_per_channel_s16, so its N rows run as the N pixels of a 1x1 `cmsis.conv`
+        (arm_convolve_s16: the same int64 sums, requantized per output channel as TFLite Micro's 16x8
+        FullyConnectedPerChannel does), through views [N, K] -> [1, 1, N, K] and back."""
+        n, k = shape_of(x)
+        m = data.shape[0]
+        mults, shifts = quantmath.conv_multipliers(q_in.scale, scales, q_out.scale)
+        props: dict[str, Attribute] = {
+            "filter": dense(np.ascontiguousarray(data).reshape(m, 1, 1, k)),
+            "multiplier": i32_array(mults),
+            "shift": i32_array(shifts),
+            **_offsets(q_in, q_out, act),
+            "stride": i64_array((1, 1)),
+            "padding": i64_array((0, 0)),
+            "dilation": i64_array((1, 1)),
+        }
+        b = self._bias(op, bias, q_in.scale, scales, wide=True)
+        if b is not None:
+            props["bias"] = b
+        pixels = self.emit(cmsis.ReshapeOp.build(operands=[x], result_types=[_tensor(q_in, (1, 1, n, k))]))
+        conv = self.emit(cmsis.ConvOp.build(operands=[pixels.results[0]], result_types=[_tensor(q_out, (1, 1, n, m))],
+                                            properties=props))
+        rows = self.emit(cmsis.ReshapeOp.build(operands=[conv.results[0]], result_types=[_tensor(q_out, (n, m))]))
+        return Stored(rows.results[0], identity(2))
 
     def _same_shape_inputs(self, op: Operation, values) -> tuple[list[SSAValue], tuple[int, ...]]:
         shapes = [shape_of(v) for v in values]
@@ -802,7 +862,7 @@ class Lowering:
 
     def elementwise(self, op: nn.AddOp | nn.MulOp, q_out, act) -> Stored:
         (a, b), perm = self._same_shape_inputs(op, [op.lhs, op.rhs])
-        qa, qb = int8_quant(a), int8_quant(b)
+        qa, qb = stored_quant(a), stored_quant(b)
         props = {
             "input1_offset": i32_attr(-qa.zero_point),
             "input2_offset": i32_attr(-qb.zero_point),
@@ -811,7 +871,9 @@ class Lowering:
             "act_max": i32_attr(act[1]),
         }
         if isinstance(op, nn.AddOp):
-            props.update({k: i32_attr(v) for k, v in quantmath.add_params(qa.scale, qb.scale, q_out.scale).items()})
+            left_shift = 15 if _is_s16(q_out) else quantmath.ADD_LEFT_SHIFT
+            params = quantmath.add_params(qa.scale, qb.scale, q_out.scale, left_shift)
+            props.update({k: i32_attr(v) for k, v in params.items()})
             cls = cmsis.AddOp
         else:
             mult, shift = quantmath.mul_multiplier(qa.scale, qb.scale, q_out.scale)
@@ -831,6 +893,9 @@ class Lowering:
     def pool(self, op: nn.MaxPoolOp | nn.AvgPoolOp | nn.GlobalAvgPoolOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
         if isinstance(op, nn.GlobalAvgPoolOp) and (op.tflite_mean is not None or q_in != q_out):
+            if _is_s16(q_in):
+                raise error(op, "an int16 mean with its own output quantization has no CMSIS-NN kernel "
+                                "(arm_avgpool_s16 keeps the input's)")
             return self.mean(op, x, q_in, q_out, act)
         self._check_same_quant(op, q_in, q_out)
         n, c, h, w = shape_of(op.input)
@@ -882,14 +947,16 @@ class Lowering:
             raise error(
                 op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported"
             )
-        q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
         stored = self.view(op.input, op)
+        if _is_s16(stored_quant(stored.value)):
+            return self.softmax_s16(op, stored, q_out, act)
+        q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
         perm = stored.perm
         last = [p for p in perm if logical[p] != 1]
         if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
             perm = identity(rank)
         x = self.materialize(stored, logical, perm, op)
-        q_in = int8_quant(x)
+        q_in = stored_quant(x)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift, diff_min = quantmath.softmax_params(q_in.scale, beta)
         new = cmsis.SoftmaxOp.build(
@@ -907,6 +974,36 @@ class Lowering:
             # (onnxruntime writes 1/255 : -128) or a clamp is one requantization more
             result = self.requantize(result, q_out, act, op)
         return result
+
+    def softmax_s16(self, op: nn.SoftmaxOp, stored: Stored, q_out: UniformQuantizedType,
+                    act: tuple[int, int]) -> Stored:
+        """arm_softmax_s16 (TFLite's int16 SOFTMAX): the output at 1/32768 : 0, its exp and 1 / (1 + x) tables
+        computed here as TFLite Micro computes them (gen_lut, float32)."""
+        q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=IntegerType(16))
+        if q_out != q_softmax or act != storage_range(q_out):
+            raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
+                            f"{q_out.scale}:{q_out.zero_point} or a clamp; no int16 requantization kernel follows")
+        logical = shape_of(op.input)
+        rank = len(logical)
+        perm = stored.perm
+        last = [p for p in perm if logical[p] != 1]
+        if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
+            perm = identity(rank)
+        x = self.materialize(stored, logical, perm, op)
+        beta = 1.0 if op.beta is None else op.beta.value.data
+        mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
+        new = cmsis.SoftmaxOp.build(
+            operands=[x],
+            result_types=[_tensor(q_softmax, shape_of(x))],
+            properties={
+                "input_multiplier": i32_attr(mult),
+                "input_left_shift": i32_attr(shift),
+                "diff_min": i32_attr(0),
+                "exp_lut": dense(lut.tflm_lut_s16(lut.f32_exp, -10.0, 0.0)),
+                "one_by_one_lut": dense(lut.tflm_lut_s16(lut.f32_one_over_one_plus, 0.0, 1.0)),
+            },
+        )
+        return Stored(self.emit(new).results[0], tuple(perm))
 
     def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)
@@ -1156,6 +1253,10 @@ def quantize_table_outputs(func: FuncOp) -> None:
     ret.operands = operands
 
 
+def _is_s16(q: UniformQuantizedType) -> bool:
+    return q.storage_type == IntegerType(16)
+
+
 LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
     nn.Conv2DOp: Lowering.conv,
     nn.ConvTranspose2DOp: Lowering.conv_transpose,
@@ -1177,6 +1278,12 @@ LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
 
 Each is called as (lowering, op, output quantization, clamp).
 """
+
+S16_LOWERINGS: frozenset[type[Operation]] = frozenset({
+    nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.SoftmaxOp,
+    nn.AddOp, nn.MulOp,
+})
+"""The nn ops whose lowering also takes int16 activations (TFLite's 16x8 scheme, CMSIS-NN's s16 kernels)."""
 
 
 class FoldViewChains(RewritePattern):
@@ -1200,7 +1307,7 @@ def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
             user.output.replace_all_uses_with(new_arg)
             block.erase_op(user)
             continue
-        element = int8_quant(new_arg)
+        element = stored_quant(new_arg)
         if isinstance(user, nn.TransposeOp):
             moved = nn.TransposeOp(new_arg, ints(user.perm))
         else:

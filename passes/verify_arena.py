@@ -28,7 +28,7 @@ from xdsl.ir import BlockArgument, Operation, SSAValue
 
 from cmsis_opt.dialects import arena
 from cmsis_opt.dialects.kernel import IsView, KernelOp
-from cmsis_opt.dialects.quant import UniformQuantizedType
+from cmsis_opt.dialects.utils import element_bytes, num_elements
 from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.common import CmsisPass
 
@@ -56,14 +56,7 @@ def _tensor_bytes(value: SSAValue) -> int:
     type_ = value.type
     if not isinstance(type_, TensorType):
         return 0
-    count = 1
-    for dim in type_.get_shape():
-        count *= dim
-    element = type_.element_type
-    if isinstance(element, UniformQuantizedType):
-        element = element.storage_type
-    bits = getattr(getattr(element, "width", None), "data", 8)
-    return count * max(1, bits // 8)
+    return num_elements(type_.get_shape()) * element_bytes(type_)
 
 
 def _is_view(op: object) -> TypeGuard[Operation]:

@@ -20,10 +20,10 @@ import pytest
 
 from cmsis_opt.backend.c import emit_c
 from cmsis_opt.context import make_context
-from cmsis_opt.dialects.utils import num_elements
 from cmsis_opt.errors import CompileError
 from cmsis_opt.hostbuild import HostModel, build_host, compiler_command
 from cmsis_opt.passes.default import DefaultPipeline
+from cmsis_opt.plan import byte_size
 
 LIBRARIES = ("runtime", "cmsis-nn")
 
@@ -43,8 +43,8 @@ def build_programs(tmp: Path, modules: Mapping[str, object], core: str = "cortex
         (tmp / f"{name}.c").write_text(source)
         sources.append(tmp / f"{name}.c")
         func = next(iter(module.ops))  # type: ignore[attr-defined]
-        models.append(HostModel(name, [num_elements(a.type.get_shape()) for a in func.body.block.args],
-                                [num_elements(t.get_shape()) for t in func.function_type.outputs.data]))
+        models.append(HostModel(name, [byte_size(a.type) for a in func.body.block.args],
+                                [byte_size(t) for t in func.function_type.outputs.data]))
     built = {"runtime": tmp / "with_runtime"}
     build_host(sources, models, built["runtime"])
     try:

@@ -16,7 +16,7 @@ import pytest
 
 import test_kernels_helpers as make
 from cmsis_opt.dialects.cmsis_conv import CH_IN_BLOCK_MVE
-from cmsis_opt.dialects.utils import num_elements, shape_of
+from cmsis_opt.dialects.utils import element_bytes, num_elements, shape_of
 
 
 def geometry(op) -> dict:
@@ -231,12 +231,24 @@ def random_pool(rng: random.Random, kind: str):
 # -- the checks ----------------------------------------------------------------------
 
 
+def widen(events, element: int):
+    """Element events as byte events: element i of `element` bytes is bytes i * element .. i * element + element - 1,
+    all touched at the element's step (an int16 kernel reads and writes whole elements)."""
+    for kind, index in events:
+        for k in range(element):
+            yield kind, index * element + k
+
+
 def check(op, path: str, events_of, exact: bool, **kwargs) -> None:
-    """The model's delta (and every smaller sampled delta) replays cleanly; with `exact`, delta + 1 does not."""
+    """The model's delta (and every smaller sampled delta) replays cleanly; with `exact`, delta + 1 does not.
+
+    The loop nests give element indices; an op on int16 tensors replays them as
+    byte pairs (its model is in bytes)."""
     delta = op.path_delta(path, **kwargs)
     assert delta is not None, f"{op.name} on {path}: expected an overlap model"
-    events = list(events_of())
-    in_size, out_size = num_elements(shape_of(op.operands[0])), num_elements(shape_of(op.results[0]))
+    element = element_bytes(op.operands[0])
+    events = list(widen(events_of(), element))
+    in_size, out_size = (num_elements(shape_of(v)) * element for v in (op.operands[0], op.results[0]))
     assert not overwritten_read(events, delta), f"{op.name} on {path}: delta {delta} overwrites unread input"
     for lower in {delta - 1, delta - 7, -out_size + 1}:
         if -out_size < lower < delta:
@@ -251,6 +263,37 @@ def test_generic_conv_trails_its_receptive_field_on_every_path(seed):
     g = geometry(op)
     for path, group in (("c", 2), ("dsp", 2), ("mve", 4)):
         check(op, path, lambda: sim_conv_s8(g, group), exact=True)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_int16_kernels_follow_the_int8_loop_nests_in_bytes(seed):
+    """arm_convolve_s16, arm_depthwise_conv_s16 and arm_avgpool_s16 run the s8 kernels' loop nests on 2-byte
+    elements: the byte models replay cleanly and tightly; arm_depthwise_conv_fast_s16 (DSP, MVE) is not modelled."""
+    rng = random.Random(500 + seed)
+    conv = random_conv(rng)
+    g = geometry(conv)
+    conv16 = make.conv(**{k: g[k] for k in ("h", "w", "c", "oc", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw")},
+                       out=(g["oh"], g["ow"]), s16=True)
+    assert conv16.kernel_function("dsp") == "arm_convolve_s16"
+    g16 = geometry(conv16)
+    assert g16["in_element"] == g16["out_element"] == 2
+    for path, group in (("c", 2), ("dsp", 2), ("mve", 4)):
+        check(conv16, path, lambda: sim_conv_s8(g16, group), exact=True)
+    dw = make.depthwise(h=rng.randint(3, 8), w=rng.randint(3, 8), c=rng.randint(1, 6), mult=rng.choice([1, 2, 4]),
+                        s16=True)
+    gd = geometry(dw)
+    assert dw.kernel_function("c") == "arm_depthwise_conv_s16"
+    check(dw, "c", lambda: sim_depthwise_generic(gd), exact=True)
+    if gd["oc"] == gd["c"]:
+        assert dw.path_delta("dsp") is None  # arm_depthwise_conv_fast_s16
+    avg = random_pool(rng, "avg_pool")
+    gp = geometry(avg)
+    avg16 = make.pool("avg_pool", **{k: gp[k] for k in ("n", "h", "w", "c", "kh", "kw", "sh", "sw", "ph", "pw")},
+                      s16=True)
+    assert avg16.kernel_function("c") == "arm_avgpool_s16"
+    ga = geometry(avg16)
+    check(avg16, "c", lambda: sim_depthwise_blocks(ga, [[c] for c in range(ga["c"])]), exact=True)
+    check(avg16, "dsp", lambda: sim_depthwise_blocks(ga, [list(range(ga["c"]))]), exact=True)
 
 
 @pytest.mark.parametrize("seed", range(8))

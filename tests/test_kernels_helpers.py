@@ -6,6 +6,8 @@ from cmsis_opt.ir import parse_ir
 from cmsis_opt.dialects.utils import conv_out_size
 
 Q = "!quant.uniform<i8:f32, 0.5:-128>"
+Q16 = "!quant.uniform<i16:f32, 0.5>"
+"""int16 activations (TFLite's 16x8 scheme: zero point 0), for the s16 kernels."""
 SOFTMAX_Q = "!quant.uniform<i8:f32, 0.00390625:-128>"
 
 
@@ -41,38 +43,45 @@ def _first(text: str, name: str):
     return next(op for op in module.walk() if op.name == name)
 
 
-def _requant(oc: int) -> str:
-    return (f"multiplier = array<i32: {', '.join(['1073741824'] * oc)}>, shift = array<i32: {', '.join(['0'] * oc)}>, "
-            "input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32")
+def _requant(oc: int, s16: bool = False) -> str:
+    mults = f"multiplier = array<i32: {', '.join(['1073741824'] * oc)}>, shift = array<i32: {', '.join(['0'] * oc)}>, "
+    if s16:
+        return mults + "input_offset = 0 : i32, output_offset = 0 : i32, act_min = -32768 : i32, act_max = 32767 : i32"
+    return mults + "input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32"
 
 
 def conv(n=1, h=8, w=8, c=4, oc=4, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1, dh=1, dw=1, kernel: str | None = None,
-         out: tuple[int, int] | None = None):
-    """A conv op; `out` (OH, OW) overrides the SAME-like output size (for other end padding)."""
+         out: tuple[int, int] | None = None, s16: bool = False):
+    """A conv op; `out` (OH, OW) overrides the SAME-like output size (for other end padding); `s16`: int16
+    activations (arm_convolve_s16)."""
     oh, ow = out or out_hw(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
-    i, o = tensor((n, h, w, c)), tensor((n, oh, ow, oc))
+    q = Q16 if s16 else Q
+    i, o = tensor((n, h, w, c), q), tensor((n, oh, ow, oc), q)
     extra = f', kernel = "{kernel}"' if kernel else ""
-    text = (f"cmsis.conv %a0 {{filter = dense<1> : tensor<{oc}x{kh}x{kw}x{c}xi8>, {_requant(oc)}, "
+    text = (f"cmsis.conv %a0 {{filter = dense<1> : tensor<{oc}x{kh}x{kw}x{c}xi8>, {_requant(oc, s16)}, "
             f"stride = array<i64: {sh}, {sw}>, padding = array<i64: {ph}, {pw}>, dilation = array<i64: {dh}, {dw}>{extra}}}"
             f" : ({i}) -> {o}")
     return _first(_module([i], text, o), "cmsis.conv")
 
 
-def depthwise(n=1, h=8, w=8, c=4, mult=1, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1, dh=1, dw=1):
+def depthwise(n=1, h=8, w=8, c=4, mult=1, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1, dh=1, dw=1, s16: bool = False):
     oc = c * mult
     oh, ow = out_hw(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
-    i, o = tensor((n, h, w, c)), tensor((n, oh, ow, oc))
-    text = (f"cmsis.depthwise_conv %a0 {{filter = dense<1> : tensor<1x{kh}x{kw}x{oc}xi8>, {_requant(oc)}, "
+    q = Q16 if s16 else Q
+    i, o = tensor((n, h, w, c), q), tensor((n, oh, ow, oc), q)
+    text = (f"cmsis.depthwise_conv %a0 {{filter = dense<1> : tensor<1x{kh}x{kw}x{oc}xi8>, {_requant(oc, s16)}, "
             f"stride = array<i64: {sh}, {sw}>, padding = array<i64: {ph}, {pw}>, dilation = array<i64: {dh}, {dw}>}}"
             f" : ({i}) -> {o}")
     return _first(_module([i], text, o), "cmsis.depthwise_conv")
 
 
-def pool(kind="max_pool", n=1, h=8, w=8, c=4, kh=2, kw=2, sh=2, sw=2, ph=0, pw=0):
+def pool(kind="max_pool", n=1, h=8, w=8, c=4, kh=2, kw=2, sh=2, sw=2, ph=0, pw=0, s16: bool = False):
     oh, ow = out_hw(h, w, kh, kw, sh, sw, ph, pw)
-    i, o = tensor((n, h, w, c)), tensor((n, oh, ow, c))
+    q = Q16 if s16 else Q
+    i, o = tensor((n, h, w, c), q), tensor((n, oh, ow, c), q)
+    low, high = (-32768, 32767) if s16 else (-128, 127)
     text = (f"cmsis.{kind} %a0 {{kernel = array<i64: {kh}, {kw}>, stride = array<i64: {sh}, {sw}>, "
-            f"padding = array<i64: {ph}, {pw}>, act_min = -128 : i32, act_max = 127 : i32}} : ({i}) -> {o}")
+            f"padding = array<i64: {ph}, {pw}>, act_min = {low} : i32, act_max = {high} : i32}} : ({i}) -> {o}")
     return _first(_module([i], text, o), f"cmsis.{kind}")
 
 

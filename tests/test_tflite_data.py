@@ -4,8 +4,8 @@ Every model the compiler takes must reproduce TFLite Micro exactly: the
 interpreter after `--quantize`, and, for HOST, the host program
 `cmsis-compile --host` builds with our runtime and with the real CMSIS-NN
 (../shared/cmsis-nn, or $CMSIS_NN; skipped with a message without it).
-`make target-check` runs the TRANSPOSE_CONV and LSTM ones on QEMU. Every other model (int16
-activations, ops without a kernel yet) must be refused with one
+`make target-check` runs the TRANSPOSE_CONV, LSTM and int16 keyword ones on QEMU. Every other model (ops
+without a kernel yet, int16 ops without an s16 kernel yet) must be refused with one
 `error:` line and exit 1, never compiled into something else. SUPPORTED
 lists the first kind, so that losing a model fails here rather than moving
 it to the second.
@@ -34,11 +34,15 @@ SUPPORTED = {
     "add.int8", "avg_pool.int8", "conv.int8", "depthwise_conv.int8", "fully_connected.int8", "logistic.int8",
     "max_pool.int8", "mul.int8", "softmax.int8", "tanh.int8", "transpose_conv.int8", "transpose_conv_valid.int8",
     "lstm.int8", "kws_lstm.int8",
+    "conv.int16", "depthwise_conv.int16", "fully_connected.int16", "max_pool.int16", "avg_pool.int16",
+    "softmax.int16", "kws_conv.int16", "add.int16", "mul.int16",
 }
+INT16 = sorted(name for name in SUPPORTED if name.endswith(".int16"))
 HOST = ("transpose_conv.int8", "transpose_conv_valid.int8", "depthwise_conv.int8", "fully_connected.int8",
-        "logistic.int8", "lstm.int8", "kws_lstm.int8")
-"""The models also built into host programs: the kernel no reference model calls, and one that every one does
-(the rest of SUPPORTED runs the same kernels as the reference models' host tests)."""
+        "logistic.int8", "lstm.int8", "kws_lstm.int8", *INT16)
+"""The models also built into host programs: the kernels no reference model calls, one that every one does (the
+rest of the int8 ones run the same kernels as the reference models' host tests), and every int16 one (the s16
+kernels run nowhere else)."""
 
 
 def reference(name: str) -> tuple[list[np.ndarray], np.ndarray]:
@@ -80,6 +84,20 @@ def test_host_program_equals_tflite_micro(name, library, tmp_path):
                          capture_output=True, timeout=60)
     assert run.returncode == 0, run.stderr.decode()[-2000:]
     np.testing.assert_array_equal(np.frombuffer(run.stdout, expected.dtype), expected.reshape(-1))
+
+
+@pytest.mark.parametrize("name", INT16)
+def test_int16_model_without_inplace_equals_tflite_micro(name, tmp_path):
+    """The s16 kernels on disjoint buffers too: the in-place plan above is not what makes them exact."""
+    proc = run_tool("cmsis-compile", str(DATA / f"{name}.tflite"), "-o", str(tmp_path), "--host", "--name", "net",
+                    "--quiet", "--no-inplace")
+    assert proc.returncode == 0, proc.stderr
+    inputs, expected = reference(name)
+    assert expected.dtype == np.int16
+    run = subprocess.run([str(tmp_path / "net_host")], input=b"".join(x.tobytes() for x in inputs),
+                         capture_output=True, timeout=60)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    np.testing.assert_array_equal(np.frombuffer(run.stdout, np.int16), expected.reshape(-1))
 
 
 @pytest.mark.parametrize("name", sorted(set(MODELS) - SUPPORTED))

@@ -12,6 +12,8 @@ pointers into the arena; `_K` suffixed when there are several),
 `cmsis-opt -t c` prints both files into one stream, each after a marker line
 (`// ----- NAME.h`, then `// ----- NAME.c`); `split_c_output` splits it.
 `cmsis-compile` writes the two files itself.
+An int16 tensor (TFLite's 16x8 scheme) is reached through an `int16_t *` at
+an even offset; the header's `_SIZE` macros count elements, not bytes.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from xdsl.dialects.func import FuncOp
 from xdsl.ir import Operation, SSAValue
 
 from cmsis_opt.dialects import arena
-from cmsis_opt.dialects.kernel import KernelOp
+from cmsis_opt.dialects.kernel import KernelOp, int_range
 from cmsis_opt.dialects.nn import FLOAT_IO_ATTR, LAYOUT_ATTR
 from cmsis_opt.dialects.quant import UniformQuantizedType, format_float
-from cmsis_opt.dialects.utils import func_attr, num_elements, shape_of
+from cmsis_opt.dialects.utils import element_bytes, func_attr, num_elements, shape_of
 from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.common import require_stage
 from cmsis_opt.passes.verify_arena import verify_function
@@ -110,6 +112,23 @@ def _quant(value: SSAValue) -> UniformQuantizedType:
     return q
 
 
+def c_element_type(value: SSAValue) -> str:
+    """The C type of a value's elements: `int8_t`, or `int16_t` for int16 activations (TFLite's 16x8 scheme)."""
+    return "int16_t" if element_bytes(value) == 2 else "int8_t"
+
+
+def arena_pointer(arena_name: str, offset: int, value: SSAValue) -> str:
+    """A C expression pointing at `value`'s elements `offset` bytes into the (int8_t) arena: `arena + offset`, cast
+    to `int16_t *` for an int16 value, whose offset must be even (a CompileError otherwise, e.g. --alignment 1)."""
+    place = f"{arena_name} + {offset}"
+    if element_bytes(value) == 1:
+        return place
+    if offset % element_bytes(value):
+        raise CompileError(f"an int16 tensor ({_shape_text(value)}) is planned at the odd arena offset {offset}; "
+                           "plan with an --alignment of at least 2", _WHERE)
+    return f"({c_element_type(value)} *)({place})"
+
+
 def _dims(values: Sequence[int]) -> str:
     n, h, w, c = values
     return f"{{.n = {n}, .h = {h}, .w = {w}, .c = {c}}}"
@@ -186,7 +205,9 @@ class _Emitter:
     def ptr(self, value: SSAValue) -> str:
         if value in self.pointers:
             return self.pointers[value]
-        return f"{self.name}_arena + {self.plan.buffer(value).offset}"
+        offset = self.plan.buffer(value).offset
+        assert offset is not None  # verified_plan placed every buffer
+        return arena_pointer(f"{self.name}_arena", offset, value)
 
     def scratch_ptr(self, offset: int) -> str:
         region = self.plan.scratch(self.op) if self.op is not None else None
@@ -298,6 +319,7 @@ def io_layout(func: FuncOp, kind: str, index: int) -> str:
 
 def _io_macros(prefix: str, value: SSAValue, layout: str, was_float: bool) -> list[str]:
     q = _quant(value)
+    low, high = int_range(value)
     shape = shape_of(value)
     lines = [
         f"#define {prefix}_RANK {len(shape)}",
@@ -308,8 +330,9 @@ def _io_macros(prefix: str, value: SSAValue, layout: str, was_float: bool) -> li
         f"#define {prefix}_ZERO_POINT ({q.zero_point})",
     ]
     if was_float:
-        lines.insert(0, f"/* float32 in the model, int8 here: q = round(x / {prefix}_SCALE) + {prefix}_ZERO_POINT, "
-                        f"clamped to [-128, 127]; x = (q - {prefix}_ZERO_POINT) * {prefix}_SCALE. */")
+        lines.insert(0, f"/* float32 in the model, {c_element_type(value).removesuffix('_t')} here: "
+                        f"q = round(x / {prefix}_SCALE) + {prefix}_ZERO_POINT, "
+                        f"clamped to [{low}, {high}]; x = (q - {prefix}_ZERO_POINT) * {prefix}_SCALE. */")
     return lines
 
 
@@ -362,17 +385,20 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
             lines += _io_macros(f"{up}_{entry.upper()}", value, io_layout(func, kind, index),
                                 func_attr(func, kind, index, FLOAT_IO_ATTR) is not None)
     lines += [""]
-    for index, entry in enumerate(in_names):
+    for index, (entry, value) in enumerate(zip(in_names, inputs, strict=True)):
+        ctype = c_element_type(value)
         lines += [
-            f"/* Where to write {entry} ({up}_{entry.upper()}_SIZE int8 values, {io_layout(func, 'arg', index)}) "
-            f"before {name}_invoke().",
+            f"/* Where to write {entry} ({up}_{entry.upper()}_SIZE {ctype.removesuffix('_t')} values, "
+            f"{io_layout(func, 'arg', index)}) before {name}_invoke().",
             f"   {name}_invoke() consumes it: its bytes may be reused, so write it again before every call. */",
-            f"int8_t *{name}_{entry}(void);",
+            f"{ctype} *{name}_{entry}(void);",
         ]
-    for entry in out_names:
-        lines += [f"/* Where {name}_invoke() leaves {entry} ({up}_{entry.upper()}_SIZE int8 values). */",
-                  f"int8_t *{name}_{entry}(void);"]
-    run_args = [f"const int8_t *{e}" for e in in_names] + [f"int8_t *{e}" for e in out_names]
+    for entry, value in zip(out_names, outputs, strict=True):
+        ctype = c_element_type(value)
+        lines += [f"/* Where {name}_invoke() leaves {entry} ({up}_{entry.upper()}_SIZE {ctype.removesuffix('_t')} "
+                  "values). */",
+                  f"{ctype} *{name}_{entry}(void);"]
+    run_args = _run_args(in_names, inputs, out_names, outputs)
     lines += [
         "",
         "/* Run the network on the arena: 0 on success, else the first failing CMSIS-NN status (negative). */",
@@ -396,6 +422,18 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
         "",
     ]
     return "\n".join(lines)
+
+
+def _run_args(in_names: Sequence[str], inputs: Sequence[SSAValue], out_names: Sequence[str],
+              outputs: Sequence[SSAValue]) -> list[str]:
+    """NAME_run's parameters: a const pointer per input, a pointer per output, of their element types."""
+    return ([f"const {c_element_type(v)} *{e}" for e, v in zip(in_names, inputs, strict=True)]
+            + [f"{c_element_type(v)} *{e}" for e, v in zip(out_names, outputs, strict=True)])
+
+
+def _copy_size(macro: str, value: SSAValue) -> str:
+    """The bytes NAME_run copies for one input or output: its _SIZE (an element count) times the element size."""
+    return macro if element_bytes(value) == 1 else f"{macro} * sizeof({c_element_type(value)})"
 
 
 def _source(e: _Emitter, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], steps: int) -> str:
@@ -424,19 +462,19 @@ def _source(e: _Emitter, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue]
         *e.functions.values(),
     ]
     for entry, value in zip(in_names + out_names, [*inputs, *outputs], strict=True):
-        lines += [f"int8_t *{name}_{entry}(void)", "{", f"    return {e.ptr(value)};", "}", ""]
+        lines += [f"{c_element_type(value)} *{name}_{entry}(void)", "{", f"    return {e.ptr(value)};", "}", ""]
     uses_status = any("status = " in line for line in e.body)
     lines += [f"int {name}_invoke(void)", "{"]
     if uses_status:
         lines += ["    arm_cmsis_nn_status status;", ""]
     lines += [*e.body, "    return 0;", "}", ""]
-    run_args = [f"const int8_t *{x}" for x in in_names] + [f"int8_t *{x}" for x in out_names]
+    run_args = _run_args(in_names, inputs, out_names, outputs)
     lines += [f"int {name}_run({', '.join(run_args)})", "{", "    int status;"]
-    for entry in in_names:
-        lines.append(f"    memcpy({name}_{entry}(), {entry}, {up}_{entry.upper()}_SIZE);")
+    for entry, value in zip(in_names, inputs, strict=True):
+        lines.append(f"    memcpy({name}_{entry}(), {entry}, {_copy_size(f'{up}_{entry.upper()}_SIZE', value)});")
     lines += [f"    status = {name}_invoke();", "    if (status != 0) {", "        return status;", "    }"]
-    for entry in out_names:
-        lines.append(f"    memcpy({entry}, {name}_{entry}(), {up}_{entry.upper()}_SIZE);")
+    for entry, value in zip(out_names, outputs, strict=True):
+        lines.append(f"    memcpy({entry}, {name}_{entry}(), {_copy_size(f'{up}_{entry.upper()}_SIZE', value)});")
     lines += ["    return 0;", "}", ""]
     lines += _check_source(e)
     return "\n".join(lines)

@@ -26,7 +26,9 @@ from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
 from cmsis_opt.dialects.utils import dense, set_func_attr, shape_of
 
 I8 = IntegerType(8)
+I16 = IntegerType(16)
 I32 = IntegerType(32)
+I64 = IntegerType(64)
 
 
 def function_name(path: str | Path) -> str:

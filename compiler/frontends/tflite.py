@@ -1,4 +1,4 @@
-"""TFLite (int8) -> `nn` dialect, in the same QDQ form the ONNX frontend produces.
+"""TFLite (int8; int16 activations of the 16x8 scheme) -> `nn` dialect, in the ONNX frontend's QDQ form.
 
 Flatbuffer reading: the generated schema module that ships in the PyPI
 `tflite-micro` wheel (`tensorflow/lite/micro/python/schema_py_generated.py`,
@@ -48,7 +48,9 @@ from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, 
 from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import (
     I8,
+    I16,
     I32,
+    I64,
     GraphBuilder,
     QuantizationError,
     element_of,
@@ -183,19 +185,20 @@ class _Importer:
         return scales, zps, int(q.quantizedDimension)
 
     def activation_element(self, index: int) -> UniformQuantizedType:
-        """The per-tensor int8 element type of an activation tensor."""
-        if self.type_name(index) != "INT8":
+        """The per-tensor element type of an activation tensor: int8, or int16 (the 16x8 scheme)."""
+        kind = self.type_name(index)
+        if kind not in _ACTIVATION_STORAGE:
             raise self.unsupported(
-                f"tensor '{self.tensor_name(index)}' of type {self.type_name(index)}",
-                "INT8 activations (FLOAT32 only around QUANTIZE/DEQUANTIZE)")
+                f"tensor '{self.tensor_name(index)}' of type {kind}",
+                "INT8 and INT16 activations (FLOAT32 only around QUANTIZE/DEQUANTIZE)")
         q = self.quant(index)
         if q is None:
-            raise self.fail(f"int8 tensor '{self.tensor_name(index)}' has no quantization parameters")
+            raise self.fail(f"{kind.lower()} tensor '{self.tensor_name(index)}' has no quantization parameters")
         scales, zps, _ = q
         if len(scales) != 1:
             raise self.unsupported(
                 f"per-channel quantization of activation '{self.tensor_name(index)}'", "per-tensor activations")
-        return quant_element(scales[0], zps[0])
+        return quant_element(scales[0], zps[0], storage=_ACTIVATION_STORAGE[kind])
 
     def buffer(self, index: int) -> np.ndarray | None:
         """The constant data of a tensor (None for activations)."""
@@ -235,9 +238,10 @@ class _Importer:
         if q is None:
             raise self.fail(f"{array.dtype} constant '{label}' has no quantization parameters")
         scales, zps, _ = q
-        storage = {np.dtype(np.int8): I8, np.dtype(np.int32): I32}.get(array.dtype)
+        storage = {np.dtype(np.int8): I8, np.dtype(np.int32): I32, np.dtype(np.int64): I64}.get(array.dtype)
         if storage is None:
-            raise self.unsupported(f"{array.dtype} constant '{label}'", "int8 weights, int32 biases, float32 constants")
+            raise self.unsupported(f"{array.dtype} constant '{label}'",
+                                   "int8 weights, int32 (int64 in the 16x8 scheme) biases, float32 constants")
         if len(scales) == 1 and not expand_per_axis:
             element = quant_element(scales[0], zps[0], storage=storage)
         else:
@@ -307,7 +311,7 @@ class _Importer:
             if shape and shape[0] != 1 and not self.only_read_by_lstms(index):
                 raise self.unsupported(f"batch size {shape[0]}", "batch 1")
             kind = self.type_name(index)
-            if kind == "INT8":
+            if kind in _ACTIVATION_STORAGE:
                 try:
                     element = self.activation_element(index)
                 except QuantizationError as error:
@@ -317,7 +321,7 @@ class _Importer:
                 inputs.append((self.tensor_name(index), float_tensor(shape)))
             else:
                 raise CompileError(f"graph input '{self.tensor_name(index)}': element type {kind} is not supported; "
-                                   "supported: INT8, FLOAT32", self.path)
+                                   "supported: INT8, INT16, FLOAT32", self.path)
         self._builder = GraphBuilder(self.name, inputs)
         for index, arg in zip(g.inputs, self.builder.args, strict=True):
             label = self.tensor_name(index)
@@ -649,7 +653,7 @@ class _Importer:
         if num_elements(target) != num_elements(self.shape(source)):
             raise self.fail(f"cannot reshape {list(self.shape(source))} to {list(target)}")
         value = self.values.get(source)
-        same_scale = (value is not None and is_quantized(value) and self.type_name(output) == "INT8"
+        same_scale = (value is not None and is_quantized(value) and self.type_name(output) in _ACTIVATION_STORAGE
                       and self.activation_element(output) == element_of(value))
         if same_scale:  # move the int8 codes, as TFLite does
             assert value is not None
@@ -728,7 +732,7 @@ class _Importer:
         pooled = self.builder.value(mean, label)
         if len(self.shape(output)) == 4:
             self.finish_op(output, pooled)
-        elif self.type_name(output) == "INT8":  # quantize the pooled [N, C, 1, 1], then drop the 1s on the codes
+        elif self.type_name(output) in _ACTIVATION_STORAGE:  # quantize [N, C, 1, 1], drop the 1s on the codes
             codes = self.builder.quantize(pooled, self.activation_element(output), label)
             self.store(output, self.builder.reshape(self.tflite_order(codes, label), self.shape(output), label))
         else:
@@ -757,6 +761,9 @@ class _Importer:
         self.store(output, value)
         self.floats[output] = value
 
+
+_ACTIVATION_STORAGE = {"INT8": I8, "INT16": I16}
+"""TFLite tensor types of activations and their storage: int8, and int16 in the 16x8 scheme."""
 
 _ACTIVATION_KINDS = {"LOGISTIC": "sigmoid", "TANH": "tanh", "HARD_SWISH": "hard_swish", "ELU": "elu",
                      "LEAKY_RELU": "leaky_relu", "PRELU": "prelu"}

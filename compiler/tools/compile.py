@@ -211,13 +211,12 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
     """Build workdir/NAME_host from workdir/NAME.c, with runtime/ or the CMSIS-NN tree at `cmsis_nn`; its file name."""
     from cmsis_opt.cmsis_nn import build_library
     from cmsis_opt.diagnostics import remark
-    from cmsis_opt.dialects.utils import num_elements, shape_of
     from cmsis_opt.hostbuild import HostModel, build_host
-    from cmsis_opt.plan import returned_values, the_function
+    from cmsis_opt.plan import byte_size, returned_values, the_function
 
     func = the_function(module)
-    inputs = [num_elements(shape_of(a)) for a in func.body.block.args]
-    outputs = [num_elements(shape_of(v)) for v in returned_values(func)]
+    inputs = [byte_size(a.type) for a in func.body.block.args]
+    outputs = [byte_size(v.type) for v in returned_values(func)]
     library = build_library("host", cmsis_nn) if cmsis_nn is not None else None
     if library is not None and library.tree.version != targets.CMSIS_NN_VERSION:
         remark(f"the CMSIS-NN at {library.tree.root} states version {library.tree.version}; the plan's scratch and "

@@ -80,8 +80,8 @@ class CheckFailed(Exception):
 class Case:
     name: str
     model: Path
-    inputs: np.ndarray  # N x input shape, int8
-    expected: np.ndarray | None  # N x output shape, int8 (None: compare with cmsis-run)
+    inputs: np.ndarray  # N x input shape, int8 or int16
+    expected: np.ndarray | None  # N x output shape, int8 or int16 (None: compare with cmsis-run)
     compile_args: tuple[str, ...] = ()
 
 
@@ -118,9 +118,10 @@ def reference_cases(models: Path) -> list[Case]:
     return cases
 
 
-DATA_MODELS = ("transpose_conv.int8", "transpose_conv_valid.int8", "lstm.int8", "kws_lstm.int8")
+DATA_MODELS = ("transpose_conv.int8", "transpose_conv_valid.int8", "lstm.int8", "kws_lstm.int8", "kws_conv.int16")
 """TFLite models in tests/data/tflite whose kernels the reference models do not call (TRANSPOSE_CONV,
-UNIDIRECTIONAL_SEQUENCE_LSTM and the STRIDED_SLICE after it)."""
+UNIDIRECTIONAL_SEQUENCE_LSTM and the STRIDED_SLICE after it; the s16 kernels of TFLite's 16x8 scheme: an int16
+keyword-spotting conv net)."""
 
 
 def data_cases() -> list[Case]:
@@ -150,7 +151,8 @@ def _harness_header(directory: Path, name: str) -> None:
         f'#include "{name}.h"\n'
         f"#define NET_INPUT {name}_input\n#define NET_OUTPUT {name}_output\n#define NET_INVOKE {name}_invoke\n"
         f"#define NET_CHECK {name}_check\n#define NET_LAYER_NAME {name}_layer_name\n"
-        f"#define NET_INPUT_SIZE {up}_INPUT_SIZE\n#define NET_OUTPUT_SIZE {up}_OUTPUT_SIZE\n"
+        f"#define NET_INPUT_SIZE ({up}_INPUT_SIZE * sizeof(*{name}_input()))\n"
+        f"#define NET_OUTPUT_SIZE ({up}_OUTPUT_SIZE * sizeof(*{name}_output()))\n"
     )
 
 
@@ -208,7 +210,7 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
           "-nostartfiles", "-T", str(RUNTIME / "qemu" / f"{board}.ld"), "--specs=nano.specs", "--specs=nosys.specs",
           "-Wl,--gc-sections", f"-Wl,-Map={work / (case.name + '.map')}", "-o", str(elf)])
     for k, x in enumerate(case.inputs):
-        np.ascontiguousarray(x, dtype=np.int8).tofile(work / f"input_{k:03d}.bin")
+        np.ascontiguousarray(x).tofile(work / f"input_{k:03d}.bin")  # int8, or int16 (little-endian, as the core)
     stdout = _run(
         [
             "qemu-system-arm",
@@ -238,7 +240,7 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     expected = _expected(case)
     exact = 0
     for k in range(len(case.inputs)):
-        got = np.fromfile(work / f"output_{k:03d}.bin", dtype=np.int8)
+        got = np.fromfile(work / f"output_{k:03d}.bin", dtype=expected.dtype)
         exact += int(np.array_equal(got, expected[k].reshape(-1)))
     sizes = _sizes(elf)
     arena = _symbol_bytes(model_obj, "bd", "_arena")

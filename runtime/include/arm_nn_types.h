@@ -123,11 +123,25 @@ typedef struct
     const uint32_t *permutations;
 } cmsis_nn_transpose_params;
 
-/* Activation of an LSTM gate (arm_nn_activation_s16). */
+/* The bias of the int16 convolution: int64 values (TFLite's 16x8 scheme) unless is_int32_bias. */
+typedef struct
+{
+    const void *data;
+    const bool is_int32_bias;
+} cmsis_nn_bias_data;
+
+/* The two 513-entry tables of arm_softmax_s16: exp(x) on [-10, 0] and 1 / (1 + x) on [0, 1], Q15. */
+typedef struct
+{
+    const int16_t *exp_lut;
+    const int16_t *one_by_one_lut;
+} cmsis_nn_softmax_lut_s16;
+
+/* The function arm_nn_activation_s16 computes. */
 typedef enum
 {
     ARM_SIGMOID = 0,
-    ARM_TANH = 1,
+    ARM_TANH = 1
 } arm_nn_activation_type;
 
 /* One LSTM gate: int8 weights, int32 effective biases, Q3.12 requantization of both products. */

@@ -8,7 +8,7 @@
  *
  * harness_model.h (written by the test driver) includes the network's
  * header and defines NET_INPUT, NET_OUTPUT, NET_INVOKE, NET_CHECK,
- * NET_LAYER_NAME, NET_INPUT_SIZE and NET_OUTPUT_SIZE. NET_CHECK() runs first:
+ * NET_LAYER_NAME, NET_INPUT_SIZE and NET_OUTPUT_SIZE (bytes). NET_CHECK() runs first:
  * a library that needs more buffer than the plan gives stops the run.
  *
  * Each NET_INVOKE() call stands between the hints `dbg #1` and `dbg #2`,

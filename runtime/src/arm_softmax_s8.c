@@ -51,18 +51,6 @@ static int32_t one_over_one_plus_x(int32_t value)
     return nn_mult_by_power_of_two(x, 1);
 }
 
-/* Leading zero bits of a positive 32-bit value. */
-static int32_t count_leading_zeros(uint32_t value)
-{
-    int32_t count = 0;
-    while (count < 32 && !(value & 0x80000000u))
-    {
-        value <<= 1;
-        count++;
-    }
-    return count;
-}
-
 /* exp(mult * diff * 2^shift) of one difference to the row maximum, in Q0.31. */
 static int32_t scaled_exp(int32_t diff, int32_t mult, int32_t shift)
 {
@@ -99,7 +87,7 @@ void arm_softmax_s8(const int8_t *input,
                 sum += cmsis_opt_divide_pot(scaled_exp(diff, mult, shift), SOFTMAX_ACCUM_BITS);
             }
         }
-        const int32_t headroom = count_leading_zeros((uint32_t)sum);
+        const int32_t headroom = nn_count_leading_zeros((uint32_t)sum);
         const uint32_t normalized = sum > 0 ? (uint32_t)sum << headroom : 0u;
         const int32_t shifted_scale = one_over_one_plus_x((int32_t)(normalized - 0x80000000u));
         const int32_t bits_over_unit = SOFTMAX_ACCUM_BITS - headroom + 23;

@@ -53,6 +53,47 @@ static inline int8_t nn_requantize_to_s8(
     return (int8_t)value;
 }
 
+/* Leading zero bits of a 32-bit value (32 for 0). */
+static inline int32_t nn_count_leading_zeros(uint32_t value)
+{
+    int32_t count = 0;
+    while (count < 32 && !(value & 0x80000000u))
+    {
+        value <<= 1;
+        count++;
+    }
+    return count;
+}
+
+/* floor(a / 2^exponent) for exponent in [0, 62], spelled without shifting a negative number. */
+static inline int64_t nn_floor_shift_s64(int64_t a, int32_t exponent)
+{
+    const int64_t divisor = (int64_t)1 << exponent;
+    return a >= 0 ? a / divisor : -((-(a + 1)) / divisor) - 1;
+}
+
+/*
+ * CMSIS-NN's arm_nn_requantize_s64 (TFLite's int64 MultiplyByQuantizedMultiplier): the Q31 multiplier
+ * reduced to Q15 (REDUCE_MULTIPLIER), the product shifted right by 14 - shift and taken as int32, then
+ * halved rounding toward +inf.
+ */
+static inline int32_t nn_requantize_s64(int64_t value, int32_t multiplier, int32_t shift)
+{
+    const int64_t reduced = multiplier < 0x7FFF0000 ? ((int64_t)multiplier + (1 << 15)) / (1 << 16) : 0x7FFF;
+    const int32_t wide = (int32_t)(uint32_t)(uint64_t)nn_floor_shift_s64(value * reduced, 14 - shift);
+    return (int32_t)nn_floor_shift_s64((int64_t)wide + 1, 1);
+}
+
+/* requantize an int64 accumulator, clamp to [act_min, act_max] and narrow to int16. */
+static inline int16_t nn_requantize_s64_to_s16(int64_t acc, int32_t multiplier, int32_t shift, int32_t act_min,
+                                               int32_t act_max)
+{
+    int32_t value = nn_requantize_s64(acc, multiplier, shift);
+    value = NN_MAX(value, act_min);
+    value = NN_MIN(value, act_max);
+    return (int16_t)value;
+}
+
 /*
  * dst[r][o] = requant(sum_k (lhs[r][k] + lhs_offset) * rhs[o][k] + bias[o]) for
  * lhs_rows rows lhs_cols_offset bytes apart and rhs_rows outputs of rhs_cols

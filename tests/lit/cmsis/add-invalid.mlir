@@ -87,4 +87,4 @@ func.func @float_input(%a: tensor<1x4x4x8xf32>, %b: tensor<1x4x4x8x!quant.unifor
   %y = cmsis.add %a, %b {act_min = -128 : i32, act_max = 127 : i32, input1_offset = 3 : i32, input1_multiplier = 1073741824 : i32, input1_shift = 0 : i32, input2_offset = -7 : i32, input2_multiplier = 1073741824 : i32, input2_shift = -1 : i32, left_shift = 20 : i32, output_offset = -128 : i32, output_multiplier = 1431655765 : i32, output_shift = -19 : i32} : (tensor<1x4x4x8xf32>, tensor<1x4x4x8x!quant.uniform<i8:f32, 0.25:7>>) -> tensor<1x4x4x8x!quant.uniform<i8:f32, 0.75:-128>>
   func.return
 }
-// CHECK: error: {{.*}}add-invalid.mlir:87:3: 'cmsis.add' lhs: expected int8 per-tensor !quant.uniform elements, got f32
+// CHECK: error: {{.*}}add-invalid.mlir:87:3: 'cmsis.add' lhs: expected int8 or int16 per-tensor !quant.uniform elements, got f32

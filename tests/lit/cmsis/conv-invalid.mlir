@@ -231,7 +231,7 @@ func.func @float_input(%x: tensor<1x8x8x3xf32>) {
   %y = cmsis.conv %x {filter = dense<1> : tensor<2x3x3x3xi8>, bias = dense<0> : tensor<2xi32>, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: -1, -1>, input_offset = 128 : i32, output_offset = 5 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x3xf32>) -> tensor<1x8x8x2x!quant.uniform<i8:f32, 0.25:5>>
   func.return
 }
-// CHECK: error: {{.*}}conv-invalid.mlir:231:3: 'cmsis.conv' input: expected int8 per-tensor !quant.uniform elements, got f32
+// CHECK: error: {{.*}}conv-invalid.mlir:231:3: 'cmsis.conv' input: expected int8 or int16 per-tensor !quant.uniform elements, got f32
 
 // -----
 
@@ -240,7 +240,7 @@ func.func @per_axis_output(%x: tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>)
   %y = cmsis.conv %x {filter = dense<1> : tensor<2x3x3x3xi8>, bias = dense<0> : tensor<2xi32>, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: -1, -1>, input_offset = 128 : i32, output_offset = 5 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<1x8x8x2x!quant.uniform<i8:f32:3, {0.5:0, 0.5:0}>>
   func.return
 }
-// CHECK: error: {{.*}}conv-invalid.mlir:240:3: 'cmsis.conv' result: expected int8 per-tensor !quant.uniform elements, got !quant.uniform<i8:f32:3, {0.5:0, 0.5:0}>
+// CHECK: error: {{.*}}conv-invalid.mlir:240:3: 'cmsis.conv' result: expected int8 or int16 per-tensor !quant.uniform elements, got !quant.uniform<i8:f32:3, {0.5:0, 0.5:0}>
 
 // -----
 

@@ -24,4 +24,4 @@ func.func @float(%x: tensor<1x4x4x32xf32>) {
   %y = cmsis.reshape %x : (tensor<1x4x4x32xf32>) -> tensor<1x512xf32>
   func.return
 }
-// CHECK: error: {{.*}}reshape-invalid.mlir:24:3: 'cmsis.reshape' input: expected int8 per-tensor !quant.uniform elements, got f32
+// CHECK: error: {{.*}}reshape-invalid.mlir:24:3: 'cmsis.reshape' input: expected int8 or int16 per-tensor !quant.uniform elements, got f32

@@ -52,3 +52,30 @@ func.func @diff_min(%x: tensor<1x10x!quant.uniform<i8:f32, 0.125:3>>) {
   func.return
 }
 // CHECK: error: {{.*}}softmax-invalid.mlir:51:3: 'cmsis.softmax' diff_min: must be <= 0, got 1
+
+// -----
+
+// The int16 softmax needs both tables.
+func.func @s16_without_tables(%x: tensor<1x10x!quant.uniform<i16:f32, 0.0001>>) {
+  %y = cmsis.softmax %x {input_multiplier = 1398101 : i32, input_left_shift = 0 : i32, diff_min = 0 : i32} : (tensor<1x10x!quant.uniform<i16:f32, 0.0001>>) -> tensor<1x10x!quant.uniform<i16:f32, 3.0517578125e-05>>
+  func.return
+}
+// CHECK: error: {{.*}}softmax-invalid.mlir:60:3: 'cmsis.softmax' exp_lut: the int16 softmax (arm_softmax_s16) needs its 513-entry table
+
+// -----
+
+// Its output is at 1/32768 : 0.
+func.func @s16_output(%x: tensor<1x10x!quant.uniform<i16:f32, 0.0001>>) {
+  %y = cmsis.softmax %x {input_multiplier = 1398101 : i32, input_left_shift = 0 : i32, diff_min = 0 : i32, exp_lut = dense<1> : tensor<513xi16>, one_by_one_lut = dense<2> : tensor<513xi16>} : (tensor<1x10x!quant.uniform<i16:f32, 0.0001>>) -> tensor<1x10x!quant.uniform<i16:f32, 0.0001>>
+  func.return
+}
+// CHECK: error: {{.*}}softmax-invalid.mlir:69:3: 'cmsis.softmax' result: int16 softmax output must be quantized with scale 1/32768 and zero point 0, got 0.0001:0
+
+// -----
+
+// An int16 tensor has zero point 0 (TFLite's 16x8 scheme).
+func.func @s16_zero_point(%x: tensor<1x10x!quant.uniform<i16:f32, 0.0001:5>>) {
+  %y = cmsis.softmax %x {input_multiplier = 1398101 : i32, input_left_shift = 0 : i32, diff_min = 0 : i32, exp_lut = dense<1> : tensor<513xi16>, one_by_one_lut = dense<2> : tensor<513xi16>} : (tensor<1x10x!quant.uniform<i16:f32, 0.0001:5>>) -> tensor<1x10x!quant.uniform<i16:f32, 3.0517578125e-05>>
+  func.return
+}
+// CHECK: error: {{.*}}softmax-invalid.mlir:78:3: 'cmsis.softmax' input: int16 activations have zero point 0 (TFLite's 16x8 scheme), got 5
