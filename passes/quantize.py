@@ -1054,7 +1054,7 @@ class Lowering:
         stored = self.view(op.input, op)
         if stored.columns is not None:
             stored = self.unflatten(stored, op)
-        q_in = int8_quant(stored.value)
+        q_in = stored_quant(stored.value)
         self._check_same_quant(op, q_in, q_out)
         starts = [ints(op.starts)[p] for p in stored.perm]
         sizes = list(shape_of(stored.value))
@@ -1089,7 +1089,7 @@ class Lowering:
                             "arm_lstm_unidirectional_s8")
         stored = self.view(op.input, op)
         x = self.materialize(stored, shape_of(op.input), identity(3), op)
-        q_in = int8_quant(x)
+        q_in = stored_quant(x)
         hidden = op.hidden
         gate_weights = []
         for value, what in ((op.weight, "input weights"), (op.recurrence, "recurrent weights")):

@@ -186,7 +186,10 @@ def test_int16_activations_are_refused(tmp_path):
     path.write_bytes(lstm_model(CASES[0], seed=0, input_kind="INT16"))
     with pytest.raises(CompileError) as refused:
         import_model(str(path))
-    assert "\n" not in str(refused.value) and "INT16 is not supported" in str(refused.value)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "node 'output' (UNIDIRECTIONAL_SEQUENCE_LSTM): an LSTM with INT16 input is not supported; " \
+        "supported: INT8 (arm_lstm_unidirectional_s8)" in message
 
 
 def test_a_float_lstm_has_no_cell_state_scale_and_is_refused_naming_the_layer():
