@@ -233,8 +233,8 @@ def memory_svg(plan: Plan) -> str:
         out.append(f'<text x="{LEFT}" y="{34 + 14 * i}" fill="#444">{escape(_fit(line, (width - LEFT) / CHAR_PIXELS))}'
                    "</text>")
     out.extend(_legend(LEFT, 64))
-    out.append(f'<text x="{LEFT}" y="{HEIGHT - 10}" fill="#444">In a buffer: its name, or its op and step where the '
-               "name does not fit. Hover a buffer for its details.</text>")
+    out.append(f'<text x="{LEFT}" y="{HEIGHT - 10}" fill="#444">In a buffer: its name; where that does not fit, its op '
+               "and step, or the step alone. Hover a buffer for its details.</text>")
     # axes and grid
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#444"/>')
     for i in range(5):
