@@ -278,7 +278,7 @@ def _cmake_build(case: Case, core: str, c_dir: Path, work: Path, cmsis_nn: Libra
         f"target_compile_options({LIBRARY_TARGET} PRIVATE {_cmake_list(library_flags)})",
         f"target_compile_options({case.name} PRIVATE {_cmake_list(STRICT)})",
         f"add_executable({firmware} {_cmake_list(harness)})",
-        f'set_target_properties({firmware} PROPERTIES OUTPUT_NAME "{case.name}.elf")',
+        f'set_target_properties({firmware} PROPERTIES OUTPUT_NAME "{case.name}.elf" RUNTIME_OUTPUT_DIRECTORY "{work}")',
         f'target_include_directories({firmware} PRIVATE "{RUNTIME / "qemu"}")',
         f"target_compile_options({firmware} PRIVATE {_cmake_list(STRICT)})",
         f"target_link_libraries({firmware} PRIVATE {case.name})",
@@ -290,7 +290,7 @@ def _cmake_build(case: Case, core: str, c_dir: Path, work: Path, cmsis_nn: Libra
     _run(["cmake", "-S", str(project), "-B", str(build), f"-DCMAKE_TOOLCHAIN_FILE={toolchain}",
           "-DCMAKE_BUILD_TYPE="])
     _run(["cmake", "--build", str(build), "-j", "2"])
-    return build / f"{case.name}.elf", build / "model" / f"lib{case.name}.a"
+    return work / f"{case.name}.elf", build / "model" / f"lib{case.name}.a"  # the ELF where _gcc_build puts it
 
 
 def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qemu_args: tuple[str, ...] = ()) -> Row:
