@@ -45,13 +45,24 @@ LIBRARY_TARGET = "cmsis-nn"
 """The CMake target name of the CMSIS-NN library (CMSIS-NN's own CMakeLists.txt and Zephyr's use it)."""
 CMAKE_MINIMUM = "3.13"
 """target_link_options and relative target_sources need CMake 3.13."""
+RESERVED_TARGETS = frozenset({"all", "ALL_BUILD", "clean", "edit_cache", "help", "install", "INSTALL", "package",
+                              "PACKAGE", "package_source", "preinstall", "rebuild_cache", "RUN_TESTS", "test",
+                              "ZERO_CHECK"})
+"""Target names CMake keeps for itself (policy CMP0037): a model called so gets target_name()'s other name."""
+
+
+def target_name(name: str) -> str:
+    """The CMake target of the model `name`: `name` itself, or `name_model` where CMake reserves `name`."""
+    return f"{name}_model" if name in RESERVED_TARGETS else name
 
 
 def model_cmakelists(name: str, sources: Sequence[str], runtime: str = DEFAULT_RUNTIME) -> str:
-    """The text of OUTDIR/CMakeLists.txt for the model `name` (a C identifier) and its C `sources`
-    (file names in OUTDIR). `runtime` is one of RUNTIMES. Raises ValueError for another runtime."""
+    """The text of OUTDIR/CMakeLists.txt for the model `name` (a C identifier; its target is target_name(name))
+    and its C `sources` (file names in OUTDIR). `runtime` is one of RUNTIMES. Raises ValueError for another
+    runtime."""
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime '{runtime}' (known: {', '.join(RUNTIMES)})")
+    c_name, name = name, target_name(name)
     files = "\n".join(f"    ${{CMAKE_CURRENT_SOURCE_DIR}}/{s}" for s in sources)
     if runtime == "bundled":
         provide = [
@@ -75,12 +86,12 @@ def model_cmakelists(name: str, sources: Sequence[str], runtime: str = DEFAULT_R
             "endif()",
         ]
     lines = [
-        f"# Written by cmsis-compile: the network '{name}' as a static library target named {name}.",
+        f"# Written by cmsis-compile: the network '{c_name}' as a static library target named {name}.",
         f"# Add CMSIS-NN (a target named {LIBRARY_TARGET}) first, then this folder, then link {name}:",
         "#   add_subdirectory(path/to/CMSIS-NN cmsis-nn)",
         f"#   add_subdirectory(path/to/this/folder {name})",
         f"#   target_link_libraries(app PRIVATE {name})",
-        f"# The API is in {name}.h: {name}_input(), {name}_invoke(), {name}_output(), {name}_check().",
+        f"# The API is in {c_name}.h: {c_name}_input(), {c_name}_invoke(), {c_name}_output(), {c_name}_check().",
         f"cmake_minimum_required(VERSION {CMAKE_MINIMUM})",
         f"project({name} LANGUAGES C)",
         "",

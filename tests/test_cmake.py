@@ -154,3 +154,18 @@ def test_help_lists_runtime_and_a_bad_runtime_is_a_usage_error(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: ") and "--runtime" in bad.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_model_named_as_a_target_cmake_reserves_gets_another_target_name(tmp_path):
+    outdir = tmp_path / "out"
+    result = run_tool("cmsis-compile", str(EXAMPLE), "-o", str(outdir), "--name", "test", "--runtime", "bundled")
+    assert result.returncode == 0, result.stderr
+    assert "CMake reserves the target name 'test'" in result.stderr and "'test_model'" in result.stderr
+    assert "add_library(test_model STATIC" in (outdir / "CMakeLists.txt").read_text()
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "CMakeLists.txt").write_text("\n".join([
+        "cmake_minimum_required(VERSION 3.13)", "project(app C)", "enable_testing()",
+        f'add_subdirectory("{outdir}" model)', ""]))
+    configured = _configure(project)
+    assert configured.returncode == 0, configured.stderr

@@ -282,7 +282,7 @@ def _compile(args: argparse.Namespace) -> int:
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from cmsis_opt.backend.c import emit_c
     from cmsis_opt.calibrate import calibrate_module, float_input_blocker, float_input_error, is_float_model
-    from cmsis_opt.cmake import write_cmake
+    from cmsis_opt.cmake import target_name, write_cmake
     from cmsis_opt.diagnostics import remark
     from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.frontends import load
@@ -323,6 +323,9 @@ def _compile(args: argparse.Namespace) -> int:
             (workdir / f"{name}.c").write_text(c_source)
             files = [f"{name}.h", f"{name}.c", *write_cmake(workdir, name, [f"{name}.c"], args.runtime),
                      *write_report(module, str(workdir))]
+            if target_name(name) != name:
+                remark(f"CMake reserves the target name '{name}': OUTDIR/CMakeLists.txt names the model's library "
+                       f"target '{target_name(name)}' (or choose another C prefix with --name)", TOOL)
             files = [Path(f).name for f in files]
             if args.emit_ir:
                 (workdir / f"{name}.mlir").write_text(print_ir(module))
