@@ -2,12 +2,14 @@
 
     cmsis-compile MODEL -o OUTDIR [--host [--cmsis-nn PATH]] [--calibration FILE.npz] [--target cortex-m4]
                   [--no-inplace] [--strategy S] [--search-nodes N] [--alignment N] [--max-size N]
-                  [--name NAME]
+                  [--name NAME] [--runtime cmsis-nn|bundled]
 
 Loads MODEL (.onnx, .tflite, .net or .mlir), calibrates it if it is a float
 model, runs the default pipeline (`-p default` of cmsis-opt: attach-target,
 quantize, fold-pads, inplace-alias, arena-alloc, verify-arena), writes OUTDIR/NAME.h,
-OUTDIR/NAME.c, OUTDIR/memory.json, OUTDIR/memory.svg and OUTDIR/memory.html (the
+OUTDIR/NAME.c, OUTDIR/CMakeLists.txt (a static library target NAME linking a `cmsis-nn`
+target; with --runtime bundled also OUTDIR/cmsis-nn-runtime/, see cmsis_opt.cmake),
+OUTDIR/memory.json, OUTDIR/memory.svg and OUTDIR/memory.html (the
 picture and the buffer table in one page), and with --host
 builds OUTDIR/NAME_host (raw int8 input on stdin, output on stdout).
 Everything is built in a temporary folder and moved into OUTDIR at the end.
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 # immediate (the rest is imported inside the functions that use it).
 from cmsis_opt import targets
 from cmsis_opt.allocators import SEARCH_NODES, STRATEGIES
+from cmsis_opt.cmake import DEFAULT_RUNTIME, RUNTIMES
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.tools import run_tool
 
@@ -104,6 +107,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--max-size", type=int, default=0, help="fail if the arena needs more bytes than this")
     parser.add_argument("--name", default=None, help="C name prefix (default: the model file's name)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
+                        help="what OUTDIR/CMakeLists.txt links: the cmsis-nn target your project provides (default; "
+                             "e.g. add_subdirectory of Arm's CMSIS-NN), or bundled: also copy the portable runtime "
+                             "into OUTDIR/cmsis-nn-runtime/, used when no cmsis-nn target exists")
     args = parser.parse_args(argv)
     if args.alignment < 1 or args.alignment & (args.alignment - 1):
         raise UsageError(f"--alignment must be a power of two, got {args.alignment}", TOOL)
@@ -245,6 +252,8 @@ def run_check(program: Path, name: str) -> None:
 def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     for name in files:
+        if (workdir / name).is_dir() and (outdir / name).is_dir():
+            shutil.rmtree(outdir / name)  # a folder compile writes (cmsis-nn-runtime/), replaced as a whole
         os.replace(workdir / name, outdir / name)
 
 
@@ -273,6 +282,7 @@ def _compile(args: argparse.Namespace) -> int:
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from cmsis_opt.backend.c import emit_c
     from cmsis_opt.calibrate import calibrate_module, float_input_blocker, float_input_error, is_float_model
+    from cmsis_opt.cmake import target_name, write_cmake
     from cmsis_opt.diagnostics import remark
     from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.frontends import load
@@ -311,7 +321,11 @@ def _compile(args: argparse.Namespace) -> int:
             header, c_source = emit_c(module, name)
             (workdir / f"{name}.h").write_text(header)
             (workdir / f"{name}.c").write_text(c_source)
-            files = [f"{name}.h", f"{name}.c", *write_report(module, str(workdir))]
+            files = [f"{name}.h", f"{name}.c", *write_cmake(workdir, name, [f"{name}.c"], args.runtime),
+                     *write_report(module, str(workdir))]
+            if target_name(name) != name:
+                remark(f"CMake reserves the target name '{name}': OUTDIR/CMakeLists.txt names the model's library "
+                       f"target '{target_name(name)}' (or choose another C prefix with --name)", TOOL)
             files = [Path(f).name for f in files]
             if args.emit_ir:
                 (workdir / f"{name}.mlir").write_text(print_ir(module))
