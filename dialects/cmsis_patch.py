@@ -282,27 +282,36 @@ class PatchStageOp(CmsisOp, KernelOp):
         return out
 
     def emit_c(self, c: CEmitter) -> None:
-        """Per tile: a row-by-row copy of the window, the body's calls inside the tile region, a copy out."""
+        """One loop over the tiles (`CEmitter.tile_loop`): a row-by-row copy of the tile's input window into the
+        tile region, the body's calls inside the region, a copy of the result tile out. What differs between
+        tiles (window and output origins and sizes, padding, places in the region) is a row of the tile table."""
         _, _, w, ch = shape_of(self.input)
         _, _, ow, och = shape_of(self.output)
-        for k, ((r, cols), steps) in enumerate(zip(self.tiles(), self.tile_plans(), strict=True)):
+        tiles = list(zip(self.tiles(), self.tile_plans(), strict=True))
+
+        def one(k: int) -> None:
+            (r, cols), steps = tiles[k]
             _, places = self._tile_layout(c.path, steps)
             first = steps[0]
             rows, width = first.rows[1] - first.rows[0], (first.cols[1] - first.cols[0]) * ch
             start = (first.rows[0] * w + first.cols[0]) * ch
             c.copy_rows(c.scratch_ptr(places[0][0]), width, f"{c.ptr(self.input)} + {start}", w * ch, rows, width,
-                        f"tile {k}: input rows {first.rows[0]}-{first.rows[1] - 1}, "
-                        f"columns {first.cols[0]}-{first.cols[1] - 1}")
+                        "copy in: the tile's input window, row by row")
             for index, (op, s, (at_in, at_out, at_scratch)) in enumerate(zip(self.ops(), steps, places, strict=True)):
                 o = tile_op(op, s)
                 scratch = o.planned_scratch(c.path)
                 c.nested(o, {o.input: c.scratch_ptr(at_in), o.output: c.scratch_ptr(at_out)},
-                         (at_scratch, scratch) if scratch else None, f"t{k}_{index}")
+                         (at_scratch, scratch) if scratch else None, f"op{index}")
                 o.erase()
             width = (cols[1] - cols[0]) * och
             c.copy_rows(c.ptr(self.output) + f" + {(r[0] * ow + cols[0]) * och}", ow * och,
                         c.scratch_ptr(places[-1][1]), width, r[1] - r[0], width,
-                        f"tile {k}: output rows {r[0]}-{r[1] - 1}, columns {cols[0]}-{cols[1] - 1}")
+                        "copy out: the result tile into the stage output, row by row")
+
+        notes = [f"tile {k}: output rows {r[0]}-{r[1] - 1}, columns {cols[0]}-{cols[1] - 1}; "
+                 f"input rows {s[0].rows[0]}-{s[0].rows[1] - 1}, columns {s[0].cols[0]}-{s[0].cols[1] - 1}"
+                 for k, ((r, cols), s) in enumerate(tiles)]
+        c.tile_loop(len(tiles), one, notes)
 
 
 def grid_tiles(shape: Sequence[int], grid: Sequence[int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:

@@ -427,6 +427,12 @@ class CEmitter(Protocol):
         """`rows` memcpy's of `width` bytes each, the pointers advancing by their strides (bytes)."""
         ...
 
+    def tile_loop(self, count: int, emit_tile: Callable[[int], None], notes: Sequence[str]) -> None:
+        """One C `for` loop over `count` tiles. `emit_tile(k)` writes tile k through this emitter; every tile must
+        write the same text but for decimal numbers, and the numbers that differ become the columns of a constant
+        int32_t table with one row per tile (`notes[k]` its comment). CompileError (internal) otherwise."""
+        ...
+
     def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,
                suffix: str) -> None:
         """Emit `op` (not in the function: a tile-sized copy of a body op) with its tensors at `pointers` and its

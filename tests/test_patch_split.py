@@ -7,6 +7,7 @@ padding, strides 1-2, dilation 1-2) with random stage ends and grids.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -201,3 +202,50 @@ def test_bad_patch_options_are_one_error_line(tmp_path, options, message):
     assert result.stderr.strip().splitlines() == [message] or message in result.stderr, result.stderr
     assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def wide_stage() -> str:
+    """The lit test's 3-op stage (depthwise 3x3, conv 3x3 stride 2 SAME, conv 1x1) on a 32x32x2 input: a 16x16x4
+    output, room for grids up to 16x16."""
+    text = STAGE.read_text()
+    body = text[text.index("builtin.module"):]
+    return (body.replace("1x8x8x2x", "1x32x32x2x").replace("1x4x4x4x", "1x16x16x4x")
+            .replace("-> tensor<1x8x8x2x", "-> tensor<1x32x32x2x"))
+
+
+def test_tile_loop_code_does_not_grow_with_tiles(tmp_path):
+    """The stage is one loop over a tile table: 8x8 tiles give the C of 2x2 tiles plus 60 table rows, one call per
+    body op, and both run exactly like the unsplit function (host C, runtime/)."""
+    rng = np.random.default_rng(3)
+    sources, models, runs, lines = [], [], [], {}
+    for grid in ("2x2", "8x8"):
+        module = parse_ir(wide_stage()).module
+        x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
+        (expected,) = run_function(module, [x])
+        DefaultPipeline(patch=grid).apply(make_context(), module)
+        name = f"g{grid}"
+        header, source = emit_c(module, name)
+        (tmp_path / f"{name}.h").write_text(header)
+        (tmp_path / f"{name}.c").write_text(source)
+        invoke = source[source.index(f"int {name}_invoke(void)"):source.index(f"int {name}_run(")]
+        assert invoke.count("status = arm_") == 3, grid  # the three body ops, once each
+        assert invoke.count("for (tile_index = 0;") == 1
+        rows = [line for line in source.splitlines() if re.match(r"^    \{[-0-9, ]+\}, /\* tile \d+: output rows", line)]
+        assert len(rows) == int(grid[0]) * int(grid[2])
+        lines[grid] = (len(source.splitlines()) - len(rows), len(invoke.splitlines()))
+        sources.append(tmp_path / f"{name}.c")
+        models.append(HostModel(name, [x.size], [expected.size]))
+        runs.append((name, x, expected))
+    # what differs: table rows, and a struct field constant in one grid may vary in the other (a line moves)
+    assert abs(lines["2x2"][0] - lines["8x8"][0]) <= 8, lines
+    assert abs(lines["2x2"][1] - lines["8x8"][1]) <= 4, lines
+    built = host_programs(sources, models, tmp_path)
+    for name, x, expected in runs:
+        run = subprocess.run([str(built["runtime"]), name], input=x.tobytes(), capture_output=True, timeout=60)
+        assert run.returncode == 0, (name, run.stderr)
+        assert run.stdout == expected.tobytes(), name
+        for strict in ([], ["-DCMSIS_OPT_CHECK_SCRATCH"]):
+            build = subprocess.run([*compiler_command(), *STRICT, *strict, "-fsyntax-only", f"-I{tmp_path}",
+                                    f"-I{RUNTIME_DIR / 'include'}", str(tmp_path / f"{name}.c")],
+                                   capture_output=True, text=True)
+            assert build.returncode == 0, build.stderr

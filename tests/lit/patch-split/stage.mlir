@@ -23,16 +23,28 @@
 // IR-NEXT:   cmsis.yield %y_1
 // IR:      func.return %y
 
-// C:      tile 0: input rows 0-5, columns 0-5
-// C:      t0_0: cmsis.depthwise_conv 1x6x6x2 -> 1x5x5x2
-// C:      t0_1: cmsis.conv 1x5x5x2 -> 1x2x2x4
-// C:      t0_2: cmsis.conv 1x2x2x4 -> 1x2x2x4
-// C:      tile 0: output rows 0-1, columns 0-1
-// C:      tile 1: input rows 0-5, columns 3-7
-// C:      tile 2: input rows 3-7, columns 0-5
-// C:      t2_0: cmsis.depthwise_conv 1x5x6x2 -> 1x4x5x2
-// C:      tile 3: input rows 3-7, columns 3-7
-// C:      tile 3: output rows 2-3, columns 2-3
+// The C is one loop over a constant table with a row per tile: what differs between tiles (the padding of the
+// first op, window and tile sizes, offsets of the window and of the output tile); the rest stays constant.
+// C:      static const cmsis_nn_dims stage_stage_dw__pw_op0_filter_dims = {.n = 1, .h = 3, .w = 3, .c = 2};
+// C:      static const int32_t stage_stage_dw__pw_tiles[4][[[COLUMNS:[0-9]+]]] = {
+// C-NEXT:     {1, 1, 6, 6, {{.*}}}, /* tile 0: output rows 0-1, columns 0-1; input rows 0-5, columns 0-5 */
+// C-NEXT:     {0, 1, 6, 5, {{.*}}}, /* tile 1: output rows 0-1, columns 2-3; input rows 0-5, columns 3-7 */
+// C-NEXT:     {1, 0, 5, 6, {{.*}}}, /* tile 2: output rows 2-3, columns 0-1; input rows 3-7, columns 0-5 */
+// C-NEXT:     {0, 0, 5, 5, {{.*}}}, /* tile 3: output rows 2-3, columns 2-3; input rows 3-7, columns 3-7 */
+// C-NEXT: };
+// C:      int stage_invoke(void)
+// C:          for (tile_index = 0; tile_index < 4; ++tile_index) {
+// C-NEXT:         const int32_t *tile = stage_stage_dw__pw_tiles[tile_index];
+// C-NEXT:         const cmsis_nn_dw_conv_params stage_stage_dw__pw_op0_params = {{.*}}.padding = {.w = tile[0], .h = tile[1]}
+// C-NEXT:         const cmsis_nn_dims stage_stage_dw__pw_op0_input_dims = {.n = 1, .h = tile[2], .w = tile[3], .c = 2};
+// C:              /* copy in: the tile's input window, row by row */
+// C:              status = arm_depthwise_conv_wrapper_s8(
+// C:              status = arm_convolve_wrapper_s8(
+// C:              status = arm_convolve_wrapper_s8(
+// C:              /* copy out: the result tile into the stage output, row by row */
+// C-NOT:      status = arm_
+// C:      int stage_check(void)
+// C:          for (tile_index = 0; tile_index < 4; ++tile_index) {
 
 // With ops=2 the 1x1 conv stays outside the stage:
 // TWO:      %b = cmsis.patch_stage %x {layer = "stage dw..conv", grid = array<i64: 2, 2>}
