@@ -21,7 +21,7 @@ from cmsis_opt.backend.c import emit_c
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import cmsis
 from cmsis_opt.errors import CompileError
-from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command
+from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command, runtime_sources
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir, print_ir
 from cmsis_opt.passes.default import DefaultPipeline
@@ -123,7 +123,8 @@ def test_tiles_give_the_whole_ops_bytes_and_plans_verify():
 
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
-    """Host programs of 30 patched random chains: with runtime/ and, when the tree is there, the real CMSIS-NN."""
+    """Host programs of 30 patched random chains: with runtime/ and, when the tree is there, the real CMSIS-NN.
+    Every other chain streams its input (the host program answers NAME_read_input_rows from stdin's bytes)."""
     tmp = tmp_path_factory.mktemp("patch")
     sources, models, inputs = [], [], []
     rng = np.random.default_rng(8)
@@ -131,13 +132,15 @@ def programs(tmp_path_factory):
         module = parse_ir(text).module
         x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
         (expected,) = run_function(module, [x])
-        DefaultPipeline(patch=f"{grid[0]}x{grid[1]}", patch_ops=ops).apply(make_context(), module)
+        stream = index % 2 == 1
+        DefaultPipeline(patch=f"{grid[0]}x{grid[1]}", patch_ops=ops, stream_input=stream).apply(make_context(), module)
+        assert (memory_plan(module).buffers[0].size == 0) == stream  # a streamed input has no bytes in the arena
         name = f"p{index}"
         header, source = emit_c(module, name)
         (tmp / f"{name}.h").write_text(header)
         (tmp / f"{name}.c").write_text(source)
         sources.append(tmp / f"{name}.c")
-        models.append(HostModel(name, [x.size], [expected.size]))
+        models.append(HostModel(name, [x.size], [expected.size], x.shape[1] if stream else 0))
         inputs.append((name, x, expected))
     return host_programs(sources, models, tmp), inputs
 
@@ -249,3 +252,56 @@ def test_tile_loop_code_does_not_grow_with_tiles(tmp_path):
                                     f"-I{RUNTIME_DIR / 'include'}", str(tmp_path / f"{name}.c")],
                                    capture_output=True, text=True)
             assert build.returncode == 0, build.stderr
+
+
+FAILING_READER = """
+#include <stdio.h>
+#include "s.h"
+static int asked = 0;
+int s_read_input_rows(int first_row, int rows, int8_t *dst)
+{
+    int k;
+    for (k = 0; k < rows * 16; ++k) {  /* 8 x 2 bytes a row */
+        dst[k] = (int8_t)(first_row + k);
+    }
+    asked += rows;
+    return asked > 20 ? 7 : 0;
+}
+int main(void)
+{
+    int status = s_invoke();
+    printf("%d %d %d\\n", status, S_INPUT_READ_FAILED, asked);
+    return 0;
+}
+"""
+
+
+def test_streamed_input_takes_no_arena_bytes_and_a_failed_read_stops_the_run(tmp_path):
+    """--stream-input: the arena shrinks by the input's bytes, the header declares NAME_read_input_rows, and the
+    first nonzero answer makes NAME_invoke() return NAME_INPUT_READ_FAILED, asking no further row."""
+    plans = {}
+    for stream in (False, True):
+        out = tmp_path / f"s{int(stream)}"
+        result = run_tool("cmsis-compile", str(STAGE), "-o", str(out), "--patch", "2x2", "--name", "s", "--quiet",
+                          *(["--stream-input"] if stream else []))
+        assert result.returncode == 0, result.stderr
+        plans[stream] = json.loads((out / "memory.json").read_text())
+    header = (tmp_path / "s1" / "s.h").read_text()
+    assert "int s_read_input_rows(int first_row, int rows, int8_t *dst);" in header
+    assert "s_input(void)" not in header and "int s_run(int8_t *output);" in header
+    assert plans[True]["arena_bytes"] < plans[False]["arena_bytes"]
+    (tmp_path / "main.c").write_text(FAILING_READER)
+    program = tmp_path / "failing"
+    build = subprocess.run([*compiler_command(), *STRICT[:-1], f"-I{tmp_path / 's1'}", f"-I{RUNTIME_DIR / 'include'}",
+                            str(tmp_path / "s1" / "s.c"), str(tmp_path / "main.c"), *map(str, runtime_sources()),
+                            "-o", str(program), "-lm"], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    status, failed, asked = subprocess.run([str(program)], capture_output=True, text=True).stdout.split()
+    assert status == failed == "-100" and asked == "21"
+
+
+def test_stream_input_needs_a_patch_stage(tmp_path):
+    result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), "--stream-input")
+    assert result.returncode == 2
+    assert "error: cmsis-compile: --stream-input streams the input into a patch stage" in result.stderr
+    assert not (tmp_path / "out").exists()

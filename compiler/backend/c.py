@@ -35,7 +35,7 @@ from cmsis_opt.dialects.utils import element_bytes, func_attr, num_elements, sha
 from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.common import require_stage
 from cmsis_opt.passes.verify_arena import verify_function
-from cmsis_opt.plan import Plan, memory_plan, returned_values, the_function
+from cmsis_opt.plan import Plan, memory_plan, returned_values, streamed_inputs, the_function
 from cmsis_opt.targets import BuildPath
 
 _MAX_LAYER_IDENT = 32
@@ -373,6 +373,16 @@ class _Emitter:
                       "        }", "    }"]
         self.comment_at = len(self.body)
 
+    def read_input_rows(self, first_row: int, rows: int, line: str, dst: str, dst_stride: int, column_offset: int,
+                        width: int, comment: str) -> None:
+        self.body += [f"    /* {_comment_text(comment)} */", "    {", "        int row;",
+                      f"        for (row = 0; row < {rows}; ++row) {{",
+                      f"            if ({self.name}_read_input_rows({first_row} + row, 1, {line}) != 0) {{",
+                      f"                return {self.name.upper()}_INPUT_READ_FAILED;", "            }",
+                      f"            memcpy({dst} + row * {dst_stride}, {line} + {column_offset}, {width}u);",
+                      "        }", "    }"]
+        self.comment_at = len(self.body)
+
     def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,
                suffix: str) -> None:
         saved = self.ident, self.pointers, self.inner_scratch, self.shared_arrays
@@ -566,8 +576,22 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
             lines += _io_macros(f"{up}_{entry.upper()}", value, io_layout(func, kind, index),
                                 func_attr(func, kind, index, FLOAT_IO_ATTR) is not None)
     lines += [""]
+    streamed = streamed_inputs(func)
     for index, (entry, value) in enumerate(zip(in_names, inputs, strict=True)):
         ctype = c_element_type(value)
+        if value in streamed:
+            _, h, w, c = shape_of(value)
+            lines += [
+                f"/* {entry} is streamed: the arena does not hold it. {name}_invoke() asks for its rows (NHWC, "
+                f"{w} x {c} = {w * c} bytes",
+                "   each) as its first layers need them, in order but with rows asked again where tiles overlap.",
+                f"   The application defines this function: copy input rows [first_row, first_row + rows) of {h} "
+                "to dst",
+                f"   and return 0; any other return makes {name}_invoke() return {up}_INPUT_READ_FAILED. */",
+                f"int {name}_read_input_rows(int first_row, int rows, int8_t *dst);",
+                f"#define {up}_INPUT_READ_FAILED (-100)",
+            ]
+            continue
         lines += [
             f"/* Where to write {entry} ({up}_{entry.upper()}_SIZE {ctype.removesuffix('_t')} values, "
             f"{io_layout(func, 'arg', index)}) before {name}_invoke().",
@@ -579,7 +603,7 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
         lines += [f"/* Where {name}_invoke() leaves {entry} ({up}_{entry.upper()}_SIZE {ctype.removesuffix('_t')} "
                   "values). */",
                   f"{ctype} *{name}_{entry}(void);"]
-    run_args = _run_args(in_names, inputs, out_names, outputs)
+    run_args = _run_args(in_names, inputs, out_names, outputs, streamed)
     lines += [
         "",
         "/* Run the network on the arena: 0 on success, else the first failing CMSIS-NN status (negative). */",
@@ -606,9 +630,10 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
 
 
 def _run_args(in_names: Sequence[str], inputs: Sequence[SSAValue], out_names: Sequence[str],
-              outputs: Sequence[SSAValue]) -> list[str]:
-    """NAME_run's parameters: a const pointer per input, a pointer per output, of their element types."""
-    return ([f"const {c_element_type(v)} *{e}" for e, v in zip(in_names, inputs, strict=True)]
+              outputs: Sequence[SSAValue], streamed: set[SSAValue]) -> list[str]:
+    """NAME_run's parameters: a const pointer per input (but a streamed one), a pointer per output, of their
+    element types."""
+    return ([f"const {c_element_type(v)} *{e}" for e, v in zip(in_names, inputs, strict=True) if v not in streamed]
             + [f"{c_element_type(v)} *{e}" for e, v in zip(out_names, outputs, strict=True)])
 
 
@@ -642,16 +667,23 @@ def _source(e: _Emitter, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue]
         "",
         *e.functions.values(),
     ]
+    streamed = streamed_inputs(e.func)
     for entry, value in zip(in_names + out_names, [*inputs, *outputs], strict=True):
+        if value in streamed:
+            continue
         lines += [f"{c_element_type(value)} *{name}_{entry}(void)", "{", f"    return {e.ptr(value)};", "}", ""]
     uses_status = any("status = " in line for line in e.body)
     lines += [f"int {name}_invoke(void)", "{"]
     if uses_status:
         lines += ["    arm_cmsis_nn_status status;", ""]
     lines += [*e.body, "    return 0;", "}", ""]
-    run_args = _run_args(in_names, inputs, out_names, outputs)
+    run_args = _run_args(in_names, inputs, out_names, outputs, streamed)
+    if not run_args:
+        run_args = ["void"]
     lines += [f"int {name}_run({', '.join(run_args)})", "{", "    int status;"]
     for entry, value in zip(in_names, inputs, strict=True):
+        if value in streamed:
+            continue
         lines.append(f"    memcpy({name}_{entry}(), {entry}, {_copy_size(f'{up}_{entry.upper()}_SIZE', value)});")
     lines += [f"    status = {name}_invoke();", "    if (status != 0) {", "        return status;", "    }"]
     for entry, value in zip(out_names, outputs, strict=True):

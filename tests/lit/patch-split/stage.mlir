@@ -14,6 +14,8 @@
 // RUN: cmsis-opt %s -p 'patch-split{grid=2x2}' | filecheck %s --check-prefix=IR
 // RUN: cmsis-opt %s -p 'patch-split{grid=2x2},default' -t c | filecheck %s --check-prefix=C
 // RUN: cmsis-opt %s -p 'patch-split{ops=2 grid=2x2}' | filecheck %s --check-prefix=TWO
+// RUN: cmsis-opt %s -p 'patch-split{grid=2x2 stream-input=true},default' | filecheck %s --check-prefix=SIR
+// RUN: cmsis-opt %s -p 'patch-split{grid=2x2 stream-input=true},default' -t c | filecheck %s --check-prefix=STREAM
 
 // IR:      %y = cmsis.patch_stage %x {layer = "stage dw..pw", grid = array<i64: 2, 2>}
 // IR-NEXT: ^bb0(%0: tensor<1x8x8x2x
@@ -50,6 +52,21 @@
 // TWO:      %b = cmsis.patch_stage %x {layer = "stage dw..conv", grid = array<i64: 2, 2>}
 // TWO:      cmsis.yield
 // TWO:      %y = cmsis.conv %b
+
+// stream-input=true: the input is not held. It has a buffer of 0 bytes, and each tile asks the application
+// for its window's rows one at a time, into a line buffer of one input row (8 x 2 = 16 bytes) at the end of the
+// tile region (160 bytes of ping-pong, then the line: 176 bytes).
+// SIR:      arena.buffer %x {name = "input", size = 0 : i64
+// SIR:      cmsis.patch_stage %x {layer = "stage dw..pw", grid = array<i64: 2, 2>, stream_input}
+// SIR:      arena.scratch %y {name = "stage dw..pw.scratch", size = 176 : i64
+// STREAM:      int stage_read_input_rows(int first_row, int rows, int8_t *dst);
+// STREAM-NEXT: #define STAGE_INPUT_READ_FAILED (-100)
+// STREAM-NOT:  stage_input(void)
+// STREAM:      /* read in: the tile's input window, row by row */
+// STREAM:          for (row = 0; row < tile[2]; ++row) {
+// STREAM-NEXT:         if (stage_read_input_rows(tile[[[FIRST:[0-9]+]]] + row, 1, stage_arena + 160) != 0) {
+// STREAM-NEXT:             return STAGE_INPUT_READ_FAILED;
+// STREAM:      int stage_run(int8_t *output)
 
 builtin.module {
   func.func @stage(%x : tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>> {
