@@ -305,3 +305,23 @@ def test_stream_input_needs_a_patch_stage(tmp_path):
     assert result.returncode == 2
     assert "error: cmsis-compile: --stream-input streams the input into a patch stage" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_tile_loop_refuses_tiles_that_need_other_text():
+    """The emitter's tile loop turns numbers that differ into table columns, and stops with an internal error when
+    two tiles would need other text (here another function), rather than emit a loop that is wrong for one."""
+    from cmsis_opt.backend.c import _Emitter
+
+    module = parse_ir(STAGE.read_text()).module
+    DefaultPipeline().apply(make_context(), module)
+    func = the_function(module)
+    emitter = _Emitter(func, "m", memory_plan(func))
+    emitter.ident = "stage"
+    emitter.tile_loop(3, lambda k: emitter.call("f", [f"&{emitter.dims('dims', (1, 5, 4 + k, 2))}", "7"]),
+                      ["a", "b", "c"])
+    text = "\n".join(emitter.body + emitter.consts)
+    assert "static const int32_t m_stage_tiles[3][1] = {" in text and "{5}, /* b */" in text
+    assert "const cmsis_nn_dims m_stage_dims = {.n = 1, .h = 5, .w = tile[0], .c = 2};" in text
+    assert "status = f(&m_stage_dims, 7);" in text
+    with pytest.raises(CompileError, match="internal error: the tiles of layer .* need different C text"):
+        emitter.tile_loop(2, lambda k: emitter.call("f" if k == 0 else "g", ["1"]), ["a", "b"])
