@@ -290,9 +290,12 @@ def test_streamed_input_takes_no_arena_bytes_and_a_failed_read_stops_the_run(tmp
     assert "int s_read_input_rows(int first_row, int rows, int8_t *dst);" in header
     assert "s_input(void)" not in header and "int s_run(int8_t *output);" in header
     assert plans[True]["arena_bytes"] < plans[False]["arena_bytes"]
+    strict = subprocess.run([*compiler_command(), *STRICT, "-fsyntax-only", f"-I{tmp_path / 's1'}",
+                             f"-I{RUNTIME_DIR / 'include'}", str(tmp_path / "s1" / "s.c")], capture_output=True, text=True)
+    assert strict.returncode == 0, strict.stderr
     (tmp_path / "main.c").write_text(FAILING_READER)
     program = tmp_path / "failing"
-    build = subprocess.run([*compiler_command(), *STRICT[:-1], f"-I{tmp_path / 's1'}", f"-I{RUNTIME_DIR / 'include'}",
+    build = subprocess.run([*compiler_command(), f"-I{tmp_path / 's1'}", f"-I{RUNTIME_DIR / 'include'}",
                             str(tmp_path / "s1" / "s.c"), str(tmp_path / "main.c"), *map(str, runtime_sources()),
                             "-o", str(program), "-lm"], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
