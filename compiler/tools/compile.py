@@ -84,6 +84,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--patch-max-overhead", type=float, default=15.0, metavar="PERCENT",
                         help="with --patch auto: the most extra multiply-accumulates the halos may cost, in percent "
                              "of the whole model's (default 15)")
+    parser.add_argument("--stream-input", action="store_true",
+                        help="with --patch: do not hold the graph input in the arena; the generated code asks the "
+                             "application for the rows each tile needs through NAME_read_input_rows(first_row, rows, "
+                             "dst), declared in NAME.h")
     parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
                         help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
                              "that lowers the arena (peak, default), never, or always")
@@ -116,6 +120,8 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(f"--alignment must be a power of two, got {args.alignment}", TOOL)
     if args.name is not None and not (args.name.isidentifier() and args.name.isascii()):
         raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
+    if args.stream_input and args.patch == "off":
+        raise UsageError("--stream-input streams the input into a patch stage: give --patch auto or RxC", TOOL)
     if args.max_size < 0:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
     if args.search_nodes < 0:
@@ -143,7 +149,8 @@ def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
 
     patch = args.patch if args.patch != "auto" else "off"
     return DefaultPipeline(core=args.target, io_layout=args.io_layout, fold_pads=not args.no_fold_pads,
-                           patch=patch, patch_ops=args.patch_ops, inplace=not args.no_inplace,
+                           patch=patch, patch_ops=args.patch_ops, stream_input=args.stream_input,
+                           inplace=not args.no_inplace,
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
                            alignment=args.alignment, max_size=args.max_size, search_nodes=args.search_nodes)
@@ -218,11 +225,14 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
     """Build workdir/NAME_host from workdir/NAME.c, with runtime/ or the CMSIS-NN tree at `cmsis_nn`; its file name."""
     from cmsis_opt.cmsis_nn import build_library
     from cmsis_opt.diagnostics import remark
+    from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.hostbuild import HostModel, build_host
-    from cmsis_opt.plan import byte_size, returned_values, the_function
+    from cmsis_opt.plan import byte_size, returned_values, streamed_inputs, the_function
 
     func = the_function(module)
     inputs = [byte_size(a.type) for a in func.body.block.args]
+    streamed = streamed_inputs(func)
+    stream_rows = next((shape_of(a)[1] for a in func.body.block.args if a in streamed), 0)
     outputs = [byte_size(v.type) for v in returned_values(func)]
     library = build_library("host", cmsis_nn) if cmsis_nn is not None else None
     if library is not None and library.tree.version != targets.CMSIS_NN_VERSION:
@@ -230,7 +240,7 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
                f"overlaps are modelled on v{targets.CMSIS_NN_VERSION}. {name}_check() verifies the scratch sizes, "
                "not the kernels' read/write order: compile with --no-inplace for another release", TOOL)
     program = workdir / f"{name}_host"
-    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], program, cmsis_nn=library)
+    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs, stream_rows)], program, cmsis_nn=library)
     run_check(program, name)
     return program.name
 
