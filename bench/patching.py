@@ -32,8 +32,7 @@ def model_rows(name: str, path: Path, budget: float = 15.0) -> dict:
     """Every candidate of one model, the unpatched arena and the choice within `budget` percent."""
     module = load_module(path)
     start = time.perf_counter()
-    found = candidates(module, lambda grid, ops: DefaultPipeline(core="cortex-m4", patch=grid, patch_ops=ops),
-                       max_overhead=BUDGETS[-1])
+    found = candidates(module, DefaultPipeline(core="cortex-m4"), max_overhead=BUDGETS[-1])
     seconds = time.perf_counter() - start
     within = [c for c in found if c.overhead <= budget]
     best = choose(within)

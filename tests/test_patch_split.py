@@ -24,7 +24,7 @@ from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir, print_ir
 from cmsis_opt.passes.default import DefaultPipeline
-from cmsis_opt.passes.patch_split import split_function, stage_chain
+from cmsis_opt.passes.patch_split import Candidate, choose, search, split_function, stage_chain
 from cmsis_opt.plan import memory_plan, the_function
 
 Q = "!quant.uniform<i8:f32, 0.5:-3>"
@@ -201,3 +201,66 @@ def test_bad_patch_options_are_one_error_line(tmp_path, options, message):
     assert result.stderr.strip().splitlines() == [message] or message in result.stderr, result.stderr
     assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def chains_with_a_tail(count: int, seed: int) -> list[str]:
+    """Random chains (`random_chain`) of 2-4 window ops, at least 8x8 pixels after the first: room for grids."""
+    rng = np.random.default_rng(seed)
+    found: list[str] = []
+    while len(found) < count:
+        text = random_chain(rng, int(rng.integers(2, 5)))
+        if text is None:
+            continue
+        chain = stage_chain(the_function(parse_ir(text).module))
+        if min(chain[0].output.type.get_shape()[1:3]) >= 8:
+            found.append(text)
+    return found
+
+
+def assert_pruned_is_exhaustive(module, base: DefaultPipeline, budget: float) -> tuple[int, int]:
+    """The pruned search chooses what planning every candidate chooses, and no bound exceeds its real arena.
+
+    Returns (candidates planned by the pruned search, candidates in all)."""
+    every = search(module, base, budget, prune=False)
+    pruned = search(module, base, budget)
+    assert not every.skipped
+    assert pruned.choice == every.choice == choose(every.planned)
+    for c in every.planned:
+        assert c.bound <= c.arena, c  # the bound is a lower bound: never above the real plan's arena
+    by_place = {(c.ops, c.grid): c for c in every.planned}
+    for c in pruned.planned:
+        assert c == by_place[(c.ops, c.grid)]
+    for ops, grid, bound in pruned.skipped:  # skipped ones: their bound already loses to the choice
+        real = by_place[(ops, grid)]
+        assert bound == real.bound and real.key > pruned.choice.key
+    assert len(pruned.planned) + len(pruned.skipped) == len(every.planned)
+    return len(pruned.planned), len(every.planned)
+
+
+def test_pruned_patch_choice_is_the_exhaustive_one_on_random_chains():
+    planned = total = 0
+    bases = (DefaultPipeline(), DefaultPipeline(inplace=False), DefaultPipeline(kernel_switch="always"))
+    for index, text in enumerate(chains_with_a_tail(9, 31)):
+        p, t = assert_pruned_is_exhaustive(parse_ir(text).module, bases[index % 3], 100.0)
+        planned, total = planned + p, total + t
+    assert planned < total  # the bounds do skip candidates
+
+
+@pytest.mark.parametrize("model, budget", [("kws_dscnn", 100.0), ("ic_resnet8", 100.0), ("vww_mobilenetv1", 2.0)])
+def test_pruned_patch_choice_is_the_exhaustive_one_on_models(models_dir, model, budget):
+    from cmsis_opt.api import load_module
+
+    module = load_module(models_dir / f"{model}.int8.tflite")
+    planned, total = assert_pruned_is_exhaustive(module, DefaultPipeline(core="cortex-m4"), budget)
+    assert planned <= total
+
+
+def test_equal_arenas_choose_fewer_macs_then_the_coarser_grid():
+    def c(ops, grid, arena, extra):
+        return Candidate(ops, grid, arena, extra, 1000)
+
+    assert choose([c(2, "4x4", 900, 10), c(3, "2x2", 900, 12)]).grid == "4x4"  # fewer extra MACs first
+    assert choose([c(2, "4x4", 900, 10), c(3, "2x2", 900, 10)]).grid == "2x2"  # then the coarser grid
+    assert choose([c(0, "off", 900, 0), c(1, "2x2", 900, 0)]).grid == "off"  # no stage at equal cost
+    assert choose([c(2, "2x2", 900, 0), c(1, "2x2", 900, 0)]).ops == 1  # then the shorter stage
+    assert choose([c(0, "off", 901, 0), c(4, "8x8", 900, 500)]).grid == "8x8"  # the arena comes first
