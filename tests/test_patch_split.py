@@ -264,3 +264,18 @@ def test_equal_arenas_choose_fewer_macs_then_the_coarser_grid():
     assert choose([c(0, "off", 900, 0), c(1, "2x2", 900, 0)]).grid == "off"  # no stage at equal cost
     assert choose([c(2, "2x2", 900, 0), c(1, "2x2", 900, 0)]).ops == 1  # then the shorter stage
     assert choose([c(0, "off", 901, 0), c(4, "8x8", 900, 500)]).grid == "8x8"  # the arena comes first
+
+
+def test_stress_patched_networks(tmp_path):
+    """`make stress --patched` in small: 10 seeded random networks with patching on (random stage ends and grids),
+    host C and the interpreter's tile loop against the unpatched network."""
+    import stress
+
+    from cmsis_opt.hostbuild import build_runtime
+
+    draws = stress.patched_draws(10, 20261201)
+    assert sum(ops > 1 for _, ops, _ in draws) >= 3 and all(r * c > 1 for _, _, (r, c) in draws)
+    runtime = build_runtime(tmp_path)
+    counts = stress.run_patched_batch(20261201, draws, runtime, str(tmp_path))
+    assert counts["failures"] == [] and counts["mismatches"] == []
+    assert counts["networks"] == 10
