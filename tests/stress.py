@@ -130,6 +130,26 @@ def run_batch(seed: int, indices: list[int], runtime: list[Path], workdir: str) 
     return counts
 
 
+def batch_results(work, seed: int, batches: list, runtime: list[Path], tmp: str, jobs: int):
+    """`work(seed, batch, runtime, directory)` of every batch on `jobs` processes, each batch in a directory of its
+    own under `tmp`; yields the batches' counts in order."""
+    dirs = []
+    for k in range(len(batches)):
+        d = Path(tmp) / f"batch{k}"
+        d.mkdir()
+        dirs.append(str(d))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(work, itertools.repeat(seed), batches, itertools.repeat(runtime), dirs)
+
+
+def tally(total: dict, counts: dict, prefix: str = "") -> None:
+    """Add a batch's mismatches and failures to `total`, printing each."""
+    for key in ("mismatches", "failures"):
+        total[key] += counts[key]
+        for line in counts[key]:
+            print(f"{prefix}{key[:-1]}: {line}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", type=int, default=2000)
@@ -244,21 +264,11 @@ def patched_stress(count: int, seed: int, batch: int, jobs: int) -> int:
     with tempfile.TemporaryDirectory(prefix="cmsis-stress-patched-") as tmp:
         runtime = build_runtime(Path(tmp))
         batches = [draws[i:i + batch] for i in range(0, len(draws), batch)]
-        dirs = []
-        for k in range(len(batches)):
-            d = Path(tmp) / f"batch{k}"
-            d.mkdir()
-            dirs.append(str(d))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(run_patched_batch, itertools.repeat(seed), batches, itertools.repeat(runtime), dirs)
-            for done, counts in enumerate(results, 1):
-                total["networks"] += counts["networks"]
-                for key in ("mismatches", "failures"):
-                    total[key] += counts[key]
-                    for line in counts[key]:
-                        print(f"patched {key[:-1]}: {line}", flush=True)
-                print(f"patched batch {done}/{len(batches)}: {total['networks']} networks, "
-                      f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
+        for done, counts in enumerate(batch_results(run_patched_batch, seed, batches, runtime, tmp, jobs), 1):
+            total["networks"] += counts["networks"]
+            tally(total, counts, "patched ")
+            print(f"patched batch {done}/{len(batches)}: {total['networks']} networks, "
+                  f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
     tiles = sum(g[0] * g[1] for _, _, g in draws)
     print(f"patched: {total['networks']} networks with patching on ({sum(d[1] for d in draws)} stage ops, "
           f"{tiles} tiles in all), host C and the interpreter's tile loop against the unpatched network, "
@@ -307,22 +317,12 @@ def host_stress(args) -> int:
     with tempfile.TemporaryDirectory(prefix="cmsis-stress-") as tmp:
         runtime = build_runtime(Path(tmp))
         batches = [list(range(i, min(i + args.batch, args.networks))) for i in range(0, args.networks, args.batch)]
-        dirs = []
-        for k in range(len(batches)):
-            d = Path(tmp) / f"batch{k}"
-            d.mkdir()
-            dirs.append(str(d))
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = pool.map(run_batch, itertools.repeat(args.seed), batches, itertools.repeat(runtime), dirs)
-            for done, counts in enumerate(results, 1):
-                for key in ("networks", "plans"):
-                    total[key] += counts[key]
-                for key in ("mismatches", "failures"):
-                    total[key] += counts[key]
-                    for line in counts[key]:
-                        print(f"{key[:-1]}: {line}", flush=True)
-                print(f"batch {done}/{len(batches)}: {total['networks']} networks, {total['plans']} plans verified, "
-                      f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
+        for done, counts in enumerate(batch_results(run_batch, args.seed, batches, runtime, tmp, args.jobs), 1):
+            for key in ("networks", "plans"):
+                total[key] += counts[key]
+            tally(total, counts)
+            print(f"batch {done}/{len(batches)}: {total['networks']} networks, {total['plans']} plans verified, "
+                  f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
     print(f"stress: {total['networks']} networks compiled to C and run, {total['plans']} plans checked by "
           f"verify-arena ({len(STRATEGIES)} strategies x in-place on/off), mismatches: {len(total['mismatches'])}, "
           f"planning failures: {len(total['failures'])}, {time.monotonic() - start:.0f} s")
