@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -140,6 +141,8 @@ class Candidate:
     extra_macs: int
     model_macs: int
     bound: int = 0
+    seconds: float = dataclasses.field(default=0.0, compare=False)
+    """Wall time of its real plan (the passes from patch-split on)."""
 
     @property
     def overhead(self) -> float:
@@ -357,10 +360,12 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     total = model_macs(func)
 
     def planned(ops: int, grid: str, extra: int, bound: int) -> Candidate:
+        start = time.perf_counter()
         module = prepared.clone()
         for step in _steps(base, grid, ops, module)[1]:
             step.apply(make_context(), module)
-        return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound)
+        return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound,
+                         time.perf_counter() - start)
 
     best = planned(0, "off", 0, 0)
     found = [best]
