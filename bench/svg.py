@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 W, H, LEFT, RIGHT, TOP, BOTTOM = 760, 360, 70, 250, 40, 50
 
 
