@@ -69,10 +69,12 @@ fuzz: $(STAMP)
 	CMSIS_OPT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 # Differential testing at scale: 2,000 random networks, every allocation strategy, in-place on and off (host);
-# then STRESS_QEMU random networks per core on QEMU (Cortex-M4, M55) with Arm's CMSIS-NN.
+# then STRESS_QEMU random networks per core on QEMU (Cortex-M4, M55) with Arm's CMSIS-NN;
+# and STRESS_PATCHED random networks with patching on (random stage ends and grids), host C against the interpreter.
 STRESS_QEMU ?= 1000
+STRESS_PATCHED ?= 500
 stress: $(STAMP) arm-tools
-	CMSIS_NN="$(CMSIS_NN)" $(BIN)/python tests/stress.py --qemu $(STRESS_QEMU)
+	CMSIS_NN="$(CMSIS_NN)" $(BIN)/python tests/stress.py --qemu $(STRESS_QEMU) --patched $(STRESS_PATCHED)
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,10 +1,10 @@
-"""Plots as hand-written SVG: a line chart and a grouped bar chart, no plotting library needed."""
+"""Plots as hand-written SVG: a line chart, a grouped bar chart and a scatter chart, no plotting library needed."""
 
 from __future__ import annotations
 
 from html import escape
 
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 W, H, LEFT, RIGHT, TOP, BOTTOM = 760, 360, 70, 250, 40, 50
 
 
@@ -79,4 +79,37 @@ def bar_chart(title: str, ylabel: str, groups: list[str], series: dict[str, list
             top = _y(values[g], ymax)
             out.append(f'<rect x="{x + s * width:.1f}" y="{top:.1f}" width="{width * 0.9:.1f}" '
                        f'height="{H - BOTTOM - top:.1f}" fill="{COLOURS[s % len(COLOURS)]}"/>')
+    return "\n".join(out + _legend(list(series)) + ["</svg>"]) + "\n"
+
+
+def scatter_chart(title: str, xlabel: str, ylabel: str, series: dict[str, list[tuple[float, float]]],
+                  marks: dict[str, tuple[float, float | None]] | None = None) -> str:
+    """Points (x, y) per series, one colour each, on linear axes from 0. `marks`: a labelled ring around the point
+    (x, y), or a dashed vertical line at x where y is None."""
+    marks = marks or {}
+    ymax = nice_max(max(y for points in series.values() for _, y in points))
+    xs = [x for points in series.values() for x, _ in points] + [x for x, _ in marks.values()]
+    xmax = nice_max(max(xs))
+
+    def px(x: float) -> float:
+        return LEFT + (W - LEFT - RIGHT) * x / xmax
+
+    out = _frame(title, ylabel, ymax)
+    for k in range(6):
+        x = xmax * k / 5
+        out.append(f'<text x="{px(x):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{x:g}</text>')
+    out.append(f'<text x="{LEFT + (W - LEFT - RIGHT) / 2}" y="{H - 12}" text-anchor="middle">{escape(xlabel)}</text>')
+    for i, points in enumerate(series.values()):
+        colour = COLOURS[i % len(COLOURS)]
+        out += [f'<circle cx="{px(x):.1f}" cy="{_y(y, ymax):.1f}" r="4" fill="{colour}" fill-opacity="0.8"/>'
+                for x, y in points]
+    for label, (x, y) in marks.items():
+        if y is None:
+            out.append(f'<line x1="{px(x):.1f}" y1="{TOP}" x2="{px(x):.1f}" y2="{H - BOTTOM}" stroke="#888" '
+                       f'stroke-dasharray="5,4"/>')
+            out.append(f'<text x="{px(x) + 4:.1f}" y="{TOP + 12}">{escape(label)}</text>')
+        else:
+            out.append(f'<circle cx="{px(x):.1f}" cy="{_y(y, ymax):.1f}" r="9" fill="none" stroke="black" '
+                       f'stroke-width="1.5"/>')
+            out.append(f'<text x="{px(x) + 12:.1f}" y="{_y(y, ymax) + 4:.1f}">{escape(label)}</text>')
     return "\n".join(out + _legend(list(series)) + ["</svg>"]) + "\n"

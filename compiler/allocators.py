@@ -107,10 +107,10 @@ def _neighbours(blocks: Sequence[Block], aliases: Sequence[Alias]) -> list[list[
         active = [j for j in active if blocks[j].last >= b.first]
         for j in active:
             rel_i, rel_j, delta = 0, 0, 0
-            for out, src, r_out, r_src in ((i, j, 1, 2), (j, i, 2, 1)):
+            for out, src in ((i, j), (j, i)):
                 if (out, src) in licence and blocks[src].last == blocks[out].first:
                     delta = licence[(out, src)]
-                    rel_i, rel_j = (r_out, r_src) if out == i else (r_src, r_out)
+                    rel_i, rel_j = (1, 2) if out == i else (2, 1)
             rows[i].append((j, rel_i, delta))
             rows[j].append((i, rel_j, delta))
         active.append(i)

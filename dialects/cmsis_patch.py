@@ -134,13 +134,23 @@ class TileStep:
     out_rows: tuple[int, int]
     out_cols: tuple[int, int]
 
+    @property
+    def shape(self) -> tuple[int, int, int, int, int, int]:
+        """What `tile_op` builds from (the step's place in the tensor aside): input rows, columns, the padding
+        before, output rows and columns."""
+        return (self.rows[1] - self.rows[0], self.cols[1] - self.cols[0], *self.padding,
+                self.out_rows[1] - self.out_rows[0], self.out_cols[1] - self.out_cols[0])
 
-def tile_steps(ops: Sequence[StageOp], out_rows: tuple[int, int], out_cols: tuple[int, int]) -> list[TileStep]:
-    """The receptive field of one output tile, chained back through `ops` (returned first op first)."""
+
+def tile_steps(ops: Sequence[StageOp], out_rows: tuple[int, int], out_cols: tuple[int, int],
+               geometries: Sequence[tuple[Geometry, Geometry]] | None = None) -> list[TileStep]:
+    """The receptive field of one output tile, chained back through `ops` (returned first op first).
+
+    `geometries`: `geometry` of each op, when the caller has them (one computation for many tiles)."""
     steps = []
     rows, cols = out_rows, out_cols
-    for op in reversed(ops):
-        gh, gw = geometry(op)
+    for index in reversed(range(len(ops))):
+        gh, gw = geometry(ops[index]) if geometries is None else geometries[index]
         r0, r1, pt = gh.needs(*rows)
         c0, c1, pl = gw.needs(*cols)
         steps.append(TileStep((r0, r1), (c0, c1), (pt, pl), rows, cols))
@@ -226,7 +236,9 @@ class PatchStageOp(CmsisOp, KernelOp):
         return grid_tiles(shape_of(self.output), ints(self.grid))
 
     def tile_plans(self) -> list[list[TileStep]]:
-        return [tile_steps(self.ops(), r, c) for r, c in self.tiles()]
+        ops = self.ops()
+        geometries = [geometry(op) for op in ops]
+        return [tile_steps(ops, r, c, geometries) for r, c in self.tiles()]
 
     def verify_(self) -> None:
         grid = ints(self.grid)
@@ -266,7 +278,10 @@ class PatchStageOp(CmsisOp, KernelOp):
         return layout(sizes)
 
     def _region_bytes(self, path: BuildPath) -> int:
-        return max(self._tile_layout(path, steps)[0] for steps in self.tile_plans())
+        """The largest tile's ping-pong need. Tiles of the same extents and padding need the same: each such shape
+        is laid out once."""
+        shapes = {tuple(s.shape for s in steps): steps for steps in self.tile_plans()}
+        return max(self._tile_layout(path, steps)[0] for steps in shapes.values())
 
     def scratch_bytes(self, path: BuildPath) -> int:
         """The tile region: the largest tile's ping-pong need (inputs, outputs and kernel scratch, each rounded to
@@ -354,8 +369,9 @@ def chain_macs(ops: Sequence[StageOp], grid: Sequence[int]) -> tuple[int, int]:
     """(multiply-accumulates of `ops` run tile by tile on `grid`, run whole)."""
     whole = sum(op_macs(op) for op in ops)
     tiled = 0
+    geometries = [geometry(op) for op in ops]
     for rows, cols in grid_tiles(shape_of(ops[-1].output), grid):
-        for op, s in zip(ops, tile_steps(ops, rows, cols), strict=True):
+        for op, s in zip(ops, tile_steps(ops, rows, cols, geometries), strict=True):
             tiled += op_macs(s, op)
     return tiled, whole
 

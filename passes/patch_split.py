@@ -21,22 +21,33 @@ fit the stage output, an already planned function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.dialects.func import FuncOp
+from xdsl.ir import Block as IRBlock
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
+from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.cmsis_patch import STAGE_OPS, PatchStageOp, StageOp, chain_macs, op_macs
 from cmsis_opt.dialects.utils import element_bytes, num_elements, shape_of
 from cmsis_opt.errors import CompileError
+from cmsis_opt.passes.attach_target import ensure_target
 from cmsis_opt.passes.common import CmsisPass
-from cmsis_opt.plan import memory_plan, the_function
+from cmsis_opt.passes.inplace_alias import FAST_1X1, dying_inputs, set_generic
+from cmsis_opt.plan import Plan, analysis_scope, memory_plan, the_function
+from cmsis_opt.targets import BuildPath
+
+if TYPE_CHECKING:
+    from cmsis_opt.passes.default import DefaultPipeline
 
 WHERE = "patch-split"
 
@@ -119,25 +130,49 @@ class PatchSplitPass(CmsisPass):
         split_function(the_function(module), self.ops, parse_grid(self.grid), self.stream_input)
 
 
-
-
 # -- the choice: --patch auto -------------------------------------------------------------
+
+
+GRIDS = ("2x2", "3x3", "4x4", "5x5", "6x6", "8x8")
+TAIL = ("patch-split", "inplace-alias", "arena-alloc", "verify-arena")
+"""The default pipeline's passes from patch-split on: run once per candidate (the ones before it run once)."""
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One stage end and grid, with its real plan's arena bytes and the halos' extra multiply-accumulates."""
+    """One stage end and grid, with its real plan's arena bytes and the halos' extra multiply-accumulates.
+
+    `bound` is `stage_bound`'s lower bound of `arena` (bytes; 0 for the unpatched plan, which is always planned).
+    """
 
     ops: int
     grid: str
     arena: int
     extra_macs: int
     model_macs: int
+    bound: int = 0
+    seconds: float = dataclasses.field(default=0.0, compare=False)
+    """Wall time of its real plan (the passes from patch-split on)."""
 
     @property
     def overhead(self) -> float:
         """Extra MACs in percent of the whole model's."""
         return 100.0 * self.extra_macs / max(self.model_macs, 1)
+
+    @property
+    def tiles(self) -> int:
+        """Tiles of the grid (1: no stage)."""
+        return 1 if self.grid == "off" else math.prod(parse_grid(self.grid))
+
+    @property
+    def key(self) -> tuple[int, int, int, int]:
+        """The order of the choice: smallest arena, then fewest extra MACs, then the coarsest grid, then the
+        shortest stage (no stage first). No two candidates share a key, so the choice is deterministic."""
+        return order_key(self.arena, self.extra_macs, self.tiles, self.ops)
+
+
+def order_key(arena_bytes: int, extra_macs: int, tiles: int, ops: int) -> tuple[int, int, int, int]:
+    return arena_bytes, extra_macs, tiles, ops
 
 
 def model_macs(func: FuncOp) -> int:
@@ -153,38 +188,235 @@ def model_macs(func: FuncOp) -> int:
     return total
 
 
-GRIDS = ("2x2", "3x3", "4x4", "5x5", "6x6", "8x8")
-
-
-def candidates(unplanned: ModuleOp, pipeline: Callable[[str, int], ModulePass],
-               max_overhead: float) -> list[Candidate]:
-    """The unpatched plan (grid "off") and every stage end and grid of GRIDS whose halos cost at most
-    `max_overhead` percent more multiply-accumulates, each planned for real by `pipeline(grid, ops)`."""
-    plain = unplanned.clone()
-    pipeline("off", 0).apply(make_context(), plain)
-    func = the_function(plain)
-    total = model_macs(func)
-    found = [Candidate(0, "off", memory_plan(plain).arena_size or 0, 0, total)]
-    chain = stage_chain(func)
-    for ops in range(1, len(chain) + 1):
-        _, h, w, _ = shape_of(chain[ops - 1].output)
-        for grid in GRIDS:
-            rows, cols = parse_grid(grid)
-            if rows * 2 > h or cols * 2 > w:
-                continue
-            tiled, whole = chain_macs(chain[:ops], (rows, cols))
-            if 100.0 * (tiled - whole) / max(total, 1) > max_overhead:
-                continue
-            module = unplanned.clone()
-            pipeline(grid, ops).apply(make_context(), module)
-            found.append(Candidate(ops, grid, memory_plan(module).arena_size or 0, tiled - whole, total))
-    return found
-
-
 def choose(found: Sequence[Candidate]) -> Candidate:
-    """The smallest arena; among equals the fewest extra MACs, then no patching."""
-    return min(found, key=lambda c: (c.arena, c.extra_macs, c.ops))
+    """The candidate with the smallest `Candidate.key`: smallest arena, fewest extra MACs, coarsest grid."""
+    return min(found, key=lambda c: c.key)
 
 
-__all__ = ["Candidate", "PatchSplitPass", "candidates", "choose", "model_macs", "parse_grid", "split_function",
-           "stage_chain"]
+# -- the lower bound of a candidate's arena ------------------------------------------------
+
+
+@dataclass
+class Relaxed:
+    """The unpatched function's placement problem, relaxed to what any kernel choice of inplace-alias allows.
+
+    One block per plan buffer (`plan.buffers` order, sizes in bytes, live
+    steps). Every input that dies at its op (not a graph output) licenses its
+    op's output to overlap it with the op's `max_safe_delta` (the licence
+    inplace-alias gives, `inplace` on). A 1x1 convolution the kernel switch
+    may move from arm_convolve_1x1_s8_fast to arm_convolve_s8 counts with the
+    smaller scratch and the larger delta of the two kernels, whichever
+    kernel-switch setting runs.
+    """
+
+    plan: Plan
+    blocks: list[Block]
+    licences: dict[int, list[tuple[int, int]]]
+    """Out block -> [(source block, max_delta)]."""
+    index: dict[int, int]
+    """id(buffer) -> block."""
+    step_of: dict[int, int]
+    """id(kernel op) -> step."""
+
+
+def relaxed_problem(func: FuncOp, path: BuildPath, inplace: bool, allow_undocumented: bool) -> Relaxed:
+    """`Relaxed` of an unplanned function (before inplace-alias). The IR is left as it was."""
+    plan = memory_plan(func)
+    index = {id(b): i for i, b in enumerate(plan.buffers)}
+    blocks = [Block(b.size, b.first, b.last, b.name) for b in plan.buffers]
+    licences: dict[int, list[tuple[int, int]]] = {}
+    for step, op in enumerate(plan.steps):
+        dying = dying_inputs(op, step, plan)
+        operands = [list(op.operands).index(v) for v in dying]
+        variants = [(op.planned_scratch(path), [op.max_safe_delta(path, allow_undocumented, i) for i in operands])]
+        if dying and isinstance(op, cmsis.ConvOp) and op.kernel_function(path) == FAST_1X1:
+            kept = op.properties.get("kernel")
+            set_generic(op, True)
+            variants.append((op.planned_scratch(path), [op.max_safe_delta(path, allow_undocumented, i)
+                                                         for i in operands]))
+            if kept is None:
+                del op.properties["kernel"]
+            else:
+                op.properties["kernel"] = kept
+        scratch = plan.scratch(op)
+        if scratch is not None:
+            s = index[id(scratch)]
+            blocks[s] = dataclasses.replace(blocks[s], size=min(size for size, _ in variants))
+        if not inplace:
+            continue
+        out = index[id(plan.buffer(op.results[0]))]
+        for k, value in enumerate(dying):
+            deltas = [delta for _, d in variants if (delta := d[k]) is not None]
+            if deltas:
+                licences.setdefault(out, []).append((index[id(plan.buffer(value))], max(deltas)))
+    return Relaxed(plan, blocks, licences, index, {id(op): i for i, op in enumerate(plan.steps)})
+
+
+def detached_stage(chain: Sequence[StageOp], grid: tuple[int, int]) -> PatchStageOp:
+    """A `cmsis.patch_stage` of copies of `chain` on a block argument of its own (the function is left as it was;
+    erase the stage when done)."""
+    holder = IRBlock(arg_types=[chain[0].operands[0].type])
+    mapping: dict[SSAValue, SSAValue] = {chain[0].operands[0]: holder.args[0]}
+    copies = []
+    for op in chain:
+        copy = op.clone(value_mapper=mapping)
+        holder.add_op(copy)
+        mapping[op.results[0]] = copy.results[0]
+        copies.append(copy)
+    return PatchStageOp(holder.args[0], copies, grid)
+
+
+def stage_bound(relaxed: Relaxed, chain: Sequence[StageOp], ops: int, grid: tuple[int, int], path: BuildPath,
+                alignment: int, inplace: bool, allow_undocumented: bool, stream_input: bool = False) -> int:
+    """No plan the default pipeline makes with the first `ops` ops of `chain` run as `grid` tiles has a smaller
+    arena (bytes, rounded up to `alignment`). Cheap: no pass runs, only the stage's tile region and access order.
+
+    The argument. A plan that verify-arena accepts keeps every two buffers
+    live at a common step apart, except an `arena.alias` pair (the output
+    over an input read for the last time there), which may overlap when
+    offset(out) - offset(src) <= max_delta (cmsis_opt.allocators). Relaxing
+    that problem (fewer steps, shorter lives, smaller blocks, wider
+    licences) keeps the real placement feasible, so
+    `allocators.aligned_lower_bound` of the relaxed problem is at most the
+    real arena. The relaxed problem holds, from the stage's step on:
+
+    - at the stage step, everything the plan must hold there: the whole
+      stage input (the first tile reads its window at the start, the last
+      tile at the end, so the input lives through the step), the stage
+      output, the tile region (the stage's scratch: the largest tile's
+      window, its ping-pong intermediates and kernel scratch), and every
+      other buffer live across the stage, with the one licence inplace-alias
+      can give there: the output over the input with the stage's own
+      `max_safe_delta`, computed exactly as inplace-alias does, from the
+      tiles' raster access order;
+    - after the stage, the unpatched function's steps, which the stage
+      leaves as they are (it replaces only chain ops, whose values die
+      inside it), with `Relaxed`'s licences and scratch.
+
+    With `stream_input` the stage input has no bytes in the arena, so the
+    relaxed problem leaves it out (and the tile region's line buffer, which
+    only makes the bound lower).
+
+    The bound knows nothing of how well the allocator packs, so the real
+    arena may be above it, never below. The halo MACs play no part.
+    """
+    cut = relaxed.step_of[id(chain[ops - 1])]
+    plan = relaxed.plan
+    stage = detached_stage(chain[:ops], grid)
+    try:
+        region = stage.planned_scratch(path)
+        delta = stage.max_safe_delta(path, allow_undocumented, 0) if inplace else None
+    finally:
+        stage.erase()
+    last = chain[ops - 1]
+    dropped = {relaxed.index[id(plan.buffer(last.operands[0]))]}
+    scratch = plan.scratch(last)
+    if scratch is not None:
+        dropped.add(relaxed.index[id(scratch)])
+    new: dict[int, int] = {}
+    blocks: list[Block] = []
+    for i, b in enumerate(relaxed.blocks):
+        if b.last >= cut and i not in dropped:
+            new[i] = len(blocks)
+            blocks.append(Block(b.size, max(b.first, cut) - cut, b.last - cut, b.name))
+    aliases = [Alias(new[out], new[src], d) for out, pairs in relaxed.licences.items() if out in new
+               and relaxed.blocks[out].first > cut for src, d in pairs if src in new]
+    if not stream_input:
+        blocks.append(Block(plan.buffer(chain[0].operands[0]).size, 0, 0, "stage input"))
+    if delta is not None and not stream_input:
+        aliases.append(Alias(new[relaxed.index[id(plan.buffer(last.results[0]))]], len(blocks) - 1, delta))
+    if region:
+        blocks.append(Block(region, 0, 0, "tile region"))
+    return aligned_lower_bound(Problem(blocks, aliases, alignment))
+
+
+# -- the search ------------------------------------------------------------------------------
+
+
+@dataclass
+class Choice:
+    """What `search` found: the choice, the candidates planned for real, and those skipped by their bound."""
+
+    choice: Candidate
+    planned: list[Candidate]
+    skipped: list[tuple[int, str, int]]
+    """(ops, grid, bound) of each candidate never planned: its bound alone put it behind the choice."""
+
+
+def _steps(base: DefaultPipeline, grid: str, ops: int, module: ModuleOp) -> tuple[list[ModulePass], list[ModulePass]]:
+    """The default pipeline's passes on `module`, split into those before patch-split and the rest (TAIL)."""
+    steps = dataclasses.replace(base, patch=grid, patch_ops=ops).passes(module)
+    first = next(i for i, step in enumerate(steps) if step.name in TAIL)
+    return steps[:first], steps[first:]
+
+
+def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prune: bool = True) -> Choice:
+    """--patch auto: the stage end and grid (or none) whose real plan has the smallest `Candidate.key`.
+
+    The candidates: no stage, and every stage end and grid of GRIDS (each
+    tile at least 2x2 output pixels) whose halos cost at most `max_overhead`
+    percent of the model's multiply-accumulates. The passes before
+    patch-split run once; each planned candidate runs the rest of `base`
+    (patch-split with its stage and grid, inplace-alias, arena-alloc,
+    verify-arena) on a copy.
+
+    With `prune`, the candidates are visited in the order of
+    (`stage_bound`, extra MACs, tiles, ops) and the visit stops at the first
+    whose tuple, its bound standing in for its arena, comes after the best
+    key found: its real key, and every later candidate's, can only be
+    larger. The choice is the exhaustive one (`prune=False`), usually after
+    a few real plans. Raises what the passes raise (CompileError).
+    """
+    prepared = unplanned.clone()
+    head, _ = _steps(base, "off", 0, prepared)
+    for step in head:
+        step.apply(make_context(), prepared)
+    func = the_function(prepared)
+    total = model_macs(func)
+
+    def planned(ops: int, grid: str, extra: int, bound: int) -> Candidate:
+        start = time.perf_counter()
+        module = prepared.clone()
+        for step in _steps(base, grid, ops, module)[1]:
+            step.apply(make_context(), module)
+        return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound,
+                         time.perf_counter() - start)
+
+    best = planned(0, "off", 0, 0)
+    found = [best]
+    pending: list[tuple[tuple[int, int, int, int], str]] = []
+    with analysis_scope():
+        chain = stage_chain(func)
+        path = ensure_target(prepared).path
+        relaxed = relaxed_problem(func, path, base.inplace, base.allow_undocumented) if chain else None
+        for ops in range(1, len(chain) + 1):
+            _, h, w, _ = shape_of(chain[ops - 1].output)
+            for grid in GRIDS:
+                rows, cols = parse_grid(grid)
+                if rows * 2 > h or cols * 2 > w:
+                    continue
+                tiled, whole = chain_macs(chain[:ops], (rows, cols))
+                if 100.0 * (tiled - whole) / max(total, 1) > max_overhead:
+                    continue
+                bound = 0 if relaxed is None else stage_bound(relaxed, chain, ops, (rows, cols), path, base.alignment,
+                                                              base.inplace, base.allow_undocumented, base.stream_input)
+                pending.append((order_key(bound, tiled - whole, rows * cols, ops), grid))
+    pending.sort()
+    skipped: list[tuple[int, str, int]] = []
+    for at, (lower, grid) in enumerate(pending):
+        bound, extra, _, ops = lower
+        if prune and lower > best.key:
+            skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
+            break
+        found.append(planned(ops, grid, extra, bound))
+        best = min(best, found[-1], key=lambda c: c.key)
+    return Choice(best, found, skipped)
+
+
+def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) -> list[Candidate]:
+    """Every candidate of `search` planned for real (no pruning): the unpatched plan (grid "off") first."""
+    return search(unplanned, base, max_overhead, prune=False).planned
+
+
+__all__ = ["Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose", "detached_stage", "model_macs",
+           "parse_grid", "relaxed_problem", "search", "split_function", "stage_bound", "stage_chain"]

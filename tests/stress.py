@@ -1,6 +1,6 @@
 """`make stress`: differential testing at scale (not part of make test).
 
-    python tests/stress.py [--networks 2000] [--batch 50] [--jobs 2] [--seed N] [--qemu N]
+    python tests/stress.py [--networks 2000] [--batch 50] [--jobs 2] [--seed N] [--qemu N] [--patched N]
 
 Every random network (tests/test_differential_netgen.py: convolutions,
 depthwise, pools, residual add/mul, concat, pad, fully connected, softmax) is
@@ -18,6 +18,16 @@ and every kernel call's `*_get_buffer_size` the kernel model's, within the
 plan (what `make target-check` does for 100 networks per core). It needs
 arm-none-eabi-gcc, qemu-system-arm (`make arm-tools`) and the CMSIS-NN tree
 (../shared/cmsis-nn or $CMSIS_NN).
+
+With `--patched N` (500 under `make stress`), N more random networks whose
+graph input starts a chain of window ops (after fold-pads; half of them
+from the differential generator, half chains of 1-4 window ops) run with
+patching on: a random stage end (the whole chain half the time) and a
+random grid (1-4 tiles per axis, up to the stage output's size, more than
+one tile), the plans rotating over the strategies and
+in-place on and off as above. Each patched plan is verified, compiled to
+C and run on the host; its bytes must equal the interpreter's on the
+patched module (which runs the tile loop) and on the unpatched network.
 
 Prints the counts; exits 1 if any network mismatches or fails to plan.
 """
@@ -39,8 +49,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from test_differential_netgen import random_network  # noqa: E402
+from test_patch_split import random_chain  # noqa: E402
 
 from cmsis_opt.allocators import STRATEGIES  # noqa: E402
+from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.backend.c import emit_c  # noqa: E402
 from cmsis_opt.dialects.utils import shape_of  # noqa: E402
 from cmsis_opt.errors import CompileError  # noqa: E402
@@ -48,6 +60,9 @@ from cmsis_opt.hostbuild import HostModel, build_host, build_runtime  # noqa: E4
 from cmsis_opt.interpreter import run_function  # noqa: E402
 from cmsis_opt.ir import parse_ir  # noqa: E402
 from cmsis_opt.passes.default import DefaultPipeline  # noqa: E402
+from cmsis_opt.passes.fold_pads import FoldPadsPass  # noqa: E402
+from cmsis_opt.passes.patch_split import stage_chain  # noqa: E402
+from cmsis_opt.plan import the_function  # noqa: E402
 from cmsis_opt.tools.opt import run_pipeline  # noqa: E402
 
 PLANS = [(strategy, inplace) for inplace in (True, False) for strategy in STRATEGIES]
@@ -115,6 +130,26 @@ def run_batch(seed: int, indices: list[int], runtime: list[Path], workdir: str) 
     return counts
 
 
+def batch_results(work, seed: int, batches: list, runtime: list[Path], tmp: str, jobs: int):
+    """`work(seed, batch, runtime, directory)` of every batch on `jobs` processes, each batch in a directory of its
+    own under `tmp`; yields the batches' counts in order."""
+    dirs = []
+    for k in range(len(batches)):
+        d = Path(tmp) / f"batch{k}"
+        d.mkdir()
+        dirs.append(str(d))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(work, itertools.repeat(seed), batches, itertools.repeat(runtime), dirs)
+
+
+def tally(total: dict, counts: dict, prefix: str = "") -> None:
+    """Add a batch's mismatches and failures to `total`, printing each."""
+    for key in ("mismatches", "failures"):
+        total[key] += counts[key]
+        for line in counts[key]:
+            print(f"{prefix}{key[:-1]}: {line}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", type=int, default=2000)
@@ -123,10 +158,123 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--qemu", type=int, default=0, metavar="N",
                         help="also N random networks per core on QEMU with the real CMSIS-NN (default 0)")
+    parser.add_argument("--patched", type=int, default=0, metavar="N",
+                        help="also N random networks with patching on, random stage ends and grids (default 0)")
     args = parser.parse_args(argv)
     host_status = host_stress(args) if args.networks > 0 else 0
+    patched_status = patched_stress(args.patched, args.seed, args.batch, args.jobs) if args.patched > 0 else 0
     qemu_status = qemu_stress(args.qemu, args.seed, args.jobs) if args.qemu > 0 else 0
-    return host_status or qemu_status
+    return host_status or patched_status or qemu_status
+
+
+# -- patched networks ------------------------------------------------------------------------
+
+
+def patched_network(seed: int, index: int) -> str:
+    """Even indices: a network of the differential generator; odd ones: a chain of 1-4 window ops and a 1x1 conv
+    (tests/test_patch_split.py), so deeper stages, with their halos, get their share."""
+    rng = np.random.default_rng([seed, 7, index])
+    if index % 2 == 0:
+        return random_network(rng, f"pnet{index}")
+    while (text := random_chain(rng, int(rng.integers(1, 5)))) is None:
+        pass
+    return text
+
+
+def patch_draw(seed: int, index: int) -> tuple[int, tuple[int, int]] | None:
+    """(stage ops, grid) for patched network `index`, drawn from its chain after fold-pads; None without a chain."""
+    module = parse_ir(patched_network(seed, index), f"pnet{index}").module
+    FoldPadsPass().apply(make_context(), module)
+    chain = stage_chain(the_function(module))
+    if not chain:
+        return None
+    rng = np.random.default_rng([seed, 8, index])
+    ops = len(chain) if rng.random() < 0.5 else int(rng.integers(1, len(chain) + 1))
+    _, h, w, _ = shape_of(chain[ops - 1].output)
+    while True:  # one tile only where the stage output is a single pixel
+        grid = (int(rng.integers(1, min(h, 4) + 1)), int(rng.integers(1, min(w, 4) + 1)))
+        if grid != (1, 1) or h * w == 1:
+            return ops, grid
+
+
+def patched_draws(count: int, seed: int) -> list[tuple[int, int, tuple[int, int]]]:
+    """(network index, stage ops, grid) of the first `count` random networks that have a stage chain."""
+    found = []
+    index = 0
+    while len(found) < count:
+        draw = patch_draw(seed, index)
+        if draw is not None:
+            found.append((index, *draw))
+        index += 1
+    return found
+
+
+def run_patched_batch(seed: int, draws: list[tuple[int, int, tuple[int, int]]], runtime: list[Path],
+                      workdir: str) -> dict:
+    """Plan each network patched, check the interpreter on it against the unpatched one, build one host program
+    for the batch and compare its outputs."""
+    counts: dict = {"networks": 0, "mismatches": [], "failures": []}
+    work = Path(workdir)
+    models, sources, expected = [], [], {}
+    for index, ops, grid in draws:
+        text, name = patched_network(seed, index), f"pnet{index}"
+        strategy, inplace = PLANS[index % len(PLANS)]
+        where = f"{name} (stage of {ops} ops, {grid[0]}x{grid[1]} tiles, {strategy}, inplace={inplace})"
+        try:
+            module = run_pipeline(parse_ir(text, name), [DefaultPipeline(
+                inplace=inplace, strategy=strategy, patch=f"{grid[0]}x{grid[1]}", patch_ops=ops)])
+        except CompileError as error:
+            counts["failures"].append(f"{where}: {error}")
+            continue
+        reference = parse_ir(text, name).module
+        feed = inputs_of(reference, seed, index)
+        want = np.concatenate([e.reshape(-1) for e in run_function(reference, feed)]).astype(np.int8)
+        tiled = np.concatenate([e.reshape(-1) for e in run_function(module, feed)]).astype(np.int8)
+        if not np.array_equal(tiled, want):
+            counts["mismatches"].append(f"{where}: the interpreter's tile loop differs from the unpatched network "
+                                        f"in {int(np.sum(tiled != want))} bytes")
+        header, c_source = emit_c(module, name)
+        (work / f"{name}.h").write_text(header)
+        (work / f"{name}.c").write_text(c_source)
+        sources.append(work / f"{name}.c")
+        func = the_function(module)
+        models.append(HostModel(name, [int(np.prod(shape_of(a))) for a in func.body.block.args],
+                                [int(np.prod(shape_of(v))) for v in func.body.block.last_op.operands]))
+        expected[name] = (where, feed, want)
+    if models:
+        program = work / "patched_host"
+        build_host(sources, models, program, runtime)
+        for name, (where, feed, want) in expected.items():
+            result = subprocess.run([str(program), name], input=b"".join(x.tobytes() for x in feed),
+                                    capture_output=True)
+            got = np.frombuffer(result.stdout, dtype=np.int8)
+            counts["networks"] += 1
+            if result.returncode != 0 or not np.array_equal(got, want):
+                counts["mismatches"].append(f"{where}: host C exit {result.returncode}, "
+                                            f"{int(np.sum(got != want)) if got.size == want.size else 'size'} differ")
+    return counts
+
+
+def patched_stress(count: int, seed: int, batch: int, jobs: int) -> int:
+    """`count` random networks with patching on: host C and the interpreter's tile loop against the unpatched
+    network; 1 on any mismatch or planning failure."""
+    start = time.monotonic()
+    draws = patched_draws(count, seed)
+    total: dict = {"networks": 0, "mismatches": [], "failures": []}
+    with tempfile.TemporaryDirectory(prefix="cmsis-stress-patched-") as tmp:
+        runtime = build_runtime(Path(tmp))
+        batches = [draws[i:i + batch] for i in range(0, len(draws), batch)]
+        for done, counts in enumerate(batch_results(run_patched_batch, seed, batches, runtime, tmp, jobs), 1):
+            total["networks"] += counts["networks"]
+            tally(total, counts, "patched ")
+            print(f"patched batch {done}/{len(batches)}: {total['networks']} networks, "
+                  f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
+    tiles = sum(g[0] * g[1] for _, _, g in draws)
+    print(f"patched: {total['networks']} networks with patching on ({sum(d[1] for d in draws)} stage ops, "
+          f"{tiles} tiles in all), host C and the interpreter's tile loop against the unpatched network, "
+          f"mismatches: {len(total['mismatches'])}, planning failures: {len(total['failures'])}, "
+          f"{time.monotonic() - start:.0f} s")
+    return 1 if total["mismatches"] or total["failures"] else 0
 
 
 def qemu_stress(count: int, seed: int, jobs: int) -> int:
@@ -169,22 +317,12 @@ def host_stress(args) -> int:
     with tempfile.TemporaryDirectory(prefix="cmsis-stress-") as tmp:
         runtime = build_runtime(Path(tmp))
         batches = [list(range(i, min(i + args.batch, args.networks))) for i in range(0, args.networks, args.batch)]
-        dirs = []
-        for k in range(len(batches)):
-            d = Path(tmp) / f"batch{k}"
-            d.mkdir()
-            dirs.append(str(d))
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = pool.map(run_batch, itertools.repeat(args.seed), batches, itertools.repeat(runtime), dirs)
-            for done, counts in enumerate(results, 1):
-                for key in ("networks", "plans"):
-                    total[key] += counts[key]
-                for key in ("mismatches", "failures"):
-                    total[key] += counts[key]
-                    for line in counts[key]:
-                        print(f"{key[:-1]}: {line}", flush=True)
-                print(f"batch {done}/{len(batches)}: {total['networks']} networks, {total['plans']} plans verified, "
-                      f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
+        for done, counts in enumerate(batch_results(run_batch, args.seed, batches, runtime, tmp, args.jobs), 1):
+            for key in ("networks", "plans"):
+                total[key] += counts[key]
+            tally(total, counts)
+            print(f"batch {done}/{len(batches)}: {total['networks']} networks, {total['plans']} plans verified, "
+                  f"{len(total['mismatches'])} mismatches, {time.monotonic() - start:.0f} s", flush=True)
     print(f"stress: {total['networks']} networks compiled to C and run, {total['plans']} plans checked by "
           f"verify-arena ({len(STRATEGIES)} strategies x in-place on/off), mismatches: {len(total['mismatches'])}, "
           f"planning failures: {len(total['failures'])}, {time.monotonic() - start:.0f} s")

@@ -96,6 +96,17 @@ def test_an_alias_lets_the_output_start_max_delta_before_its_input():
     assert lower_bound(p) == 124
 
 
+def test_an_alias_holds_whichever_block_comes_first_in_the_list():
+    # the same pair as above with the output listed before its input (both born at step 0)
+    p = Problem([Block(100, 0, 1, "out"), Block(100, 0, 0, "in")], [Alias(0, 1, -24)])
+    for strategy in ("best-fit", "optimal", "auto"):
+        result = place(p, strategy)
+        assert result.offsets[0] - result.offsets[1] == -24, strategy
+        assert result.size == 124 and not overlaps(p, result.offsets)
+    assert lower_bound(p) == aligned_lower_bound(p) == 124
+    assert overlaps(p, [24, 0])  # the output 24 bytes after its input: not licensed
+
+
 def test_an_alias_delta_is_rounded_down_to_the_alignment():
     p = Problem([Block(100, 0, 0, "in"), Block(100, 0, 1, "out")], [Alias(1, 0, -20)], alignment=16)
     result = place(p, "auto")

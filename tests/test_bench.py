@@ -45,3 +45,28 @@ def test_quick_bench_reproduces_the_cifar10_hand_plan_and_beats_it(tmp_path):
     svg = xml.dom.minidom.parse(str(tmp_path / "depth.svg"))
     assert svg.documentElement.tagName == "svg"
     assert svg.getElementsByTagName("polyline")
+
+
+def test_patching_table_times_the_choice_and_the_vww_plot_shows_every_candidate(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import patching
+
+    def candidate(ops, grid, arena, extra, seconds):
+        return {"ops": ops, "grid": grid, "arena": arena, "extra_macs": extra, "model_macs": 1000, "bound": 0,
+                "seconds": seconds}
+
+    found = [candidate(0, "off", 900, 0, 1.0), candidate(1, "2x2", 800, 50, 2.0), candidate(2, "4x4", 700, 120, 3.0),
+             candidate(2, "8x8", 600, 400, 4.0)]
+    row = {"model": "vww_test", "off": 900, "choice": found[2], "overhead": 12.0, "candidates": found,
+           "seconds": 10.0, "count": 4, "within": 3, "planned": 2, "auto_seconds": 2.5, "compile_seconds": 3.25,
+           "same_choice": True}
+    lines = patching.table([row])
+    assert "`--patch auto` s" in lines[0] and "planning all within 15% s" in lines[0]
+    # 3 candidates within 15%, 2 planned by the pruned search, its 3.2 s against the 6.0 s of the three plans
+    assert lines[2] == "| vww_test | 900 | 2 | 4x4 | 700 | 22.2% | 12.0 | 3 | 2 | 3.2 | 6.0 |"
+    patching.write_plots([row], tmp_path)
+    svg = xml.dom.minidom.parse(str(tmp_path / "patching_vww.svg"))
+    circles = svg.getElementsByTagName("circle")
+    assert len(circles) == len(found) + 1  # a point per candidate and the ring around the choice
+    assert any("--patch auto: 2 ops, 4x4" in t.firstChild.data for t in svg.getElementsByTagName("text"))
+    assert (tmp_path / "patching.svg").exists()

@@ -25,7 +25,7 @@ from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command, runtim
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir, print_ir
 from cmsis_opt.passes.default import DefaultPipeline
-from cmsis_opt.passes.patch_split import split_function, stage_chain
+from cmsis_opt.passes.patch_split import Candidate, choose, search, split_function, stage_chain
 from cmsis_opt.plan import memory_plan, the_function
 
 Q = "!quant.uniform<i8:f32, 0.5:-3>"
@@ -328,3 +328,82 @@ def test_tile_loop_refuses_tiles_that_need_other_text():
     assert "status = f(&m_stage_dims, 7);" in text
     with pytest.raises(CompileError, match="internal error: the tiles of layer .* need different C text"):
         emitter.tile_loop(2, lambda k: emitter.call("f" if k == 0 else "g", ["1"]), ["a", "b"])
+
+
+def chains_with_a_tail(count: int, seed: int) -> list[str]:
+    """Random chains (`random_chain`) of 2-4 window ops, at least 8x8 pixels after the first: room for grids."""
+    rng = np.random.default_rng(seed)
+    found: list[str] = []
+    while len(found) < count:
+        text = random_chain(rng, int(rng.integers(2, 5)))
+        if text is None:
+            continue
+        chain = stage_chain(the_function(parse_ir(text).module))
+        if min(chain[0].output.type.get_shape()[1:3]) >= 8:
+            found.append(text)
+    return found
+
+
+def assert_pruned_is_exhaustive(module, base: DefaultPipeline, budget: float) -> tuple[int, int]:
+    """The pruned search chooses what planning every candidate chooses, and no bound exceeds its real arena.
+
+    Returns (candidates planned by the pruned search, candidates in all)."""
+    every = search(module, base, budget, prune=False)
+    pruned = search(module, base, budget)
+    assert not every.skipped
+    assert pruned.choice == every.choice == choose(every.planned)
+    for c in every.planned:
+        assert c.bound <= c.arena, c  # the bound is a lower bound: never above the real plan's arena
+    by_place = {(c.ops, c.grid): c for c in every.planned}
+    for c in pruned.planned:
+        assert c == by_place[(c.ops, c.grid)]
+    for ops, grid, bound in pruned.skipped:  # skipped ones: their bound already loses to the choice
+        real = by_place[(ops, grid)]
+        assert bound == real.bound and real.key > pruned.choice.key
+    assert len(pruned.planned) + len(pruned.skipped) == len(every.planned)
+    return len(pruned.planned), len(every.planned)
+
+
+def test_pruned_patch_choice_is_the_exhaustive_one_on_random_chains():
+    planned = total = 0
+    bases = (DefaultPipeline(), DefaultPipeline(inplace=False), DefaultPipeline(kernel_switch="always"),
+             DefaultPipeline(stream_input=True))
+    for index, text in enumerate(chains_with_a_tail(12, 31)):
+        p, t = assert_pruned_is_exhaustive(parse_ir(text).module, bases[index % 4], 100.0)
+        planned, total = planned + p, total + t
+    assert planned < total  # the bounds do skip candidates
+
+
+@pytest.mark.parametrize("model, budget", [("kws_dscnn", 100.0), ("ic_resnet8", 100.0), ("vww_mobilenetv1", 2.0)])
+def test_pruned_patch_choice_is_the_exhaustive_one_on_models(models_dir, model, budget):
+    from cmsis_opt.api import load_module
+
+    module = load_module(models_dir / f"{model}.int8.tflite")
+    planned, total = assert_pruned_is_exhaustive(module, DefaultPipeline(core="cortex-m4"), budget)
+    assert planned <= total
+
+
+def test_equal_arenas_choose_fewer_macs_then_the_coarser_grid():
+    def c(ops, grid, arena, extra):
+        return Candidate(ops, grid, arena, extra, 1000)
+
+    assert choose([c(2, "4x4", 900, 10), c(3, "2x2", 900, 12)]).grid == "4x4"  # fewer extra MACs first
+    assert choose([c(2, "4x4", 900, 10), c(3, "2x2", 900, 10)]).grid == "2x2"  # then the coarser grid
+    assert choose([c(0, "off", 900, 0), c(1, "2x2", 900, 0)]).grid == "off"  # no stage at equal cost
+    assert choose([c(2, "2x2", 900, 0), c(1, "2x2", 900, 0)]).ops == 1  # then the shorter stage
+    assert choose([c(0, "off", 901, 0), c(4, "8x8", 900, 500)]).grid == "8x8"  # the arena comes first
+
+
+def test_stress_patched_networks(tmp_path):
+    """`make stress --patched` in small: 10 seeded random networks with patching on (random stage ends and grids),
+    host C and the interpreter's tile loop against the unpatched network."""
+    import stress
+
+    from cmsis_opt.hostbuild import build_runtime
+
+    draws = stress.patched_draws(10, 20261201)
+    assert sum(ops > 1 for _, ops, _ in draws) >= 3 and all(r * c > 1 for _, _, (r, c) in draws)
+    runtime = build_runtime(tmp_path)
+    counts = stress.run_patched_batch(20261201, draws, runtime, str(tmp_path))
+    assert counts["failures"] == [] and counts["mismatches"] == []
+    assert counts["networks"] == 10

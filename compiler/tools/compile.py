@@ -18,7 +18,6 @@ Everything is built in a temporary folder and moved into OUTDIR at the end.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import shutil
 import subprocess
@@ -175,11 +174,18 @@ def choose_core(module: ModuleOp, given: str | None, model: str) -> str:
 
 
 def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) -> Candidate:
-    """--patch auto: the stage end and grid (or none) whose real plan has the smallest arena within the MAC budget."""
-    from cmsis_opt.passes.patch_split import candidates, choose
+    """--patch auto: the stage end and grid (or none) whose real plan has the smallest arena within the MAC budget.
 
-    return choose(candidates(unplanned, lambda grid, ops: dataclasses.replace(base, patch=grid, patch_ops=ops),
-                             max_overhead))
+    Candidates whose proven lower bound already loses to the best real plan are not planned (patch_split.search).
+    """
+    from cmsis_opt.diagnostics import remark
+    from cmsis_opt.passes.patch_split import search
+
+    found = search(unplanned, base, max_overhead)
+    count = len(found.planned) + len(found.skipped)
+    remark(f"--patch auto: {count} candidates within {max_overhead:g}% extra MACs, {len(found.planned)} planned, "
+           f"{len(found.skipped)} skipped (their arena's lower bound loses to the best plan)", TOOL)
+    return found.choice
 
 
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
