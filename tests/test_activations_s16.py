@@ -14,17 +14,22 @@ us with a located error.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
 pytest.importorskip("tflite_micro")
 
+from conftest import ROOT  # noqa: E402
 from host_programs import build_programs, program_for, run_program  # noqa: E402
 from test_import_tflite import TfliteModel  # noqa: E402
 from tflite_micro.python.tflite_micro import runtime  # noqa: E402
 
 from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.dialects import cmsis  # noqa: E402
+from cmsis_opt.dialects.cmsis_activation import activation_s16, tflm_activation_s16  # noqa: E402
 from cmsis_opt.errors import CompileError  # noqa: E402
 from cmsis_opt.frontends import import_model  # noqa: E402
 from cmsis_opt.interpreter import run_function  # noqa: E402
@@ -109,3 +114,56 @@ def test_what_tflite_micro_cannot_run_is_a_located_error(tmp_path, kind, scale, 
     if out_scale != Q15:
         with pytest.raises(RuntimeError, match="failed to allocate tensors"):
             runtime.Interpreter.from_bytes(data, arena_size=1 << 20)
+
+
+DRIVER = r"""
+#include <stdio.h>
+#include "arm_nnfunctions.h"
+arm_cmsis_nn_status cmsis_opt_activation_s16(const int16_t *input, int16_t *output, int32_t size,
+                                             int32_t input_multiplier, int32_t input_shift,
+                                             arm_nn_activation_type type);
+static int16_t x[65536], y[65536];
+int main(void)
+{
+    long cmsis, multiplier, shift, sigmoid;
+    for (long i = 0; i < 65536; i++) x[i] = (int16_t)(i - 32768);
+    while (scanf("%ld %ld %ld %ld", &cmsis, &multiplier, &shift, &sigmoid) == 4)
+    {
+        const arm_nn_activation_type type = sigmoid ? ARM_SIGMOID : ARM_TANH;
+        const arm_cmsis_nn_status status = cmsis
+            ? arm_nn_activation_s16(x, y, 65536, (int32_t)shift, type)
+            : cmsis_opt_activation_s16(x, y, 65536, (int32_t)multiplier, (int32_t)shift, type);
+        if (status != ARM_CMSIS_NN_SUCCESS) return 2;
+        for (long i = 0; i < 65536; i++) printf("%d\n", y[i]);
+    }
+    return 0;
+}
+"""
+
+
+def test_runtime_kernels_under_sanitizers(tmp_path):
+    """runtime/'s cmsis_opt_activation_s16 and arm_nn_activation_s16 at the ends of their ranges (the largest
+    multiplier TFLite Micro's int32 product allows, shift 31, CMSIS-NN's left shifts -31 and 14), built strict
+    and run under ASan/UBSan, equal the interpreter's arithmetic (the one checked against TFLite Micro above)."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is needed to build the runtime driver")
+    runtime_dir = ROOT / "runtime"
+    (tmp_path / "driver.c").write_text(DRIVER)
+    exe = tmp_path / "driver"
+    subprocess.run(["gcc", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-O1", "-g",
+                    "-fsanitize=address,undefined", "-fno-sanitize-recover=all", f"-I{runtime_dir / 'include'}",
+                    str(runtime_dir / "src" / "cmsis_opt_activation_s16.c"), str(tmp_path / "driver.c"), "-o",
+                    str(exe)], check=True)
+    cases = [(0, 65536, 0), (0, 24576, 31), (0, 3, 0), (0, 30236, 13), (0, 16384, 14), (1, 0, -31), (1, 0, 14),
+             (1, 0, -3), (1, 0, 0)]
+    lines = [f"{cmsis} {m} {s} {sig}" for cmsis, m, s in cases for sig in (1, 0)]
+    run = subprocess.run([str(exe)], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = np.array(run.stdout.split(), np.int64).reshape(len(lines), -1)
+    codes = CODES.reshape(-1)
+    row = 0
+    for cmsis, m, s in cases:
+        for sigmoid in (True, False):
+            want = activation_s16(codes, s, sigmoid) if cmsis else tflm_activation_s16(codes, m, s, sigmoid)
+            np.testing.assert_array_equal(got[row], want, err_msg=f"{'cmsis' if cmsis else 'ours'} {m} {s}")
+            row += 1
