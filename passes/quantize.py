@@ -440,7 +440,8 @@ class Lowering:
 
     def requantize(self, stored: Stored, q_out: UniformQuantizedType, act: tuple[int, int],
                    user: Operation) -> Stored:
-        """`cmsis.requantize`: the stored int8 bytes at `q_out`'s scale and zero point, clamped to `act`.
+        """`cmsis.requantize`: the stored int8 or int16 values at `q_out`'s scale, zero point and width, clamped
+        to `act` (a TFLite QUANTIZE between int8 and int16 parts of a mixed graph changes the width).
 
         Element-wise, so the bytes keep their order (a flatten with permuted
         columns is made row-major first: its source is not requantized).
@@ -458,6 +459,10 @@ class Lowering:
                 **_offsets(q_in, q_out, act),
             },
         )
+        try:
+            new.verify_()
+        except VerifyException as refused:
+            raise error(user, f"no kernel requantizes it: {refused}") from None
         return Stored(self.emit(new).results[0], stored.perm)
 
     def view(self, value: SSAValue, user: Operation) -> Stored:
