@@ -58,14 +58,16 @@ def single_op(kind: str, scale: float, out_scale: float = Q15) -> bytes:
     return m.build([x], [y])
 
 
-def tflm(data: bytes) -> np.ndarray:
+def tflm(data: bytes, x: np.ndarray = CODES) -> np.ndarray:
+    """TFLite Micro's output for input `x`, flat (an arena of 1 MiB: the default is 10 times the model)."""
     interpreter = runtime.Interpreter.from_bytes(data, arena_size=1 << 20)
-    interpreter.set_input(CODES, 0)
+    interpreter.set_input(x, 0)
     interpreter.invoke()
     return interpreter.get_output(0).reshape(-1)
 
 
 def lowered(tmp_path, name: str, data: bytes):
+    """The .tflite `data` written to TMP/NAME.tflite, imported and lowered by --quantize."""
     path = tmp_path / f"{name}.tflite"
     path.write_bytes(data)
     module = import_model(str(path))

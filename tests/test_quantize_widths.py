@@ -20,15 +20,12 @@ import pytest
 pytest.importorskip("tflite_micro")
 
 from host_programs import build_programs, program_for, run_program  # noqa: E402
+from test_activations_s16 import lowered, tflm  # noqa: E402
 from test_import_tflite import TfliteModel  # noqa: E402
-from tflite_micro.python.tflite_micro import runtime  # noqa: E402
 
-from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.dialects import cmsis  # noqa: E402
 from cmsis_opt.errors import CompileError  # noqa: E402
-from cmsis_opt.frontends import import_model  # noqa: E402
 from cmsis_opt.interpreter import run_function  # noqa: E402
-from cmsis_opt.passes.quantize import QuantizePass  # noqa: E402
 
 ALL_S8 = np.arange(-128, 128, dtype=np.int8).reshape(1, -1)
 ALL_S16 = np.arange(-32768, 32768, dtype=np.int16).reshape(1, -1)
@@ -76,21 +73,6 @@ def cases() -> dict[str, tuple[bytes, np.ndarray]]:
         models[f"same{i}"] = (quantize_model(list(ALL_S16.shape), 16, q_a, 16, q_b), ALL_S16)
     models["mixed"] = (mixed_model([1, 4, 8, 8], (0.04, -3)), ALL_S8.reshape(1, 4, 8, 8))
     return models
-
-
-def tflm(data: bytes, x: np.ndarray) -> np.ndarray:
-    interpreter = runtime.Interpreter.from_bytes(data, arena_size=1 << 20)
-    interpreter.set_input(x, 0)
-    interpreter.invoke()
-    return interpreter.get_output(0).reshape(-1)
-
-
-def lowered(tmp_path, name: str, data: bytes):
-    path = tmp_path / f"{name}.tflite"
-    path.write_bytes(data)
-    module = import_model(str(path))
-    QuantizePass().apply(make_context(), module)
-    return module
 
 
 def test_quantize_between_widths_equals_tflite_micro(tmp_path):
