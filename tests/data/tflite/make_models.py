@@ -21,7 +21,8 @@ representative data set is 32 seeded standard-normal samples.
 
 Step 1b writes `SCHEMA_MODELS`: int16 LOGISTIC and TANH at a power-of-two
 input scale (the converter picks the scale from the data; at these scales
-TFLite Micro's arithmetic is CMSIS-NN's `arm_nn_activation_s16`).
+TFLite Micro's arithmetic is CMSIS-NN's `arm_nn_activation_s16`), and a
+mixed int8 / int16 graph.
 
 Step 2 runs every .tflite here through TFLite Micro's Python interpreter on
 one seeded input (uniform over the input type's whole range, seed 1234 +
@@ -142,8 +143,17 @@ def convert(out: Path) -> None:
             print(f"{path}: {path.stat().st_size} bytes")
 
 
-SCHEMA_MODELS = {"logistic_pot.int16": ("LOGISTIC", 2.0 ** -12), "tanh_pot.int16": ("TANH", 2.0 ** -9)}
-"""name -> (TFLite op, input scale): int16 [1, 2048] in, int16 [1, 2048] out at 2^-15, zero points 0."""
+Q15 = 2.0 ** -15
+SCHEMA_MODELS = {
+    "logistic_pot.int16": ([1, 2048], [("x", "INT16", 2.0 ** -12, 0), ("y", "INT16", Q15, 0)], [("LOGISTIC", 0, 1)]),
+    "tanh_pot.int16": ([1, 2048], [("x", "INT16", 2.0 ** -9, 0), ("y", "INT16", Q15, 0)], [("TANH", 0, 1)]),
+    "mixed_tanh.int8": ([1, 8, 8, 16], [("x", "INT8", 0.04, -3), ("wide", "INT16", 0.0002, 0),
+                                       ("squashed", "INT16", Q15, 0), ("y", "INT8", 1 / 128, 0)],
+                        [("QUANTIZE", 0, 1), ("TANH", 1, 2), ("QUANTIZE", 2, 3)]),
+}
+"""name -> (shape of every tensor, tensors (name, type, scale, zero point), ops (TFLite op, input, output)): the
+first tensor is the graph input, the last its output. `mixed_tanh.int8` is a mixed graph: int8 in and out, a TANH
+on int16 between two QUANTIZE ops."""
 
 
 def schema(out: Path) -> None:
@@ -152,26 +162,33 @@ def schema(out: Path) -> None:
     from cmsis_opt.frontends.tflite import load_schema
 
     S = load_schema()
-    for name, (kind, scale) in SCHEMA_MODELS.items():
+    for name, (shape, tensors, ops) in SCHEMA_MODELS.items():
         model = S.ModelT()
         model.version, model.buffers, model.subgraphs = 3, [S.BufferT()], [S.SubGraphT()]
-        code = S.OperatorCodeT()
-        code.builtinCode = code.deprecatedBuiltinCode = getattr(S.BuiltinOperator, kind)
-        code.version = 1
-        model.operatorCodes = [code]
+        kinds = list(dict.fromkeys(kind for kind, _, _ in ops))
+        model.operatorCodes = []
+        for kind in kinds:
+            code = S.OperatorCodeT()
+            code.builtinCode = code.deprecatedBuiltinCode = getattr(S.BuiltinOperator, kind)
+            code.version = 1
+            model.operatorCodes.append(code)
         graph = model.subgraphs[0]
         graph.tensors = []
-        for tensor_name, tensor_scale in (("x", scale), ("y", 2.0 ** -15)):
+        for tensor_name, kind, scale, zero_point in tensors:
             tensor = S.TensorT()
-            tensor.name, tensor.shape, tensor.type = tensor_name.encode(), np.array([1, 2048], np.int32), S.TensorType.INT16
+            tensor.name, tensor.shape, tensor.type = tensor_name.encode(), np.array(shape, np.int32), getattr(
+                S.TensorType, kind)
             tensor.buffer = 0
             tensor.quantization = S.QuantizationParametersT()
-            tensor.quantization.scale = np.array([tensor_scale], np.float32)
-            tensor.quantization.zeroPoint = np.array([0], np.int64)
+            tensor.quantization.scale = np.array([scale], np.float32)
+            tensor.quantization.zeroPoint = np.array([zero_point], np.int64)
             graph.tensors.append(tensor)
-        op = S.OperatorT()
-        op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
-        graph.operators, graph.inputs, graph.outputs = [op], [0], [1]
+        graph.operators = []
+        for kind, source, result in ops:
+            op = S.OperatorT()
+            op.opcodeIndex, op.inputs, op.outputs = kinds.index(kind), [source], [result]
+            graph.operators.append(op)
+        graph.inputs, graph.outputs = [0], [len(tensors) - 1]
         builder = flatbuffers.Builder(1024)
         builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
         path = out / f"{name}.tflite"
