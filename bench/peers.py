@@ -14,7 +14,7 @@ TARGETS = ("cortex-m0", "cortex-m4", "cortex-m55")
 _TFLM_SCRIPT = """
 import sys
 from tflite_micro.python.tflite_micro import runtime
-runtime.Interpreter.from_file(sys.argv[1]).print_allocations()
+runtime.Interpreter.from_file(sys.argv[1], arena_size=4 << 20).print_allocations()  # room for any test model
 """
 
 

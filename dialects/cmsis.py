@@ -33,6 +33,7 @@ from xdsl.utils.exceptions import VerifyException
 from cmsis_opt import targets
 from cmsis_opt.targets import BuildPath
 
+from .cmsis_activation import ActivationS16Op
 from .cmsis_conv import ConvOp, DepthwiseConvOp, TransposeConvOp
 from .cmsis_data import ConcatOp, PadOp, ReshapeOp, SliceOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
@@ -120,7 +121,7 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 OPS = [ConvOp, DepthwiseConvOp, TransposeConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp,
        ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp, PatchStageOp,
-       LstmOp, SliceOp]
+       LstmOp, SliceOp, ActivationS16Op]
 
 CMSIS = Dialect("cmsis", [*OPS, YieldOp], [TargetAttr])
 
@@ -128,6 +129,7 @@ __all__ = [
     "CMSIS",
     "OPS",
     "TARGET_ATTR",
+    "ActivationS16Op",
     "AddOp",
     "AvgPoolOp",
     "CmsisOp",

@@ -27,10 +27,6 @@ its input and overwrite the rows already consumed.
 
 from __future__ import annotations
 
-import functools
-import re
-from importlib import resources
-
 import numpy as np
 from xdsl.dialects.builtin import (
     DenseArrayBase,
@@ -48,6 +44,7 @@ from cmsis_opt.errors import CompileError
 from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier
 from cmsis_opt.targets import BuildPath
 
+from .cmsis_activation import activation_s16
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, Trace, int_of
 from .utils import fail, ints, shape_of, to_numpy
 
@@ -61,44 +58,6 @@ Q15_MIN, Q15_MAX = -(1 << 15), (1 << 15) - 1
 CELL_ACTIVATIONS = {"sigmoid": "ARM_SIGMOID", "tanh": "ARM_TANH"}
 BUFFERS = 3
 """int16 buffers of batch x hidden values in `cmsis_nn_lstm_context`: temp1, temp2, cell_state."""
-
-
-@functools.cache
-def sigmoid_table() -> np.ndarray:
-    """The 256-entry Q0.16 sigmoid table of `arm_nn_activation_s16` (TFLite's `sigmoid_table_uint16`), read from
-    runtime/src/arm_lstm_unidirectional_s8.c, its one copy in the project."""
-    text = resources.files("cmsis_opt.runtime").joinpath("src", "arm_lstm_unidirectional_s8.c").read_text()
-    body = text[text.index("sigmoid table begins"):text.index("sigmoid table ends")]
-    values = [int(v) for v in re.findall(r"(\d+)u", body[body.index("{"):])]
-    assert len(values) == 256, "runtime/src/arm_lstm_unidirectional_s8.c: the sigmoid table has 256 entries"
-    return np.array(values, np.int64)
-
-
-def activation_s16(x: np.ndarray, left_shift: int, sigmoid: bool) -> np.ndarray:
-    """`arm_nn_activation_s16`: int16 sigmoid / tanh of x * 2^left_shift (Q3.12 in, Q0.15 out), exactly."""
-    table = sigmoid_table()
-    shift = 9 if sigmoid else 8
-    multiplier = 3 if left_shift < 0 else 3 << left_shift
-    right = -left_shift if left_shift < 0 else 0
-    rounding = (1 << (right - 1)) if right > 0 else 0
-    data = (x.astype(np.int64) * multiplier + rounding) >> right
-    magnitude = np.abs(data)
-    uh = magnitude >> shift
-    index = np.minimum(uh, 254)
-    ua, ub = table[index], table[index + 1]
-    ut = magnitude & ((1 << shift) - 1)
-    interpolated = (ua << shift) + ut * (ub - ua)
-    mask = 0xFFFFFFFF
-    if sigmoid:
-        result = np.where(uh >= 255, 0x7FFF << 10, interpolated)
-        result = np.where(data >= 0, result + (1 << 9), (1 << 25) - result + (1 << 9) - 1) & mask
-        result >>= 10
-    else:
-        result = np.where(uh >= 255, 0xFFFF << 8, interpolated)
-        result = np.where(data >= 0, result - (1 << 23) + (1 << 7), -result + (1 << 23) + (1 << 7) - 1) & mask
-        result >>= 8
-    low = result & 0xFFFF
-    return np.where(low >= 0x8000, low - 0x10000, low)
 
 
 def _requantize(x: np.ndarray, multiplier: int, shift: int) -> np.ndarray:

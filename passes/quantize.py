@@ -43,7 +43,7 @@ from cmsis_opt.calibrate import (
     recorded_range,
 )
 from cmsis_opt.diagnostics import remark
-from cmsis_opt.dialects import cmsis, nn
+from cmsis_opt.dialects import cmsis, cmsis_activation, nn
 from cmsis_opt.dialects.kernel import view_source
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32, quant_of
 from cmsis_opt.dialects.utils import (
@@ -440,7 +440,8 @@ class Lowering:
 
     def requantize(self, stored: Stored, q_out: UniformQuantizedType, act: tuple[int, int],
                    user: Operation) -> Stored:
-        """`cmsis.requantize`: the stored int8 bytes at `q_out`'s scale and zero point, clamped to `act`.
+        """`cmsis.requantize`: the stored int8 or int16 values at `q_out`'s scale, zero point and width, clamped
+        to `act` (a TFLite QUANTIZE between int8 and int16 parts of a mixed graph changes the width).
 
         Element-wise, so the bytes keep their order (a flatten with permuted
         columns is made row-major first: its source is not requantized).
@@ -458,6 +459,10 @@ class Lowering:
                 **_offsets(q_in, q_out, act),
             },
         )
+        try:
+            new.verify_()
+        except VerifyException as refused:
+            raise error(user, f"no kernel requantizes it: {refused}") from None
         return Stored(self.emit(new).results[0], stored.perm)
 
     def view(self, value: SSAValue, user: Operation) -> Stored:
@@ -1150,6 +1155,8 @@ class Lowering:
         channel of that axis, which must then be stored last (a transpose
         first if it is not: NCHW graph inputs).
         """
+        if _is_s16(q_out):
+            return self.activation_s16(op, q_out, act)
         logical = shape_of(op.input)
         stored = self.view(op.input, op)
         slope = slope_values(op)
@@ -1170,6 +1177,35 @@ class Lowering:
                                 properties={"table": dense(tables[0] if len(tables) == 1 else tables)})
         return Stored(self.emit(new).results[0], perm)
 
+
+    def activation_s16(self, op: nn.ActivationOp, q_out: UniformQuantizedType, act: tuple[int, int]) -> Stored:
+        """TFLite's int16 LOGISTIC / TANH: one `cmsis.activation_s16` with TFLite Micro's input multiplier and
+        shift (`cmsis_activation.tflm_input_params`), element-wise in the stored order. TFLite Micro's Prepare
+        rules are ours: output scale 2^-15 (zero points are 0 in the 16x8 scheme), no clamp after it (no int16
+        requantization kernel follows), an input scale whose multiplier keeps the int32 product in range."""
+        kind = op.kind.data
+        if kind not in cmsis_activation.FUNCTIONS or op.rule is None or op.rule.data != "tflite":
+            raise error(op, f"an int16 {kind} has no CMSIS-NN kernel (int16 runs TFLite's LOGISTIC and TANH: "
+                            "arm_nn_activation_s16)")
+        name = "LOGISTIC" if kind == "sigmoid" else "TANH"
+        log2, power_of_two = cmsis_activation.checked_log2(q_out.scale)
+        if not power_of_two or log2 != -15 or act != storage_range(q_out):
+            raise error(op, f"TFLite's int16 {name} writes scale 2^-15 (1/32768) and no clamp, not scale "
+                            f"{q_out.scale} clamped to {list(act)}: no int16 requantization kernel follows")
+        stored = self.view(op.input, op)
+        if stored.columns is not None:
+            stored = self.unflatten(stored, op)
+        q_in = stored_quant(stored.value)
+        multiplier, shift = cmsis_activation.tflm_input_params(q_in.scale, kind == "sigmoid")
+        rounding = (1 << (shift - 1)) if shift > 0 else 0
+        if 32767 * multiplier + rounding > cmsis_activation.INT32_MAX:
+            raise error(op, f"an input scale of {q_in.scale} overflows TFLite Micro's int32 input product in "
+                            f"int16 {name} (multiplier {multiplier}); scales up to about 5.3 work")
+        new = cmsis.ActivationS16Op.build(
+            operands=[stored.value], result_types=[_tensor(q_out, shape_of(stored.value))],
+            properties={"function": StringAttr(kind), "input_multiplier": i32_attr(multiplier),
+                        "input_shift": i32_attr(shift)})
+        return Stored(self.emit(new).results[0], stored.perm)
 
 def slope_values(op: nn.ActivationOp) -> np.ndarray | None:
     """PRelu's slope broadcast to the input's shape: int8 codes for `rule = "tflite"` (TFLite's PRELU computes
@@ -1281,7 +1317,7 @@ Each is called as (lowering, op, output quantization, clamp).
 
 S16_LOWERINGS: frozenset[type[Operation]] = frozenset({
     nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.SoftmaxOp,
-    nn.AddOp, nn.MulOp,
+    nn.AddOp, nn.MulOp, nn.ActivationOp,
 })
 """The nn ops whose lowering also takes int16 activations (TFLite's 16x8 scheme, CMSIS-NN's s16 kernels)."""
 

@@ -65,12 +65,13 @@ def program_for(programs: Mapping[str, Path], library: str) -> Path:
     return programs[library]
 
 
-def run_program(program: Path, name: str, inputs: Sequence[np.ndarray]) -> np.ndarray:
-    """The program's raw int8 output bytes for network `name` and these inputs."""
-    data = b"".join(np.ascontiguousarray(x, dtype=np.int8).tobytes() for x in inputs)
+def run_program(program: Path, name: str, inputs: Sequence[np.ndarray], dtype: type = np.int8) -> np.ndarray:
+    """The program's raw output for network `name` and these inputs, inputs and outputs of element type `dtype`
+    (int8, or int16 for a network with int16 inputs and outputs: host byte order)."""
+    data = b"".join(np.ascontiguousarray(x, dtype=dtype).tobytes() for x in inputs)
     run = subprocess.run([str(program), name], input=data, capture_output=True, timeout=60)
     assert run.returncode == 0 and not run.stderr, (name, run.returncode, run.stderr.decode()[:500])
-    return np.frombuffer(run.stdout, dtype=np.int8)
+    return np.frombuffer(run.stdout, dtype=dtype)
 
 
 def compile_host(model: str | Path, out: Path, name: str, library: str, *extra: str) -> Path:

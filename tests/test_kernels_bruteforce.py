@@ -397,6 +397,35 @@ def test_requantize_overlaps_exactly_in_place(path):
     assert op.path_delta(path) == 0
 
 
+
+@pytest.mark.parametrize("widths", [(8, 16), (16, 8), (16, 16)], ids=["s8-s16", "s16-s8", "s16-s16"])
+def test_requantize_between_widths_replays_in_bytes(widths):
+    """cmsis_opt_requantize_s16: input element i (its bytes) is read, then output element i (its bytes) written.
+    The byte model's delta replays cleanly and tightly: int16 -> int8 and int16 -> int16 in place (or later),
+    int8 -> int16 with the output starting before its input (the writes run ahead of the reads)."""
+    shape = (2, 3, 5)
+    size = num_elements(shape)
+    q = {8: "!quant.uniform<i8:f32, 0.05:3>", 16: "!quant.uniform<i16:f32, 0.0005:0>"}
+    i, o = make.tensor(shape, q[widths[0]]), make.tensor(shape, q[widths[1]])
+    in_zp, out_zp = (3 if widths[0] == 8 else 0), (3 if widths[1] == 8 else 0)
+    low, high = (-128, 127) if widths[1] == 8 else (-32768, 32767)
+    text = (f"cmsis.requantize %a0 {{multiplier = 1677721600 : i32, shift = {7 if widths == (8, 16) else -1} : i32, "
+            f"input_offset = {-in_zp} : i32, output_offset = {out_zp} : i32, act_min = {low} : i32, "
+            f"act_max = {high} : i32}} : ({i}) -> {o}")
+    op = make._first(make._module([i], text, o), "cmsis.requantize")
+    assert op.kernel_function("c") == "cmsis_opt_requantize_s16"
+    in_bytes, out_bytes = widths[0] // 8, widths[1] // 8
+    events = []
+    for k in range(size):
+        events += [("r", k * in_bytes + b) for b in range(in_bytes)]
+        events += [("w", k * out_bytes + b) for b in range(out_bytes)]
+    for path in ("c", "dsp", "mve"):
+        delta = op.path_delta(path)
+        assert delta is not None
+        assert not overwritten_read(events, delta), f"delta {delta} overwrites unread input"
+        assert overwritten_read(events, delta + 1), f"delta {delta} is not tight"
+        assert (delta >= 0) == (out_bytes <= in_bytes), delta  # in place (or later) unless the output is wider
+
 def sim_pad(shape, pre, post, backwards: bool):
     """arm_pad_s8: memsets and memcpys front to back; each memcpy forwards or (`backwards`) from its end."""
     n, h, w, c = shape

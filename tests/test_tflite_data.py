@@ -35,14 +35,15 @@ SUPPORTED = {
     "max_pool.int8", "mul.int8", "softmax.int8", "tanh.int8", "transpose_conv.int8", "transpose_conv_valid.int8",
     "lstm.int8", "kws_lstm.int8",
     "conv.int16", "depthwise_conv.int16", "fully_connected.int16", "max_pool.int16", "avg_pool.int16",
-    "softmax.int16", "kws_conv.int16", "add.int16", "mul.int16",
+    "softmax.int16", "kws_conv.int16", "add.int16", "mul.int16", "logistic.int16", "tanh.int16",
+    "logistic_pot.int16", "tanh_pot.int16", "mixed_tanh.int8",
 }
 INT16 = sorted(name for name in SUPPORTED if name.endswith(".int16"))
 HOST = ("transpose_conv.int8", "transpose_conv_valid.int8", "depthwise_conv.int8", "fully_connected.int8",
-        "logistic.int8", "lstm.int8", "kws_lstm.int8", *INT16)
+        "logistic.int8", "lstm.int8", "kws_lstm.int8", "mixed_tanh.int8", *INT16)
 """The models also built into host programs: the kernels no reference model calls, one that every one does (the
-rest of the int8 ones run the same kernels as the reference models' host tests), and every int16 one (the s16
-kernels run nowhere else)."""
+rest of the int8 ones run the same kernels as the reference models' host tests), and every int16 one and the mixed
+int8 / int16 one (the s16 kernels run nowhere else)."""
 
 
 def reference(name: str) -> tuple[list[np.ndarray], np.ndarray]:
@@ -86,18 +87,19 @@ def test_host_program_equals_tflite_micro(name, library, tmp_path):
     np.testing.assert_array_equal(np.frombuffer(run.stdout, expected.dtype), expected.reshape(-1))
 
 
-@pytest.mark.parametrize("name", INT16)
+@pytest.mark.parametrize("name", [*INT16, "mixed_tanh.int8"])
 def test_int16_model_without_inplace_equals_tflite_micro(name, tmp_path):
-    """The s16 kernels on disjoint buffers too: the in-place plan above is not what makes them exact."""
+    """The s16 kernels (and the mixed graph's width changes) on disjoint buffers too: the in-place plan above is not
+    what makes them exact."""
     proc = run_tool("cmsis-compile", str(DATA / f"{name}.tflite"), "-o", str(tmp_path), "--host", "--name", "net",
                     "--quiet", "--no-inplace")
     assert proc.returncode == 0, proc.stderr
     inputs, expected = reference(name)
-    assert expected.dtype == np.int16
+    assert expected.dtype == (np.int8 if name == "mixed_tanh.int8" else np.int16)
     run = subprocess.run([str(tmp_path / "net_host")], input=b"".join(x.tobytes() for x in inputs),
                          capture_output=True, timeout=60)
     assert run.returncode == 0, run.stderr.decode()[-2000:]
-    np.testing.assert_array_equal(np.frombuffer(run.stdout, np.int16), expected.reshape(-1))
+    np.testing.assert_array_equal(np.frombuffer(run.stdout, expected.dtype), expected.reshape(-1))
 
 
 @pytest.mark.parametrize("name", sorted(set(MODELS) - SUPPORTED))
@@ -108,7 +110,7 @@ def test_the_rest_is_refused(name):
 
 
 def test_a_refusal_is_one_error_line_and_no_output(tmp_path: Path):
-    proc = run_tool("cmsis-compile", str(DATA / "logistic.int16.tflite"), "-o", str(tmp_path / "out"))
+    proc = run_tool("cmsis-compile", str(DATA / "transpose_conv.int16.tflite"), "-o", str(tmp_path / "out"))
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "has no int16 CMSIS-NN kernel" in lines[0]

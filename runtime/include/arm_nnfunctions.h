@@ -523,6 +523,18 @@ arm_cmsis_nn_status arm_avgpool_s16(const cmsis_nn_context *ctx,
                                     int16_t *dst);
 
 /*
+ * arm_nn_activation_s16: TFLite's int16 LOGISTIC (type ARM_SIGMOID) or TANH (ARM_TANH) of size values, Q3.12 in
+ * after multiplying by 3 << left_shift (left_shift >= 0) or by 3 with a rounding right shift by -left_shift,
+ * Q0.15 out. Element i is read before output i is written. ARM_CMSIS_NN_ARG_ERROR for left_shift outside
+ * [-31, 29] (the runtime's check; CMSIS-NN has none).
+ */
+arm_cmsis_nn_status arm_nn_activation_s16(const int16_t *input,
+                                          int16_t *output,
+                                          const int32_t size,
+                                          const int32_t left_shift,
+                                          const arm_nn_activation_type type);
+
+/*
  * Softmax of int16 rows (output scale 1/32768): the differences to the row
  * maximum scaled by mult / shift onto the exp table's [-10, 0], their sum's
  * reciprocal from the 1 / (1 + x) table, both interpolated (513 entries).

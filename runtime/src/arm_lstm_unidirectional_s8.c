@@ -18,103 +18,16 @@
  * output step t - 1, then writes output step t. The compiler never lets the
  * output overlap the input.
  *
- * The gate activations follow arm_nn_activation_s16 (TFLite's int16
+ * The gate activations are arm_nn_activation_s16 (TFLite's int16
  * Logistic / Tanh): a 256-entry table of sigmoid in Q0.16 over [0, 10.67)
  * (TFLite's sigmoid_table_uint16, which CMSIS-NN carries too), linearly
- * interpolated.
+ * interpolated; the runtime's copy is in cmsis_opt_activation_s16.c.
  */
 #include "nn_support.h"
-
-#define LSTM_SIGMOID_TABLE_ENTRIES 256
-
-/* cmsis-opt: sigmoid table begins */
-static const uint16_t lstm_sigmoid_table[LSTM_SIGMOID_TABLE_ENTRIES] = {
-    32768u, 33451u, 34133u, 34813u, 35493u, 36169u, 36843u, 37513u, 38180u, 38841u, 39498u, 40149u,
-    40794u, 41432u, 42064u, 42688u, 43304u, 43912u, 44511u, 45102u, 45683u, 46255u, 46817u, 47369u,
-    47911u, 48443u, 48964u, 49475u, 49975u, 50464u, 50942u, 51409u, 51865u, 52311u, 52745u, 53169u,
-    53581u, 53983u, 54374u, 54755u, 55125u, 55485u, 55834u, 56174u, 56503u, 56823u, 57133u, 57433u,
-    57724u, 58007u, 58280u, 58544u, 58800u, 59048u, 59288u, 59519u, 59743u, 59959u, 60168u, 60370u,
-    60565u, 60753u, 60935u, 61110u, 61279u, 61441u, 61599u, 61750u, 61896u, 62036u, 62172u, 62302u,
-    62428u, 62549u, 62666u, 62778u, 62886u, 62990u, 63090u, 63186u, 63279u, 63368u, 63454u, 63536u,
-    63615u, 63691u, 63765u, 63835u, 63903u, 63968u, 64030u, 64090u, 64148u, 64204u, 64257u, 64308u,
-    64357u, 64405u, 64450u, 64494u, 64536u, 64576u, 64614u, 64652u, 64687u, 64721u, 64754u, 64786u,
-    64816u, 64845u, 64873u, 64900u, 64926u, 64950u, 64974u, 64997u, 65019u, 65039u, 65060u, 65079u,
-    65097u, 65115u, 65132u, 65149u, 65164u, 65179u, 65194u, 65208u, 65221u, 65234u, 65246u, 65258u,
-    65269u, 65280u, 65291u, 65301u, 65310u, 65319u, 65328u, 65337u, 65345u, 65352u, 65360u, 65367u,
-    65374u, 65381u, 65387u, 65393u, 65399u, 65404u, 65410u, 65415u, 65420u, 65425u, 65429u, 65433u,
-    65438u, 65442u, 65445u, 65449u, 65453u, 65456u, 65459u, 65462u, 65465u, 65468u, 65471u, 65474u,
-    65476u, 65479u, 65481u, 65483u, 65485u, 65488u, 65489u, 65491u, 65493u, 65495u, 65497u, 65498u,
-    65500u, 65501u, 65503u, 65504u, 65505u, 65507u, 65508u, 65509u, 65510u, 65511u, 65512u, 65513u,
-    65514u, 65515u, 65516u, 65517u, 65517u, 65518u, 65519u, 65520u, 65520u, 65521u, 65522u, 65522u,
-    65523u, 65523u, 65524u, 65524u, 65525u, 65525u, 65526u, 65526u, 65526u, 65527u, 65527u, 65528u,
-    65528u, 65528u, 65529u, 65529u, 65529u, 65529u, 65530u, 65530u, 65530u, 65530u, 65531u, 65531u,
-    65531u, 65531u, 65531u, 65532u, 65532u, 65532u, 65532u, 65532u, 65532u, 65533u, 65533u, 65533u,
-    65533u, 65533u, 65533u, 65533u, 65533u, 65534u, 65534u, 65534u, 65534u, 65534u, 65534u, 65534u,
-    65534u, 65534u, 65534u, 65535u,
-};
-/* cmsis-opt: sigmoid table ends */
-
-/* floor(value / 2^exponent) for exponent in [0, 31], without shifting a negative number. */
-static int32_t floor_shift(int32_t value, int32_t exponent)
-{
-    if (value >= 0)
-    {
-        return value >> exponent;
-    }
-    return -(int32_t)(((uint32_t)(-(value + 1))) >> exponent) - 1;
-}
-
-/* The low 16 bits of value as a two's complement int16_t. */
-static int16_t low_s16(uint32_t value)
-{
-    const int32_t low = (int32_t)(value & 0xFFFFu);
-    return (int16_t)(low >= 0x8000 ? low - 0x10000 : low);
-}
 
 static int16_t clamp_s16(int32_t value)
 {
     return (int16_t)NN_MIN(NN_MAX(value, NN_Q15_MIN), NN_Q15_MAX);
-}
-
-/* arm_nn_activation_s16: sigmoid or tanh of size int16 values, input scaled by 2^left_shift. */
-static void activation_s16(const int16_t *input, int16_t *output, int32_t size, int32_t left_shift,
-                           arm_nn_activation_type type)
-{
-    const int sigmoid = type == ARM_SIGMOID;
-    const int32_t abs_input_shift = sigmoid ? 9 : 8;
-    const uint32_t max_saturation = sigmoid ? (uint32_t)0x7FFF << 10 : (uint32_t)0xFFFF << 8;
-    const int32_t input_multiplier = left_shift < 0 ? 3 : 3 * (1 << left_shift);
-    const int32_t abs_left_shift = left_shift < 0 ? -left_shift : 0;
-    const int32_t rounding = abs_left_shift > 0 ? 1 << (abs_left_shift - 1) : 0;
-    for (int32_t i = 0; i < size; i++)
-    {
-        const int32_t input_data = floor_shift(input[i] * input_multiplier + rounding, abs_left_shift);
-        const uint32_t abs_input = (uint32_t)(input_data > 0 ? input_data : -input_data);
-        const uint32_t uh = abs_input >> abs_input_shift;
-        uint32_t result;
-        if (uh >= 255u)
-        {
-            result = max_saturation;
-        }
-        else
-        {
-            const uint32_t ua = lstm_sigmoid_table[uh];
-            const uint32_t ub = lstm_sigmoid_table[uh + 1u];
-            const uint32_t ut = abs_input & (sigmoid ? 0x1FFu : 0xFFu);
-            result = (ua << abs_input_shift) + ut * (ub - ua);
-        }
-        if (sigmoid)
-        {
-            result = input_data >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
-            result >>= 10;
-        }
-        else
-        {
-            result = input_data >= 0 ? (result - (1u << 23)) + (1u << 7) : ((0u - result) + (1u << 23)) + (1u << 7) - 1u;
-            result >>= 8;
-        }
-        output[i] = low_s16(result);
-    }
 }
 
 /* arm_nn_vec_mat_mul_result_acc_s8_s16: dst[b][r] = clamp(requant(lhs_b . rhs[r] + bias[r]) + dst[b][r]). */
@@ -156,7 +69,7 @@ static void gate_s8_s16(const int8_t *data_in, const int8_t *hidden_in, const cm
                         output, gate->hidden_multiplier, gate->hidden_shift, params->hidden_size,
                         params->hidden_size, params->batch_size, batch_offset);
     }
-    activation_s16(output, output, size, 0, gate->activation_type);
+    (void)arm_nn_activation_s16(output, output, size, 0, gate->activation_type);
 }
 
 /* arm_elementwise_mul_s16 (accumulate = 0) and arm_elementwise_mul_acc_s16 (accumulate = 1), offsets 0. */
@@ -193,7 +106,7 @@ static void step_s8(const int8_t *data_in, const int8_t *hidden_in, int8_t *hidd
     mul_s16(temp1, temp2, cell_state, params->input_to_cell_multiplier, params->input_to_cell_shift, clip_min,
             clip_max, size, 1);
     gate_s8_s16(data_in, hidden_in, &params->output_gate, params, temp1, batch_offset);
-    activation_s16(cell_state, temp2, size, params->cell_scale_power + 12, ARM_TANH);
+    (void)arm_nn_activation_s16(cell_state, temp2, size, params->cell_scale_power + 12, ARM_TANH);
     /* arm_elementwise_mul_s16_s8 */
     for (int32_t b = 0; b < params->batch_size; b++)
     {

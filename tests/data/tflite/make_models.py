@@ -5,8 +5,11 @@ Two steps, each in its own environment (TensorFlow's converter is not a test dep
     # 1. the .tflite files, with TensorFlow (tensorflow-cpu and tf-keras 2.21.0, Python 3.11)
     python3 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow-cpu==2.21.0 tf-keras==2.21.0
     TF_USE_LEGACY_KERAS=1 /tmp/tfenv/bin/python tests/data/tflite/make_models.py convert tests/data/tflite
+    # 1b. single-op models TensorFlow's converter does not give (a chosen input scale), with the flatbuffer
+    #     schema tflite-micro ships (the project's test environment)
+    .venv/bin/python tests/data/tflite/make_models.py schema tests/data/tflite
     # 2. the reference outputs, with PyPI tflite-micro (the project's test environment)
-    .venv/bin/python tests/data/tflite/make_models.py reference tests/data/tflite
+    .venv/bin/python tests/data/tflite/make_models.py reference tests/data/tflite [MODEL...]
 
 Step 1 builds Keras models with seeded random weights (numpy default_rng, per
 model), and converts each with full integer quantization: `<name>.int8.tflite`
@@ -16,9 +19,14 @@ EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8). Model inputs and
 outputs are integer too (no QUANTIZE/DEQUANTIZE at the edges). The
 representative data set is 32 seeded standard-normal samples.
 
+Step 1b writes `SCHEMA_MODELS`: int16 LOGISTIC and TANH at a power-of-two
+input scale (the converter picks the scale from the data; at these scales
+TFLite Micro's arithmetic is CMSIS-NN's `arm_nn_activation_s16`), and a
+mixed int8 / int16 graph.
+
 Step 2 runs every .tflite here through TFLite Micro's Python interpreter on
 one seeded input (uniform over the input type's whole range, seed 1234 +
-model index in sorted order) and writes `<file>.npz` with `input_<i>` and
+model index in sorted order; 2234 + index for SCHEMA_MODELS) and writes `<file>.npz` with `input_<i>` and
 `output_<i>` arrays.
 
 Keras 2 (tf-keras) is used rather than Keras 3 because its LSTM layer carries
@@ -135,12 +143,72 @@ def convert(out: Path) -> None:
             print(f"{path}: {path.stat().st_size} bytes")
 
 
-def reference(out: Path) -> None:
+Q15 = 2.0 ** -15
+SCHEMA_MODELS = {
+    "logistic_pot.int16": ([1, 2048], [("x", "INT16", 2.0 ** -12, 0), ("y", "INT16", Q15, 0)], [("LOGISTIC", 0, 1)]),
+    "tanh_pot.int16": ([1, 2048], [("x", "INT16", 2.0 ** -9, 0), ("y", "INT16", Q15, 0)], [("TANH", 0, 1)]),
+    "mixed_tanh.int8": ([1, 8, 8, 16], [("x", "INT8", 0.04, -3), ("wide", "INT16", 0.0002, 0),
+                                       ("squashed", "INT16", Q15, 0), ("y", "INT8", 1 / 128, 0)],
+                        [("QUANTIZE", 0, 1), ("TANH", 1, 2), ("QUANTIZE", 2, 3)]),
+}
+"""name -> (shape of every tensor, tensors (name, type, scale, zero point), ops (TFLite op, input, output)): the
+first tensor is the graph input, the last its output. `mixed_tanh.int8` is a mixed graph: int8 in and out, a TANH
+on int16 between two QUANTIZE ops."""
+
+
+def schema(out: Path) -> None:
+    import flatbuffers
+
+    from cmsis_opt.frontends.tflite import load_schema
+
+    S = load_schema()
+    for name, (shape, tensors, ops) in SCHEMA_MODELS.items():
+        model = S.ModelT()
+        model.version, model.buffers, model.subgraphs = 3, [S.BufferT()], [S.SubGraphT()]
+        kinds = list(dict.fromkeys(kind for kind, _, _ in ops))
+        model.operatorCodes = []
+        for kind in kinds:
+            code = S.OperatorCodeT()
+            code.builtinCode = code.deprecatedBuiltinCode = getattr(S.BuiltinOperator, kind)
+            code.version = 1
+            model.operatorCodes.append(code)
+        graph = model.subgraphs[0]
+        graph.tensors = []
+        for tensor_name, kind, scale, zero_point in tensors:
+            tensor = S.TensorT()
+            tensor.name, tensor.shape, tensor.type = tensor_name.encode(), np.array(shape, np.int32), getattr(
+                S.TensorType, kind)
+            tensor.buffer = 0
+            tensor.quantization = S.QuantizationParametersT()
+            tensor.quantization.scale = np.array([scale], np.float32)
+            tensor.quantization.zeroPoint = np.array([zero_point], np.int64)
+            graph.tensors.append(tensor)
+        graph.operators = []
+        for kind, source, result in ops:
+            op = S.OperatorT()
+            op.opcodeIndex, op.inputs, op.outputs = kinds.index(kind), [source], [result]
+            graph.operators.append(op)
+        graph.inputs, graph.outputs = [0], [len(tensors) - 1]
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        path = out / f"{name}.tflite"
+        path.write_bytes(bytes(builder.Output()))
+        print(f"{path}: {path.stat().st_size} bytes")
+
+
+def reference(out: Path, names: list[str] | None = None) -> None:
+    """`<model>.npz` for every model in `out`, or for `names` only. Seeds: 1234 + the index among the converted
+    models in sorted order, 2234 + the index in SCHEMA_MODELS."""
     from tflite_micro.python.tflite_micro import runtime
 
-    for index, path in enumerate(sorted(out.glob("*.tflite"))):
-        interpreter = runtime.Interpreter.from_bytes(path.read_bytes())
-        rng = np.random.default_rng(1234 + index)
+    converted = sorted(p for p in out.glob("*.tflite") if p.name.removesuffix(".tflite") not in SCHEMA_MODELS)
+    seeds = {path: 1234 + index for index, path in enumerate(converted)}
+    seeds |= {out / f"{name}.tflite": 2234 + index for index, name in enumerate(SCHEMA_MODELS)}
+    for path, seed in sorted(seeds.items()):
+        if names and path.name.removesuffix(".tflite") not in names:
+            continue
+        interpreter = runtime.Interpreter.from_bytes(path.read_bytes(), arena_size=1 << 20)
+        rng = np.random.default_rng(seed)
         arrays = {}
         for i in range(_count(interpreter, "input")):
             detail = interpreter.get_input_details(i)
@@ -167,6 +235,10 @@ def _count(interpreter, kind: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("convert", "reference"):
-        sys.exit("usage: make_models.py convert|reference OUT_DIR")
-    (convert if sys.argv[1] == "convert" else reference)(Path(sys.argv[2]))
+    if len(sys.argv) < 3 or sys.argv[1] not in ("convert", "schema", "reference") or (
+            len(sys.argv) > 3 and sys.argv[1] != "reference"):
+        sys.exit("usage: make_models.py convert|schema OUT_DIR, or reference OUT_DIR [MODEL...]")
+    if sys.argv[1] == "reference":
+        reference(Path(sys.argv[2]), sys.argv[3:])
+    else:
+        (convert if sys.argv[1] == "convert" else schema)(Path(sys.argv[2]))

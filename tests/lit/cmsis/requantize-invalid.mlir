@@ -55,9 +55,18 @@ func.func @clamp_outside_int8(%x: tensor<2x6x!quant.uniform<i8:f32, 0.5:-4>>) {
 
 // -----
 
-// Both sides are int8 per tensor.
+// Both sides are int8 or int16 per tensor.
 func.func @per_axis_result(%x: tensor<2x6x!quant.uniform<i8:f32, 0.5:-4>>) {
   %y = cmsis.requantize %x {multiplier = 1073741824 : i32, shift = 2 : i32, input_offset = 4 : i32, output_offset = 0 : i32, act_min = -128 : i32, act_max = 127 : i32} : (tensor<2x6x!quant.uniform<i8:f32, 0.5:-4>>) -> tensor<2x6x!quant.uniform<i8:f32:0, {0.25:0, 0.5:0}>>
   func.return
 }
-// CHECK: error: {{.*}}requantize-invalid.mlir:60:3: 'cmsis.requantize' result: expected int8 per-tensor !quant.uniform elements, got !quant.uniform<i8:f32:0, {0.25:0, 0.5:0}>
+// CHECK: error: {{.*}}requantize-invalid.mlir:60:3: 'cmsis.requantize' result: expected int8 or int16 per-tensor !quant.uniform elements, got !quant.uniform<i8:f32:0, {0.25:0, 0.5:0}>
+
+// -----
+
+// A left shift keeps every input value an int32 (TFLite's MultiplyByQuantizedMultiplier shifts in int32).
+func.func @shift_overflow(%x: tensor<16x!quant.uniform<i16:f32, 1.0:0>>) {
+  %y = cmsis.requantize %x {multiplier = 1073741824 : i32, shift = 21 : i32, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -32768 : i32, act_max = 32767 : i32} : (tensor<16x!quant.uniform<i16:f32, 1.0:0>>) -> tensor<16x!quant.uniform<i16:f32, 9.5367431640625e-07:0>>
+  func.return
+}
+// CHECK: error: {{.*}}requantize-invalid.mlir:69:3: 'cmsis.requantize' shift: an input of 32768 shifted left by 21 leaves int32

@@ -34,3 +34,30 @@ func.func @coarser_relu(%x: tensor<1x2x2x3x!quant.uniform<i8:f32, 0.5:3>>) -> te
   %y = cmsis.requantize %x {multiplier = 1073741824 : i32, shift = -1 : i32, input_offset = -3 : i32, output_offset = 5 : i32, act_min = 5 : i32, act_max = 127 : i32} : (tensor<1x2x2x3x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x2x2x3x!quant.uniform<i8:f32, 2.0:5>>
   func.return %y : tensor<1x2x2x3x!quant.uniform<i8:f32, 2.0:5>>
 }
+
+// -----
+
+// int8 -> int16 (a TFLite QUANTIZE into the int16 part of a mixed graph): cmsis_opt_requantize_s16, told the
+// two element sizes. The ratio 100 is 0.78125 * 2^7. Output i (bytes 2i, 2i + 1) is written after input i is
+// read, so the output may start before its input, here at the input's 16-byte aligned offset less 16.
+// CHECK-LABEL: func.func @widen
+// CHECK-NEXT: %y = cmsis.requantize %x {multiplier = 1677721600 : i32, shift = 7 : i32, input_offset = -3 : i32, output_offset = 0 : i32, act_min = -32768 : i32, act_max = 32767 : i32} : (tensor<1x8x!quant.uniform<i8:f32, 0.05:3>>) -> tensor<1x8x!quant.uniform<i16:f32, 0.0005:0>>
+func.func @widen(%x: tensor<1x8x!quant.uniform<i8:f32, 0.05:3>>) -> tensor<1x8x!quant.uniform<i16:f32, 0.0005:0>> {
+  %y = cmsis.requantize %x {multiplier = 1677721600 : i32, shift = 7 : i32, input_offset = -3 : i32, output_offset = 0 : i32, act_min = -32768 : i32, act_max = 32767 : i32} : (tensor<1x8x!quant.uniform<i8:f32, 0.05:3>>) -> tensor<1x8x!quant.uniform<i16:f32, 0.0005:0>>
+  func.return %y : tensor<1x8x!quant.uniform<i16:f32, 0.0005:0>>
+}
+
+// C: static arm_cmsis_nn_status cmsis_opt_requantize_s16(const void *input,
+// C: status = cmsis_opt_requantize_s16(
+// C-NEXT: widen_arena + 16,
+// C-NEXT: 1,
+// C-NEXT: 8,
+// C-NEXT: -3,
+// C-NEXT: 0,
+// C-NEXT: 1677721600,
+// C-NEXT: 7,
+// C-NEXT: -32768,
+// C-NEXT: 32767,
+// C-NEXT: (int16_t *)(widen_arena + 0),
+// C-NEXT: 2);
+// C-NEXT: if (status != ARM_CMSIS_NN_SUCCESS) {
