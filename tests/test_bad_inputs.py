@@ -252,9 +252,9 @@ def _cases() -> list[Case]:
         Case("compile-output-is-a-file", "cmsis-compile", ["m.net", "-o", "taken"], "cmsis-compile: 'taken' exists and is not a folder",
              {"m.net": CHAIN_NET, "taken": "a file, not a folder\n"}),
         # calibration data
-        Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
+        Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' (key 'x') have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 5, 5), np.float32))}),
-        Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' are complex64, the float model's input is float32",
+        Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' (key 'x') are complex64, the float model's input is float32",
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 8, 8), np.complex64))}),
         Case("calibration-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: cannot read calibration file 'cal.npz'",
              {"f.onnx": _float_conv, "cal.npz": b"not a zip"}),
@@ -263,6 +263,28 @@ def _cases() -> list[Case]:
         Case("calibration-npy-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npy"],
              "calibration: calibration file 'cal.npy' is not an .npz archive",
              {"f.onnx": _float_conv, "cal.npy": lambda: _npy(np.zeros((4, 1, 3, 8, 8), np.float32))}),
+        Case("calibration-nan", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz", "--host"],
+             "calibration: calibration samples in 'cal.npz' (key 'x'): sample 2 holds NaN or Inf as float32 (2 of 4 "
+             "samples do); calibration needs finite values: drop or fix those samples",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(_with_non_finite(np.nan))}),
+        Case("calibration-inf", "cmsis-calibrate", ["f.onnx", "--data", "cal.npz", "-o", "out.mlir"],
+             "calibration: calibration samples in 'cal.npz' (key 'x'): sample 2 holds NaN or Inf as float32",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(_with_non_finite(np.inf))}),
+        Case("calibration-beyond-float32", "cmsis-calibrate", ["f.onnx", "--data", "cal.npz", "-o", "out.mlir"],
+             "calibration: calibration samples in 'cal.npz' (key 'x'): sample 2 holds NaN or Inf as float32",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(_with_non_finite(1e300, np.float64))}),
+        Case("calibration-two-inputs-missing-key", "cmsis-compile", ["two.onnx", "-o", "out", "--calibration", "cal.npz"],
+             "calibration: calibration file 'cal.npz' has no key 'b' (it has: 'a'); the model has 2 graph inputs: give "
+             "one key per graph input, each N samples of its shape: 'a' N x [1, 4], 'b' N x [1, 4]",
+             {"two.onnx": _two_inputs, "cal.npz": lambda: _npz_keys(a=np.zeros((3, 1, 4), np.float32))}),
+        Case("calibration-two-inputs-counts", "cmsis-compile", ["two.onnx", "-o", "out", "--calibration", "cal.npz"],
+             "calibration: calibration file 'cal.npz' holds different sample counts per input ('a' 3, 'b' 2); give "
+             "every input the same N",
+             {"two.onnx": _two_inputs, "cal.npz": lambda: _npz_keys(a=np.zeros((3, 1, 4), np.float32),
+                                                                    b=np.zeros((2, 1, 4), np.float32))}),
+        Case("calibration-two-inputs-none", "cmsis-compile", ["two.onnx", "-o", "out"],
+             "cmsis-compile: a float model needs calibration data: --calibration FILE.npz with one key per graph "
+             "input, each N samples of its shape: 'a' N x [1, 4], 'b' N x [1, 4]", {"two.onnx": _two_inputs}),
         Case("calibration-missing", "cmsis-compile", ["f.onnx", "-o", "out"], "cmsis-compile: a float model needs calibration data: --calibration FILE.npz with N samples of the graph input [1, 3, 8, 8]", {"f.onnx": _float_conv}),
     ]
 
@@ -276,11 +298,30 @@ def _npy(array: np.ndarray) -> bytes:
 
 
 def _npz(array: np.ndarray) -> bytes:
+    return _npz_keys(x=array)
+
+
+def _npz_keys(**arrays: np.ndarray) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    np.savez(buffer, x=array)
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def _with_non_finite(value: float, dtype=np.float32) -> np.ndarray:
+    """Four calibration samples of `_float_conv`'s input; samples 2 and 3 hold `value` (NaN, Inf, or beyond
+    float32) in one element each."""
+    samples = np.random.default_rng(2).uniform(-1, 1, (4, 1, 3, 8, 8)).astype(dtype)
+    samples[2, 0, 1, 4, 5] = samples[3, 0, 0, 0, 0] = value
+    return samples
+
+
+def _two_inputs() -> onnx.ModelProto:
+    """A float model with two graph inputs 'a' and 'b' (Add then Relu)."""
+    nodes = [helper.make_node("Add", ["a", "b"], ["s"], name="add"), helper.make_node("Relu", ["s"], ["y"], name="relu")]
+    return onnx_models._model(nodes, [onnx_models._f32("a", [1, 4]), onnx_models._f32("b", [1, 4])],
+                              [onnx_models._f32("y", [1, 4])])
 
 
 CASES = _cases()

@@ -61,7 +61,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         metavar="PATH",
         help="with --host: link Arm's CMSIS-NN built from this source tree (Include/, Source/) instead of runtime/",
     )
-    parser.add_argument("--calibration", default="", help="calibration inputs (.npz) for float models")
+    parser.add_argument("--calibration", default="", metavar="FILE.npz",
+                        help="calibration samples for a float model: .npz with key 'inputs' (N x input shape, "
+                             "float32), or one key per graph input name for a model with several inputs")
     parser.add_argument("--target", default=None, metavar="CORE",
                         help=f"Cortex-M core: {', '.join(targets.CORES)} (default: the core an .mlir input records, "
                              f"else {targets.DEFAULT_CORE})")
@@ -272,9 +274,15 @@ def _compile(args: argparse.Namespace) -> int:
         raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from cmsis_opt.backend.c import emit_c
-    from cmsis_opt.calibrate import calibrate_module, float_input_blocker, float_input_error, is_float_model
+    from cmsis_opt.calibrate import (
+        calibrate_module,
+        expected_keys,
+        float_input_blocker,
+        float_input_error,
+        graph_inputs,
+        is_float_model,
+    )
     from cmsis_opt.diagnostics import remark
-    from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.frontends import load
     from cmsis_opt.ir import print_ir
     from cmsis_opt.plan import analysis_scope, memory_plan, the_function
@@ -289,8 +297,8 @@ def _compile(args: argparse.Namespace) -> int:
             if not args.calibration and (blocker := float_input_blocker(func)) is not None:
                 raise float_input_error(blocker)
             if not args.calibration:
-                raise CompileError("a float model needs calibration data: --calibration FILE.npz with N samples "
-                                   f"of the graph input {list(shape_of(func.body.block.args[0]))}", TOOL)
+                raise CompileError("a float model needs calibration data: --calibration FILE.npz "
+                                   + expected_keys(graph_inputs(func)), TOOL)
             calibrate_module(source.module, args.calibration)
         elif args.calibration:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)
