@@ -100,7 +100,9 @@ def prepare_input(type_: TensorType, array: np.ndarray, index: int) -> np.ndarra
     if isinstance(element, Float32Type):
         if array.dtype.kind == "f":
             return array.astype(np.float32, copy=False)
-        raise CompileError(f"expected float32 values, got {array.dtype}", where)
+        raise CompileError(f"expected float32 values, got {array.dtype}: this input is float32 in the IR (a model "
+                           "before --quantize); give float32 values, or run `cmsis-opt --quantize` (a float model: "
+                           "calibrate first) to get an int8 input", where)
     if isinstance(element, IntegerType) and array.dtype == numpy_dtype(element):
         return array
     raise CompileError(f"expected {element} values, got {array.dtype}", where)

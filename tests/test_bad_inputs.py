@@ -219,6 +219,26 @@ def _cases() -> list[Case]:
         Case("ir-random-bytes", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is not UTF-8 text (byte 0): expected textual IR",
              {"m.mlir": bytes(np.random.default_rng(5).integers(0, 256, 500, dtype=np.uint8))}),
         Case("ir-empty", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is empty: expected a module of textual IR", {"m.mlir": ""}),
+        # a model file where textual IR is expected
+        Case("run-onnx-model", "cmsis-run", ["m.onnx", "--input", "x.npy", "--output", "y.npy"],
+             "m.onnx: this is a model file, not textual IR: run `cmsis-import m.onnx -o m.mlir` first and give the "
+             ".mlir here", {"m.onnx": qdq, "x.npy": lambda: _npy(np.zeros((1, 3, 8, 8), np.float32))}),
+        Case("run-tflite-model", "cmsis-run", ["m.tflite", "--output", "y.npy"],
+             "m.tflite: this is a model file, not textual IR: run `cmsis-import m.tflite -o m.mlir` first",
+             {"m.tflite": "TRUNCATED_TFLITE"}),
+        Case("run-net-model", "cmsis-run", ["m.net", "--output", "y.npy"],
+             "m.net: this is a model file, not textual IR: run `cmsis-import m.net -o m.mlir` first",
+             {"m.net": CHAIN_NET}),
+        Case("opt-tflite-without-suffix", "cmsis-opt", ["m.bin", "-o", "out.mlir"],
+             "m.bin: this is a model file, not textual IR: run `cmsis-import m.bin -o m.mlir` first",
+             {"m.bin": lambda: _truncated_tflite()}),
+        Case("run-tflite-on-stdin", "cmsis-run", ["-", "--output", "y.npy"],
+             "<stdin>: this is a model file, not textual IR: run `cmsis-import MODEL -o model.mlir` first",
+             stdin=b"\x1c\x00\x00\x00TFL3" + bytes(100)),
+        Case("run-int8-into-float-ir", "cmsis-run", ["f.mlir", "--input", "x.npy", "--output", "y.npy"],
+             "input #0: expected float32 values, got int8: this input is float32 in the IR (a model before "
+             "--quantize); give float32 values, or run `cmsis-opt --quantize`",
+             {"f.mlir": FLOAT_RELU, "x.npy": lambda: _npy(np.zeros((1, 4), np.int8))}),
         # pass options out of range
         Case("alloc-alignment-zero", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=alignment=0", "-o", "out.mlir"],
              "pass 'arena-alloc': option 'alignment' must be a power of two, got 0", {"m.mlir": _pool()}, status=2),
