@@ -940,22 +940,26 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
-    def softmax(self, op: nn.SoftmaxOp, q_out, act=(-128, 127)) -> Stored:
+    def softmax_input(self, op: nn.SoftmaxOp, stored: Stored) -> tuple[SSAValue, tuple[int, ...]]:
+        """The softmax's input stored with its softmax axis last, as arm_softmax_s8/s16 reduce over the last
+        stored dimension, and that order. Free when the axis is stored last already: a softmax over the
+        channels (ONNX axis 1 of NCHW, PyTorch's softmax(dim=1)) of an NHWC-stored tensor; else the other
+        axes keep their logical order and one transpose moves the axis last."""
         logical = shape_of(op.input)
         rank = len(logical)
-        if op.axis.value.data not in (-1, rank - 1):
-            raise error(
-                op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported"
-            )
+        axis = op.axis.value.data % rank
+        if stored.columns is None and stored.perm[-1] == axis:
+            perm = tuple(stored.perm)
+        else:
+            perm = (*(p for p in range(rank) if p != axis), axis)
+        return self.materialize(stored, logical, perm, op), perm
+
+    def softmax(self, op: nn.SoftmaxOp, q_out, act=(-128, 127)) -> Stored:
         stored = self.view(op.input, op)
         if _is_s16(stored_quant(stored.value)):
             return self.softmax_s16(op, stored, q_out, act)
         q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
-        perm = stored.perm
-        last = [p for p in perm if logical[p] != 1]
-        if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
-            perm = identity(rank)
-        x = self.materialize(stored, logical, perm, op)
+        x, perm = self.softmax_input(op, stored)
         q_in = stored_quant(x)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift, diff_min = quantmath.softmax_params(q_in.scale, beta)
@@ -983,13 +987,7 @@ class Lowering:
         if q_out != q_softmax or act != storage_range(q_out):
             raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
                             f"{q_out.scale}:{q_out.zero_point} or a clamp; no int16 requantization kernel follows")
-        logical = shape_of(op.input)
-        rank = len(logical)
-        perm = stored.perm
-        last = [p for p in perm if logical[p] != 1]
-        if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
-            perm = identity(rank)
-        x = self.materialize(stored, logical, perm, op)
+        x, perm = self.softmax_input(op, stored)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
         new = cmsis.SoftmaxOp.build(
