@@ -1355,18 +1355,22 @@ def strip_float_io(func: FuncOp) -> None:
 
 
 def remark_float_io(func: FuncOp) -> None:
-    """One remark when the model's float inputs or outputs became int8 in the C API."""
-    names = [f"input {i}" for i in range(len(func.body.block.args)) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
-    names += [
-        f"output {i}"
-        for i in range(len(func.function_type.outputs.data))
-        if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)
-    ]
-    if names:
+    """One remark when the model's float inputs or outputs became int8 in the C API, naming the header macros
+    that convert them (NAME_INPUT_SCALE, or NAME_INPUT_0_SCALE, ... with several inputs; NAME is the C name)."""
+    from cmsis_opt.backend.c import entry_names  # the C API's names; imported late: the backend is not a pass
+
+    inputs = entry_names("input", len(func.body.block.args))
+    outputs = entry_names("output", len(func.function_type.outputs.data))
+    floats = [name for i, name in enumerate(inputs) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
+    floats += [name for i, name in enumerate(outputs) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)]
+    if floats:
+        said = [name.replace("_", " ") for name in floats]
+        which = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+        macros = ", ".join(f"NAME_{name.upper()}_SCALE / NAME_{name.upper()}_ZERO_POINT" for name in floats)
         remark(
-            f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} float32 in the model; the C API takes and gives "
-            "int8: q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's "
-            "NAME_INPUT_SCALE / NAME_INPUT_ZERO_POINT (and the output's)",
+            f"the model's {which} {'is' if len(floats) == 1 else 'are'} float32; the C API takes and gives int8: "
+            f"q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's {macros} "
+            "(NAME: the C name, --name)",
             PASS,
         )
 

@@ -267,7 +267,8 @@ def test_a_failing_host_build_leaves_no_output(tmp_path):
 
 def test_quiet_prints_no_remark_and_a_remark_is_printed_once(tmp_path):
     """A QDQ model with float I/O and an NCHW input gives two remarks (the int8 C API, the boundary transpose):
-    each once (the --io-layout nhwc comparison compile keeps its own), none with --quiet."""
+    each once (the --io-layout nhwc comparison compile keeps its own), none with --quiet, and none when the
+    compile then fails (cmsis-compile and cmsis-opt)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -289,6 +290,14 @@ def test_quiet_prints_no_remark_and_a_remark_is_printed_once(tmp_path):
     assert result.returncode == 0 and len(remarks) == 2 and len(set(remarks)) == 2, result.stderr
     quiet = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "b"), "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    # a compile that fails after the remarks were made prints its error alone
+    failed = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "c"), "--max-size", "16")
+    assert failed.returncode == 1 and failed.stderr.startswith("error: arena-alloc: the arena needs "), failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert not (tmp_path / "c").exists()
+    text = run_tool("cmsis-opt", str(path), "--quantize", "--arena-alloc=max-size=16", "-o", str(tmp_path / "d.mlir"))
+    assert text.returncode == 1 and text.stderr.startswith("error: arena-alloc: the arena needs "), text.stderr
+    assert "remark:" not in text.stderr, text.stderr
 
 
 def _attached(tmp_path: Path, core: str, *passes: str) -> Path:

@@ -220,28 +220,32 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
     inputs = [byte_size(a.type) for a in func.body.block.args]
     outputs = [byte_size(v.type) for v in returned_values(func)]
     library = build_library("host", cmsis_nn) if cmsis_nn is not None else None
+    other_version = ""
     if library is not None and library.tree.version != targets.CMSIS_NN_VERSION:
-        remark(f"the CMSIS-NN at {library.tree.root} states version {library.tree.version}; the plan's scratch and "
-               f"overlaps are modelled on v{targets.CMSIS_NN_VERSION}. {name}_check() verifies the scratch sizes, "
-               "not the kernels' read/write order: compile with --no-inplace for another release", TOOL)
+        other_version = (f"the CMSIS-NN at {library.tree.root} states version {library.tree.version}; the plan's "
+                         f"scratch and overlaps are modelled on v{targets.CMSIS_NN_VERSION}")
+        remark(f"{other_version}. {name}_check() verifies the scratch sizes, not the kernels' read/write order: "
+               "compile with --no-inplace for another release", TOOL)
     program = workdir / f"{name}_host"
     build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], program, cmsis_nn=library)
-    run_check(program, name)
+    run_check(program, name, other_version)
     return program.name
 
 
-def run_check(program: Path, name: str) -> None:
+def run_check(program: Path, name: str, other_version: str = "") -> None:
     """Run the host program once with no input: it calls NAME_check() first (exit 6 when the linked library needs
     more buffer than the plan gives a layer), then stops for want of input (exit 3).
 
     Raises CompileError with the program's message when the check fails, so no program that can never run is
-    written.
+    written; `other_version` (the library states another CMSIS-NN version than the plan's) is part of it, as
+    the remark saying so is not printed for a failing compile.
     """
     result = subprocess.run([str(program)], input=b"", capture_output=True)
     if result.returncode == 6:
         message = result.stderr.decode(errors="replace").strip().splitlines()[0]
-        raise CompileError(f"{message}: the plan does not fit the linked library (see {name}_check in the README)",
-                           TOOL)
+        why = f" ({other_version}: compile with --no-inplace for another release)" if other_version else ""
+        raise CompileError(f"{message}: the plan does not fit the linked library{why} (see {name}_check in the "
+                           "README)", TOOL)
 
 
 def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
