@@ -372,3 +372,10 @@ def test_host_program_help_optional_name_and_usage_errors(tmp_path):
     assert plain.returncode == named.returncode == 0 and plain.stdout == named.stdout and len(plain.stdout) == 3
     wrong = subprocess.run([program, "other"], input=x, capture_output=True, text=False)
     assert wrong.returncode == 2 and wrong.stdout == b"" and b"usage:" in wrong.stderr
+    # a wrong input size, short or long, is exit 3 with nothing written: extra bytes are not dropped silently
+    short = subprocess.run([program], input=x[:31], capture_output=True)
+    assert short.returncode == 3 and short.stdout == b"" and short.stderr == b"expected 32 input bytes, got 31\n"
+    for extra in (x + b"\0", x + x):
+        long = subprocess.run([program, "small"], input=extra, capture_output=True)
+        assert long.returncode == 3 and long.stdout == b"" and long.stderr == b"expected 32 input bytes, got more\n"
+    assert "3  wrong input size: fewer or more bytes than the inputs hold" in shown.stdout
