@@ -61,3 +61,9 @@ def remarks_on_success() -> Iterator[None]:
         yield
     for item in found:
         outer(item)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`count` and the noun in the number it takes, for messages: "1 transpose", "2 transposes"
+    (`nouns`: an irregular plural)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

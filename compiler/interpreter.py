@@ -24,6 +24,7 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
+from cmsis_opt.diagnostics import plural
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.nn import NNOp
 from cmsis_opt.dialects.quant import UniformQuantizedType
@@ -147,7 +148,7 @@ def run_function(
     func = find_function(module_or_func)
     block = func.body.block
     if len(inputs) != len(block.args):
-        raise CompileError(f"the function takes {len(block.args)} input(s), got {len(inputs)}", "inputs")
+        raise CompileError(f"the function takes {plural(len(block.args), 'input')}, got {len(inputs)}", "inputs")
     args = []
     for index, (arg, array) in enumerate(zip(block.args, inputs, strict=True)):
         assert isinstance(arg.type, TensorType)

@@ -173,7 +173,7 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
     """When the model's own input/output layout costs transposes, one remark with the bytes --io-layout nhwc saves."""
     from cmsis_opt.context import make_context
-    from cmsis_opt.diagnostics import collect_remarks, remark
+    from cmsis_opt.diagnostics import collect_remarks, plural, remark
     from cmsis_opt.passes.default import DefaultPipeline
     from cmsis_opt.passes.quantize import boundary_transposes
     from cmsis_opt.plan import byte_size, memory_plan, the_function
@@ -187,10 +187,11 @@ def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argp
     copies = sum(byte_size(t.output.type) for t in transposes)
     saving = (f"the arena would take {size - nhwc:,} fewer bytes ({nhwc:,} instead of {size:,})" if nhwc < size
               else "the arena stays the same size")
+    one = len(transposes) == 1
     remark(
-        f"the C API keeps the model's layout, so {len(transposes)} transpose(s) of {copies:,} bytes run at the graph's "
-        f"boundary; with --io-layout nhwc the API takes and gives the kernels' NHWC order instead: {saving}, and "
-        "the transposes' time is saved",
+        f"the C API keeps the model's layout, so {plural(len(transposes), 'transpose')} of {copies:,} bytes "
+        f"run{'s' if one else ''} at the graph's boundary; with --io-layout nhwc the API takes and gives the "
+        f"kernels' NHWC order instead: {saving}, and the {'transpose' if one else 'transposes'}' time is saved",
         TOOL,
     )
 

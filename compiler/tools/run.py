@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cmsis_opt.diagnostics import plural
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir
@@ -76,7 +77,8 @@ def write_outputs(paths: Sequence[str], outputs: Sequence[np.ndarray]) -> None:
         return
     if len(paths) != len(outputs):
         raise CompileError(
-            f"the function returns {len(outputs)} output(s) but {len(paths)} --output path(s) were given "
+            f"the function returns {plural(len(outputs), 'output')} but {plural(len(paths), '--output path')} "
+            f"{'was' if len(paths) == 1 else 'were'} given "
             "(give one per output, or a single .npz file)", "cmsis-run")
     for path, array in zip(paths, outputs, strict=True):
         write_atomic(path, _npy_bytes(array))
