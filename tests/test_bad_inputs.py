@@ -169,7 +169,12 @@ def _cases() -> list[Case]:
              "m.onnx: graph input 'x': element type float16 is not supported; supported: float32, int8",
              {"m.onnx": onnx_models.bad_float16}),
         Case("onnx-int4-weights", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'w_dq' (DequantizeLinear): dequantizing a int4 constant is not supported", {"m.onnx": _int4_weight}),
-        Case("onnx-uint8-qdq", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'quant' (QuantizeLinear): uint8 quantization is not supported", {"m.onnx": onnx_models.bad_uint8}),
+        Case("onnx-uint8-qdq", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'quant' (QuantizeLinear): uint8 quantization of activations (1 of 1 activation QuantizeLinear node writes uint8) is not supported; supported: int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8))", {"m.onnx": onnx_models.bad_uint8}),
+        # onnxruntime's default uint8 activations: the activation is named, not the uint8 bias that comes first
+        Case("onnx-uint8-activations-linear", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'x_QuantizeLinear' (QuantizeLinear): uint8 quantization of activations (2 of 2 activation QuantizeLinear nodes write uint8) is not supported; supported: int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8))", {"m.onnx": onnx_models.bad_uint8_linear}),
+        # uint8 weights under int8 activations: the weight is named, and the one setting to change
+        Case("onnx-uint8-weights", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'w_dq' (DequantizeLinear): dequantizing a uint8 constant is not supported; supported: int8 weights and int32 biases (with onnxruntime: quantize_static(..., weight_type=QuantType.QInt8))",
+             {"m.onnx": lambda: qdq_conv(w=np.full((4, 3, 3, 3), 130, np.uint8), w_zp=np.full(4, 128, np.uint8))}),
         Case("onnx-dynamic-shape", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
              "m.onnx: graph input 'x': dimension 2 is dynamic ('H'); only the batch dimension may be symbolic",
              {"m.onnx": onnx_models.bad_dynamic}),

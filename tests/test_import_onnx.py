@@ -228,7 +228,8 @@ def one_error(proc, *fragments: str) -> str:
     ("bad_op", ["node 'gate' (Hardmax)", "is not supported; supported: ", "Conv"]),
     ("bad_float16", ["graph input 'x'", "float16 is not supported"]),
     ("bad_dynamic", ["graph input 'x'", "dimension 2 is dynamic ('H')"]),
-    ("bad_uint8", ["node 'quant' (QuantizeLinear)", "uint8 quantization is not supported"]),
+    ("bad_uint8", ["node 'quant' (QuantizeLinear)", "uint8 quantization of activations", "activation_type"]),
+    ("bad_uint8_linear", ["node 'x_QuantizeLinear' (QuantizeLinear)", "uint8 quantization of activations"]),
     ("bad_count_include_pad", ["node 'avg' (AveragePool)", "count_include_pad=1"]),
 ])
 def test_unsupported_model_is_one_error_line_and_no_output(tmp_path, name, fragments):
