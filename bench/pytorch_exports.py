@@ -1,6 +1,6 @@
 """The PyTorch exports in tests/data/pytorch compiled to host programs and compared with onnxruntime.
 
-    .venv/bin/python bench/pytorch_exports.py [--inputs 32]
+    .venv/bin/python bench/pytorch_exports.py [--inputs 32] [--folder DIR]
     .venv/bin/python bench/pytorch_exports.py --single-layers MODEL.qdq_pt.onnx
 
 For each committed model (float + --calibration, QDQ per channel and per tensor, TorchScript and
@@ -297,10 +297,10 @@ def as_dict(row: Row) -> dict:
     return out
 
 
-def bench_rows(count: int = 32) -> list[dict]:
-    """Every committed export measured (see `measure`), as `as_dict` rows."""
+def bench_rows(count: int = 32, folder: Path = DATA) -> list[dict]:
+    """Every export in `folder` (default: the committed ones) measured (see `measure`), as `as_dict` rows."""
     with tempfile.TemporaryDirectory(prefix="pytorch-exports-") as work:
-        return [as_dict(measure(export, Path(work), count)) for export in exports()]
+        return [as_dict(measure(export, Path(work), count)) for export in exports(folder)]
 
 
 def table(rows: list[dict], tflm: dict[str, int] | None = None) -> str:
@@ -330,6 +330,9 @@ NOTE = ("Max LSB diff: QDQ models, |our int8 codes - onnxruntime's| (onnxruntime
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inputs", type=int, default=32, help="seeded inputs per model (default 32)")
+    parser.add_argument("--folder", type=Path, default=DATA,
+                        help="the exports to measure (default tests/data/pytorch; `make_exports.py --all --out DIR` "
+                             "writes every combination there, the committed subset included)")
     parser.add_argument("--single-layers", metavar="FILE",
                         help="instead: compare each quantized layer of this QDQ model alone (see single_layers)")
     args = parser.parse_args(argv)
@@ -340,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, result in single_layers(export, Path(work)):
                 print(f"{name}: {result}")
         return 0
-    print(table(bench_rows(args.inputs), tflm_figures()))
+    print(table(bench_rows(args.inputs, args.folder.resolve()), tflm_figures()))
     print(f"\n{args.inputs} seeded inputs per model. {NOTE}")
     return 0
 

@@ -44,6 +44,9 @@ class HostModel:
     name: str
     input_sizes: Sequence[int]
     output_sizes: Sequence[int]
+    stream_rows: int = 0
+    """With a streamed input (cmsis-compile --stream-input; one int8 input): its rows (H). The program keeps the
+    input it read and answers the network's NAME_read_input_rows from it."""
 
 
 def _io_code(model: HostModel) -> list[str]:
@@ -56,7 +59,8 @@ def _io_code(model: HostModel) -> list[str]:
     ]
     for k, size in enumerate(model.input_sizes):
         entry = "input" if len(model.input_sizes) == 1 else f"input_{k}"
-        lines.append(f"        if (read_exact({model.name}_{entry}(), {size}) != 0) return 3;")
+        where = f"{model.name}_streamed" if model.stream_rows else f"{model.name}_{entry}()"
+        lines.append(f"        if (read_exact({where}, {size}) != 0) return 3;")
     lines += [
         f"        if (input_ends({sum(model.input_sizes)}UL) != 0) return 3;",
         f"        status = {model.name}_invoke();",
@@ -95,11 +99,28 @@ def _help_lines(models: Sequence[HostModel]) -> list[str]:
     return [f'        printf("{line}\\n", argv[0]);' if "%s" in line else f'        puts("{line}");' for line in text]
 
 
+def _stream_source(model: HostModel) -> list[str]:
+    """The streamed input's bytes (read from stdin) and the network's NAME_read_input_rows serving rows of them."""
+    (size,) = model.input_sizes
+    row = size // model.stream_rows
+    name = model.name
+    return ["", f"static int8_t {name}_streamed[{size}];", "",
+            f"/* Rows [first_row, first_row + rows) of the input ({row} bytes each), as a camera driver would give. */",
+            f"int {name}_read_input_rows(int first_row, int rows, int8_t *dst)", "{",
+            f"    if (first_row < 0 || rows < 0 || first_row + rows > {model.stream_rows}) {{",
+            "        return 1;", "    }",
+            f"    memcpy(dst, {name}_streamed + (size_t)first_row * {row}u, (size_t)rows * {row}u);",
+            "    return 0;", "}"]
+
+
 def host_main_source(models: Sequence[HostModel]) -> str:
     """The C source of the host program's `main` for these networks."""
     lines = ["/* Host program: raw inputs on stdin, raw outputs on stdout (int8, or int16 in host byte order). */",
              "#include <stdint.h>", "#include <stdio.h>", "#include <string.h>", ""]
     lines += [f'#include "{m.name}.h"' for m in models]
+    for m in models:
+        if m.stream_rows:
+            lines += _stream_source(m)
     lines += [
         "",
         "static int read_exact(void *buffer, size_t size)",

@@ -86,6 +86,13 @@ def byte_size(type_: Attribute) -> int:
     return num_elements(type_.get_shape()) * element_bytes(type_)
 
 
+def streamed_inputs(func: FuncOp) -> set[SSAValue]:
+    """Graph inputs a `cmsis.patch_stage` with `stream_input` reads: the application gives them row by row, so
+    the arena holds none of their bytes (their buffer is 0 bytes)."""
+    return {arg for arg in func.body.block.args for reader in readers(arg)
+            if isinstance(reader, cmsis.PatchStageOp) and reader.streams()}
+
+
 def layer_of(op: Operation) -> str | None:
     attr = op.attributes.get("layer")
     return attr.data if isinstance(attr, StringAttr) else None
@@ -328,9 +335,11 @@ def _compute(func: FuncOp) -> Plan:
                 last = max(last, step_of[reader])
         return first, last
 
+    streamed = streamed_inputs(func)
+
     def activation(value: SSAValue, base: str, kind: str, step: int | None, layer: str | None) -> Buffer:
         op = recorded.get(value)
-        size = byte_size(value.type)
+        size = 0 if value in streamed else byte_size(value.type)
         if op is not None:
             if op.size.value.data < size:
                 raise CompileError(f"buffer '{op.buffer_name.data}' has {op.size.value.data} bytes, "

@@ -233,8 +233,8 @@ def memory_svg(plan: Plan) -> str:
         out.append(f'<text x="{LEFT}" y="{34 + 14 * i}" fill="#444">{escape(_fit(line, (width - LEFT) / CHAR_PIXELS))}'
                    "</text>")
     out.extend(_legend(LEFT, 64))
-    out.append(f'<text x="{LEFT}" y="{HEIGHT - 10}" fill="#444">In a buffer: its name, or its op and step where the '
-               "name does not fit. Hover a buffer for its details.</text>")
+    out.append(f'<text x="{LEFT}" y="{HEIGHT - 10}" fill="#444">In a buffer: its name; where that does not fit, its op '
+               "and step, or the step alone. Hover a buffer for its details.</text>")
     # axes and grid
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#444"/>')
     for i in range(5):
@@ -259,8 +259,9 @@ def memory_svg(plan: Plan) -> str:
         out.append(f'<text x="{x(step + 0.5):.1f}" y="{TOP - 4}" text-anchor="middle" fill="#d62728" '
                    f'font-weight="bold">peak</text>')
         out.append(_peak_line(plan, step, top, live, LEFT, TOP + plot_h + 50, plot_w))
+    taken: list[Box] = []  # the labels drawn so far: a label that would overprint one is left out
     for b in placed:
-        out.append(_rect(b, x, y))
+        out.append(_rect(b, x, y, taken))
     for b in placed:
         out.extend(_alias_overlaps(plan, b, x, y))
     out.append("</svg>")
@@ -302,7 +303,16 @@ def _peak_line(plan: Plan, step: int, top: int, live: list[Buffer], left: float,
             f'{escape(text)}</text></g>')
 
 
-def _rect(b: Buffer, x: Scale, y: Scale) -> str:
+Box = tuple[float, float, float, float]  # left, top, right, bottom, in pixels
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _rect(b: Buffer, x: Scale, y: Scale, taken: list[Box]) -> str:
+    """The buffer's rectangle and, where one fits inside it without overprinting a label in `taken`, its label
+    (the label's box is then added to `taken`)."""
     assert b.offset is not None and b.end is not None  # only placed buffers are drawn
     colour = COLOURS.get(b.kind, "#888")
     x0, x1 = x(b.first), x(b.last + 1)
@@ -315,10 +325,16 @@ def _rect(b: Buffer, x: Scale, y: Scale) -> str:
     ]
     room = x(b.first + 1) - x0 - 4  # the label sits in the first step's column, where the buffer is written
     if y1 - y0 >= 14:
-        for label in _labels(b):
-            if CHAR_PIXELS * len(label) <= room:
-                parts.append(f'<text x="{x0 + 3:.1f}" y="{y0 + 12:.1f}">{escape(label)}</text>')
-                break
+        # at the rectangle's top, else at its bottom where it is tall enough for both
+        tops = [y0 + 1] + ([y1 - 15] if y1 - y0 >= 30 else [])
+        placed = next(((label, top) for label in _labels(b) for top in tops
+                       if CHAR_PIXELS * len(label) <= room
+                       and not any(_overlaps((x0 + 3, top, x0 + 3 + CHAR_PIXELS * len(label), top + 14), t)
+                                   for t in taken)), None)
+        if placed is not None:
+            label, top = placed
+            taken.append((x0 + 3, top, x0 + 3 + CHAR_PIXELS * len(label), top + 14))
+            parts.append(f'<text x="{x0 + 3:.1f}" y="{top + 11:.1f}">{escape(label)}</text>')
     parts.append("</g>")
     return "".join(parts)
 

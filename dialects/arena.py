@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from xdsl.dialects.builtin import IntAttr, IntegerAttr, IntegerType, StringAttr, TensorType, i64
 from xdsl.dialects.func import FuncOp
-from xdsl.ir import Attribute, Data, Dialect, Operation, ParametrizedAttribute, SSAValue
+from xdsl.ir import Attribute, BlockArgument, Data, Dialect, Operation, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -72,8 +72,9 @@ class _BufferOp(IRDLOperation):
     def verify_(self) -> None:
         if not self.buffer_name.data:
             fail(self, "name", "must not be empty")
-        if self.size.value.data <= 0:
-            fail(self, "size", f"must be positive, got {self.size.value.data}")
+        size = self.size.value.data
+        if size < 0 or (size == 0 and not isinstance(self.value, BlockArgument)):  # 0: a streamed graph input
+            fail(self, "size", f"must be positive{' (0 only for a graph input)' if size == 0 else ''}, got {size}")
         if self.offset is not None and self.offset.value.data < 0:
             fail(self, "offset", f"must be >= 0, got {self.offset.value.data}")
         if (self.first is None) != (self.last is None):

@@ -28,6 +28,13 @@ largest tile's need, planned by --arena-alloc like any kernel scratch. The
 access order (tile t reads its window at time 2t, writes its output tile at
 2t + 1) lets --inplace-alias put the stage output over input rows that no
 later tile reads.
+
+With `stream_input` (--stream-input) the stage input is the graph input and
+is not held at all: it has no bytes in the arena, and each tile's copy-in asks
+the application for its window's rows, one at a time, through
+`NAME_read_input_rows(first_row, 1, line)` into a line buffer of one input
+row (W x C bytes) at the end of the tile region, then copies the window's
+columns into the tile. The interpreter reads the input as it is given.
 """
 
 from __future__ import annotations
@@ -36,12 +43,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, IntegerType, TensorType, i64
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import DenseArrayBase, IntegerType, TensorType, UnitAttr, i64
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
@@ -183,9 +191,10 @@ class PatchStageOp(CmsisOp, KernelOp):
     input = operand_def(TensorType)
     output = result_def(TensorType)
     grid = prop_def(DenseArrayBase[IntegerType])
+    stream_input = opt_prop_def(UnitAttr)
     body = region_def("single_block")
 
-    def __init__(self, input: SSAValue, ops: Sequence[Operation], grid: Sequence[int]):
+    def __init__(self, input: SSAValue, ops: Sequence[Operation], grid: Sequence[int], stream_input: bool = False):
         block = Block(arg_types=[input.type])
         first = ops[0]
         first.operands[0] = block.args[0]
@@ -194,10 +203,21 @@ class PatchStageOp(CmsisOp, KernelOp):
             block.add_op(op)
         last = ops[-1].results[0]
         block.add_op(YieldOp.create(operands=[last]))
-        super().__init__(operands=[input], result_types=[last.type],
-                         properties={"grid": DenseArrayBase.from_list(i64, list(grid))}, regions=[Region(block)])
+        properties: dict[str, Attribute] = {"grid": DenseArrayBase.from_list(i64, list(grid))}
+        if stream_input:
+            properties["stream_input"] = UnitAttr()
+        super().__init__(operands=[input], result_types=[last.type], properties=properties, regions=[Region(block)])
 
     # -- structure -----------------------------------------------------------
+    def streams(self) -> bool:
+        """The input is streamed: the application gives it row by row (NAME_read_input_rows), the arena holds none."""
+        return self.stream_input is not None
+
+    def line_bytes(self) -> int:
+        """Bytes of one input row (W x C): the line buffer a streamed input's rows arrive in."""
+        _, _, w, c = shape_of(self.input)
+        return w * c
+
     def ops(self) -> list[StageOp]:
         return [op for op in self.body.block.ops if isinstance(op, STAGE_OPS)]
 
@@ -245,13 +265,19 @@ class PatchStageOp(CmsisOp, KernelOp):
             o.erase()
         return layout(sizes)
 
-    def scratch_bytes(self, path: BuildPath) -> int:
-        """The tile region: the largest tile's ping-pong need (inputs, outputs and kernel scratch, each rounded to
-        TILE_ALIGN bytes)."""
+    def _region_bytes(self, path: BuildPath) -> int:
         return max(self._tile_layout(path, steps)[0] for steps in self.tile_plans())
 
+    def scratch_bytes(self, path: BuildPath) -> int:
+        """The tile region: the largest tile's ping-pong need (inputs, outputs and kernel scratch, each rounded to
+        TILE_ALIGN bytes), then, with a streamed input, the line buffer of one input row."""
+        return self._region_bytes(path) + (_up(self.line_bytes()) if self.streams() else 0)
+
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
-        """Tile t copies its input window at time 2t and writes its output tile at 2t + 1."""
+        """Tile t copies its input window at time 2t and writes its output tile at 2t + 1. A streamed input has no
+        bytes in the arena, so nothing may overlap it."""
+        if self.streams():
+            return NoOverlap("the input is streamed: it has no bytes in the arena")
         _, h, w, c = shape_of(self.input)
         _, oh, ow, oc = shape_of(self.output)
         in_index = np.arange(h * w * c).reshape(h, w, c)
@@ -282,27 +308,41 @@ class PatchStageOp(CmsisOp, KernelOp):
         return out
 
     def emit_c(self, c: CEmitter) -> None:
-        """Per tile: a row-by-row copy of the window, the body's calls inside the tile region, a copy out."""
+        """One loop over the tiles (`CEmitter.tile_loop`): a row-by-row copy of the tile's input window into the
+        tile region, the body's calls inside the region, a copy of the result tile out. What differs between
+        tiles (window and output origins and sizes, padding, places in the region) is a row of the tile table."""
         _, _, w, ch = shape_of(self.input)
         _, _, ow, och = shape_of(self.output)
-        for k, ((r, cols), steps) in enumerate(zip(self.tiles(), self.tile_plans(), strict=True)):
+        tiles = list(zip(self.tiles(), self.tile_plans(), strict=True))
+        line = self._region_bytes(c.path) if self.streams() else 0
+
+        def one(k: int) -> None:
+            (r, cols), steps = tiles[k]
             _, places = self._tile_layout(c.path, steps)
             first = steps[0]
             rows, width = first.rows[1] - first.rows[0], (first.cols[1] - first.cols[0]) * ch
-            start = (first.rows[0] * w + first.cols[0]) * ch
-            c.copy_rows(c.scratch_ptr(places[0][0]), width, f"{c.ptr(self.input)} + {start}", w * ch, rows, width,
-                        f"tile {k}: input rows {first.rows[0]}-{first.rows[1] - 1}, "
-                        f"columns {first.cols[0]}-{first.cols[1] - 1}")
+            if self.streams():
+                c.read_input_rows(first.rows[0], rows, c.scratch_ptr(line), c.scratch_ptr(places[0][0]), width,
+                                  first.cols[0] * ch, width, "read in: the tile's input window, row by row")
+            else:
+                start = (first.rows[0] * w + first.cols[0]) * ch
+                c.copy_rows(c.scratch_ptr(places[0][0]), width, f"{c.ptr(self.input)} + {start}", w * ch, rows,
+                            width, "copy in: the tile's input window, row by row")
             for index, (op, s, (at_in, at_out, at_scratch)) in enumerate(zip(self.ops(), steps, places, strict=True)):
                 o = tile_op(op, s)
                 scratch = o.planned_scratch(c.path)
                 c.nested(o, {o.input: c.scratch_ptr(at_in), o.output: c.scratch_ptr(at_out)},
-                         (at_scratch, scratch) if scratch else None, f"t{k}_{index}")
+                         (at_scratch, scratch) if scratch else None, f"op{index}")
                 o.erase()
             width = (cols[1] - cols[0]) * och
             c.copy_rows(c.ptr(self.output) + f" + {(r[0] * ow + cols[0]) * och}", ow * och,
                         c.scratch_ptr(places[-1][1]), width, r[1] - r[0], width,
-                        f"tile {k}: output rows {r[0]}-{r[1] - 1}, columns {cols[0]}-{cols[1] - 1}")
+                        "copy out: the result tile into the stage output, row by row")
+
+        notes = [f"tile {k}: output rows {r[0]}-{r[1] - 1}, columns {cols[0]}-{cols[1] - 1}; "
+                 f"input rows {s[0].rows[0]}-{s[0].rows[1] - 1}, columns {s[0].cols[0]}-{s[0].cols[1] - 1}"
+                 for k, ((r, cols), s) in enumerate(tiles)]
+        c.tile_loop(len(tiles), one, notes)
 
 
 def grid_tiles(shape: Sequence[int], grid: Sequence[int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:

@@ -427,6 +427,20 @@ class CEmitter(Protocol):
         """`rows` memcpy's of `width` bytes each, the pointers advancing by their strides (bytes)."""
         ...
 
+    def read_input_rows(self, first_row: int, rows: int, line: str, dst: str, dst_stride: int, column_offset: int,
+                        width: int, comment: str) -> None:
+        """Rows [first_row, first_row + rows) of the streamed graph input, each asked of the application with
+        `NAME_read_input_rows(row, 1, line)` into the one-row buffer `line`, then `width` bytes from
+        `column_offset` copied to `dst` (rows `dst_stride` bytes apart). A nonzero answer makes NAME_invoke()
+        return NAME_INPUT_READ_FAILED."""
+        ...
+
+    def tile_loop(self, count: int, emit_tile: Callable[[int], None], notes: Sequence[str]) -> None:
+        """One C `for` loop over `count` tiles. `emit_tile(k)` writes tile k through this emitter; every tile must
+        write the same text but for decimal numbers, and the numbers that differ become the columns of a constant
+        int32_t table with one row per tile (`notes[k]` its comment). CompileError (internal) otherwise."""
+        ...
+
     def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,
                suffix: str) -> None:
         """Emit `op` (not in the function: a tile-sized copy of a body op) with its tensors at `pointers` and its

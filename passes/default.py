@@ -3,7 +3,7 @@
     attach-target{core}        when `core` is given (else the module's target, or the default core)
     quantize{io-layout}        when the IR is still in the nn dialect
     fold-pads                  unless fold-pads=false
-    patch-split{ops grid}      when patch is a grid RxC (patch-ops: how many ops the stage takes, 0 all)
+    patch-split{ops grid stream-input}  when patch is a grid RxC (patch-ops: how many ops the stage takes, 0 all)
     inplace-alias{kernel-switch allow-undocumented}   unless inplace=false
     arena-alloc{strategy alignment max-size search-nodes time-limit}
     verify-arena
@@ -45,6 +45,7 @@ class DefaultPipeline(CmsisPass):
     fold_pads: bool = True
     patch: str = "off"
     patch_ops: int = 0
+    stream_input: bool = False
     inplace: bool = True
     kernel_switch: Literal["peak", "never", "always"] = "peak"
     allow_undocumented: bool = False
@@ -64,7 +65,7 @@ class DefaultPipeline(CmsisPass):
         if self.fold_pads:
             steps.append(FoldPadsPass())
         if self.patch != "off":
-            steps.append(PatchSplitPass(ops=self.patch_ops, grid=self.patch))
+            steps.append(PatchSplitPass(ops=self.patch_ops, grid=self.patch, stream_input=self.stream_input))
         if self.inplace:
             steps.append(InplaceAliasPass(kernel_switch=self.kernel_switch, allow_undocumented=self.allow_undocumented))
         steps.append(ArenaAllocPass(strategy=self.strategy, alignment=self.alignment, max_size=self.max_size,

@@ -1,6 +1,7 @@
 """`--patch-split`: the first ops of the graph, run tile by tile (`cmsis.patch_stage`).
 
     cmsis-opt model.mlir -p 'patch-split{ops=3 grid=2x2}'
+    cmsis-opt model.mlir -p 'patch-split{ops=3 grid=2x2 stream-input=true}'
 
 The stage is the chain of window ops (cmsis.conv, cmsis.depthwise_conv,
 cmsis.max_pool, cmsis.avg_pool) that starts at the function's input: each op
@@ -9,6 +10,9 @@ them the stage takes (0: the whole chain); `grid` is rows x columns of output
 tiles. The ops move into the body of one `cmsis.patch_stage` (see
 dialects/cmsis_patch.py for the halo arithmetic and the tile loop); the
 memory passes then see one kernel with a tile region as its scratch.
+With `stream-input` the graph input is streamed: the generated C asks the
+application for the rows of each tile's window (`NAME_read_input_rows`), and
+the input has no bytes in the arena (the function must have one input).
 
 Run it before the memory passes (on a planned function the records name the
 stage's buffers). Errors (CompileError): no such stage, a grid that does not
@@ -29,7 +33,7 @@ from xdsl.passes import ModulePass
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.cmsis_patch import STAGE_OPS, PatchStageOp, StageOp, chain_macs, op_macs
-from cmsis_opt.dialects.utils import num_elements, shape_of
+from cmsis_opt.dialects.utils import element_bytes, num_elements, shape_of
 from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.common import CmsisPass
 from cmsis_opt.plan import memory_plan, the_function
@@ -65,8 +69,9 @@ def parse_grid(text: str) -> tuple[int, int]:
     return int(parts[0]), int(parts[1])
 
 
-def split_function(func: FuncOp, ops: int, grid: tuple[int, int]) -> PatchStageOp:
-    """Move the first `ops` ops of the stage chain (0: all) into a `cmsis.patch_stage` with `grid` tiles."""
+def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: bool = False) -> PatchStageOp:
+    """Move the first `ops` ops of the stage chain (0: all) into a `cmsis.patch_stage` with `grid` tiles; with
+    `stream_input`, the stage streams the graph input (CompileError unless the function has exactly one input)."""
     if arena.function_attr(func, arena.PlanAttr) or any(
             isinstance(op, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)) for op in func.body.block.ops):
         raise CompileError("the function is already planned: run --patch-split before the memory passes", WHERE)
@@ -79,13 +84,17 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int]) -> PatchStageO
     if ops > len(chain):
         raise CompileError(f"the stage chain has {len(chain)} ops, not {ops}", WHERE)
     chain = chain[:ops] if ops else chain
+    if stream_input and len(func.body.block.args) != 1:
+        raise CompileError(f"a streamed input needs a model with one input, not {len(func.body.block.args)}", WHERE)
+    if stream_input and element_bytes(func.body.block.args[0]) != 1:
+        raise CompileError("a streamed input must be int8 (NAME_read_input_rows gives int8_t rows)", WHERE)
     _, h, w, _ = shape_of(chain[-1].output)
     if grid[0] > h or grid[1] > w:
         raise CompileError(f"a {grid[0]}x{grid[1]} grid does not fit the stage output of {h}x{w}", WHERE)
     last = chain[-1].results[0]
     anchor = chain[-1].next_op
     assert anchor is not None, "a function block ends with its return"
-    stage = PatchStageOp(chain[0].operands[0], chain, grid)
+    stage = PatchStageOp(chain[0].operands[0], chain, grid, stream_input)
     func.body.block.insert_op_before(stage, anchor)
     stage.output.name_hint = last.name_hint  # the stage's result keeps the name its last op gave the value
     names = [a.data for op in (chain[0], chain[-1]) if isinstance(a := op.attributes.get("layer"), StringAttr)]
@@ -99,14 +108,15 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int]) -> PatchStageO
 
 @dataclass(frozen=True)
 class PatchSplitPass(CmsisPass):
-    """Run the first window ops tile by tile in one cmsis.patch_stage (ops = how many, 0 all; grid = RxC)."""
+    """Run the first window ops tile by tile in one cmsis.patch_stage (ops = how many, 0 all; grid = RxC; stream-input: the input arrives row by row)."""  # noqa: E501
 
     name: ClassVar[str] = "patch-split"
     ops: int = 0
     grid: str = "2x2"
+    stream_input: bool = False
 
     def run(self, module: ModuleOp) -> None:
-        split_function(the_function(module), self.ops, parse_grid(self.grid))
+        split_function(the_function(module), self.ops, parse_grid(self.grid), self.stream_input)
 
 
 

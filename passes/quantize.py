@@ -1297,6 +1297,21 @@ class FoldViewChains(RewritePattern):
                                                        attributes=dict(op.attributes)))
 
 
+class MergeTwinTransposes(RewritePattern):
+    """Two transposes of one value with one permutation are one: the later one's readers read the earlier one's
+    result (an NCHW graph input that several layers read is transposed once, and `io-layout=nhwc` then drops
+    that one transpose)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: cmsis.TransposeOp, rewriter: PatternRewriter) -> None:
+        for use in op.input.uses:
+            twin = use.operation
+            if (twin is not op and isinstance(twin, cmsis.TransposeOp) and twin.perm == op.perm
+                    and twin.parent_block() is op.parent_block() and twin.is_before_in_block(op)):
+                rewriter.replace(op, [], [twin.output])
+                return
+
+
 def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
     """Rebuild the layout ops between a float `arg` and its nn.quantize ops on the int8 `new_arg`."""
     for use in list(arg.uses):
@@ -1439,7 +1454,11 @@ class QuantizePass(CmsisPass):
                     raise float_input_error(blocker)
                 QDQRewriter(func, recorded_range).run()
             Lowering(func).run()
-            if self.io_layout == "nhwc":
+        # the applier's dead-code removal also drops the views the folding leaves unused; twin transposes merge
+        # before the boundary ones are absorbed, so a graph input read by several layers is one boundary
+        walker = PatternRewriteWalker(GreedyRewritePatternApplier([FoldViewChains(), MergeTwinTransposes()]))
+        walker.rewrite_module(module)
+        if self.io_layout == "nhwc":
+            for func in [o for o in module.ops if isinstance(o, FuncOp)]:
                 absorb_boundary_transposes(func)
-        # the applier's dead-code removal also drops the views the folding leaves unused
-        PatternRewriteWalker(GreedyRewritePatternApplier([FoldViewChains()])).rewrite_module(module)
+            walker.rewrite_module(module)

@@ -7,7 +7,9 @@ graph outputs to the last step, views through `cmsis.reshape` counted for
 their source, scratch at its own op only) and shares no code with the
 liveness pass or the allocator. It proves:
 
-- every graph input and kernel result has one buffer, as large as its tensor,
+- every graph input and kernel result has one buffer, as large as its tensor
+  (a streamed graph input, read only by `cmsis.patch_stage`s with
+  `stream_input`, which ask the application for its rows: any size, even 0),
   and no view has a buffer of its own;
 - every buffer has an offset (aligned to the plan's alignment) and ends
   within the arena size (`#arena.plan`);
@@ -91,6 +93,14 @@ def _label(step: int, ops: Sequence[Operation]) -> str:
     return f"step {step} ('{layer.data}', {op.name})" if isinstance(layer, StringAttr) else f"step {step} ({op.name})"
 
 
+def _streamed(value: SSAValue) -> bool:
+    """A graph input whose only readers are patch stages that stream it (no kernel reads its bytes)."""
+    readers = [u.operation for u in value.uses
+               if not isinstance(u.operation, (arena.BufferOp, arena.ScratchOp, arena.AliasOp))]
+    return isinstance(value, BlockArgument) and bool(readers) and all(
+        op.name == "cmsis.patch_stage" and "stream_input" in op.properties for op in readers)
+
+
 def verify_function(func: FuncOp) -> None:
     """Raise a CompileError at the first rule the arena plan of `func` breaks."""
     block = func.body.block
@@ -132,7 +142,7 @@ def verify_function(func: FuncOp) -> None:
         else:
             if value in holder:
                 _fail(f"buffers '{holder[value].name}' and '{name}' both hold the same value")
-            need = _tensor_bytes(value)
+            need = 0 if _streamed(value) else _tensor_bytes(value)
             if size < need:
                 _fail(f"buffer '{name}' has {size} bytes, its tensor needs {need}")
             if isinstance(value, BlockArgument):

@@ -105,7 +105,7 @@ def test_generated_c_compiles_with_pedantic_warnings_as_errors(compiled, name):
 def test_outdir_holds_the_sources_the_report_and_the_program(compiled):
     outdir, stdout = compiled("ad_autoencoder")
     assert sorted(p.name for p in outdir.iterdir()) == [
-        "ad_autoencoder.c", "ad_autoencoder.h", "ad_autoencoder_host", "memory.html", "memory.json", "memory.svg"]
+        "CMakeLists.txt", "ad_autoencoder.c", "ad_autoencoder.h", "ad_autoencoder_host", "memory.html", "memory.json", "memory.svg"]
     size = int(re.search(r"#define AD_AUTOENCODER_ARENA_SIZE (\d+)", (outdir / "ad_autoencoder.h").read_text()).group(1))
     assert f"arena {size:,} bytes" in stdout
     assert str(outdir / "memory.svg") in stdout

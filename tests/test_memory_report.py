@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import run_tool
+from conftest import ROOT, run_tool
 from test_memory_ir import Graph, module_of
 
 from cmsis_opt.context import make_context
@@ -16,6 +16,7 @@ from cmsis_opt.plan import memory_plan
 from cmsis_opt.report import memory_json, memory_svg, memory_table, write_report
 
 SVG = "{http://www.w3.org/2000/svg}"
+EXAMPLE = ROOT / "examples" / "cifar10_cmsis.net"
 
 
 def planned_module():
@@ -126,8 +127,32 @@ def _text_box(t: ET.Element) -> tuple[float, float, float]:
     from cmsis_opt.report import CHAR_PIXELS
 
     width = CHAR_PIXELS * len(t.text or "")
-    left = float(t.get("x", 0)) - (width / 2 if t.get("text-anchor") == "middle" else 0)
+    shift = {"middle": width / 2, "end": width}.get(t.get("text-anchor", "start"), 0)
+    left = float(t.get("x", 0)) - shift
     return left, left + width, float(t.get("y", 0))
+
+
+def _assert_no_overprint(root: ET.Element) -> None:
+    """No two texts of the picture overprint (11-pixel type: boxes from the baseline up 9 pixels, down 2), each inside it."""
+    boxes = []
+    for t in root.iter(f"{SVG}text"):
+        left, right, base = _text_box(t)
+        assert right <= float(root.get("width")) or t.get("transform"), t.text
+        if not t.get("transform"):
+            boxes.append((left, base - 9, right, base + 2, t.text))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+def test_labels_of_buffers_at_one_step_do_not_overprint(tmp_path):
+    """The example's input and the first conv's output share step 0 and their tops are 200 bytes apart."""
+    proc = run_tool("cmsis-compile", str(EXAMPLE), "-o", str(tmp_path), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    root = ET.parse(tmp_path / "memory.svg").getroot()
+    labels = {t.text for t in root.iter(f"{SVG}text")}
+    assert {"input", "conv1", "pool1"} <= labels
+    _assert_no_overprint(root)
 
 
 @pytest.mark.parametrize("steps", [10, 300])
@@ -137,15 +162,7 @@ def test_the_picture_stays_readable(steps):
     plan = chain_plan(steps)
     root = ET.fromstring(memory_svg(plan))
     texts = list(root.iter(f"{SVG}text"))
-    # no two labels overprint: text boxes on one baseline are apart, and inside the picture
-    by_line: dict[float, list[tuple[float, float]]] = {}
-    for t in texts:
-        left, right, base = _text_box(t)
-        assert right <= float(root.get("width")) or t.get("transform"), t.text
-        by_line.setdefault(base, []).append((left, right))
-    for boxes in by_line.values():
-        boxes.sort()
-        assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:])), boxes
+    _assert_no_overprint(root)
     # step labels across the whole axis, the last step among the labelled range
     ticks = sorted(int(t.text) for t in texts if t.text and t.text.isdigit() and float(t.get("y", 0)) > 400)
     assert ticks[0] == 0 and ticks[-1] >= steps * 0.8 and len(ticks) >= min(steps, 10)

@@ -7,6 +7,7 @@ padding, strides 1-2, dilation 1-2) with random stage ends and grids.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from cmsis_opt.backend.c import emit_c
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import cmsis
 from cmsis_opt.errors import CompileError
-from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command
+from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command, runtime_sources
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir, print_ir
 from cmsis_opt.passes.default import DefaultPipeline
@@ -122,7 +123,8 @@ def test_tiles_give_the_whole_ops_bytes_and_plans_verify():
 
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
-    """Host programs of 30 patched random chains: with runtime/ and, when the tree is there, the real CMSIS-NN."""
+    """Host programs of 30 patched random chains: with runtime/ and, when the tree is there, the real CMSIS-NN.
+    Every other chain streams its input (the host program answers NAME_read_input_rows from stdin's bytes)."""
     tmp = tmp_path_factory.mktemp("patch")
     sources, models, inputs = [], [], []
     rng = np.random.default_rng(8)
@@ -130,13 +132,15 @@ def programs(tmp_path_factory):
         module = parse_ir(text).module
         x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
         (expected,) = run_function(module, [x])
-        DefaultPipeline(patch=f"{grid[0]}x{grid[1]}", patch_ops=ops).apply(make_context(), module)
+        stream = index % 2 == 1
+        DefaultPipeline(patch=f"{grid[0]}x{grid[1]}", patch_ops=ops, stream_input=stream).apply(make_context(), module)
+        assert (memory_plan(module).buffers[0].size == 0) == stream  # a streamed input has no bytes in the arena
         name = f"p{index}"
         header, source = emit_c(module, name)
         (tmp / f"{name}.h").write_text(header)
         (tmp / f"{name}.c").write_text(source)
         sources.append(tmp / f"{name}.c")
-        models.append(HostModel(name, [x.size], [expected.size]))
+        models.append(HostModel(name, [x.size], [expected.size], x.shape[1] if stream else 0))
         inputs.append((name, x, expected))
     return host_programs(sources, models, tmp), inputs
 
@@ -201,3 +205,126 @@ def test_bad_patch_options_are_one_error_line(tmp_path, options, message):
     assert result.stderr.strip().splitlines() == [message] or message in result.stderr, result.stderr
     assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def wide_stage() -> str:
+    """The lit test's 3-op stage (depthwise 3x3, conv 3x3 stride 2 SAME, conv 1x1) on a 32x32x2 input: a 16x16x4
+    output, room for grids up to 16x16."""
+    text = STAGE.read_text()
+    body = text[text.index("builtin.module"):]
+    return (body.replace("1x8x8x2x", "1x32x32x2x").replace("1x4x4x4x", "1x16x16x4x")
+            .replace("-> tensor<1x8x8x2x", "-> tensor<1x32x32x2x"))
+
+
+def test_tile_loop_code_does_not_grow_with_tiles(tmp_path):
+    """The stage is one loop over a tile table: 8x8 tiles give the C of 2x2 tiles plus 60 table rows, one call per
+    body op, and both run exactly like the unsplit function (host C, runtime/)."""
+    rng = np.random.default_rng(3)
+    sources, models, runs, lines = [], [], [], {}
+    for grid in ("2x2", "8x8"):
+        module = parse_ir(wide_stage()).module
+        x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
+        (expected,) = run_function(module, [x])
+        DefaultPipeline(patch=grid).apply(make_context(), module)
+        name = f"g{grid}"
+        header, source = emit_c(module, name)
+        (tmp_path / f"{name}.h").write_text(header)
+        (tmp_path / f"{name}.c").write_text(source)
+        invoke = source[source.index(f"int {name}_invoke(void)"):source.index(f"int {name}_run(")]
+        assert invoke.count("status = arm_") == 3, grid  # the three body ops, once each
+        assert invoke.count("for (tile_index = 0;") == 1
+        rows = [line for line in source.splitlines() if re.match(r"^    \{[-0-9, ]+\}, /\* tile \d+: output rows", line)]
+        assert len(rows) == int(grid[0]) * int(grid[2])
+        lines[grid] = (len(source.splitlines()) - len(rows), len(invoke.splitlines()))
+        sources.append(tmp_path / f"{name}.c")
+        models.append(HostModel(name, [x.size], [expected.size]))
+        runs.append((name, x, expected))
+    # what differs: table rows, and a struct field constant in one grid may vary in the other (a line moves)
+    assert abs(lines["2x2"][0] - lines["8x8"][0]) <= 8, lines
+    assert abs(lines["2x2"][1] - lines["8x8"][1]) <= 4, lines
+    built = host_programs(sources, models, tmp_path)
+    for name, x, expected in runs:
+        run = subprocess.run([str(built["runtime"]), name], input=x.tobytes(), capture_output=True, timeout=60)
+        assert run.returncode == 0, (name, run.stderr)
+        assert run.stdout == expected.tobytes(), name
+        for strict in ([], ["-DCMSIS_OPT_CHECK_SCRATCH"]):
+            build = subprocess.run([*compiler_command(), *STRICT, *strict, "-fsyntax-only", f"-I{tmp_path}",
+                                    f"-I{RUNTIME_DIR / 'include'}", str(tmp_path / f"{name}.c")],
+                                   capture_output=True, text=True)
+            assert build.returncode == 0, build.stderr
+
+
+FAILING_READER = """
+#include <stdio.h>
+#include "s.h"
+static int asked = 0;
+int s_read_input_rows(int first_row, int rows, int8_t *dst)
+{
+    int k;
+    for (k = 0; k < rows * 16; ++k) {  /* 8 x 2 bytes a row */
+        dst[k] = (int8_t)(first_row + k);
+    }
+    asked += rows;
+    return asked > 20 ? 7 : 0;
+}
+int main(void)
+{
+    int status = s_invoke();
+    printf("%d %d %d\\n", status, S_INPUT_READ_FAILED, asked);
+    return 0;
+}
+"""
+
+
+def test_streamed_input_takes_no_arena_bytes_and_a_failed_read_stops_the_run(tmp_path):
+    """--stream-input: the arena shrinks by the input's bytes, the header declares NAME_read_input_rows, and the
+    first nonzero answer makes NAME_invoke() return NAME_INPUT_READ_FAILED, asking no further row."""
+    plans = {}
+    for stream in (False, True):
+        out = tmp_path / f"s{int(stream)}"
+        result = run_tool("cmsis-compile", str(STAGE), "-o", str(out), "--patch", "2x2", "--name", "s", "--quiet",
+                          *(["--stream-input"] if stream else []))
+        assert result.returncode == 0, result.stderr
+        plans[stream] = json.loads((out / "memory.json").read_text())
+    header = (tmp_path / "s1" / "s.h").read_text()
+    assert "int s_read_input_rows(int first_row, int rows, int8_t *dst);" in header
+    assert "s_input(void)" not in header and "int s_run(int8_t *output);" in header
+    assert plans[True]["arena_bytes"] < plans[False]["arena_bytes"]
+    strict = subprocess.run([*compiler_command(), *STRICT, "-fsyntax-only", f"-I{tmp_path / 's1'}",
+                             f"-I{RUNTIME_DIR / 'include'}", str(tmp_path / "s1" / "s.c")], capture_output=True, text=True)
+    assert strict.returncode == 0, strict.stderr
+    (tmp_path / "main.c").write_text(FAILING_READER)
+    program = tmp_path / "failing"
+    build = subprocess.run([*compiler_command(), f"-I{tmp_path / 's1'}", f"-I{RUNTIME_DIR / 'include'}",
+                            str(tmp_path / "s1" / "s.c"), str(tmp_path / "main.c"), *map(str, runtime_sources()),
+                            "-o", str(program), "-lm"], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    status, failed, asked = subprocess.run([str(program)], capture_output=True, text=True).stdout.split()
+    assert status == failed == "-100" and asked == "21"
+
+
+def test_stream_input_needs_a_patch_stage(tmp_path):
+    result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), "--stream-input")
+    assert result.returncode == 2
+    assert "error: cmsis-compile: --stream-input streams the input into a patch stage" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_tile_loop_refuses_tiles_that_need_other_text():
+    """The emitter's tile loop turns numbers that differ into table columns, and stops with an internal error when
+    two tiles would need other text (here another function), rather than emit a loop that is wrong for one."""
+    from cmsis_opt.backend.c import _Emitter
+
+    module = parse_ir(STAGE.read_text()).module
+    DefaultPipeline().apply(make_context(), module)
+    func = the_function(module)
+    emitter = _Emitter(func, "m", memory_plan(func))
+    emitter.ident = "stage"
+    emitter.tile_loop(3, lambda k: emitter.call("f", [f"&{emitter.dims('dims', (1, 5, 4 + k, 2))}", "7"]),
+                      ["a", "b", "c"])
+    text = "\n".join(emitter.body + emitter.consts)
+    assert "static const int32_t m_stage_tiles[3][1] = {" in text and "{5}, /* b */" in text
+    assert "const cmsis_nn_dims m_stage_dims = {.n = 1, .h = 5, .w = tile[0], .c = 2};" in text
+    assert "status = f(&m_stage_dims, 7);" in text
+    with pytest.raises(CompileError, match="internal error: the tiles of layer .* need different C text"):
+        emitter.tile_loop(2, lambda k: emitter.call("f" if k == 0 else "g", ["1"]), ["a", "b"])

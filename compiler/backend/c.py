@@ -19,7 +19,8 @@ an even offset; the header's `_SIZE` macros count elements, not bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
@@ -34,7 +35,7 @@ from cmsis_opt.dialects.utils import element_bytes, func_attr, num_elements, sha
 from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.common import require_stage
 from cmsis_opt.passes.verify_arena import verify_function
-from cmsis_opt.plan import Plan, memory_plan, returned_values, the_function
+from cmsis_opt.plan import Plan, memory_plan, returned_values, streamed_inputs, the_function
 from cmsis_opt.targets import BuildPath
 
 _MAX_LAYER_IDENT = 32
@@ -134,6 +135,98 @@ def _dims(values: Sequence[int]) -> str:
     return f"{{.n = {n}, .h = {h}, .w = {w}, .c = {c}}}"
 
 
+# -- tile loops ------------------------------------------------------------
+
+_NUMBER = re.compile(r"(?<![\w.])(\d+)(u?)(?![\w.])")
+"""A decimal literal standing alone (not part of an identifier or a float), with an optional `u` suffix."""
+_COMMENT_LINE = re.compile(r"^\s*/\*.*\*/\s*$")
+
+
+@dataclass
+class _TileText:
+    """What one tile's emission wrote: its structs (identifier, C type, initialiser), body lines and scratch
+    queries (step, expression, context identifier)."""
+
+    structs: list[tuple[str, str, str]] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+    body: list[str] = field(default_factory=list)
+    queries: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _TileLoop:
+    """A loop over a constant tile table: its row count, the table (None: no column differs), and the
+    declarations (identifier, C line) of the structs whose fields come from the table."""
+
+    count: int
+    table: str | None
+    locals: tuple[tuple[str, str], ...]
+
+    def header(self, indent: str, used: str | None = None) -> list[str]:
+        """The loop's opening lines; with `used`, only the declarations that text names."""
+        decls = [line for ident, line in self.locals if used is None or re.search(rf"\b{ident}\b", used)]
+        needs_row = self.table is not None and (used is None or "tile[" in used or any("tile[" in d for d in decls))
+        lines = [f"{indent}{{", f"{indent}    int tile_index;",
+                 f"{indent}    for (tile_index = 0; tile_index < {self.count}; ++tile_index) {{"]
+        if needs_row:
+            lines.append(f"{indent}        const int32_t *tile = {self.table}[tile_index];")
+        return lines + [f"{indent}        {d}" for d in decls]
+
+    @staticmethod
+    def footer(indent: str) -> list[str]:
+        return [f"{indent}    }}", f"{indent}}}"]
+
+
+def _skeleton(text: str) -> str:
+    return _NUMBER.sub(lambda m: "#" + m.group(2), text)
+
+
+def _field_path(text: str) -> str:
+    """The designated-initialiser field a position in an initialiser falls in (`padding.h`)."""
+    stack: list[str] = []
+    pending = ""
+    for m in re.finditer(r"\.(\w+)\s*=|[{}]", text):
+        if m.group(1):
+            pending = m.group(1)
+        elif m.group(0) == "{":
+            stack.append(pending)
+            pending = ""
+        elif stack:
+            pending = stack.pop()
+    return ".".join(p for p in [*stack, pending] if p)
+
+
+class _TileTemplate:
+    """Numbers that differ between tiles become columns of the tile table (`tile[j]`); equal ones stay literal.
+
+    Columns with the same value in every tile are one column; `labels` says where each first appears.
+    """
+
+    def __init__(self) -> None:
+        self.columns: dict[tuple[int, ...], int] = {}
+        self.labels: list[str] = []
+
+    def fill(self, texts: Sequence[str], label: Callable[[str, int], str]) -> str:
+        values = [[int(m.group(1)) for m in _NUMBER.finditer(t)] for t in texts]
+        position = iter(range(len(values[0])))
+
+        def one(m: re.Match[str]) -> str:
+            i = next(position)
+            column = tuple(v[i] for v in values)
+            if len(set(column)) == 1:
+                return m.group(0)
+            if column not in self.columns:
+                self.columns[column] = len(self.columns)
+                self.labels.append(label(texts[0], m.start()))
+            ref = f"tile[{self.columns[column]}]"
+            return f"(unsigned int){ref}" if m.group(2) else ref
+
+        return _NUMBER.sub(one, texts[0])
+
+    def varies(self, texts: Sequence[str]) -> bool:
+        return len({tuple(m.group(1) for m in _NUMBER.finditer(t)) for t in texts}) > 1
+
+
 # -- emission --------------------------------------------------------------
 
 
@@ -153,7 +246,9 @@ class _Emitter:
         self.op: Operation | None = None
         self.step = 0
         self.layers: list[str] = []
-        self.queries: list[tuple[int, str, str]] = []  # (step, *_get_buffer_size expression, context identifier)
+        # (step, *_get_buffer_size expression, context identifier, the tile loop it runs in or None)
+        self.queries: list[tuple[int, str, str, _TileLoop | None]] = []
+        self.capture: _TileText | None = None  # while one tile of a tile loop is written
         self.layer = ""
         self.ident = ""
         self.functions: dict[str, str] = {}  # static functions of ours the calls need, by name
@@ -186,6 +281,8 @@ class _Emitter:
         if self.shared_arrays is not None and key in self.shared_arrays:
             return self.shared_arrays[key]
         ident = self.unique(f"{self.ident}_{suffix}")
+        if self.capture is not None:
+            self.capture.names.add(ident)
         if self.shared_arrays is not None:
             self.shared_arrays[key] = ident
         self.consts.append(
@@ -195,6 +292,15 @@ class _Emitter:
         return ident
 
     def struct(self, suffix: str, ctype: str, init: str) -> str:
+        if self.capture is not None:  # a tile of a tile loop: named alike in every tile, placed by tile_loop
+            ident, saved = "", self.used_names
+            self.used_names = self.capture.names
+            try:
+                ident = self.unique(f"{self.ident}_{suffix}")
+            finally:
+                self.used_names = saved
+            self.capture.structs.append((ident, ctype, init))
+            return ident
         ident = self.unique(f"{self.ident}_{suffix}")
         self.consts.append(f"static const {ctype} {ident} = {init};")
         return ident
@@ -244,7 +350,10 @@ class _Emitter:
         """Recorded for NAME_check(); with CMSIS_OPT_CHECK_SCRATCH defined (host builds) also checked before the call.
         """
         assert self.ctx_ident is not None, "the op's context() comes before its scratch query"
-        self.queries.append((self.step, expression, self.ctx_ident))
+        if self.capture is not None:
+            self.capture.queries.append((self.step, expression, self.ctx_ident))
+        else:
+            self.queries.append((self.step, expression, self.ctx_ident, None))
         self.prologue(["#if defined(CMSIS_OPT_CHECK_SCRATCH)", f"    if ({expression} > {self.ctx_ident}.size) {{",
                        "        return (int)ARM_CMSIS_NN_ARG_ERROR;", "    }", "#endif"])
 
@@ -264,6 +373,16 @@ class _Emitter:
                       "        }", "    }"]
         self.comment_at = len(self.body)
 
+    def read_input_rows(self, first_row: int, rows: int, line: str, dst: str, dst_stride: int, column_offset: int,
+                        width: int, comment: str) -> None:
+        self.body += [f"    /* {_comment_text(comment)} */", "    {", "        int row;",
+                      f"        for (row = 0; row < {rows}; ++row) {{",
+                      f"            if ({self.name}_read_input_rows({first_row} + row, 1, {line}) != 0) {{",
+                      f"                return {self.name.upper()}_INPUT_READ_FAILED;", "            }",
+                      f"            memcpy({dst} + row * {dst_stride}, {line} + {column_offset}, {width}u);",
+                      "        }", "    }"]
+        self.comment_at = len(self.body)
+
     def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,
                suffix: str) -> None:
         saved = self.ident, self.pointers, self.inner_scratch, self.shared_arrays
@@ -278,6 +397,78 @@ class _Emitter:
         finally:
             self.ident, self.pointers, self.inner_scratch = saved[:3]
             self.comment_at = len(self.body)
+
+    def tile_loop(self, count: int, emit_tile: Callable[[int], None], notes: Sequence[str]) -> None:
+        """One C loop over `count` tiles: `emit_tile(k)` writes tile k; what differs between tiles goes to a
+        constant int32_t table, one row per tile (`notes[k]` its comment).
+
+        Every tile must write the same C text but for decimal numbers; a tile
+        that needs other text (another kernel, another struct) is a
+        CompileError (an internal error: the op is not loopable as written).
+        Comments that differ between tiles are dropped. Structs whose fields
+        differ become `const` locals of the loop, initialised from the row;
+        the others stay `static const`. NAME_check() loops over the tiles too.
+        """
+        saved = self.body, self.comment_at, self.capture
+        texts: list[_TileText] = []
+        try:
+            for k in range(count):
+                self.capture = _TileText(names=set(self.used_names))
+                self.body, self.comment_at = [], 0
+                emit_tile(k)
+                self.capture.body = [line for entry in self.body for line in entry.split("\n")]
+                texts.append(self.capture)
+        finally:
+            self.body, self.comment_at, self.capture = saved
+        first = texts[0]
+        shapes = {(tuple((i, t) for i, t, _ in x.structs), len(x.body), len(x.queries)) for x in texts}
+        if len(shapes) != 1:
+            raise CompileError(f"internal error: the tiles of layer '{self.layer}' need different C (other "
+                               "structs or calls), which one tile loop cannot run", _WHERE)
+        pieces = [[f"{i} = {init}" for i, _, init in x.structs] + x.body
+                  + [f"{ctx} {expr}" for _, expr, ctx in x.queries] for x in texts]
+        for position in range(len(pieces[0])):
+            variants = {_skeleton(p[position]) for p in pieces}
+            if len(variants) > 1 and not all(_COMMENT_LINE.match(p[position]) for p in pieces):
+                a, b = sorted(variants)[:2]
+                raise CompileError(f"internal error: the tiles of layer '{self.layer}' need different C text, which "
+                                   f"one tile loop cannot run: '{a.strip()}' against '{b.strip()}'", _WHERE)
+        template = _TileTemplate()
+        prefix = f"{self.name}_"
+        locals_: list[tuple[str, str]] = []
+        for index, (ident, ctype, init) in enumerate(first.structs):
+            inits = [x.structs[index][2] for x in texts]
+            if template.varies(inits):
+                short = ident.removeprefix(prefix)
+                filled = template.fill(inits, lambda text, at, short=short: f"{short} {_field_path(text[:at])}")
+                locals_.append((ident, f"const {ctype} {ident} = {filled};"))
+            else:
+                self.consts.append(f"static const {ctype} {ident} = {init};")
+            self.used_names.add(ident)
+        body: list[str] = []
+        for index, line in enumerate(first.body):
+            lines = [x.body[index] for x in texts]
+            if _COMMENT_LINE.match(line) and len(set(lines)) > 1:
+                continue
+            text = template.fill(lines, lambda text, at: "`" + text[max(0, at - 32):at].strip() + "`")
+            body.append(text if text.startswith("#") else "        " + text)
+        table = None
+        if template.columns:
+            table = self.unique(f"{self.ident}_tiles")
+            rows = [[column[k] for column in template.columns] for k in range(count)]
+            labels = "; ".join(f"{j}: {_comment_text(label)}" for j, label in enumerate(template.labels))
+            self.consts += [f"/* {table}: one row per tile, in raster order; what differs between tiles. Columns: "
+                            f"{labels} */",
+                            f"static const int32_t {table}[{count}][{len(template.columns)}] = {{",
+                            *[f"    {{{_int_list(row, per_line=len(row))}}}, /* {_comment_text(notes[k])} */"
+                              for k, row in enumerate(rows)],
+                            "};"]
+        loop = _TileLoop(count, table, tuple(locals_))
+        for index, (step, _, ctx) in enumerate(first.queries):
+            filled = template.fill([x.queries[index][1] for x in texts], lambda text, at: "scratch query")
+            self.queries.append((step, filled, ctx, loop))
+        self.body += [*loop.header("    "), *body, *loop.footer("    ")]
+        self.comment_at = len(self.body)
 
     def comment(self, op: Operation, layer: str) -> None:
         ins = ", ".join(_shape_text(v) for v in op.operands)
@@ -387,8 +578,22 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
             lines += _io_macros(f"{up}_{entry.upper()}", value, io_layout(func, kind, index),
                                 func_attr(func, kind, index, FLOAT_IO_ATTR) is not None)
     lines += [""]
+    streamed = streamed_inputs(func)
     for index, (entry, value) in enumerate(zip(in_names, inputs, strict=True)):
         ctype = c_element_type(value)
+        if value in streamed:
+            _, h, w, c = shape_of(value)
+            lines += [
+                f"/* {entry} is streamed: the arena does not hold it. {name}_invoke() asks for its rows (NHWC, "
+                f"{w} x {c} = {w * c} bytes",
+                "   each) as its first layers need them, in order but with rows asked again where tiles overlap.",
+                f"   The application defines this function: copy input rows [first_row, first_row + rows) of {h} "
+                "to dst",
+                f"   and return 0; any other return makes {name}_invoke() return {up}_INPUT_READ_FAILED. */",
+                f"int {name}_read_input_rows(int first_row, int rows, int8_t *dst);",
+                f"#define {up}_INPUT_READ_FAILED (-100)",
+            ]
+            continue
         lines += [
             f"/* Where to write {entry} ({up}_{entry.upper()}_SIZE {ctype.removesuffix('_t')} values, "
             f"{io_layout(func, 'arg', index)}) before {name}_invoke().",
@@ -400,7 +605,7 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
         lines += [f"/* Where {name}_invoke() leaves {entry} ({up}_{entry.upper()}_SIZE {ctype.removesuffix('_t')} "
                   "values). */",
                   f"{ctype} *{name}_{entry}(void);"]
-    run_args = _run_args(in_names, inputs, out_names, outputs)
+    run_args = _run_args(in_names, inputs, out_names, outputs, streamed)
     lines += [
         "",
         "/* Run the network on the arena: 0 on success, else the first failing CMSIS-NN status (negative). */",
@@ -427,9 +632,10 @@ def _header(name: str, func: FuncOp, plan: Plan, inputs: Sequence[SSAValue], out
 
 
 def _run_args(in_names: Sequence[str], inputs: Sequence[SSAValue], out_names: Sequence[str],
-              outputs: Sequence[SSAValue]) -> list[str]:
-    """NAME_run's parameters: a const pointer per input, a pointer per output, of their element types."""
-    return ([f"const {c_element_type(v)} *{e}" for e, v in zip(in_names, inputs, strict=True)]
+              outputs: Sequence[SSAValue], streamed: set[SSAValue]) -> list[str]:
+    """NAME_run's parameters: a const pointer per input (but a streamed one), a pointer per output, of their
+    element types."""
+    return ([f"const {c_element_type(v)} *{e}" for e, v in zip(in_names, inputs, strict=True) if v not in streamed]
             + [f"{c_element_type(v)} *{e}" for e, v in zip(out_names, outputs, strict=True)])
 
 
@@ -463,16 +669,23 @@ def _source(e: _Emitter, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue]
         "",
         *e.functions.values(),
     ]
+    streamed = streamed_inputs(e.func)
     for entry, value in zip(in_names + out_names, [*inputs, *outputs], strict=True):
+        if value in streamed:
+            continue
         lines += [f"{c_element_type(value)} *{name}_{entry}(void)", "{", f"    return {e.ptr(value)};", "}", ""]
     uses_status = any("status = " in line for line in e.body)
     lines += [f"int {name}_invoke(void)", "{"]
     if uses_status:
         lines += ["    arm_cmsis_nn_status status;", ""]
     lines += [*e.body, "    return 0;", "}", ""]
-    run_args = _run_args(in_names, inputs, out_names, outputs)
+    run_args = _run_args(in_names, inputs, out_names, outputs, streamed)
+    if not run_args:
+        run_args = ["void"]
     lines += [f"int {name}_run({', '.join(run_args)})", "{", "    int status;"]
     for entry, value in zip(in_names, inputs, strict=True):
+        if value in streamed:
+            continue
         lines.append(f"    memcpy({name}_{entry}(), {entry}, {_copy_size(f'{up}_{entry.upper()}_SIZE', value)});")
     lines += [f"    status = {name}_invoke();", "    if (status != 0) {", "        return status;", "    }"]
     for entry, value in zip(out_names, outputs, strict=True):
@@ -506,10 +719,23 @@ def _check_source(e: _Emitter) -> list[str]:
              f"    if (call < 1 || call > {len(e.layers)}) {{", '        return "";', "    }",
              f"    return {name}_layers[call - 1];", "}", "",
              f"int {name}_check(void)", "{"]
-    for step, expression, ctx in e.queries:
-        lines += ["#if defined(CMSIS_OPT_SCRATCH_REPORT)",
-                  f"    CMSIS_OPT_SCRATCH_REPORT({step + 1}, {expression}, {ctx}.size);", "#endif",
-                  f"    if ({expression} > {ctx}.size) {{", f"        return {step + 1};", "    }"]
+    index = 0
+    while index < len(e.queries):
+        loop = e.queries[index][3]
+        group = [e.queries[index]]
+        while loop is not None and index + len(group) < len(e.queries) and e.queries[index + len(group)][3] is loop:
+            group.append(e.queries[index + len(group)])
+        indent = "    " if loop is None else "            "
+        body: list[str] = []
+        for step, expression, ctx, _ in group:
+            body += ["#if defined(CMSIS_OPT_SCRATCH_REPORT)",
+                     f"{indent}CMSIS_OPT_SCRATCH_REPORT({step + 1}, {expression}, {ctx}.size);", "#endif",
+                     f"{indent}if ({expression} > {ctx}.size) {{", f"{indent}    return {step + 1};", f"{indent}}}"]
+        if loop is None:
+            lines += body
+        else:  # the same query on every tile of a tile loop
+            lines += [*loop.header("    ", "\n".join(body)), *body, *loop.footer("    ")]
+        index += len(group)
     lines += ["    return 0;", "}", ""]
     return lines
 

@@ -2,12 +2,14 @@
 
     cmsis-compile MODEL -o OUTDIR [--host [--cmsis-nn PATH]] [--calibration FILE.npz] [--target cortex-m4]
                   [--no-inplace] [--strategy S] [--search-nodes N] [--alignment N] [--max-size N]
-                  [--name NAME]
+                  [--name NAME] [--runtime cmsis-nn|bundled]
 
 Loads MODEL (.onnx, .tflite, .net or .mlir), calibrates it if it is a float
 model, runs the default pipeline (`-p default` of cmsis-opt: attach-target,
 quantize, fold-pads, inplace-alias, arena-alloc, verify-arena), writes OUTDIR/NAME.h,
-OUTDIR/NAME.c, OUTDIR/memory.json, OUTDIR/memory.svg and OUTDIR/memory.html (the
+OUTDIR/NAME.c, OUTDIR/CMakeLists.txt (a static library target NAME linking a `cmsis-nn`
+target; with --runtime bundled also OUTDIR/cmsis-nn-runtime/, see cmsis_opt.cmake),
+OUTDIR/memory.json, OUTDIR/memory.svg and OUTDIR/memory.html (the
 picture and the buffer table in one page), and with --host
 builds OUTDIR/NAME_host (raw int8 input on stdin, output on stdout).
 Everything is built in a temporary folder and moved into OUTDIR at the end.
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 # immediate (the rest is imported inside the functions that use it).
 from cmsis_opt import targets
 from cmsis_opt.allocators import SEARCH_NODES, STRATEGIES
+from cmsis_opt.cmake import DEFAULT_RUNTIME, RUNTIMES
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.tools import run_tool
 
@@ -83,6 +86,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--patch-max-overhead", type=float, default=15.0, metavar="PERCENT",
                         help="with --patch auto: the most extra multiply-accumulates the halos may cost, in percent "
                              "of the whole model's (default 15)")
+    parser.add_argument("--stream-input", action="store_true",
+                        help="with --patch: do not hold the graph input in the arena; the generated code asks the "
+                             "application for the rows each tile needs through NAME_read_input_rows(first_row, rows, "
+                             "dst), declared in NAME.h")
     parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
                         help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
                              "that lowers the arena (peak, default), never, or always")
@@ -106,11 +113,17 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--max-size", type=int, default=0, help="fail if the arena needs more bytes than this")
     parser.add_argument("--name", default=None, help="C name prefix (default: the model file's name)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
+                        help="what OUTDIR/CMakeLists.txt links: the cmsis-nn target your project provides (default; "
+                             "e.g. add_subdirectory of Arm's CMSIS-NN), or bundled: also copy the portable runtime "
+                             "into OUTDIR/cmsis-nn-runtime/, used when no cmsis-nn target exists")
     args = parser.parse_args(argv)
     if args.alignment < 1 or args.alignment & (args.alignment - 1):
         raise UsageError(f"--alignment must be a power of two, got {args.alignment}", TOOL)
     if args.name is not None and not (args.name.isidentifier() and args.name.isascii()):
         raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
+    if args.stream_input and args.patch == "off":
+        raise UsageError("--stream-input streams the input into a patch stage: give --patch auto or RxC", TOOL)
     if args.max_size < 0:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
     if args.search_nodes < 0:
@@ -138,7 +151,8 @@ def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
 
     patch = args.patch if args.patch != "auto" else "off"
     return DefaultPipeline(core=args.target, io_layout=args.io_layout, fold_pads=not args.no_fold_pads,
-                           patch=patch, patch_ops=args.patch_ops, inplace=not args.no_inplace,
+                           patch=patch, patch_ops=args.patch_ops, stream_input=args.stream_input,
+                           inplace=not args.no_inplace,
                            kernel_switch=args.kernel_switch,
                            allow_undocumented=args.allow_undocumented, strategy=args.strategy,
                            alignment=args.alignment, max_size=args.max_size, search_nodes=args.search_nodes)
@@ -214,11 +228,14 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
     """Build workdir/NAME_host from workdir/NAME.c, with runtime/ or the CMSIS-NN tree at `cmsis_nn`; its file name."""
     from cmsis_opt.cmsis_nn import build_library
     from cmsis_opt.diagnostics import remark
+    from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.hostbuild import HostModel, build_host
-    from cmsis_opt.plan import byte_size, returned_values, the_function
+    from cmsis_opt.plan import byte_size, returned_values, streamed_inputs, the_function
 
     func = the_function(module)
     inputs = [byte_size(a.type) for a in func.body.block.args]
+    streamed = streamed_inputs(func)
+    stream_rows = next((shape_of(a)[1] for a in func.body.block.args if a in streamed), 0)
     outputs = [byte_size(v.type) for v in returned_values(func)]
     library = build_library("host", cmsis_nn) if cmsis_nn is not None else None
     other_version = ""
@@ -228,7 +245,7 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
         remark(f"{other_version}. {name}_check() verifies the scratch sizes, not the kernels' read/write order: "
                "compile with --no-inplace for another release", TOOL)
     program = workdir / f"{name}_host"
-    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs)], program, cmsis_nn=library)
+    build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs, stream_rows)], program, cmsis_nn=library)
     run_check(program, name, other_version)
     return program.name
 
@@ -252,6 +269,8 @@ def run_check(program: Path, name: str, other_version: str = "") -> None:
 def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     for name in files:
+        if (workdir / name).is_dir() and (outdir / name).is_dir():
+            shutil.rmtree(outdir / name)  # a folder compile writes (cmsis-nn-runtime/), replaced as a whole
         os.replace(workdir / name, outdir / name)
 
 
@@ -287,6 +306,7 @@ def _compile(args: argparse.Namespace) -> int:
         graph_inputs,
         is_float_model,
     )
+    from cmsis_opt.cmake import target_name, write_cmake
     from cmsis_opt.diagnostics import remark
     from cmsis_opt.frontends import load
     from cmsis_opt.ir import print_ir
@@ -324,7 +344,11 @@ def _compile(args: argparse.Namespace) -> int:
             header, c_source = emit_c(module, name)
             (workdir / f"{name}.h").write_text(header)
             (workdir / f"{name}.c").write_text(c_source)
-            files = [f"{name}.h", f"{name}.c", *write_report(module, str(workdir))]
+            files = [f"{name}.h", f"{name}.c", *write_cmake(workdir, name, [f"{name}.c"], args.runtime),
+                     *write_report(module, str(workdir))]
+            if target_name(name) != name:
+                remark(f"CMake reserves the target name '{name}': OUTDIR/CMakeLists.txt names the model's library "
+                       f"target '{target_name(name)}' (or choose another C prefix with --name)", TOOL)
             files = [Path(f).name for f in files]
             if args.emit_ir:
                 (workdir / f"{name}.mlir").write_text(print_ir(module))

@@ -16,6 +16,11 @@ mps3-an547):
    outputs are compared byte for byte with TensorFlow Lite Micro's
    (`NAME.tflm_ref.npz`), or with the reference interpreter for the example
    network;
+   The example network as written (examples/cifar10_cmsis.net, case `cifar10_cmsis_net`) is built through
+   CMake instead, as a user's project builds it: a firmware project adds a `cmsis-nn` target (Arm's
+   CMSIS-NN through its Source/CMakeLists.txt, or the runtime cmsis-compile --runtime bundled copies), then
+   the output folder's CMakeLists.txt (cmsis_opt.cmake), and links the model target into the same harness;
+   its rows say "(CMake)";
 4. arm-none-eabi-size / nm give the RAM (.bss + .data, the arena's share,
    the painted stack's high-water mark) and the flash (.text + .rodata, the
    model's constants' share).
@@ -83,6 +88,8 @@ class Case:
     inputs: np.ndarray  # N x input shape, int8 or int16
     expected: np.ndarray | None  # N x output shape, int8 or int16 (None: compare with cmsis-run)
     compile_args: tuple[str, ...] = ()
+    cmake: bool = False
+    """Built through the output folder's CMakeLists.txt (cmsis_opt.cmake) instead of by direct gcc commands."""
 
 
 @dataclass
@@ -145,6 +152,18 @@ def example_case(workdir: Path) -> Case:
     return Case("cifar10_cmsis", example / "cifar10_cmsis.onnx", inputs, None, ("--calibration", str(calibration)))
 
 
+CMAKE_EXAMPLE = ROOT / "examples" / "cifar10_cmsis.net"
+
+
+def cmake_case() -> Case:
+    """The CIFAR-10 example network as written (examples/cifar10_cmsis.net, already int8), built with CMake: the
+    output folder added to a firmware project beside a `cmsis-nn` target; checked against the reference
+    interpreter."""
+    rng = np.random.default_rng(15)
+    inputs = rng.integers(-128, 128, size=(4, 1, 32, 32, 3)).astype(np.int8)
+    return Case("cifar10_cmsis_net", CMAKE_EXAMPLE, inputs, None, cmake=True)
+
+
 def _harness_header(directory: Path, name: str) -> None:
     up = name.upper()
     (directory / "harness_model.h").write_text(
@@ -180,21 +199,20 @@ def _expected(case: Case) -> np.ndarray:
         return case.expected
     from cmsis_opt.api import Model
 
-    model = Model.load(case.model).calibrate(case.compile_args[1]).run("quantize")
+    model = Model.load(case.model)
+    if "--calibration" in case.compile_args:
+        model = model.calibrate(case.compile_args[case.compile_args.index("--calibration") + 1])
+    model = model.run("quantize")
     return np.stack([model.interpret(x)[0] for x in case.inputs])
 
 
-def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qemu_args: tuple[str, ...] = ()) -> Row:
-    """`cmsis_nn` (cmsis_opt.cmsis_nn.build_library(core)) links the real CMSIS-NN instead of runtime/src."""
+LINK_FLAGS = ("-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections")
+"""How every firmware links (besides the board's linker script and the map file)."""
+
+
+def _gcc_build(case: Case, core: str, c_dir: Path, work: Path, cmsis_nn: Library | None) -> tuple[Path, Path]:
+    """The firmware of `case` by direct arm-none-eabi-gcc commands: (ELF, the model's object file)."""
     board, cpu_flags = CORES[core]
-    work = out / f"{case.name}-{core}"
-    if work.exists():
-        shutil.rmtree(work)
-    c_dir = work / "c"
-    work.mkdir(parents=True)
-    _run([str(BIN / "cmsis-compile"), str(case.model), "-o", str(c_dir), "--target", core, "--name", case.name,
-          *case.compile_args])
-    _harness_header(c_dir, case.name)
     kernels = [RUNTIME / "include"] if cmsis_nn is None else list(cmsis_nn.include_dirs)
     includes = [f"-I{c_dir}", *(f"-I{d}" for d in kernels), f"-I{RUNTIME / 'qemu'}"]
     model_obj = work / f"{case.name}.o"
@@ -207,8 +225,89 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     ]
     library = [] if cmsis_nn is None else [str(cmsis_nn.archive)]
     _run(["arm-none-eabi-gcc", *cpu_flags, *STRICT, *includes, *map(str, sources), str(model_obj), *library,
-          "-nostartfiles", "-T", str(RUNTIME / "qemu" / f"{board}.ld"), "--specs=nano.specs", "--specs=nosys.specs",
-          "-Wl,--gc-sections", f"-Wl,-Map={work / (case.name + '.map')}", "-o", str(elf)])
+          *LINK_FLAGS, "-T", str(RUNTIME / "qemu" / f"{board}.ld"), f"-Wl,-Map={work / (case.name + '.map')}",
+          "-o", str(elf)])
+    return elf, model_obj
+
+
+def _cmake_list(items: list[str] | tuple[str, ...]) -> str:
+    return " ".join(f'"{item}"' for item in items)
+
+
+def _cmake_build(case: Case, core: str, c_dir: Path, work: Path, cmsis_nn: Library | None) -> tuple[Path, Path]:
+    """The firmware of `case` through CMake, as a user's project builds it: (ELF, the model's static library).
+
+    A firmware project (work/cmake/) adds a `cmsis-nn` target first (Arm's CMSIS-NN: the tree's own
+    CMakeLists.txt, else cmsis_opt.cmake.cmsis_nn_cmakelists over its Source/CMakeLists.txt; without a tree the
+    output folder was compiled with --runtime bundled and brings its own), then the output folder c_dir, then links
+    the model target into the QEMU harness. A toolchain file selects arm-none-eabi-gcc with the core's flags; the
+    model and the harness get the strict flags (warnings are errors), the library the flags
+    cmsis_opt.cmsis_nn.build_library gives it.
+    """
+    from cmsis_opt.cmake import LIBRARY_TARGET, cmsis_nn_cmakelists
+    from cmsis_opt.cmsis_nn import CORTEX_M_CFLAGS, LIBRARY_CFLAGS
+
+    board, cpu_flags = CORES[core]
+    project = work / "cmake"
+    project.mkdir()
+    toolchain = project / "arm-none-eabi.cmake"
+    toolchain.write_text("\n".join([
+        "set(CMAKE_SYSTEM_NAME Generic)", "set(CMAKE_SYSTEM_PROCESSOR arm)",
+        "set(CMAKE_C_COMPILER arm-none-eabi-gcc)", "set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)",
+        f'set(CMAKE_C_FLAGS_INIT "{" ".join([*cpu_flags, *CORTEX_M_CFLAGS])}")', ""]))
+    if cmsis_nn is not None:
+        tree = cmsis_nn.tree.root
+        if (tree / "CMakeLists.txt").is_file():
+            library_dir = tree
+        else:
+            library_dir = project / "cmsis-nn"
+            library_dir.mkdir()
+            headers = cmsis_nn.include_dirs[1] if len(cmsis_nn.include_dirs) > 1 else None
+            (library_dir / "CMakeLists.txt").write_text(cmsis_nn_cmakelists(tree, headers))
+        first = [f'add_subdirectory("{library_dir}" cmsis-nn)']
+        library_flags = LIBRARY_CFLAGS
+    else:
+        first, library_flags = [], tuple(STRICT)  # runtime/ is held to the generated code's flags, as _gcc_build does
+    firmware = f"{case.name}_firmware"
+    harness = [str(RUNTIME / "qemu" / h) for h in HARNESS]
+    (project / "CMakeLists.txt").write_text("\n".join([
+        "cmake_minimum_required(VERSION 3.13)",
+        "project(target_check LANGUAGES C)",
+        *first,
+        f'add_subdirectory("{c_dir}" model)',
+        f"target_compile_options({LIBRARY_TARGET} PRIVATE {_cmake_list(library_flags)})",
+        f"target_compile_options({case.name} PRIVATE {_cmake_list(STRICT)})",
+        f"add_executable({firmware} {_cmake_list(harness)})",
+        f'set_target_properties({firmware} PROPERTIES OUTPUT_NAME "{case.name}.elf" RUNTIME_OUTPUT_DIRECTORY "{work}")',
+        f'target_include_directories({firmware} PRIVATE "{RUNTIME / "qemu"}")',
+        f"target_compile_options({firmware} PRIVATE {_cmake_list(STRICT)})",
+        f"target_link_libraries({firmware} PRIVATE {case.name})",
+        f"target_link_options({firmware} PRIVATE {_cmake_list(LINK_FLAGS)} "
+        f'"-T{RUNTIME / "qemu" / f"{board}.ld"}" "-Wl,-Map={work / (case.name + ".map")}")',
+        "",
+    ]))
+    build = project / "build"
+    _run(["cmake", "-S", str(project), "-B", str(build), f"-DCMAKE_TOOLCHAIN_FILE={toolchain}",
+          "-DCMAKE_BUILD_TYPE="])
+    _run(["cmake", "--build", str(build), "-j", "2"])
+    return work / f"{case.name}.elf", build / "model" / f"lib{case.name}.a"  # the ELF where _gcc_build puts it
+
+
+def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qemu_args: tuple[str, ...] = ()) -> Row:
+    """`cmsis_nn` (cmsis_opt.cmsis_nn.build_library(core)) links the real CMSIS-NN instead of runtime/src
+    (a CMake case builds it from the same tree through CMake)."""
+    board, _ = CORES[core]
+    work = out / f"{case.name}-{core}"
+    if work.exists():
+        shutil.rmtree(work)
+    c_dir = work / "c"
+    work.mkdir(parents=True)
+    bundled = ("--runtime", "bundled") if case.cmake and cmsis_nn is None else ()
+    _run([str(BIN / "cmsis-compile"), str(case.model), "-o", str(c_dir), "--target", core, "--name", case.name,
+          *case.compile_args, *bundled])
+    _harness_header(c_dir, case.name)
+    build = _cmake_build if case.cmake else _gcc_build
+    elf, model_obj = build(case, core, c_dir, work, cmsis_nn)
     for k, x in enumerate(case.inputs):
         np.ascontiguousarray(x).tofile(work / f"input_{k:03d}.bin")  # int8, or int16 (little-endian, as the core)
     stdout = _run(
@@ -245,6 +344,7 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     sizes = _sizes(elf)
     arena = _symbol_bytes(model_obj, "bd", "_arena")
     library = "runtime/" if cmsis_nn is None else f"CMSIS-NN {cmsis_nn.tree.version}"
+    library += " (CMake)" if case.cmake else ""
     return Row(case.name, core, library, f"{exact}/{len(case.inputs)}", arena,
                sizes.get(".bss", 0) + sizes.get(".data", 0), int(facts["stack_high_water_bytes"]),
                sizes.get(".text", 0) + sizes.get(".rodata", 0), _symbol_bytes(model_obj, "r"))
@@ -473,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     if not cases:
         print(f"note: no reference models in {models}; checking the example network only", file=sys.stderr)
     cases.append(example_case(out))
+    cases.append(cmake_case())
     cases += data_cases()
     if args.only:
         cases = [c for c in cases if c.name == args.only]
@@ -533,7 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     report = (
         "# cmsis-opt on emulated Cortex-M cores\n\n"
         f"Built with arm-none-eabi-gcc (-O2, strict warnings as errors) against {against}, run on QEMU "
-        "(mps2-an386 for Cortex-M4, mps3-an547 for Cortex-M55) with the reference inputs.\n"
+        "(mps2-an386 for Cortex-M4, mps3-an547 for Cortex-M55) with the reference inputs. Rows marked (CMake) are "
+        "built through the output folder's CMakeLists.txt, with CMSIS-NN (or runtime/) as a `cmsis-nn` CMake target.\n"
         "RAM is what the linker reserves for data (.bss + .data); `overhead` is that minus the planned arena "
         "(0: no hidden buffers). The stack is measured by painting it before the runs and counting the bytes "
         "touched. Flash is .text + .rodata; `model constants` is the read-only data of the generated model file "

@@ -14,6 +14,8 @@
 // RUN: cmsis-opt %s -p 'patch-split{grid=2x2}' | filecheck %s --check-prefix=IR
 // RUN: cmsis-opt %s -p 'patch-split{grid=2x2},default' -t c | filecheck %s --check-prefix=C
 // RUN: cmsis-opt %s -p 'patch-split{ops=2 grid=2x2}' | filecheck %s --check-prefix=TWO
+// RUN: cmsis-opt %s -p 'patch-split{grid=2x2 stream-input=true},default' | filecheck %s --check-prefix=SIR
+// RUN: cmsis-opt %s -p 'patch-split{grid=2x2 stream-input=true},default' -t c | filecheck %s --check-prefix=STREAM
 
 // IR:      %y = cmsis.patch_stage %x {layer = "stage dw..pw", grid = array<i64: 2, 2>}
 // IR-NEXT: ^bb0(%0: tensor<1x8x8x2x
@@ -23,21 +25,48 @@
 // IR-NEXT:   cmsis.yield %y_1
 // IR:      func.return %y
 
-// C:      tile 0: input rows 0-5, columns 0-5
-// C:      t0_0: cmsis.depthwise_conv 1x6x6x2 -> 1x5x5x2
-// C:      t0_1: cmsis.conv 1x5x5x2 -> 1x2x2x4
-// C:      t0_2: cmsis.conv 1x2x2x4 -> 1x2x2x4
-// C:      tile 0: output rows 0-1, columns 0-1
-// C:      tile 1: input rows 0-5, columns 3-7
-// C:      tile 2: input rows 3-7, columns 0-5
-// C:      t2_0: cmsis.depthwise_conv 1x5x6x2 -> 1x4x5x2
-// C:      tile 3: input rows 3-7, columns 3-7
-// C:      tile 3: output rows 2-3, columns 2-3
+// The C is one loop over a constant table with a row per tile: what differs between tiles (the padding of the
+// first op, window and tile sizes, offsets of the window and of the output tile); the rest stays constant.
+// C:      static const cmsis_nn_dims stage_stage_dw__pw_op0_filter_dims = {.n = 1, .h = 3, .w = 3, .c = 2};
+// C:      static const int32_t stage_stage_dw__pw_tiles[4][[[COLUMNS:[0-9]+]]] = {
+// C-NEXT:     {1, 1, 6, 6, {{.*}}}, /* tile 0: output rows 0-1, columns 0-1; input rows 0-5, columns 0-5 */
+// C-NEXT:     {0, 1, 6, 5, {{.*}}}, /* tile 1: output rows 0-1, columns 2-3; input rows 0-5, columns 3-7 */
+// C-NEXT:     {1, 0, 5, 6, {{.*}}}, /* tile 2: output rows 2-3, columns 0-1; input rows 3-7, columns 0-5 */
+// C-NEXT:     {0, 0, 5, 5, {{.*}}}, /* tile 3: output rows 2-3, columns 2-3; input rows 3-7, columns 3-7 */
+// C-NEXT: };
+// C:      int stage_invoke(void)
+// C:          for (tile_index = 0; tile_index < 4; ++tile_index) {
+// C-NEXT:         const int32_t *tile = stage_stage_dw__pw_tiles[tile_index];
+// C-NEXT:         const cmsis_nn_dw_conv_params stage_stage_dw__pw_op0_params = {{.*}}.padding = {.w = tile[0], .h = tile[1]}
+// C-NEXT:         const cmsis_nn_dims stage_stage_dw__pw_op0_input_dims = {.n = 1, .h = tile[2], .w = tile[3], .c = 2};
+// C:              /* copy in: the tile's input window, row by row */
+// C:              status = arm_depthwise_conv_wrapper_s8(
+// C:              status = arm_convolve_wrapper_s8(
+// C:              status = arm_convolve_wrapper_s8(
+// C:              /* copy out: the result tile into the stage output, row by row */
+// C-NOT:      status = arm_
+// C:      int stage_check(void)
+// C:          for (tile_index = 0; tile_index < 4; ++tile_index) {
 
 // With ops=2 the 1x1 conv stays outside the stage:
 // TWO:      %b = cmsis.patch_stage %x {layer = "stage dw..conv", grid = array<i64: 2, 2>}
 // TWO:      cmsis.yield
 // TWO:      %y = cmsis.conv %b
+
+// stream-input=true: the input is not held. It has a buffer of 0 bytes, and each tile asks the application
+// for its window's rows one at a time, into a line buffer of one input row (8 x 2 = 16 bytes) at the end of the
+// tile region (160 bytes of ping-pong, then the line: 176 bytes).
+// SIR:      arena.buffer %x {name = "input", size = 0 : i64
+// SIR:      cmsis.patch_stage %x {layer = "stage dw..pw", grid = array<i64: 2, 2>, stream_input}
+// SIR:      arena.scratch %y {name = "stage dw..pw.scratch", size = 176 : i64
+// STREAM:      int stage_read_input_rows(int first_row, int rows, int8_t *dst);
+// STREAM-NEXT: #define STAGE_INPUT_READ_FAILED (-100)
+// STREAM-NOT:  stage_input(void)
+// STREAM:      /* read in: the tile's input window, row by row */
+// STREAM:          for (row = 0; row < tile[2]; ++row) {
+// STREAM-NEXT:         if (stage_read_input_rows(tile[[[FIRST:[0-9]+]]] + row, 1, stage_arena + 160) != 0) {
+// STREAM-NEXT:             return STAGE_INPUT_READ_FAILED;
+// STREAM:      int stage_run(int8_t *output)
 
 builtin.module {
   func.func @stage(%x : tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>> {
