@@ -60,10 +60,20 @@ def _label(op: Operation) -> str:
 
 # -- calibration data -------------------------------------------------------
 def load_samples(path: str, shape: tuple[int, ...]) -> np.ndarray:
-    """The calibration samples in `path` (.npz: key 'inputs' or its first array), each of `shape`."""
+    """The calibration samples in `path` for a model with one graph input of `shape` (see `load_input_samples`)."""
+    return load_input_samples(path, [("input", shape)])[0]
+
+
+def load_input_samples(path: str, inputs: list[tuple[str, tuple[int, ...]]]) -> list[np.ndarray]:
+    """The calibration samples in `path` (.npz), one float32 array [N, *shape] per graph input (name, shape).
+
+    One graph input: the key `inputs`, else the key named like the input, else the file's only array. Several
+    inputs: one key per graph input name, all with the same N. A sample may leave out a leading batch axis of
+    1 ([N, *shape[1:]]). Raises CompileError naming the file (and key) when it cannot be read, an array is
+    missing, not float, of another shape, empty, or holds NaN or Inf (with the first such sample's index).
+    """
     if not path:
-        raise CompileError("a float model needs calibration data: an .npz file "
-                           f"with N samples of the graph input {list(shape)}", WHERE)
+        raise CompileError("a float model needs calibration data: an .npz file " + expected_keys(inputs), WHERE)
     try:
         data = np.load(path, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):  # a .npy array, or pickled data np.load refused
@@ -72,24 +82,71 @@ def load_samples(path: str, shape: tuple[int, ...]) -> np.ndarray:
             keys = list(data.keys())
             if not keys:
                 raise CompileError(f"calibration file '{path}' holds no arrays", WHERE)
-            samples = np.asarray(data["inputs" if "inputs" in keys else keys[0]])
+            chosen = _sample_keys(path, keys, inputs)
+            arrays = [np.asarray(data[key]) for key in chosen]
     except CompileError:
         raise
     except (OSError, ValueError, EOFError) as err:  # EOFError: an empty file
         raise CompileError(f"cannot read calibration file '{path}': {err or 'it is empty'}", WHERE) from None
+    samples = [_checked_samples(path, key, array, shape)
+               for key, array, (_, shape) in zip(chosen, arrays, inputs, strict=True)]
+    counts = {len(s) for s in samples}
+    if len(counts) > 1:
+        found = ", ".join(f"'{key}' {len(s)}" for key, s in zip(chosen, samples, strict=True))
+        raise CompileError(f"calibration file '{path}' holds different sample counts per input ({found}); "
+                           "give every input the same N", WHERE)
+    return samples
+
+
+def expected_keys(inputs: list[tuple[str, tuple[int, ...]]]) -> str:
+    """What a calibration file must hold, for messages."""
+    if len(inputs) == 1:
+        return f"with N samples of the graph input {list(inputs[0][1])} (key 'inputs')"
+    return "with one key per graph input, each N samples of its shape: " + ", ".join(
+        f"'{name}' N x {list(shape)}" for name, shape in inputs)
+
+
+def _sample_keys(path: str, keys: list[str], inputs: list[tuple[str, tuple[int, ...]]]) -> list[str]:
+    """The key of each input's samples in a calibration file holding `keys` (see `load_input_samples`)."""
+    if len(inputs) == 1:
+        name = inputs[0][0]
+        for key in ("inputs", name):
+            if key in keys:
+                return [key]
+        if len(keys) == 1:
+            return keys
+        raise CompileError(f"calibration file '{path}' holds arrays {', '.join(repr(k) for k in keys)}; "
+                           f"name the samples 'inputs' (N samples of the graph input {list(inputs[0][1])})", WHERE)
+    missing = [name for name, _ in inputs if name not in keys]
+    if missing:
+        raise CompileError(f"calibration file '{path}' has no key {', '.join(repr(m) for m in missing)} (it has: "
+                           f"{', '.join(repr(k) for k in keys)}); the model has {len(inputs)} graph inputs: give "
+                           + expected_keys(inputs).removeprefix("with "), WHERE)
+    return [name for name, _ in inputs]
+
+
+def _checked_samples(path: str, key: str, samples: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """One input's samples as float32 [N, *shape], or a CompileError naming `path` and `key`."""
+    where = f"calibration samples in '{path}' (key '{key}')"
     if samples.dtype.kind != "f":
-        raise CompileError(
-            f"calibration samples in '{path}' are {samples.dtype}, the float model's input is float32", WHERE)
+        raise CompileError(f"{where} are {samples.dtype}, the float model's input is float32", WHERE)
     if samples.shape[1:] == shape:
         pass
     elif shape and shape[0] == 1 and samples.shape[1:] == shape[1:]:
         samples = samples.reshape((samples.shape[0], *shape))
     else:
-        raise CompileError(f"calibration samples in '{path}' have shape {list(samples.shape)}; "
+        raise CompileError(f"{where} have shape {list(samples.shape)}; "
                            f"expected N x {list(shape)} (N samples of the graph input)", WHERE)
     if samples.shape[0] == 0:
-        raise CompileError(f"calibration file '{path}' has no samples", WHERE)
-    return samples.astype(np.float32)
+        raise CompileError(f"calibration file '{path}' has no samples (key '{key}')", WHERE)
+    samples = samples.astype(np.float32)  # a float64 beyond float32's range becomes Inf here: checked below
+    bad = ~np.isfinite(samples.reshape(samples.shape[0], -1)).all(axis=1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise CompileError(f"{where}: sample {first} holds NaN or Inf as float32 ({int(bad.sum())} of "
+                           f"{len(samples)} samples do); calibration needs finite values: drop or fix those samples",
+                           WHERE)
+    return samples
 
 
 class ProgressBar:
@@ -150,18 +207,24 @@ class RangeObserver:
         return self.low[value], self.high[value]
 
 
-def calibrate(module: ModuleOp, samples: np.ndarray, method: str, percentile: float,
+def calibrate(module: ModuleOp, samples: np.ndarray | list[np.ndarray], method: str, percentile: float,
               run: Callable | None = None, show_progress: bool = True) -> RangeObserver:
+    """Run the float function on every sample and observe each float tensor.
+
+    `samples`: one array [N, *shape] per graph input (a single array: the one input's).
+    """
     if method not in ("minmax", "percentile"):
         raise CompileError(f"unknown calibration method '{method}' (known: minmax, percentile)", WHERE)
     if not 50.0 < percentile <= 100.0:
         raise CompileError(f"percentile must be in (50, 100], got {percentile}", WHERE)
     if run is None:
         from cmsis_opt.interpreter import run_function as run
+    per_input = [samples] if isinstance(samples, np.ndarray) else list(samples)
+    count = len(per_input[0])
     observer = RangeObserver(keep_values=method == "percentile")
-    bar = ProgressBar(len(samples)) if show_progress else None
-    for index, sample in enumerate(samples):
-        run(module, [sample], observe=observer)
+    bar = ProgressBar(count) if show_progress else None
+    for index in range(count):
+        run(module, [s[index] for s in per_input], observe=observer)
         if bar:
             bar.update(index + 1)
     return observer
@@ -521,18 +584,21 @@ def calibrate_module(module: ModuleOp, samples_path: str, method: str = "minmax"
                      show_progress: bool = True) -> None:
     """Run the float model of `module` on the samples in `samples_path` (.npz) and record every tensor's range.
 
-    Raises CompileError for a model that is not float, several graph inputs,
-    or a calibration file that cannot be read or does not fit the input.
+    A model with several graph inputs takes one key per input name (`load_input_samples`). Raises
+    CompileError for a model that is not float, or a calibration file that cannot be read or does not fit
+    the inputs.
     """
     func = the_function(module)
-    args = list(func.body.block.args)
     if not is_float_model(func):
         raise CompileError("the model is already quantized: calibration is for float models", WHERE)
-    if len(args) != 1:
-        raise CompileError(f"calibration supports one graph input, the model has {len(args)}", WHERE)
-    samples = load_samples(samples_path, shape_of(args[0]))
+    samples = load_input_samples(samples_path, graph_inputs(func))
     observer = calibrate(module, samples, method, percentile, show_progress=show_progress)
     record_ranges(func, observer, method, percentile)
+
+
+def graph_inputs(func: FuncOp) -> list[tuple[str, tuple[int, ...]]]:
+    """(name, shape) of each graph input: its name in the model (the IR's %name), else `input{k}`."""
+    return [(arg.name_hint or f"input{k}", tuple(shape_of(arg))) for k, arg in enumerate(func.body.block.args)]
 
 
 COMMUTE_WITH_QUANTIZE = (nn.MaxPoolOp,)

@@ -1,8 +1,9 @@
 """The one channel for remarks: facts a pass reports that are not errors (a plan not proven minimal, a cost).
 
 Passes never print. They call `remark(message, where)`; the tools show each
-remark as one `remark: WHERE: MESSAGE` line on stderr (the default sink),
-and API users collect them:
+remark as one `remark: WHERE: MESSAGE` line on stderr (the default sink)
+once they succeed (`remarks_on_success`: none with an error), and API users
+collect them:
 
     with collect_remarks() as remarks:
         model.run("arena-alloc")
@@ -48,3 +49,21 @@ def collect_remarks() -> Iterator[list[Remark]]:
         yield found
     finally:
         _SINK.reset(token)
+
+
+@contextmanager
+def remarks_on_success() -> Iterator[None]:
+    """Within the block, remarks are held back; they reach the current sink when the block ends normally and
+    are dropped when it raises: a remark about a compile that then fails (the C API it would have had) only
+    misleads next to the error."""
+    outer = _SINK.get()
+    with collect_remarks() as found:
+        yield
+    for item in found:
+        outer(item)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`count` and the noun in the number it takes, for messages: "1 transpose", "2 transposes"
+    (`nouns`: an irregular plural)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

@@ -6,7 +6,7 @@ The program first calls NAME_check(), then reads the raw int8 input bytes
 the network and writes the raw int8 output bytes to stdout. Several
 networks can share one program: it then takes the network's name as its
 first argument. Exit status: 0 done; 2 usage (an unknown network name);
-3 fewer input bytes than the inputs hold; 4 a CMSIS-NN call failed (its
+3 fewer or more input bytes than the inputs hold (nothing runs); 4 a CMSIS-NN call failed (its
 status on stderr); 5 the output could not be written; 6 the linked library
 needs more buffer than the plan gives a layer (named on stderr).
 
@@ -62,6 +62,7 @@ def _io_code(model: HostModel) -> list[str]:
         where = f"{model.name}_streamed" if model.stream_rows else f"{model.name}_{entry}()"
         lines.append(f"        if (read_exact({where}, {size}) != 0) return 3;")
     lines += [
+        f"        if (input_ends({sum(model.input_sizes)}UL) != 0) return 3;",
         f"        status = {model.name}_invoke();",
         f'        if (status != 0) {{ fprintf(stderr, "{model.name}_invoke failed with status %d\\n", status); '
         f'return 4; }}',
@@ -72,9 +73,14 @@ def _io_code(model: HostModel) -> list[str]:
     return lines
 
 
-EXIT_CODES = ((0, "done"), (2, "usage error"), (3, "short input"), (4, "a CMSIS-NN call failed"),
-              (5, "the output could not be written"), (6, "NAME_check() failed: the linked CMSIS-NN needs more buffer "
-                                                         "than the plan gives"))
+EXIT_CODES = (
+    (0, "done"),
+    (2, "usage error"),
+    (3, "wrong input size: fewer or more bytes than the inputs hold"),
+    (4, "a CMSIS-NN call failed"),
+    (5, "the output could not be written"),
+    (6, "NAME_check() failed: the linked CMSIS-NN needs more buffer than the plan gives"),
+)
 """The host program's exit statuses and their meaning (its --help prints them)."""
 
 
@@ -122,6 +128,16 @@ def host_main_source(models: Sequence[HostModel]) -> str:
         "    size_t got = fread(buffer, 1, size, stdin);",
         "    if (got != size) {",
         '        fprintf(stderr, "expected %lu input bytes, got %lu\\n", (unsigned long)size, (unsigned long)got);',
+        "        return 1;",
+        "    }",
+        "    return 0;",
+        "}",
+        "",
+        "/* 0 when stdin holds nothing after the inputs: more bytes are another input size, not one to drop. */",
+        "static int input_ends(unsigned long total)",
+        "{",
+        "    if (getchar() != EOF) {",
+        '        fprintf(stderr, "expected %lu input bytes, got more\\n", total);',
         "        return 1;",
         "    }",
         "    return 0;",

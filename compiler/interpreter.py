@@ -24,6 +24,7 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
+from cmsis_opt.diagnostics import plural
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.nn import NNOp
 from cmsis_opt.dialects.quant import UniformQuantizedType
@@ -100,7 +101,9 @@ def prepare_input(type_: TensorType, array: np.ndarray, index: int) -> np.ndarra
     if isinstance(element, Float32Type):
         if array.dtype.kind == "f":
             return array.astype(np.float32, copy=False)
-        raise CompileError(f"expected float32 values, got {array.dtype}", where)
+        raise CompileError(f"expected float32 values, got {array.dtype}: this input is float32 in the IR (a model "
+                           "before --quantize); give float32 values, or run `cmsis-opt --quantize` (a float model: "
+                           "calibrate first) to get an int8 input", where)
     if isinstance(element, IntegerType) and array.dtype == numpy_dtype(element):
         return array
     raise CompileError(f"expected {element} values, got {array.dtype}", where)
@@ -145,7 +148,7 @@ def run_function(
     func = find_function(module_or_func)
     block = func.body.block
     if len(inputs) != len(block.args):
-        raise CompileError(f"the function takes {len(block.args)} input(s), got {len(inputs)}", "inputs")
+        raise CompileError(f"the function takes {plural(len(block.args), 'input')}, got {len(inputs)}", "inputs")
     args = []
     for index, (arg, array) in enumerate(zip(block.args, inputs, strict=True)):
         assert isinstance(arg.type, TensorType)

@@ -60,8 +60,26 @@ def _write_special(path: str, data: str | bytes) -> None:
         raise CompileError(f"cannot write '{path}': {error.strerror}", "output") from None
 
 
+MODEL_FILE_SUFFIXES = (".onnx", ".tflite", ".net")
+"""Model files: `cmsis-import` (or cmsis-opt and cmsis-compile, which import them) reads them, not the IR parser."""
+
+
+def _model_not_ir(path: str) -> CompileError:
+    stem = os.path.splitext(os.path.basename(path))[0] or "model"
+    command = "cmsis-import MODEL -o model.mlir" if path == "<stdin>" else f"cmsis-import {path} -o {stem}.mlir"
+    return CompileError(f"this is a model file, not textual IR: run `{command}` first and give the .mlir here",
+                        path)
+
+
 def read_input(path: str) -> tuple[str, str]:
-    """The text of `path` ('-' reads stdin) and the name to use in messages."""
+    """The text of `path` ('-' reads stdin) and the name to use in messages.
+
+    Raises CompileError when it cannot be read or is not UTF-8 text; for a model file (by its suffix, or a
+    TFLite file by its identifier) the error says to import it first.
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if path != "-" and suffix in MODEL_FILE_SUFFIXES:
+        raise _model_not_ir(path)
     if path == "-":
         data = sys.stdin.buffer.read()
         name = "<stdin>"
@@ -72,6 +90,8 @@ def read_input(path: str) -> tuple[str, str]:
         except OSError as error:
             raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
         name = path
+    if data[4:8] == b"TFL3":  # a FlatBuffer with TFLite's file identifier
+        raise _model_not_ir(name)
     try:
         return data.decode("utf-8"), name
     except UnicodeDecodeError as error:

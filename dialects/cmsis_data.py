@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, IntegerType, Tens
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def, traits_def, var_operand_def
 from xdsl.traits import NoMemoryEffect
 
+from cmsis_opt.diagnostics import plural
 from cmsis_opt.targets import BuildPath
 
 from .kernel import AccessOrder, CEmitter, CmsisOp, IsView, KernelOp, NoOverlap, Trace, int_of
@@ -273,7 +274,7 @@ class SliceOp(CmsisOp, KernelOp):
     def emit_c(self, c: CEmitter) -> None:
         rows, width, stride, offset = slice_rows(shape_of(self.input), ints(self.starts), shape_of(self.output))
         c.copy_rows(c.ptr(self.output), width, f"{c.ptr(self.input)} + {offset}", stride, rows, width,
-                    f"{rows} row(s) of {width} bytes from offset {offset}")
+                    f"{plural(rows, 'row')} of {width} bytes from offset {offset}")
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         (x,) = inputs

@@ -945,22 +945,26 @@ class Lowering:
         )
         return Stored(self.emit(new).results[0], NCHW_TO_NHWC)
 
-    def softmax(self, op: nn.SoftmaxOp, q_out, act=(-128, 127)) -> Stored:
+    def softmax_input(self, op: nn.SoftmaxOp, stored: Stored) -> tuple[SSAValue, tuple[int, ...]]:
+        """The softmax's input stored with its softmax axis last, as arm_softmax_s8/s16 reduce over the last
+        stored dimension, and that order. Free when the axis is stored last already: a softmax over the
+        channels (ONNX axis 1 of NCHW, PyTorch's softmax(dim=1)) of an NHWC-stored tensor; else the other
+        axes keep their logical order and one transpose moves the axis last."""
         logical = shape_of(op.input)
         rank = len(logical)
-        if op.axis.value.data not in (-1, rank - 1):
-            raise error(
-                op, f"softmax over axis {op.axis.value.data} of a rank-{rank} tensor: only the last axis is supported"
-            )
+        axis = op.axis.value.data % rank
+        if stored.columns is None and stored.perm[-1] == axis:
+            perm = tuple(stored.perm)
+        else:
+            perm = (*(p for p in range(rank) if p != axis), axis)
+        return self.materialize(stored, logical, perm, op), perm
+
+    def softmax(self, op: nn.SoftmaxOp, q_out, act=(-128, 127)) -> Stored:
         stored = self.view(op.input, op)
         if _is_s16(stored_quant(stored.value)):
             return self.softmax_s16(op, stored, q_out, act)
         q_softmax = UniformQuantizedType(1.0 / 256.0, -128)
-        perm = stored.perm
-        last = [p for p in perm if logical[p] != 1]
-        if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
-            perm = identity(rank)
-        x = self.materialize(stored, logical, perm, op)
+        x, perm = self.softmax_input(op, stored)
         q_in = stored_quant(x)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift, diff_min = quantmath.softmax_params(q_in.scale, beta)
@@ -988,13 +992,7 @@ class Lowering:
         if q_out != q_softmax or act != storage_range(q_out):
             raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
                             f"{q_out.scale}:{q_out.zero_point} or a clamp; no int16 requantization kernel follows")
-        logical = shape_of(op.input)
-        rank = len(logical)
-        perm = stored.perm
-        last = [p for p in perm if logical[p] != 1]
-        if last and last[-1] != rank - 1 and logical[rank - 1] != 1:
-            perm = identity(rank)
-        x = self.materialize(stored, logical, perm, op)
+        x, perm = self.softmax_input(op, stored)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
         new = cmsis.SoftmaxOp.build(
@@ -1408,18 +1406,22 @@ def strip_float_io(func: FuncOp) -> None:
 
 
 def remark_float_io(func: FuncOp) -> None:
-    """One remark when the model's float inputs or outputs became int8 in the C API."""
-    names = [f"input {i}" for i in range(len(func.body.block.args)) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
-    names += [
-        f"output {i}"
-        for i in range(len(func.function_type.outputs.data))
-        if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)
-    ]
-    if names:
+    """One remark when the model's float inputs or outputs became int8 in the C API, naming the header macros
+    that convert them (NAME_INPUT_SCALE, or NAME_INPUT_0_SCALE, ... with several inputs; NAME is the C name)."""
+    from cmsis_opt.backend.c import entry_names  # the C API's names; imported late: the backend is not a pass
+
+    inputs = entry_names("input", len(func.body.block.args))
+    outputs = entry_names("output", len(func.function_type.outputs.data))
+    floats = [name for i, name in enumerate(inputs) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
+    floats += [name for i, name in enumerate(outputs) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)]
+    if floats:
+        said = [name.replace("_", " ") for name in floats]
+        which = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+        macros = ", ".join(f"NAME_{name.upper()}_SCALE / NAME_{name.upper()}_ZERO_POINT" for name in floats)
         remark(
-            f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} float32 in the model; the C API takes and gives "
-            "int8: q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's "
-            "NAME_INPUT_SCALE / NAME_INPUT_ZERO_POINT (and the output's)",
+            f"the model's {which} {'is' if len(floats) == 1 else 'are'} float32; the C API takes and gives int8: "
+            f"q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's {macros} "
+            "(NAME: the C name, --name)",
             PASS,
         )
 

@@ -94,12 +94,27 @@ def _layer_tensors(model: onnx.ModelProto) -> dict[str, str]:
 
 
 def _to_ours(theirs: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """onnxruntime's NCHW tensor in our stored order (NHWC for rank 4), by shape."""
+    """onnxruntime's NCHW tensor in our stored order (NHWC for rank 4), by shape; another order (a softmax over
+    H stores H last) where exactly one axis order of theirs gives `shape` (size-1 axes aside)."""
+    import itertools
+
     if theirs.shape == shape:
         return theirs
     if theirs.ndim == 4 and tuple(theirs.transpose(0, 2, 3, 1).shape) == shape:
         return np.ascontiguousarray(theirs.transpose(0, 2, 3, 1))
+    if theirs.ndim == len(shape):
+        orders = {tuple(p for p in perm if theirs.shape[p] != 1) for perm in itertools.permutations(range(theirs.ndim))
+                  if tuple(theirs.shape[p] for p in perm) == shape}
+        if len(orders) == 1:
+            (kept,) = orders
+            return _in_order(theirs, kept, shape)
     return theirs.reshape(shape)
+
+
+def _in_order(theirs: np.ndarray, kept: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """`theirs` with its non-1 axes in the order `kept`, shaped `shape`."""
+    ones = [a for a in range(theirs.ndim) if theirs.shape[a] == 1]
+    return np.ascontiguousarray(theirs.transpose(*ones, *kept)).reshape(shape)
 
 
 def layer_differences(path: str, module, inputs: Iterable[np.ndarray]) -> dict[str, int]:

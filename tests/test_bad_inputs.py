@@ -169,7 +169,12 @@ def _cases() -> list[Case]:
              "m.onnx: graph input 'x': element type float16 is not supported; supported: float32, int8",
              {"m.onnx": onnx_models.bad_float16}),
         Case("onnx-int4-weights", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'w_dq' (DequantizeLinear): dequantizing a int4 constant is not supported", {"m.onnx": _int4_weight}),
-        Case("onnx-uint8-qdq", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'quant' (QuantizeLinear): uint8 quantization is not supported", {"m.onnx": onnx_models.bad_uint8}),
+        Case("onnx-uint8-qdq", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'quant' (QuantizeLinear): uint8 quantization of activations (1 of 1 activation QuantizeLinear node writes uint8) is not supported; supported: int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8))", {"m.onnx": onnx_models.bad_uint8}),
+        # onnxruntime's default uint8 activations: the activation is named, not the uint8 bias that comes first
+        Case("onnx-uint8-activations-linear", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'x_QuantizeLinear' (QuantizeLinear): uint8 quantization of activations (2 of 2 activation QuantizeLinear nodes write uint8) is not supported; supported: int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8))", {"m.onnx": onnx_models.bad_uint8_linear}),
+        # uint8 weights under int8 activations: the weight is named, and the one setting to change
+        Case("onnx-uint8-weights", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'w_dq' (DequantizeLinear): dequantizing a uint8 constant is not supported; supported: int8 weights and int32 biases (with onnxruntime: quantize_static(..., weight_type=QuantType.QInt8))",
+             {"m.onnx": lambda: qdq_conv(w=np.full((4, 3, 3, 3), 130, np.uint8), w_zp=np.full(4, 128, np.uint8))}),
         Case("onnx-dynamic-shape", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
              "m.onnx: graph input 'x': dimension 2 is dynamic ('H'); only the batch dimension may be symbolic",
              {"m.onnx": onnx_models.bad_dynamic}),
@@ -219,6 +224,26 @@ def _cases() -> list[Case]:
         Case("ir-random-bytes", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is not UTF-8 text (byte 0): expected textual IR",
              {"m.mlir": bytes(np.random.default_rng(5).integers(0, 256, 500, dtype=np.uint8))}),
         Case("ir-empty", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is empty: expected a module of textual IR", {"m.mlir": ""}),
+        # a model file where textual IR is expected
+        Case("run-onnx-model", "cmsis-run", ["m.onnx", "--input", "x.npy", "--output", "y.npy"],
+             "m.onnx: this is a model file, not textual IR: run `cmsis-import m.onnx -o m.mlir` first and give the "
+             ".mlir here", {"m.onnx": qdq, "x.npy": lambda: _npy(np.zeros((1, 3, 8, 8), np.float32))}),
+        Case("run-tflite-model", "cmsis-run", ["m.tflite", "--output", "y.npy"],
+             "m.tflite: this is a model file, not textual IR: run `cmsis-import m.tflite -o m.mlir` first",
+             {"m.tflite": "TRUNCATED_TFLITE"}),
+        Case("run-net-model", "cmsis-run", ["m.net", "--output", "y.npy"],
+             "m.net: this is a model file, not textual IR: run `cmsis-import m.net -o m.mlir` first",
+             {"m.net": CHAIN_NET}),
+        Case("opt-tflite-without-suffix", "cmsis-opt", ["m.bin", "-o", "out.mlir"],
+             "m.bin: this is a model file, not textual IR: run `cmsis-import m.bin -o m.mlir` first",
+             {"m.bin": lambda: _truncated_tflite()}),
+        Case("run-tflite-on-stdin", "cmsis-run", ["-", "--output", "y.npy"],
+             "<stdin>: this is a model file, not textual IR: run `cmsis-import MODEL -o model.mlir` first",
+             stdin=b"\x1c\x00\x00\x00TFL3" + bytes(100)),
+        Case("run-int8-into-float-ir", "cmsis-run", ["f.mlir", "--input", "x.npy", "--output", "y.npy"],
+             "input #0: expected float32 values, got int8: this input is float32 in the IR (a model before "
+             "--quantize); give float32 values, or run `cmsis-opt --quantize`",
+             {"f.mlir": FLOAT_RELU, "x.npy": lambda: _npy(np.zeros((1, 4), np.int8))}),
         # pass options out of range
         Case("alloc-alignment-zero", "cmsis-opt", ["m.mlir", "--bufferize", "--liveness", "--arena-alloc=alignment=0", "-o", "out.mlir"],
              "pass 'arena-alloc': option 'alignment' must be a power of two, got 0", {"m.mlir": _pool()}, status=2),
@@ -252,9 +277,9 @@ def _cases() -> list[Case]:
         Case("compile-output-is-a-file", "cmsis-compile", ["m.net", "-o", "taken"], "cmsis-compile: 'taken' exists and is not a folder",
              {"m.net": CHAIN_NET, "taken": "a file, not a folder\n"}),
         # calibration data
-        Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
+        Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' (key 'x') have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 5, 5), np.float32))}),
-        Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' are complex64, the float model's input is float32",
+        Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' (key 'x') are complex64, the float model's input is float32",
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 8, 8), np.complex64))}),
         Case("calibration-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: cannot read calibration file 'cal.npz'",
              {"f.onnx": _float_conv, "cal.npz": b"not a zip"}),
@@ -263,6 +288,28 @@ def _cases() -> list[Case]:
         Case("calibration-npy-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npy"],
              "calibration: calibration file 'cal.npy' is not an .npz archive",
              {"f.onnx": _float_conv, "cal.npy": lambda: _npy(np.zeros((4, 1, 3, 8, 8), np.float32))}),
+        Case("calibration-nan", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz", "--host"],
+             "calibration: calibration samples in 'cal.npz' (key 'x'): sample 2 holds NaN or Inf as float32 (2 of 4 "
+             "samples do); calibration needs finite values: drop or fix those samples",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(_with_non_finite(np.nan))}),
+        Case("calibration-inf", "cmsis-calibrate", ["f.onnx", "--data", "cal.npz", "-o", "out.mlir"],
+             "calibration: calibration samples in 'cal.npz' (key 'x'): sample 2 holds NaN or Inf as float32",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(_with_non_finite(np.inf))}),
+        Case("calibration-beyond-float32", "cmsis-calibrate", ["f.onnx", "--data", "cal.npz", "-o", "out.mlir"],
+             "calibration: calibration samples in 'cal.npz' (key 'x'): sample 2 holds NaN or Inf as float32",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(_with_non_finite(1e300, np.float64))}),
+        Case("calibration-two-inputs-missing-key", "cmsis-compile", ["two.onnx", "-o", "out", "--calibration", "cal.npz"],
+             "calibration: calibration file 'cal.npz' has no key 'b' (it has: 'a'); the model has 2 graph inputs: give "
+             "one key per graph input, each N samples of its shape: 'a' N x [1, 4], 'b' N x [1, 4]",
+             {"two.onnx": _two_inputs, "cal.npz": lambda: _npz_keys(a=np.zeros((3, 1, 4), np.float32))}),
+        Case("calibration-two-inputs-counts", "cmsis-compile", ["two.onnx", "-o", "out", "--calibration", "cal.npz"],
+             "calibration: calibration file 'cal.npz' holds different sample counts per input ('a' 3, 'b' 2); give "
+             "every input the same N",
+             {"two.onnx": _two_inputs, "cal.npz": lambda: _npz_keys(a=np.zeros((3, 1, 4), np.float32),
+                                                                    b=np.zeros((2, 1, 4), np.float32))}),
+        Case("calibration-two-inputs-none", "cmsis-compile", ["two.onnx", "-o", "out"],
+             "cmsis-compile: a float model needs calibration data: --calibration FILE.npz with one key per graph "
+             "input, each N samples of its shape: 'a' N x [1, 4], 'b' N x [1, 4]", {"two.onnx": _two_inputs}),
         Case("calibration-missing", "cmsis-compile", ["f.onnx", "-o", "out"], "cmsis-compile: a float model needs calibration data: --calibration FILE.npz with N samples of the graph input [1, 3, 8, 8]", {"f.onnx": _float_conv}),
     ]
 
@@ -276,11 +323,30 @@ def _npy(array: np.ndarray) -> bytes:
 
 
 def _npz(array: np.ndarray) -> bytes:
+    return _npz_keys(x=array)
+
+
+def _npz_keys(**arrays: np.ndarray) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    np.savez(buffer, x=array)
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def _with_non_finite(value: float, dtype=np.float32) -> np.ndarray:
+    """Four calibration samples of `_float_conv`'s input; samples 2 and 3 hold `value` (NaN, Inf, or beyond
+    float32) in one element each."""
+    samples = np.random.default_rng(2).uniform(-1, 1, (4, 1, 3, 8, 8)).astype(dtype)
+    samples[2, 0, 1, 4, 5] = samples[3, 0, 0, 0, 0] = value
+    return samples
+
+
+def _two_inputs() -> onnx.ModelProto:
+    """A float model with two graph inputs 'a' and 'b' (Add then Relu)."""
+    nodes = [helper.make_node("Add", ["a", "b"], ["s"], name="add"), helper.make_node("Relu", ["s"], ["y"], name="relu")]
+    return onnx_models._model(nodes, [onnx_models._f32("a", [1, 4]), onnx_models._f32("b", [1, 4])],
+                              [onnx_models._f32("y", [1, 4])])
 
 
 CASES = _cases()

@@ -197,6 +197,62 @@ def test_float_onnx_with_calibration_compiles_to_what_the_quantized_ir_computes(
         assert np.frombuffer(run.stdout, dtype=np.int8).tolist() == want.reshape(-1).tolist()
 
 
+@needs_cc
+@needs_runtime
+def test_float_model_with_two_inputs_calibrates_from_one_key_per_input_name(tmp_path):
+    """--calibration FILE.npz with a key per graph input name: the host program computes what the calibrated,
+    quantized IR computes, byte for byte, and its dequantized output follows onnxruntime's float output within
+    the quantization error of the two quantized layers (2 output steps)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from cmsis_opt.calibrate import calibrate_module
+    from cmsis_opt.context import make_context
+    from cmsis_opt.dialects.quant import quant_of
+    from cmsis_opt.frontends.onnx import import_onnx
+    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.passes.quantize import QuantizePass
+    from onnx_oracle import session
+
+    rng = np.random.default_rng(5)
+    w, b = rng.standard_normal((4, 3, 3, 3)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["c", "z"], ["y"], name="add")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6]),
+                                           helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 4, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])],
+                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    path, cal = tmp_path / "two.onnx", tmp_path / "cal.npz"
+    onnx.save(model, path)
+    xs = rng.uniform(-1, 1, (16, 1, 3, 6, 6)).astype(np.float32)
+    zs = rng.uniform(-2, 2, (16, 1, 4, 6, 6)).astype(np.float32)
+    np.savez(cal, z=zs, x=xs)  # keys by name, in any order
+    result = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "out"), "--host", "--calibration", str(cal),
+                      "--io-layout", "nhwc")
+    assert result.returncode == 0, result.stderr
+    module = import_onnx(str(path))
+    calibrate_module(module, str(cal), show_progress=False)
+    QuantizePass().apply(make_context(), module)
+    func = next(iter(module.ops))
+    q_in = [quant_of(a.type) for a in func.body.block.args]
+    q_out = quant_of(func.function_type.outputs.data[0])
+    oracle = session(model)
+    for k in range(4):
+        x, z = xs[k], zs[k]
+        codes = [np.clip(np.rint(v / q.scale) + q.zero_point, -128, 127).astype(np.int8)
+                 for v, q in zip((x, z), q_in, strict=True)]
+        (want,) = run_function(module, codes)
+        nhwc = b"".join(c.transpose(0, 2, 3, 1).tobytes() for c in codes)
+        run = subprocess.run([str(tmp_path / "out" / "two_host")], input=nhwc, capture_output=True)
+        assert run.returncode == 0, run.stderr
+        got = np.frombuffer(run.stdout, dtype=np.int8).reshape(1, 6, 6, 4).transpose(0, 3, 1, 2)
+        assert got.tolist() == want.tolist()
+        (expected,) = oracle.run(None, {"x": x, "z": z})
+        real = (got.astype(np.float64) - q_out.zero_point) * q_out.scale
+        assert np.abs(real - expected).max() <= 2 * q_out.scale
+
+
 def test_a_failing_host_build_leaves_no_output(tmp_path):
     env = {**os.environ, "CC": "false"}
     result = subprocess.run([str(Path(sys.executable).parent / "cmsis-compile"), str(TINY), "-o", str(tmp_path / "out"),
@@ -211,7 +267,8 @@ def test_a_failing_host_build_leaves_no_output(tmp_path):
 
 def test_quiet_prints_no_remark_and_a_remark_is_printed_once(tmp_path):
     """A QDQ model with float I/O and an NCHW input gives two remarks (the int8 C API, the boundary transpose):
-    each once (the --io-layout nhwc comparison compile keeps its own), none with --quiet."""
+    each once (the --io-layout nhwc comparison compile keeps its own), none with --quiet, and none when the
+    compile then fails (cmsis-compile and cmsis-opt)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -231,8 +288,17 @@ def test_quiet_prints_no_remark_and_a_remark_is_printed_once(tmp_path):
     result = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "a"))
     remarks = [line for line in result.stderr.splitlines() if line.startswith("remark:")]
     assert result.returncode == 0 and len(remarks) == 2 and len(set(remarks)) == 2, result.stderr
+    assert any("so 2 transposes of 80 bytes run at the graph's boundary" in r for r in remarks), remarks
     quiet = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "b"), "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    # a compile that fails after the remarks were made prints its error alone
+    failed = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "c"), "--max-size", "16")
+    assert failed.returncode == 1 and failed.stderr.startswith("error: arena-alloc: the arena needs "), failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert not (tmp_path / "c").exists()
+    text = run_tool("cmsis-opt", str(path), "--quantize", "--arena-alloc=max-size=16", "-o", str(tmp_path / "d.mlir"))
+    assert text.returncode == 1 and text.stderr.startswith("error: arena-alloc: the arena needs "), text.stderr
+    assert "remark:" not in text.stderr, text.stderr
 
 
 def _attached(tmp_path: Path, core: str, *passes: str) -> Path:
@@ -307,3 +373,10 @@ def test_host_program_help_optional_name_and_usage_errors(tmp_path):
     assert plain.returncode == named.returncode == 0 and plain.stdout == named.stdout and len(plain.stdout) == 3
     wrong = subprocess.run([program, "other"], input=x, capture_output=True, text=False)
     assert wrong.returncode == 2 and wrong.stdout == b"" and b"usage:" in wrong.stderr
+    # a wrong input size, short or long, is exit 3 with nothing written: extra bytes are not dropped silently
+    short = subprocess.run([program], input=x[:31], capture_output=True)
+    assert short.returncode == 3 and short.stdout == b"" and short.stderr == b"expected 32 input bytes, got 31\n"
+    for extra in (x + b"\0", x + x):
+        long = subprocess.run([program, "small"], input=extra, capture_output=True)
+        assert long.returncode == 3 and long.stdout == b"" and long.stderr == b"expected 32 input bytes, got more\n"
+    assert "3  wrong input size: fewer or more bytes than the inputs hold" in shown.stdout

@@ -228,7 +228,8 @@ def one_error(proc, *fragments: str) -> str:
     ("bad_op", ["node 'gate' (Hardmax)", "is not supported; supported: ", "Conv"]),
     ("bad_float16", ["graph input 'x'", "float16 is not supported"]),
     ("bad_dynamic", ["graph input 'x'", "dimension 2 is dynamic ('H')"]),
-    ("bad_uint8", ["node 'quant' (QuantizeLinear)", "uint8 quantization is not supported"]),
+    ("bad_uint8", ["node 'quant' (QuantizeLinear)", "uint8 quantization of activations", "activation_type"]),
+    ("bad_uint8_linear", ["node 'x_QuantizeLinear' (QuantizeLinear)", "uint8 quantization of activations"]),
     ("bad_count_include_pad", ["node 'avg' (AveragePool)", "count_include_pad=1"]),
 ])
 def test_unsupported_model_is_one_error_line_and_no_output(tmp_path, name, fragments):
@@ -466,3 +467,92 @@ def test_a_strided_slice_of_a_computed_tensor_is_one_error_saying_what_it_asks(t
         f"error: {path}: node 'crop' (Slice): Slice (axes [3], starts [0], ends [6], steps [2]) of a computed "
         "tensor [1, 3, 6, 6] (a strided copy) is not supported; supported: Slice with steps 1; slice the weights "
         "of the layer that reads it instead"]
+
+
+# -- softmax over a channel axis -----------------------------------------------------------------------------
+
+
+def _conv_softmax(rng, axis: int, shape=(1, 3, 6, 5)) -> onnx.ModelProto:
+    """x -> Conv 3x3 (4 channels) -> Softmax(axis): PyTorch's softmax(dim=axis) on a conv output."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    w, b = rng.normal(0, 1, (4, shape[1], 3, 3)).astype(np.float32), rng.normal(0, 0.5, 4).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Softmax", ["c"], ["y"], name="softmax", axis=axis)]
+    out = [shape[0], 4, *shape[2:]]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, out)],
+                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    return onnx.helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+
+@pytest.mark.parametrize("axis", [1, -3, 2, 3])
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_softmax_over_any_axis_of_an_nchw_tensor_is_within_one_step_per_layer_of_onnxruntime(tmp_path, axis,
+                                                                                               per_channel):
+    """onnxruntime's QDQ Softmax over the channels (axis 1 = -3, kept NHWC: the channels are stored last, so
+    arm_softmax_s8 runs on the conv's output as it is) or over H / W (one transpose moves the axis last).
+    1 LSB per quantized layer (conv, softmax; each fed onnxruntime's own input), over 32 inputs; the C equals
+    the interpreter. End to end, the conv's 1 LSB passes through the softmax's slope: a row's outputs move by
+    at most sum_j |dp_i/dx_j| = 2 p_i (1 - p_i) <= 1/2 per unit of every input, so 1 + ceil(s_in / (2 s_out))."""
+    pytest.importorskip("onnxruntime.quantization")
+    from host_programs import compile_host, run_program
+    from onnx_oracle import assert_within_steps, int8_io, kernels, quantize_static, quantized
+
+    from cmsis_opt.dialects.quant import quant_of
+    from cmsis_opt.interpreter import run_function
+
+    rng = np.random.default_rng(21)
+    float_path, path = str(tmp_path / "float.onnx"), str(tmp_path / "qdq.onnx")
+    onnx.save(_conv_softmax(rng, axis), float_path)
+    quantize_static(float_path, path, rng.normal(0, 1, (16, 1, 3, 6, 5)).astype(np.float32), per_channel)
+    module = quantized(path)
+    softmax = next(op for op in ops_of(module) if op.name == "cmsis.softmax")
+    logical_axis = axis % 4
+    assert tuple(softmax.input.type.get_shape())[-1] == (1, 4, 6, 5)[logical_axis]  # the axis is stored last
+    inner = [op for op in ops_of(module)[1:-1] if op.name == "cmsis.transpose"]  # besides the boundary ones
+    assert len(inner) == (0 if logical_axis == 1 else 1), kernels(module, views=False)
+    _, _, shape = int8_io(module)
+    inputs = [rng.integers(-128, 128, shape, dtype=np.int8) for _ in range(32)]
+    q_softmax_in, q_out = quant_of(softmax.input.type), int8_io(module)[1]
+    slope = int(np.ceil(q_softmax_in.scale / (2 * q_out.scale)))
+    assert_within_steps(path, module, inputs, end_to_end=1 + slope, layers=2)
+    program = compile_host(path, tmp_path / "out", "sm", "runtime")
+    for x in inputs[:4]:
+        want = run_function(module, [x])[0]
+        assert run_program(program, "sm", [x]).tolist() == want.reshape(-1).tolist()
+
+
+def test_calibrated_float_softmax_over_the_channels_compiles_without_an_inner_transpose(tmp_path):
+    """The float model with --calibration: the same channel softmax, no transpose besides the boundary ones.
+    Against onnxruntime's float model on the same dequantized input: the conv's int8 output is within 2 of its
+    steps of the float one (its rounding and its weights' quantization), which the softmax's slope (1/2 per
+    unit, see above) carries to the output, plus the softmax's own rounding: 1 + 2 s_in / (2 s_out) steps."""
+    pytest.importorskip("onnxruntime")
+    from onnx_oracle import codes_of, float_of, int8_io, session
+
+    from cmsis_opt.calibrate import calibrate_module
+    from cmsis_opt.context import make_context
+    from cmsis_opt.dialects.quant import quant_of
+    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    rng = np.random.default_rng(22)
+    path = tmp_path / "float.onnx"
+    onnx.save(_conv_softmax(rng, 1), path)
+    samples = rng.normal(0, 1, (16, 1, 3, 6, 5)).astype(np.float32)
+    np.savez(tmp_path / "cal.npz", inputs=samples)
+    module = import_model(str(path))
+    calibrate_module(module, str(tmp_path / "cal.npz"), show_progress=False)
+    QuantizePass().apply(make_context(), module)
+    names = [op.name for op in ops_of(module)]
+    assert names.count("cmsis.transpose") == 2 and names.index("cmsis.transpose", 1) > names.index("cmsis.softmax")
+    q_in, q_out, shape = int8_io(module)
+    softmax = next(op for op in ops_of(module) if op.name == "cmsis.softmax")
+    steps = 1 + 2 * quant_of(softmax.input.type).scale / (2 * q_out.scale)
+    sess = session(str(path))
+    for sample in samples:
+        x = codes_of(sample.reshape(shape), q_in)
+        ours = float_of(run_function(module, [x])[0], q_out)
+        theirs = sess.run(None, {"x": float_of(x, q_in)})[0]
+        assert np.abs(ours - theirs).max() <= steps * q_out.scale * (1 + 1e-6), (np.abs(ours - theirs).max(), steps)

@@ -304,7 +304,7 @@ def test_float_input_for_a_quantized_argument_is_quantized():
     [
         ([np.zeros((1, 4), I8)], "input #0: expected shape 1x2x2x1, got 1x4"),
         ([np.zeros((1, 2, 2, 1), np.int32)], "input #0: expected int8 values (or floats to quantize), got int32"),
-        ([], "inputs: the function takes 1 input(s), got 0"),
+        ([], "inputs: the function takes 1 input, got 0"),
         ([np.full((1, 2, 2, 1), np.nan, np.float32)], "input #0: cannot quantize NaN or infinite values"),
     ],
 )

@@ -90,7 +90,7 @@ def _bad_input(files, array):
         (lambda f: ["--input", str(f / "refs.npz")], "choose one of its 2 inputs with --index"),
         (lambda f: ["--input", str(f / "refs.npz"), "--index", "5"], "--index 5 is out of range"),
         (lambda f: ["--input", str(f / "one.mlir")], "as a numpy .npy/.npz file"),
-        (lambda f: [], "the function takes 1 input(s), got 0"),
+        (lambda f: [], "the function takes 1 input, got 0"),
     ],
 )
 def test_input_errors_are_one_line_and_write_nothing(files, args, message):
@@ -113,7 +113,7 @@ def test_malformed_ir_is_reported_with_its_location(files):
 def test_wrong_number_of_outputs_is_an_error(files):
     proc = run_tool("cmsis-run", str(files / "two.mlir"), "--input", str(files / "x.npy"), "--output", str(files / "y.npy"))
     assert proc.returncode == 1
-    assert "returns 2 output(s) but 1 --output path(s) were given" in proc.stderr
+    assert "returns 2 outputs but 1 --output path was given" in proc.stderr
     assert not (files / "y.npy").exists()
 
 

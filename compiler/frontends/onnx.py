@@ -32,6 +32,7 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr, f32
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from cmsis_opt import lut
+from cmsis_opt.diagnostics import plural
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, num_elements, shape_of
@@ -152,6 +153,7 @@ class _Importer:
     def run(self) -> ModuleOp:
         for init in self.graph.initializer:
             self.consts[init.name] = self.tensor_array(init)
+        self.check_uint8_activations()
         inputs = [i for i in self.graph.input if i.name not in self.consts]
         input_quant = self.graph_input_quant(inputs)
         types = []
@@ -228,6 +230,42 @@ class _Importer:
             raise CompileError(
                 f"graph input '{info.name}': batch size {shape[0]} is not supported; supported: batch 1", self.path)
         return ("int8" if code == _INT8 else "float32"), shape
+
+    def zero_point_kind(self, node) -> str | None:
+        """The element type a QuantizeLinear writes, from its zero point initializer (uint8 without one), or
+        None when that is not an initializer."""
+        if len(node.input) < 3 or not node.input[2]:
+            return "uint8"
+        value = self.consts.get(node.input[2])
+        if isinstance(value, _Unsupported):
+            return dtype_name(value.code)
+        return None if value is None else value.dtype.name
+
+    def check_uint8_activations(self) -> None:
+        """Refuse a QDQ model with uint8 activations at its first activation QuantizeLinear.
+
+        onnxruntime's quantize_static quantizes activations to uint8 by default, and then also the constants
+        it treats as activations (an Add's bias after a MatMul): naming the first uint8 node in graph order
+        would blame such a constant, or a weight, for the activation type. Raises CompileError naming the
+        node, how many activation tensors are uint8, and the quantize_static setting(s) to change.
+        """
+        quantizes = [n for n in self.graph.node if n.op_type == "QuantizeLinear" and n.input[0] not in self.consts]
+        uint8 = [n for n in quantizes if self.zero_point_kind(n) == "uint8"]
+        if not uint8:
+            return
+        weights = any(n.op_type == "DequantizeLinear" and _kind_of(self.consts.get(n.input[0])) == "uint8"
+                      and self.is_weight(n.output[0]) for n in self.graph.node)
+        setting = "activation_type=QuantType.QInt8" + (", weight_type=QuantType.QInt8" if weights else "")
+        count = (f"{len(uint8)} of {plural(len(quantizes), 'activation QuantizeLinear node')} "
+                 f"write{'s' if len(uint8) == 1 else ''} uint8")
+        raise self.unsupported(
+            uint8[0], f"uint8 quantization of activations ({count})",
+            f"int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., {setting}))")
+
+    def is_weight(self, name: str) -> bool:
+        """Whether a tensor is read as a Conv / ConvTranspose / Gemm / MatMul weight (their input 1)."""
+        return any(n.op_type in ("Conv", "ConvTranspose", "Gemm", "MatMul") and len(n.input) > 1
+                   and n.input[1] == name for n in self.graph.node)
 
     def graph_input_quant(self, inputs) -> dict[str, UniformQuantizedType]:
         """Scale and zero point of each int8 graph input, read from the DequantizeLinear that consumes it."""
@@ -430,8 +468,8 @@ class _Importer:
             return
         if x in self.consts:
             value = self.consts[x]
-            kind = dtype_name(value.code) if isinstance(value, _Unsupported) else value.dtype.name
-            hint = _INT8_HINT if kind == "uint8" else ""
+            kind = _kind_of(value)
+            hint = " (with onnxruntime: quantize_static(..., weight_type=QuantType.QInt8))" if kind == "uint8" else ""
             raise self.unsupported(node, f"dequantizing a {kind} constant", f"int8 weights and int32 biases{hint}")
         value = self.operand(x, node)
         if not is_quantized(value):
@@ -1575,6 +1613,13 @@ class _Unsupported:
 
     def __init__(self, code: int):
         self.code = code
+
+
+def _kind_of(value: np.ndarray | _Unsupported | None) -> str | None:
+    """The element type name of a stored constant, or None."""
+    if isinstance(value, _Unsupported):
+        return dtype_name(value.code)
+    return None if value is None else value.dtype.name
 
 
 def _dequantize_array(stored: np.ndarray, q: UniformQuantizedType) -> np.ndarray:

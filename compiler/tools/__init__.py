@@ -9,6 +9,7 @@ import threading
 import traceback
 from collections.abc import Callable
 
+from cmsis_opt.diagnostics import remarks_on_success
 from cmsis_opt.errors import CompileError, report
 
 
@@ -19,6 +20,8 @@ def _interrupt(signum: int, frame: object) -> None:
 def run_tool(name: str, body: Callable[[], int | None]) -> int:
     """Run a tool body: user errors become one `error:` line; bugs too (traceback with CMSIS_OPT_DEBUG=1).
 
+    Remarks print when the body succeeds, after its work; a failing run prints its error alone.
+
     SIGTERM is handled as Ctrl-C (exit 130), so the body's clean-up (temporary folders) runs.
     """
     main_thread = threading.current_thread() is threading.main_thread()
@@ -26,7 +29,8 @@ def run_tool(name: str, body: Callable[[], int | None]) -> int:
     if main_thread and previous == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return body() or 0
+        with remarks_on_success():
+            return body() or 0
     except CompileError as error:
         return report(error)
     except KeyboardInterrupt:

@@ -4,7 +4,8 @@
 
 Runs the float model (.onnx, .tflite, .net or .mlir) in the reference
 interpreter on every sample of `samples.npz` (key `inputs`, shape
-[N, *input shape], float32), and writes the model with each float tensor's
+[N, *input shape], float32; a model with several graph inputs takes one key
+per input name, each [N, *that input's shape]), and writes the model with each float tensor's
 range recorded as `nn.range = #nn.range<low, high>`. Then
 `cmsis-opt calibrated.mlir --quantize` lowers it to int8.
 """
@@ -35,7 +36,8 @@ def _main(argv: Sequence[str]) -> int:
                      epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="the float model: .onnx, .tflite, .net or .mlir ('-' reads IR from stdin)")
     parser.add_argument("--data", required=True,
-                        help="calibration samples: .npz with key 'inputs', N x input shape, float32")
+                        help="calibration samples: .npz with key 'inputs', N x input shape, float32 (several graph "
+                             "inputs: one key per input name)")
     parser.add_argument("-o", "--output", default="-",
                         help="where to write the calibrated IR ('-' is stdout, the default)")
     parser.add_argument("--method", choices=("minmax", "percentile"), default="minmax",

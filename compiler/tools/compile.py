@@ -63,7 +63,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         metavar="PATH",
         help="with --host: link Arm's CMSIS-NN built from this source tree (Include/, Source/) instead of runtime/",
     )
-    parser.add_argument("--calibration", default="", help="calibration inputs (.npz) for float models")
+    parser.add_argument("--calibration", default="", metavar="FILE.npz",
+                        help="calibration samples for a float model: .npz with key 'inputs' (N x input shape, "
+                             "float32), or one key per graph input name for a model with several inputs")
     parser.add_argument("--target", default=None, metavar="CORE",
                         help=f"Cortex-M core: {', '.join(targets.CORES)} (default: the core an .mlir input records, "
                              f"else {targets.DEFAULT_CORE})")
@@ -191,7 +193,7 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
 def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argparse.Namespace) -> None:
     """When the model's own input/output layout costs transposes, one remark with the bytes --io-layout nhwc saves."""
     from cmsis_opt.context import make_context
-    from cmsis_opt.diagnostics import collect_remarks, remark
+    from cmsis_opt.diagnostics import collect_remarks, plural, remark
     from cmsis_opt.passes.default import DefaultPipeline
     from cmsis_opt.passes.quantize import boundary_transposes
     from cmsis_opt.plan import byte_size, memory_plan, the_function
@@ -205,10 +207,11 @@ def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argp
     copies = sum(byte_size(t.output.type) for t in transposes)
     saving = (f"the arena would take {size - nhwc:,} fewer bytes ({nhwc:,} instead of {size:,})" if nhwc < size
               else "the arena stays the same size")
+    one = len(transposes) == 1
     remark(
-        f"the C API keeps the model's layout, so {len(transposes)} transpose(s) of {copies:,} bytes run at the graph's "
-        f"boundary; with --io-layout nhwc the API takes and gives the kernels' NHWC order instead: {saving}, and "
-        "the transposes' time is saved",
+        f"the C API keeps the model's layout, so {plural(len(transposes), 'transpose')} of {copies:,} bytes "
+        f"run{'s' if one else ''} at the graph's boundary; with --io-layout nhwc the API takes and gives the "
+        f"kernels' NHWC order instead: {saving}, and the {'transpose' if one else 'transposes'}' time is saved",
         TOOL,
     )
 
@@ -241,28 +244,32 @@ def build_host_program(module: ModuleOp, name: str, workdir: Path, cmsis_nn: str
     stream_rows = next((shape_of(a)[1] for a in func.body.block.args if a in streamed), 0)
     outputs = [byte_size(v.type) for v in returned_values(func)]
     library = build_library("host", cmsis_nn) if cmsis_nn is not None else None
+    other_version = ""
     if library is not None and library.tree.version != targets.CMSIS_NN_VERSION:
-        remark(f"the CMSIS-NN at {library.tree.root} states version {library.tree.version}; the plan's scratch and "
-               f"overlaps are modelled on v{targets.CMSIS_NN_VERSION}. {name}_check() verifies the scratch sizes, "
-               "not the kernels' read/write order: compile with --no-inplace for another release", TOOL)
+        other_version = (f"the CMSIS-NN at {library.tree.root} states version {library.tree.version}; the plan's "
+                         f"scratch and overlaps are modelled on v{targets.CMSIS_NN_VERSION}")
+        remark(f"{other_version}. {name}_check() verifies the scratch sizes, not the kernels' read/write order: "
+               "compile with --no-inplace for another release", TOOL)
     program = workdir / f"{name}_host"
     build_host([workdir / f"{name}.c"], [HostModel(name, inputs, outputs, stream_rows)], program, cmsis_nn=library)
-    run_check(program, name)
+    run_check(program, name, other_version)
     return program.name
 
 
-def run_check(program: Path, name: str) -> None:
+def run_check(program: Path, name: str, other_version: str = "") -> None:
     """Run the host program once with no input: it calls NAME_check() first (exit 6 when the linked library needs
     more buffer than the plan gives a layer), then stops for want of input (exit 3).
 
     Raises CompileError with the program's message when the check fails, so no program that can never run is
-    written.
+    written; `other_version` (the library states another CMSIS-NN version than the plan's) is part of it, as
+    the remark saying so is not printed for a failing compile.
     """
     result = subprocess.run([str(program)], input=b"", capture_output=True)
     if result.returncode == 6:
         message = result.stderr.decode(errors="replace").strip().splitlines()[0]
-        raise CompileError(f"{message}: the plan does not fit the linked library (see {name}_check in the README)",
-                           TOOL)
+        why = f" ({other_version}: compile with --no-inplace for another release)" if other_version else ""
+        raise CompileError(f"{message}: the plan does not fit the linked library{why} (see {name}_check in the "
+                           "README)", TOOL)
 
 
 def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
@@ -297,10 +304,16 @@ def _compile(args: argparse.Namespace) -> int:
         raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from cmsis_opt.backend.c import emit_c
-    from cmsis_opt.calibrate import calibrate_module, float_input_blocker, float_input_error, is_float_model
+    from cmsis_opt.calibrate import (
+        calibrate_module,
+        expected_keys,
+        float_input_blocker,
+        float_input_error,
+        graph_inputs,
+        is_float_model,
+    )
     from cmsis_opt.cmake import target_name, write_cmake
     from cmsis_opt.diagnostics import remark
-    from cmsis_opt.dialects.utils import shape_of
     from cmsis_opt.frontends import load
     from cmsis_opt.ir import print_ir
     from cmsis_opt.plan import analysis_scope, memory_plan, the_function
@@ -315,8 +328,8 @@ def _compile(args: argparse.Namespace) -> int:
             if not args.calibration and (blocker := float_input_blocker(func)) is not None:
                 raise float_input_error(blocker)
             if not args.calibration:
-                raise CompileError("a float model needs calibration data: --calibration FILE.npz with N samples "
-                                   f"of the graph input {list(shape_of(func.body.block.args[0]))}", TOOL)
+                raise CompileError("a float model needs calibration data: --calibration FILE.npz "
+                                   + expected_keys(graph_inputs(func)), TOOL)
             calibrate_module(source.module, args.calibration)
         elif args.calibration:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)

@@ -4,7 +4,10 @@
     cmsis-run model.mlir --input refs.npz --index 2 --output y.npy   (element 2 of the npz key `inputs`)
     cmsis-run - --input a.npy --input b.npy --output out.npz          (several outputs: one .npz)
 
-Inputs are matched to the function arguments in order. With several outputs,
+The IR is textual (`cmsis-import` turns a model file into it). Inputs are
+matched to the function arguments in order: an int8 input takes int8 arrays
+as they are, or float32 arrays it quantizes; an input still float32 in the
+IR (before --quantize) takes float32 only. With several outputs,
 either repeat `--output` once per output or give one `.npz` file (keys
 `output0`, `output1`, ...).
 """
@@ -19,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cmsis_opt.diagnostics import plural
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir
@@ -73,7 +77,8 @@ def write_outputs(paths: Sequence[str], outputs: Sequence[np.ndarray]) -> None:
         return
     if len(paths) != len(outputs):
         raise CompileError(
-            f"the function returns {len(outputs)} output(s) but {len(paths)} --output path(s) were given "
+            f"the function returns {plural(len(outputs), 'output')} but {plural(len(paths), '--output path')} "
+            f"{'was' if len(paths) == 1 else 'were'} given "
             "(give one per output, or a single .npz file)", "cmsis-run")
     for path, array in zip(paths, outputs, strict=True):
         write_atomic(path, _npy_bytes(array))
@@ -90,9 +95,9 @@ def _main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if not args.output:
         raise UsageError("missing --output (see cmsis-run --help)", "cmsis-run")
-    inputs = [load_input(path, args.index) for path in args.input]
-    text, name = read_input(args.ir)
+    text, name = read_input(args.ir)  # first: a model file given for the IR is the first thing to say
     source = parse_ir(text, name)
+    inputs = [load_input(path, args.index) for path in args.input]
     outputs = run_function(source.module, inputs)
     write_outputs(args.output, outputs)
     return 0

@@ -63,7 +63,7 @@ func.func @prelu_scalar(%x: tensor<1x2x2x2x!quant.uniform<i8:f32, 0.05:3>>) -> t
 // A graph output left in float after a table activation of an int8 tensor (onnxruntime does not
 // quantize HardSwish) is quantized with the exact range of the 256 possible values,
 // [-0.375, 6.2] here, and the C API gives it as int8.
-// REMARK: remark: quantize: output 0 is float32 in the model; the C API takes and gives int8
+// REMARK: remark: quantize: the model's output is float32; the C API takes and gives int8
 // CHECK-LABEL: func.func @float_tail
 // CHECK-SAME: -> (tensor<16x!quant.uniform<i8:f32, 0.025784313678741455:-113>> {nn.float})
 // CHECK-NEXT: %0 = cmsis.lut %x {layer = "act", table = dense<"0x{{[0-9A-F]+}}"> : tensor<256xi8>}

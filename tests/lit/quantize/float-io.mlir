@@ -4,7 +4,7 @@
 // scales and zero points to convert).
 // RUN: cmsis-opt %s --quantize | filecheck %s
 // RUN: cmsis-opt %s --quantize -o %t 2>&1 | filecheck %s --check-prefix=REMARK
-// REMARK: remark: quantize: input 0, output 0 are float32 in the model; the C API takes and gives int8
+// REMARK: remark: quantize: the model's input and output are float32; the C API takes and gives int8: q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's NAME_INPUT_SCALE / NAME_INPUT_ZERO_POINT, NAME_OUTPUT_SCALE / NAME_OUTPUT_ZERO_POINT (NAME: the C name, --name)
 
 func.func @floatio(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %q = nn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8x!quant.uniform<i8:f32, 0.5:3>>

@@ -280,6 +280,26 @@ def bad_uint8():
     return _model(nodes, [_f32("x", [1, 4])], [_f32("y", [1, 4])], inits)
 
 
+def bad_uint8_linear():
+    """onnxruntime's quantize_static with its default uint8 activations and int8 weights on a MatMul + Add:
+    the Add's bias is quantized as an activation (uint8) and comes first in graph order, the weight is int8."""
+    r = _rng()
+    w = r.integers(-127, 128, (8, 4)).astype(np.int8)
+    nodes = [helper.make_node("DequantizeLinear", ["b_u8", "b_s", "b_zp"], ["b"], name="b_DequantizeLinear"),
+             helper.make_node("DequantizeLinear", ["w_i8", "w_s", "w_zp"], ["w"], name="w_DequantizeLinear"),
+             helper.make_node("QuantizeLinear", ["x", "x_s", "x_zp"], ["xq"], name="x_QuantizeLinear"),
+             helper.make_node("DequantizeLinear", ["xq", "x_s", "x_zp"], ["xd"], name="x_DequantizeLinear"),
+             helper.make_node("MatMul", ["xd", "w"], ["m"], name="dense"),
+             helper.make_node("QuantizeLinear", ["m", "m_s", "m_zp"], ["mq"], name="m_QuantizeLinear"),
+             helper.make_node("DequantizeLinear", ["mq", "m_s", "m_zp"], ["md"], name="m_DequantizeLinear"),
+             helper.make_node("Add", ["md", "b"], ["y"], name="bias")]
+    inits = [_init("b_u8", r.integers(0, 256, 4).astype(np.uint8)), _init("b_s", np.float32(0.01)),
+             _init("b_zp", np.uint8(128)), _init("w_i8", w), _init("w_s", np.float32(0.02)), _init("w_zp", np.int8(0)),
+             _init("x_s", np.float32(0.05)), _init("x_zp", np.uint8(128)), _init("m_s", np.float32(0.1)),
+             _init("m_zp", np.uint8(120))]
+    return _model(nodes, [_f32("x", [1, 8])], [_f32("y", [1, 4])], inits)
+
+
 def bad_count_include_pad():
     """AveragePool counting the padding: not what TFLite / CMSIS-NN compute."""
     node = helper.make_node("AveragePool", ["x"], ["y"], name="avg", kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)
