@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import struct
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -38,12 +40,19 @@ def numpy_dtype(element: Attribute) -> np.dtype:
     raise ValueError(f"no numpy type for {element}")
 
 
+@functools.cache
+def int_type(width: int) -> IntegerType:
+    """The signless integer type of `width` bits, built once: attributes are immutable values, and building one
+    runs xDSL's attribute verification, which verifiers and lowerings would otherwise repeat per op."""
+    return IntegerType(width)
+
+
 def element_of_dtype(dtype: np.dtype) -> IntegerType | Float32Type:
     dtype = np.dtype(dtype)
     if dtype == np.float32:
         return f32
     if dtype.kind == "i":
-        return IntegerType(dtype.itemsize * 8)
+        return int_type(dtype.itemsize * 8)
     raise ValueError(f"unsupported constant dtype {dtype}")
 
 
@@ -68,19 +77,35 @@ def to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     return flat.reshape(shape)
 
 
+def _int_array(element: IntegerType, code: str, values: Sequence[int]) -> DenseArrayBase:
+    """`DenseArrayBase.from_list(element, values)`, packed in one `struct` call when every value is in the signed
+    range (what from_list's per-value normalisation leaves unchanged); other values take from_list's own path,
+    which normalises the unsigned range or raises ValueError."""
+    ints_ = [int(v) for v in values]
+    try:
+        data = struct.pack(f"<{len(ints_)}{code}", *ints_)
+    except struct.error:
+        return DenseArrayBase.from_list(element, ints_)
+    return DenseArrayBase(element, BytesAttr(data))
+
+
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+    """Little-endian int64 values (`array<i64: ...>`)."""
+    return _int_array(i64, "q", values)
 
 
 def i32_array(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i32, [int(v) for v in values])
+    """Little-endian int32 values (`array<i32: ...>`)."""
+    return _int_array(i32, "i", values)
 
 
 def ints(attr: DenseArrayBase[IntegerType] | None) -> tuple[int, ...]:
     return () if attr is None else tuple(int(v) for v in attr.get_values())
 
 
+@functools.lru_cache(maxsize=4096)
 def i32_attr(value: int) -> IntegerAttr:
+    """`value : i32`, shared between ops (an attribute is an immutable value; building one verifies its range)."""
     return IntegerAttr(int(value), i32)
 
 

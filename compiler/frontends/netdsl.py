@@ -33,7 +33,7 @@ import numpy as np
 from lark import Lark, Token, Tree, UnexpectedInput
 from lark.tree import Branch
 from xdsl.builder import Builder
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, f32, i32
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32, i32
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
@@ -41,7 +41,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
-from cmsis_opt.dialects.utils import conv_out_size, dense, i64_array, shape_of
+from cmsis_opt.dialects.utils import conv_out_size, dense, i64_array, int_type, shape_of
 from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import mark_layouts
 
@@ -145,7 +145,7 @@ class _Builder:
     def bias(self, count: int, s_in: float, w_scales: np.ndarray) -> SSAValue:
         b = self.rng.integers(-2000, 2000, size=count, dtype=np.int64).astype(np.int32)
         bscales = (np.float64(s_in) * w_scales.astype(np.float64)).astype(np.float32)
-        qt = UniformQuantizedType(list(map(float, bscales)), 0, axis=0, storage_type=IntegerType(32))
+        qt = UniformQuantizedType(list(map(float, bscales)), 0, axis=0, storage_type=int_type(32))
         return self.constant(b, qt)
 
     def activation(self, value: SSAValue, act: str, name: str) -> SSAValue:
