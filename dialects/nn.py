@@ -66,6 +66,7 @@ from .utils import (
     ints,
     num_elements,
     shape_of,
+    tensor_type,
 )
 
 _FORMAT = "operands attr-dict `:` functional-type(operands, results)"
@@ -185,7 +186,7 @@ class DequantizeOp(NNOp):
     def __init__(self, input: SSAValue):
         assert isinstance(input.type, TensorType)
         super().__init__(
-            operands=[input], result_types=[TensorType(f32, input.type.get_shape())]
+            operands=[input], result_types=[tensor_type(f32, input.type.get_shape())]
         )
 
     def verify_(self) -> None:
@@ -586,7 +587,7 @@ class SliceOp(NNOp):
 
     def __init__(self, input, starts: Sequence[int], sizes: Sequence[int]):
         assert isinstance(input.type, TensorType)
-        super().__init__(operands=[input], result_types=[TensorType(input.type.element_type, list(sizes))],
+        super().__init__(operands=[input], result_types=[tensor_type(input.type.element_type, list(sizes))],
                          properties={"starts": i64_array(starts)})
 
     def verify_(self) -> None:
@@ -739,7 +740,7 @@ class TransposeOp(NNOp):
     def __init__(self, input, perm: Sequence[int]):
         shape = shape_of(input)
         assert isinstance(input.type, TensorType)
-        result = TensorType(input.type.element_type, [shape[p] for p in perm])
+        result = tensor_type(input.type.element_type, [shape[p] for p in perm])
         super().__init__(operands=[input], result_types=[result], properties={"perm": i64_array(perm)})
 
     def verify_(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import struct
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -47,6 +47,21 @@ def int_type(width: int) -> IntegerType:
     return IntegerType(width)
 
 
+@functools.lru_cache(maxsize=4096)
+def _tensor_type(element: Attribute, shape: tuple[int, ...]) -> TensorType:
+    return TensorType(element, shape)
+
+
+def tensor_type(element: Attribute, shape: Sequence[int]) -> TensorType:
+    """`TensorType(element, shape)`, shared between the values that have it.
+
+    A type is an immutable value, and building one builds and verifies an
+    IntAttr per dimension: a model's importer and lowering ask for the same few
+    types once per op.
+    """
+    return _tensor_type(element, tuple(int(d) for d in shape))
+
+
 def element_of_dtype(dtype: np.dtype) -> IntegerType | Float32Type:
     dtype = np.dtype(dtype)
     if dtype == np.float32:
@@ -63,7 +78,8 @@ def dense(array: np.ndarray) -> DenseIntOrFPElementsAttr:
         array = array.astype(np.float32)
     element = element_of_dtype(array.dtype)
     data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-    return DenseIntOrFPElementsAttr(TensorType(element, array.shape), BytesAttr(data))
+    return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(element, array.shape)),
+                                    BytesAttr(data))
 
 
 def to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:

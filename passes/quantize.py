@@ -59,6 +59,7 @@ from cmsis_opt.dialects.utils import (
     replace_arg,
     set_func_attr,
     shape_of,
+    tensor_type,
     to_numpy,
 )
 from cmsis_opt.errors import CompileError
@@ -256,7 +257,7 @@ def _offsets(q_in: UniformQuantizedType, q_out: UniformQuantizedType, act: tuple
 
 
 def _tensor(q: UniformQuantizedType, shape) -> TensorType:
-    return TensorType(q, list(shape))
+    return tensor_type(q, list(shape))
 
 
 class Lowering:
@@ -1245,7 +1246,7 @@ def quantize_table_outputs(func: FuncOp) -> None:
             continue
         low, high = lut.output_range(op.kind.data, (q_in.scale, q_in.zero_point), op.params, slope, op.table)
         q = activation_quant(low, high)
-        quantize = nn.QuantizeOp(value, TensorType(q, list(shape_of(value))))
+        quantize = nn.QuantizeOp(value, tensor_type(q, list(shape_of(value))))
         dequantize = nn.DequantizeOp(quantize.output)
         for new in (quantize, dequantize):
             new.attributes["layer"] = StringAttr(layer_of(op))
@@ -1313,7 +1314,7 @@ def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
             moved = nn.TransposeOp(new_arg, ints(user.perm))
         else:
             assert isinstance(user, nn.ReshapeOp), user
-            moved = nn.ReshapeOp(new_arg, TensorType(element, list(shape_of(user.output))))
+            moved = nn.ReshapeOp(new_arg, tensor_type(element, list(shape_of(user.output))))
         moved.attributes.update(user.attributes)
         block.insert_op_before(moved, user)
         _move_quantize_to(user.results[0], moved.results[0], block)
@@ -1339,7 +1340,7 @@ def strip_float_io(func: FuncOp) -> None:
         element = elements.pop() if len(elements) == 1 else None
         if not isinstance(element, UniformQuantizedType) or element.per_axis:
             continue
-        new_arg = replace_arg(func, arg, TensorType(element, list(shape_of(arg))))
+        new_arg = replace_arg(func, arg, tensor_type(element, list(shape_of(arg))))
         if commuting:  # the float ops stay, reading the int8 input's dequantized values: the same codes reach
             dequantize = nn.DequantizeOp(new_arg)  # each nn.quantize (`COMMUTE_WITH_QUANTIZE`)
             block.insert_op_before(dequantize, next(iter(block.ops)))  # the input's readers come after it
