@@ -63,6 +63,7 @@ from .utils import (
     dense,
     fail,
     i64_array,
+    i64_attr,
     ints,
     num_elements,
     shape_of,
@@ -223,7 +224,7 @@ class Conv2DOp(NNOp):
                 "strides": i64_array(strides),
                 "pads": i64_array(pads),
                 "dilations": i64_array(dilations),
-                "group": IntegerAttr(group, i64),
+                "group": i64_attr(group),
             },
         )
 
@@ -488,7 +489,7 @@ class SoftmaxOp(_UnaryOp):
     beta = opt_prop_def(FloatAttr)
 
     def __init__(self, input, axis: int = -1, beta: float = 1.0):
-        props: dict[str, Attribute] = {"axis": IntegerAttr(axis, i64)}
+        props: dict[str, Attribute] = {"axis": i64_attr(axis)}
         if beta != 1.0:
             props["beta"] = _float_attr(beta)
         super().__init__(operands=[input], result_types=[input.type], properties=props)

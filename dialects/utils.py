@@ -125,6 +125,12 @@ def i32_attr(value: int) -> IntegerAttr:
     return IntegerAttr(int(value), i32)
 
 
+@functools.lru_cache(maxsize=4096)
+def i64_attr(value: int) -> IntegerAttr:
+    """`value : i64`, shared between ops (sizes, offsets, axes: the arena ops set several per buffer)."""
+    return IntegerAttr(int(value), i64)
+
+
 def shape_of(value_or_type) -> tuple[int, ...]:
     type_ = getattr(value_or_type, "type", value_or_type)
     if not isinstance(type_, TensorType):
