@@ -1,5 +1,11 @@
 """Compile time: `cmsis-compile` per model and on synthetic chains, with the fitted growth exponent.
 
+    python bench/compile_time.py [--out DIR]
+
+runs section 5 of `make bench` alone and rewrites that section of
+DIR/results.md (and the "compile" entry of DIR/results.json); DIR defaults
+to bench/.
+
 The targets are ratios measured in the same run, so the machine's speed and
 load cancel: a 1,000-layer chain in at most 2.5 times the CPU time of
 `kws_dscnn`; 10,000 layers in under a minute of CPU and 1 GB (`TARGETS`).
@@ -7,6 +13,8 @@ load cancel: a 1,000-layer chain in at most 2.5 times the CPU time of
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import os
 import subprocess
@@ -116,3 +124,42 @@ def chain_growth(sizes: list[int], kernel: int, workdir: Path, timeout: float, *
             "exponent": fitted_exponent([r["layers"] for r in ok], [r["cpu"] for r in ok]),
             "exponent_above_startup": fitted_exponent(
                 [r["layers"] for r in ok[1:]], [r["cpu"] - ok[0]["cpu"] for r in ok[1:]]) if len(ok) > 2 else None}
+
+
+def compile_results(models: list[Path], work: Path) -> dict:
+    """Section 5 of the bench: every model and the example network, the two chain families, `--help`, targets."""
+    per_model = {p.name.split(".")[0]: compile_seconds(p) for p in models}
+    chains = [chain_growth([10, 100, 1000, 10000], 3, work, 900), chain_growth([10, 20, 40, 80], 1, work, 600)]
+    helps = help_seconds()
+    return {"models": per_model, "chains": chains, "help": helps, "targets": targets(per_model, chains, helps)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from common import CIFAR_NET, tflite_models
+    from report import compile_section
+
+    parser = argparse.ArgumentParser(description="section 5 of make bench (compile time) alone")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent), help="where results go (default bench/)")
+    out = Path(parser.parse_args(argv).out)
+    with tempfile.TemporaryDirectory() as work:
+        results = compile_results([*tflite_models(), CIFAR_NET], Path(work))
+    raw = out / "results.json"
+    if raw.exists():
+        everything = json.loads(raw.read_text())
+        everything["compile"] = results
+        raw.write_text(json.dumps(everything, indent=1, default=str) + "\n")
+    table = out / "results.md"
+    section = "\n".join(compile_section(results))
+    text = table.read_text() if table.exists() else ""
+    start, end = text.find("## 5. "), text.find("## 6. ")
+    if start >= 0:
+        text = text[:start] + section + "\n" + (text[end:] if end >= 0 else "")
+    else:
+        text += "\n" + section + "\n"
+    table.write_text(text)
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -75,13 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.quick:
         log("5. compile time")
-        per_model = {p.name.split(".")[0]: compile_time.compile_seconds(p) for p in [*models, CIFAR_NET]}
         with tempfile.TemporaryDirectory() as work:
-            chains = [compile_time.chain_growth([10, 100, 1000, 10000], 3, Path(work), 900),
-                      compile_time.chain_growth([10, 20, 40, 80], 1, Path(work), 600)]
-        helps = compile_time.help_seconds()
-        results["compile"] = {"models": per_model, "chains": chains, "help": helps,
-                              "targets": compile_time.targets(per_model, chains, helps)}
+            results["compile"] = compile_time.compile_results([*models, CIFAR_NET], Path(work))
 
         log("6. runtime cost of in-place (callgrind)")
         chosen = {"cifar10_cmsis": named["cifar10_cmsis"]}

@@ -198,9 +198,10 @@ class SourceModule:
 
     def verify(self, stage: str | None = None) -> None:
         """Verify op by op, innermost first, and name the first failing op's location."""
+        checked: set[int] = set()  # types are shared between values: each one is looked at once
         for op in self.module.walk(reverse=False):
             try:
-                check_types(op)
+                check_types(op, checked)
                 op.verify(verify_nested_ops=False)
             except (VerifyException, DiagnosticException, ValueError) as error:
                 where, context = self.where(op)
@@ -227,15 +228,22 @@ def _type_problem(type_: Attribute) -> str | None:
     return None
 
 
-def check_types(op: Operation) -> None:
-    """Tensor types the compiler can hold (static shapes, per-axis scales matching their axis), and a string `layer`."""
+def check_types(op: Operation, checked: set[int] | None = None) -> None:
+    """Tensor types the compiler can hold (static shapes, per-axis scales matching their axis), and a string `layer`.
+
+    `checked` holds the ids of type objects already found good (the caller keeps them alive); they are skipped.
+    """
     places = [(f"operand #{i}", v.type) for i, v in enumerate(op.operands)]
     places += [(f"result #{i}", v.type) for i, v in enumerate(op.results)]
     places += [(f"argument #{a.index}", a.type) for region in op.regions for block in region.blocks for a in block.args]
     for place, type_ in places:
+        if checked is not None and id(type_) in checked:
+            continue
         problem = _type_problem(type_)
         if problem:
             raise VerifyException(f"'{op.name}' {place}: {problem}")
+        if checked is not None:
+            checked.add(id(type_))
     layer = op.attributes.get("layer")
     if layer is not None and not isinstance(layer, StringAttr):
         raise VerifyException(f"'{op.name}' layer: expected the source layer's name as a string, got {layer}")

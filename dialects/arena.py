@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntAttr, IntegerAttr, IntegerType, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import IntAttr, IntegerAttr, IntegerType, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp
 from xdsl.ir import Attribute, BlockArgument, Data, Dialect, Operation, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
@@ -40,7 +40,7 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
-from .utils import fail
+from .utils import fail, i64_attr
 
 _I64 = IntegerAttr[IntegerType]
 
@@ -59,11 +59,11 @@ class _BufferOp(IRDLOperation):
     def __init__(self, value: SSAValue, name: str, size: int):
         super().__init__(
             operands=[value],
-            properties={"name": StringAttr(name), "size": IntegerAttr(size, i64)},
+            properties={"name": StringAttr(name), "size": i64_attr(size)},
         )
 
     def set(self, field: str, value: int) -> None:
-        self.properties[field] = IntegerAttr(int(value), i64)
+        self.properties[field] = i64_attr(value)
 
     def get(self, field: str) -> int | None:
         attr = self.properties.get(field)
@@ -116,7 +116,7 @@ class AliasOp(IRDLOperation):
     max_delta = prop_def(_I64)
 
     def __init__(self, result: SSAValue, source: SSAValue, max_delta: int):
-        super().__init__(operands=[result, source], properties={"max_delta": IntegerAttr(int(max_delta), i64)})
+        super().__init__(operands=[result, source], properties={"max_delta": i64_attr(max_delta)})
 
     def verify_(self) -> None:
         owner = self.result.owner

@@ -43,7 +43,7 @@ from .kernel import (
     kernel_fact,
     storage_dtype,
 )
-from .utils import check_len, conv_out_size, element_bytes, fail, ints, shape_of, to_numpy, window_patches
+from .utils import check_len, conv_out_size, element_bytes, fail, int_type, ints, shape_of, to_numpy, window_patches
 
 _I32 = IntegerAttr[IntegerType]
 _I32_ARRAY = DenseArrayBase.constr(i32)
@@ -156,13 +156,13 @@ class FilterOp(CmsisOp, KernelOp):
         return (n, h, w, c), (on, oh, ow, oc), fshape
 
     def _verify_filter(self, expected_filter: Sequence[int], out_channels: int) -> None:
-        if self.filter.get_element_type() != IntegerType(8):
+        if self.filter.get_element_type() != int_type(8):
             fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
         self.check_shape("filter", self.filter.get_shape(), expected_filter)
         self.check_same_width(self.input, self.output)
         if self.bias is not None:
             bias_width = 64 if self.is_s16() else 32  # the s16 kernels take TFLite's 16x8 int64 bias
-            if self.bias.get_element_type() != IntegerType(bias_width):
+            if self.bias.get_element_type() != int_type(bias_width):
                 fail(self, "bias", f"expected i{bias_width} values, got {self.bias.get_element_type()}")
             self.check_shape("bias", self.bias.get_shape(), (out_channels,))
         mult, shift = ints(self.multiplier), ints(self.shift)

@@ -40,7 +40,7 @@ from .kernel import (
     int_of,
     storage_dtype,
 )
-from .utils import element_bytes, fail, num_elements, shape_of, to_numpy
+from .utils import element_bytes, fail, int_type, num_elements, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
 
@@ -243,7 +243,7 @@ class SoftmaxOp(CmsisOp, KernelOp):
             table = getattr(self, field)
             if table is None:
                 fail(self, field, "the int16 softmax (arm_softmax_s16) needs its 513-entry table")
-            if table.get_element_type() != IntegerType(16) or tuple(table.get_shape()) != (SOFTMAX_LUT_SIZE,):
+            if table.get_element_type() != int_type(16) or tuple(table.get_shape()) != (SOFTMAX_LUT_SIZE,):
                 fail(self, field, f"expected {SOFTMAX_LUT_SIZE} i16 values, got {list(table.get_shape())} "
                      f"{table.get_element_type()}")
 

@@ -31,7 +31,7 @@ from cmsis_opt.targets import BuildPath
 
 from .cmsis_conv import bias_of, requantize_and_clamp
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, c_activation, int_of
-from .utils import check_len, fail, ints, shape_of, to_numpy
+from .utils import check_len, fail, int_type, ints, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
 _I32_ARRAY = DenseArrayBase.constr(i32)
@@ -64,13 +64,13 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         on, m = self.check_rank(self.output, "result", 2)
         if on != n:
             fail(self, "result", f"batch {on} differs from the input's {n}")
-        if self.filter.get_element_type() != IntegerType(8):
+        if self.filter.get_element_type() != int_type(8):
             fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
         self.check_shape("filter", self.filter.get_shape(), (m, k))
         self.check_same_width(self.input, self.output)
         if self.bias is not None:
             bias_width = 64 if self.is_s16() else 32  # arm_fully_connected_s16 takes TFLite's 16x8 int64 bias
-            if self.bias.get_element_type() != IntegerType(bias_width):
+            if self.bias.get_element_type() != int_type(bias_width):
                 fail(self, "bias", f"expected i{bias_width} values, got {self.bias.get_element_type()}")
             self.check_shape("bias", self.bias.get_shape(), (m,))
         self._verify_requantization(m)

@@ -46,7 +46,7 @@ from cmsis_opt.targets import BuildPath
 
 from .cmsis_activation import activation_s16
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, Trace, int_of
-from .utils import fail, ints, shape_of, to_numpy
+from .utils import fail, int_type, ints, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
 _I32_ARRAY = DenseArrayBase.constr(i32)
@@ -133,7 +133,7 @@ class LstmOp(CmsisOp, KernelOp):
                                          ("recurrent_weights", self.recurrent_weights, (4, hidden, hidden), 8),
                                          ("bias", self.bias, (4, hidden), 32)):
             element = attr.get_element_type()
-            if element != IntegerType(bits):
+            if element != int_type(bits):
                 fail(self, field, f"expected i{bits} elements, got {element}")
             if tuple(attr.get_shape()) != shape:
                 fail(self, field, f"shape {list(attr.get_shape())} does not match the expected {list(shape)}")

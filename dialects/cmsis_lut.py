@@ -24,14 +24,14 @@ output may lie exactly on the input (in place) or anywhere before it.
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerType, TensorType
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 
 from cmsis_opt.targets import BuildPath
 
 from .c_definitions import define
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order
-from .utils import fail, num_elements, shape_of, to_numpy
+from .utils import fail, int_type, num_elements, shape_of, to_numpy
 
 FUNCTION = "cmsis_opt_lut_s8"
 @irdl_op_definition
@@ -49,7 +49,7 @@ class LutOp(CmsisOp, KernelOp):
         self.quant(self.output, "result")
         shape = shape_of(self.input)
         self.check_shape("result", shape_of(self.output), shape)
-        if self.table.get_element_type() != IntegerType(8):
+        if self.table.get_element_type() != int_type(8):
             fail(self, "table", f"expected i8 entries, got {self.table.get_element_type()}")
         table_shape = tuple(self.table.get_shape())
         channels = shape[-1] if shape else 1

@@ -63,9 +63,11 @@ from .utils import (
     dense,
     fail,
     i64_array,
+    i64_attr,
     ints,
     num_elements,
     shape_of,
+    tensor_type,
 )
 
 _FORMAT = "operands attr-dict `:` functional-type(operands, results)"
@@ -185,7 +187,7 @@ class DequantizeOp(NNOp):
     def __init__(self, input: SSAValue):
         assert isinstance(input.type, TensorType)
         super().__init__(
-            operands=[input], result_types=[TensorType(f32, input.type.get_shape())]
+            operands=[input], result_types=[tensor_type(f32, input.type.get_shape())]
         )
 
     def verify_(self) -> None:
@@ -222,7 +224,7 @@ class Conv2DOp(NNOp):
                 "strides": i64_array(strides),
                 "pads": i64_array(pads),
                 "dilations": i64_array(dilations),
-                "group": IntegerAttr(group, i64),
+                "group": i64_attr(group),
             },
         )
 
@@ -487,7 +489,7 @@ class SoftmaxOp(_UnaryOp):
     beta = opt_prop_def(FloatAttr)
 
     def __init__(self, input, axis: int = -1, beta: float = 1.0):
-        props: dict[str, Attribute] = {"axis": IntegerAttr(axis, i64)}
+        props: dict[str, Attribute] = {"axis": i64_attr(axis)}
         if beta != 1.0:
             props["beta"] = _float_attr(beta)
         super().__init__(operands=[input], result_types=[input.type], properties=props)
@@ -586,7 +588,7 @@ class SliceOp(NNOp):
 
     def __init__(self, input, starts: Sequence[int], sizes: Sequence[int]):
         assert isinstance(input.type, TensorType)
-        super().__init__(operands=[input], result_types=[TensorType(input.type.element_type, list(sizes))],
+        super().__init__(operands=[input], result_types=[tensor_type(input.type.element_type, list(sizes))],
                          properties={"starts": i64_array(starts)})
 
     def verify_(self) -> None:
@@ -739,7 +741,7 @@ class TransposeOp(NNOp):
     def __init__(self, input, perm: Sequence[int]):
         shape = shape_of(input)
         assert isinstance(input.type, TensorType)
-        result = TensorType(input.type.element_type, [shape[p] for p in perm])
+        result = tensor_type(input.type.element_type, [shape[p] for p in perm])
         super().__init__(operands=[input], result_types=[result], properties={"perm": i64_array(perm)})
 
     def verify_(self) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import struct
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -38,12 +40,34 @@ def numpy_dtype(element: Attribute) -> np.dtype:
     raise ValueError(f"no numpy type for {element}")
 
 
+@functools.cache
+def int_type(width: int) -> IntegerType:
+    """The signless integer type of `width` bits, built once: attributes are immutable values, and building one
+    runs xDSL's attribute verification, which verifiers and lowerings would otherwise repeat per op."""
+    return IntegerType(width)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tensor_type(element: Attribute, shape: tuple[int, ...]) -> TensorType:
+    return TensorType(element, shape)
+
+
+def tensor_type(element: Attribute, shape: Sequence[int]) -> TensorType:
+    """`TensorType(element, shape)`, shared between the values that have it.
+
+    A type is an immutable value, and building one builds and verifies an
+    IntAttr per dimension: a model's importer and lowering ask for the same few
+    types once per op.
+    """
+    return _tensor_type(element, tuple(int(d) for d in shape))
+
+
 def element_of_dtype(dtype: np.dtype) -> IntegerType | Float32Type:
     dtype = np.dtype(dtype)
     if dtype == np.float32:
         return f32
     if dtype.kind == "i":
-        return IntegerType(dtype.itemsize * 8)
+        return int_type(dtype.itemsize * 8)
     raise ValueError(f"unsupported constant dtype {dtype}")
 
 
@@ -54,7 +78,8 @@ def dense(array: np.ndarray) -> DenseIntOrFPElementsAttr:
         array = array.astype(np.float32)
     element = element_of_dtype(array.dtype)
     data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-    return DenseIntOrFPElementsAttr(TensorType(element, array.shape), BytesAttr(data))
+    return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(element, array.shape)),
+                                    BytesAttr(data))
 
 
 def to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
@@ -68,20 +93,42 @@ def to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     return flat.reshape(shape)
 
 
+def _int_array(element: IntegerType, code: str, values: Sequence[int]) -> DenseArrayBase:
+    """`DenseArrayBase.from_list(element, values)`, packed in one `struct` call when every value is in the signed
+    range (what from_list's per-value normalisation leaves unchanged); other values take from_list's own path,
+    which normalises the unsigned range or raises ValueError."""
+    ints_ = [int(v) for v in values]
+    try:
+        data = struct.pack(f"<{len(ints_)}{code}", *ints_)
+    except struct.error:
+        return DenseArrayBase.from_list(element, ints_)
+    return DenseArrayBase(element, BytesAttr(data))
+
+
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+    """Little-endian int64 values (`array<i64: ...>`)."""
+    return _int_array(i64, "q", values)
 
 
 def i32_array(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i32, [int(v) for v in values])
+    """Little-endian int32 values (`array<i32: ...>`)."""
+    return _int_array(i32, "i", values)
 
 
 def ints(attr: DenseArrayBase[IntegerType] | None) -> tuple[int, ...]:
     return () if attr is None else tuple(int(v) for v in attr.get_values())
 
 
+@functools.lru_cache(maxsize=4096)
 def i32_attr(value: int) -> IntegerAttr:
+    """`value : i32`, shared between ops (an attribute is an immutable value; building one verifies its range)."""
     return IntegerAttr(int(value), i32)
+
+
+@functools.lru_cache(maxsize=4096)
+def i64_attr(value: int) -> IntegerAttr:
+    """`value : i64`, shared between ops (sizes, offsets, axes: the arena ops set several per buffer)."""
+    return IntegerAttr(int(value), i64)
 
 
 def shape_of(value_or_type) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, UnitAttr
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
@@ -53,11 +53,13 @@ from cmsis_opt.dialects.utils import (
     i32_array,
     i32_attr,
     i64_array,
+    int_type,
     ints,
     num_elements,
     replace_arg,
     set_func_attr,
     shape_of,
+    tensor_type,
     to_numpy,
 )
 from cmsis_opt.errors import CompileError
@@ -255,7 +257,7 @@ def _offsets(q_in: UniformQuantizedType, q_out: UniformQuantizedType, act: tuple
 
 
 def _tensor(q: UniformQuantizedType, shape) -> TensorType:
-    return TensorType(q, list(shape))
+    return tensor_type(q, list(shape))
 
 
 class Lowering:
@@ -387,9 +389,9 @@ class Lowering:
     # -- quantize chains --------------------------------------------------
     def lower_quantize(self, quantize: nn.QuantizeOp) -> Stored:
         q_out = quant_of(quantize.output.type)
-        if q_out is None or q_out.per_axis or q_out.storage_type not in (IntegerType(8), IntegerType(16)):
+        if q_out is None or q_out.per_axis or q_out.storage_type not in (int_type(8), int_type(16)):
             raise error(quantize, f"activations must be int8 or int16 per-tensor, got {q_out}")
-        if q_out.storage_type == IntegerType(16) and q_out.zero_point != 0:
+        if q_out.storage_type == int_type(16) and q_out.zero_point != 0:
             raise error(quantize, f"int16 activations must have zero point 0 (TFLite's 16x8 scheme: CMSIS-NN's s16 "
                                   f"kernels take no offsets), got {q_out.zero_point}")
         ranges: list[tuple[float | None, float | None]] = []
@@ -673,7 +675,7 @@ class Lowering:
         const = float_const(value)
         if const is None:
             raise error(op, f"its {what} is not a quantized constant (nn.constant + nn.dequantize)")
-        if const.q.storage_type != IntegerType(8):
+        if const.q.storage_type != int_type(8):
             raise error(op, f"its {what} must be int8, got {const.q.storage_type}")
         if any(zp != 0 for zp in const.zero_points()):
             raise error(
@@ -704,7 +706,7 @@ class Lowering:
         acc = np.array([as_f32(input_scale) * as_f32(s) for s in weight_scales])
         own = np.array([float(s) for s in const.scales(channels)])
         bias_type = np.int64 if wide else np.int32
-        if (const.q.storage_type in (IntegerType(32), IntegerType(64)) and not any(const.zero_points())
+        if (const.q.storage_type in (int_type(32), int_type(64)) and not any(const.zero_points())
                 and np.all(np.abs(own - acc) <= BIAS_SCALE_TOLERANCE * acc)
                 and np.all(np.iinfo(bias_type).min <= data) and np.all(data <= np.iinfo(bias_type).max)):
             return dense(data.astype(bias_type))
@@ -988,7 +990,7 @@ class Lowering:
                     act: tuple[int, int]) -> Stored:
         """arm_softmax_s16 (TFLite's int16 SOFTMAX): the output at 1/32768 : 0, its exp and 1 / (1 + x) tables
         computed here as TFLite Micro computes them (gen_lut, float32)."""
-        q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=IntegerType(16))
+        q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=int_type(16))
         if q_out != q_softmax or act != storage_range(q_out):
             raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
                             f"{q_out.scale}:{q_out.zero_point} or a clamp; no int16 requantization kernel follows")
@@ -1104,7 +1106,7 @@ class Lowering:
             gate_weights.append((w.data.reshape(4, hidden, -1), [float(v) for v in scales[:, 0]]))
         (w_in, s_in), (w_rec, s_rec) = gate_weights
         bias = float_const(op.bias)
-        if bias is None or bias.q.storage_type != IntegerType(32):
+        if bias is None or bias.q.storage_type != int_type(32):
             raise error(op, "its bias is not an int32 quantized constant (TFLite's LSTM bias)")
         cell_scale = op.cell_scale.value.data
         power = round(math.log2(cell_scale))
@@ -1212,7 +1214,7 @@ def slope_values(op: nn.ActivationOp) -> np.ndarray | None:
         return None
     if op.rule is not None and op.rule.data == "tflite":
         const = float_const(op.slope)
-        if const is None or const.axis is not None or const.q.storage_type != IntegerType(8):
+        if const is None or const.axis is not None or const.q.storage_type != int_type(8):
             raise error(op, "TFLite's PRELU needs an int8 alpha constant with one scale and zero point")
         values = const.data.astype(np.int64)
     else:
@@ -1278,7 +1280,7 @@ def quantize_table_outputs(func: FuncOp) -> None:
             continue
         low, high = lut.output_range(op.kind.data, (q_in.scale, q_in.zero_point), op.params, slope, op.table)
         q = activation_quant(low, high)
-        quantize = nn.QuantizeOp(value, TensorType(q, list(shape_of(value))))
+        quantize = nn.QuantizeOp(value, tensor_type(q, list(shape_of(value))))
         dequantize = nn.DequantizeOp(quantize.output)
         for new in (quantize, dequantize):
             new.attributes["layer"] = StringAttr(layer_of(op))
@@ -1288,7 +1290,7 @@ def quantize_table_outputs(func: FuncOp) -> None:
 
 
 def _is_s16(q: UniformQuantizedType) -> bool:
-    return q.storage_type == IntegerType(16)
+    return q.storage_type == int_type(16)
 
 
 LOWERINGS: dict[type[Operation], Callable[..., Stored]] = {
@@ -1361,7 +1363,7 @@ def _move_quantize_to(arg: SSAValue, new_arg: SSAValue, block: Block) -> None:
             moved = nn.TransposeOp(new_arg, ints(user.perm))
         else:
             assert isinstance(user, nn.ReshapeOp), user
-            moved = nn.ReshapeOp(new_arg, TensorType(element, list(shape_of(user.output))))
+            moved = nn.ReshapeOp(new_arg, tensor_type(element, list(shape_of(user.output))))
         moved.attributes.update(user.attributes)
         block.insert_op_before(moved, user)
         _move_quantize_to(user.results[0], moved.results[0], block)
@@ -1387,7 +1389,7 @@ def strip_float_io(func: FuncOp) -> None:
         element = elements.pop() if len(elements) == 1 else None
         if not isinstance(element, UniformQuantizedType) or element.per_axis:
             continue
-        new_arg = replace_arg(func, arg, TensorType(element, list(shape_of(arg))))
+        new_arg = replace_arg(func, arg, tensor_type(element, list(shape_of(arg))))
         if commuting:  # the float ops stay, reading the int8 input's dequantized values: the same codes reach
             dequantize = nn.DequantizeOp(new_arg)  # each nn.quantize (`COMMUTE_WITH_QUANTIZE`)
             block.insert_op_before(dequantize, next(iter(block.ops)))  # the input's readers come after it

@@ -23,7 +23,7 @@ from xdsl.utils.exceptions import VerifyException
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.nn import LAYOUT_ATTR
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
-from cmsis_opt.dialects.utils import dense, set_func_attr, shape_of
+from cmsis_opt.dialects.utils import dense, set_func_attr, shape_of, tensor_type
 
 I8 = IntegerType(8)
 I16 = IntegerType(16)
@@ -48,7 +48,7 @@ def value_name(text: str) -> str | None:
 
 
 def float_tensor(shape: Sequence[int]) -> TensorType:
-    return TensorType(f32, [int(d) for d in shape])
+    return tensor_type(f32, [int(d) for d in shape])
 
 
 def quant_element(
@@ -73,7 +73,7 @@ class QuantizationError(ValueError):
 
 
 def tensor_of(element: Attribute, shape: Sequence[int]) -> TensorType:
-    return TensorType(element, [int(d) for d in shape])
+    return tensor_type(element, [int(d) for d in shape])
 
 
 def element_of(value: SSAValue) -> Attribute:
@@ -124,35 +124,40 @@ def axis_names(func: FuncOp) -> dict[SSAValue, str]:
     A value no such chain reaches has no entry. Own code rather than an xDSL analysis: xDSL 0.74 has no
     dataflow framework for a forward-and-backward lattice over a block.
     """
-    ops = list(func.body.block.ops)
     names: dict[SSAValue, str] = {}
 
     def rank4(values) -> list[SSAValue]:
         return [v for v in values if isinstance(v.type, TensorType) and len(shape_of(v)) == 4]
 
-    for op in ops:
+    # what each sweep reads of an op, gathered once: a chain of N ops takes a few sweeps over them
+    steps: list[tuple[SSAValue, SSAValue, list[int]] | list[SSAValue]] = []
+    for op in func.body.block.ops:
         if isinstance(op, _NCHW_OPS):
             for value in rank4([op.operands[0], op.results[0]]):
                 names[value] = "NCHW"
+        if isinstance(op, nn.TransposeOp):
+            if rank4([op.input]):
+                steps.append((op.input, op.output, [int(p) for p in op.perm.get_values()]))
+        elif isinstance(op, _SAME_AXES_OPS):
+            steps.append(rank4([*op.operands, *op.results]))
     changed = True
     while changed:
         changed = False
-        for op in ops:
-            if isinstance(op, nn.TransposeOp) and rank4([op.input]):
-                perm = [int(p) for p in op.perm.get_values()]
-                if op.input in names and op.output not in names:
-                    names[op.output] = "".join(names[op.input][p] for p in perm)
+        for step in steps:
+            if isinstance(step, tuple):
+                source, result, perm = step
+                if source in names and result not in names:
+                    names[result] = "".join(names[source][p] for p in perm)
                     changed = True
-                elif op.output in names and op.input not in names:
+                elif result in names and source not in names:
                     axes = [""] * 4
                     for i, p in enumerate(perm):
-                        axes[p] = names[op.output][i]
-                    names[op.input] = "".join(axes)
+                        axes[p] = names[result][i]
+                    names[source] = "".join(axes)
                     changed = True
-            elif isinstance(op, _SAME_AXES_OPS):
-                values = rank4([*op.operands, *op.results])
-                known = next((names[v] for v in values if v in names), "")
-                for value in values if known else ():
+            else:
+                known = next((names[v] for v in step if v in names), "")
+                for value in step if known else ():
                     if value not in names:
                         names[value] = known
                         changed = True

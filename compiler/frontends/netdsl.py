@@ -33,7 +33,7 @@ import numpy as np
 from lark import Lark, Token, Tree, UnexpectedInput
 from lark.tree import Branch
 from xdsl.builder import Builder
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, f32, i32
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32, i32
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
@@ -41,7 +41,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
-from cmsis_opt.dialects.utils import conv_out_size, dense, i64_array, shape_of
+from cmsis_opt.dialects.utils import conv_out_size, dense, i64_array, int_type, shape_of, tensor_type
 from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import mark_layouts
 
@@ -108,7 +108,7 @@ class _Builder:
 
     def qtype(self, shape, scale, zp) -> TensorType:
         try:
-            return TensorType(UniformQuantizedType(scale, zp), shape)
+            return tensor_type(UniformQuantizedType(scale, zp), shape)
         except VerifyException as error:  # scale <= 0, zp outside int8...
             raise self.error(str(error)) from None
 
@@ -130,7 +130,7 @@ class _Builder:
         return _Tensor(q, nhwc, scale, zp, self.add(nn.DequantizeOp(q)).results[0], len(shape) == 4)
 
     def constant(self, array: np.ndarray, qtype) -> SSAValue:
-        const = self.add(nn.ConstantOp(dense(array), TensorType(qtype, array.shape))).results[0]
+        const = self.add(nn.ConstantOp(dense(array), tensor_type(qtype, array.shape))).results[0]
         return self.add(nn.DequantizeOp(const)).results[0]
 
     def weights(self, shape, fan_in: int, s_in: float, s_out: float, axis_channels: int):
@@ -145,7 +145,7 @@ class _Builder:
     def bias(self, count: int, s_in: float, w_scales: np.ndarray) -> SSAValue:
         b = self.rng.integers(-2000, 2000, size=count, dtype=np.int64).astype(np.int32)
         bscales = (np.float64(s_in) * w_scales.astype(np.float64)).astype(np.float32)
-        qt = UniformQuantizedType(list(map(float, bscales)), 0, axis=0, storage_type=IntegerType(32))
+        qt = UniformQuantizedType(list(map(float, bscales)), 0, axis=0, storage_type=int_type(32))
         return self.constant(b, qt)
 
     def activation(self, value: SSAValue, act: str, name: str) -> SSAValue:
@@ -266,7 +266,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         wq, wscales = b.weights(wshape, fan_in, x.scale, scale, cout)
         wt = b.constant(wq, UniformQuantizedType(list(map(float, wscales)), 0, axis=0, storage_min=-127))
         bias = b.bias(cout, x.scale, wscales)
-        rt = TensorType(f32, [1, cout, outs[0], outs[1]])
+        rt = tensor_type(f32, [1, cout, outs[0], outs[1]])
         y = b.add(nn.Conv2DOp(b.float_of(x), wt, bias, rt, [s, s], pads, [dil, dil], group), name).results[0]
         return b.quantize(b.activation(y, act, name), name, scale, zp)
 
@@ -279,11 +279,11 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         if len(x.nhwc) == 4:  # flatten in NHWC order, as CMSIS-NN stores it
             flat = b.add(nn.TransposeOp(flat, [0, 2, 3, 1])).results[0]
         if shape_of(flat) != (1, k):
-            flat = b.add(nn.ReshapeOp(flat, TensorType(f32, [1, k])), f"{name}.flatten").results[0]
+            flat = b.add(nn.ReshapeOp(flat, tensor_type(f32, [1, k])), f"{name}.flatten").results[0]
         wq, wscales = b.weights((units, k), k, x.scale, scale, 1)
         wt = b.constant(wq, UniformQuantizedType(float(wscales[0]), 0, storage_min=-127))
         bias = b.bias(units, x.scale, np.repeat(wscales[:1], units))
-        y = b.add(nn.FullyConnectedOp(flat, wt, bias, TensorType(f32, [1, units])), name).results[0]
+        y = b.add(nn.FullyConnectedOp(flat, wt, bias, tensor_type(f32, [1, units])), name).results[0]
         return b.quantize(b.activation(y, act, name), name, scale, zp)
 
     if kind in ("maxpool", "avgpool"):
@@ -303,13 +303,13 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         if min(outs) < 1:
             raise b.error(f"layer '{name}': input {h}x{w} is smaller than the {k}x{k} window")
         cls = nn.MaxPoolOp if kind == "maxpool" else nn.AvgPoolOp
-        y = b.add(cls(b.float_of(x), TensorType(f32, [1, c, outs[0], outs[1]]), [k, k], [s, s], pads), name)
+        y = b.add(cls(b.float_of(x), tensor_type(f32, [1, c, outs[0], outs[1]]), [k, k], [s, s], pads), name)
         return b.quantize(y.results[0], name, scale, zp)
 
     if kind == "globalavgpool":
         o.done()
         _, h, w, c = x.nhwc
-        y = b.add(nn.GlobalAvgPoolOp(operands=[b.float_of(x)], result_types=[TensorType(f32, [1, c, 1, 1])]), name)
+        y = b.add(nn.GlobalAvgPoolOp(operands=[b.float_of(x)], result_types=[tensor_type(f32, [1, c, 1, 1])]), name)
         return b.quantize(y.results[0], name, scale, zp)
 
     if kind in ("add", "mul"):
@@ -335,7 +335,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         for t in inputs:
             if any(a != c2 for i, (a, c2) in enumerate(zip(shape_of(b.float_of(t)), shape, strict=True)) if i != axis):
                 raise b.error(f"layer '{name}': concat inputs differ outside axis {axis_name}")
-        y = b.add(nn.ConcatOp(operands=[vals], result_types=[TensorType(f32, shape)],
+        y = b.add(nn.ConcatOp(operands=[vals], result_types=[tensor_type(f32, shape)],
                               properties={"axis": nn.IntegerAttr(axis, nn.i64)}), name)
         return b.quantize(y.results[0], name, x.scale, x.zp)
 
@@ -345,7 +345,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         v = b.float_of(x)
         shape = shape_of(v)
         pads = [0, 0, p, p, 0, 0, p, p]
-        rt = TensorType(f32, [shape[0], shape[1], shape[2] + 2 * p, shape[3] + 2 * p])
+        rt = tensor_type(f32, [shape[0], shape[1], shape[2] + 2 * p, shape[3] + 2 * p])
         y = b.add(nn.PadOp(operands=[v], result_types=[rt], properties={"pads": i64_array(pads)}), name)
         return b.quantize(y.results[0], name, x.scale, x.zp)
 

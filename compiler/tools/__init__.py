@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -17,13 +18,25 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+GC_THRESHOLD = (50_000, 20, 20)
+"""Collector thresholds while a tool runs (CPython's default is (700, 10, 10))."""
+
+
 def run_tool(name: str, body: Callable[[], int | None]) -> int:
     """Run a tool body: user errors become one `error:` line; bugs too (traceback with CMSIS_OPT_DEBUG=1).
 
     Remarks print when the body succeeds, after its work; a failing run prints its error alone.
 
     SIGTERM is handled as Ctrl-C (exit 130), so the body's clean-up (temporary folders) runs.
+    While the body runs the cyclic garbage collector starts a young collection
+    every GC_THRESHOLD[0] net allocations instead of every 700: building the IR
+    allocates many small objects (ops, attributes, uses) that all stay alive,
+    so the default thresholds spend about a third of a long compile re-scanning
+    live objects (a 1,000-layer chain: 4.2 s -> 2.8 s CPU). Garbage is still
+    collected, only in larger batches; the previous thresholds are restored.
     """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM)
     if main_thread and previous == signal.SIG_DFL:
@@ -46,5 +59,6 @@ def run_tool(name: str, body: Callable[[], int | None]) -> int:
               "(please report it with the input; set CMSIS_OPT_DEBUG=1 for a traceback)", file=sys.stderr)
         return 1
     finally:
+        gc.set_threshold(*thresholds)
         if main_thread and previous == signal.SIG_DFL:
             signal.signal(signal.SIGTERM, previous)
