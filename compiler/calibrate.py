@@ -246,7 +246,7 @@ def symmetric_weights(weights: np.ndarray, per_channel: bool,
     """int8 weights in [-127, 127] and their float32 scales (per axis 0, or one).
 
     A scale is peak / 127, or the channel's `floor` (`bias_scale_floor`) where that is larger; a per-tensor
-    scale takes the largest floor.
+    scale takes the largest floor. A channel whose weights are all zero takes `_zero_weights_scale`.
     """
     w = weights.astype(np.float64)
     if per_channel:
@@ -256,10 +256,19 @@ def symmetric_weights(weights: np.ndarray, per_channel: bool,
     scales = np.array([as_f32(p / 127.0) if p > 0 else 1.0 for p in peak], dtype=np.float64)
     if floor is not None:
         floor = floor if per_channel else np.array([floor.max(initial=0.0)])
-        scales = np.array([max(s, _f32_at_least(f)) for s, f in zip(scales.tolist(), floor.tolist(), strict=True)])
+        scales = np.array([max(s, _f32_at_least(f)) if p > 0 else _zero_weights_scale(f)
+                           for s, f, p in zip(scales.tolist(), floor.tolist(), peak.tolist(), strict=True)])
     shaped = scales.reshape((-1,) + (1,) * (w.ndim - 1)) if per_channel else scales[0]
     q = np.clip(np.round(w / shaped), -127, 127).astype(np.int8)
     return q, [float(s) for s in scales]
+
+
+def _zero_weights_scale(floor: float) -> float:
+    """The scale of an output channel whose weights are all zero: they stay zero at any scale, so the scale only
+    sets the step of the bias's int32 code (input scale * weight scale). 2^11 above the bias's `floor` makes the
+    code about 2^20 (six significant digits of the bias); 1.0 where the bias is zero too. Peak / 127 has no
+    value here, and 1.0 would put a small bias in steps of the input scale (0.0109 as 0 at input scale 0.027)."""
+    return _f32_at_least(floor * 2.0**11) if floor > 0 else 1.0
 
 
 def _f32_at_least(value: float) -> float:

@@ -76,7 +76,17 @@ def gemm_model(rng):
     return _model([node], [1, 8], [1, 2], {"w": w, "b": np.array([-6.0, 0.1])})
 
 
-MODELS = {"conv": (conv_model, (1, 3, 6, 6)), "matmul_add": (matmul_model, (1, 8)), "gemm": (gemm_model, (1, 8))}
+def zero_conv_model(rng):
+    """Conv 3 -> 4 channels whose weights are all zero (a pruned layer), biases smaller than the input's step,
+    then Relu: every output is relu(bias)."""
+    node = helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1])
+    relu = helper.make_node("Relu", ["c"], ["y"], name="relu")
+    return _model([node, relu], [1, 3, 6, 6], [1, 4, 6, 6],
+                  {"w": np.zeros((4, 3, 3, 3)), "b": np.array([-0.225, 0.0386, -0.058, 0.0109])})
+
+
+MODELS = {"conv": (conv_model, (1, 3, 6, 6)), "matmul_add": (matmul_model, (1, 8)), "gemm": (gemm_model, (1, 8)),
+          "zero_conv": (zero_conv_model, (1, 3, 6, 6))}
 
 
 def calibrated(path: str, samples: np.ndarray, tmp_path):
