@@ -70,6 +70,8 @@ def _io_code(model: HostModel) -> list[str]:
     for k, size in enumerate(model.output_sizes):
         entry = "output" if len(model.output_sizes) == 1 else f"output_{k}"
         lines.append(f"        if (fwrite({model.name}_{entry}(), 1, {size}, stdout) != {size}) return 5;")
+    # fwrite only fills stdout's buffer: a full disk or closed pipe shows at the flush
+    lines.append("        if (fflush(stdout) != 0 || ferror(stdout)) return 5;")
     return lines
 
 
@@ -152,6 +154,8 @@ def host_main_source(models: Sequence[HostModel]) -> str:
     if len(models) == 1:
         # the network's name is optional with one network, so one command line serves both kinds of program
         lines += [f'    if (argc > 2 || (argc == 2 && strcmp(argv[1], "{models[0].name}") != 0)) {{',
+                  f'        if (argc == 2) fprintf(stderr, "unknown network %s: this program runs {models[0].name}\\n",'
+                  '                               argv[1]);',
                   '        fprintf(stderr, "usage: %s [NETWORK] < input.bin > output.bin (--help: the protocol)\\n",'
                   '                argv[0]);',
                   "        return 2;", "    }",
