@@ -87,6 +87,9 @@ def load_input_samples(path: str, inputs: list[tuple[str, tuple[int, ...]]]) -> 
     except CompileError:
         raise
     except (OSError, ValueError, EOFError) as err:  # EOFError: an empty file
+        if "pickled" in str(err):  # numpy's word for any file that is neither .npz nor .npy (its hint misleads)
+            raise CompileError(f"calibration file '{path}' is not an .npz archive (numpy.savez writes one)",
+                               WHERE) from None
         raise CompileError(f"cannot read calibration file '{path}': {err or 'it is empty'}", WHERE) from None
     samples = [_checked_samples(path, key, array, shape)
                for key, array, (_, shape) in zip(chosen, arrays, inputs, strict=True)]

@@ -91,7 +91,8 @@ def model_cmakelists(name: str, sources: Sequence[str], runtime: str = DEFAULT_R
         "#   add_subdirectory(path/to/CMSIS-NN cmsis-nn)",
         f"#   add_subdirectory(path/to/this/folder {name})",
         f"#   target_link_libraries(app PRIVATE {name})",
-        f"# The API is in {c_name}.h: {c_name}_input(), {c_name}_invoke(), {c_name}_output(), {c_name}_check().",
+        f"# The API is in {c_name}.h: {c_name}_invoke(), {c_name}_check() and the input and output accessors (or "
+        f"the row callback of a streamed input) it declares.",
         f"cmake_minimum_required(VERSION {CMAKE_MINIMUM})",
         f"project({name} LANGUAGES C)",
         "",

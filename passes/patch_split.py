@@ -72,6 +72,16 @@ def stage_chain(func: FuncOp) -> list[StageOp]:
     return chain
 
 
+def no_stage_reason(func: FuncOp) -> str:
+    """Why `stage_chain(func)` is empty, and what to do where something can be done."""
+    reason = "no stage: the function's input is not read by a conv, depthwise conv or pool alone (batch 1, NHWC)"
+    args = func.body.block.args
+    if args and any(isinstance(u.operation, cmsis.TransposeOp) for u in args[0].uses):
+        reason += ("; here it is transposed first (a model input in NCHW order): with cmsis-compile --io-layout nhwc "
+                   "(quantize{io-layout=nhwc}) the C API takes NHWC and the first layer reads the input directly")
+    return reason
+
+
 def parse_grid(text: str) -> tuple[int, int]:
     """`RxC` -> (R, C); CompileError otherwise."""
     parts = text.lower().split("x")
@@ -90,8 +100,7 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
         raise CompileError("the function already has a patch stage", WHERE)
     chain = stage_chain(func)
     if not chain:
-        raise CompileError("no stage: the function's input is not read by a conv, depthwise conv or pool alone "
-                           "(batch 1, NHWC)", WHERE)
+        raise CompileError(no_stage_reason(func), WHERE)
     if ops > len(chain):
         raise CompileError(f"the stage chain has {len(chain)} ops, not {ops}", WHERE)
     chain = chain[:ops] if ops else chain
@@ -419,4 +428,4 @@ def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) 
 
 
 __all__ = ["Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose", "detached_stage", "model_macs",
-           "parse_grid", "relaxed_problem", "search", "split_function", "stage_bound", "stage_chain"]
+           "no_stage_reason", "parse_grid", "relaxed_problem", "search", "split_function", "stage_bound", "stage_chain"]

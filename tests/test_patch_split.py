@@ -194,17 +194,29 @@ def test_cmsis_compile_patch_options(tmp_path):
     assert "tile 3: output rows 2-3, columns 2-3" in source
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--patch", "9x9"], "error: patch-split: a 9x9 grid does not fit the stage output of 4x4"),
-    (["--patch", "2by2"], "error: patch-split: grid '2by2' is not ROWSxCOLUMNS"),
-    (["--patch", "2x2", "--patch-ops", "7"], "error: patch-split: the stage chain has 3 ops, not 7"),
+@pytest.mark.parametrize("options, message, status", [
+    (["--patch", "9x9"], "error: patch-split: a 9x9 grid does not fit the stage output of 4x4", 1),
+    (["--patch", "2by2"], "error: cmsis-compile: --patch: grid '2by2' is not ROWSxCOLUMNS (e.g. 2x2); or auto, or off",
+     2),
+    (["--patch", "0x3"], "error: cmsis-compile: --patch: grid '0x3' is not ROWSxCOLUMNS", 2),
+    (["--patch", "2x2", "--patch-ops", "7"], "error: patch-split: the stage chain has 3 ops, not 7", 1),
 ])
-def test_bad_patch_options_are_one_error_line(tmp_path, options, message):
+def test_bad_patch_options_are_one_error_line(tmp_path, options, message, status):
+    """A grid that is no grid is a usage error (2); one the model cannot take is an error about the model (1)."""
     result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), *options)
-    assert result.returncode == 1
+    assert result.returncode == status
     assert result.stderr.strip().splitlines() == [message] or message in result.stderr, result.stderr
     assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_stream_input_is_never_dropped_when_auto_finds_no_stage(tmp_path):
+    """On this small stage no grid lowers the arena: --patch auto would keep the input whole, so --stream-input,
+    whose C API needs a stage, is an error saying what to do rather than silently a whole input."""
+    result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), "--patch", "auto", "--stream-input")
+    assert result.returncode == 1 and result.stderr.count("error:") == 1, result.stderr
+    assert "--stream-input needs a patch stage, and --patch auto chose none" in result.stderr
+    assert "--patch 2x2" in result.stderr and not (tmp_path / "out").exists()
 
 
 def wide_stage() -> str:

@@ -54,7 +54,8 @@ class _Parser(argparse.ArgumentParser):
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = _Parser(prog=TOOL, description="Compile an int8 network to C99 calling CMSIS-NN, in one static arena.")
     parser.add_argument("model", help="model file: .onnx (QDQ or float), .tflite, .net or .mlir")
-    parser.add_argument("-o", "--output", required=True, help="output folder (created if missing)")
+    parser.add_argument("-o", "--output", required=True,
+                        help="output folder (created if missing; its parent folder must exist)")
     parser.add_argument("--host", action="store_true",
                         help="also build OUTDIR/NAME_host with ${CC:-cc}, linking runtime/ (or --cmsis-nn)")
     parser.add_argument(
@@ -98,7 +99,8 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--verify-each", action="store_true",
                         help="verify the IR after every pass of the pipeline (default: after loading and at the end)")
     parser.add_argument("--quiet", action="store_true",
-                        help="print only the one-line summary: no buffer table, no remarks (errors still print)")
+                        help="print only the summary (calls, arena, bounds, files): no buffer table, no remarks "
+                             "(errors still print)")
     parser.add_argument("--strategy", default="auto", choices=STRATEGIES, help="arena-alloc strategy (default auto)")
     parser.add_argument(
         "--search-nodes",
@@ -180,13 +182,25 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
 
     Candidates whose proven lower bound already loses to the best real plan are not planned (patch_split.search).
     """
-    from cmsis_opt.diagnostics import remark
+    from cmsis_opt.diagnostics import collect_remarks, plural, remark
     from cmsis_opt.passes.patch_split import search
 
-    found = search(unplanned, base, max_overhead)
-    count = len(found.planned) + len(found.skipped)
-    remark(f"--patch auto: {count} candidates within {max_overhead:g}% extra MACs, {len(found.planned)} planned, "
-           f"{len(found.skipped)} skipped (their arena's lower bound loses to the best plan)", TOOL)
+    with collect_remarks():  # the candidates' pipelines repeat the remarks the real compile makes
+        found = search(unplanned, base, max_overhead)
+    count = len(found.planned) - 1 + len(found.skipped)  # the unpatched plan is no candidate stage
+    if base.stream_input and found.choice.grid == "off":
+        # the C API asked for (NAME_read_input_rows) exists only with a stage: never drop it silently
+        if count:
+            why = f"none of its {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs lowers the arena"
+        else:
+            why = "no stage can start at the input (it is not read by a conv, depthwise conv or pool alone"
+            nchw = base.io_layout == "model"
+            why += "; an NCHW model input is transposed first: try --io-layout nhwc)" if nchw else ")"
+        raise CompileError(f"--stream-input needs a patch stage, and --patch auto chose none: {why}; give a grid "
+                           "(--patch RxC, e.g. --patch 2x2) to stream anyway, or drop --stream-input", TOOL)
+    remark(f"--patch auto: {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs, "
+           f"{len(found.planned) - 1} planned, {len(found.skipped)} skipped (their arena's lower bound loses to the "
+           "best plan)", TOOL)
     return found.choice
 
 
@@ -218,11 +232,12 @@ def remark_boundary_transposes(module: ModuleOp, unplanned: ModuleOp, args: argp
 
 def summary(name: str, module: ModuleOp, outdir: Path, files: list[str]) -> str:
     """The closing lines: kernel calls, the arena and its two bounds with their meaning, the files written."""
+    from cmsis_opt.diagnostics import plural
     from cmsis_opt.plan import memory_plan
     from cmsis_opt.report import bounds_lines
 
     plan = memory_plan(module)
-    lines = [f"{name}: {len(plan.steps)} kernel calls, arena {plan.arena_size or 0:,} bytes",
+    lines = [f"{name}: {plural(len(plan.steps), 'kernel call')}, arena {plan.arena_size or 0:,} bytes",
              *("  " + line for line in bounds_lines(plan)),
              f"  target {plan.target}; wrote " + ", ".join(str(outdir / f) for f in files)]
     if "memory.html" in files:
@@ -337,7 +352,10 @@ def _compile(args: argparse.Namespace) -> int:
         if args.patch not in ("off", "auto"):
             from cmsis_opt.passes.patch_split import parse_grid
 
-            parse_grid(args.patch)
+            try:
+                parse_grid(args.patch)
+            except CompileError as error:
+                raise UsageError(f"--patch: {error.message}; or auto, or off", TOOL) from None
         unplanned = source.module.clone()
         if args.patch == "auto":
             choice = choose_patch(unplanned, default_pipeline(args), args.patch_max_overhead)
