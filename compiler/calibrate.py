@@ -149,6 +149,9 @@ def _checked_samples(path: str, key: str, samples: np.ndarray, shape: tuple[int,
         raise CompileError(f"{where}: sample {first} holds NaN or Inf as float32 ({int(bad.sum())} of "
                            f"{len(samples)} samples do); calibration needs finite values: drop or fix those samples",
                            WHERE)
+    if not samples.any():  # a range of [0, 0] leaves the input no scale: every nonzero input would clamp
+        raise CompileError(f"{where} are 0 in every sample, which gives the input no range to quantize; "
+                           "calibrate on samples like the inputs the model will see", WHERE)
     return samples
 
 

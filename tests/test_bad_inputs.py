@@ -287,6 +287,10 @@ def _cases() -> list[Case]:
         Case("calibration-a-model-file", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "f.onnx"],
              "calibration: calibration file 'f.onnx' is not an .npz archive (numpy.savez writes one)",
              {"f.onnx": _float_conv}),
+        Case("calibration-all-zero", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"],
+             "calibration: calibration samples in 'cal.npz' (key 'x') are 0 in every sample, which gives the input no "
+             "range to quantize; calibrate on samples like the inputs the model will see",
+             {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 8, 8), np.float32))}),
         Case("calibration-empty-file", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"],
              "calibration: cannot read calibration file 'cal.npz': No data left in file", {"f.onnx": _float_conv, "cal.npz": b""}),
         Case("calibration-npy-not-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npy"],
@@ -309,8 +313,8 @@ def _cases() -> list[Case]:
         Case("calibration-two-inputs-counts", "cmsis-compile", ["two.onnx", "-o", "out", "--calibration", "cal.npz"],
              "calibration: calibration file 'cal.npz' holds different sample counts per input ('a' 3, 'b' 2); give "
              "every input the same N",
-             {"two.onnx": _two_inputs, "cal.npz": lambda: _npz_keys(a=np.zeros((3, 1, 4), np.float32),
-                                                                    b=np.zeros((2, 1, 4), np.float32))}),
+             {"two.onnx": _two_inputs, "cal.npz": lambda: _npz_keys(a=np.ones((3, 1, 4), np.float32),
+                                                                    b=np.ones((2, 1, 4), np.float32))}),
         Case("calibration-two-inputs-none", "cmsis-compile", ["two.onnx", "-o", "out"],
              "cmsis-compile: a float model needs calibration data: --calibration FILE.npz with one key per graph "
              "input, each N samples of its shape: 'a' N x [1, 4], 'b' N x [1, 4]", {"two.onnx": _two_inputs}),

@@ -87,7 +87,7 @@ def test_unreadable_calibration_file_is_one_error(float_model, tmp_path):
 
 
 def test_samples_without_the_batch_axis_are_accepted():
-    samples = load_samples_from(np.zeros((3, 4), np.float32), (1, 4))
+    samples = load_samples_from(np.ones((3, 4), np.float32), (1, 4))
     assert samples.shape == (3, 1, 4)
 
 
