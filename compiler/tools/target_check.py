@@ -39,6 +39,7 @@ any output differs, a build warns, or a run fails.
     python -m cmsis_opt.tools.target_check [--models DIR] [--out build/target] [--only NAME]
                                            [--library cmsis-nn|runtime] [--cmsis-nn TREE]
                                            [--random N] [--random-seed S] [--jobs J]
+                                           [--patch auto|off|RxC] [--stream-input]
 """
 
 from __future__ import annotations
@@ -166,13 +167,35 @@ def cmake_case() -> Case:
     return Case("cifar10_cmsis_net", CMAKE_EXAMPLE, inputs, None, cmake=True)
 
 
+def streamed_case() -> Case:
+    """The CIFAR-10 example network as written, compiled with `--patch 2x2 --stream-input`: its input is not in the
+    arena, the harness serves its rows through cifar10_streamed_read_input_rows (docs/patching.md); checked against
+    the reference interpreter."""
+    rng = np.random.default_rng(16)
+    inputs = rng.integers(-128, 128, size=(2, 1, 32, 32, 3)).astype(np.int8)
+    return Case("cifar10_streamed", CMAKE_EXAMPLE, inputs, None, ("--patch", "2x2", "--stream-input"))
+
+
+def streams_input(directory: Path, name: str) -> bool:
+    """Whether NAME.h in `directory` declares NAME_read_input_rows (compiled with --stream-input): the application
+    then serves the input's rows and there is no NAME_input()."""
+    return f"int {name}_read_input_rows(" in (directory / f"{name}.h").read_text()
+
+
 def _harness_header(directory: Path, name: str) -> None:
+    """harness_model.h for runtime/qemu/harness.c: the network's entry points under the harness's names. A streamed
+    input (int8 NHWC, one input) gets NET_READ_INPUT_ROWS and NET_STREAM_SHAPE: the harness defines the callback."""
     up = name.upper()
+    if streams_input(directory, name):
+        source = (f"#define NET_READ_INPUT_ROWS {name}_read_input_rows\n#define NET_STREAM_SHAPE {up}_INPUT_SHAPE\n"
+                  f"#define NET_INPUT_SIZE ((size_t){up}_INPUT_SIZE)\n")
+    else:
+        source = (f"#define NET_INPUT {name}_input\n"
+                  f"#define NET_INPUT_SIZE ({up}_INPUT_SIZE * sizeof(*{name}_input()))\n")
     (directory / "harness_model.h").write_text(
-        f'#include "{name}.h"\n'
-        f"#define NET_INPUT {name}_input\n#define NET_OUTPUT {name}_output\n#define NET_INVOKE {name}_invoke\n"
+        f'#include "{name}.h"\n' + source +
+        f"#define NET_OUTPUT {name}_output\n#define NET_INVOKE {name}_invoke\n"
         f"#define NET_CHECK {name}_check\n#define NET_LAYER_NAME {name}_layer_name\n"
-        f"#define NET_INPUT_SIZE ({up}_INPUT_SIZE * sizeof(*{name}_input()))\n"
         f"#define NET_OUTPUT_SIZE ({up}_OUTPUT_SIZE * sizeof(*{name}_output()))\n"
     )
 
@@ -347,8 +370,11 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     arena = _symbol_bytes(model_obj, "bd", "_arena")
     library = "runtime/" if cmsis_nn is None else f"CMSIS-NN {cmsis_nn.tree.version}"
     library += " (CMake)" if case.cmake else ""
+    # a streamed input lives in the harness (net_streamed_input, the camera's stand-in), not in the model's RAM
+    camera = _symbol_bytes(elf, "bd", "net_streamed_input") if streams_input(c_dir, case.name) else 0
+    library += " (streamed)" if streams_input(c_dir, case.name) else ""
     return Row(case.name, core, library, f"{exact}/{len(case.inputs)}", arena,
-               sizes.get(".bss", 0) + sizes.get(".data", 0), int(facts["stack_high_water_bytes"]),
+               sizes.get(".bss", 0) + sizes.get(".data", 0) - camera, int(facts["stack_high_water_bytes"]),
                sizes.get(".text", 0) + sizes.get(".rodata", 0), _symbol_bytes(model_obj, "r"))
 
 
@@ -562,7 +588,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="compilers and emulators run at a time (default 2)")
     parser.add_argument("--patch", default="off", metavar="auto|off|RxC",
                         help="compile the models with cmsis-compile --patch (default off)")
+    parser.add_argument("--stream-input", action="store_true",
+                        help="compile the models with cmsis-compile --stream-input (needs --patch): the harness "
+                             "serves the input's rows through NAME_read_input_rows")
     args = parser.parse_args(argv)
+    if args.stream_input and args.patch == "off":
+        parser.error("--stream-input needs --patch auto or RxC (cmsis-compile streams the input of a patched stage)")
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
             print(f"error: {tool} not found (make target-check installs gcc-arm-none-eabi, libnewlib-arm-none-eabi "
@@ -576,11 +607,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: no reference models in {models}; checking the example network only", file=sys.stderr)
     cases.append(example_case(out))
     cases.append(cmake_case())
+    cases.append(streamed_case())
     cases += data_cases()
     if args.only:
         cases = [c for c in cases if c.name == args.only]
-    if args.patch != "off":
-        cases = [dataclasses.replace(c, compile_args=(*c.compile_args, "--patch", args.patch)) for c in cases]
+    patching = ("--patch", args.patch) if args.patch != "off" else ()
+    patching += ("--stream-input",) if args.stream_input else ()
+    if patching:  # a case that brings its own --patch keeps it
+        cases = [c if "--patch" in c.compile_args else dataclasses.replace(c, compile_args=(*c.compile_args,
+                                                                                            *patching))
+                 for c in cases]
     random_count = args.random if not args.only or args.only == "random" else 0
     rows, failures = [], []
     libraries, against = {}, "runtime/ (the project's portable C implementation of the CMSIS-NN API)"
