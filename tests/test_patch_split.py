@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -313,6 +314,34 @@ def test_streamed_input_takes_no_arena_bytes_and_a_failed_read_stops_the_run(tmp
     assert build.returncode == 0, build.stderr
     status, failed, asked = subprocess.run([str(program)], capture_output=True, text=True).stdout.split()
     assert status == failed == "-100" and asked == "21"
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="the Arm toolchain and QEMU are not installed (make arm-tools)")
+def test_streamed_stage_on_qemu_m4_gives_the_unsplit_bytes(tmp_path):
+    """target-check's harness serves a --stream-input model's rows on QEMU's Cortex-M4: the outputs equal the
+    interpreter's on the unsplit stage byte for byte, the harness defines the callback (no NAME_input()), and the
+    model's RAM is its arena alone (the harness's copy of the input, the camera's stand-in, is not the model's)."""
+    from cmsis_opt.cmsis_nn import build_library, locate
+    from cmsis_opt.tools.target_check import Case, check
+
+    try:
+        library = build_library("cortex-m4", locate(None))
+    except CompileError:
+        library = None  # runtime/ then, as target-check links without a tree
+    module = parse_ir(STAGE.read_text()).module
+    rng = np.random.default_rng(31)
+    shape = the_function(module).body.block.args[0].type.get_shape()
+    xs = rng.integers(-128, 128, size=(3, *shape), dtype=np.int8)
+    expected = np.stack([run_function(module, [x])[0] for x in xs])
+    case = Case("s", STAGE, xs, expected, ("--patch", "2x2", "--stream-input"))
+    row = check(case, "cortex-m4", tmp_path, library)
+    assert row.exact == "3/3"
+    assert row.library.endswith("(streamed)")
+    harness = (tmp_path / "s-cortex-m4" / "c" / "harness_model.h").read_text()
+    assert "#define NET_READ_INPUT_ROWS s_read_input_rows" in harness and "s_input" not in harness
+    plan = json.loads((tmp_path / "s-cortex-m4" / "c" / "memory.json").read_text())
+    assert row.arena == plan["arena_bytes"] == row.bss_data
 
 
 def test_stream_input_needs_a_patch_stage(tmp_path):

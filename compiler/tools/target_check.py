@@ -21,6 +21,10 @@ mps3-an547):
    CMSIS-NN through its Source/CMakeLists.txt, or the runtime cmsis-compile --runtime bundled copies), then
    the output folder's CMakeLists.txt (cmsis_opt.cmake), and links the model target into the same harness;
    its rows say "(CMake)";
+   Streamed-input cases (VWW as `vww_mobilenetv1_streamed` with `--patch auto --stream-input`, the example network
+   as `cifar10_streamed` with `--patch 2x2 --stream-input`, or every model with this tool's --stream-input) declare
+   NAME_read_input_rows instead of NAME_input(): the harness defines it, serving bounds-checked rows of the input
+   file's bytes from its own buffer (the camera's stand-in, left out of the RAM column); their rows say "(streamed)";
 4. arm-none-eabi-size / nm give the RAM (.bss + .data, the arena's share,
    the painted stack's high-water mark) and the flash (.text + .rodata, the
    model's constants' share).
@@ -132,6 +136,18 @@ DATA_MODELS = ("transpose_conv.int8", "transpose_conv_valid.int8", "lstm.int8", 
 UNIDIRECTIONAL_SEQUENCE_LSTM and the STRIDED_SLICE after it; the s16 kernels of TFLite's 16x8 scheme: an int16
 keyword-spotting conv net; int16 LOGISTIC and TANH, at converter-chosen input scales on cmsis_opt_activation_s16 and
 at power-of-two ones on arm_nn_activation_s16; a mixed int8 / int16 graph, QUANTIZE between the widths)."""
+
+
+STREAMED_MODELS = ("vww_mobilenetv1",)
+"""Reference models also checked compiled with `--patch auto --stream-input` (case NAME_streamed): the harness serves
+the input's rows through NAME_streamed_read_input_rows (about 16 s for both cores for VWW)."""
+
+
+def streamed_reference_cases(cases: list[Case]) -> list[Case]:
+    """The STREAMED_MODELS among the reference `cases`, again with their input streamed."""
+    return [dataclasses.replace(c, name=f"{c.name}_streamed", compile_args=(*c.compile_args, "--patch", "auto",
+                                                                           "--stream-input"))
+            for c in cases if c.name in STREAMED_MODELS]
 
 
 def data_cases() -> list[Case]:
@@ -605,6 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = reference_cases(models) if models.is_dir() else []
     if not cases:
         print(f"note: no reference models in {models}; checking the example network only", file=sys.stderr)
+    cases += streamed_reference_cases(cases)
     cases.append(example_case(out))
     cases.append(cmake_case())
     cases.append(streamed_case())
