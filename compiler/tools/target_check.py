@@ -334,10 +334,18 @@ def _cmake_build(case: Case, core: str, c_dir: Path, work: Path, cmsis_nn: Libra
     return work / f"{case.name}.elf", build / "model" / f"lib{case.name}.a"  # the ELF where _gcc_build puts it
 
 
+def run_on_board(elf: Path, core: str, work: Path, qemu_args: tuple[str, ...] = ()) -> str:
+    """Run the firmware `elf` on the core's QEMU board in `work` (its semihosted files' folder): the console text.
+    Raises CheckFailed when QEMU exits nonzero (the harness's main returned nonzero)."""
+    board, _ = CORES[core]
+    return _run(["qemu-system-arm", "-M", board, "-nographic", "-monitor", "none", "-serial", "none",
+                 "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), *qemu_args],
+                cwd=work, timeout=QEMU_TIMEOUT)
+
+
 def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qemu_args: tuple[str, ...] = ()) -> Row:
     """`cmsis_nn` (cmsis_opt.cmsis_nn.build_library(core)) links the real CMSIS-NN instead of runtime/src
     (a CMake case builds it from the same tree through CMake)."""
-    board, _ = CORES[core]
     work = out / f"{case.name}-{core}"
     if work.exists():
         shutil.rmtree(work)
@@ -351,25 +359,7 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     elf, model_obj = build(case, core, c_dir, work, cmsis_nn)
     for k, x in enumerate(case.inputs):
         np.ascontiguousarray(x).tofile(work / f"input_{k:03d}.bin")  # int8, or int16 (little-endian, as the core)
-    stdout = _run(
-        [
-            "qemu-system-arm",
-            "-M",
-            board,
-            "-nographic",
-            "-monitor",
-            "none",
-            "-serial",
-            "none",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-            str(elf),
-            *qemu_args,
-        ],
-        cwd=work,
-        timeout=QEMU_TIMEOUT,
-    )
+    stdout = run_on_board(elf, core, work, qemu_args)
     facts = dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
     if facts.get("check") != "0":
         raise CheckFailed(f"{case.name} on {core}: {case.name}_check() failed:\n{stdout}")
@@ -690,7 +680,9 @@ def main(argv: list[str] | None = None) -> int:
         "# cmsis-opt on emulated Cortex-M cores\n\n"
         f"Built with arm-none-eabi-gcc (-O2, strict warnings as errors) against {against}, run on QEMU "
         "(mps2-an386 for Cortex-M4, mps3-an547 for Cortex-M55) with the reference inputs. Rows marked (CMake) are "
-        "built through the output folder's CMakeLists.txt, with CMSIS-NN (or runtime/) as a `cmsis-nn` CMake target.\n"
+        "built through the output folder's CMakeLists.txt, with CMSIS-NN (or runtime/) as a `cmsis-nn` CMake target. "
+        "Rows marked (streamed) take their input through NAME_read_input_rows, which the harness serves from its "
+        "own copy of the input file (the camera's stand-in, not counted in RAM).\n"
         "RAM is what the linker reserves for data (.bss + .data); `overhead` is that minus the planned arena "
         "(0: no hidden buffers). The stack is measured by painting it before the runs and counting the bytes "
         "touched. Flash is .text + .rodata; `model constants` is the read-only data of the generated model file "
