@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -315,6 +316,34 @@ def test_streamed_input_takes_no_arena_bytes_and_a_failed_read_stops_the_run(tmp
     assert status == failed == "-100" and asked == "21"
 
 
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="the Arm toolchain and QEMU are not installed (make arm-tools)")
+def test_streamed_stage_on_qemu_m4_gives_the_unsplit_bytes(tmp_path):
+    """target-check's harness serves a --stream-input model's rows on QEMU's Cortex-M4: the outputs equal the
+    interpreter's on the unsplit stage byte for byte, the harness defines the callback (no NAME_input()), and the
+    model's RAM is its arena alone (the harness's copy of the input, the camera's stand-in, is not the model's)."""
+    from cmsis_opt.cmsis_nn import build_library, locate
+    from cmsis_opt.tools.target_check import Case, check
+
+    try:
+        library = build_library("cortex-m4", locate(None))
+    except CompileError:
+        library = None  # runtime/ then, as target-check links without a tree
+    module = parse_ir(STAGE.read_text()).module
+    rng = np.random.default_rng(31)
+    shape = the_function(module).body.block.args[0].type.get_shape()
+    xs = rng.integers(-128, 128, size=(3, *shape), dtype=np.int8)
+    expected = np.stack([run_function(module, [x])[0] for x in xs])
+    case = Case("s", STAGE, xs, expected, ("--patch", "2x2", "--stream-input"))
+    row = check(case, "cortex-m4", tmp_path, library)
+    assert row.exact == "3/3"
+    assert row.library.endswith("(streamed)")
+    harness = (tmp_path / "s-cortex-m4" / "c" / "harness_model.h").read_text()
+    assert "#define NET_READ_INPUT_ROWS s_read_input_rows" in harness and "s_input" not in harness
+    plan = json.loads((tmp_path / "s-cortex-m4" / "c" / "memory.json").read_text())
+    assert row.arena == plan["arena_bytes"] == row.bss_data
+
+
 def test_stream_input_needs_a_patch_stage(tmp_path):
     result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), "--stream-input")
     assert result.returncode == 2
@@ -419,3 +448,63 @@ def test_stress_patched_networks(tmp_path):
     counts = stress.run_patched_batch(20261201, draws, runtime, str(tmp_path))
     assert counts["failures"] == [] and counts["mismatches"] == []
     assert counts["networks"] == 10
+
+
+ROW_READER = """\
+#include "t.h"
+
+static int8_t t_out[T_OUTPUT_SIZE];
+
+int8_t *t_output(void) { return t_out; }
+int t_check(void) { return 0; }
+const char *t_layer_name(int layer) { return layer == 0 ? "none" : "t"; }
+
+/* The callback's answers to ranges out of and within the input's 4 rows, then rows 3 and 1 as served. */
+int t_invoke(void)
+{
+    int8_t row[6] = {0, 0, 0, 0, 0, 0};
+    t_out[0] = (int8_t)t_read_input_rows(-1, 1, row);
+    t_out[1] = (int8_t)t_read_input_rows(0, 5, row);
+    t_out[2] = (int8_t)t_read_input_rows(3, 2, row);
+    t_out[3] = (int8_t)t_read_input_rows(0, -1, row);
+    t_out[4] = (int8_t)t_read_input_rows(1, 2147483647, row);
+    t_out[5] = (int8_t)t_read_input_rows(5, 0, row);
+    t_out[6] = (int8_t)t_read_input_rows(4, 0, row);
+    t_out[7] = (int8_t)t_read_input_rows(3, 1, row);
+    for (int i = 0; i < 6; i++) {
+        t_out[8 + i] = row[i];
+    }
+    t_out[14] = (int8_t)t_read_input_rows(1, 1, row);
+    for (int i = 0; i < 6; i++) {
+        t_out[15 + i] = row[i];
+    }
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="the Arm toolchain and QEMU are not installed (make arm-tools)")
+def test_qemu_harness_row_callback_refuses_ranges_outside_the_input(tmp_path):
+    """runtime/qemu/harness.c's NAME_read_input_rows for a 1x4x2x3 streamed input: 1 for a negative first row or
+    count, a range past row 4 (also one that overflows int), a first row past the end; 0 and the file's bytes for
+    rows within it (an empty range at the end included)."""
+    from cmsis_opt.tools.target_check import Case, _gcc_build, _harness_header, run_on_board
+
+    c_dir = tmp_path / "c"
+    c_dir.mkdir()
+    (c_dir / "t.h").write_text("#include <stdint.h>\n#define T_INPUT_SHAPE {1, 4, 2, 3}\n#define T_INPUT_SIZE 24\n"
+                               "#define T_OUTPUT_SIZE 21\nint t_read_input_rows(int first_row, int rows, int8_t *dst);\n"
+                               "int t_invoke(void);\nint8_t *t_output(void);\nint t_check(void);\n"
+                               "const char *t_layer_name(int layer);\n")
+    (c_dir / "t.c").write_text(ROW_READER)
+    _harness_header(c_dir, "t")
+    x = np.arange(-12, 12, dtype=np.int8).reshape(1, 4, 2, 3)
+    elf, _ = _gcc_build(Case("t", c_dir / "t.c", x[None], None), "cortex-m4", c_dir, tmp_path, None)
+    x.tofile(tmp_path / "input_000.bin")
+    console = run_on_board(elf, "cortex-m4", tmp_path)
+    assert "inputs_run=1" in console, console
+    got = np.fromfile(tmp_path / "output_000.bin", dtype=np.int8)
+    assert got[:8].tolist() == [1, 1, 1, 1, 1, 1, 0, 0]
+    assert got[8:14].tolist() == x[0, 3].reshape(-1).tolist()
+    assert got[14] == 0 and got[15:].tolist() == x[0, 1].reshape(-1).tolist()

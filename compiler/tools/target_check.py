@@ -21,6 +21,10 @@ mps3-an547):
    CMSIS-NN through its Source/CMakeLists.txt, or the runtime cmsis-compile --runtime bundled copies), then
    the output folder's CMakeLists.txt (cmsis_opt.cmake), and links the model target into the same harness;
    its rows say "(CMake)";
+   Streamed-input cases (VWW as `vww_mobilenetv1_streamed` with `--patch auto --stream-input`, the example network
+   as `cifar10_streamed` with `--patch 2x2 --stream-input`, or every model with this tool's --stream-input) declare
+   NAME_read_input_rows instead of NAME_input(): the harness defines it, serving bounds-checked rows of the input
+   file's bytes from its own buffer (the camera's stand-in, left out of the RAM column); their rows say "(streamed)";
 4. arm-none-eabi-size / nm give the RAM (.bss + .data, the arena's share,
    the painted stack's high-water mark) and the flash (.text + .rodata, the
    model's constants' share).
@@ -39,6 +43,7 @@ any output differs, a build warns, or a run fails.
     python -m cmsis_opt.tools.target_check [--models DIR] [--out build/target] [--only NAME]
                                            [--library cmsis-nn|runtime] [--cmsis-nn TREE]
                                            [--random N] [--random-seed S] [--jobs J]
+                                           [--patch auto|off|RxC] [--stream-input]
 """
 
 from __future__ import annotations
@@ -133,6 +138,18 @@ keyword-spotting conv net; int16 LOGISTIC and TANH, at converter-chosen input sc
 at power-of-two ones on arm_nn_activation_s16; a mixed int8 / int16 graph, QUANTIZE between the widths)."""
 
 
+STREAMED_MODELS = ("vww_mobilenetv1",)
+"""Reference models also checked compiled with `--patch auto --stream-input` (case NAME_streamed): the harness serves
+the input's rows through NAME_streamed_read_input_rows (about 16 s for both cores for VWW)."""
+
+
+def streamed_reference_cases(cases: list[Case]) -> list[Case]:
+    """The STREAMED_MODELS among the reference `cases`, again with their input streamed."""
+    return [dataclasses.replace(c, name=f"{c.name}_streamed", compile_args=(*c.compile_args, "--patch", "auto",
+                                                                           "--stream-input"))
+            for c in cases if c.name in STREAMED_MODELS]
+
+
 def data_cases() -> list[Case]:
     """DATA_MODELS with TFLite Micro's output for their one seeded input (`NAME.npz` beside each), named as C
     identifiers (`transpose_conv_int8`)."""
@@ -166,13 +183,35 @@ def cmake_case() -> Case:
     return Case("cifar10_cmsis_net", CMAKE_EXAMPLE, inputs, None, cmake=True)
 
 
+def streamed_case() -> Case:
+    """The CIFAR-10 example network as written, compiled with `--patch 2x2 --stream-input`: its input is not in the
+    arena, the harness serves its rows through cifar10_streamed_read_input_rows (docs/patching.md); checked against
+    the reference interpreter."""
+    rng = np.random.default_rng(16)
+    inputs = rng.integers(-128, 128, size=(2, 1, 32, 32, 3)).astype(np.int8)
+    return Case("cifar10_streamed", CMAKE_EXAMPLE, inputs, None, ("--patch", "2x2", "--stream-input"))
+
+
+def streams_input(directory: Path, name: str) -> bool:
+    """Whether NAME.h in `directory` declares NAME_read_input_rows (compiled with --stream-input): the application
+    then serves the input's rows and there is no NAME_input()."""
+    return f"int {name}_read_input_rows(" in (directory / f"{name}.h").read_text()
+
+
 def _harness_header(directory: Path, name: str) -> None:
+    """harness_model.h for runtime/qemu/harness.c: the network's entry points under the harness's names. A streamed
+    input (int8 NHWC, one input) gets NET_READ_INPUT_ROWS and NET_STREAM_SHAPE: the harness defines the callback."""
     up = name.upper()
+    if streams_input(directory, name):
+        source = (f"#define NET_READ_INPUT_ROWS {name}_read_input_rows\n#define NET_STREAM_SHAPE {up}_INPUT_SHAPE\n"
+                  f"#define NET_INPUT_SIZE ((size_t){up}_INPUT_SIZE)\n")
+    else:
+        source = (f"#define NET_INPUT {name}_input\n"
+                  f"#define NET_INPUT_SIZE ({up}_INPUT_SIZE * sizeof(*{name}_input()))\n")
     (directory / "harness_model.h").write_text(
-        f'#include "{name}.h"\n'
-        f"#define NET_INPUT {name}_input\n#define NET_OUTPUT {name}_output\n#define NET_INVOKE {name}_invoke\n"
+        f'#include "{name}.h"\n' + source +
+        f"#define NET_OUTPUT {name}_output\n#define NET_INVOKE {name}_invoke\n"
         f"#define NET_CHECK {name}_check\n#define NET_LAYER_NAME {name}_layer_name\n"
-        f"#define NET_INPUT_SIZE ({up}_INPUT_SIZE * sizeof(*{name}_input()))\n"
         f"#define NET_OUTPUT_SIZE ({up}_OUTPUT_SIZE * sizeof(*{name}_output()))\n"
     )
 
@@ -295,10 +334,18 @@ def _cmake_build(case: Case, core: str, c_dir: Path, work: Path, cmsis_nn: Libra
     return work / f"{case.name}.elf", build / "model" / f"lib{case.name}.a"  # the ELF where _gcc_build puts it
 
 
+def run_on_board(elf: Path, core: str, work: Path, qemu_args: tuple[str, ...] = ()) -> str:
+    """Run the firmware `elf` on the core's QEMU board in `work` (its semihosted files' folder): the console text.
+    Raises CheckFailed when QEMU exits nonzero (the harness's main returned nonzero)."""
+    board, _ = CORES[core]
+    return _run(["qemu-system-arm", "-M", board, "-nographic", "-monitor", "none", "-serial", "none",
+                 "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), *qemu_args],
+                cwd=work, timeout=QEMU_TIMEOUT)
+
+
 def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qemu_args: tuple[str, ...] = ()) -> Row:
     """`cmsis_nn` (cmsis_opt.cmsis_nn.build_library(core)) links the real CMSIS-NN instead of runtime/src
     (a CMake case builds it from the same tree through CMake)."""
-    board, _ = CORES[core]
     work = out / f"{case.name}-{core}"
     if work.exists():
         shutil.rmtree(work)
@@ -312,25 +359,7 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     elf, model_obj = build(case, core, c_dir, work, cmsis_nn)
     for k, x in enumerate(case.inputs):
         np.ascontiguousarray(x).tofile(work / f"input_{k:03d}.bin")  # int8, or int16 (little-endian, as the core)
-    stdout = _run(
-        [
-            "qemu-system-arm",
-            "-M",
-            board,
-            "-nographic",
-            "-monitor",
-            "none",
-            "-serial",
-            "none",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-            str(elf),
-            *qemu_args,
-        ],
-        cwd=work,
-        timeout=QEMU_TIMEOUT,
-    )
+    stdout = run_on_board(elf, core, work, qemu_args)
     facts = dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
     if facts.get("check") != "0":
         raise CheckFailed(f"{case.name} on {core}: {case.name}_check() failed:\n{stdout}")
@@ -347,8 +376,11 @@ def check(case: Case, core: str, out: Path, cmsis_nn: Library | None = None, qem
     arena = _symbol_bytes(model_obj, "bd", "_arena")
     library = "runtime/" if cmsis_nn is None else f"CMSIS-NN {cmsis_nn.tree.version}"
     library += " (CMake)" if case.cmake else ""
+    # a streamed input lives in the harness (net_streamed_input, the camera's stand-in), not in the model's RAM
+    camera = _symbol_bytes(elf, "bd", "net_streamed_input") if streams_input(c_dir, case.name) else 0
+    library += " (streamed)" if streams_input(c_dir, case.name) else ""
     return Row(case.name, core, library, f"{exact}/{len(case.inputs)}", arena,
-               sizes.get(".bss", 0) + sizes.get(".data", 0), int(facts["stack_high_water_bytes"]),
+               sizes.get(".bss", 0) + sizes.get(".data", 0) - camera, int(facts["stack_high_water_bytes"]),
                sizes.get(".text", 0) + sizes.get(".rodata", 0), _symbol_bytes(model_obj, "r"))
 
 
@@ -562,7 +594,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="compilers and emulators run at a time (default 2)")
     parser.add_argument("--patch", default="off", metavar="auto|off|RxC",
                         help="compile the models with cmsis-compile --patch (default off)")
+    parser.add_argument("--stream-input", action="store_true",
+                        help="compile the models with cmsis-compile --stream-input (needs --patch): the harness "
+                             "serves the input's rows through NAME_read_input_rows")
     args = parser.parse_args(argv)
+    if args.stream_input and args.patch == "off":
+        parser.error("--stream-input needs --patch auto or RxC (cmsis-compile streams the input of a patched stage)")
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
             print(f"error: {tool} not found (make target-check installs gcc-arm-none-eabi, libnewlib-arm-none-eabi "
@@ -574,13 +611,19 @@ def main(argv: list[str] | None = None) -> int:
     cases = reference_cases(models) if models.is_dir() else []
     if not cases:
         print(f"note: no reference models in {models}; checking the example network only", file=sys.stderr)
+    cases += streamed_reference_cases(cases)
     cases.append(example_case(out))
     cases.append(cmake_case())
+    cases.append(streamed_case())
     cases += data_cases()
     if args.only:
         cases = [c for c in cases if c.name == args.only]
-    if args.patch != "off":
-        cases = [dataclasses.replace(c, compile_args=(*c.compile_args, "--patch", args.patch)) for c in cases]
+    patching = ("--patch", args.patch) if args.patch != "off" else ()
+    patching += ("--stream-input",) if args.stream_input else ()
+    if patching:  # a case that brings its own --patch keeps it
+        cases = [c if "--patch" in c.compile_args else dataclasses.replace(c, compile_args=(*c.compile_args,
+                                                                                            *patching))
+                 for c in cases]
     random_count = args.random if not args.only or args.only == "random" else 0
     rows, failures = [], []
     libraries, against = {}, "runtime/ (the project's portable C implementation of the CMSIS-NN API)"
@@ -637,7 +680,9 @@ def main(argv: list[str] | None = None) -> int:
         "# cmsis-opt on emulated Cortex-M cores\n\n"
         f"Built with arm-none-eabi-gcc (-O2, strict warnings as errors) against {against}, run on QEMU "
         "(mps2-an386 for Cortex-M4, mps3-an547 for Cortex-M55) with the reference inputs. Rows marked (CMake) are "
-        "built through the output folder's CMakeLists.txt, with CMSIS-NN (or runtime/) as a `cmsis-nn` CMake target.\n"
+        "built through the output folder's CMakeLists.txt, with CMSIS-NN (or runtime/) as a `cmsis-nn` CMake target. "
+        "Rows marked (streamed) take their input through NAME_read_input_rows, which the harness serves from its "
+        "own copy of the input file (the camera's stand-in, not counted in RAM).\n"
         "RAM is what the linker reserves for data (.bss + .data); `overhead` is that minus the planned arena "
         "(0: no hidden buffers). The stack is measured by painting it before the runs and counting the bytes "
         "touched. Flash is .text + .rodata; `model constants` is the read-only data of the generated model file "

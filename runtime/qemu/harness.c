@@ -11,6 +11,13 @@
  * NET_LAYER_NAME, NET_INPUT_SIZE and NET_OUTPUT_SIZE (bytes). NET_CHECK() runs first:
  * a library that needs more buffer than the plan gives stops the run.
  *
+ * A network compiled with --stream-input declares NAME_read_input_rows instead
+ * of NAME_input(); harness_model.h then also defines NET_STREAM_SHAPE (the
+ * streamed input's NHWC shape, a brace list) and NET_READ_INPUT_ROWS (the
+ * callback's name). input_k.bin is then read into net_streamed_input, a
+ * buffer outside the arena standing for the camera or sensor, and the
+ * callback defined here serves rows of it (docs/patching.md "--stream-input").
+ *
  * Each NET_INVOKE() call stands between the hints `dbg #1` and `dbg #2`,
  * no-ops on the core and on QEMU that compilers never emit: the instruction
  * counting plugin (plugin/icount.c) counts what runs between them. */
@@ -68,6 +75,30 @@ static uint32_t stack_high_water(void)
     return (uint32_t)(&__stack_top__ - p);
 }
 
+#ifdef NET_READ_INPUT_ROWS
+static int8_t net_streamed_input[NET_INPUT_SIZE];
+static const int32_t net_stream_shape[] = NET_STREAM_SHAPE;
+
+/* Rows [first_row, first_row + rows) of the streamed input (NHWC, shape[2] * shape[3] bytes a row) to dst;
+ * 1 (no copy) when the range is not within the input's shape[1] rows. */
+int NET_READ_INPUT_ROWS(int first_row, int rows, int8_t *dst)
+{
+    const int32_t height = net_stream_shape[1];
+    const size_t row_bytes = (size_t)net_stream_shape[2] * (size_t)net_stream_shape[3];
+    if (dst == NULL || first_row < 0 || rows < 0 || first_row > height || rows > height - first_row) {
+        return 1;
+    }
+    const int8_t *src = net_streamed_input + (size_t)first_row * row_bytes;
+    for (size_t i = 0; i < (size_t)rows * row_bytes; i++) {
+        dst[i] = src[i];
+    }
+    return 0;
+}
+#define NET_INPUT_BUFFER() ((void *)net_streamed_input)
+#else
+#define NET_INPUT_BUFFER() ((void *)NET_INPUT())
+#endif
+
 static int run_one(uint32_t index)
 {
     char name[] = "input_000.bin";
@@ -78,7 +109,7 @@ static int run_one(uint32_t index)
     if (handle < 0) {
         return 1; /* no more inputs */
     }
-    size_t got = semihost_read(handle, NET_INPUT(), NET_INPUT_SIZE);
+    size_t got = semihost_read(handle, NET_INPUT_BUFFER(), NET_INPUT_SIZE);
     semihost_close(handle);
     if (got != NET_INPUT_SIZE) {
         semihost_print("error: short input file\n");
