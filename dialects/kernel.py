@@ -435,6 +435,16 @@ class CEmitter(Protocol):
         return NAME_INPUT_READ_FAILED."""
         ...
 
+    def read_whole_rows(self, first_row: int, rows: int, kept: int | None, shift: int, dst: str, row_bytes: int,
+                        comment: str) -> None:
+        """Rows [first_row, first_row + rows) of the streamed graph input (`row_bytes` each, whole rows) at `dst`.
+        With `kept` (an int, possibly 0): the first `kept` rows are already at `dst + shift * row_bytes` (the
+        previous window's) and are moved to `dst` with memmove; the other rows are asked of the application in
+        one `NAME_read_input_rows(first_row + kept, rows - kept, dst + kept * row_bytes)` call (none when no row
+        is left). With `kept` None, all rows are asked for in one call. A nonzero answer makes NAME_invoke()
+        return NAME_INPUT_READ_FAILED."""
+        ...
+
     def tile_loop(self, count: int, emit_tile: Callable[[int], None], notes: Sequence[str]) -> None:
         """One C `for` loop over `count` tiles. `emit_tile(k)` writes tile k through this emitter; every tile must
         write the same text but for decimal numbers, and the numbers that differ become the columns of a constant

@@ -359,7 +359,15 @@ def _steps(base: DefaultPipeline, grid: str, ops: int, module: ModuleOp) -> tupl
     return steps[:first], steps[first:]
 
 
-def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prune: bool = True) -> Choice:
+def row_bands(height: int) -> list[int]:
+    """Band counts R of the R x 1 grids over `height` output rows that give distinct band heights (at least 2
+    bands, at least 1 row each), fewest bands first: ceil(height / b) for band heights b = 1 .. height // 2;
+    [1] (one band, the whole input in one window) for a height of 1."""
+    return sorted({-(-height // b) for b in range(1, height // 2 + 1)} - {1}) or [1]
+
+
+def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prune: bool = True,
+           rows_only: bool = False) -> Choice:
     """--patch auto: the stage end and grid (or none) whose real plan has the smallest `Candidate.key`.
 
     The candidates: no stage, and every stage end and grid of GRIDS (each
@@ -375,6 +383,12 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     key found: its real key, and every later candidate's, can only be
     larger. The choice is the exhaustive one (`prune=False`), usually after
     a few real plans. Raises what the passes raise (CompileError).
+
+    With `rows_only` (--stream-input without --patch) the candidates are the
+    first op alone as R x 1 row bands, R from `row_bands` (no halo is
+    recomputed, so no MACs are added), and the unpatched plan is no
+    candidate: the smallest arena wins, then the fewest bands. The choice
+    is then never grid "off" (CompileError when no op can start a stage).
     """
     prepared = unplanned.clone()
     head, _ = _steps(base, "off", 0, prepared)
@@ -391,21 +405,24 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
         return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound,
                          time.perf_counter() - start)
 
-    best = planned(0, "off", 0, 0)
-    found = [best]
+    best: Candidate | None = None if rows_only else planned(0, "off", 0, 0)
+    found = [] if best is None else [best]
     pending: list[tuple[tuple[int, int, int, int], str]] = []
     with analysis_scope():
         chain = stage_chain(func)
+        if rows_only and not chain:
+            raise CompileError(no_stage_reason(func), WHERE)
         path = ensure_target(prepared).path
         relaxed = relaxed_problem(func, path, base.inplace, base.allow_undocumented) if chain else None
-        for ops in range(1, len(chain) + 1):
+        for ops in range(1, (1 if rows_only else len(chain)) + 1):
             _, h, w, _ = shape_of(chain[ops - 1].output)
-            for grid in GRIDS:
+            grids = [f"{r}x1" for r in row_bands(h)] if rows_only else GRIDS
+            for grid in grids:
                 rows, cols = parse_grid(grid)
-                if rows * 2 > h or cols * 2 > w:
+                if not rows_only and (rows * 2 > h or cols * 2 > w):
                     continue
                 tiled, whole = chain_macs(chain[:ops], (rows, cols))
-                if 100.0 * (tiled - whole) / max(total, 1) > max_overhead:
+                if not rows_only and 100.0 * (tiled - whole) / max(total, 1) > max_overhead:
                     continue
                 bound = 0 if relaxed is None else stage_bound(relaxed, chain, ops, (rows, cols), path, base.alignment,
                                                               base.inplace, base.allow_undocumented, base.stream_input)
@@ -414,11 +431,12 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     skipped: list[tuple[int, str, int]] = []
     for at, (lower, grid) in enumerate(pending):
         bound, extra, _, ops = lower
-        if prune and lower > best.key:
+        if prune and best is not None and lower > best.key:
             skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
             break
         found.append(planned(ops, grid, extra, bound))
-        best = min(best, found[-1], key=lambda c: c.key)
+        best = found[-1] if best is None else min(best, found[-1], key=lambda c: c.key)
+    assert best is not None, "a stage chain has at least one row band (its first op's output has rows)"
     return Choice(best, found, skipped)
 
 
@@ -428,4 +446,4 @@ def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) 
 
 
 __all__ = ["Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose", "detached_stage", "model_macs",
-           "no_stage_reason", "parse_grid", "relaxed_problem", "search", "split_function", "stage_bound", "stage_chain"]
+           "no_stage_reason", "parse_grid", "relaxed_problem", "row_bands", "search", "split_function", "stage_bound", "stage_chain"]

@@ -383,6 +383,18 @@ class _Emitter:
                       "        }", "    }"]
         self.comment_at = len(self.body)
 
+    def read_whole_rows(self, first_row: int, rows: int, kept: int | None, shift: int, dst: str, row_bytes: int,
+                        comment: str) -> None:
+        lines = [f"    /* {_comment_text(comment)} */"]
+        held = kept or 0
+        if kept is not None:
+            lines.append(f"    memmove({dst}, {dst} + {shift * row_bytes}, {kept * row_bytes}u);")
+        call = f"{self.name}_read_input_rows({first_row + held}, {rows - held}, {dst} + {held * row_bytes})"
+        condition = f"{rows - held} > 0 && {call} != 0" if kept is not None else f"{call} != 0"
+        self.body += lines + [f"    if ({condition}) {{", f"        return {self.name.upper()}_INPUT_READ_FAILED;",
+                              "    }"]
+        self.comment_at = len(self.body)
+
     def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,
                suffix: str) -> None:
         saved = self.ident, self.pointers, self.inner_scratch, self.shared_arrays

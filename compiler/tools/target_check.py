@@ -22,7 +22,8 @@ mps3-an547):
    the output folder's CMakeLists.txt (cmsis_opt.cmake), and links the model target into the same harness;
    its rows say "(CMake)";
    Streamed-input cases (VWW as `vww_mobilenetv1_streamed` with `--patch auto --stream-input`, the example network
-   as `cifar10_streamed` with `--patch 2x2 --stream-input`, or every model with this tool's --stream-input) declare
+   as `cifar10_streamed` with `--patch 2x2 --stream-input`, or every model with this tool's --stream-input, alone
+   or with --patch) declare
    NAME_read_input_rows instead of NAME_input(): the harness defines it, serving bounds-checked rows of the input
    file's bytes from its own buffer (the camera's stand-in, left out of the RAM column); their rows say "(streamed)";
 4. arm-none-eabi-size / nm give the RAM (.bss + .data, the arena's share,
@@ -595,11 +596,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patch", default="off", metavar="auto|off|RxC",
                         help="compile the models with cmsis-compile --patch (default off)")
     parser.add_argument("--stream-input", action="store_true",
-                        help="compile the models with cmsis-compile --stream-input (needs --patch): the harness "
-                             "serves the input's rows through NAME_read_input_rows")
+                        help="compile the models with cmsis-compile --stream-input (with --patch off: the first "
+                             "layer in bands of rows): the harness serves the input's rows through "
+                             "NAME_read_input_rows")
     args = parser.parse_args(argv)
-    if args.stream_input and args.patch == "off":
-        parser.error("--stream-input needs --patch auto or RxC (cmsis-compile streams the input of a patched stage)")
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
             print(f"error: {tool} not found (make target-check installs gcc-arm-none-eabi, libnewlib-arm-none-eabi "
