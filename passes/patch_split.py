@@ -119,7 +119,7 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
     stage.output.name_hint = last.name_hint  # the stage's result keeps the name its last op gave the value
     names = [a.data for op in (chain[0], chain[-1]) if isinstance(a := op.attributes.get("layer"), StringAttr)]
     if names:
-        stage.attributes["layer"] = StringAttr(f"stage {names[0]}..{names[-1]}")
+        stage.attributes["layer"] = StringAttr(f"stage {names[0]}" if len(chain) == 1 else f"stage {names[0]}..{names[-1]}")
     for use in [u for u in last.uses if u.operation.parent_op() is func]:
         use.operation.operands[use.index] = stage.output
     stage.verify()
