@@ -23,7 +23,10 @@ for bit (padded taps add (zero point + input_offset) * w = 0 in both).
 One tile: copy its input window out of the stage input into the tile region,
 run the body's kernels ping-pong inside that region (input at one end, output
 at the other, the kernel's own scratch between), copy the result tile into
-the stage output. The tile region is the op's scratch (`scratch_bytes`): the
+the stage output. With one column of tiles (R x 1 bands) each result tile is
+whole rows, one contiguous run of the NHWC stage output: the last op writes
+it there directly, so the region holds no result tile and nothing is copied
+out. The tile region is the op's scratch (`scratch_bytes`): the
 largest tile's need, planned by --arena-alloc like any kernel scratch. The
 access order (tile t reads its window at time 2t, writes its output tile at
 2t + 1) lets --inplace-alias put the stage output over input rows that no
@@ -244,6 +247,11 @@ class PatchStageOp(CmsisOp, KernelOp):
         _, _, w, _ = shape_of(self.input)
         return all(steps[0].cols == (0, w) for steps in self.tile_plans())
 
+    def writes_output(self) -> bool:
+        """One column of tiles: each output tile is whole rows, one contiguous run of the stage output (NHWC), so
+        the last op writes it there itself: no room for it in the tile region, no copy out."""
+        return ints(self.grid)[1] == 1
+
     def keeps_halo(self) -> bool:
         """A streamed input whose tile windows are whole rows, one column of tiles, and one op: each window keeps
         the rows the previous one held (they are still at the low end of the region, which the one op only
@@ -299,6 +307,8 @@ class PatchStageOp(CmsisOp, KernelOp):
         ops = [tile_op(op, s) for op, s in zip(self.ops(), steps, strict=True)]
         sizes = [(num_elements(shape_of(o.input)), num_elements(shape_of(o.output)), o.planned_scratch(path))
                  for o in ops]
+        if self.writes_output():  # the last op writes its band straight into the stage output
+            sizes[-1] = (sizes[-1][0], 0, sizes[-1][2])
         for o in ops:
             o.erase()
         return layout(sizes)
@@ -382,12 +392,17 @@ class PatchStageOp(CmsisOp, KernelOp):
                 start = (first.rows[0] * w + first.cols[0]) * ch
                 c.copy_rows(c.scratch_ptr(places[0][0]), width, f"{c.ptr(self.input)} + {start}", w * ch, rows,
                             width, "copy in: the tile's input window, row by row")
+            band = c.ptr(self.output) + f" + {(r[0] * ow + cols[0]) * och}"
+            last = len(steps) - 1
             for index, (op, s, (at_in, at_out, at_scratch)) in enumerate(zip(self.ops(), steps, places, strict=True)):
                 o = tile_op(op, s)
                 scratch = o.planned_scratch(c.path)
-                c.nested(o, {o.input: c.scratch_ptr(at_in), o.output: c.scratch_ptr(at_out)},
+                out = band if index == last and self.writes_output() else c.scratch_ptr(at_out)
+                c.nested(o, {o.input: c.scratch_ptr(at_in), o.output: out},
                          (at_scratch, scratch) if scratch else None, f"op{index}")
                 o.erase()
+            if self.writes_output():
+                return
             width = (cols[1] - cols[0]) * och
             c.copy_rows(c.ptr(self.output) + f" + {(r[0] * ow + cols[0]) * och}", ow * och,
                         c.scratch_ptr(places[-1][1]), width, r[1] - r[0], width,

@@ -207,8 +207,12 @@ def choose_row_bands(unplanned: ModuleOp, base: DefaultPipeline) -> Candidate:
     """--stream-input without --patch: the first layer alone, run in R x 1 bands of rows, with the R whose real
     plan has the smallest arena (then the fewest bands). CompileError when the input is not read by a conv,
     depthwise conv or pool alone."""
+    import dataclasses
+
+    from cmsis_opt.context import make_context
     from cmsis_opt.diagnostics import collect_remarks, plural, remark
     from cmsis_opt.passes.patch_split import search
+    from cmsis_opt.plan import memory_plan
 
     try:
         with collect_remarks():  # the candidates' pipelines repeat the remarks the real compile makes
@@ -220,6 +224,16 @@ def choose_row_bands(unplanned: ModuleOp, base: DefaultPipeline) -> Candidate:
     remark(f"--stream-input: the first layer runs in {found.choice.grid.split('x')[0]} bands of rows "
            f"({plural(len(found.planned) + len(found.skipped), 'band count')} considered, {len(found.planned)} "
            "planned)", TOOL)
+    held = unplanned.clone()
+    with collect_remarks():
+        dataclasses.replace(base, stream_input=False).apply(make_context(), held)
+    whole = memory_plan(held).arena_size or 0
+    if whole <= found.choice.arena:
+        why = ("the peak is after the first layer" if whole == found.choice.arena else
+               "held whole, the input is overlapped in place by the first layer's output, and the band's window "
+               "costs more than the part left over")
+        remark(f"--stream-input: the arena is {found.choice.arena:,} bytes, and {whole:,} with the input held whole "
+               f"(without --stream-input): {why}", TOOL)
     return found.choice
 
 
