@@ -142,7 +142,10 @@ class PatchSplitPass(CmsisPass):
 # -- the choice: --patch auto -------------------------------------------------------------
 
 
-GRIDS = ("2x2", "3x3", "4x4", "5x5", "6x6", "8x8")
+GRID_COUNTS = (1, 2, 3, 4, 5, 6, 8, 12, 16)
+GRIDS = tuple(f"{r}x{c}" for r in GRID_COUNTS for c in GRID_COUNTS if (r, c) != (1, 1))
+"""--patch auto's grids: rows x columns, each from GRID_COUNTS, more than one tile (square grids alone miss
+VWW's best plan, 12x8)."""
 TAIL = ("patch-split", "inplace-alias", "arena-alloc", "verify-arena")
 """The default pipeline's passes from patch-split on: run once per candidate (the ones before it run once)."""
 
@@ -174,14 +177,20 @@ class Candidate:
         return 1 if self.grid == "off" else math.prod(parse_grid(self.grid))
 
     @property
-    def key(self) -> tuple[int, int, int, int]:
+    def key(self) -> tuple[int, int, int, int, int]:
         """The order of the choice: smallest arena, then fewest extra MACs, then the coarsest grid, then the
-        shortest stage (no stage first). No two candidates share a key, so the choice is deterministic."""
-        return order_key(self.arena, self.extra_macs, self.tiles, self.ops)
+        shortest stage (no stage first), then fewer rows (of R x C and C x R, the wider tiles). No two candidates
+        share a key, so the choice is deterministic."""
+        return order_key(self.arena, self.extra_macs, self.tiles, self.ops, self.rows)
+
+    @property
+    def rows(self) -> int:
+        """Rows of the grid (0: no stage)."""
+        return 0 if self.grid == "off" else parse_grid(self.grid)[0]
 
 
-def order_key(arena_bytes: int, extra_macs: int, tiles: int, ops: int) -> tuple[int, int, int, int]:
-    return arena_bytes, extra_macs, tiles, ops
+def order_key(arena_bytes: int, extra_macs: int, tiles: int, ops: int, rows: int) -> tuple[int, int, int, int, int]:
+    return arena_bytes, extra_macs, tiles, ops, rows
 
 
 def model_macs(func: FuncOp) -> int:
@@ -378,7 +387,7 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     verify-arena) on a copy.
 
     With `prune`, the candidates are visited in the order of
-    (`stage_bound`, extra MACs, tiles, ops) and the visit stops at the first
+    (`stage_bound`, extra MACs, tiles, ops, rows) and the visit stops at the first
     whose tuple, its bound standing in for its arena, comes after the best
     key found: its real key, and every later candidate's, can only be
     larger. The choice is the exhaustive one (`prune=False`), usually after
@@ -407,7 +416,7 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
 
     best: Candidate | None = None if rows_only else planned(0, "off", 0, 0)
     found = [] if best is None else [best]
-    pending: list[tuple[tuple[int, int, int, int], str]] = []
+    pending: list[tuple[tuple[int, int, int, int, int], str]] = []
     with analysis_scope():
         chain = stage_chain(func)
         if rows_only and not chain:
@@ -426,11 +435,11 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
                     continue
                 bound = 0 if relaxed is None else stage_bound(relaxed, chain, ops, (rows, cols), path, base.alignment,
                                                               base.inplace, base.allow_undocumented, base.stream_input)
-                pending.append((order_key(bound, tiled - whole, rows * cols, ops), grid))
+                pending.append((order_key(bound, tiled - whole, rows * cols, ops, rows), grid))
     pending.sort()
     skipped: list[tuple[int, str, int]] = []
     for at, (lower, grid) in enumerate(pending):
-        bound, extra, _, ops = lower
+        bound, extra, _, ops, _ = lower
         if prune and best is not None and lower > best.key:
             skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
             break
