@@ -119,7 +119,8 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
     stage.output.name_hint = last.name_hint  # the stage's result keeps the name its last op gave the value
     names = [a.data for op in (chain[0], chain[-1]) if isinstance(a := op.attributes.get("layer"), StringAttr)]
     if names:
-        stage.attributes["layer"] = StringAttr(f"stage {names[0]}" if len(chain) == 1 else f"stage {names[0]}..{names[-1]}")
+        label = names[0] if len(chain) == 1 else f"{names[0]}..{names[-1]}"
+        stage.attributes["layer"] = StringAttr(f"stage {label}")
     for use in [u for u in last.uses if u.operation.parent_op() is func]:
         use.operation.operands[use.index] = stage.output
     stage.verify()
@@ -454,5 +455,6 @@ def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) 
     return search(unplanned, base, max_overhead, prune=False).planned
 
 
-__all__ = ["Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose", "detached_stage", "model_macs",
-           "no_stage_reason", "parse_grid", "relaxed_problem", "row_bands", "search", "split_function", "stage_bound", "stage_chain"]
+__all__ = ["GRIDS", "GRID_COUNTS", "Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose",
+           "detached_stage", "model_macs", "no_stage_reason", "parse_grid", "relaxed_problem", "row_bands", "search",
+           "split_function", "stage_bound", "stage_chain"]
