@@ -423,6 +423,15 @@ def test_stream_input_without_patch_runs_the_first_layer_in_row_bands(tmp_path):
     x = ((np.arange(128) * 37) % 256 - 128).astype(np.int8).reshape(1, 8, 8, 2)
     (expected,) = run_function(parse_ir(ROWS.read_text()).module, [x])
     assert output == expected.tobytes()
+    # a nonzero answer stops the run at once: here the read of the second band's new rows (from row 2) fails
+    (tmp_path / "main.c").write_text(COUNTING_READER.replace("return 0;\n}\nint main", "return first_row >= 2;\n}\n"
+                                                             "int main"))
+    build = subprocess.run([*compiler_command(), f"-I{out}", f"-I{RUNTIME_DIR / 'include'}", str(out / "s.c"),
+                            str(tmp_path / "main.c"), *map(str, runtime_sources()), "-o", str(program), "-lm"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    line = subprocess.run([str(program)], capture_output=True).stdout.split(b"\n", 1)[0]
+    assert line.decode().split() == ["-100", "1", "1", "1", "0", "0", "0", "0", "0"]
 
 
 def test_row_bands_choice_is_the_exhaustive_one():
