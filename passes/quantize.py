@@ -989,11 +989,9 @@ class Lowering:
     def softmax_s16(self, op: nn.SoftmaxOp, stored: Stored, q_out: UniformQuantizedType,
                     act: tuple[int, int]) -> Stored:
         """arm_softmax_s16 (TFLite's int16 SOFTMAX): the output at 1/32768 : 0, its exp and 1 / (1 + x) tables
-        computed here as TFLite Micro computes them (gen_lut, float32)."""
+        computed here as TFLite Micro computes them (gen_lut, float32); any other output quantization (zero
+        point 0) or a clamp is a `cmsis.requantize` after it (`cmsis_opt_requantize_s16`)."""
         q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=int_type(16))
-        if q_out != q_softmax or act != storage_range(q_out):
-            raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
-                            f"{q_out.scale}:{q_out.zero_point} or a clamp; no int16 requantization kernel follows")
         x, perm = self.softmax_input(op, stored)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
@@ -1008,7 +1006,12 @@ class Lowering:
                 "one_by_one_lut": dense(lut.tflm_lut_s16(lut.f32_one_over_one_plus, 0.0, 1.0)),
             },
         )
-        return Stored(self.emit(new).results[0], tuple(perm))
+        result = Stored(self.emit(new).results[0], tuple(perm))
+        if q_out != q_softmax or act != storage_range(q_out):
+            # arm_softmax_s16 writes 1/32768 : 0 (TFLite's int16 softmax); another output quantization
+            # (onnxruntime's symmetric int16 writes 1/32767 : 0) or a clamp is one requantization more
+            result = self.requantize(result, q_out, act, op)
+        return result
 
     def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)
