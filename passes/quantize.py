@@ -989,9 +989,13 @@ class Lowering:
     def softmax_s16(self, op: nn.SoftmaxOp, stored: Stored, q_out: UniformQuantizedType,
                     act: tuple[int, int]) -> Stored:
         """arm_softmax_s16 (TFLite's int16 SOFTMAX): the output at 1/32768 : 0, its exp and 1 / (1 + x) tables
-        computed here as TFLite Micro computes them (gen_lut, float32); any other output quantization (zero
-        point 0) or a clamp is a `cmsis.requantize` after it (`cmsis_opt_requantize_s16`)."""
+        computed here as TFLite Micro computes them (gen_lut, float32)."""
         q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=int_type(16))
+        if q_out != q_softmax or act != storage_range(q_out):
+            raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
+                            f"{q_out.scale}:{q_out.zero_point} or a clamp: arm_softmax_s16 interpolates TFLite's "
+                            "tables, up to 2 LSB off the float softmax of an ONNX A16W8 model (1/32767); "
+                            "supported: TFLite's int16 SOFTMAX, or this layer kept int8 or float")
         x, perm = self.softmax_input(op, stored)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
@@ -1006,12 +1010,7 @@ class Lowering:
                 "one_by_one_lut": dense(lut.tflm_lut_s16(lut.f32_one_over_one_plus, 0.0, 1.0)),
             },
         )
-        result = Stored(self.emit(new).results[0], tuple(perm))
-        if q_out != q_softmax or act != storage_range(q_out):
-            # arm_softmax_s16 writes 1/32768 : 0 (TFLite's int16 softmax); another output quantization
-            # (onnxruntime's symmetric int16 writes 1/32767 : 0) or a clamp is one requantization more
-            result = self.requantize(result, q_out, act, op)
-        return result
+        return Stored(self.emit(new).results[0], tuple(perm))
 
     def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:
         logical = shape_of(op.input)
@@ -1188,8 +1187,11 @@ class Lowering:
         requantization kernel follows), an input scale whose multiplier keeps the int32 product in range."""
         kind = op.kind.data
         if kind not in cmsis_activation.FUNCTIONS or op.rule is None or op.rule.data != "tflite":
-            raise error(op, f"an int16 {kind} has no CMSIS-NN kernel (int16 runs TFLite's LOGISTIC and TANH: "
-                            "arm_nn_activation_s16)")
+            onnx = kind in cmsis_activation.FUNCTIONS and op.rule is None
+            why = (": arm_nn_activation_s16 interpolates TFLite's 256-entry table, up to 3 LSB off the float "
+                   "function onnxruntime rounds in an A16W8 model" if onnx else "")
+            raise error(op, f"an int16 {kind} has no CMSIS-NN kernel exact to its definition{why}; supported: "
+                            "TFLite's int16 LOGISTIC and TANH (arm_nn_activation_s16)")
         name = "LOGISTIC" if kind == "sigmoid" else "TANH"
         log2, power_of_two = cmsis_activation.checked_log2(q_out.scale)
         if not power_of_two or log2 != -15 or act != storage_range(q_out):
