@@ -900,9 +900,6 @@ class Lowering:
     def pool(self, op: nn.MaxPoolOp | nn.AvgPoolOp | nn.GlobalAvgPoolOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
         if isinstance(op, nn.GlobalAvgPoolOp) and (op.tflite_mean is not None or q_in != q_out):
-            if _is_s16(q_in):
-                raise error(op, "an int16 mean with its own output quantization has no CMSIS-NN kernel "
-                                "(arm_avgpool_s16 keeps the input's)")
             return self.mean(op, x, q_in, q_out, act)
         self._check_same_quant(op, q_in, q_out)
         n, c, h, w = shape_of(op.input)
@@ -929,8 +926,8 @@ class Lowering:
         """A global average whose output has its own quantization, or a TFLite MEAN: `cmsis.mean`.
 
         The same integer arithmetic serves both: TFLite's MEAN exactly, and an
-        int8 GlobalAveragePool / ReduceMean (float mean, then quantize, as
-        onnxruntime runs it) within one step. A GlobalAveragePool whose output
+        int8 or int16 (A16W8) GlobalAveragePool / ReduceMean (float mean, then
+        quantize, as onnxruntime runs it) within one step. A GlobalAveragePool whose output
         keeps its input's quantization stays arm_avgpool_s8: its rounded
         average is the float mean quantized, up to ties.
         """
