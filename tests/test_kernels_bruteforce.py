@@ -382,10 +382,13 @@ def test_lut_overlaps_exactly_in_place(channels, path):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_mean_writes_each_channel_after_reading_it(seed):
+@pytest.mark.parametrize("s16", [False, True], ids=["s8", "s16"])
+def test_mean_writes_each_channel_after_reading_it(seed, s16):
+    """cmsis_opt_mean_s8 and (in bytes) cmsis_opt_mean_s16 run the same loop nest."""
     rng = random.Random(400 + seed)
     n, h, w, c = rng.choice([1, 2, 3]), rng.randint(1, 6), rng.randint(1, 6), rng.randint(1, 9)
-    op = make.mean(n, h, w, c)
+    op = make.mean(n, h, w, c, s16=s16)
+    assert op.kernel_function("c") == ("cmsis_opt_mean_s16" if s16 else "cmsis_opt_mean_s8")
     for path in ("c", "dsp", "mve"):
         check(op, path, lambda: sim_mean(n, h, w, c), exact=True)
 
