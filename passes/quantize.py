@@ -992,7 +992,7 @@ class Lowering:
             raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
                             f"{q_out.scale}:{q_out.zero_point} or a clamp: arm_softmax_s16 interpolates TFLite's "
                             "tables, up to 2 LSB off the float softmax of an ONNX A16W8 model (1/32767); "
-                            "supported: TFLite's int16 SOFTMAX, or this layer kept int8 or float")
+                            "supported: TFLite's int16 SOFTMAX (1/32768, exact to TFLite Micro)")
         x, perm = self.softmax_input(op, stored)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
@@ -1410,7 +1410,7 @@ def strip_float_io(func: FuncOp) -> None:
 
 
 def remark_float_io(func: FuncOp) -> None:
-    """One remark when the model's float inputs or outputs became int8 in the C API, naming the header macros
+    """One remark when the model's float inputs or outputs became int8 (int16) in the C API, naming the header macros
     that convert them (NAME_INPUT_SCALE, or NAME_INPUT_0_SCALE, ... with several inputs; NAME is the C name)."""
     from cmsis_opt.backend.c import entry_names  # the C API's names; imported late: the backend is not a pass
 
@@ -1418,12 +1418,16 @@ def remark_float_io(func: FuncOp) -> None:
     outputs = entry_names("output", len(func.function_type.outputs.data))
     floats = [name for i, name in enumerate(inputs) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
     floats += [name for i, name in enumerate(outputs) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)]
+    types = [*(a.type for i, a in enumerate(func.body.block.args) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)),
+             *(t for i, t in enumerate(func.function_type.outputs.data) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR))]
+    widths = sorted({q.storage_type.width.data for t in types if (q := quant_of(t)) is not None}) or [8]
+    codes = " and ".join(f"int{w}" for w in widths)  # int16: an A16W8 model
     if floats:
         said = [name.replace("_", " ") for name in floats]
         which = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
         macros = ", ".join(f"NAME_{name.upper()}_SCALE / NAME_{name.upper()}_ZERO_POINT" for name in floats)
         remark(
-            f"the model's {which} {'is' if len(floats) == 1 else 'are'} float32; the C API takes and gives int8: "
+            f"the model's {which} {'is' if len(floats) == 1 else 'are'} float32; the C API takes and gives {codes}: "
             f"q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's {macros} "
             "(NAME: the C name, --name)",
             PASS,
