@@ -505,7 +505,7 @@ class Lowering:
         any other add is arm_elementwise_add_s8 (on int16 always arm_elementwise_add_s16: no int16 affine).
         """
         if _is_s16(q_out):
-            return self.elementwise(op, q_out, act)
+            return self.elementwise_s16(op, q_out, act)
         for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
             bias, linear = float_const(other), _linear_producer(mm)
             rows = shape_of(mm)[-1]
@@ -522,9 +522,19 @@ class Lowering:
         """A product with a per-channel (or one) constant is a channel affine; any other is arm_elementwise_mul_s8
         (on int16 always arm_elementwise_mul_s16)."""
         if _is_s16(q_out):
-            return self.elementwise(op, q_out, act)
+            return self.elementwise_s16(op, q_out, act)
         affine = self.constant_affine(op, q_out, act)
         return affine if affine is not None else self.elementwise(op, q_out, act)
+
+    def elementwise_s16(self, op: nn.AddOp | nn.MulOp, q_out, act) -> Stored:
+        """arm_elementwise_add_s16 / arm_elementwise_mul_s16: two computed int16 tensors of one shape. A constant
+        operand is a located error (int8 runs it as a channel affine; the s16 kernels read two arena tensors)."""
+        kind = "Add" if isinstance(op, nn.AddOp) else "Mul"
+        if any(real_constant(v) is not None for v in (op.lhs, op.rhs)):
+            raise error(op, f"an int16 {kind} with a constant operand has no kernel here (arm_elementwise_"
+                            f"{kind.lower()}_s16 reads two computed tensors; int8 runs it as a channel affine); "
+                            "supported on int16: two computed tensors of one shape")
+        return self.elementwise(op, q_out, act)
 
     def bias_folds(self, linear: nn.MatMulOp | nn.FullyConnectedOp, bias: np.ndarray, q_mm: UniformQuantizedType,
                    q_out: UniformQuantizedType) -> bool:

@@ -149,6 +149,26 @@ def test_a16w8_host_programs_equal_the_interpreter(tmp_path, name):
                 np.testing.assert_array_equal(got, want, err_msg=f"{library}, in place {inplace}")
 
 
+@pytest.mark.parametrize("op", ["Add", "Mul"])
+def test_a16w8_constant_operand_is_a_located_error(tmp_path, op):
+    """onnxruntime quantizes a constant Add / Mul operand as an int16 activation; the s16 element-wise kernels read
+    two computed tensors (int8 runs it as a channel affine), so it is refused naming the layer."""
+    rng = np.random.default_rng(8)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 3, 3])
+    model = _model([helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+                    helper.make_node(op, ["c", "k"], ["a"], name="binary"),
+                    helper.make_node("Conv", ["a", "w"], ["y"], name="conv2")], [x], "y",
+                   {"w": rng.standard_normal((4, 4, 1, 1)).astype(np.float32),
+                    "k": rng.standard_normal((1, 4, 3, 3)).astype(np.float32)})
+    float_path, path = str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx")
+    onnx.save(model, float_path)
+    quantize_static(float_path, path, rng.standard_normal((8, 1, 4, 3, 3)).astype(np.float32), a16w8=True)
+    with pytest.raises(CompileError, match=rf"layer 'binary' \(nn.{op.lower()}\): an int16 {op} with a constant "
+                                           rf"operand has no kernel here \(arm_elementwise_{op.lower()}_s16 reads "
+                                           "two computed tensors"):
+        quantized(path)
+
+
 def test_uint16_and_asymmetric_int16_activations_are_refused(tmp_path):
     from onnxruntime import quantization
 
