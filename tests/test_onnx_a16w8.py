@@ -77,15 +77,15 @@ KERNELS = {
 }
 
 
-def a16w8(tmp_path: Path, name: str) -> tuple[str, np.ndarray]:
-    """The float model `name` quantized A16W8 (calibrated on 16 seeded samples); its path and 4 test inputs
-    as int16 codes of other samples of the same distribution (the model's NCHW shape)."""
+def a16w8(tmp_path: Path, name: str, per_channel: bool = True) -> tuple[str, np.ndarray]:
+    """The float model `name` quantized A16W8 (calibrated on 16 seeded samples; weight scales per channel or per
+    tensor); its path and 4 more samples of the same distribution (float, the model's NCHW shape)."""
     rng = np.random.default_rng(16)
     model, shape = MODELS[name](rng)
     float_path, path = str(tmp_path / f"{name}.float.onnx"), str(tmp_path / f"{name}.onnx")
     onnx.save(model, float_path)
     samples = rng.standard_normal((20, *shape)).astype(np.float32)
-    quantize_static(float_path, path, samples[:16], a16w8=True)
+    quantize_static(float_path, path, samples[:16], per_channel=per_channel, a16w8=True)
     return path, samples[16:]
 
 
@@ -94,13 +94,16 @@ def int16_inputs(module, samples: np.ndarray) -> list[np.ndarray]:
     return [codes_of(s.reshape(shape), q_in) for s in samples]
 
 
+@pytest.mark.parametrize("per_channel", [True, False], ids=["per_channel", "per_tensor"])
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_a16w8_layers_within_one_lsb_of_onnxruntime(tmp_path, name):
-    path, samples = a16w8(tmp_path, name)
+def test_a16w8_layers_within_one_lsb_of_onnxruntime(tmp_path, name, per_channel):
+    path, samples = a16w8(tmp_path, name, per_channel)
     module = quantized(path)
     q_in, q_out, _ = int8_io(module)
     assert q_in.storage_type.width.data == 16 and q_in.zero_point == 0 and q_out.storage_type.width.data == 16
     assert KERNELS[name] <= set(kernels(module)), kernels(module)
+    if name == "conv_chain" and not per_channel:  # one weight scale: arm_fully_connected_s16
+        assert "cmsis.fully_connected" in kernels(module), kernels(module)
     inputs = int16_inputs(module, samples)
     per_layer = assert_within_steps(path, module, inputs, end_to_end=2)
     assert len(per_layer) >= 3, per_layer
@@ -130,10 +133,11 @@ def test_a16w8_table_functions_are_refused_not_approximated(tmp_path, op, messag
         quantized(path)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_a16w8_host_programs_equal_the_interpreter(tmp_path, name):
+@pytest.mark.parametrize(("name", "per_channel"), [("conv_chain", True), ("conv_chain", False),
+                                                   ("depthwise_chain", True)])
+def test_a16w8_host_programs_equal_the_interpreter(tmp_path, name, per_channel):
     """runtime/ and the real CMSIS-NN, in place and with --no-inplace: the interpreter's int16 bytes."""
-    path, samples = a16w8(tmp_path, name)
+    path, samples = a16w8(tmp_path, name, per_channel)
     reference = quantized(path)
     inputs = int16_inputs(reference, samples)
     expected = [run_function(reference, [x])[0].reshape(-1) for x in inputs]
