@@ -629,8 +629,14 @@ class DepthwiseConvOp(FilterOp):
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         g = self.window
         function = self.kernel_function(path)
+        if function == "arm_depthwise_conv_fast_s16" and path == "dsp":
+            # Source/ConvolutionFunctions/arm_depthwise_conv_fast_s16.c (DSP): im2col of one output pixel's whole
+            # window (every channel) into the scratch, then that pixel's channels, four at a time
+            return per_pixel_blocks_order(g, [np.arange(g.c)])
         if function == "arm_depthwise_conv_fast_s16":
-            return NoOverlap("arm_depthwise_conv_fast_s16 (DSP, MVE) is not modelled")
+            # (MVE): im2col of four output pixels (every channel), then arm_nn_depthwise_conv_nt_t_s16 writes the
+            # four; the left-over pixels after the last full group (batch 1: the verifier refuses more)
+            return _conv_s8_order(g, "mve")
         if function == "arm_depthwise_conv_s16":
             # Source/ConvolutionFunctions/arm_depthwise_conv_s16.c: per output pixel, per input channel, per output
             # of its multiplier (four at a time when the multiplier allows): the s8 generic kernel's order
