@@ -49,7 +49,7 @@ from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from cmsis_opt import targets
 from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.dialects import arena, cmsis
-from cmsis_opt.dialects.kernel import KernelOp, forget_kernel_facts, kernel_facts_scope, view_source
+from cmsis_opt.dialects.kernel import KernelOp, forget_kernel_facts, is_view, kernel_facts_scope, view_source
 from cmsis_opt.dialects.utils import element_bytes, num_elements
 from cmsis_opt.errors import CompileError
 from cmsis_opt.targets import BuildPath
@@ -108,7 +108,7 @@ def readers(value: SSAValue) -> list[Operation]:
     found: list[Operation] = []
     for use in value.uses:
         user = use.operation
-        if user.has_trait(cmsis.IsView):
+        if is_view(user):
             found.extend(readers(user.results[0]))
         elif not isinstance(user, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)):
             found.append(user)

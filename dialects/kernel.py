@@ -28,7 +28,6 @@ inherits, as `xdsl/backend/register_allocatable.py` does).
 from __future__ import annotations
 
 import abc
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -90,10 +89,22 @@ class IsView(OpTrait):
     """The op's result is its first operand's bytes under another type: no kernel, no buffer of its own."""
 
 
+_VIEW_CLASSES: dict[type, bool] = {}
+
+
+def is_view(op: object) -> bool:
+    """Whether `op` is an operation with the `IsView` trait (traits belong to the op class: kept per class)."""
+    cls = type(op)
+    found = _VIEW_CLASSES.get(cls)
+    if found is None:
+        found = _VIEW_CLASSES[cls] = issubclass(cls, Operation) and cls.has_trait(IsView)
+    return found
+
+
 def view_source(value: SSAValue) -> SSAValue:
     """The value whose bytes `value` holds: itself, unless it is the result of a view op."""
-    while isinstance(value.owner, Operation) and value.owner.has_trait(IsView):
-        value = value.owner.operands[0]
+    while is_view(owner := value.owner):
+        value = cast(Operation, owner).operands[0]
     return value
 
 
@@ -465,14 +476,15 @@ def c_activation(op: Activated) -> str:
 
 
 _T = TypeVar("_T")
-_FACTS: ContextVar[weakref.WeakKeyDictionary[Operation, dict[tuple, object]] | None] = ContextVar(
+# a plain dict (a weak one costs a reference object per look-up): it lives as long as one pass, holding its ops
+_FACTS: ContextVar[dict[Operation, dict[tuple, object]] | None] = ContextVar(
     "kernel_facts", default=None)
 
 
 @contextmanager
 def kernel_facts_scope() -> Iterator[None]:
     """Within the block, `planned_scratch` and `path_delta` are computed once per op, variant and path."""
-    token = _FACTS.set(weakref.WeakKeyDictionary())
+    token = _FACTS.set({})
     try:
         yield
     finally:
@@ -495,7 +507,9 @@ def kernel_fact(op: Operation, key: tuple, compute: Callable[[], _T]) -> _T:
     facts = _FACTS.get()
     if facts is None:
         return compute()
-    known = facts.setdefault(op, {})
+    known = facts.get(op)
+    if known is None:
+        known = facts[op] = {}
     full = (*key, op.properties.get("kernel"))
     if full not in known:
         known[full] = compute()
