@@ -76,6 +76,8 @@ def verified_plan(module: ModuleOp) -> Plan:
 
 def c_identifier(text: str) -> str:
     """`text` as a C identifier (other characters become '_'), for names inside the model's prefix."""
+    if text.isascii() and text.isidentifier():  # already one (the common case): no regex
+        return text
     ident = re.sub(r"[^0-9A-Za-z_]", "_", text)
     if not ident or ident[0].isdigit():
         ident = "_" + ident
@@ -277,9 +279,10 @@ class _Emitter:
 
     def array(self, suffix: str, ctype: str, values: np.ndarray | Sequence[int]) -> str:
         flat = np.asarray(values).reshape(-1)
-        key = (ctype, flat.astype(np.int64).tobytes())
-        if self.shared_arrays is not None and key in self.shared_arrays:
-            return self.shared_arrays[key]
+        if self.shared_arrays is not None:
+            key = (ctype, flat.astype(np.int64).tobytes())
+            if key in self.shared_arrays:
+                return self.shared_arrays[key]
         ident = self.unique(f"{self.ident}_{suffix}")
         if self.capture is not None:
             self.capture.names.add(ident)
