@@ -354,6 +354,22 @@ def safe_delta(order: AccessOrder) -> int | None:
     return None if best <= -out_size else best
 
 
+_SAFE_DELTAS: dict[int, tuple[AccessOrder, int | None]] = {}
+
+
+def _shared_safe_delta(order: AccessOrder) -> int | None:
+    """`safe_delta`, kept per order object: kernels cache the orders of one shape (`conv_order`), so layers of one
+    shape share the result. The cache holds the orders it keys by id, so an id is never reused while cached."""
+    known = _SAFE_DELTAS.get(id(order))
+    if known is not None and known[0] is order:
+        return known[1]
+    delta = safe_delta(order)
+    if len(_SAFE_DELTAS) >= 64:  # the orders can be large arrays: keep few
+        _SAFE_DELTAS.clear()
+    _SAFE_DELTAS[id(order)] = (order, delta)
+    return delta
+
+
 # =====================================================================================
 # C emission, as a kernel sees it
 # =====================================================================================
@@ -559,7 +575,7 @@ class KernelOp(Operation, abc.ABC):
 
         def compute() -> int | None:
             order = self.access_order(path, operand)
-            return None if isinstance(order, NoOverlap) else safe_delta(order)
+            return None if isinstance(order, NoOverlap) else _shared_safe_delta(order)
 
         return kernel_fact(self, ("path_delta", path, operand), compute)
 

@@ -225,6 +225,14 @@ _AFFINE_BIAS_LIMIT = (1 << 31) - 1 - 255 * 127
 """Largest |bias| of a channel affine: the accumulator adds one product of at most 255 * 127 to it."""
 
 
+def _scales_match(own: list[float], acc: list[float]) -> bool:
+    """|own - acc| <= BIAS_SCALE_TOLERANCE * acc for every channel (broadcast as numpy would when one side has a
+    single value)."""
+    if len(own) != len(acc):
+        return bool(np.all(np.abs(np.array(own) - np.array(acc)) <= BIAS_SCALE_TOLERANCE * np.array(acc)))
+    return all(abs(o - a) <= BIAS_SCALE_TOLERANCE * a for o, a in zip(own, acc, strict=True))
+
+
 def quantize_bias(op: Operation, values: np.ndarray, scales: np.ndarray, bits: int = 32) -> np.ndarray:
     """Real bias values as int32 (or int64) codes at per-channel `scales`, rounded half away from zero; a located
     error naming the channel where one does not fit (never a saturated value)."""
@@ -703,14 +711,17 @@ class Lowering:
         data = const.data.reshape(-1)
         if data.size != channels:
             raise error(op, f"its bias has {data.size} values for {channels} output channels")
-        acc = np.array([as_f32(input_scale) * as_f32(s) for s in weight_scales])
-        own = np.array([float(s) for s in const.scales(channels)])
+        # plain floats and ints: a layer has a handful of channels, where numpy's per-call cost dominates
+        in_scale = as_f32(input_scale)
+        acc = [in_scale * as_f32(s) for s in weight_scales]
+        own = [float(s) for s in const.scales(channels)]
         bias_type = np.int64 if wide else np.int32
+        low, high = np.iinfo(bias_type).min, np.iinfo(bias_type).max
         if (const.q.storage_type in (int_type(32), int_type(64)) and not any(const.zero_points())
-                and np.all(np.abs(own - acc) <= BIAS_SCALE_TOLERANCE * acc)
-                and np.all(np.iinfo(bias_type).min <= data) and np.all(data <= np.iinfo(bias_type).max)):
+                and _scales_match(own, acc)
+                and all(low <= v <= high for v in data.tolist())):
             return dense(data.astype(bias_type))
-        return dense(quantize_bias(op, const.real().reshape(-1), acc, 64 if wide else 32))
+        return dense(quantize_bias(op, const.real().reshape(-1), np.array(acc), 64 if wide else 32))
 
     def conv(self, op: nn.Conv2DOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
