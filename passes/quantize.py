@@ -13,13 +13,14 @@ those ranges (compiler/calibrate.py), then lowers it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, UnitAttr
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
@@ -266,6 +267,16 @@ def _offsets(q_in: UniformQuantizedType, q_out: UniformQuantizedType, act: tuple
 
 def _tensor(q: UniformQuantizedType, shape) -> TensorType:
     return tensor_type(q, list(shape))
+
+
+def _i64s(values) -> DenseArrayBase:
+    """`i64_array(values)` for a window's few ints (strides, paddings, dilations), shared between ops."""
+    return _shared_i64s(tuple(int(v) for v in values))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_i64s(values: tuple[int, ...]) -> DenseArrayBase:
+    return i64_array(values)
 
 
 class Lowering:
@@ -642,9 +653,9 @@ class Lowering:
                 "multiplier": i32_array(mults),
                 "shift": i32_array(shifts),
                 **_offsets(q_in, q_out, act),
-                "stride": i64_array((1, 1)),
-                "padding": i64_array((0, 0)),
-                "dilation": i64_array((1, 1)),
+                "stride": _i64s((1, 1)),
+                "padding": _i64s((0, 0)),
+                "dilation": _i64s((1, 1)),
             },
         )
         y = self.emit(new).results[0]
@@ -741,9 +752,9 @@ class Lowering:
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
             **_offsets(q_in, q_out, act),
-            "stride": i64_array(strides),
-            "padding": i64_array(pads[:2]),
-            "dilation": i64_array(dil),
+            "stride": _i64s(strides),
+            "padding": _i64s(pads[:2]),
+            "dilation": _i64s(dil),
         }
         props = {k: v for k, v in props.items() if v is not None or k == "filter"}
         out_type = _tensor(q_out, (n, oh, ow, c_out))
@@ -780,9 +791,9 @@ class Lowering:
             "output_offset": i32_attr(q_out.zero_point),
             "act_min": i32_attr(act[0]),
             "act_max": i32_attr(act[1]),
-            "stride": i64_array(ints(op.strides)),
-            "padding": i64_array(ints(op.pads)[:2]),
-            "dilation": i64_array([1, 1]),
+            "stride": _i64s(ints(op.strides)),
+            "padding": _i64s(ints(op.pads)[:2]),
+            "dilation": _i64s([1, 1]),
         }
         props = {k: v for k, v in props.items() if v is not None}
         new = cmsis.TransposeConvOp.build(operands=[x], result_types=[_tensor(q_out, (n, oh, ow, c_out))],
@@ -852,9 +863,9 @@ class Lowering:
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
             **_offsets(q_in, q_out, act),
-            "stride": i64_array((1, 1)),
-            "padding": i64_array((0, 0)),
-            "dilation": i64_array((1, 1)),
+            "stride": _i64s((1, 1)),
+            "padding": _i64s((0, 0)),
+            "dilation": _i64s((1, 1)),
         }
         b = self._bias(op, bias, q_in.scale, scales, wide=True)
         if b is not None:
@@ -927,9 +938,9 @@ class Lowering:
             operands=[x],
             result_types=[_tensor(q_out, (n, oh, ow, c))],
             properties={
-                "kernel": i64_array(kernel),
-                "stride": i64_array(strides),
-                "padding": i64_array(pads),
+                "kernel": _i64s(kernel),
+                "stride": _i64s(strides),
+                "padding": _i64s(pads),
                 "act_min": i32_attr(act[0]),
                 "act_max": i32_attr(act[1]),
             },
