@@ -15,7 +15,8 @@ Strategies: `naive` (no reuse), `greedy-by-size` (TensorFlow Lite Micro's
 GreedyMemoryPlanner: sizes rounded up to the alignment, largest first, ties
 to the block added last, lowest gap among blocks live at the same time),
 `best-fit` (the best of several orders with best fit, first fit and a
-two-sided fit that packs from both ends), `optimal` (branch and bound, see
+two-sided fit that packs from both ends; the first to meet the lower bound
+ends the tries), `optimal` (branch and bound, see
 `_Search`: complete without aliases; with aliases it proves a plan minimal
 only by meeting the lower bound) and `auto` (the heuristics, then the search
 if they miss the lower bound).
