@@ -727,7 +727,7 @@ class Lowering:
         acc = [in_scale * as_f32(s) for s in weight_scales]
         own = [float(s) for s in const.scales(channels)]
         bias_type = np.int64 if wide else np.int32
-        low, high = np.iinfo(bias_type).min, np.iinfo(bias_type).max
+        low, high = (-(1 << 63), (1 << 63) - 1) if wide else (-(1 << 31), (1 << 31) - 1)
         if (const.q.storage_type in (int_type(32), int_type(64)) and not any(const.zero_points())
                 and _scales_match(own, acc)
                 and all(low <= v <= high for v in data.tolist())):
