@@ -97,9 +97,17 @@ def _comment_text(text: str) -> str:
     return text.replace("*/", "* /").replace("\n", " ")
 
 
+_INT8_TEXT = [str(v) for v in range(-128, 128)]
+"""The text of every int8 value, at index value + 128."""
+
+
 def _int_list(values: Iterable[int] | np.ndarray, per_line: int = 16) -> str:
-    # tolist() gives Python ints at C speed (str() of numpy scalars is several times slower)
-    texts = list(map(str, values.tolist() if isinstance(values, np.ndarray) else map(int, values)))
+    if isinstance(values, np.ndarray) and values.dtype == np.int8:
+        # weights, the bulk of a model's text: a table look-up is several times faster than str() per value
+        texts = list(map(_INT8_TEXT.__getitem__, (values.astype(np.int16) + 128).tolist()))
+    else:
+        # tolist() gives Python ints at C speed (str() of numpy scalars is several times slower)
+        texts = list(map(str, values.tolist() if isinstance(values, np.ndarray) else map(int, values)))
     lines = [", ".join(texts[i : i + per_line]) for i in range(0, len(texts), per_line)]
     return ",\n    ".join(lines)
 
