@@ -376,8 +376,9 @@ def calls_conv_s8_directly(g: Window, generic: bool, path: BuildPath) -> bool:
                        and (mve_1_x_n_fails(g) or not mve_1_x_n_reads_right(g)))
 
 
+@functools.lru_cache(maxsize=256)
 def conv_function(g: Window, generic: bool, path: BuildPath = "c") -> str:
-    """The function a convolution call ends in on `path`."""
+    """The function a convolution call ends in on `path` (kept per window: layers of one shape share it)."""
     return "arm_convolve_s8" if calls_conv_s8_directly(g, generic, path) else wrapper_choice(g)
 
 

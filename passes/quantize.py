@@ -13,13 +13,14 @@ those ranges (compiler/calibrate.py), then lowers it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, UnitAttr
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
@@ -225,6 +226,14 @@ _AFFINE_BIAS_LIMIT = (1 << 31) - 1 - 255 * 127
 """Largest |bias| of a channel affine: the accumulator adds one product of at most 255 * 127 to it."""
 
 
+def _scales_match(own: list[float], acc: list[float]) -> bool:
+    """|own - acc| <= BIAS_SCALE_TOLERANCE * acc for every channel (broadcast as numpy would when one side has a
+    single value)."""
+    if len(own) != len(acc):
+        return bool(np.all(np.abs(np.array(own) - np.array(acc)) <= BIAS_SCALE_TOLERANCE * np.array(acc)))
+    return all(abs(o - a) <= BIAS_SCALE_TOLERANCE * a for o, a in zip(own, acc, strict=True))
+
+
 def quantize_bias(op: Operation, values: np.ndarray, scales: np.ndarray, bits: int = 32) -> np.ndarray:
     """Real bias values as int32 (or int64) codes at per-channel `scales`, rounded half away from zero; a located
     error naming the channel where one does not fit (never a saturated value)."""
@@ -258,6 +267,16 @@ def _offsets(q_in: UniformQuantizedType, q_out: UniformQuantizedType, act: tuple
 
 def _tensor(q: UniformQuantizedType, shape) -> TensorType:
     return tensor_type(q, list(shape))
+
+
+def _i64s(values) -> DenseArrayBase:
+    """`i64_array(values)` for a window's few ints (strides, paddings, dilations), shared between ops."""
+    return _shared_i64s(tuple(int(v) for v in values))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_i64s(values: tuple[int, ...]) -> DenseArrayBase:
+    return i64_array(values)
 
 
 class Lowering:
@@ -644,9 +663,9 @@ class Lowering:
                 "multiplier": i32_array(mults),
                 "shift": i32_array(shifts),
                 **_offsets(q_in, q_out, act),
-                "stride": i64_array((1, 1)),
-                "padding": i64_array((0, 0)),
-                "dilation": i64_array((1, 1)),
+                "stride": _i64s((1, 1)),
+                "padding": _i64s((0, 0)),
+                "dilation": _i64s((1, 1)),
             },
         )
         y = self.emit(new).results[0]
@@ -713,14 +732,17 @@ class Lowering:
         data = const.data.reshape(-1)
         if data.size != channels:
             raise error(op, f"its bias has {data.size} values for {channels} output channels")
-        acc = np.array([as_f32(input_scale) * as_f32(s) for s in weight_scales])
-        own = np.array([float(s) for s in const.scales(channels)])
+        # plain floats and ints: a layer has a handful of channels, where numpy's per-call cost dominates
+        in_scale = as_f32(input_scale)
+        acc = [in_scale * as_f32(s) for s in weight_scales]
+        own = [float(s) for s in const.scales(channels)]
         bias_type = np.int64 if wide else np.int32
+        low, high = (-(1 << 63), (1 << 63) - 1) if wide else (-(1 << 31), (1 << 31) - 1)
         if (const.q.storage_type in (int_type(32), int_type(64)) and not any(const.zero_points())
-                and np.all(np.abs(own - acc) <= BIAS_SCALE_TOLERANCE * acc)
-                and np.all(np.iinfo(bias_type).min <= data) and np.all(data <= np.iinfo(bias_type).max)):
+                and _scales_match(own, acc)
+                and all(low <= v <= high for v in data.tolist())):
             return dense(data.astype(bias_type))
-        return dense(quantize_bias(op, const.real().reshape(-1), acc, 64 if wide else 32))
+        return dense(quantize_bias(op, const.real().reshape(-1), np.array(acc), 64 if wide else 32))
 
     def conv(self, op: nn.Conv2DOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
@@ -740,9 +762,9 @@ class Lowering:
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
             **_offsets(q_in, q_out, act),
-            "stride": i64_array(strides),
-            "padding": i64_array(pads[:2]),
-            "dilation": i64_array(dil),
+            "stride": _i64s(strides),
+            "padding": _i64s(pads[:2]),
+            "dilation": _i64s(dil),
         }
         props = {k: v for k, v in props.items() if v is not None or k == "filter"}
         out_type = _tensor(q_out, (n, oh, ow, c_out))
@@ -779,9 +801,9 @@ class Lowering:
             "output_offset": i32_attr(q_out.zero_point),
             "act_min": i32_attr(act[0]),
             "act_max": i32_attr(act[1]),
-            "stride": i64_array(ints(op.strides)),
-            "padding": i64_array(ints(op.pads)[:2]),
-            "dilation": i64_array([1, 1]),
+            "stride": _i64s(ints(op.strides)),
+            "padding": _i64s(ints(op.pads)[:2]),
+            "dilation": _i64s([1, 1]),
         }
         props = {k: v for k, v in props.items() if v is not None}
         new = cmsis.TransposeConvOp.build(operands=[x], result_types=[_tensor(q_out, (n, oh, ow, c_out))],
@@ -851,9 +873,9 @@ class Lowering:
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
             **_offsets(q_in, q_out, act),
-            "stride": i64_array((1, 1)),
-            "padding": i64_array((0, 0)),
-            "dilation": i64_array((1, 1)),
+            "stride": _i64s((1, 1)),
+            "padding": _i64s((0, 0)),
+            "dilation": _i64s((1, 1)),
         }
         b = self._bias(op, bias, q_in.scale, scales, wide=True)
         if b is not None:
@@ -923,9 +945,9 @@ class Lowering:
             operands=[x],
             result_types=[_tensor(q_out, (n, oh, ow, c))],
             properties={
-                "kernel": i64_array(kernel),
-                "stride": i64_array(strides),
-                "padding": i64_array(pads),
+                "kernel": _i64s(kernel),
+                "stride": _i64s(strides),
+                "padding": _i64s(pads),
                 "act_min": i32_attr(act[0]),
                 "act_max": i32_attr(act[1]),
             },
