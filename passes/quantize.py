@@ -1091,10 +1091,10 @@ class Lowering:
         return Stored(value, stored.perm)
 
     def lstm(self, op: nn.LSTMOp, q_out, act) -> Stored:
-        """`cmsis.lstm` (arm_lstm_unidirectional_s8, or _s16 for int16 activations) with TFLite Micro's parameters (`lstm_eval_common.cc`,
-        PrepareGateParametersInteger): each gate's W x and R h sums requantized to Q3.12 as fully connected
-        layers with output scale 2^-12; the inter-gate products from Q0.15 (2^-15) into the cell state's scale
-        and, for the hidden state, into the output's; the cell state scale a power of two."""
+        """`cmsis.lstm` (arm_lstm_unidirectional_s8, or _s16 for int16 activations and int64 biases) with TFLite Micro's
+        parameters (`lstm_eval_common.cc`, PrepareGateParametersInteger): each gate's W x and R h sums requantized to
+        Q3.12 as fully connected layers with output scale 2^-12; the inter-gate products from Q0.15 (2^-15) into the
+        cell state's scale and, for the hidden state, into the output's; the cell state scale a power of two."""
         wide = _is_s16(q_out)
         if act != ((-32768, 32767) if wide else (-128, 127)):
             raise error(op, f"an activation after an LSTM (clamp {list(act)}) has no CMSIS-NN kernel")

@@ -452,10 +452,10 @@ class _Importer:
 
     def on_lstm(self, op, inputs, output) -> None:
         """UNIDIRECTIONAL_SEQUENCE_LSTM, int8 or 16x8 (int16 activations, int8 weights, int64 biases): the kernels
-        TFLite Micro runs with CMSIS-NN's arm_lstm_unidirectional_s8 / _s16: inputs 0 data, 1-4 input weights and 5-8 recurrent weights of the input,
-        forget, cell and output gates, 12-15 their biases, 18 the hidden (output) state, 19 the int16 cell
-        state (its scale is the cell state's, a power of two); the state tensors must be the zero-initialised
-        variables TFLite resets before each inference. Peephole (9-11), projection (16-17), layer
+        TFLite Micro runs with CMSIS-NN's arm_lstm_unidirectional_s8 / _s16: inputs 0 data, 1-4 input weights and 5-8
+        recurrent weights of the input, forget, cell and output gates, 12-15 their biases, 18 the hidden (output) state,
+        19 the int16 cell state (its scale is the cell state's, a power of two); the state tensors must be the
+        zero-initialised variables TFLite resets before each inference. Peephole (9-11), projection (16-17), layer
         normalisation (20-23) and CIFG (no input gate) are refused: CMSIS-NN's kernel has none of them."""
         options = op.builtinOptions
         if len(inputs) != 24:
