@@ -1,11 +1,13 @@
-"""`cmsis.lstm`: TFLite's int8 UNIDIRECTIONAL_SEQUENCE_LSTM as one `arm_lstm_unidirectional_s8` call.
+"""`cmsis.lstm`: TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM as one `arm_lstm_unidirectional_s8` call (int8), or one
+`arm_lstm_unidirectional_s16` call (the 16x8 scheme: int16 activations, int8 weights, int64 biases).
 
-Sources (CMSIS-NN v7.0.0): `Source/LSTMFunctions/arm_lstm_unidirectional_s8.c`,
-`Source/NNSupportFunctions/arm_nn_lstm_step_s8.c`,
-`arm_nn_lstm_calculate_gate_s8_s16.c`, `arm_nn_vec_mat_mul_result_acc_s8_s16.c`,
+Sources (CMSIS-NN v7.0.0): `Source/LSTMFunctions/arm_lstm_unidirectional_s8.c` and `_s16.c`,
+`Source/NNSupportFunctions/arm_nn_lstm_step_s8.c` and `_s16.c`,
+`arm_nn_lstm_calculate_gate_s8_s16.c` and `_s16.c`, `arm_nn_vec_mat_mul_result_acc_s8_s16.c` and `_s16.c`
+(int64 accumulators requantized by `arm_nn_requantize_s64`),
 `Source/ActivationFunctions/arm_nn_activation_s16.c`,
 `Source/BasicMathFunctions/arm_elementwise_mul_s16.c`, `arm_elementwise_mul_acc_s16.c`,
-`arm_elementwise_mul_s16_s8.c`; the parameters as TFLite Micro's
+`arm_elementwise_mul_s16_s8.c`, `arm_elementwise_mul_s16_batch_offset.c`; the parameters as TFLite Micro's
 `lstm_eval_common.cc` (`PrepareGateParametersInteger`) and its CMSIS-NN port
 (`kernels/cmsis_nn/unidirectional_sequence_lstm.cc`) compute them.
 
@@ -27,6 +29,8 @@ its input and overwrite the rows already consumed.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from xdsl.dialects.builtin import (
     DenseArrayBase,
@@ -41,12 +45,12 @@ from xdsl.dialects.builtin import (
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
 from cmsis_opt.errors import CompileError
-from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier
+from cmsis_opt.fixedpoint import multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_s64
 from cmsis_opt.targets import BuildPath
 
 from .cmsis_activation import activation_s16
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, Trace, int_of
-from .utils import fail, int_type, ints, shape_of, to_numpy
+from .utils import element_bytes, fail, int_type, ints, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
 _I32_ARRAY = DenseArrayBase.constr(i32)
@@ -66,23 +70,26 @@ def _requantize(x: np.ndarray, multiplier: int, shift: int) -> np.ndarray:
 
 @irdl_op_definition
 class LstmOp(CmsisOp, KernelOp):
-    """`arm_lstm_unidirectional_s8`: input [B, T, I] ([T, B, I] with `time_major`), result [B, T, H] (or
-    [T, B, H]), int8, per-tensor.
+    """`arm_lstm_unidirectional_s8` / `_s16`: input [B, T, I] ([T, B, I] with `time_major`), result [B, T, H]
+    (or [T, B, H]), int8 or int16 (both the same), per-tensor.
 
     Gates in the order input, forget, cell, output (`GATES`): `input_weights`
-    [4, H, I] and `recurrent_weights` [4, H, H] int8, `bias` [4, H] int32;
+    [4, H, I] and `recurrent_weights` [4, H, H] int8, `bias` [4, H] int32
+    (int64 with int16 activations; the gate sums are then int64, requantized
+    with the Q15-reduced multiplier of `arm_nn_requantize_s64`);
     `input_multiplier` / `input_shift` requantize each gate's W x sum and
     `hidden_multiplier` / `hidden_shift` its R h sum into Q3.12 (scale
     2^-12). `forget_to_cell_*` and `input_to_cell_*` requantize the Q0.15
     products into the int16 cell state, of scale 2^`cell_scale_power`;
     `cell_clip` bounds it (0: no clip); `output_*` the Q0.15 x Q0.15 hidden
-    product into the int8 output. `input_offset` is minus the input zero point,
+    product into the output. `input_offset` is minus the input zero point,
     `output_offset` the output's (the hidden state's) zero point.
     `cell_activation` is the cell gate's (tanh or sigmoid); the other gates
     are sigmoids and the hidden state's tanh(cell) is a tanh.
     """
 
     name = "cmsis.lstm"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
     input = operand_def(TensorType)
     output = result_def(TensorType)
     input_weights = prop_def(DenseIntOrFPElementsAttr)
@@ -131,7 +138,7 @@ class LstmOp(CmsisOp, KernelOp):
         batch, _, features, hidden = self.sizes()
         for field, attr, shape, bits in (("input_weights", self.input_weights, (4, hidden, features), 8),
                                          ("recurrent_weights", self.recurrent_weights, (4, hidden, hidden), 8),
-                                         ("bias", self.bias, (4, hidden), 32)):
+                                         ("bias", self.bias, (4, hidden), 64 if self.is_s16() else 32)):
             element = attr.get_element_type()
             if element != int_type(bits):
                 fail(self, field, f"expected i{bits} elements, got {element}")
@@ -154,11 +161,12 @@ class LstmOp(CmsisOp, KernelOp):
         qi, qo = self.quant(self.input, "input"), self.quant(self.output, "result")
         self.check_offsets([("input_offset", int_of(self.input_offset), qi, -1),
                             ("output_offset", int_of(self.output_offset), qo, 1)])
+        self.check_same_width(self.input, self.output)
         del batch
 
     # -- kernel interface -----------------------------------------------------------
     def kernel_function(self, path: BuildPath) -> str:
-        return "arm_lstm_unidirectional_s8"
+        return "arm_lstm_unidirectional_s16" if self.is_s16() else "arm_lstm_unidirectional_s8"
 
     def scratch_bytes(self, path: BuildPath) -> int:
         """temp1, temp2 and the cell state: three int16 buffers of batch x hidden (TFLite Micro's CMSIS-NN port
@@ -180,9 +188,10 @@ class LstmOp(CmsisOp, KernelOp):
                 (steps, batch) if major else (batch, steps), np.int64)
             return np.repeat(grid.reshape(-1), width)
 
-        trace = Trace(batch * steps * features, batch * steps * hidden)
-        trace.read(2 * step_of(features), np.arange(batch * steps * features))
-        trace.write(2 * step_of(hidden) + 1, np.arange(batch * steps * hidden))
+        element = element_bytes(self.input)  # the order is in bytes: 2 per int16 value
+        trace = Trace(batch * steps * features * element, batch * steps * hidden * element)
+        trace.read(2 * step_of(features * element), np.arange(batch * steps * features * element))
+        trace.write(2 * step_of(hidden * element) + 1, np.arange(batch * steps * hidden * element))
         return trace.done()
 
     def emit_c(self, c: CEmitter) -> None:
@@ -191,16 +200,17 @@ class LstmOp(CmsisOp, KernelOp):
         eff_in, eff_hidden = self.effective_biases()
         mults, shifts = ints(self.input_multiplier), ints(self.input_shift)
         h_mults, h_shifts = ints(self.hidden_multiplier), ints(self.hidden_shift)
+        bias_c = "int64_t" if self.is_s16() else "int32_t"
         gates = {}
         for k, gate in enumerate(GATES):
             activation = CELL_ACTIVATIONS[self.cell_activation.data] if gate == "cell" else "ARM_SIGMOID"
             fields = [f".input_multiplier = {mults[k]}", f".input_shift = {shifts[k]}",
                       f".input_weights = {c.array(f'{gate}_input_weights', 'int8_t', w[k])}",
-                      f".input_effective_bias = {c.array(f'{gate}_input_effective_bias', 'int32_t', eff_in[k])}",
+                      f".input_effective_bias = {c.array(f'{gate}_input_effective_bias', bias_c, eff_in[k])}",
                       f".hidden_multiplier = {h_mults[k]}", f".hidden_shift = {h_shifts[k]}",
                       f".hidden_weights = {c.array(f'{gate}_hidden_weights', 'int8_t', r[k])}",
-                      f".hidden_effective_bias = {c.array(f'{gate}_hidden_effective_bias', 'int32_t', eff_hidden[k])}",
-                      f".bias = {c.array(f'{gate}_bias', 'int32_t', b[k])}",
+                      f".hidden_effective_bias = {c.array(f'{gate}_hidden_effective_bias', bias_c, eff_hidden[k])}",
+                      f".bias = {c.array(f'{gate}_bias', bias_c, b[k])}",
                       f".activation_type = {activation}"]
             gates[gate] = "{\n        " + ",\n        ".join(fields) + "}"
         scalars = {
@@ -215,7 +225,7 @@ class LstmOp(CmsisOp, KernelOp):
         init = [f".{k} = {v}" for k, v in scalars.items()] + [f".{g}_gate = {gates[g]}" for g in GATES]
         params = c.struct("params", "cmsis_nn_lstm_params", "{\n    " + ",\n    ".join(init) + "}")
         if c.alignment < 2:
-            raise CompileError(f"layer '{c.layer}' (cmsis.lstm): arm_lstm_unidirectional_s8 keeps int16 values in "
+            raise CompileError(f"layer '{c.layer}' (cmsis.lstm): {self.kernel_function(c.path)} keeps int16 values in "
                                f"its scratch, which an arena aligned to {c.alignment} byte may place on an odd "
                                "address; use --alignment 2 or more", "C backend")
         size = batch * hidden * 2
@@ -224,10 +234,12 @@ class LstmOp(CmsisOp, KernelOp):
                     f"    {buffers}.temp1 = {c.scratch_ptr(0)};",
                     f"    {buffers}.temp2 = {c.scratch_ptr(size)};",
                     f"    {buffers}.cell_state = {c.scratch_ptr(2 * size)};"])
-        c.call("arm_lstm_unidirectional_s8", [c.ptr(self.input), c.ptr(self.output), f"&{params}", f"&{buffers}"])
+        c.call(self.kernel_function(c.path), [c.ptr(self.input), c.ptr(self.output), f"&{params}", f"&{buffers}"])
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
-        """The kernel's int16 arithmetic step by step (`arm_nn_lstm_step_s8`), every batch at once."""
+        """The kernel's int16 arithmetic step by step (`arm_nn_lstm_step_s8` / `_s16`), every batch at once. With
+        int16 activations the gate sums are int64 requantized as `arm_nn_requantize_s64` (TFLite Micro's
+        16x8 fully connected) and the hidden state is clamped to int16 (`arm_elementwise_mul_s16_batch_offset`)."""
         (x,) = inputs
         batch, steps, _, hidden = self.sizes()
         seq = x.astype(np.int64)
@@ -240,11 +252,14 @@ class LstmOp(CmsisOp, KernelOp):
         clip = int_of(self.cell_clip)
         low, high = (-clip, clip) if clip > 0 else (Q15_MIN, Q15_MAX)
         cell_sigmoid = self.cell_activation.data == "sigmoid"
+        wide = self.is_s16()
+        requantize_sum = multiply_by_quantized_multiplier_s64 if wide else _requantize
+        out_min, out_max = (Q15_MIN, Q15_MAX) if wide else (-128, 127)
 
         def gate(k: int, data: np.ndarray, state: np.ndarray | None) -> np.ndarray:
-            acc = np.clip(_requantize(data @ w[k].T + eff_in[k], mults[k], shifts[k]), Q15_MIN, Q15_MAX)
+            acc = np.clip(requantize_sum(data @ w[k].T + eff_in[k], mults[k], shifts[k]), Q15_MIN, Q15_MAX)
             if state is not None:
-                acc = np.clip(_requantize(state @ r[k].T + eff_hidden[k], h_mults[k], h_shifts[k]) + acc,
+                acc = np.clip(requantize_sum(state @ r[k].T + eff_hidden[k], h_mults[k], h_shifts[k]) + acc,
                               Q15_MIN, Q15_MAX)
             return activation_s16(acc, 0, cell_sigmoid if GATES[k] == "cell" else True)
 
@@ -262,7 +277,7 @@ class LstmOp(CmsisOp, KernelOp):
             out_gate = gate(3, data, state)
             squashed = activation_s16(cell, int_of(self.cell_scale_power) + 12, False)
             h = _requantize(out_gate * squashed, int_of(self.output_multiplier), int_of(self.output_shift))
-            state = np.clip(h + int_of(self.output_offset), -128, 127)
+            state = np.clip(h + int_of(self.output_offset), out_min, out_max)
             outs.append(state)
         out = np.stack(outs)  # [T, B, H]
-        return (out if self.time_major is not None else out.transpose(1, 0, 2)).astype(np.int8)
+        return (out if self.time_major is not None else out.transpose(1, 0, 2)).astype(np.int16 if wide else np.int8)

@@ -1113,11 +1113,12 @@ class Lowering:
         return Stored(value, stored.perm)
 
     def lstm(self, op: nn.LSTMOp, q_out, act) -> Stored:
-        """`cmsis.lstm` (arm_lstm_unidirectional_s8) with TFLite Micro's int8 parameters (`lstm_eval_common.cc`,
-        PrepareGateParametersInteger): each gate's W x and R h sums requantized to Q3.12 as fully connected
-        layers with output scale 2^-12; the inter-gate products from Q0.15 (2^-15) into the cell state's scale
-        and, for the hidden state, into the output's; the cell state scale a power of two."""
-        if act != (-128, 127):
+        """`cmsis.lstm` (arm_lstm_unidirectional_s8, or _s16 for int16 activations and int64 biases) with TFLite Micro's
+        parameters (`lstm_eval_common.cc`, PrepareGateParametersInteger): each gate's W x and R h sums requantized to
+        Q3.12 as fully connected layers with output scale 2^-12; the inter-gate products from Q0.15 (2^-15) into the
+        cell state's scale and, for the hidden state, into the output's; the cell state scale a power of two."""
+        wide = _is_s16(q_out)
+        if act != ((-32768, 32767) if wide else (-128, 127)):
             raise error(op, f"an activation after an LSTM (clamp {list(act)}) has no CMSIS-NN kernel")
         if op.cell_scale is None:
             raise error(op, "the int16 cell state's scale is unknown (TFLite gives it as the cell state tensor's "
@@ -1137,8 +1138,12 @@ class Lowering:
             gate_weights.append((w.data.reshape(4, hidden, -1), [float(v) for v in scales[:, 0]]))
         (w_in, s_in), (w_rec, s_rec) = gate_weights
         bias = float_const(op.bias)
-        if bias is None or bias.q.storage_type != int_type(32):
-            raise error(op, "its bias is not an int32 quantized constant (TFLite's LSTM bias)")
+        bias_bits = 64 if wide else 32
+        if bias is None or bias.q.storage_type != int_type(bias_bits):
+            raise error(op, f"its bias is not an int{bias_bits} quantized constant (TFLite's "
+                            f"{'16x8' if wide else 'int8'} LSTM bias)")
+        if _is_s16(q_in) != wide:
+            raise error(op, "its input and output differ in element type; TFLite's LSTM keeps one")
         cell_scale = op.cell_scale.value.data
         power = round(math.log2(cell_scale))
         if abs(math.log2(cell_scale) - power) >= 1e-3:  # TFLite's CheckedLog2
@@ -1158,7 +1163,7 @@ class Lowering:
         props: dict[str, Attribute] = {
             "input_weights": dense(np.ascontiguousarray(w_in.astype(np.int8))),
             "recurrent_weights": dense(np.ascontiguousarray(w_rec.astype(np.int8))),
-            "bias": dense(bias.data.reshape(4, hidden).astype(np.int32)),
+            "bias": dense(bias.data.reshape(4, hidden).astype(np.int64 if wide else np.int32)),
             "input_multiplier": i32_array([m for m, _ in ins]), "input_shift": i32_array([s for _, s in ins]),
             "hidden_multiplier": i32_array([m for m, _ in recs]), "hidden_shift": i32_array([s for _, s in recs]),
             "forget_to_cell_multiplier": i32_attr(forget[0]), "forget_to_cell_shift": i32_attr(forget[1]),
@@ -1351,7 +1356,7 @@ Each is called as (lowering, op, output quantization, clamp).
 
 S16_LOWERINGS: frozenset[type[Operation]] = frozenset({
     nn.Conv2DOp, nn.FullyConnectedOp, nn.MatMulOp, nn.MaxPoolOp, nn.AvgPoolOp, nn.GlobalAvgPoolOp, nn.SoftmaxOp,
-    nn.AddOp, nn.MulOp, nn.ActivationOp,
+    nn.AddOp, nn.MulOp, nn.ActivationOp, nn.LSTMOp,
 })
 """The nn ops whose lowering also takes int16 activations (TFLite's 16x8 scheme, CMSIS-NN's s16 kernels)."""
 

@@ -36,7 +36,7 @@ SUPPORTED = {
     "lstm.int8", "kws_lstm.int8",
     "conv.int16", "depthwise_conv.int16", "fully_connected.int16", "max_pool.int16", "avg_pool.int16",
     "softmax.int16", "kws_conv.int16", "add.int16", "mul.int16", "logistic.int16", "tanh.int16",
-    "logistic_pot.int16", "tanh_pot.int16", "mixed_tanh.int8",
+    "logistic_pot.int16", "tanh_pot.int16", "mixed_tanh.int8", "lstm.int16",
 }
 INT16 = sorted(name for name in SUPPORTED if name.endswith(".int16"))
 HOST = ("transpose_conv.int8", "transpose_conv_valid.int8", "depthwise_conv.int8", "fully_connected.int8",

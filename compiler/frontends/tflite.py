@@ -451,11 +451,11 @@ class _Importer:
         self.finish_op(output, result, getattr(options, "fusedActivationFunction", 0))
 
     def on_lstm(self, op, inputs, output) -> None:
-        """UNIDIRECTIONAL_SEQUENCE_LSTM, int8 (the kernel TFLite Micro runs with CMSIS-NN's
-        arm_lstm_unidirectional_s8): inputs 0 data, 1-4 input weights and 5-8 recurrent weights of the input,
-        forget, cell and output gates, 12-15 their biases, 18 the hidden (output) state, 19 the int16 cell
-        state (its scale is the cell state's, a power of two); the state tensors must be the zero-initialised
-        variables TFLite resets before each inference. Peephole (9-11), projection (16-17), layer
+        """UNIDIRECTIONAL_SEQUENCE_LSTM, int8 or 16x8 (int16 activations, int8 weights, int64 biases): the kernels
+        TFLite Micro runs with CMSIS-NN's arm_lstm_unidirectional_s8 / _s16: inputs 0 data, 1-4 input weights and 5-8
+        recurrent weights of the input, forget, cell and output gates, 12-15 their biases, 18 the hidden (output) state,
+        19 the int16 cell state (its scale is the cell state's, a power of two); the state tensors must be the
+        zero-initialised variables TFLite resets before each inference. Peephole (9-11), projection (16-17), layer
         normalisation (20-23) and CIFG (no input gate) are refused: CMSIS-NN's kernel has none of them."""
         options = op.builtinOptions
         if len(inputs) != 24:
@@ -469,9 +469,9 @@ class _Importer:
         if not all(present[i] for i in (*range(1, 9), *range(12, 16), 18, 19)):
             raise self.unsupported("an LSTM without an input gate (CIFG) or without a state tensor",
                                    "every gate's weights and bias and both state tensors")
-        if self.type_name(inputs[0]) != "INT8":
+        if self.type_name(inputs[0]) not in ("INT8", "INT16"):
             raise self.unsupported(f"an LSTM with {self.type_name(inputs[0])} input",
-                                   "INT8 (arm_lstm_unidirectional_s8)")
+                                   "INT8 (arm_lstm_unidirectional_s8) or INT16 (arm_lstm_unidirectional_s16)")
         activation = self.act_names.get(options.fusedActivationFunction, str(options.fusedActivationFunction))
         if activation != "TANH":  # the schema has no sigmoid; TFLite Micro's integer kernel takes only tanh
             raise self.unsupported(f"cell gate activation {activation}", "TANH")
@@ -519,9 +519,9 @@ class _Importer:
             scales += [q[0][0]] * shape[0]
             zps += [q[1][0]] * shape[0]
         stacked = np.concatenate(arrays)
-        storage = {np.dtype(np.int8): I8, np.dtype(np.int32): I32}.get(stacked.dtype)
+        storage = {np.dtype(np.int8): I8, np.dtype(np.int32): I32, np.dtype(np.int64): I64}.get(stacked.dtype)
         if storage is None:
-            raise self.unsupported(f"{stacked.dtype} {what}", "int8 weights, int32 biases")
+            raise self.unsupported(f"{stacked.dtype} {what}", "int8 weights, int32 (int64 for 16x8) biases")
         label = self.tensor_name(indices[0])
         codes = self.builder.constant(np.ascontiguousarray(stacked), label, quant_element(scales, zps, 0, storage))
         return self.builder.dequantize(codes, label)

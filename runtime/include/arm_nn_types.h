@@ -161,7 +161,7 @@ typedef struct
     arm_nn_activation_type activation_type;
 } cmsis_nn_lstm_gate;
 
-/* arm_lstm_unidirectional_s8's parameters. */
+/* arm_lstm_unidirectional_s8 / _s16 parameters (the biases int32_t for s8, int64_t for s16). */
 typedef struct
 {
     int32_t time_major; /* 0: input [batch][time][features]; else [time][batch][features] */

@@ -401,6 +401,13 @@ arm_cmsis_nn_status arm_lstm_unidirectional_s8(const int8_t *input,
                                                const cmsis_nn_lstm_params *params,
                                                cmsis_nn_lstm_context *buffers);
 
+/* TFLite Micro's 16x8 UNIDIRECTIONAL_SEQUENCE_LSTM: int16 input and output, int8 weights, int64 biases and
+ * effective biases in the gates; the same parameters and buffers as arm_lstm_unidirectional_s8. */
+arm_cmsis_nn_status arm_lstm_unidirectional_s16(const int16_t *input,
+                                                int16_t *output,
+                                                const cmsis_nn_lstm_params *params,
+                                                cmsis_nn_lstm_context *buffers);
+
 /*
  * int16 activations, int8 weights (TFLite's 16x8 scheme). Accumulators are
  * int64 (the bias too); requantization is arm_nn_requantize_s64: the Q31

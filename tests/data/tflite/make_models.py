@@ -117,8 +117,18 @@ def _models():
     }
 
 
+MLIR_16X8 = ("lstm",)
+"""Models whose 16x8 form comes from TensorFlow's MLIR quantizer: `TFLiteConverter.convert()` refuses
+(`Quantization to 16x8-bit not yet supported for op: 'UNIDIRECTIONAL_SEQUENCE_LSTM'`: for int16 activations it
+always takes the older calibrator's quantizer), so step 1 calibrates with the converter and quantizes with
+`mlir_quantize(..., inference_type=QUANTIZED_INT16)`. That quantizer stores the LSTM's gate biases as int32, which
+TFLite Micro's 16x8 LSTM reads as int64; step 1b widens them (same integer values, same scale)."""
+
+
 def convert(out: Path) -> None:
     import tensorflow as tf
+    from tensorflow.compiler.mlir.lite import types_pb2
+    from tensorflow.lite.python.convert import mlir_quantize
 
     tf.random.set_seed(0)
     out.mkdir(parents=True, exist_ok=True)
@@ -141,6 +151,18 @@ def convert(out: Path) -> None:
             path = out / f"{name}.{scheme}.tflite"
             path.write_bytes(converter.convert())
             print(f"{path}: {path.stat().st_size} bytes")
+        for scheme in ("int16",) if name in MLIR_16X8 else ():
+            converter = tf.lite.TFLiteConverter.from_keras_model(model)
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = lambda samples=samples: iter(samples)
+            converter.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+            converter._experimental_calibrate_only = True  # the float model with the calibrated ranges
+            path = out / f"{name}.{scheme}.tflite"
+            path.write_bytes(mlir_quantize(converter.convert(), fully_quantize=True,
+                                           inference_type=types_pb2.QUANTIZED_INT16,
+                                           input_data_type=tf.int16, output_data_type=tf.int16))
+            print(f"{path}: {path.stat().st_size} bytes (int32 LSTM bias: widen it with the schema step)")
 
 
 Q15 = 2.0 ** -15
@@ -156,11 +178,51 @@ first tensor is the graph input, the last its output. `mixed_tanh.int8` is a mix
 on int16 between two QUANTIZE ops."""
 
 
+LSTM_BIASES = (12, 13, 14, 15)
+"""UNIDIRECTIONAL_SEQUENCE_LSTM inputs holding the input, forget, cell and output gate biases."""
+
+
+def widen_lstm_biases(path: Path) -> None:
+    """Rewrite the int32 gate biases of every int16 UNIDIRECTIONAL_SEQUENCE_LSTM in `path` as int64 (TFLite's
+    16x8 scheme, what TFLite Micro's `EvalLstm<int16_t, int8_t, int16_t, int64_t>` and its CMSIS-NN port read);
+    a model already widened is left as it is."""
+    import flatbuffers
+
+    from cmsis_opt.frontends.tflite import load_schema
+
+    S = load_schema()
+    model = S.ModelT.InitFromObj(S.Model.GetRootAs(path.read_bytes(), 0))
+    changed = False
+    for graph in model.subgraphs:
+        for op in graph.operators:
+            code = model.operatorCodes[op.opcodeIndex]
+            if max(code.builtinCode, code.deprecatedBuiltinCode) != S.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM:
+                continue
+            if graph.tensors[op.inputs[0]].type != S.TensorType.INT16:
+                continue
+            for index in (op.inputs[i] for i in LSTM_BIASES):
+                tensor = graph.tensors[index]
+                if tensor.type != S.TensorType.INT32:
+                    continue
+                buffer = model.buffers[tensor.buffer]
+                wide = np.frombuffer(bytes(buffer.data), np.int32).astype("<i8")
+                buffer.data = np.frombuffer(wide.tobytes(), np.uint8)
+                tensor.type, changed = S.TensorType.INT64, True
+    if changed:
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        path.write_bytes(bytes(builder.Output()))
+        print(f"{path}: LSTM biases widened to int64")
+
+
 def schema(out: Path) -> None:
     import flatbuffers
 
     from cmsis_opt.frontends.tflite import load_schema
 
+    for name in MLIR_16X8:
+        if (out / f"{name}.int16.tflite").exists():
+            widen_lstm_biases(out / f"{name}.int16.tflite")
     S = load_schema()
     for name, (shape, tensors, ops) in SCHEMA_MODELS.items():
         model = S.ModelT()
@@ -198,12 +260,14 @@ def schema(out: Path) -> None:
 
 def reference(out: Path, names: list[str] | None = None) -> None:
     """`<model>.npz` for every model in `out`, or for `names` only. Seeds: 1234 + the index among the converted
-    models in sorted order, 2234 + the index in SCHEMA_MODELS."""
+    models in sorted order, 2234 + the index in SCHEMA_MODELS, 3234 + the index in MLIR_16X8."""
     from tflite_micro.python.tflite_micro import runtime
 
-    converted = sorted(p for p in out.glob("*.tflite") if p.name.removesuffix(".tflite") not in SCHEMA_MODELS)
+    mlir = [f"{name}.int16" for name in MLIR_16X8]
+    converted = sorted(p for p in out.glob("*.tflite") if p.name.removesuffix(".tflite") not in [*SCHEMA_MODELS, *mlir])
     seeds = {path: 1234 + index for index, path in enumerate(converted)}
     seeds |= {out / f"{name}.tflite": 2234 + index for index, name in enumerate(SCHEMA_MODELS)}
+    seeds |= {out / f"{name}.tflite": 3234 + index for index, name in enumerate(mlir)}
     for path, seed in sorted(seeds.items()):
         if names and path.name.removesuffix(".tflite") not in names:
             continue

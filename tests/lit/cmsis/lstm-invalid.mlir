@@ -52,3 +52,21 @@ func.func @sequence(%x: tensor<1x2x2x!quant.uniform<i8:f32, 0.02:-9>>) {
   func.return
 }
 // CHECK: error: {{.*}}lstm-invalid.mlir:51:3: 'cmsis.lstm' result: shape [1, 3, 1] must keep the input's [1, 2] sequence dimensions
+
+// -----
+
+// int16 activations take an int64 bias (arm_lstm_unidirectional_s16).
+func.func @s16_bias(%x: tensor<1x2x2x!quant.uniform<i16:f32, 0.0001:0>>) {
+  %y = cmsis.lstm %x {input_weights = dense<[[[1, 2]], [[3, 4]], [[5, 6]], [[7, 8]]]> : tensor<4x1x2xi8>, recurrent_weights = dense<[[[-1]], [[2]], [[-3]], [[4]]]> : tensor<4x1x1xi8>, bias = dense<[[10], [20], [30], [40]]> : tensor<4x1xi32>, input_multiplier = array<i32: 1518500250, 1518500250, 1518500250, 1518500250>, input_shift = array<i32: -1, -1, -1, -1>, hidden_multiplier = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, hidden_shift = array<i32: -2, -2, -2, -2>, forget_to_cell_multiplier = 1073741824 : i32, forget_to_cell_shift = -14 : i32, input_to_cell_multiplier = 1073741824 : i32, input_to_cell_shift = -15 : i32, cell_clip = 32767 : i32, cell_scale_power = -14 : i32, output_multiplier = 1227133513 : i32, output_shift = -22 : i32, input_offset = 0 : i32, output_offset = 0 : i32, cell_activation = "tanh"} : (tensor<1x2x2x!quant.uniform<i16:f32, 0.0001:0>>) -> tensor<1x2x1x!quant.uniform<i16:f32, 0.00003:0>>
+  func.return
+}
+// CHECK: error: {{.*}}lstm-invalid.mlir:[[# @LINE - 3]]:3: 'cmsis.lstm' bias: expected i64 elements, got i32
+
+// -----
+
+// Input and result have one width.
+func.func @widths(%x: tensor<1x2x2x!quant.uniform<i16:f32, 0.0001:0>>) {
+  %y = cmsis.lstm %x {input_weights = dense<[[[1, 2]], [[3, 4]], [[5, 6]], [[7, 8]]]> : tensor<4x1x2xi8>, recurrent_weights = dense<[[[-1]], [[2]], [[-3]], [[4]]]> : tensor<4x1x1xi8>, bias = dense<[[10], [20], [30], [40]]> : tensor<4x1xi64>, input_multiplier = array<i32: 1518500250, 1518500250, 1518500250, 1518500250>, input_shift = array<i32: -1, -1, -1, -1>, hidden_multiplier = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, hidden_shift = array<i32: -2, -2, -2, -2>, forget_to_cell_multiplier = 1073741824 : i32, forget_to_cell_shift = -14 : i32, input_to_cell_multiplier = 1073741824 : i32, input_to_cell_shift = -15 : i32, cell_clip = 32767 : i32, cell_scale_power = -14 : i32, output_multiplier = 1227133513 : i32, output_shift = -22 : i32, input_offset = 0 : i32, output_offset = 0 : i32, cell_activation = "tanh"} : (tensor<1x2x2x!quant.uniform<i16:f32, 0.0001:0>>) -> tensor<1x2x1x!quant.uniform<i8:f32, 0.007:0>>
+  func.return
+}
+// CHECK: error: {{.*}}lstm-invalid.mlir:[[# @LINE - 3]]:3: 'cmsis.lstm' result: mixes int16 and int8 tensors
