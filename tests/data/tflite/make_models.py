@@ -8,6 +8,9 @@ Two steps, each in its own environment (TensorFlow's converter is not a test dep
     # 1b. single-op models TensorFlow's converter does not give (a chosen input scale), with the flatbuffer
     #     schema tflite-micro ships (the project's test environment)
     .venv/bin/python tests/data/tflite/make_models.py schema tests/data/tflite
+    # 1c. int4-weight models (conv, depthwise conv, fully connected), from the int8 ones of step 1 (the project's
+    #     test environment)
+    .venv/bin/python tests/data/tflite/make_models.py int4 tests/data/tflite
     # 2. the reference outputs, with PyPI tflite-micro (the project's test environment)
     .venv/bin/python tests/data/tflite/make_models.py reference tests/data/tflite [MODEL...]
 
@@ -23,6 +26,13 @@ Step 1b writes `SCHEMA_MODELS`: int16 LOGISTIC and TANH at a power-of-two
 input scale (the converter picks the scale from the data; at these scales
 TFLite Micro's arithmetic is CMSIS-NN's `arm_nn_activation_s16`), and a
 mixed int8 / int16 graph.
+
+Step 1c writes `INT4_MODELS`: each int8 model's filter requantized to int4
+(per output channel: scale max|w| / 7, codes rounded half away from zero and
+clamped to [-8, 7]) and its bias to the new accumulator scale, the filter
+stored as TFLite packs INT4 (two values per byte, the first in the low nibble,
+the flat tensor packed as one run: a row of an odd length shares a byte with
+the next row).
 
 Step 2 runs every .tflite here through TFLite Micro's Python interpreter on
 one seeded input (uniform over the input type's whole range, seed 1234 +
@@ -196,18 +206,102 @@ def schema(out: Path) -> None:
         print(f"{path}: {path.stat().st_size} bytes")
 
 
+INT4_MODELS = {"conv.int4": "conv.int8", "depthwise_conv.int4": "depthwise_conv.int8",
+               "fully_connected.int4": "fully_connected.int8"}
+"""int4-weight model -> the int8 model it is made from (its op's filter is input 1, its bias input 2)."""
+
+INT4_AS_INT8 = {"fully_connected.int4"}
+"""PyPI tflite-micro's reference FULLY_CONNECTED refuses INT4 filters (fully_connected_common.cc: only its
+CMSIS-NN build takes them); its output for these is that of the same model with the filter's codes stored
+unpacked as INT8 (`unpack_int4_model`), which is what the int4 kernels compute."""
+
+
+def unpack_int4_model(data: bytes) -> bytes:
+    """`data` with every INT4 constant stored as INT8 (the same codes and scales)."""
+    import flatbuffers
+
+    from cmsis_opt.frontends.tflite import load_schema
+
+    S = load_schema()
+    model = S.ModelT.InitFromPackedBuf(bytearray(data), 0)
+    for tensor in model.subgraphs[0].tensors:
+        if tensor.type == S.TensorType.INT4:
+            packed = np.frombuffer(bytes(model.buffers[tensor.buffer].data), np.uint8)
+            codes = np.stack([packed & 0xF, packed >> 4], axis=1).reshape(-1)[:int(np.prod(tensor.shape))]
+            model.buffers[tensor.buffer].data = ((codes.astype(np.int16) ^ 8) - 8).astype(np.int8).view(np.uint8)
+            tensor.type = S.TensorType.INT8
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def pack_int4(codes: np.ndarray) -> np.ndarray:
+    """TFLite's INT4 packing (`tflite::tensor_utils::PackInt8IntoDenseInt4`): two values per byte, the first in
+    the low nibble; an odd count leaves the last high nibble 0."""
+    flat = codes.reshape(-1).astype(np.int64) & 0xF
+    if flat.size % 2:
+        flat = np.append(flat, 0)
+    return (flat[0::2] | (flat[1::2] << 4)).astype(np.uint8)
+
+
+def int4(out: Path) -> None:
+    import flatbuffers
+
+    from cmsis_opt.frontends.tflite import load_schema
+
+    S = load_schema()
+    for name, source in INT4_MODELS.items():
+        model = S.ModelT.InitFromPackedBuf(bytearray((out / f"{source}.tflite").read_bytes()), 0)
+        graph = model.subgraphs[0]
+        (op,) = graph.operators
+        x, w, b = (graph.tensors[i] for i in op.inputs[:3])
+        codes = np.frombuffer(bytes(model.buffers[w.buffer].data), np.int8).reshape(w.shape)
+        axis = int(w.quantization.quantizedDimension) if len(w.quantization.scale) > 1 else None
+        scales = np.asarray(w.quantization.scale, np.float64)
+        real = codes * (scales.reshape([-1 if d == axis else 1 for d in range(codes.ndim)]) if axis is not None
+                        else scales[0])
+        moved = np.moveaxis(real, axis, 0).reshape(len(scales), -1) if axis is not None else real.reshape(1, -1)
+        new_scales = np.abs(moved).max(axis=1) / 7.0
+        new_scales = np.where(new_scales > 0, new_scales, scales).astype(np.float32)
+        per = new_scales.reshape([-1 if d == axis else 1 for d in range(codes.ndim)]) if axis is not None else \
+            new_scales[0]
+        q = real / per
+        new_codes = np.clip(np.sign(q) * np.floor(np.abs(q) + 0.5), -8, 7).astype(np.int8)
+        model.buffers[w.buffer].data = pack_int4(new_codes)
+        w.type = S.TensorType.INT4
+        w.quantization.scale = new_scales
+        bias = np.frombuffer(bytes(model.buffers[b.buffer].data), np.int32)
+        in_scale = float(np.float32(x.quantization.scale[0]))
+        old_acc = in_scale * scales.astype(np.float32).astype(np.float64)
+        new_acc = in_scale * new_scales.astype(np.float64)
+        q = bias * old_acc / new_acc
+        rounded = (np.sign(q) * np.floor(np.abs(q) + 0.5)).astype("<i4")
+        model.buffers[b.buffer].data = np.frombuffer(rounded.tobytes(), np.uint8)
+        b.quantization.scale = new_acc.astype(np.float32)
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        path = out / f"{name}.tflite"
+        path.write_bytes(bytes(builder.Output()))
+        print(f"{path}: {path.stat().st_size} bytes, filter {list(w.shape)} in {len(pack_int4(new_codes))} bytes")
+
+
 def reference(out: Path, names: list[str] | None = None) -> None:
     """`<model>.npz` for every model in `out`, or for `names` only. Seeds: 1234 + the index among the converted
-    models in sorted order, 2234 + the index in SCHEMA_MODELS."""
+    models in sorted order, 2234 + the index in SCHEMA_MODELS, 3234 + the index in INT4_MODELS."""
     from tflite_micro.python.tflite_micro import runtime
 
-    converted = sorted(p for p in out.glob("*.tflite") if p.name.removesuffix(".tflite") not in SCHEMA_MODELS)
+    converted = sorted(p for p in out.glob("*.tflite")
+                       if p.name.removesuffix(".tflite") not in SCHEMA_MODELS | INT4_MODELS)
     seeds = {path: 1234 + index for index, path in enumerate(converted)}
     seeds |= {out / f"{name}.tflite": 2234 + index for index, name in enumerate(SCHEMA_MODELS)}
+    seeds |= {out / f"{name}.tflite": 3234 + index for index, name in enumerate(INT4_MODELS)}
     for path, seed in sorted(seeds.items()):
         if names and path.name.removesuffix(".tflite") not in names:
             continue
-        interpreter = runtime.Interpreter.from_bytes(path.read_bytes(), arena_size=1 << 20)
+        data = path.read_bytes()
+        if path.name.removesuffix(".tflite") in INT4_AS_INT8:
+            data = unpack_int4_model(data)
+        interpreter = runtime.Interpreter.from_bytes(data, arena_size=1 << 20)
         rng = np.random.default_rng(seed)
         arrays = {}
         for i in range(_count(interpreter, "input")):
@@ -235,10 +329,10 @@ def _count(interpreter, kind: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("convert", "schema", "reference") or (
+    if len(sys.argv) < 3 or sys.argv[1] not in ("convert", "schema", "int4", "reference") or (
             len(sys.argv) > 3 and sys.argv[1] != "reference"):
-        sys.exit("usage: make_models.py convert|schema OUT_DIR, or reference OUT_DIR [MODEL...]")
+        sys.exit("usage: make_models.py convert|schema|int4 OUT_DIR, or reference OUT_DIR [MODEL...]")
     if sys.argv[1] == "reference":
         reference(Path(sys.argv[2]), sys.argv[3:])
     else:
-        (convert if sys.argv[1] == "convert" else schema)(Path(sys.argv[2]))
+        {"convert": convert, "schema": schema, "int4": int4}[sys.argv[1]](Path(sys.argv[2]))
