@@ -37,13 +37,15 @@ SUPPORTED = {
     "conv.int16", "depthwise_conv.int16", "fully_connected.int16", "max_pool.int16", "avg_pool.int16",
     "softmax.int16", "kws_conv.int16", "add.int16", "mul.int16", "logistic.int16", "tanh.int16",
     "logistic_pot.int16", "tanh_pot.int16", "mixed_tanh.int8",
+    "conv.int4", "depthwise_conv.int4", "fully_connected.int4",
 }
 INT16 = sorted(name for name in SUPPORTED if name.endswith(".int16"))
+INT4 = sorted(name for name in SUPPORTED if name.endswith(".int4"))
 HOST = ("transpose_conv.int8", "transpose_conv_valid.int8", "depthwise_conv.int8", "fully_connected.int8",
-        "logistic.int8", "lstm.int8", "kws_lstm.int8", "mixed_tanh.int8", *INT16)
+        "logistic.int8", "lstm.int8", "kws_lstm.int8", "mixed_tanh.int8", *INT16, *INT4)
 """The models also built into host programs: the kernels no reference model calls, one that every one does (the
-rest of the int8 ones run the same kernels as the reference models' host tests), and every int16 one and the mixed
-int8 / int16 one (the s16 kernels run nowhere else)."""
+rest of the int8 ones run the same kernels as the reference models' host tests), every int16 one and the mixed
+int8 / int16 one (the s16 kernels run nowhere else), and every int4-weight one (the s4 kernels)."""
 
 
 def reference(name: str) -> tuple[list[np.ndarray], np.ndarray]:

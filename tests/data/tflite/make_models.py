@@ -28,7 +28,7 @@ TFLite Micro's arithmetic is CMSIS-NN's `arm_nn_activation_s16`), and a
 mixed int8 / int16 graph.
 
 Step 1c writes `INT4_MODELS`: each int8 model's filter requantized to int4
-(per output channel: scale max|w| / 7, codes rounded half away from zero and
+(per output channel, per tensor for the fully connected one: scale max|w| / 7, codes rounded half away from zero and
 clamped to [-8, 7]) and its bias to the new accumulator scale, the filter
 stored as TFLite packs INT4 (two values per byte, the first in the low nibble,
 the flat tensor packed as one run: a row of an odd length shares a byte with
@@ -210,6 +210,9 @@ INT4_MODELS = {"conv.int4": "conv.int8", "depthwise_conv.int4": "depthwise_conv.
                "fully_connected.int4": "fully_connected.int8"}
 """int4-weight model -> the int8 model it is made from (its op's filter is input 1, its bias input 2)."""
 
+INT4_PER_TENSOR = {"fully_connected.int4"}
+"""int4 models with one filter scale (the int8 model's scales per output row become their largest)."""
+
 INT4_AS_INT8 = {"fully_connected.int4"}
 """PyPI tflite-micro's reference FULLY_CONNECTED refuses INT4 filters (fully_connected_common.cc: only its
 CMSIS-NN build takes them); its output for these is that of the same model with the filter's codes stored
@@ -263,6 +266,8 @@ def int4(out: Path) -> None:
         moved = np.moveaxis(real, axis, 0).reshape(len(scales), -1) if axis is not None else real.reshape(1, -1)
         new_scales = np.abs(moved).max(axis=1) / 7.0
         new_scales = np.where(new_scales > 0, new_scales, scales).astype(np.float32)
+        if name in INT4_PER_TENSOR:  # one scale, the largest: arm_fully_connected_s4 takes one
+            new_scales = np.full_like(new_scales, new_scales.max())
         per = new_scales.reshape([-1 if d == axis else 1 for d in range(codes.ndim)]) if axis is not None else \
             new_scales[0]
         q = real / per
