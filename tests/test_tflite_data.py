@@ -89,15 +89,15 @@ def test_host_program_equals_tflite_micro(name, library, tmp_path):
     np.testing.assert_array_equal(np.frombuffer(run.stdout, expected.dtype), expected.reshape(-1))
 
 
-@pytest.mark.parametrize("name", [*INT16, "mixed_tanh.int8"])
-def test_int16_model_without_inplace_equals_tflite_micro(name, tmp_path):
-    """The s16 kernels (and the mixed graph's width changes) on disjoint buffers too: the in-place plan above is not
-    what makes them exact."""
+@pytest.mark.parametrize("name", [*INT16, "mixed_tanh.int8", *INT4])
+def test_int16_and_int4_models_without_inplace_equal_tflite_micro(name, tmp_path):
+    """The s16 and s4 kernels (and the mixed graph's width changes) on disjoint buffers too: the in-place plan above
+    is not what makes them exact."""
     proc = run_tool("cmsis-compile", str(DATA / f"{name}.tflite"), "-o", str(tmp_path), "--host", "--name", "net",
                     "--quiet", "--no-inplace")
     assert proc.returncode == 0, proc.stderr
     inputs, expected = reference(name)
-    assert expected.dtype == (np.int8 if name == "mixed_tanh.int8" else np.int16)
+    assert expected.dtype == (np.int16 if name.endswith(".int16") else np.int8)
     run = subprocess.run([str(tmp_path / "net_host")], input=b"".join(x.tobytes() for x in inputs),
                          capture_output=True, timeout=60)
     assert run.returncode == 0, run.stderr.decode()[-2000:]
