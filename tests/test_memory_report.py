@@ -41,6 +41,8 @@ def test_memory_json_has_the_totals_and_every_buffer():
     assert a["alias_of"] == "input" and a["offset"] - x["offset"] == -24
     assert set(a) >= {"name", "offset", "size", "first", "last", "alias_of"}
     assert [s["live_bytes"] for s in report["steps"]] == [200, 140, 80]
+    # the two layers' int8 weights (100 x 100, 40 x 100, no bias); the add has no constants
+    assert report["flash_bytes"] == 14_000 and [s["flash_bytes"] for s in report["steps"]] == [10_000, 4_000, 0]
     json.dumps(report)  # plain JSON types only
 
 
@@ -53,10 +55,11 @@ def test_the_table_lists_every_buffer_with_its_alias():
     assert lines[2] == ("  no-overlap bound 200 bytes (activations 200): no plan without overlap is smaller; "
                         "overlap saves 60 (30.0%)")
     assert "lower bound" not in table
-    assert lines[3].split() == ["buffer", "kind", "offset", "size", "end", "steps", "alias"]
+    assert lines[3] == "  flash 14,000 bytes of constants (weights, biases, tables)"
+    assert lines[4].split() == ["buffer", "kind", "offset", "size", "end", "steps", "alias"]
     row_a = next(line for line in lines if line.startswith("a "))
     assert row_a.split()[:6] == ["a", "activation", "0", "100", "100", "0..1"] and row_a.endswith("input <= -24")
-    assert len(lines) == 4 + 4
+    assert len(lines) == 5 + 4
 
 
 def test_long_names_keep_their_distinctive_end():
