@@ -1,0 +1,78 @@
+"""Packed int4 weights (CMSIS-NN's s4 kernels) and the flash column of the memory report.
+
+The int4 models of tests/data/tflite against TFLite Micro are in
+tests/test_tflite_data.py (interpreter; host programs with runtime/ and the
+real CMSIS-NN, in place and with --no-inplace). Here: the packing itself,
+what the C backend writes for int4 weights, and that memory.json's flash
+bytes are the bytes of the constant arrays in the generated C.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from conftest import ROOT, run_tool
+
+from cmsis_opt.dialects.utils import dense, pack_int4, to_numpy, unpack_int4
+
+DATA = ROOT / "tests" / "data" / "tflite"
+C_BYTES = {"int8_t": 1, "int16_t": 2, "int32_t": 4, "int64_t": 8}
+ARRAY = re.compile(r"^static const (int8_t|int16_t|int32_t|int64_t) (\w+)\[(\d+)\]", re.MULTILINE)
+
+
+def test_packing_is_cmsis_nn_s4_and_tflite_int4():
+    # arm_nnfunctions.h: "four sequential weights [0x1, 0x2, 0x3, 0x4] packed as [0x21, 0x43]"
+    assert pack_int4(np.array([1, 2, 3, 4], np.int8)).view(np.uint8).tolist() == [0x21, 0x43]
+    # negative values are their two's complement nibbles; an odd count leaves the last high nibble 0
+    assert pack_int4(np.array([-1, -8, 7], np.int8)).view(np.uint8).tolist() == [0x8F, 0x07]
+    values = np.random.default_rng(0).integers(-8, 8, 4 * 3 * 3 * 5).astype(np.int8)  # 45 per row: odd rows
+    assert np.array_equal(unpack_int4(pack_int4(values), values.size), values)
+
+
+def test_an_i4_constant_keeps_its_values_and_refuses_others():
+    values = np.array([[-8, 7, 0], [1, -1, 3]], np.int8)
+    attr = dense(values, pytest.importorskip("xdsl.dialects.builtin").IntegerType(4))
+    assert str(attr.get_element_type()) == "i4" and np.array_equal(to_numpy(attr), values)
+    with pytest.raises(ValueError, match=r"\[-8, 7\]"):
+        dense(np.array([8], np.int8), attr.get_element_type())
+
+
+def _compile(name: str, tmp_path):
+    proc = run_tool("cmsis-compile", str(DATA / f"{name}.tflite"), "-o", str(tmp_path), "--name", "net", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    source = (tmp_path / "net.c").read_text()
+    return source, json.loads((tmp_path / "memory.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["conv.int4", "depthwise_conv.int4", "fully_connected.int4", "conv.int8",
+                                  "fully_connected.int8", "logistic.int8", "softmax.int16", "kws_conv.int16"])
+def test_the_flash_column_is_the_bytes_of_the_constant_arrays(name, tmp_path):
+    """Weights, biases and tables: every constant array of the generated C but the requantization's multipliers and
+    shifts (which the column leaves out)."""
+    source, report = _compile(name, tmp_path)
+    arrays = [(ctype, ident, int(n)) for ctype, ident, n in ARRAY.findall(source)
+              if not ident.endswith(("_multiplier", "_shift"))]
+    assert arrays, "the model has constants"
+    assert report["flash_bytes"] == sum(C_BYTES[ctype] * n for ctype, _, n in arrays)
+    assert report["flash_bytes"] == sum(step["flash_bytes"] for step in report["steps"])
+
+
+@pytest.mark.parametrize("name, function, values", [
+    ("conv.int4", "arm_convolve_wrapper_s4", 8 * 3 * 3 * 3),
+    ("depthwise_conv.int4", "arm_depthwise_conv_wrapper_s4", 3 * 3 * 8),
+    ("fully_connected.int4", "arm_fully_connected_s4", 10 * 16),
+])
+def test_int4_weights_are_packed_and_run_the_s4_kernels(name, function, values, tmp_path):
+    source, report = _compile(name, tmp_path)
+    assert f"{function}(" in source and "_s8(" not in source
+    (weights,) = [(ctype, int(n)) for ctype, ident, n in ARRAY.findall(source) if ident.endswith("_weights")]
+    assert weights == ("int8_t", (values + 1) // 2)  # half the int8 model's bytes
+    int8_source, int8_report = _compile(name.replace(".int4", ".int8"), tmp_path / "int8")
+    (int8_weights,) = [int(n) for _, ident, n in ARRAY.findall(int8_source) if ident.endswith("_weights")]
+    assert int8_weights == values
+    assert int8_report["flash_bytes"] - report["flash_bytes"] == values - (values + 1) // 2
+    # the s4 kernels' memory order is not modelled: no output is written over its input
+    assert all(buffer["alias_of"] is None for buffer in report["buffers"])
