@@ -34,6 +34,8 @@ stored as TFLite packs INT4 (two values per byte, the first in the low nibble,
 the flat tensor packed as one run: a row of an odd length shares a byte with
 the next row).
 
+It also writes `INT4_KERNELS`, single int4 layers for each kernel the s4 wrappers pick.
+
 Step 2 runs every .tflite here through TFLite Micro's Python interpreter on
 one seeded input (uniform over the input type's whole range, seed 1234 +
 model index in sorted order; 2234 + index for SCHEMA_MODELS) and writes `<file>.npz` with `input_<i>` and
@@ -288,18 +290,107 @@ def int4(out: Path) -> None:
         path = out / f"{name}.tflite"
         path.write_bytes(bytes(builder.Output()))
         print(f"{path}: {path.stat().st_size} bytes, filter {list(w.shape)} in {len(pack_int4(new_codes))} bytes")
+    int4_kernels(out)
+
+
+INT4_KERNELS = {
+    # name: (op, input HWC, filter H, W, output channels (dw: multiplier), stride, padding, dilation, activation)
+    "conv_1x1.int4": ("CONV_2D", (6, 6, 5), (1, 1), 7, (1, 1), "VALID", (1, 1), "RELU"),
+    "conv_1x1_s2.int4": ("CONV_2D", (7, 7, 6), (1, 1), 4, (2, 2), "VALID", (1, 1), "NONE"),
+    "conv_1xn.int4": ("CONV_2D", (1, 12, 4), (1, 3), 6, (1, 1), "SAME", (1, 1), "NONE"),
+    "conv_dilated.int4": ("CONV_2D", (9, 8, 3), (3, 3), 5, (1, 2), "VALID", (2, 2), "RELU6"),
+    "depthwise_m1.int4": ("DEPTHWISE_CONV_2D", (7, 7, 5), (3, 3), 1, (2, 2), "SAME", (1, 1), "NONE"),
+    "depthwise_m3.int4": ("DEPTHWISE_CONV_2D", (5, 6, 4), (2, 3), 3, (1, 1), "VALID", (1, 1), "RELU"),
+    "depthwise_odd.int4": ("DEPTHWISE_CONV_2D", (5, 6, 3), (2, 3), 3, (1, 1), "VALID", (1, 1), "RELU"),
+}
+"""Single int4-weight layers written with the flatbuffer schema (step 1c), one for each kernel the s4 wrappers pick:
+1x1 stride 1 (`arm_convolve_1x1_s4_fast`), 1x1 strided (`arm_convolve_1x1_s4`), one input row
+(`arm_convolve_1_x_n_s4`), dilated (`arm_convolve_s4`), multiplier 1 (`arm_depthwise_conv_s4_opt`) and 3
+(`arm_depthwise_conv_s4`); and multiplier 3 on 3 channels, where CMSIS-NN v7.0.0's `arm_depthwise_conv_s4` is not
+TFLite's (the compiler gives it int8 weights). Seeded random codes: int4 weights over [-8, 7], per output channel scales, int32
+biases; the output scale spreads the outputs over the int8 range."""
+
+
+def int4_kernels(out: Path) -> None:
+    import flatbuffers
+
+    from cmsis_opt.frontends.tflite import load_schema
+
+    S = load_schema()
+    for index, (name, (kind, (h, w, c), (kh, kw), channels, stride, padding, dilation, act)) in enumerate(
+            INT4_KERNELS.items()):
+        rng = np.random.default_rng(4000 + index)
+        depthwise = kind == "DEPTHWISE_CONV_2D"
+        oc = c * channels if depthwise else channels
+        eff = [(k - 1) * d + 1 for k, d in zip((kh, kw), dilation, strict=True)]
+        if padding == "SAME":
+            oh, ow = -(-h // stride[0]), -(-w // stride[1])
+        else:
+            oh, ow = -(-(h - eff[0] + 1) // stride[0]), -(-(w - eff[1] + 1) // stride[1])
+        fshape = [1, kh, kw, oc] if depthwise else [oc, kh, kw, c]
+        codes = rng.integers(-8, 8, fshape).astype(np.int8)
+        in_scale, in_zp = 0.05, int(rng.integers(-20, 20))
+        w_scales = rng.uniform(0.01, 0.03, oc).astype(np.float32)
+        taps = kh * kw * (1 if depthwise else c)
+        out_scale = float(in_scale * 128 * 8 * w_scales.mean() * np.sqrt(taps) / 127 / 1.5)
+        bias = rng.integers(-300, 300, oc).astype("<i4")
+        model = S.ModelT()
+        model.version, model.subgraphs = 3, [S.SubGraphT()]
+        model.buffers = [S.BufferT(), S.BufferT(), S.BufferT()]
+        model.buffers[1].data = pack_int4(codes)
+        model.buffers[2].data = np.frombuffer(bias.tobytes(), np.uint8)
+        code = S.OperatorCodeT()
+        code.builtinCode = code.deprecatedBuiltinCode = getattr(S.BuiltinOperator, kind)
+        code.version = 1
+        model.operatorCodes = [code]
+        graph = model.subgraphs[0]
+
+        def tensor(tname, shape, kind_, buffer, scales, zps, axis=0):
+            t = S.TensorT()
+            t.name, t.shape, t.type, t.buffer = tname.encode(), np.array(shape, np.int32), getattr(
+                S.TensorType, kind_), buffer
+            t.quantization = S.QuantizationParametersT()
+            t.quantization.scale = np.array(scales, np.float32)
+            t.quantization.zeroPoint = np.array(zps, np.int64)
+            t.quantization.quantizedDimension = axis
+            return t
+
+        graph.tensors = [
+            tensor("x", [1, h, w, c], "INT8", 0, [in_scale], [in_zp]),
+            tensor("filter", fshape, "INT4", 1, w_scales, [0] * oc, 3 if depthwise else 0),
+            tensor("bias", [oc], "INT32", 2, (np.float32(in_scale) * w_scales).astype(np.float32), [0] * oc),
+            tensor("y", [1, oh, ow, oc], "INT8", 0, [out_scale], [int(rng.integers(-10, 10))]),
+        ]
+        options = S.DepthwiseConv2DOptionsT() if depthwise else S.Conv2DOptionsT()
+        options.padding = getattr(S.Padding, padding)
+        options.strideH, options.strideW = stride
+        options.dilationHFactor, options.dilationWFactor = dilation
+        options.fusedActivationFunction = getattr(S.ActivationFunctionType, act)
+        if depthwise:
+            options.depthMultiplier = channels
+        op = S.OperatorT()
+        op.opcodeIndex, op.inputs, op.outputs = 0, [0, 1, 2], [3]
+        op.builtinOptionsType = getattr(S.BuiltinOptions, "DepthwiseConv2DOptions" if depthwise else "Conv2DOptions")
+        op.builtinOptions = options
+        graph.operators = [op]
+        graph.inputs, graph.outputs = [0], [3]
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        path = out / f"{name}.tflite"
+        path.write_bytes(bytes(builder.Output()))
+        print(f"{path}: {path.stat().st_size} bytes")
 
 
 def reference(out: Path, names: list[str] | None = None) -> None:
     """`<model>.npz` for every model in `out`, or for `names` only. Seeds: 1234 + the index among the converted
-    models in sorted order, 2234 + the index in SCHEMA_MODELS, 3234 + the index in INT4_MODELS."""
+    models in sorted order, 2234 + the index in SCHEMA_MODELS, 3234 + the index in INT4_MODELS then INT4_KERNELS."""
     from tflite_micro.python.tflite_micro import runtime
 
     converted = sorted(p for p in out.glob("*.tflite")
-                       if p.name.removesuffix(".tflite") not in SCHEMA_MODELS | INT4_MODELS)
+                       if p.name.removesuffix(".tflite") not in SCHEMA_MODELS | INT4_MODELS | INT4_KERNELS)
     seeds = {path: 1234 + index for index, path in enumerate(converted)}
     seeds |= {out / f"{name}.tflite": 2234 + index for index, name in enumerate(SCHEMA_MODELS)}
-    seeds |= {out / f"{name}.tflite": 3234 + index for index, name in enumerate(INT4_MODELS)}
+    seeds |= {out / f"{name}.tflite": 3234 + index for index, name in enumerate([*INT4_MODELS, *INT4_KERNELS])}
     for path, seed in sorted(seeds.items()):
         if names and path.name.removesuffix(".tflite") not in names:
             continue
