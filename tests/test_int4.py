@@ -76,3 +76,25 @@ def test_int4_weights_are_packed_and_run_the_s4_kernels(name, function, values, 
     assert int8_report["flash_bytes"] - report["flash_bytes"] == values - (values + 1) // 2
     # the s4 kernels' memory order is not modelled: no output is written over its input
     assert all(buffer["alias_of"] is None for buffer in report["buffers"])
+
+
+def test_depthwise_odd_channels_with_a_multiplier_take_int8_weights(tmp_path):
+    """CMSIS-NN v7.0.0's arm_depthwise_conv_s4 (multiplier > 1) is not TFLite's on an odd channel count: the same codes
+    run as int8 weights there (exact: tests/test_tflite_data.py), and an i4 filter of that shape is refused."""
+    from xdsl.dialects.builtin import IntegerType
+    from xdsl.utils.exceptions import VerifyException
+
+    from cmsis_opt.context import make_context
+    from cmsis_opt.dialects import cmsis
+    from cmsis_opt.frontends.tflite import import_tflite
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    source, _ = _compile("depthwise_odd.int4", tmp_path)
+    assert "arm_depthwise_conv_wrapper_s8(" in source and "_s4(" not in source
+    module = import_tflite(str(DATA / "depthwise_odd.int4.tflite"))
+    QuantizePass().apply(make_context(), module)
+    (op,) = [o for o in module.walk() if isinstance(o, cmsis.DepthwiseConvOp)]
+    assert str(op.filter.get_element_type()) == "i8" and int(np.abs(to_numpy(op.filter)).max()) <= 8
+    op.properties["filter"] = dense(np.array(to_numpy(op.filter)), IntegerType(4))
+    with pytest.raises(VerifyException, match="arm_depthwise_conv_s4 differs from TFLite"):
+        op.verify()
