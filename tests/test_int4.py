@@ -79,8 +79,8 @@ def test_int4_weights_are_packed_and_run_the_s4_kernels(name, function, values, 
 
 
 def test_depthwise_odd_channels_with_a_multiplier_take_int8_weights(tmp_path):
-    """CMSIS-NN v7.0.0's arm_depthwise_conv_s4 (multiplier > 1) is not TFLite's on an odd channel count: the same codes
-    run as int8 weights there (exact: tests/test_tflite_data.py), and an i4 filter of that shape is refused."""
+    """CMSIS-NN v7.0.0's s4 depthwise kernels are not TFLite's on an odd channel count: the same codes run as int8
+    weights there (exact: tests/test_tflite_data.py), and an i4 filter of that shape is refused."""
     from xdsl.dialects.builtin import IntegerType
     from xdsl.utils.exceptions import VerifyException
 
@@ -96,5 +96,5 @@ def test_depthwise_odd_channels_with_a_multiplier_take_int8_weights(tmp_path):
     (op,) = [o for o in module.walk() if isinstance(o, cmsis.DepthwiseConvOp)]
     assert str(op.filter.get_element_type()) == "i8" and int(np.abs(to_numpy(op.filter)).max()) <= 8
     op.properties["filter"] = dense(np.array(to_numpy(op.filter)), IntegerType(4))
-    with pytest.raises(VerifyException, match="arm_depthwise_conv_s4 differs from TFLite"):
+    with pytest.raises(VerifyException, match="s4 depthwise kernels differ from TFLite"):
         op.verify()

@@ -299,15 +299,15 @@ INT4_KERNELS = {
     "conv_1x1_s2.int4": ("CONV_2D", (7, 7, 6), (1, 1), 4, (2, 2), "VALID", (1, 1), "NONE"),
     "conv_1xn.int4": ("CONV_2D", (1, 12, 4), (1, 3), 6, (1, 1), "SAME", (1, 1), "NONE"),
     "conv_dilated.int4": ("CONV_2D", (9, 8, 3), (3, 3), 5, (1, 2), "VALID", (2, 2), "RELU6"),
-    "depthwise_m1.int4": ("DEPTHWISE_CONV_2D", (7, 7, 5), (3, 3), 1, (2, 2), "SAME", (1, 1), "NONE"),
+    "depthwise_m1.int4": ("DEPTHWISE_CONV_2D", (7, 7, 6), (3, 3), 1, (2, 2), "SAME", (1, 1), "NONE"),
     "depthwise_m3.int4": ("DEPTHWISE_CONV_2D", (5, 6, 4), (2, 3), 3, (1, 1), "VALID", (1, 1), "RELU"),
     "depthwise_odd.int4": ("DEPTHWISE_CONV_2D", (5, 6, 3), (2, 3), 3, (1, 1), "VALID", (1, 1), "RELU"),
 }
 """Single int4-weight layers written with the flatbuffer schema (step 1c), one for each kernel the s4 wrappers pick:
 1x1 stride 1 (`arm_convolve_1x1_s4_fast`), 1x1 strided (`arm_convolve_1x1_s4`), one input row
 (`arm_convolve_1_x_n_s4`), dilated (`arm_convolve_s4`), multiplier 1 (`arm_depthwise_conv_s4_opt`) and 3
-(`arm_depthwise_conv_s4`); and multiplier 3 on 3 channels, where CMSIS-NN v7.0.0's `arm_depthwise_conv_s4` is not
-TFLite's (the compiler gives it int8 weights). Seeded random codes: int4 weights over [-8, 7], per output channel scales, int32
+(`arm_depthwise_conv_s4`); and multiplier 3 on 3 channels: on an odd channel count CMSIS-NN v7.0.0's s4 depthwise kernels are
+not TFLite's (the compiler gives those int8 weights). Seeded random codes: int4 weights over [-8, 7], per output channel scales, int32
 biases; the output scale spreads the outputs over the int8 range."""
 
 
