@@ -144,6 +144,13 @@ S4_NOT_MODELLED = "the s4 kernels' memory order is not modelled"
 """Why an op with int4 weights never overlaps its input and output (NoOverlap)."""
 
 
+def _target_path(op: Operation) -> str | None:
+    """The CMSIS-NN build path of the target recorded on `op`'s module (`cmsis.target`), or None."""
+    module = op.get_toplevel_object()
+    attr = module.attributes.get("cmsis.target") if isinstance(module, Operation) else None
+    return getattr(attr, "path", None)
+
+
 def weights_array(c: CEmitter, values: np.ndarray, int4: bool) -> str:
     """The C array of a filter: int8 values, or int4 values packed two per byte (`pack_int4`) for the s4 kernels."""
     return c.array("weights", "int8_t", pack_int4(values) if int4 else values)
@@ -647,20 +654,21 @@ class DepthwiseConvOp(FilterOp):
             fail(self, "input", f"batch {n}: arm_depthwise_conv_wrapper_s16 takes batch 1")
         if self.int4 and n != 1:
             fail(self, "input", f"batch {n}: arm_depthwise_conv_wrapper_s4 takes batch 1")
-        if self.int4 and not self.s4_exact(c, oc // c):
-            fail(self, "filter", f"i4 weights with {c} input channels (odd): CMSIS-NN v7.0.0's s4 depthwise "
-                                 "kernels differ from TFLite there (arm_depthwise_conv_s4, arm_depthwise_conv_s4_opt "
-                                 "on MVE); give i8 weights")
+        path = _target_path(self)
+        if self.int4 and not self.s4_exact(c, oc // c, path):
+            where = f"{c} input channels (odd)" if c % 2 else f"multiplier 1 on the {path} path"
+            fail(self, "filter", f"i4 weights with {where}: CMSIS-NN v7.0.0's s4 depthwise kernels differ from "
+                                 "TFLite there; give i8 weights")
 
     @staticmethod
-    def s4_exact(channels: int, multiplier: int) -> bool:
-        """Whether CMSIS-NN v7.0.0's s4 depthwise kernels compute TFLite's result on every build path: not on an odd
-        number of input channels, where their packed-filter indexing gives other values (measured against
-        tflite-micro: `arm_depthwise_conv_s4`, multiplier 2 or 3 on 3 channels, most outputs differ on the C
-        build; `arm_depthwise_conv_s4_opt` on 5 channels differs on MVE, Cortex-M55 under QEMU). Even channel
-        counts match on the C, DSP and MVE builds."""
-        del multiplier  # odd channel counts fail with multiplier 1 (MVE) and above (C)
-        return channels % 2 == 0
+    def s4_exact(channels: int, multiplier: int, path: str | None) -> bool:
+        """Whether CMSIS-NN v7.0.0's s4 depthwise kernels compute TFLite's result on build path `path` (None: the
+        default core's, not MVE). Measured against tflite-micro, they do not on an odd number of input channels
+        (`arm_depthwise_conv_s4`, multiplier 2 or 3 on 3 channels: most outputs differ on the C build), nor with
+        multiplier 1 on MVE (`arm_depthwise_conv_s4_opt` on 5 and on 6 channels differs on Cortex-M55 under QEMU,
+        where the int8 kernel on the same codes is exact). Even channel counts match on the C and DSP builds, and
+        with a multiplier above 1 on MVE."""
+        return channels % 2 == 0 and not (multiplier == 1 and path == "mve")
 
     def uses_fast_s16(self) -> bool:
         """`USE_FAST_DW_CONV_S16_FUNCTION` (Include/arm_nnsupportfunctions.h): multiplier 1, no dilation, a

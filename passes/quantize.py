@@ -754,7 +754,9 @@ class Lowering:
             props["filter"] = dense(np.ascontiguousarray(w.data.transpose(0, 2, 3, 1)), storage)
             new = cmsis.ConvOp.build(operands=[x], result_types=[out_type], properties=props)
         elif group == c_in and c_per_group == 1 and c_out % c_in == 0:
-            if storage is not None and not cmsis.DepthwiseConvOp.s4_exact(c_in, c_out // c_in):
+            target = cmsis.target_of(op)
+            if storage is not None and not cmsis.DepthwiseConvOp.s4_exact(c_in, c_out // c_in,
+                                                                          target.path if target else None):
                 storage = None  # the same codes as int8 weights: arm_depthwise_conv_wrapper_s8, exact
             props["filter"] = dense(np.ascontiguousarray(w.data.transpose(1, 2, 3, 0)), storage)
             new = cmsis.DepthwiseConvOp.build(operands=[x], result_types=[out_type], properties=props)

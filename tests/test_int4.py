@@ -98,3 +98,34 @@ def test_depthwise_odd_channels_with_a_multiplier_take_int8_weights(tmp_path):
     op.properties["filter"] = dense(np.array(to_numpy(op.filter)), IntegerType(4))
     with pytest.raises(VerifyException, match="s4 depthwise kernels differ from TFLite"):
         op.verify()
+
+
+@pytest.mark.parametrize("target, function", [("cortex-m4", "arm_depthwise_conv_wrapper_s4"),
+                                              ("cortex-m0", "arm_depthwise_conv_wrapper_s4"),
+                                              ("cortex-m55", "arm_depthwise_conv_wrapper_s8")])
+def test_depthwise_multiplier_one_keeps_int4_except_on_mve(target, function, tmp_path):
+    """CMSIS-NN v7.0.0's arm_depthwise_conv_s4_opt on MVE is not TFLite's (Cortex-M55 under QEMU, where the int8
+    kernel on the same codes is exact): for an MVE target the codes are int8 weights, and i4 is refused there."""
+    from xdsl.dialects.builtin import IntegerType
+    from xdsl.utils.exceptions import VerifyException
+
+    from cmsis_opt.context import make_context
+    from cmsis_opt.dialects import cmsis
+    from cmsis_opt.frontends.tflite import import_tflite
+    from cmsis_opt.passes.attach_target import AttachTargetPass
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    proc = run_tool("cmsis-compile", str(DATA / "depthwise_m1.int4.tflite"), "-o", str(tmp_path), "--name", "net",
+                    "--quiet", "--target", target)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{function}(" in (tmp_path / "net.c").read_text()
+    if target != "cortex-m55":
+        return
+    module = import_tflite(str(DATA / "depthwise_m1.int4.tflite"))
+    AttachTargetPass(core=target).apply(make_context(), module)
+    QuantizePass().apply(make_context(), module)
+    (op,) = [o for o in module.walk() if isinstance(o, cmsis.DepthwiseConvOp)]
+    assert str(op.filter.get_element_type()) == "i8"
+    op.properties["filter"] = dense(np.array(to_numpy(op.filter)), IntegerType(4))
+    with pytest.raises(VerifyException, match="multiplier 1 on the mve path"):
+        op.verify()
