@@ -86,9 +86,9 @@ def dense(array: np.ndarray, element: IntegerType | None = None) -> DenseIntOrFP
         data = array.tobytes()
         return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(element, array.shape)),
                                         BytesAttr(data))
-    element = element_of_dtype(array.dtype)
+    stored = element_of_dtype(array.dtype)
     data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-    return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(element, array.shape)),
+    return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(stored, array.shape)),
                                     BytesAttr(data))
 
 
