@@ -129,3 +129,78 @@ def test_depthwise_multiplier_one_keeps_int4_except_on_mve(target, function, tmp
     op.properties["filter"] = dense(np.array(to_numpy(op.filter)), IntegerType(4))
     with pytest.raises(VerifyException, match="multiplier 1 on the mve path"):
         op.verify()
+
+
+def _onnx_int4_model(kind: str, rng):
+    """x float -> QuantizeLinear -> DequantizeLinear -> Conv 3x3 (int4 weights per output channel) or MatMul + Add
+    (int4 weights, one scale) with an int32 bias -> QuantizeLinear -> DequantizeLinear -> y: onnxruntime's QDQ form
+    at opset 21, where DequantizeLinear reads INT4 initializers."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    int4 = helper.tensor_dtype_to_np_dtype(TensorProto.INT4)
+    s_x, s_y = 0.02, 0.04
+    node = helper.make_node
+    if kind == "conv":
+        w_codes = rng.integers(-8, 8, (6, 3, 3, 3))
+        s_w = rng.uniform(0.01, 0.03, 6).astype(np.float32)
+        x_shape, y_shape = [1, 3, 8, 8], [1, 6, 8, 8]
+        z_w = np.zeros(6, int4)
+    else:
+        w_codes = rng.integers(-8, 8, (16, 10))
+        s_w = np.float32(0.02)
+        x_shape, y_shape = [1, 16], [1, 10]
+        z_w = np.array(0, int4)
+    s_b = (np.float32(s_x) * s_w).astype(np.float32)
+    b = rng.integers(-300, 300, y_shape[1]).astype(np.int32)
+    inits = [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in
+             (("s_x", s_x), ("s_y", s_y), ("s_w", s_w), ("s_b", s_b))]
+    inits += [numpy_helper.from_array(np.int8(z), k) for k, z in (("z_x", 3), ("z_y", -5))]
+    inits += [numpy_helper.from_array(w_codes.astype(int4), "w"), numpy_helper.from_array(z_w, "z_w"),
+              numpy_helper.from_array(b, "b"), numpy_helper.from_array(np.zeros(b.shape if kind == "conv" else (),
+                                                                                np.int32), "z_b")]
+    nodes = [node("QuantizeLinear", ["x", "s_x", "z_x"], ["xq"], name="x_q"),
+             node("DequantizeLinear", ["xq", "s_x", "z_x"], ["xd"], name="x_dq"),
+             node("DequantizeLinear", ["w", "s_w", "z_w"], ["wd"], name="w_dq", axis=0),
+             node("DequantizeLinear", ["b", "s_b", "z_b"], ["bd"], name="b_dq", axis=0)]
+    if kind == "conv":
+        nodes.append(node("Conv", ["xd", "wd", "bd"], ["c"], name="conv", pads=[1, 1, 1, 1]))
+    else:
+        nodes += [node("MatMul", ["xd", "wd"], ["m"], name="matmul"), node("Add", ["m", "bd"], ["c"], name="add")]
+    nodes += [node("QuantizeLinear", ["c", "s_y", "z_y"], ["cq"], name="c_q"),
+              node("DequantizeLinear", ["cq", "s_y", "z_y"], ["y"], name="y_dq")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, y_shape)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)], ir_version=10)
+
+
+@pytest.mark.parametrize("kind, function", [("conv", "arm_convolve_wrapper_s4"),
+                                            ("fc", "arm_fully_connected_s4")])
+def test_onnx_int4_qdq_runs_the_s4_kernels_within_one_step_of_onnxruntime(kind, function, tmp_path):
+    """opset 21 DequantizeLinear of an INT4 initializer: onnxruntime 1.32 as the oracle, 1 LSB for the one quantized
+    layer (its float Conv / MatMul rounds once, ours in integers); the host program equals the interpreter."""
+    import subprocess
+
+    import onnx
+
+    pytest.importorskip("onnxruntime")
+    from onnx_oracle import assert_within_steps, int8_io, kernels, quantized
+
+    from cmsis_opt.interpreter import run_function
+
+    path = tmp_path / f"{kind}.int4.onnx"
+    onnx.save(_onnx_int4_model(kind, np.random.default_rng(21)), path)
+    module = quantized(str(path))
+    (layer,) = [op for op in module.walk() if op.name in ("cmsis.conv", "cmsis.fully_connected")]
+    assert str(layer.filter.get_element_type()) == "i4" and layer.name in kernels(module)
+    _, _, shape = int8_io(module)
+    rng = np.random.default_rng(5)
+    inputs = [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(4)]
+    assert_within_steps(str(path), module, inputs, end_to_end=1, layers=1)
+    proc = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "c"), "--host", "--name", "net", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert f"{function}(" in (tmp_path / "c" / "net.c").read_text()
+    for x in inputs:
+        run = subprocess.run([str(tmp_path / "c" / "net_host")], input=x.tobytes(), capture_output=True, timeout=60)
+        assert run.returncode == 0, run.stderr.decode()[-2000:]
+        np.testing.assert_array_equal(np.frombuffer(run.stdout, np.int8), run_function(module, [x])[0].reshape(-1))
