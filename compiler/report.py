@@ -411,7 +411,8 @@ tr.peak td { background: #fdecec; }"""
 
 
 def memory_html(plan: Plan, svg: str | None = None) -> str:
-    """One self-contained page: the arena and its bounds, the picture (a tooltip per buffer) and the buffer table.
+    """One self-contained page: the arena and its bounds, the picture (a tooltip per buffer), the buffer table and
+    the layer table (each step's live bytes and the flash of its constants).
 
     Nothing is loaded from elsewhere (no script, no external style or font),
     so the file can be mailed or archived as it is. Rows of the buffers live
@@ -430,7 +431,13 @@ def memory_html(plan: Plan, svg: str | None = None) -> str:
         marked = ' class="peak"' if id(b) in at_peak else ""
         rows.append(f"<tr{marked}>{''.join(cells)}</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("buffer", "kind", "shape", "bytes", "offset", "end", "steps", "alias"))
-    facts = [*bounds_lines(plan), f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, "
+    load = plan.live_bytes()
+    layer_rows = [f'<tr><td class="n">{i}</td><td class="name">{escape(layer_of(op) or "-")}</td>'
+                  f'<td>{escape(op.name)}</td><td class="n">{(load[i] if i < len(load) else 0):,}</td>'
+                  f'<td class="n">{constant_bytes(op):,}</td></tr>' for i, op in enumerate(plan.steps)]
+    layer_head = "".join(f"<th>{h}</th>" for h in ("step", "layer", "op", "live bytes", "flash bytes"))
+    facts = [*bounds_lines(plan), f"flash {flash_bytes(plan):,} bytes of constants (weights, biases, tables)",
+             f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, "
              f"alignment {_n(plan.alignment)}, in-place {'on' if plan.inplace else 'off'}"]
     if peak is not None:
         facts.append(f"peak at {plan.step_name(peak[0]) if plan.steps else 'the graph inputs'}: "
@@ -441,7 +448,9 @@ def memory_html(plan: Plan, svg: str | None = None) -> str:
         f"<style>\n{_CSS}\n</style>", "</head>", "<body>", f"<h1>{escape(title)}</h1>",
         "<ul>", *(f"<li>{escape(f)}</li>" for f in facts), "</ul>",
         '<div class="picture">', svg, "</div>",
-        f"<table><thead><tr>{head}</tr></thead><tbody>", *rows, "</tbody></table>", "</body>", "</html>", ""])
+        f"<table><thead><tr>{head}</tr></thead><tbody>", *rows, "</tbody></table>",
+        f"<table><thead><tr>{layer_head}</tr></thead><tbody>", *layer_rows, "</tbody></table>",
+        "</body>", "</html>", ""])
 
 
 REPORT_FILES = ("memory.json", "memory.svg", "memory.html")

@@ -199,6 +199,17 @@ def test_memory_html_is_one_page_with_the_picture_tooltips_and_the_table(tmp_pat
     assert 'class="peak"' in page
 
 
+def test_memory_html_has_the_flash_of_every_layer():
+    from cmsis_opt.report import memory_html
+
+    page = memory_html(memory_plan(planned_module()))
+    assert "<li>flash 14,000 bytes of constants (weights, biases, tables)</li>" in page
+    layers = page.split("<th>flash bytes</th>", 1)[1]
+    # steps 0 and 1: the two fully connected layers' weights; step 2: the add, none
+    assert [row.rsplit('<td class="n">', 1)[1].split("<")[0] for row in layers.split("<tr>")[1:]] == \
+        ["10,000", "4,000", "0"]
+
+
 def _png_pixels(data: bytes) -> list[bytes]:
     """The rows of an 8-bit RGB or RGBA PNG, unfiltered (PNG specification, section 9)."""
     import struct
