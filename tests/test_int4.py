@@ -204,3 +204,23 @@ def test_onnx_int4_qdq_runs_the_s4_kernels_within_one_step_of_onnxruntime(kind, 
         run = subprocess.run([str(tmp_path / "c" / "net_host")], input=x.tobytes(), capture_output=True, timeout=60)
         assert run.returncode == 0, run.stderr.decode()[-2000:]
         np.testing.assert_array_equal(np.frombuffer(run.stdout, np.int8), run_function(module, [x])[0].reshape(-1))
+
+
+def test_a_short_int4_buffer_is_one_error_line(tmp_path):
+    """An INT4 constant holds ceil(n / 2) bytes; any other count names the tensor and stops cleanly."""
+    import flatbuffers
+
+    from cmsis_opt.frontends.tflite import load_schema
+
+    S = load_schema()
+    model = S.ModelT.InitFromPackedBuf(bytearray((DATA / "conv.int4.tflite").read_bytes()), 0)
+    graph = model.subgraphs[0]
+    weights = graph.tensors[graph.operators[0].inputs[1]]
+    model.buffers[weights.buffer].data = model.buffers[weights.buffer].data[:-1]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    (tmp_path / "short.tflite").write_bytes(bytes(builder.Output()))
+    proc = run_tool("cmsis-compile", str(tmp_path / "short.tflite"), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 1 and not (tmp_path / "out").exists()
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "holds 107 bytes for shape [8, 3, 3, 3] (two values per byte)" in line
