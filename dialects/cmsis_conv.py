@@ -144,6 +144,16 @@ S4_NOT_MODELLED = "the s4 kernels' memory order is not modelled"
 """Why an op with int4 weights never overlaps its input and output (NoOverlap)."""
 
 
+def verify_weight_type(op: CmsisOp, weights: DenseIntOrFPElementsAttr, int4_allowed: bool) -> None:
+    """i8 weights, or i4 where `int4_allowed` (an op with a CMSIS-NN s4 kernel) and the activations are int8."""
+    if int4_allowed and is_int4(weights):
+        if op.is_s16():
+            fail(op, "filter", "i4 weights take int8 activations (CMSIS-NN's s4 kernels)")
+    elif weights.get_element_type() != int_type(8):
+        allowed = "i8 or i4" if int4_allowed else "i8"
+        fail(op, "filter", f"expected {allowed} weights, got {weights.get_element_type()}")
+
+
 def _target_path(op: Operation) -> str | None:
     """The CMSIS-NN build path of the target recorded on `op`'s module (`cmsis.target`), or None."""
     module = op.get_toplevel_object()
@@ -198,12 +208,7 @@ class FilterOp(CmsisOp, KernelOp):
         return is_int4(self.filter)
 
     def _verify_filter(self, expected_filter: Sequence[int], out_channels: int) -> None:
-        if self.int4 and self.INT4_FILTER:
-            if self.is_s16():
-                fail(self, "filter", "i4 weights take int8 activations (CMSIS-NN's s4 kernels)")
-        elif self.filter.get_element_type() != int_type(8):
-            allowed = "i8 or i4" if self.INT4_FILTER else "i8"
-            fail(self, "filter", f"expected {allowed} weights, got {self.filter.get_element_type()}")
+        verify_weight_type(self, self.filter, self.INT4_FILTER)
         self.check_shape("filter", self.filter.get_shape(), expected_filter)
         self.check_same_width(self.input, self.output)
         if self.bias is not None:

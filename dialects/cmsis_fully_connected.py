@@ -29,7 +29,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, r
 from cmsis_opt.fixedpoint import wrap_int32
 from cmsis_opt.targets import BuildPath
 
-from .cmsis_conv import S4_NOT_MODELLED, bias_of, requantize_and_clamp, weights_array
+from .cmsis_conv import S4_NOT_MODELLED, bias_of, requantize_and_clamp, verify_weight_type, weights_array
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, c_activation, int_of
 from .utils import check_len, fail, int_type, ints, is_int4, shape_of, to_numpy
 
@@ -66,12 +66,7 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         on, m = self.check_rank(self.output, "result", 2)
         if on != n:
             fail(self, "result", f"batch {on} differs from the input's {n}")
-        if self.int4 and self.INT4_FILTER:
-            if self.is_s16():
-                fail(self, "filter", "i4 weights take int8 activations (arm_fully_connected_s4)")
-        elif self.filter.get_element_type() != int_type(8):
-            allowed = "i8 or i4" if self.INT4_FILTER else "i8"
-            fail(self, "filter", f"expected {allowed} weights, got {self.filter.get_element_type()}")
+        verify_weight_type(self, self.filter, self.INT4_FILTER)
         self.check_shape("filter", self.filter.get_shape(), (m, k))
         self.check_same_width(self.input, self.output)
         if self.bias is not None:
