@@ -38,7 +38,7 @@ SUPPORTED = {
     "softmax.int16", "kws_conv.int16", "add.int16", "mul.int16", "logistic.int16", "tanh.int16",
     "logistic_pot.int16", "tanh_pot.int16", "mixed_tanh.int8",
     "conv.int4", "depthwise_conv.int4", "fully_connected.int4", "conv_1x1.int4", "conv_1x1_s2.int4", "conv_1xn.int4",
-    "conv_dilated.int4", "depthwise_m1.int4", "depthwise_m3.int4", "depthwise_odd.int4",
+    "conv_dilated.int4", "depthwise_m1.int4", "depthwise_m3.int4", "depthwise_odd.int4", "kws_int4.int4",
 }
 INT16 = sorted(name for name in SUPPORTED if name.endswith(".int16"))
 INT4 = sorted(name for name in SUPPORTED if name.endswith(".int4"))

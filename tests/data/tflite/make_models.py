@@ -34,7 +34,8 @@ stored as TFLite packs INT4 (two values per byte, the first in the low nibble,
 the flat tensor packed as one run: a row of an odd length shares a byte with
 the next row).
 
-It also writes `INT4_KERNELS`, single int4 layers for each kernel the s4 wrappers pick.
+It also writes `INT4_KERNELS`, single int4 layers for each kernel the s4 wrappers pick, and `kws_int4.int4`, a
+small conv net with int4 weights in every layer.
 
 Step 2 runs every .tflite here through TFLite Micro's Python interpreter on
 one seeded input (uniform over the input type's whole range, seed 1234 +
@@ -215,7 +216,7 @@ INT4_MODELS = {"conv.int4": "conv.int8", "depthwise_conv.int4": "depthwise_conv.
 INT4_PER_TENSOR = {"fully_connected.int4"}
 """int4 models with one filter scale (the int8 model's scales per output row become their largest)."""
 
-INT4_AS_INT8 = {"fully_connected.int4"}
+INT4_AS_INT8 = {"fully_connected.int4", "kws_int4.int4"}
 """PyPI tflite-micro's reference FULLY_CONNECTED refuses INT4 filters (fully_connected_common.cc: only its
 CMSIS-NN build takes them); its output for these is that of the same model with the filter's codes stored
 unpacked as INT8 (`unpack_int4_model`), which is what the int4 kernels compute."""
@@ -291,6 +292,7 @@ def int4(out: Path) -> None:
         path.write_bytes(bytes(builder.Output()))
         print(f"{path}: {path.stat().st_size} bytes, filter {list(w.shape)} in {len(pack_int4(new_codes))} bytes")
     int4_kernels(out)
+    kws_int4(out)
 
 
 INT4_KERNELS = {
@@ -381,16 +383,114 @@ def int4_kernels(out: Path) -> None:
         print(f"{path}: {path.stat().st_size} bytes")
 
 
+def kws_int4(out: Path) -> None:
+    """`kws_int4.int4`: a small keyword-spotting-like net with int4 weights in every layer, written with the schema:
+    a 12x10 spectrogram, CONV_2D 3x3 stride 2 to 8 channels, DEPTHWISE_CONV_2D 3x3 (multiplier 1), CONV_2D 1x1 to
+    12 channels (each with RELU), RESHAPE, FULLY_CONNECTED to 4 (one weight scale). Seeded random int4 codes and
+    int32 biases; each output scale spreads its layer's outputs over the int8 range."""
+    import flatbuffers
+
+    from cmsis_opt.frontends.tflite import load_schema
+
+    S = load_schema()
+    rng = np.random.default_rng(4100)
+    model = S.ModelT()
+    model.version, model.subgraphs, model.buffers, model.operatorCodes = 3, [S.SubGraphT()], [S.BufferT()], []
+    graph = model.subgraphs[0]
+    graph.tensors, graph.operators = [], []
+
+    def buffer(data: np.ndarray) -> int:
+        b = S.BufferT()
+        b.data = np.frombuffer(np.ascontiguousarray(data).tobytes(), np.uint8)
+        model.buffers.append(b)
+        return len(model.buffers) - 1
+
+    def tensor(name, shape, kind, scales=None, zps=None, axis=0, data=None) -> int:
+        t = S.TensorT()
+        t.name, t.shape, t.type = name.encode(), np.array(shape, np.int32), getattr(S.TensorType, kind)
+        t.buffer = 0 if data is None else buffer(data)
+        if scales is not None:
+            t.quantization = S.QuantizationParametersT()
+            t.quantization.scale = np.array(scales, np.float32)
+            t.quantization.zeroPoint = np.array(zps, np.int64)
+            t.quantization.quantizedDimension = axis
+        graph.tensors.append(t)
+        return len(graph.tensors) - 1
+
+    def operator(kind, inputs, outputs, options_type=None, options=None) -> None:
+        codes = [c.builtinCode for c in model.operatorCodes]
+        code = getattr(S.BuiltinOperator, kind)
+        if code not in codes:
+            c = S.OperatorCodeT()
+            c.builtinCode = c.deprecatedBuiltinCode = code
+            c.version = 1
+            model.operatorCodes.append(c)
+            codes.append(code)
+        op = S.OperatorT()
+        op.opcodeIndex, op.inputs, op.outputs = codes.index(code), inputs, outputs
+        if options is not None:
+            op.builtinOptionsType, op.builtinOptions = getattr(S.BuiltinOptions, options_type), options
+        graph.operators.append(op)
+
+    def layer(name, x, x_scale, kind, fshape, out_shape, stride=(1, 1), padding="SAME"):
+        depthwise = kind == "DEPTHWISE_CONV_2D"
+        oc = fshape[3] if depthwise else fshape[0]
+        codes = rng.integers(-8, 8, fshape).astype(np.int8)
+        per_tensor = kind == "FULLY_CONNECTED"
+        w_scales = np.full(oc, 0.02, np.float32) if per_tensor else rng.uniform(0.01, 0.03, oc).astype(np.float32)
+        w = tensor(f"{name}/weights", fshape, "INT4", w_scales[:1] if per_tensor else w_scales, [0] * (
+            1 if per_tensor else oc), 3 if depthwise else 0, pack_int4(codes))
+        acc_scales = (np.float32(x_scale) * w_scales).astype(np.float32)
+        b = tensor(f"{name}/bias", [oc], "INT32", acc_scales[:1] if per_tensor else acc_scales,
+                   [0] * (1 if per_tensor else oc), 0, rng.integers(-300, 300, oc).astype("<i4"))
+        taps = int(np.prod(fshape[1:3])) if depthwise else int(np.prod(fshape[1:]))
+        y_scale = float(x_scale * 128 * 8 * w_scales.mean() * np.sqrt(taps) / 127 / 1.5)
+        relu = kind != "FULLY_CONNECTED"
+        y = tensor(name, out_shape, "INT8", [y_scale], [-128 if relu else int(rng.integers(-10, 10))])
+        if kind == "FULLY_CONNECTED":
+            options, options_type = S.FullyConnectedOptionsT(), "FullyConnectedOptions"
+        else:
+            options = S.DepthwiseConv2DOptionsT() if depthwise else S.Conv2DOptionsT()
+            options_type = "DepthwiseConv2DOptions" if depthwise else "Conv2DOptions"
+            options.padding = getattr(S.Padding, padding)
+            options.strideH, options.strideW = stride
+            options.dilationHFactor = options.dilationWFactor = 1
+            if depthwise:
+                options.depthMultiplier = 1
+        options.fusedActivationFunction = getattr(S.ActivationFunctionType, "RELU" if relu else "NONE")
+        operator(kind, [x, w, b], [y], options_type, options)
+        return y, y_scale
+
+    x = tensor("input", [1, 12, 10, 1], "INT8", [0.05], [0])
+    y, scale = layer("conv", x, 0.05, "CONV_2D", [8, 3, 3, 1], [1, 6, 5, 8], stride=(2, 2))
+    y, scale = layer("depthwise", y, scale, "DEPTHWISE_CONV_2D", [1, 3, 3, 8], [1, 6, 5, 8])
+    y, scale = layer("pointwise", y, scale, "CONV_2D", [12, 1, 1, 8], [1, 6, 5, 12], padding="VALID")
+    shape = tensor("flatten/shape", [2], "INT32", data=np.array([1, 360], "<i4"))
+    flat = tensor("flatten", [1, 360], "INT8", [scale], [-128])
+    options = S.ReshapeOptionsT()
+    options.newShape = [1, 360]
+    operator("RESHAPE", [y, shape], [flat], "ReshapeOptions", options)
+    y, _ = layer("dense", flat, scale, "FULLY_CONNECTED", [4, 360], [1, 4])
+    graph.inputs, graph.outputs = [x], [y]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    path = out / "kws_int4.int4.tflite"
+    path.write_bytes(bytes(builder.Output()))
+    print(f"{path}: {path.stat().st_size} bytes")
+
+
 def reference(out: Path, names: list[str] | None = None) -> None:
     """`<model>.npz` for every model in `out`, or for `names` only. Seeds: 1234 + the index among the converted
     models in sorted order, 2234 + the index in SCHEMA_MODELS, 3234 + the index in INT4_MODELS then INT4_KERNELS."""
     from tflite_micro.python.tflite_micro import runtime
 
     converted = sorted(p for p in out.glob("*.tflite")
-                       if p.name.removesuffix(".tflite") not in SCHEMA_MODELS | INT4_MODELS | INT4_KERNELS)
+                       if p.name.removesuffix(".tflite") not in {*SCHEMA_MODELS, *INT4_MODELS, *INT4_KERNELS}
+                       | {"kws_int4.int4"})
     seeds = {path: 1234 + index for index, path in enumerate(converted)}
     seeds |= {out / f"{name}.tflite": 2234 + index for index, name in enumerate(SCHEMA_MODELS)}
-    seeds |= {out / f"{name}.tflite": 3234 + index for index, name in enumerate([*INT4_MODELS, *INT4_KERNELS])}
+    seeds |= {out / f"{name}.tflite": 3234 + index
+              for index, name in enumerate([*INT4_MODELS, *INT4_KERNELS, "kws_int4.int4"])}
     for path, seed in sorted(seeds.items()):
         if names and path.name.removesuffix(".tflite") not in names:
             continue
