@@ -4,7 +4,7 @@ Every model the compiler takes must reproduce TFLite Micro exactly: the
 interpreter after `--quantize`, and, for HOST, the host program
 `cmsis-compile --host` builds with our runtime and with the real CMSIS-NN
 (../shared/cmsis-nn, or $CMSIS_NN; skipped with a message without it).
-`make target-check` runs the TRANSPOSE_CONV, LSTM and int16 keyword ones on QEMU. Every other model (ops
+`make target-check` runs the TRANSPOSE_CONV, LSTM, int16 and int4 ones on QEMU. Every other model (ops
 without a kernel yet, int16 ops without an s16 kernel yet) must be refused with one
 `error:` line and exit 1, never compiled into something else. SUPPORTED
 lists the first kind, so that losing a model fails here rather than moving
