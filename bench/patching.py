@@ -1,6 +1,7 @@
 """Patch-based execution of the first stage: arena bytes against the halos' extra MACs, per model.
 
     python bench/patching.py [--models DIR] [--mobilenet] [--out DIR]
+    python bench/patching.py --streamed [--models DIR]
 
 For each model every stage end and grid that `cmsis-compile --patch auto`
 considers is planned for real (the whole default pipeline, cortex-m4), with
@@ -13,6 +14,8 @@ pruned choice must be the exhaustive one.
 --mobilenet adds MobileNetV2-0.35 96x96 (random weights, quantized by
 onnxruntime) with its pads written out. --out DIR writes patching.svg and
 patching_vww.svg (arena against MAC overhead of every VWW candidate) there.
+--streamed prints only the arena with `--stream-input` alone (the first layer
+in bands of rows, no --patch) against layer by layer.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import svg  # noqa: E402
 from cmsis_opt.api import load_module  # noqa: E402
 from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.passes.default import DefaultPipeline  # noqa: E402
-from cmsis_opt.passes.patch_split import GRIDS, Candidate, candidates, choose, search  # noqa: E402
+from cmsis_opt.passes.patch_split import GRID_COUNTS, Candidate, candidates, choose, search  # noqa: E402
 
 BUDGETS = [0, 1, 2, 5, 10, 15, 20, 30, 50]
 """MAC overheads (% of the model's) of the plot's x axis."""
@@ -94,16 +97,58 @@ def candidate_plot(row: dict) -> str:
     """SVG: arena bytes against MAC overhead of every candidate of one model, one colour per grid."""
     found = [Candidate(**c) for c in row["candidates"]]
     series = {"no stage": [(0.0, float(row["off"]))]}
-    for grid in GRIDS:
-        points = [(c.overhead, float(c.arena)) for c in found if c.grid == grid]
+    for rows in GRID_COUNTS:  # one colour per row count: RxC for every C
+        points = [(c.overhead, float(c.arena)) for c in found if c.grid != "off" and c.rows == rows]
         if points:
-            series[f"{grid} tiles"] = points
+            series[f"{rows}xC tiles"] = points
     choice = Candidate(**row["choice"])
     return svg.scatter_chart(f"{row['model']}: every stage end and grid (cortex-m4)",
                              "extra MACs, % of the model", "arena bytes", series,
                              marks={f"--patch auto: {choice.ops} ops, {choice.grid}": (choice.overhead,
                                                                                        float(choice.arena)),
                                     "15% budget": (15.0, None)})
+
+
+def streamed_rows(models: dict[str, Path]) -> list[dict]:
+    """Per model: the arena layer by layer and with `--stream-input` alone (the first layer in R x 1 bands of rows,
+    R as cmsis-compile chooses it), cortex-m4; `grid` None where the input cannot be streamed in rows."""
+    from cmsis_opt.errors import CompileError
+    from cmsis_opt.plan import memory_plan
+
+    found = []
+    for name, path in models.items():
+        module = load_module(path)
+        held = module.clone()
+        BASE.apply(make_context(), held)
+        row = {"model": name, "off": memory_plan(held).arena_size or 0, "grid": None, "arena": None, "region": None}
+        streamed = DefaultPipeline(core="cortex-m4", stream_input=True)
+        try:
+            choice = search(module, streamed, 0.0, rows_only=True).choice
+        except CompileError as error:
+            row["why"] = error.message
+        else:
+            final = module.clone()
+            DefaultPipeline(core="cortex-m4", patch=choice.grid, patch_ops=1, stream_input=True).apply(
+                make_context(), final)
+            plan = memory_plan(final)
+            stage = next(op for op in plan.steps if op.name == "cmsis.patch_stage")
+            scratch = plan.scratch(stage)
+            row.update(grid=choice.grid, arena=plan.arena_size or 0,
+                       region=scratch.size if scratch is not None else 0)
+        found.append(row)
+    return found
+
+
+def streamed_table(rows: list[dict]) -> list[str]:
+    lines = ["| model | layer by layer | `--stream-input` alone: bands | tile region | arena |",
+             "|---|---:|---|---:|---:|"]
+    for r in rows:
+        if r["grid"] is None:
+            lines.append(f"| {r['model']} | {r['off']:,} | none: {r.get('why', '')} | | |")
+        else:
+            lines.append(f"| {r['model']} | {r['off']:,} | {r['grid'].split('x')[0]} | {r['region']:,} | "
+                         f"{r['arena']:,} |")
+    return lines
 
 
 def write_plots(rows: list[dict], out: Path) -> None:
@@ -122,8 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=str(Path(__file__).resolve().parents[2] / "shared" / "models"))
     parser.add_argument("--mobilenet", action="store_true", help="also MobileNetV2-0.35 96x96 with explicit pads")
     parser.add_argument("--out", default=None, help="write the plots and patching.json into this folder")
+    parser.add_argument("--streamed", action="store_true",
+                        help="only the table of --stream-input alone (the first layer in bands of rows)")
     args = parser.parse_args(argv)
     models = {p.name.split(".")[0]: p for p in sorted(Path(args.models).glob("*.int8.tflite"))}
+    if args.streamed:
+        print("\n".join(streamed_table(streamed_rows(models))))
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench-patching-") as tmp:
         if args.mobilenet:
             models.update(mobilenet_models(Path(tmp)))

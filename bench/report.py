@@ -250,4 +250,12 @@ def write(results: dict, out: Path) -> None:
 
         lines += patching_section(results["patching"])
         patching.write_plots(results["patching"], out)
+    if "streamed" in results:
+        import patching
+
+        lines += ["## 11. `--stream-input` alone: the first layer in bands of rows (cortex-m4)", "",
+                  "Without `--patch`, `--stream-input` runs the first layer alone as R x 1 bands of rows, R the "
+                  "band count with the smallest arena (then the fewest bands); the input has no bytes in the "
+                  "arena, and each input row is asked for once. It pays only when the first layer's input is "
+                  "part of the peak (docs/patching.md).", "", *patching.streamed_table(results["streamed"]), ""]
     (out / "results.md").write_text("\n".join(lines))

@@ -15,7 +15,8 @@ Strategies: `naive` (no reuse), `greedy-by-size` (TensorFlow Lite Micro's
 GreedyMemoryPlanner: sizes rounded up to the alignment, largest first, ties
 to the block added last, lowest gap among blocks live at the same time),
 `best-fit` (the best of several orders with best fit, first fit and a
-two-sided fit that packs from both ends), `optimal` (branch and bound, see
+two-sided fit that packs from both ends; the first to meet the lower bound
+ends the tries), `optimal` (branch and bound, see
 `_Search`: complete without aliases; with aliases it proves a plan minimal
 only by meeting the lower bound) and `auto` (the heuristics, then the search
 if they miss the lower bound).
@@ -372,23 +373,33 @@ def two_sided_fit(ceiling: int) -> Callable:
 
 
 def place_best_fit(problem: Problem) -> Placement:
-    """The smallest of best fit, first fit and two-sided fit over several block orders."""
+    """The smallest of best fit, first fit and two-sided fit over several block orders.
+
+    The first combination to reach `aligned_lower_bound` ends the tries: no
+    later one can be smaller, and ties keep the earlier one anyway.
+    """
     best: Placement | None = None
-    fits = [("best-fit", tightest_fit), ("first-fit", lowest_fit),
-            ("two-sided", two_sided_fit(aligned_lower_bound(problem)))]
+    goal = aligned_lower_bound(problem)
+    fits = [("best-fit", tightest_fit), ("first-fit", lowest_fit), ("two-sided", two_sided_fit(goal))]
     for label, order in _orders(problem).items():
         for fit_name, fit in fits:
             offsets = place_in_order(problem, order, fit)
             size = arena_size(problem, offsets)
             if best is None or size < best.size:
                 best = Placement(offsets, size, "best-fit", note=f"{fit_name}, {label} order")
+                if size <= goal:
+                    return best
     assert best is not None
     return best
 
 
 def best_heuristic(problem: Problem) -> Placement:
-    candidates = [place_best_fit(problem), place_greedy_by_size(problem)]
-    return min(candidates, key=lambda p: p.size)
+    """The smaller of `place_best_fit` and `place_greedy_by_size` (best fit on a tie; greedy is not tried when
+    best fit already meets the lower bound)."""
+    first = place_best_fit(problem)
+    if first.size <= aligned_lower_bound(problem):
+        return first
+    return min([first, place_greedy_by_size(problem)], key=lambda p: p.size)
 
 
 # -- exact search --------------------------------------------------------------

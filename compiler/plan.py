@@ -49,8 +49,8 @@ from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from cmsis_opt import targets
 from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.dialects import arena, cmsis
-from cmsis_opt.dialects.kernel import KernelOp, forget_kernel_facts, kernel_facts_scope, view_source
-from cmsis_opt.dialects.utils import element_bytes, num_elements
+from cmsis_opt.dialects.kernel import KernelOp, forget_kernel_facts, is_view, kernel_facts_scope, view_source
+from cmsis_opt.dialects.utils import element_bytes, i64_attr, num_elements
 from cmsis_opt.errors import CompileError
 from cmsis_opt.targets import BuildPath
 
@@ -108,7 +108,7 @@ def readers(value: SSAValue) -> list[Operation]:
     found: list[Operation] = []
     for use in value.uses:
         user = use.operation
-        if user.has_trait(cmsis.IsView):
+        if is_view(user):
             found.extend(readers(user.results[0]))
         elif not isinstance(user, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)):
             found.append(user)
@@ -445,12 +445,20 @@ def write_buffers(func: FuncOp, intervals: bool = False, offsets: bool = False) 
     anchor: Operation | None = None
     for buf in plan.buffers:
         op = buf.op
+        fields = {"size": buf.size}
+        if intervals:
+            fields["first"], fields["last"] = buf.first, buf.last
+        if offsets and buf.offset is not None:
+            fields["offset"] = buf.offset
         if op is None:
+            # built with every property at once (what the op's __init__ and set() would leave, in that order)
+            properties: dict[str, Attribute] = {"name": StringAttr(buf.name)}
+            properties.update((key, i64_attr(value)) for key, value in fields.items())
             if buf.kind == "scratch":
-                op = arena.ScratchOp(buf.value, buf.name, buf.size)
+                op = arena.ScratchOp.create(operands=[buf.value], properties=properties)
                 where = plan.buffer(buf.value).op
             else:
-                op = arena.BufferOp(buf.value, buf.name, buf.size)
+                op = arena.BufferOp.create(operands=[buf.value], properties=properties)
                 owner = buf.value.owner
                 # after the op that writes the value; a graph input's after the previous input's
                 where = owner if isinstance(owner, Operation) else anchor
@@ -459,16 +467,14 @@ def write_buffers(func: FuncOp, intervals: bool = False, offsets: bool = False) 
             else:
                 block.insert_op_after(op, where)
             buf.op = op
+        else:
+            for key, value in fields.items():
+                if op.get(key) != value:  # an attribute is rebuilt only where the plan changed it
+                    op.set(key, value)
+            if offsets and buf.offset is None:
+                op.properties.pop("offset", None)
         if isinstance(buf.value, BlockArgument):
             anchor = op
-        op.set("size", buf.size)
-        if intervals:
-            op.set("first", buf.first)
-            op.set("last", buf.last)
-        if offsets and buf.offset is not None:
-            op.set("offset", buf.offset)
-        elif offsets:
-            op.properties.pop("offset", None)
     live_scratch = {id(b.op) for b in plan.of_kind("scratch")}
     for op in list(block.ops):
         if isinstance(op, arena.ScratchOp) and id(op) not in live_scratch:

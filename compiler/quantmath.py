@@ -75,8 +75,9 @@ def conv_multipliers(
     widened to double, then double(input) * double(filter[c]) / double(output).
     """
     mults, shifts = [], []
+    input_f32, output_f32 = _f32(input_scale), _f32(output_scale)
     for filter_scale in filter_scales:
-        real = _f32(input_scale) * _f32(filter_scale) / _f32(output_scale)
+        real = input_f32 * _f32(filter_scale) / output_f32
         m, s = quantize_multiplier(real)
         mults.append(m)
         shifts.append(s)

@@ -427,8 +427,9 @@ def calls_conv_s8_directly(g: Window, generic: bool, path: BuildPath) -> bool:
                        and (mve_1_x_n_fails(g) or not mve_1_x_n_reads_right(g)))
 
 
+@functools.lru_cache(maxsize=256)
 def conv_function(g: Window, generic: bool, path: BuildPath = "c") -> str:
-    """The function a convolution call ends in on `path`."""
+    """The function a convolution call ends in on `path` (kept per window: layers of one shape share it)."""
     return "arm_convolve_s8" if calls_conv_s8_directly(g, generic, path) else wrapper_choice(g)
 
 
@@ -745,8 +746,14 @@ class DepthwiseConvOp(FilterOp):
         function = self.kernel_function(path)
         if self.int4:
             return NoOverlap(S4_NOT_MODELLED)
+        if function == "arm_depthwise_conv_fast_s16" and path == "dsp":
+            # Source/ConvolutionFunctions/arm_depthwise_conv_fast_s16.c (DSP): im2col of one output pixel's whole
+            # window (every channel) into the scratch, then that pixel's channels, four at a time
+            return per_pixel_blocks_order(g, [np.arange(g.c)])
         if function == "arm_depthwise_conv_fast_s16":
-            return NoOverlap("arm_depthwise_conv_fast_s16 (DSP, MVE) is not modelled")
+            # (MVE): im2col of four output pixels (every channel), then arm_nn_depthwise_conv_nt_t_s16 writes the
+            # four; the left-over pixels after the last full group (batch 1: the verifier refuses more)
+            return _conv_s8_order(g, "mve")
         if function == "arm_depthwise_conv_s16":
             # Source/ConvolutionFunctions/arm_depthwise_conv_s16.c: per output pixel, per input channel, per output
             # of its multiplier (four at a time when the multiplier allows): the s8 generic kernel's order

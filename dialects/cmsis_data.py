@@ -22,7 +22,7 @@ from cmsis_opt.targets import BuildPath
 
 from .kernel import AccessOrder, CEmitter, CmsisOp, IsView, KernelOp, NoOverlap, Trace, int_of
 from .quant import quant_of
-from .utils import check_len, check_slice, fail, ints, num_elements, shape_of
+from .utils import check_len, check_slice, element_bytes, fail, ints, num_elements, shape_of
 
 _I32 = IntegerAttr[IntegerType]
 _I64_ARRAY = DenseArrayBase.constr(i64)
@@ -164,9 +164,16 @@ class TransposeOp(CmsisOp, KernelOp):
     The input and output keep their quantization. CMSIS-NN takes the shape
     in `cmsis_nn_dims` (rank 4: n, h, w, c; rank 3: n, h, w; rank 2: n, h)
     and the permutation in `cmsis_nn_transpose_params`.
+
+    int16 tensors (v7.0.0 has no arm_transpose_s16) are moved as bytes:
+    each element is an innermost axis of 2 bytes that stays last, and axes
+    that stay adjacent in the permutation are merged (`byte_transpose`), so
+    an NCHW -> NHWC transpose of [1, C, H, W] is arm_transpose_s8 of
+    [C, H*W, 2] with permutation (1, 0, 2).
     """
 
     name = "cmsis.transpose"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)  # int16 moved as byte pairs
     input = operand_def(TensorType)
     output = result_def(TensorType)
     perm = prop_def(_I64_ARRAY)
@@ -183,6 +190,11 @@ class TransposeOp(CmsisOp, KernelOp):
             fail(self, "perm", f"{list(perm)} is the identity: a cmsis.reshape view keeps the same bytes")
         self.check_shape("result", shape_of(self.output), [shape[p] for p in perm])
         self.check_same_quant(self.input, self.output)
+        byte_shape, byte_perm = byte_transpose(shape, perm, element_bytes(self.input))
+        if len(byte_shape) > 4:
+            fail(self, "perm", f"{list(perm)} of an int16 tensor of shape {list(shape)} moves its bytes as "
+                               f"{list(byte_perm)} of {list(byte_shape)}: rank {len(byte_shape)}, "
+                               "arm_transpose_s8 takes rank 1 to 4")
 
     def kernel_function(self, path: BuildPath) -> str:
         return "arm_transpose_s8"
@@ -194,18 +206,39 @@ class TransposeOp(CmsisOp, KernelOp):
         def dims(shape) -> list[int]:
             return [*shape, *[1] * (4 - len(shape))]  # n, h, w, c: the leading fields hold the axes
 
-        perm = ints(self.perm)
+        size = element_bytes(self.input)
+        shape, perm = byte_transpose(shape_of(self.input), ints(self.perm), size)
         permutation = c.array("perm", "uint32_t", perm)
         params = c.struct("params", "cmsis_nn_transpose_params",
                           f"{{.num_dims = {len(perm)}, .permutations = {permutation}}}")
-        input_dims = c.dims("input_dims", dims(shape_of(self.input)))
-        output_dims = c.dims("output_dims", dims(shape_of(self.output)))
-        c.call("arm_transpose_s8", [c.ptr(self.input), c.ptr(self.output), f"&{input_dims}", f"&{output_dims}",
-                                    f"&{params}"])
+        input_dims = c.dims("input_dims", dims(shape))
+        output_dims = c.dims("output_dims", dims([shape[p] for p in perm]))
+        pointers = [c.ptr(v) if size == 1 else f"(int8_t *)({c.ptr(v)})" for v in (self.input, self.output)]
+        c.call("arm_transpose_s8", [*pointers, f"&{input_dims}", f"&{output_dims}", f"&{params}"])
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         (x,) = inputs
         return np.ascontiguousarray(x.transpose(ints(self.perm)))
+
+
+def byte_transpose(shape: Sequence[int], perm: Sequence[int], element: int) -> tuple[list[int], list[int]]:
+    """(shape, permutation) of the same transpose over bytes: for `element` > 1 bytes an innermost axis of
+    `element` bytes that stays last; then axes of size 1 dropped and input axes that stay adjacent in the
+    permutation merged into one. For 1-byte elements, `shape` and `perm` as given (the int8 C is unchanged)."""
+    if element == 1:
+        return list(shape), list(perm)
+    full_shape, full_perm = [*shape, element], [*perm, len(shape)]
+    position = {axis: i for i, axis in enumerate(a for a in range(len(full_shape)) if full_shape[a] != 1)}
+    runs: list[list[int]] = []  # kept input axes (by position), in output order, grouped where they stay adjacent
+    for axis in (position[p] for p in full_perm if full_shape[p] != 1):
+        if runs and runs[-1][-1] + 1 == axis:
+            runs[-1].append(axis)
+        else:
+            runs.append([axis])
+    sizes = [full_shape[a] for a in position]
+    order = sorted(range(len(runs)), key=lambda r: runs[r][0])  # merged input axes in input order
+    merged_shape = [num_elements([sizes[a] for a in runs[r]]) for r in order]
+    return merged_shape, [order.index(r) for r in range(len(runs))]
 
 
 @irdl_op_definition

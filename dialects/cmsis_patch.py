@@ -23,7 +23,10 @@ for bit (padded taps add (zero point + input_offset) * w = 0 in both).
 One tile: copy its input window out of the stage input into the tile region,
 run the body's kernels ping-pong inside that region (input at one end, output
 at the other, the kernel's own scratch between), copy the result tile into
-the stage output. The tile region is the op's scratch (`scratch_bytes`): the
+the stage output. With one column of tiles (R x 1 bands) each result tile is
+whole rows, one contiguous run of the NHWC stage output: the last op writes
+it there directly, so the region holds no result tile and nothing is copied
+out. The tile region is the op's scratch (`scratch_bytes`): the
 largest tile's need, planned by --arena-alloc like any kernel scratch. The
 access order (tile t reads its window at time 2t, writes its output tile at
 2t + 1) lets --inplace-alias put the stage output over input rows that no
@@ -31,10 +34,20 @@ later tile reads.
 
 With `stream_input` (--stream-input) the stage input is the graph input and
 is not held at all: it has no bytes in the arena, and each tile's copy-in asks
-the application for its window's rows, one at a time, through
-`NAME_read_input_rows(first_row, 1, line)` into a line buffer of one input
-row (W x C bytes) at the end of the tile region, then copies the window's
-columns into the tile. The interpreter reads the input as it is given.
+the application for its window's rows through `NAME_read_input_rows`:
+
+- a window narrower than the input: one row at a time, `(first_row, 1, line)`
+  into a line buffer of one input row (W x C bytes) at the end of the tile
+  region, then the window's columns are copied into the tile;
+- a window of whole rows (every tile's window spans all W columns, e.g. a
+  grid of R x 1 bands): all its rows in one call, straight into the tile
+  (no line buffer). With one op in the stage and one column of tiles, the
+  window's first rows that the previous tile's window also held (the halo)
+  are kept: they are moved to the window's start with one memmove (the one
+  op's input stays where it is, at the low end of the region), and only the
+  new rows are asked for, so each input row is asked for once.
+
+The interpreter reads the input as it is given.
 """
 
 from __future__ import annotations
@@ -228,6 +241,27 @@ class PatchStageOp(CmsisOp, KernelOp):
         _, _, w, c = shape_of(self.input)
         return w * c
 
+    def whole_rows(self) -> bool:
+        """Every tile's input window spans all the input's columns: a streamed window's rows go straight into the
+        tile region, with no line buffer."""
+        _, _, w, _ = shape_of(self.input)
+        return all(steps[0].cols == (0, w) for steps in self.tile_plans())
+
+    def writes_output(self) -> bool:
+        """One column of tiles: each output tile is whole rows, one contiguous run of the stage output (NHWC), so
+        the last op writes it there itself: no room for it in the tile region, no copy out."""
+        return ints(self.grid)[1] == 1
+
+    def keeps_halo(self) -> bool:
+        """A streamed input whose tile windows are whole rows, one column of tiles, and one op: each window keeps
+        the rows the previous one held (they are still at the low end of the region, which the one op only
+        reads) and asks only for its new rows."""
+        return self.streams() and ints(self.grid)[1] == 1 and len(self.ops()) == 1 and self.whole_rows()
+
+    def line_buffer(self) -> bool:
+        """A streamed input whose windows are narrower than a row: its rows arrive in a line buffer of one row."""
+        return self.streams() and not self.whole_rows()
+
     def ops(self) -> list[StageOp]:
         return [op for op in self.body.block.ops if isinstance(op, STAGE_OPS)]
 
@@ -273,6 +307,8 @@ class PatchStageOp(CmsisOp, KernelOp):
         ops = [tile_op(op, s) for op, s in zip(self.ops(), steps, strict=True)]
         sizes = [(num_elements(shape_of(o.input)), num_elements(shape_of(o.output)), o.planned_scratch(path))
                  for o in ops]
+        if self.writes_output():  # the last op writes its band straight into the stage output
+            sizes[-1] = (sizes[-1][0], 0, sizes[-1][2])
         for o in ops:
             o.erase()
         return layout(sizes)
@@ -285,8 +321,9 @@ class PatchStageOp(CmsisOp, KernelOp):
 
     def scratch_bytes(self, path: BuildPath) -> int:
         """The tile region: the largest tile's ping-pong need (inputs, outputs and kernel scratch, each rounded to
-        TILE_ALIGN bytes), then, with a streamed input, the line buffer of one input row."""
-        return self._region_bytes(path) + (_up(self.line_bytes()) if self.streams() else 0)
+        TILE_ALIGN bytes), then, with a streamed input whose windows are narrower than a row, the line buffer of one
+        input row."""
+        return self._region_bytes(path) + (_up(self.line_bytes()) if self.line_buffer() else 0)
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         """Tile t copies its input window at time 2t and writes its output tile at 2t + 1. A streamed input has no
@@ -329,26 +366,43 @@ class PatchStageOp(CmsisOp, KernelOp):
         _, _, w, ch = shape_of(self.input)
         _, _, ow, och = shape_of(self.output)
         tiles = list(zip(self.tiles(), self.tile_plans(), strict=True))
-        line = self._region_bytes(c.path) if self.streams() else 0
+        line = self._region_bytes(c.path) if self.line_buffer() else 0
+        keep_halo = self.keeps_halo()
 
         def one(k: int) -> None:
             (r, cols), steps = tiles[k]
             _, places = self._tile_layout(c.path, steps)
             first = steps[0]
             rows, width = first.rows[1] - first.rows[0], (first.cols[1] - first.cols[0]) * ch
-            if self.streams():
+            if self.streams() and not line:
+                kept: int | None = 0 if keep_halo else None
+                shift = 0
+                if keep_halo and k > 0:
+                    previous = tiles[k - 1][1][0].rows
+                    kept = max(0, min(previous[1], first.rows[1]) - first.rows[0])
+                    shift = first.rows[0] - previous[0] if kept else 0
+                c.read_whole_rows(first.rows[0], rows, kept, shift, c.scratch_ptr(places[0][0]), width,
+                                  "read in: the tile's input window, whole rows: the rows the previous window "
+                                  "also held are kept, the others asked for" if keep_halo
+                                  else "read in: the tile's input window, whole rows")
+            elif self.streams():
                 c.read_input_rows(first.rows[0], rows, c.scratch_ptr(line), c.scratch_ptr(places[0][0]), width,
                                   first.cols[0] * ch, width, "read in: the tile's input window, row by row")
             else:
                 start = (first.rows[0] * w + first.cols[0]) * ch
                 c.copy_rows(c.scratch_ptr(places[0][0]), width, f"{c.ptr(self.input)} + {start}", w * ch, rows,
                             width, "copy in: the tile's input window, row by row")
+            band = c.ptr(self.output) + f" + {(r[0] * ow + cols[0]) * och}"
+            last = len(steps) - 1
             for index, (op, s, (at_in, at_out, at_scratch)) in enumerate(zip(self.ops(), steps, places, strict=True)):
                 o = tile_op(op, s)
                 scratch = o.planned_scratch(c.path)
-                c.nested(o, {o.input: c.scratch_ptr(at_in), o.output: c.scratch_ptr(at_out)},
+                out = band if index == last and self.writes_output() else c.scratch_ptr(at_out)
+                c.nested(o, {o.input: c.scratch_ptr(at_in), o.output: out},
                          (at_scratch, scratch) if scratch else None, f"op{index}")
                 o.erase()
+            if self.writes_output():
+                return
             width = (cols[1] - cols[0]) * och
             c.copy_rows(c.ptr(self.output) + f" + {(r[0] * ow + cols[0]) * och}", ow * och,
                         c.scratch_ptr(places[-1][1]), width, r[1] - r[0], width,

@@ -28,7 +28,6 @@ inherits, as `xdsl/backend/register_allocatable.py` does).
 from __future__ import annotations
 
 import abc
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -90,10 +89,22 @@ class IsView(OpTrait):
     """The op's result is its first operand's bytes under another type: no kernel, no buffer of its own."""
 
 
+_VIEW_CLASSES: dict[type, bool] = {}
+
+
+def is_view(op: object) -> bool:
+    """Whether `op` is an operation with the `IsView` trait (traits belong to the op class: kept per class)."""
+    cls = type(op)
+    found = _VIEW_CLASSES.get(cls)
+    if found is None:
+        found = _VIEW_CLASSES[cls] = issubclass(cls, Operation) and cls.has_trait(IsView)
+    return found
+
+
 def view_source(value: SSAValue) -> SSAValue:
     """The value whose bytes `value` holds: itself, unless it is the result of a view op."""
-    while isinstance(value.owner, Operation) and value.owner.has_trait(IsView):
-        value = value.owner.operands[0]
+    while is_view(owner := value.owner):
+        value = cast(Operation, owner).operands[0]
     return value
 
 
@@ -343,6 +354,22 @@ def safe_delta(order: AccessOrder) -> int | None:
     return None if best <= -out_size else best
 
 
+_SAFE_DELTAS: dict[int, tuple[AccessOrder, int | None]] = {}
+
+
+def _shared_safe_delta(order: AccessOrder) -> int | None:
+    """`safe_delta`, kept per order object: kernels cache the orders of one shape (`conv_order`), so layers of one
+    shape share the result. The cache holds the orders it keys by id, so an id is never reused while cached."""
+    known = _SAFE_DELTAS.get(id(order))
+    if known is not None and known[0] is order:
+        return known[1]
+    delta = safe_delta(order)
+    if len(_SAFE_DELTAS) >= 64:  # the orders can be large arrays: keep few
+        _SAFE_DELTAS.clear()
+    _SAFE_DELTAS[id(order)] = (order, delta)
+    return delta
+
+
 # =====================================================================================
 # C emission, as a kernel sees it
 # =====================================================================================
@@ -435,6 +462,16 @@ class CEmitter(Protocol):
         return NAME_INPUT_READ_FAILED."""
         ...
 
+    def read_whole_rows(self, first_row: int, rows: int, kept: int | None, shift: int, dst: str, row_bytes: int,
+                        comment: str) -> None:
+        """Rows [first_row, first_row + rows) of the streamed graph input (`row_bytes` each, whole rows) at `dst`.
+        With `kept` (an int, possibly 0): the first `kept` rows are already at `dst + shift * row_bytes` (the
+        previous window's) and are moved to `dst` with memmove; the other rows are asked of the application in
+        one `NAME_read_input_rows(first_row + kept, rows - kept, dst + kept * row_bytes)` call (none when no row
+        is left). With `kept` None, all rows are asked for in one call. A nonzero answer makes NAME_invoke()
+        return NAME_INPUT_READ_FAILED."""
+        ...
+
     def tile_loop(self, count: int, emit_tile: Callable[[int], None], notes: Sequence[str]) -> None:
         """One C `for` loop over `count` tiles. `emit_tile(k)` writes tile k through this emitter; every tile must
         write the same text but for decimal numbers, and the numbers that differ become the columns of a constant
@@ -465,14 +502,15 @@ def c_activation(op: Activated) -> str:
 
 
 _T = TypeVar("_T")
-_FACTS: ContextVar[weakref.WeakKeyDictionary[Operation, dict[tuple, object]] | None] = ContextVar(
+# a plain dict (a weak one costs a reference object per look-up): it lives as long as one pass, holding its ops
+_FACTS: ContextVar[dict[Operation, dict[tuple, object]] | None] = ContextVar(
     "kernel_facts", default=None)
 
 
 @contextmanager
 def kernel_facts_scope() -> Iterator[None]:
     """Within the block, `planned_scratch` and `path_delta` are computed once per op, variant and path."""
-    token = _FACTS.set(weakref.WeakKeyDictionary())
+    token = _FACTS.set({})
     try:
         yield
     finally:
@@ -495,7 +533,9 @@ def kernel_fact(op: Operation, key: tuple, compute: Callable[[], _T]) -> _T:
     facts = _FACTS.get()
     if facts is None:
         return compute()
-    known = facts.setdefault(op, {})
+    known = facts.get(op)
+    if known is None:
+        known = facts[op] = {}
     full = (*key, op.properties.get("kernel"))
     if full not in known:
         known[full] = compute()
@@ -545,7 +585,7 @@ class KernelOp(Operation, abc.ABC):
 
         def compute() -> int | None:
             order = self.access_order(path, operand)
-            return None if isinstance(order, NoOverlap) else safe_delta(order)
+            return None if isinstance(order, NoOverlap) else _shared_safe_delta(order)
 
         return kernel_fact(self, ("path_delta", path, operand), compute)
 

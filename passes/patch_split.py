@@ -119,7 +119,8 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
     stage.output.name_hint = last.name_hint  # the stage's result keeps the name its last op gave the value
     names = [a.data for op in (chain[0], chain[-1]) if isinstance(a := op.attributes.get("layer"), StringAttr)]
     if names:
-        stage.attributes["layer"] = StringAttr(f"stage {names[0]}..{names[-1]}")
+        label = names[0] if len(chain) == 1 else f"{names[0]}..{names[-1]}"
+        stage.attributes["layer"] = StringAttr(f"stage {label}")
     for use in [u for u in last.uses if u.operation.parent_op() is func]:
         use.operation.operands[use.index] = stage.output
     stage.verify()
@@ -142,7 +143,10 @@ class PatchSplitPass(CmsisPass):
 # -- the choice: --patch auto -------------------------------------------------------------
 
 
-GRIDS = ("2x2", "3x3", "4x4", "5x5", "6x6", "8x8")
+GRID_COUNTS = (1, 2, 3, 4, 5, 6, 8, 12, 16)
+GRIDS = tuple(f"{r}x{c}" for r in GRID_COUNTS for c in GRID_COUNTS if (r, c) != (1, 1))
+"""--patch auto's grids: rows x columns, each from GRID_COUNTS, more than one tile (square grids alone miss
+VWW's best plan, 12x8)."""
 TAIL = ("patch-split", "inplace-alias", "arena-alloc", "verify-arena")
 """The default pipeline's passes from patch-split on: run once per candidate (the ones before it run once)."""
 
@@ -174,14 +178,20 @@ class Candidate:
         return 1 if self.grid == "off" else math.prod(parse_grid(self.grid))
 
     @property
-    def key(self) -> tuple[int, int, int, int]:
+    def key(self) -> tuple[int, int, int, int, int]:
         """The order of the choice: smallest arena, then fewest extra MACs, then the coarsest grid, then the
-        shortest stage (no stage first). No two candidates share a key, so the choice is deterministic."""
-        return order_key(self.arena, self.extra_macs, self.tiles, self.ops)
+        shortest stage (no stage first), then fewer rows (of R x C and C x R, the wider tiles). No two candidates
+        share a key, so the choice is deterministic."""
+        return order_key(self.arena, self.extra_macs, self.tiles, self.ops, self.rows)
+
+    @property
+    def rows(self) -> int:
+        """Rows of the grid (0: no stage)."""
+        return 0 if self.grid == "off" else parse_grid(self.grid)[0]
 
 
-def order_key(arena_bytes: int, extra_macs: int, tiles: int, ops: int) -> tuple[int, int, int, int]:
-    return arena_bytes, extra_macs, tiles, ops
+def order_key(arena_bytes: int, extra_macs: int, tiles: int, ops: int, rows: int) -> tuple[int, int, int, int, int]:
+    return arena_bytes, extra_macs, tiles, ops, rows
 
 
 def model_macs(func: FuncOp) -> int:
@@ -359,7 +369,15 @@ def _steps(base: DefaultPipeline, grid: str, ops: int, module: ModuleOp) -> tupl
     return steps[:first], steps[first:]
 
 
-def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prune: bool = True) -> Choice:
+def row_bands(height: int) -> list[int]:
+    """Band counts R of the R x 1 grids over `height` output rows that give distinct band heights (at least 2
+    bands, at least 1 row each), fewest bands first: ceil(height / b) for band heights b = 1 .. height // 2;
+    [1] (one band, the whole input in one window) for a height of 1."""
+    return sorted({-(-height // b) for b in range(1, height // 2 + 1)} - {1}) or [1]
+
+
+def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prune: bool = True,
+           rows_only: bool = False) -> Choice:
     """--patch auto: the stage end and grid (or none) whose real plan has the smallest `Candidate.key`.
 
     The candidates: no stage, and every stage end and grid of GRIDS (each
@@ -370,11 +388,17 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     verify-arena) on a copy.
 
     With `prune`, the candidates are visited in the order of
-    (`stage_bound`, extra MACs, tiles, ops) and the visit stops at the first
+    (`stage_bound`, extra MACs, tiles, ops, rows) and the visit stops at the first
     whose tuple, its bound standing in for its arena, comes after the best
     key found: its real key, and every later candidate's, can only be
     larger. The choice is the exhaustive one (`prune=False`), usually after
     a few real plans. Raises what the passes raise (CompileError).
+
+    With `rows_only` (--stream-input without --patch) the candidates are the
+    first op alone as R x 1 row bands, R from `row_bands` (no halo is
+    recomputed, so no MACs are added), and the unpatched plan is no
+    candidate: the smallest arena wins, then the fewest bands. The choice
+    is then never grid "off" (CompileError when no op can start a stage).
     """
     prepared = unplanned.clone()
     head, _ = _steps(base, "off", 0, prepared)
@@ -391,34 +415,38 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
         return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound,
                          time.perf_counter() - start)
 
-    best = planned(0, "off", 0, 0)
-    found = [best]
-    pending: list[tuple[tuple[int, int, int, int], str]] = []
+    best: Candidate | None = None if rows_only else planned(0, "off", 0, 0)
+    found = [] if best is None else [best]
+    pending: list[tuple[tuple[int, int, int, int, int], str]] = []
     with analysis_scope():
         chain = stage_chain(func)
+        if rows_only and not chain:
+            raise CompileError(no_stage_reason(func), WHERE)
         path = ensure_target(prepared).path
         relaxed = relaxed_problem(func, path, base.inplace, base.allow_undocumented) if chain else None
-        for ops in range(1, len(chain) + 1):
+        for ops in range(1, (1 if rows_only else len(chain)) + 1):
             _, h, w, _ = shape_of(chain[ops - 1].output)
-            for grid in GRIDS:
+            grids = [f"{r}x1" for r in row_bands(h)] if rows_only else GRIDS
+            for grid in grids:
                 rows, cols = parse_grid(grid)
-                if rows * 2 > h or cols * 2 > w:
+                if not rows_only and (rows * 2 > h or cols * 2 > w):
                     continue
                 tiled, whole = chain_macs(chain[:ops], (rows, cols))
-                if 100.0 * (tiled - whole) / max(total, 1) > max_overhead:
+                if not rows_only and 100.0 * (tiled - whole) / max(total, 1) > max_overhead:
                     continue
                 bound = 0 if relaxed is None else stage_bound(relaxed, chain, ops, (rows, cols), path, base.alignment,
                                                               base.inplace, base.allow_undocumented, base.stream_input)
-                pending.append((order_key(bound, tiled - whole, rows * cols, ops), grid))
+                pending.append((order_key(bound, tiled - whole, rows * cols, ops, rows), grid))
     pending.sort()
     skipped: list[tuple[int, str, int]] = []
     for at, (lower, grid) in enumerate(pending):
-        bound, extra, _, ops = lower
-        if prune and lower > best.key:
+        bound, extra, _, ops, _ = lower
+        if prune and best is not None and lower > best.key:
             skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
             break
         found.append(planned(ops, grid, extra, bound))
-        best = min(best, found[-1], key=lambda c: c.key)
+        best = found[-1] if best is None else min(best, found[-1], key=lambda c: c.key)
+    assert best is not None, "a stage chain has at least one row band (its first op's output has rows)"
     return Choice(best, found, skipped)
 
 
@@ -427,5 +455,6 @@ def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) 
     return search(unplanned, base, max_overhead, prune=False).planned
 
 
-__all__ = ["Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose", "detached_stage", "model_macs",
-           "no_stage_reason", "parse_grid", "relaxed_problem", "search", "split_function", "stage_bound", "stage_chain"]
+__all__ = ["GRIDS", "GRID_COUNTS", "Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose",
+           "detached_stage", "model_macs", "no_stage_reason", "parse_grid", "relaxed_problem", "row_bands", "search",
+           "split_function", "stage_bound", "stage_chain"]

@@ -13,13 +13,14 @@ those ranges (compiler/calibrate.py), then lowers it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr, TensorType, UnitAttr
+from xdsl.dialects.builtin import DenseArrayBase, IntegerType, ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
@@ -234,6 +235,14 @@ def _int4_storage(op: Operation, w: QuantConst, q_in: UniformQuantizedType) -> I
     return int_type(4)
 
 
+def _scales_match(own: list[float], acc: list[float]) -> bool:
+    """|own - acc| <= BIAS_SCALE_TOLERANCE * acc for every channel (broadcast as numpy would when one side has a
+    single value)."""
+    if len(own) != len(acc):
+        return bool(np.all(np.abs(np.array(own) - np.array(acc)) <= BIAS_SCALE_TOLERANCE * np.array(acc)))
+    return all(abs(o - a) <= BIAS_SCALE_TOLERANCE * a for o, a in zip(own, acc, strict=True))
+
+
 def quantize_bias(op: Operation, values: np.ndarray, scales: np.ndarray, bits: int = 32) -> np.ndarray:
     """Real bias values as int32 (or int64) codes at per-channel `scales`, rounded half away from zero; a located
     error naming the channel where one does not fit (never a saturated value)."""
@@ -267,6 +276,16 @@ def _offsets(q_in: UniformQuantizedType, q_out: UniformQuantizedType, act: tuple
 
 def _tensor(q: UniformQuantizedType, shape) -> TensorType:
     return tensor_type(q, list(shape))
+
+
+def _i64s(values) -> DenseArrayBase:
+    """`i64_array(values)` for a window's few ints (strides, paddings, dilations), shared between ops."""
+    return _shared_i64s(tuple(int(v) for v in values))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_i64s(values: tuple[int, ...]) -> DenseArrayBase:
+    return i64_array(values)
 
 
 class Lowering:
@@ -514,7 +533,7 @@ class Lowering:
         any other add is arm_elementwise_add_s8 (on int16 always arm_elementwise_add_s16: no int16 affine).
         """
         if _is_s16(q_out):
-            return self.elementwise(op, q_out, act)
+            return self.elementwise_s16(op, q_out, act)
         for mm, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
             bias, linear = float_const(other), _linear_producer(mm)
             rows = shape_of(mm)[-1]
@@ -531,9 +550,19 @@ class Lowering:
         """A product with a per-channel (or one) constant is a channel affine; any other is arm_elementwise_mul_s8
         (on int16 always arm_elementwise_mul_s16)."""
         if _is_s16(q_out):
-            return self.elementwise(op, q_out, act)
+            return self.elementwise_s16(op, q_out, act)
         affine = self.constant_affine(op, q_out, act)
         return affine if affine is not None else self.elementwise(op, q_out, act)
+
+    def elementwise_s16(self, op: nn.AddOp | nn.MulOp, q_out, act) -> Stored:
+        """arm_elementwise_add_s16 / arm_elementwise_mul_s16: two computed int16 tensors of one shape. A constant
+        operand is a located error (int8 runs it as a channel affine; the s16 kernels read two arena tensors)."""
+        kind = "Add" if isinstance(op, nn.AddOp) else "Mul"
+        if any(real_constant(v) is not None for v in (op.lhs, op.rhs)):
+            raise error(op, f"an int16 {kind} with a constant operand has no kernel here (arm_elementwise_"
+                            f"{kind.lower()}_s16 reads two computed tensors; int8 runs it as a channel affine); "
+                            "supported on int16: two computed tensors of one shape")
+        return self.elementwise(op, q_out, act)
 
     def bias_folds(self, linear: nn.MatMulOp | nn.FullyConnectedOp, bias: np.ndarray, q_mm: UniformQuantizedType,
                    q_out: UniformQuantizedType) -> bool:
@@ -643,9 +672,9 @@ class Lowering:
                 "multiplier": i32_array(mults),
                 "shift": i32_array(shifts),
                 **_offsets(q_in, q_out, act),
-                "stride": i64_array((1, 1)),
-                "padding": i64_array((0, 0)),
-                "dilation": i64_array((1, 1)),
+                "stride": _i64s((1, 1)),
+                "padding": _i64s((0, 0)),
+                "dilation": _i64s((1, 1)),
             },
         )
         y = self.emit(new).results[0]
@@ -716,14 +745,17 @@ class Lowering:
         data = const.data.reshape(-1)
         if data.size != channels:
             raise error(op, f"its bias has {data.size} values for {channels} output channels")
-        acc = np.array([as_f32(input_scale) * as_f32(s) for s in weight_scales])
-        own = np.array([float(s) for s in const.scales(channels)])
+        # plain floats and ints: a layer has a handful of channels, where numpy's per-call cost dominates
+        in_scale = as_f32(input_scale)
+        acc = [in_scale * as_f32(s) for s in weight_scales]
+        own = [float(s) for s in const.scales(channels)]
         bias_type = np.int64 if wide else np.int32
+        low, high = (-(1 << 63), (1 << 63) - 1) if wide else (-(1 << 31), (1 << 31) - 1)
         if (const.q.storage_type in (int_type(32), int_type(64)) and not any(const.zero_points())
-                and np.all(np.abs(own - acc) <= BIAS_SCALE_TOLERANCE * acc)
-                and np.all(np.iinfo(bias_type).min <= data) and np.all(data <= np.iinfo(bias_type).max)):
+                and _scales_match(own, acc)
+                and all(low <= v <= high for v in data.tolist())):
             return dense(data.astype(bias_type))
-        return dense(quantize_bias(op, const.real().reshape(-1), acc, 64 if wide else 32))
+        return dense(quantize_bias(op, const.real().reshape(-1), np.array(acc), 64 if wide else 32))
 
     def conv(self, op: nn.Conv2DOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
@@ -744,9 +776,9 @@ class Lowering:
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
             **_offsets(q_in, q_out, act),
-            "stride": i64_array(strides),
-            "padding": i64_array(pads[:2]),
-            "dilation": i64_array(dil),
+            "stride": _i64s(strides),
+            "padding": _i64s(pads[:2]),
+            "dilation": _i64s(dil),
         }
         props = {k: v for k, v in props.items() if v is not None or k == "filter"}
         out_type = _tensor(q_out, (n, oh, ow, c_out))
@@ -787,9 +819,9 @@ class Lowering:
             "output_offset": i32_attr(q_out.zero_point),
             "act_min": i32_attr(act[0]),
             "act_max": i32_attr(act[1]),
-            "stride": i64_array(ints(op.strides)),
-            "padding": i64_array(ints(op.pads)[:2]),
-            "dilation": i64_array([1, 1]),
+            "stride": _i64s(ints(op.strides)),
+            "padding": _i64s(ints(op.pads)[:2]),
+            "dilation": _i64s([1, 1]),
         }
         props = {k: v for k, v in props.items() if v is not None}
         new = cmsis.TransposeConvOp.build(operands=[x], result_types=[_tensor(q_out, (n, oh, ow, c_out))],
@@ -863,9 +895,9 @@ class Lowering:
             "multiplier": i32_array(mults),
             "shift": i32_array(shifts),
             **_offsets(q_in, q_out, act),
-            "stride": i64_array((1, 1)),
-            "padding": i64_array((0, 0)),
-            "dilation": i64_array((1, 1)),
+            "stride": _i64s((1, 1)),
+            "padding": _i64s((0, 0)),
+            "dilation": _i64s((1, 1)),
         }
         b = self._bias(op, bias, q_in.scale, scales, wide=True)
         if b is not None:
@@ -922,9 +954,6 @@ class Lowering:
     def pool(self, op: nn.MaxPoolOp | nn.AvgPoolOp | nn.GlobalAvgPoolOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
         if isinstance(op, nn.GlobalAvgPoolOp) and (op.tflite_mean is not None or q_in != q_out):
-            if _is_s16(q_in):
-                raise error(op, "an int16 mean with its own output quantization has no CMSIS-NN kernel "
-                                "(arm_avgpool_s16 keeps the input's)")
             return self.mean(op, x, q_in, q_out, act)
         self._check_same_quant(op, q_in, q_out)
         n, c, h, w = shape_of(op.input)
@@ -938,9 +967,9 @@ class Lowering:
             operands=[x],
             result_types=[_tensor(q_out, (n, oh, ow, c))],
             properties={
-                "kernel": i64_array(kernel),
-                "stride": i64_array(strides),
-                "padding": i64_array(pads),
+                "kernel": _i64s(kernel),
+                "stride": _i64s(strides),
+                "padding": _i64s(pads),
                 "act_min": i32_attr(act[0]),
                 "act_max": i32_attr(act[1]),
             },
@@ -951,8 +980,8 @@ class Lowering:
         """A global average whose output has its own quantization, or a TFLite MEAN: `cmsis.mean`.
 
         The same integer arithmetic serves both: TFLite's MEAN exactly, and an
-        int8 GlobalAveragePool / ReduceMean (float mean, then quantize, as
-        onnxruntime runs it) within one step. A GlobalAveragePool whose output
+        int8 or int16 (A16W8) GlobalAveragePool / ReduceMean (float mean, then
+        quantize, as onnxruntime runs it) within one step. A GlobalAveragePool whose output
         keeps its input's quantization stays arm_avgpool_s8: its rounded
         average is the float mean quantized, up to ties.
         """
@@ -1015,7 +1044,9 @@ class Lowering:
         q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=int_type(16))
         if q_out != q_softmax or act != storage_range(q_out):
             raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
-                            f"{q_out.scale}:{q_out.zero_point} or a clamp; no int16 requantization kernel follows")
+                            f"{q_out.scale}:{q_out.zero_point} or a clamp: arm_softmax_s16 interpolates TFLite's "
+                            "tables, up to 2 LSB off the float softmax of an ONNX A16W8 model (1/32767); "
+                            "supported: TFLite's int16 SOFTMAX (1/32768, exact to TFLite Micro)")
         x, perm = self.softmax_input(op, stored)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
@@ -1207,8 +1238,11 @@ class Lowering:
         requantization kernel follows), an input scale whose multiplier keeps the int32 product in range."""
         kind = op.kind.data
         if kind not in cmsis_activation.FUNCTIONS or op.rule is None or op.rule.data != "tflite":
-            raise error(op, f"an int16 {kind} has no CMSIS-NN kernel (int16 runs TFLite's LOGISTIC and TANH: "
-                            "arm_nn_activation_s16)")
+            onnx = kind in cmsis_activation.FUNCTIONS and op.rule is None
+            why = (": arm_nn_activation_s16 interpolates TFLite's 256-entry table, up to 3 LSB off the float "
+                   "function onnxruntime rounds in an A16W8 model" if onnx else "")
+            raise error(op, f"an int16 {kind} has no CMSIS-NN kernel exact to its definition{why}; supported: "
+                            "TFLite's int16 LOGISTIC and TANH (arm_nn_activation_s16)")
         name = "LOGISTIC" if kind == "sigmoid" else "TANH"
         log2, power_of_two = cmsis_activation.checked_log2(q_out.scale)
         if not power_of_two or log2 != -15 or act != storage_range(q_out):
@@ -1430,7 +1464,7 @@ def strip_float_io(func: FuncOp) -> None:
 
 
 def remark_float_io(func: FuncOp) -> None:
-    """One remark when the model's float inputs or outputs became int8 in the C API, naming the header macros
+    """One remark when the model's float inputs or outputs became int8 (int16) in the C API, naming the header macros
     that convert them (NAME_INPUT_SCALE, or NAME_INPUT_0_SCALE, ... with several inputs; NAME is the C name)."""
     from cmsis_opt.backend.c import entry_names  # the C API's names; imported late: the backend is not a pass
 
@@ -1438,12 +1472,16 @@ def remark_float_io(func: FuncOp) -> None:
     outputs = entry_names("output", len(func.function_type.outputs.data))
     floats = [name for i, name in enumerate(inputs) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)]
     floats += [name for i, name in enumerate(outputs) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR)]
+    types = [*(a.type for i, a in enumerate(func.body.block.args) if func_attr(func, "arg", i, nn.FLOAT_IO_ATTR)),
+             *(t for i, t in enumerate(func.function_type.outputs.data) if func_attr(func, "res", i, nn.FLOAT_IO_ATTR))]
+    widths = sorted({q.storage_type.width.data for t in types if (q := quant_of(t)) is not None}) or [8]
+    codes = " and ".join(f"int{w}" for w in widths)  # int16: an A16W8 model
     if floats:
         said = [name.replace("_", " ") for name in floats]
         which = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
         macros = ", ".join(f"NAME_{name.upper()}_SCALE / NAME_{name.upper()}_ZERO_POINT" for name in floats)
         remark(
-            f"the model's {which} {'is' if len(floats) == 1 else 'are'} float32; the C API takes and gives int8: "
+            f"the model's {which} {'is' if len(floats) == 1 else 'are'} float32; the C API takes and gives {codes}: "
             f"q = round(x / SCALE) + ZERO_POINT, x = (q - ZERO_POINT) * SCALE, with the header's {macros} "
             "(NAME: the C name, --name)",
             PASS,

@@ -61,8 +61,14 @@ def _tensor_bytes(value: SSAValue) -> int:
     return num_elements(type_.get_shape()) * element_bytes(type_)
 
 
+_VIEWS: dict[type, bool] = {}
+
+
 def _is_view(op: object) -> TypeGuard[Operation]:
-    return isinstance(op, Operation) and op.has_trait(IsView)
+    cls = type(op)  # traits belong to the op class
+    if cls not in _VIEWS:
+        _VIEWS[cls] = issubclass(cls, Operation) and cls.has_trait(IsView)
+    return _VIEWS[cls]
 
 
 def _root(value: SSAValue) -> SSAValue:

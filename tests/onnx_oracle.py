@@ -5,7 +5,7 @@ the float op, QuantizeLinear. onnxruntime's default optimizations fuse those
 into QLinear* kernels that, on x86 CPUs without VNNI, add pairs of products
 in saturating int16, which is not the model's arithmetic.
 
-Inputs are int8 codes: onnxruntime gets their exact float values
+Inputs are int8 (or int16, A16W8) codes: onnxruntime gets their exact float values
 ((q - zp) * scale, which its QuantizeLinear maps back to q), and its float
 outputs are turned back into codes with the output's scale and zero point.
 
@@ -56,8 +56,10 @@ def float_of(codes: np.ndarray, q) -> np.ndarray:
 
 
 def codes_of(values: np.ndarray, q) -> np.ndarray:
-    """QuantizeLinear: round half to even, saturate."""
-    return np.clip(np.rint(values / np.float32(q.scale)) + q.zero_point, -128, 127).astype(np.int8)
+    """QuantizeLinear: round half to even, saturate to q's storage type (int8, or int16 for A16W8)."""
+    dtype = np.int16 if q.storage_type.width.data == 16 else np.int8
+    info = np.iinfo(dtype)
+    return np.clip(np.rint(values / np.float32(q.scale)) + q.zero_point, info.min, info.max).astype(dtype)
 
 
 def run_codes(sess, module, q_codes: np.ndarray) -> np.ndarray:
@@ -118,11 +120,15 @@ def _in_order(theirs: np.ndarray, kept: tuple[int, ...], shape: tuple[int, ...])
 
 
 def layer_differences(path: str, module, inputs: Iterable[np.ndarray]) -> dict[str, int]:
-    """Largest |ours - onnxruntime| (int8 codes) of each quantized layer, each fed onnxruntime's own input."""
+    """Largest |ours - onnxruntime| (int8 or int16 codes) of each quantized layer, each fed onnxruntime's own
+    input."""
     model = onnx.load(path)
     tensors = _layer_tensors(model)
+    zero_points = {init.name: init.data_type for init in model.graph.initializer}
+    types = {node.output[0]: zero_points.get(node.input[2], onnx.TensorProto.INT8) if len(node.input) > 2
+             else onnx.TensorProto.INT8 for node in model.graph.node if node.op_type == "QuantizeLinear"}
     for name in sorted(set(tensors.values())):
-        model.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.INT8, None))
+        model.graph.output.append(helper.make_tensor_value_info(name, types[name], None))
     sess = session(model)
     names = [o.name for o in sess.get_outputs()]
     func = function_of(module)
@@ -149,7 +155,7 @@ def layer_differences(path: str, module, inputs: Iterable[np.ndarray]) -> dict[s
                 theirs = _to_ours(outputs[tensors[layer.data]], shape_of(op.results[0]))
                 diff = int(np.abs(result.astype(np.int32) - theirs.astype(np.int32)).max())
                 worst[layer.data] = max(worst[layer.data], diff)
-                result = theirs.astype(np.int8)
+                result = theirs.astype(result.dtype)
             env[op.results[0]] = result
     return worst
 
@@ -191,9 +197,12 @@ def assert_within_steps(path: str, module, inputs: Iterable[np.ndarray], end_to_
     return per_layer
 
 
-def quantize_static(float_path: str, path: str, samples: np.ndarray, per_channel: bool = True) -> None:
+def quantize_static(float_path: str, path: str, samples: np.ndarray, per_channel: bool = True,
+                    a16w8: bool = False) -> None:
     """onnxruntime's quantize_static as users run it: QDQ, int8 activations and weights, calibrated (min/max)
-    on `samples` ([N, *input shape]) fed to the model's one input."""
+    on `samples` ([N, *input shape]) fed to the model's one input. With `a16w8`, int16 activations with zero
+    point 0 (activation_type=QInt16, extra_options={'ActivationSymmetric': True}: what CMSIS-NN's s16
+    kernels take) and int8 weights; onnxruntime then writes opset 21."""
     from onnxruntime import quantization
 
     feed = onnx.load(float_path).graph.input[0].name
@@ -206,6 +215,15 @@ def quantize_static(float_path: str, path: str, samples: np.ndarray, per_channel
             sample = next(self.samples, None)
             return None if sample is None else {feed: sample}
 
-    quantization.quantize_static(float_path, path, Samples(), quant_format=quantization.QuantFormat.QDQ,
-                                 activation_type=quantization.QuantType.QInt8,
-                                 weight_type=quantization.QuantType.QInt8, per_channel=per_channel)
+    import logging
+
+    activations = quantization.QuantType.QInt16 if a16w8 else quantization.QuantType.QInt8
+    extra = {"ActivationSymmetric": True} if a16w8 else {}
+    level = logging.getLogger().level
+    logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process and to move to opset 21
+    try:
+        quantization.quantize_static(float_path, path, Samples(), quant_format=quantization.QuantFormat.QDQ,
+                                     activation_type=activations, weight_type=quantization.QuantType.QInt8,
+                                     per_channel=per_channel, extra_options=extra)
+    finally:
+        logging.getLogger().setLevel(level)

@@ -25,9 +25,12 @@ from the differential generator, half chains of 1-4 window ops) run with
 patching on: a random stage end (the whole chain half the time) and a
 random grid (1-4 tiles per axis, up to the stage output's size, more than
 one tile), the plans rotating over the strategies and
-in-place on and off as above. Each patched plan is verified, compiled to
-C and run on the host; its bytes must equal the interpreter's on the
-patched module (which runs the tile loop) and on the unpatched network.
+in-place on and off as above. Every third network with one int8 input
+streams it (--stream-input: the host program answers NAME_read_input_rows),
+and then half of those run their first op alone in R x 1 row bands (what
+--stream-input without --patch makes). Each patched plan is verified,
+compiled to C and run on the host; its bytes must equal the interpreter's on
+the patched module (which runs the tile loop) and on the unpatched network.
 
 Prints the counts; exits 1 if any network mismatches or fails to plan.
 """
@@ -54,7 +57,7 @@ from test_patch_split import random_chain  # noqa: E402
 from cmsis_opt.allocators import STRATEGIES  # noqa: E402
 from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.backend.c import emit_c  # noqa: E402
-from cmsis_opt.dialects.utils import shape_of  # noqa: E402
+from cmsis_opt.dialects.utils import element_bytes, shape_of  # noqa: E402
 from cmsis_opt.errors import CompileError  # noqa: E402
 from cmsis_opt.hostbuild import HostModel, build_host, build_runtime  # noqa: E402
 from cmsis_opt.interpreter import run_function  # noqa: E402
@@ -219,10 +222,18 @@ def run_patched_batch(seed: int, draws: list[tuple[int, int, tuple[int, int]]], 
     for index, ops, grid in draws:
         text, name = patched_network(seed, index), f"pnet{index}"
         strategy, inplace = PLANS[index % len(PLANS)]
-        where = f"{name} (stage of {ops} ops, {grid[0]}x{grid[1]} tiles, {strategy}, inplace={inplace})"
+        args = the_function(parse_ir(text, name).module).body.block.args
+        stream = index % 3 == 0 and len(args) == 1 and element_bytes(args[0]) == 1
+        if stream and index % 2 == 0:  # the first op alone, in bands of rows
+            folded = parse_ir(text, name).module
+            FoldPadsPass().apply(make_context(), folded)
+            height = shape_of(stage_chain(the_function(folded))[0].output)[1]
+            ops, grid = 1, (int(np.random.default_rng([seed, 9, index]).integers(1, min(height, 4) + 1)), 1)
+        where = (f"{name} (stage of {ops} ops, {grid[0]}x{grid[1]} tiles, {strategy}, inplace={inplace}"
+                 f"{', input streamed' if stream else ''})")
         try:
             module = run_pipeline(parse_ir(text, name), [DefaultPipeline(
-                inplace=inplace, strategy=strategy, patch=f"{grid[0]}x{grid[1]}", patch_ops=ops)])
+                inplace=inplace, strategy=strategy, patch=f"{grid[0]}x{grid[1]}", patch_ops=ops, stream_input=stream)])
         except CompileError as error:
             counts["failures"].append(f"{where}: {error}")
             continue
@@ -239,7 +250,8 @@ def run_patched_batch(seed: int, draws: list[tuple[int, int, tuple[int, int]]], 
         sources.append(work / f"{name}.c")
         func = the_function(module)
         models.append(HostModel(name, [int(np.prod(shape_of(a))) for a in func.body.block.args],
-                                [int(np.prod(shape_of(v))) for v in func.body.block.last_op.operands]))
+                                [int(np.prod(shape_of(v))) for v in func.body.block.last_op.operands],
+                                shape_of(func.body.block.args[0])[1] if stream else 0))
         expected[name] = (where, feed, want)
     if models:
         program = work / "patched_host"

@@ -201,7 +201,7 @@ def _cases() -> list[Case]:
              {"m.onnx": lambda: qdq_conv(w_scale=np.array([0.01, -0.02, 0.015, 0.03], np.float32))}),
         Case("qdq-nonzero-weight-zero-point", "cmsis-compile", ["m.onnx", "-o", "out"], "pass 'quantize': layer 'conv' (nn.conv2d): its filter must be symmetric (zero point 0), got zero points [0, 3]",
              {"m.onnx": lambda: qdq_conv(w_zp=np.array([0, 3, 0, 0], np.int8))}),
-        Case("qdq-zero-point-out-of-range", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'y_q' (QuantizeLinear): int16 quantization is not supported; supported: int8 with an explicit int8 zero point",
+        Case("qdq-zero-point-out-of-range", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'y_q' (QuantizeLinear): int16 activations with a non-zero zero point (1 of 1 activation QuantizeLinear node writes them) is not supported; supported: int8, or int16 with zero point 0 (CMSIS-NN's s16 kernels) (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt16, weight_type=QuantType.QInt8, extra_options={'ActivationSymmetric': True}))",
              {"m.onnx": lambda: qdq_conv(y_zp=np.int16(300))}),
         Case("qdq-scales-on-wrong-axis", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'w_dq' (DequantizeLinear): 3 scales do not match axis 0 of shape [4, 3, 3, 3]",
              {"m.onnx": lambda: qdq_conv(w_scale=np.full(3, 0.01, np.float32), w_zp=np.zeros(3, np.int8))}),

@@ -70,3 +70,14 @@ def test_patching_table_times_the_choice_and_the_vww_plot_shows_every_candidate(
     assert len(circles) == len(found) + 1  # a point per candidate and the ring around the choice
     assert any("--patch auto: 2 ops, 4x4" in t.firstChild.data for t in svg.getElementsByTagName("text"))
     assert (tmp_path / "patching.svg").exists()
+
+
+def test_streamed_table_gives_bands_region_and_arena_or_why_not():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import patching
+
+    rows = [{"model": "a", "off": 9536, "grid": "3x1", "arena": 9536, "region": 400},
+            {"model": "b", "off": 768, "grid": None, "arena": None, "region": None, "why": "no stage"}]
+    lines = patching.streamed_table(rows)
+    assert lines[2] == "| a | 9,536 | 3 | 400 | 9,536 |"
+    assert lines[3] == "| b | 768 | none: no stage | | |"

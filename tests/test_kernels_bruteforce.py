@@ -268,7 +268,8 @@ def test_generic_conv_trails_its_receptive_field_on_every_path(seed):
 @pytest.mark.parametrize("seed", range(30))
 def test_int16_kernels_follow_the_int8_loop_nests_in_bytes(seed):
     """arm_convolve_s16, arm_depthwise_conv_s16 and arm_avgpool_s16 run the s8 kernels' loop nests on 2-byte
-    elements: the byte models replay cleanly and tightly; arm_depthwise_conv_fast_s16 (DSP, MVE) is not modelled."""
+    elements: the byte models replay cleanly and tightly; so does arm_depthwise_conv_fast_s16 (DSP: one pixel's
+    window, then its channels; MVE: four pixels' windows, then the four)."""
     rng = random.Random(500 + seed)
     conv = random_conv(rng)
     g = geometry(conv)
@@ -285,7 +286,9 @@ def test_int16_kernels_follow_the_int8_loop_nests_in_bytes(seed):
     assert dw.kernel_function("c") == "arm_depthwise_conv_s16"
     check(dw, "c", lambda: sim_depthwise_generic(gd), exact=True)
     if gd["oc"] == gd["c"]:
-        assert dw.path_delta("dsp") is None  # arm_depthwise_conv_fast_s16
+        assert dw.kernel_function("dsp") == dw.kernel_function("mve") == "arm_depthwise_conv_fast_s16"
+        check(dw, "dsp", lambda: sim_depthwise_blocks(gd, [list(range(gd["c"]))]), exact=True)
+        check(dw, "mve", lambda: sim_conv_s8(gd, 4), exact=True)
     avg = random_pool(rng, "avg_pool")
     gp = geometry(avg)
     avg16 = make.pool("avg_pool", **{k: gp[k] for k in ("n", "h", "w", "c", "kh", "kw", "sh", "sw", "ph", "pw")},
@@ -294,6 +297,17 @@ def test_int16_kernels_follow_the_int8_loop_nests_in_bytes(seed):
     ga = geometry(avg16)
     check(avg16, "c", lambda: sim_depthwise_blocks(ga, [[c] for c in range(ga["c"])]), exact=True)
     check(avg16, "dsp", lambda: sim_depthwise_blocks(ga, [list(range(ga["c"]))]), exact=True)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fast_s16_depthwise_trails_its_windows_on_dsp_and_mve(seed):
+    """arm_depthwise_conv_fast_s16 over random kernels, strides and paddings (multiplier 1, no dilation)."""
+    g = geometry(random_depthwise(random.Random(700 + seed), mult=1, dilation=False))
+    dw = make.depthwise(**{k: g[k] for k in ("h", "w", "c", "kh", "kw", "sh", "sw", "ph", "pw")}, mult=1, s16=True)
+    gd = geometry(dw)
+    assert dw.kernel_function("dsp") == dw.kernel_function("mve") == "arm_depthwise_conv_fast_s16"
+    check(dw, "dsp", lambda: sim_depthwise_blocks(gd, [list(range(gd["c"]))]), exact=True)
+    check(dw, "mve", lambda: sim_conv_s8(gd, 4), exact=True)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -382,10 +396,13 @@ def test_lut_overlaps_exactly_in_place(channels, path):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_mean_writes_each_channel_after_reading_it(seed):
+@pytest.mark.parametrize("s16", [False, True], ids=["s8", "s16"])
+def test_mean_writes_each_channel_after_reading_it(seed, s16):
+    """cmsis_opt_mean_s8 and (in bytes) cmsis_opt_mean_s16 run the same loop nest."""
     rng = random.Random(400 + seed)
     n, h, w, c = rng.choice([1, 2, 3]), rng.randint(1, 6), rng.randint(1, 6), rng.randint(1, 9)
-    op = make.mean(n, h, w, c)
+    op = make.mean(n, h, w, c, s16=s16)
+    assert op.kernel_function("c") == ("cmsis_opt_mean_s16" if s16 else "cmsis_opt_mean_s8")
     for path in ("c", "dsp", "mve"):
         check(op, path, lambda: sim_mean(n, h, w, c), exact=True)
 

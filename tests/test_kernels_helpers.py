@@ -111,10 +111,14 @@ def softmax(shape=(1, 10)):
     return _first(_module([i], text, o), "cmsis.softmax")
 
 
-def mean(n=1, h=4, w=4, c=3):
-    i, o = tensor((n, h, w, c)), tensor((n, 1, 1, c))
-    text = (f"cmsis.mean %a0 {{multiplier = 1073741824 : i32, shift = -3 : i32, input_offset = 128 : i32, "
-            f"output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32}} : ({i}) -> {o}")
+def mean(n=1, h=4, w=4, c=3, s16: bool = False):
+    """A cmsis.mean op; `s16`: int16 elements (cmsis_opt_mean_s16, zero points 0)."""
+    q = Q16 if s16 else Q
+    i, o = tensor((n, h, w, c), q), tensor((n, 1, 1, c), q)
+    offsets = ("input_offset = 0 : i32, output_offset = 0 : i32, act_min = -32768 : i32, act_max = 32767 : i32"
+               if s16 else
+               "input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32")
+    text = (f"cmsis.mean %a0 {{multiplier = 1073741824 : i32, shift = -3 : i32, {offsets}}} : ({i}) -> {o}")
     return _first(_module([i], text, o), "cmsis.mean")
 
 

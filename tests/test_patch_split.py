@@ -26,7 +26,7 @@ from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command, runtim
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir, print_ir
 from cmsis_opt.passes.default import DefaultPipeline
-from cmsis_opt.passes.patch_split import Candidate, choose, search, split_function, stage_chain
+from cmsis_opt.passes.patch_split import Candidate, choose, row_bands, search, split_function, stage_chain
 from cmsis_opt.plan import memory_plan, the_function
 
 Q = "!quant.uniform<i8:f32, 0.5:-3>"
@@ -125,17 +125,25 @@ def test_tiles_give_the_whole_ops_bytes_and_plans_verify():
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
     """Host programs of 30 patched random chains: with runtime/ and, when the tree is there, the real CMSIS-NN.
-    Every other chain streams its input (the host program answers NAME_read_input_rows from stdin's bytes)."""
+    Every other chain streams its input (the host program answers NAME_read_input_rows from stdin's bytes). Then
+    16 more chains stream their input into their first op alone, run in R x 1 bands of rows (what --stream-input
+    without --patch makes): whole-row windows that keep the previous window's rows."""
     tmp = tmp_path_factory.mktemp("patch")
     sources, models, inputs = [], [], []
     rng = np.random.default_rng(8)
-    for index, (text, ops, grid) in enumerate(cases(30, 21)):
+    drawn = list(cases(30, 21))
+    for text, _, _ in cases(16, 41):
+        height = stage_chain(the_function(parse_ir(text).module))[0].output.type.get_shape()[1]
+        drawn.append((text, 1, (int(rng.choice(row_bands(height))), 1)))
+    for index, (text, ops, grid) in enumerate(drawn):
         module = parse_ir(text).module
         x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
         (expected,) = run_function(module, [x])
-        stream = index % 2 == 1
+        stream = index % 2 == 1 or index >= 30
         DefaultPipeline(patch=f"{grid[0]}x{grid[1]}", patch_ops=ops, stream_input=stream).apply(make_context(), module)
         assert (memory_plan(module).buffers[0].size == 0) == stream  # a streamed input has no bytes in the arena
+        (planned,) = run_function(module, [x])  # the interpreter's tile loop on the planned function
+        assert np.array_equal(planned, expected), (text, ops, grid)
         name = f"p{index}"
         header, source = emit_c(module, name)
         (tmp / f"{name}.h").write_text(header)
@@ -344,10 +352,120 @@ def test_streamed_stage_on_qemu_m4_gives_the_unsplit_bytes(tmp_path):
     assert row.arena == plan["arena_bytes"] == row.bss_data
 
 
-def test_stream_input_needs_a_patch_stage(tmp_path):
-    result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), "--stream-input")
-    assert result.returncode == 2
-    assert "error: cmsis-compile: --stream-input streams the input into a patch stage" in result.stderr
+ROWS = Path(__file__).parent / "lit" / "patch-split" / "rows.mlir"
+
+COUNTING_READER = """
+#include <stdio.h>
+#include "s.h"
+static int asked[8];
+static int next_row = 0;
+int s_read_input_rows(int first_row, int rows, int8_t *dst)
+{
+    int k;
+    if (first_row != next_row) {  /* rows must come in order, each once */
+        return 9;
+    }
+    for (k = 0; k < rows * 16; ++k) {  /* 8 x 2 bytes a row */
+        dst[k] = (int8_t)((first_row * 16 + k) * 37 % 256 - 128);
+    }
+    for (k = 0; k < rows; ++k) {
+        asked[first_row + k] += 1;
+    }
+    next_row = first_row + rows;
+    return 0;
+}
+int main(void)
+{
+    int8_t output[S_OUTPUT_SIZE];
+    int k;
+    int status = s_run(output);
+    printf("%d", status);
+    for (k = 0; k < 8; ++k) {
+        printf(" %d", asked[k]);
+    }
+    printf("\\n");
+    fwrite(output, 1, sizeof output, stdout);
+    return 0;
+}
+"""
+
+
+def test_stream_input_without_patch_runs_the_first_layer_in_row_bands(tmp_path):
+    """--stream-input alone: the first layer becomes a one-op stage of R x 1 row bands, R the band count with the
+    smallest arena (then the fewest bands); the input has no bytes; each input row is asked for once, in order
+    (the rows a window shares with the previous one are kept); the outputs are the unsplit layer's."""
+    out = tmp_path / "out"
+    result = run_tool("cmsis-compile", str(ROWS), "-o", str(out), "--stream-input", "--name", "s")
+    assert result.returncode == 0, result.stderr
+    assert "--stream-input: the first layer runs in 8 bands of rows" in result.stderr + result.stdout
+    plan = json.loads((out / "memory.json").read_text())
+    (stage,) = plan["patch_stages"]
+    assert (stage["grid"], len(stage["layers"]), stage["overhead_percent"]) == ("8x1", 1, 0.0)
+    assert plan["buffers"][0]["size"] == 0
+    # the arena: the output (8 x 8 x 4) and the tile region: the largest window (3 rows of 8 x 2: 48 bytes) and
+    # arm_convolve_s8's im2col buffer (2 x 3 x 3 x 2 int16: 72, rounded to 80); each band is written straight
+    # into the output, so the region holds no band of it
+    assert stage["tile_region_bytes"] == 48 + 80 and plan["arena_bytes"] == 8 * 8 * 4 + 48 + 80
+    # held whole, this input is overlapped in place by the output, so streaming it costs more here: said so
+    assert "352 with the input held whole (without --stream-input)" in result.stderr
+    strict = subprocess.run([*compiler_command(), *STRICT, "-fsyntax-only", f"-I{out}", f"-I{RUNTIME_DIR / 'include'}",
+                             str(out / "s.c")], capture_output=True, text=True)
+    assert strict.returncode == 0, strict.stderr
+    (tmp_path / "main.c").write_text(COUNTING_READER)
+    program = tmp_path / "counting"
+    build = subprocess.run([*compiler_command(), f"-I{out}", f"-I{RUNTIME_DIR / 'include'}", str(out / "s.c"),
+                            str(tmp_path / "main.c"), *map(str, runtime_sources()), "-o", str(program), "-lm"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(program)], capture_output=True)
+    line, output = run.stdout.split(b"\n", 1)
+    assert line.decode().split() == ["0"] + ["1"] * 8  # status 0, every row asked for once
+    x = ((np.arange(128) * 37) % 256 - 128).astype(np.int8).reshape(1, 8, 8, 2)
+    (expected,) = run_function(parse_ir(ROWS.read_text()).module, [x])
+    assert output == expected.tobytes()
+    # a nonzero answer stops the run at once: here the read of the second band's new rows (from row 2) fails
+    (tmp_path / "main.c").write_text(COUNTING_READER.replace("return 0;\n}\nint main", "return first_row >= 2;\n}\n"
+                                                             "int main"))
+    build = subprocess.run([*compiler_command(), f"-I{out}", f"-I{RUNTIME_DIR / 'include'}", str(out / "s.c"),
+                            str(tmp_path / "main.c"), *map(str, runtime_sources()), "-o", str(program), "-lm"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    line = subprocess.run([str(program)], capture_output=True).stdout.split(b"\n", 1)[0]
+    assert line.decode().split() == ["-100", "1", "1", "1", "0", "0", "0", "0", "0"]
+
+
+def test_row_bands_choice_is_the_exhaustive_one():
+    """The row-band search (bounds pruning) chooses what planning every band count chooses: the smallest arena,
+    then the fewest bands; it never keeps the input whole."""
+    assert row_bands(8) == [2, 3, 4, 8] and row_bands(1) == [1] and row_bands(48)[:3] == [2, 3, 4]
+    base = DefaultPipeline(stream_input=True)
+    for text in chains_with_a_tail(6, 43):
+        module = parse_ir(text).module
+        every = search(module, base, 0.0, prune=False, rows_only=True)
+        pruned = search(module, base, 0.0, rows_only=True)
+        height = stage_chain(the_function(module))[0].output.type.get_shape()[1]
+        assert {c.grid for c in every.planned} == {f"{r}x1" for r in row_bands(height)}
+        assert pruned.choice == every.choice == choose(every.planned)
+        assert all(c.ops == 1 and c.extra_macs == 0 and c.bound <= c.arena for c in every.planned)
+
+
+FULLY_CONNECTED = """
+func.func @fc(%x: tensor<2x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<2x2x!quant.uniform<i8:f32, 0.5:-128>> {
+  %y = cmsis.fully_connected %x {filter = dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi8>, multiplier = 1073741824 : i32, shift = 0 : i32, input_offset = 128 : i32, output_offset = -128 : i32, act_min = -128 : i32, act_max = 127 : i32} : (tensor<2x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<2x2x!quant.uniform<i8:f32, 0.5:-128>>
+  func.return %y : tensor<2x2x!quant.uniform<i8:f32, 0.5:-128>>
+}
+"""  # noqa: E501
+
+
+def test_stream_input_without_a_stream_able_first_layer_is_one_error(tmp_path):
+    """A first layer that is no conv, depthwise conv or pool (here a fully connected model) cannot take rows."""
+    model = tmp_path / "fc.mlir"
+    model.write_text(FULLY_CONNECTED)
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "out"), "--stream-input")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: cmsis-compile: --stream-input: the input cannot be streamed in rows: no stage: the function's input "
+        "is not read by a conv, depthwise conv or pool alone (batch 1, NHWC)"], result.stderr
     assert not (tmp_path / "out").exists()
 
 

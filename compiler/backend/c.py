@@ -76,6 +76,8 @@ def verified_plan(module: ModuleOp) -> Plan:
 
 def c_identifier(text: str) -> str:
     """`text` as a C identifier (other characters become '_'), for names inside the model's prefix."""
+    if text.isascii() and text.isidentifier():  # already one (the common case): no regex
+        return text
     ident = re.sub(r"[^0-9A-Za-z_]", "_", text)
     if not ident or ident[0].isdigit():
         ident = "_" + ident
@@ -95,9 +97,17 @@ def _comment_text(text: str) -> str:
     return text.replace("*/", "* /").replace("\n", " ")
 
 
+_INT8_TEXT = [str(v) for v in range(-128, 128)]
+"""The text of every int8 value, at index value + 128."""
+
+
 def _int_list(values: Iterable[int] | np.ndarray, per_line: int = 16) -> str:
-    # tolist() gives Python ints at C speed (str() of numpy scalars is several times slower)
-    texts = list(map(str, values.tolist() if isinstance(values, np.ndarray) else map(int, values)))
+    if isinstance(values, np.ndarray) and values.dtype == np.int8:
+        # weights, the bulk of a model's text: a table look-up is several times faster than str() per value
+        texts = list(map(_INT8_TEXT.__getitem__, (values.astype(np.int16) + 128).tolist()))
+    else:
+        # tolist() gives Python ints at C speed (str() of numpy scalars is several times slower)
+        texts = list(map(str, values.tolist() if isinstance(values, np.ndarray) else map(int, values)))
     lines = [", ".join(texts[i : i + per_line]) for i in range(0, len(texts), per_line)]
     return ",\n    ".join(lines)
 
@@ -277,9 +287,10 @@ class _Emitter:
 
     def array(self, suffix: str, ctype: str, values: np.ndarray | Sequence[int]) -> str:
         flat = np.asarray(values).reshape(-1)
-        key = (ctype, flat.astype(np.int64).tobytes())
-        if self.shared_arrays is not None and key in self.shared_arrays:
-            return self.shared_arrays[key]
+        if self.shared_arrays is not None:
+            key = (ctype, flat.astype(np.int64).tobytes())
+            if key in self.shared_arrays:
+                return self.shared_arrays[key]
         ident = self.unique(f"{self.ident}_{suffix}")
         if self.capture is not None:
             self.capture.names.add(ident)
@@ -381,6 +392,18 @@ class _Emitter:
                       f"                return {self.name.upper()}_INPUT_READ_FAILED;", "            }",
                       f"            memcpy({dst} + row * {dst_stride}, {line} + {column_offset}, {width}u);",
                       "        }", "    }"]
+        self.comment_at = len(self.body)
+
+    def read_whole_rows(self, first_row: int, rows: int, kept: int | None, shift: int, dst: str, row_bytes: int,
+                        comment: str) -> None:
+        lines = [f"    /* {_comment_text(comment)} */"]
+        held = kept or 0
+        if kept is not None:
+            lines.append(f"    memmove({dst}, {dst} + {shift * row_bytes}, {kept * row_bytes}u);")
+        call = f"{self.name}_read_input_rows({first_row + held}, {rows - held}, {dst} + {held * row_bytes})"
+        condition = f"{rows - held} > 0 && {call} != 0" if kept is not None else f"{call} != 0"
+        self.body += lines + [f"    if ({condition}) {{", f"        return {self.name.upper()}_INPUT_READ_FAILED;",
+                              "    }"]
         self.comment_at = len(self.body)
 
     def nested(self, op: KernelOp, pointers: dict[SSAValue, str], scratch: tuple[int, int] | None,

@@ -40,6 +40,7 @@ from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import (
     I4,
     I8,
+    I16,
     I32,
     GraphBuilder,
     QuantizationError,
@@ -55,7 +56,7 @@ from cmsis_opt.frontends.graph import (
 from cmsis_opt.frontends.onnx_forms import FOLDABLE_OPS, evaluate, load_external_data
 
 # ONNX TensorProto data types this importer accepts, by where they may appear.
-_FLOAT, _INT8, _INT32, _INT64, _INT4 = 1, 3, 6, 7, 22
+_FLOAT, _INT8, _INT16, _INT32, _INT64, _INT4 = 1, 3, 5, 6, 7, 22
 _DTYPE_NAMES = {
     1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string",
     9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128",
@@ -66,6 +67,11 @@ _DTYPE_NAMES = {
 # What to do about uint8 tensors in a QDQ model (onnxruntime's quantize_static defaults to uint8 activations).
 _INT8_HINT = (" (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8, "
               "weight_type=QuantType.QInt8))")
+# How onnxruntime writes int16 activations the s16 kernels take (A16W8: zero point 0, int8 weights).
+_INT16_HINT = (" (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt16, "
+               "weight_type=QuantType.QInt8, extra_options={'ActivationSymmetric': True}))")
+# Activation element types by their zero point's numpy type: int8, and int16 (A16W8, CMSIS-NN's s16 kernels).
+_ACTIVATION_STORAGE = {np.dtype(np.int8): I8, np.dtype(np.int16): I16}
 
 # Element-wise ops a table region may hold (`plan_table_regions`), and those that make one worth a table.
 _TABLE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "Erf", "Neg", "Abs", "Exp", "Sqrt", "Relu", "Clip", "Sigmoid",
@@ -155,12 +161,13 @@ class _Importer:
         for init in self.graph.initializer:
             self.consts[init.name] = self.tensor_array(init)
         self.check_uint8_activations()
+        self.check_int16_activations()
         inputs = [i for i in self.graph.input if i.name not in self.consts]
         input_quant = self.graph_input_quant(inputs)
         types = []
         for info in inputs:
             element, shape = self.input_signature(info)
-            if element == "int8":
+            if element != "float32":
                 types.append((info.name, tensor_of(input_quant[info.name], shape)))
             else:
                 types.append((info.name, float_tensor(shape)))
@@ -193,7 +200,7 @@ class _Importer:
         if tensor.data_location == 1:  # EXTERNAL
             raise CompileError(f"initializer '{tensor.name}': external data is not supported; "
                                "supported: data stored in the model file", self.path)
-        if tensor.data_type not in (_FLOAT, _INT8, _INT32, _INT64, _INT4):
+        if tensor.data_type not in (_FLOAT, _INT8, _INT16, _INT32, _INT64, _INT4):
             # Unusual constants are an error only where they are used.
             return _Unsupported(tensor.data_type)
         try:
@@ -206,9 +213,9 @@ class _Importer:
         if not info.type.HasField("tensor_type"):
             raise CompileError(f"graph input '{info.name}': only tensor inputs are supported", self.path)
         code = tensor_type.elem_type
-        if code not in (_FLOAT, _INT8):
+        if code not in (_FLOAT, _INT8, _INT16):
             raise CompileError(f"graph input '{info.name}': element type {dtype_name(code)} is not supported; "
-                               "supported: float32, int8", self.path)
+                               "supported: float32, int8, int16", self.path)
         if not tensor_type.HasField("shape"):
             raise CompileError(
                 f"graph input '{info.name}': the shape is unknown; a static shape is required", self.path)
@@ -230,7 +237,7 @@ class _Importer:
         if shape and shape[0] != 1 and not sequence:  # an LSTM's axis 0 is time: refused with its own reason
             raise CompileError(
                 f"graph input '{info.name}': batch size {shape[0]} is not supported; supported: batch 1", self.path)
-        return ("int8" if code == _INT8 else "float32"), shape
+        return {_INT8: "int8", _INT16: "int16"}.get(code, "float32"), shape
 
     def zero_point_kind(self, node) -> str | None:
         """The element type a QuantizeLinear writes, from its zero point initializer (uint8 without one), or
@@ -263,6 +270,33 @@ class _Importer:
             uint8[0], f"uint8 quantization of activations ({count})",
             f"int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., {setting}))")
 
+    def check_int16_activations(self) -> None:
+        """Refuse 16-bit activations the s16 kernels cannot take, at the first such QuantizeLinear.
+
+        CMSIS-NN's s16 kernels (TFLite's 16x8 scheme) take int16 activations with zero point 0. onnxruntime's
+        quantize_static with activation_type=QInt16 picks asymmetric zero points unless
+        extra_options={'ActivationSymmetric': True}; QUInt16 writes uint16. Raises CompileError naming the
+        node, how many activation tensors are affected, and the quantize_static setting to change.
+        """
+        quantizes = [n for n in self.graph.node if n.op_type == "QuantizeLinear" and n.input[0] not in self.consts]
+        for kind, what in (("uint16", "uint16 quantization of activations"),
+                           ("int16", "int16 activations with a non-zero zero point")):
+            bad = [n for n in quantizes if self.zero_point_kind(n) == kind
+                   and (kind == "uint16" or np.any(self.consts[n.input[2]] != 0))]
+            if bad:
+                count = (f"{len(bad)} of {plural(len(quantizes), 'activation QuantizeLinear node')} "
+                         f"write{'s' if len(bad) == 1 else ''} {'uint16' if kind == 'uint16' else 'them'}")
+                raise self.unsupported(bad[0], f"{what} ({count})",
+                                       f"int8, or int16 with zero point 0 (CMSIS-NN's s16 kernels){_INT16_HINT}")
+
+    def activation_dtype(self, node) -> type[np.integer]:
+        """The numpy type of the codes a QuantizeLinear / DequantizeLinear of an activation works on: int16 when
+        its zero point is an int16 constant (or its output_dtype says int16), else int8 (what qparams
+        expects, so any other zero point type is refused there as before)."""
+        if _kind_of(self.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None) == "int16":
+            return np.int16
+        return np.int16 if self.attrs(node).get("output_dtype", 0) == _INT16 else np.int8
+
     def is_weight(self, name: str) -> bool:
         """Whether a tensor is read as a Conv / ConvTranspose / Gemm / MatMul weight (their input 1)."""
         return any(n.op_type in ("Conv", "ConvTranspose", "Gemm", "MatMul") and len(n.input) > 1
@@ -276,8 +310,10 @@ class _Importer:
                 consumers.setdefault(name, []).append(node)
         result = {}
         for info in inputs:
-            if info.type.tensor_type.elem_type != _INT8:
+            code = info.type.tensor_type.elem_type
+            if code not in (_INT8, _INT16):
                 continue
+            dtype = np.int16 if code == _INT16 else np.int8
             found, pending, seen = set(), [info.name], set()
             while pending:
                 name = pending.pop()
@@ -288,7 +324,7 @@ class _Importer:
                     if node.op_type in _LAYOUT_OPS and node.input[0] == name:
                         pending.append(node.output[0])
                     elif node.op_type == "DequantizeLinear" and node.input[0] == name:
-                        scale, zp = self.qparams(node, expect=np.int8)
+                        scale, zp = self.qparams(node, expect=dtype)
                         if np.size(scale) != 1:
                             raise self.unsupported(
                                 node, f"per-axis dequantization of the graph input '{info.name}'",
@@ -297,13 +333,14 @@ class _Importer:
             if len(found) != 1:
                 what = ("no DequantizeLinear reads it" if not found
                         else "its DequantizeLinear nodes disagree on scale and zero point")
-                raise CompileError(f"int8 graph input '{info.name}': {what}, so its quantization is unknown", self.path)
+                raise CompileError(f"{np.dtype(dtype).name} graph input '{info.name}': {what}, so its quantization "
+                                   "is unknown", self.path)
             scale, zp = found.pop()
             try:
-                result[info.name] = quant_element(scale, zp)
+                result[info.name] = quant_element(scale, zp, storage=_ACTIVATION_STORAGE[np.dtype(dtype)])
             except QuantizationError as error:
-                raise CompileError(
-                    f"int8 graph input '{info.name}': invalid quantization parameters: {error}", self.path) from None
+                raise CompileError(f"{np.dtype(dtype).name} graph input '{info.name}': invalid quantization "
+                                   f"parameters: {error}", self.path) from None
         return result
 
     # -- values -----------------------------------------------------------------
@@ -436,8 +473,8 @@ class _Importer:
                 f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point{hint}")
         else:
             zp = self.const(names[2], node, "zero point")
-        if node.op_type == "QuantizeLinear" and attrs.get("output_dtype", 0) not in (0, _INT8):
-            raise self.unsupported(node, f"output type {dtype_name(attrs['output_dtype'])}", "int8")
+        if node.op_type == "QuantizeLinear" and attrs.get("output_dtype", 0) not in (0, _INT8, _INT16):
+            raise self.unsupported(node, f"output type {dtype_name(attrs['output_dtype'])}", "int8, int16")
         if zp.dtype != expect:
             what = f"{zp.dtype.name} quantization" if len(names) > 2 else "quantization without a zero point (uint8)"
             hint = _INT8_HINT if zp.dtype == np.uint8 and expect == np.int8 else ""
@@ -467,10 +504,10 @@ class _Importer:
             q = quant_element(scale, zp.astype(np.int8), axis, I4)
             self.qconsts[node.output[0]] = (codes, q, self.layer(node))
             return
-        if isinstance(stored, np.ndarray) and stored.dtype in (np.int8, np.int32):
+        if isinstance(stored, np.ndarray) and stored.dtype in (np.int8, np.int16, np.int32):
             scale, zp = self.qparams(node, expect=stored.dtype.type)
             axis = self.axis_of(node, scale, stored.ndim)
-            storage = I8 if stored.dtype == np.int8 else I32
+            storage = {np.dtype(np.int8): I8, np.dtype(np.int16): I16}.get(stored.dtype, I32)
             if axis is not None and not (0 <= axis < stored.ndim and stored.shape[axis] == scale.size):
                 raise self.fail(node, f"{scale.size} scales do not match axis {axis} of shape {list(stored.shape)}")
             q = quant_element(scale, zp, axis, storage)
@@ -483,11 +520,12 @@ class _Importer:
             raise self.unsupported(node, f"dequantizing a {kind} constant", f"int8 weights and int32 biases{hint}")
         value = self.operand(x, node)
         if not is_quantized(value):
-            raise self.fail(node, f"input '{x}' is not an int8 tensor")
-        scale, zp = self.qparams(node, expect=np.int8)
+            raise self.fail(node, f"input '{x}' is not an int8 or int16 tensor")
         q = element_of(value)
+        assert isinstance(q, UniformQuantizedType)
+        scale, zp = self.qparams(node, expect=np.int16 if q.storage_type == I16 else np.int8)
         axis = self.axis_of(node, scale, len(shape_of(value)))
-        expected = quant_element(scale, zp, axis)
+        expected = quant_element(scale, zp, axis, q.storage_type)
         if expected != q:
             raise self.unsupported(
                 node, f"dequantizing with {expected} a tensor quantized as {q}",
@@ -499,19 +537,20 @@ class _Importer:
         if node.input[0] not in self.values and isinstance(constant, np.ndarray) and constant.dtype == np.float32:
             # onnxruntime quantizes a constant operand of Mul / Add like an activation: its codes are a
             # constant, which the DequantizeLinear after it reads as it reads weights
-            scale, zp = self.qparams(node, expect=np.int8)
+            scale, zp = self.qparams(node, expect=self.activation_dtype(node))
             try:
                 self.consts[node.output[0]] = evaluate(node, [constant, scale, zp], self.model.opset_import)[0]
             except ValueError as error:
                 raise self.fail(node, f"cannot quantize its constant input: {error}") from None
             return
         value = self.float_operand(node.input[0], node)
-        scale, zp = self.qparams(node, expect=np.int8)
+        dtype = self.activation_dtype(node)
+        scale, zp = self.qparams(node, expect=dtype)
         axis = self.axis_of(node, scale, len(shape_of(value)))
         shape = shape_of(value)
         if axis is not None and not (0 <= axis < len(shape) and shape[axis] == scale.size):
             raise self.fail(node, f"{scale.size} scales do not match axis {axis} of shape {list(shape)}")
-        element = quant_element(scale, zp, axis)
+        element = quant_element(scale, zp, axis, _ACTIVATION_STORAGE[np.dtype(dtype)])
         self.bind(node, self.builder.quantize(value, element, self.layer(node), node.output[0]))
 
     def float_operand(self, name: str, node) -> SSAValue:
@@ -1098,7 +1137,9 @@ class _Importer:
                     if inner is not None and len(inner) == 1:
                         return inner
                 scale = constant(node.input[1]) if len(node.input) > 1 else None
-                return {name} if scale is not None and scale.size == 1 else None
+                zero_point = constant(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+                int8 = zero_point is not None and zero_point.dtype == np.int8  # a table has 256 entries
+                return {name} if int8 and scale is not None and scale.size == 1 else None
             if node.op_type not in _TABLE_OPS:
                 return None
             found: set[str] = set()

@@ -87,9 +87,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
                         help="with --patch auto: the most extra multiply-accumulates the halos may cost, in percent "
                              "of the whole model's (default 15)")
     parser.add_argument("--stream-input", action="store_true",
-                        help="with --patch: do not hold the graph input in the arena; the generated code asks the "
-                             "application for the rows each tile needs through NAME_read_input_rows(first_row, rows, "
-                             "dst), declared in NAME.h")
+                        help="do not hold the graph input in the arena; the generated code asks the application for "
+                             "the rows each tile needs through NAME_read_input_rows(first_row, rows, dst), declared "
+                             "in NAME.h; without --patch, the first layer alone runs in bands of rows (the band "
+                             "count with the smallest arena)")
     parser.add_argument("--kernel-switch", default="peak", choices=("peak", "never", "always"),
                         help="lower 1x1 convolutions to arm_convolve_s8 so they can overlap their input: only where "
                              "that lowers the arena (peak, default), never, or always")
@@ -123,8 +124,6 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(f"--alignment must be a power of two, got {args.alignment}", TOOL)
     if args.name is not None and not (args.name.isidentifier() and args.name.isascii()):
         raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
-    if args.stream_input and args.patch == "off":
-        raise UsageError("--stream-input streams the input into a patch stage: give --patch auto or RxC", TOOL)
     if args.max_size < 0:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
     if args.search_nodes < 0:
@@ -201,6 +200,40 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
     remark(f"--patch auto: {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs, "
            f"{len(found.planned) - 1} planned, {len(found.skipped)} skipped (their arena's lower bound loses to the "
            "best plan)", TOOL)
+    return found.choice
+
+
+def choose_row_bands(unplanned: ModuleOp, base: DefaultPipeline) -> Candidate:
+    """--stream-input without --patch: the first layer alone, run in R x 1 bands of rows, with the R whose real
+    plan has the smallest arena (then the fewest bands). CompileError when the input is not read by a conv,
+    depthwise conv or pool alone."""
+    import dataclasses
+
+    from cmsis_opt.context import make_context
+    from cmsis_opt.diagnostics import collect_remarks, plural, remark
+    from cmsis_opt.passes.patch_split import search
+    from cmsis_opt.plan import memory_plan
+
+    try:
+        with collect_remarks():  # the candidates' pipelines repeat the remarks the real compile makes
+            found = search(unplanned, base, 0.0, rows_only=True)
+    except CompileError as error:
+        if error.where != "patch-split":
+            raise
+        raise CompileError(f"--stream-input: the input cannot be streamed in rows: {error.message}", TOOL) from None
+    remark(f"--stream-input: the first layer runs in {found.choice.grid.split('x')[0]} bands of rows "
+           f"({plural(len(found.planned) + len(found.skipped), 'band count')} considered, {len(found.planned)} "
+           "planned)", TOOL)
+    held = unplanned.clone()
+    with collect_remarks():
+        dataclasses.replace(base, stream_input=False).apply(make_context(), held)
+    whole = memory_plan(held).arena_size or 0
+    if whole <= found.choice.arena:
+        why = ("the peak is after the first layer" if whole == found.choice.arena else
+               "held whole, the input is overlapped in place by the first layer's output, and the band's window "
+               "costs more than the part left over")
+        remark(f"--stream-input: the arena is {found.choice.arena:,} bytes, and {whole:,} with the input held whole "
+               f"(without --stream-input): {why}", TOOL)
     return found.choice
 
 
@@ -360,6 +393,9 @@ def _compile(args: argparse.Namespace) -> int:
         unplanned = source.module.clone()
         if args.patch == "auto":
             choice = choose_patch(unplanned, default_pipeline(args), args.patch_max_overhead)
+            args.patch, args.patch_ops = choice.grid, choice.ops
+        elif args.patch == "off" and args.stream_input:
+            choice = choose_row_bands(unplanned, default_pipeline(args))
             args.patch, args.patch_ops = choice.grid, choice.ops
         module = run_pipeline(source, [default_pipeline(args)], verify_each=args.verify_each)
         # nothing changes the planned module from here on: its plan is computed once for the C, report and summary

@@ -22,7 +22,8 @@ mps3-an547):
    the output folder's CMakeLists.txt (cmsis_opt.cmake), and links the model target into the same harness;
    its rows say "(CMake)";
    Streamed-input cases (VWW as `vww_mobilenetv1_streamed` with `--patch auto --stream-input`, the example network
-   as `cifar10_streamed` with `--patch 2x2 --stream-input`, or every model with this tool's --stream-input) declare
+   as `cifar10_streamed` with `--patch 2x2 --stream-input`, or every model with this tool's --stream-input, alone
+   or with --patch) declare
    NAME_read_input_rows instead of NAME_input(): the harness defines it, serving bounds-checked rows of the input
    file's bytes from its own buffer (the camera's stand-in, left out of the RAM column); their rows say "(streamed)";
 4. arm-none-eabi-size / nm give the RAM (.bss + .data, the arena's share,
@@ -174,6 +175,37 @@ def example_case(workdir: Path) -> Case:
     rng = np.random.default_rng(7)
     inputs = rng.integers(-128, 128, size=(4, 1, 32, 32, 3)).astype(np.int8)
     return Case("cifar10_cmsis", example / "cifar10_cmsis.onnx", inputs, None, ("--calibration", str(calibration)))
+
+
+def a16w8_case(workdir: Path) -> Case:
+    """The PyTorch DS-CNN keyword model (tests/data/pytorch/kws_dscnn_ts.onnx) quantized by onnxruntime with int16
+    activations and int8 weights (A16W8: activation_type=QInt16, ActivationSymmetric), calibrated on its
+    calibration set: the s16 kernels from an ONNX model, the depthwise ones in place; checked against the
+    reference interpreter."""
+    import logging
+
+    import onnx
+    from onnxruntime import quantization
+
+    data = ROOT / "tests" / "data" / "pytorch"
+    float_path, path = data / "kws_dscnn_ts.onnx", workdir / "kws_dscnn_a16w8.onnx"
+    workdir.mkdir(parents=True, exist_ok=True)
+    samples = iter(np.load(data / "kws_dscnn.cal.npz")["inputs"][:24].astype(np.float32))
+    feed = onnx.load(str(float_path)).graph.input[0].name
+
+    class Samples(quantization.CalibrationDataReader):
+        def get_next(self):
+            sample = next(samples, None)
+            return None if sample is None else {feed: sample}
+
+    logging.getLogger().setLevel(logging.ERROR)  # onnxruntime's advice to pre-process and to move to opset 21
+    quantization.quantize_static(str(float_path), str(path), Samples(), quant_format=quantization.QuantFormat.QDQ,
+                                 activation_type=quantization.QuantType.QInt16,
+                                 weight_type=quantization.QuantType.QInt8, per_channel=True,
+                                 extra_options={"ActivationSymmetric": True})
+    rng = np.random.default_rng(17)
+    inputs = rng.integers(-20000, 20000, size=(2, 1, 1, 49, 10)).astype(np.int16)
+    return Case("kws_dscnn_a16w8", path, inputs, None)
 
 
 CMAKE_EXAMPLE = ROOT / "examples" / "cifar10_cmsis.net"
@@ -600,11 +632,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patch", default="off", metavar="auto|off|RxC",
                         help="compile the models with cmsis-compile --patch (default off)")
     parser.add_argument("--stream-input", action="store_true",
-                        help="compile the models with cmsis-compile --stream-input (needs --patch): the harness "
-                             "serves the input's rows through NAME_read_input_rows")
+                        help="compile the models with cmsis-compile --stream-input (with --patch off: the first "
+                             "layer in bands of rows): the harness serves the input's rows through "
+                             "NAME_read_input_rows")
     args = parser.parse_args(argv)
-    if args.stream_input and args.patch == "off":
-        parser.error("--stream-input needs --patch auto or RxC (cmsis-compile streams the input of a patched stage)")
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if shutil.which(tool) is None:
             print(f"error: {tool} not found (make target-check installs gcc-arm-none-eabi, libnewlib-arm-none-eabi "
@@ -618,6 +649,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: no reference models in {models}; checking the example network only", file=sys.stderr)
     cases += streamed_reference_cases(cases)
     cases.append(example_case(out))
+    try:
+        cases.append(a16w8_case(out / "a16w8"))
+    except ImportError as missing:  # onnxruntime comes with the test extras
+        print(f"note: no A16W8 model: {missing}", file=sys.stderr)
     cases.append(cmake_case())
     cases.append(streamed_case())
     cases += data_cases()

@@ -198,6 +198,37 @@ def qdq_conv():
     return _model(nodes, [x], [y], inits)
 
 
+def qdq_a16w8_conv():
+    """An A16W8 QDQ conv as onnxruntime writes it (opset 21): int16 NHWC input and output with zero point 0,
+    per-channel int8 weights, an int32 bias at input scale times weight scale, a Relu between two int16
+    QuantizeLinear / DequantizeLinear pairs."""
+    r = _rng()
+    w = r.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8)
+    w_scale = np.array([0.01, 0.02, 0.015, 0.03], np.float32)
+    x_scale, c_scale = np.float32(2.0 ** -12), np.float32(2.0 ** -10)
+    bias = r.integers(-50000, 50000, 4).astype(np.int32)
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["xt"], name="to_nchw", perm=[0, 3, 1, 2]),
+        helper.make_node("DequantizeLinear", ["xt", "x_scale", "zp16"], ["xf"], name="x_dq"),
+        helper.make_node("DequantizeLinear", ["w", "w_scale", "w_zp"], ["wf"], name="w_dq", axis=0),
+        helper.make_node("DequantizeLinear", ["b", "b_scale", "b_zp"], ["bf"], name="b_dq", axis=0),
+        helper.make_node("Conv", ["xf", "wf", "bf"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("QuantizeLinear", ["c", "c_scale", "zp16"], ["cq"], name="c_q"),
+        helper.make_node("DequantizeLinear", ["cq", "c_scale", "zp16"], ["cf"], name="c_dq"),
+        helper.make_node("Relu", ["cf"], ["r"], name="relu"),
+        helper.make_node("QuantizeLinear", ["r", "c_scale", "zp16"], ["q"], name="y_q"),
+        helper.make_node("Transpose", ["q"], ["y"], name="to_nhwc", perm=[0, 2, 3, 1]),
+    ]
+    inits = [
+        _init("x_scale", x_scale), _init("zp16", np.int16(0)), _init("c_scale", c_scale),
+        _init("w", w), _init("w_scale", w_scale), _init("w_zp", np.zeros(4, np.int8)),
+        _init("b", bias), _init("b_scale", (x_scale * w_scale).astype(np.float32)), _init("b_zp", np.zeros(4, np.int32)),
+    ]
+    x = helper.make_tensor_value_info("x", TensorProto.INT16, [1, 5, 5, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.INT16, [1, 5, 5, 4])
+    return _model(nodes, [x], [y], inits, opset=21)
+
+
 def qdq_dense():
     """A QDQ dense layer with the weight behind DequantizeLinear (per-axis on axis 1) and a Transpose,
     Constant nodes for the Clip bound and the Reshape of the int8 output."""
