@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from html import escape
 
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerType
 from xdsl.ir import Operation
 
 from cmsis_opt.dialects.utils import ints
@@ -50,12 +51,38 @@ def patch_stages(plan: Plan) -> list[dict]:
     return stages
 
 
+def constant_bytes(op: Operation) -> int:
+    """Flash bytes of an op's constants (weights, biases, tables: its dense element properties, and those of the ops
+    it holds), as the C backend stores them: width times count, int4 values two per byte (rounded up per array).
+
+    Not counted: the per-channel multipliers and shifts, the parameter structs, and the MVE fully connected
+    kernel-sum tables the C backend derives per build path.
+    """
+    total = 0
+    for inner in op.walk():
+        for attr in inner.properties.values():
+            if isinstance(attr, DenseIntOrFPElementsAttr):
+                element = attr.get_element_type()
+                bits = element.width.data if isinstance(element, IntegerType) else 32
+                count = 1
+                for dim in attr.get_shape() or ():
+                    count *= dim
+                total += (count * bits + 7) // 8
+    return total
+
+
+def flash_bytes(plan: Plan) -> int:
+    """Flash bytes of every step's constants (`constant_bytes`)."""
+    return sum(constant_bytes(op) for op in plan.steps)
+
+
 def memory_json(plan: Plan) -> dict:
-    """Everything a benchmark or the C backend's caller wants to know about the arena."""
+    """Everything a benchmark or the C backend's caller wants to know about the arena, and the constants' flash."""
     load = plan.live_bytes()
     return {
         "function": plan.function,
         "arena_bytes": plan.arena_size,
+        "flash_bytes": flash_bytes(plan),
         "overlap_bound_bytes": plan.overlap_bound() if plan.arena_size is not None else None,
         "no_overlap_bound_bytes": plan.no_overlap_bound,
         "activation_no_overlap_bound_bytes": plan.activation_no_overlap_bound,
@@ -66,7 +93,8 @@ def memory_json(plan: Plan) -> dict:
         "inplace": plan.inplace,
         "patch_stages": patch_stages(plan),
         "steps": [
-            {"step": i, "op": op.name, "layer": layer_of(op), "live_bytes": load[i] if i < len(load) else 0}
+            {"step": i, "op": op.name, "layer": layer_of(op), "live_bytes": load[i] if i < len(load) else 0,
+             "flash_bytes": constant_bytes(op)}
             for i, op in enumerate(plan.steps)
         ],
         "buffers": [
@@ -111,6 +139,7 @@ def memory_table(plan: Plan) -> str:
         f"arena {arena} bytes, largest scratch {plan.scratch_bytes}; "
         f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, in-place {'on' if plan.inplace else 'off'}",
         *("  " + line for line in bounds_lines(plan)),
+        f"  flash {flash_bytes(plan):,} bytes of constants (weights, biases, tables)",
     ]
     for stage in patch_stages(plan):
         lines.append(f"patch stage at step {stage['step']}: {len(stage['layers'])} ops run as {stage['grid']} tiles, "
@@ -382,7 +411,8 @@ tr.peak td { background: #fdecec; }"""
 
 
 def memory_html(plan: Plan, svg: str | None = None) -> str:
-    """One self-contained page: the arena and its bounds, the picture (a tooltip per buffer) and the buffer table.
+    """One self-contained page: the arena and its bounds, the picture (a tooltip per buffer), the buffer table and
+    the layer table (each step's live bytes and the flash of its constants).
 
     Nothing is loaded from elsewhere (no script, no external style or font),
     so the file can be mailed or archived as it is. Rows of the buffers live
@@ -401,7 +431,13 @@ def memory_html(plan: Plan, svg: str | None = None) -> str:
         marked = ' class="peak"' if id(b) in at_peak else ""
         rows.append(f"<tr{marked}>{''.join(cells)}</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("buffer", "kind", "shape", "bytes", "offset", "end", "steps", "alias"))
-    facts = [*bounds_lines(plan), f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, "
+    load = plan.live_bytes()
+    layer_rows = [f'<tr><td class="n">{i}</td><td class="name">{escape(layer_of(op) or "-")}</td>'
+                  f'<td>{escape(op.name)}</td><td class="n">{(load[i] if i < len(load) else 0):,}</td>'
+                  f'<td class="n">{constant_bytes(op):,}</td></tr>' for i, op in enumerate(plan.steps)]
+    layer_head = "".join(f"<th>{h}</th>" for h in ("step", "layer", "op", "live bytes", "flash bytes"))
+    facts = [*bounds_lines(plan), f"flash {flash_bytes(plan):,} bytes of constants (weights, biases, tables)",
+             f"strategy {plan.strategy or '-'}, target {plan.target or '-'}, "
              f"alignment {_n(plan.alignment)}, in-place {'on' if plan.inplace else 'off'}"]
     if peak is not None:
         facts.append(f"peak at {plan.step_name(peak[0]) if plan.steps else 'the graph inputs'}: "
@@ -412,7 +448,9 @@ def memory_html(plan: Plan, svg: str | None = None) -> str:
         f"<style>\n{_CSS}\n</style>", "</head>", "<body>", f"<h1>{escape(title)}</h1>",
         "<ul>", *(f"<li>{escape(f)}</li>" for f in facts), "</ul>",
         '<div class="picture">', svg, "</div>",
-        f"<table><thead><tr>{head}</tr></thead><tbody>", *rows, "</tbody></table>", "</body>", "</html>", ""])
+        f"<table><thead><tr>{head}</tr></thead><tbody>", *rows, "</tbody></table>",
+        f"<table><thead><tr>{layer_head}</tr></thead><tbody>", *layer_rows, "</tbody></table>",
+        "</body>", "</html>", ""])
 
 
 REPORT_FILES = ("memory.json", "memory.svg", "memory.html")

@@ -3,6 +3,12 @@
 Sources (CMSIS-NN v7.0.0): `Source/ConvolutionFunctions/arm_convolve_wrapper_s8.c`,
 `arm_depthwise_conv_wrapper_s8.c`, `arm_convolve_get_buffer_sizes_s8.c`,
 `arm_depthwise_conv_get_buffer_sizes_s8.c` and the kernels they dispatch to.
+
+A filter of i4 values (int8 activations) runs the s4 wrappers instead
+(`arm_convolve_wrapper_s4.c`, `arm_depthwise_conv_wrapper_s4.c`,
+`arm_convolve_get_buffer_sizes_s4.c`, `arm_depthwise_conv_get_buffer_sizes_s4.c`):
+the same arithmetic on weights packed two per byte (`utils.pack_int4`). Their
+memory order is not modelled (no in-place overlap).
 """
 
 from __future__ import annotations
@@ -43,7 +49,19 @@ from .kernel import (
     kernel_fact,
     storage_dtype,
 )
-from .utils import check_len, conv_out_size, element_bytes, fail, int_type, ints, shape_of, to_numpy, window_patches
+from .utils import (
+    check_len,
+    conv_out_size,
+    element_bytes,
+    fail,
+    int_type,
+    ints,
+    is_int4,
+    pack_int4,
+    shape_of,
+    to_numpy,
+    window_patches,
+)
 
 _I32 = IntegerAttr[IntegerType]
 _I32_ARRAY = DenseArrayBase.constr(i32)
@@ -122,6 +140,32 @@ def requantize_and_clamp(acc: np.ndarray, op: Requantized, multiplier, shift) ->
     return np.clip(out, int_of(op.act_min), int_of(op.act_max)).astype(storage_dtype(output))
 
 
+S4_NOT_MODELLED = "the s4 kernels' memory order is not modelled"
+"""Why an op with int4 weights never overlaps its input and output (NoOverlap)."""
+
+
+def verify_weight_type(op: CmsisOp, weights: DenseIntOrFPElementsAttr, int4_allowed: bool) -> None:
+    """i8 weights, or i4 where `int4_allowed` (an op with a CMSIS-NN s4 kernel) and the activations are int8."""
+    if int4_allowed and is_int4(weights):
+        if op.is_s16():
+            fail(op, "filter", "i4 weights take int8 activations (CMSIS-NN's s4 kernels)")
+    elif weights.get_element_type() != int_type(8):
+        allowed = "i8 or i4" if int4_allowed else "i8"
+        fail(op, "filter", f"expected {allowed} weights, got {weights.get_element_type()}")
+
+
+def _target_path(op: Operation) -> str | None:
+    """The CMSIS-NN build path of the target recorded on `op`'s module (`cmsis.target`), or None."""
+    module = op.get_toplevel_object()
+    attr = module.attributes.get("cmsis.target") if isinstance(module, Operation) else None
+    return getattr(attr, "path", None)
+
+
+def weights_array(c: CEmitter, values: np.ndarray, int4: bool) -> str:
+    """The C array of a filter: int8 values, or int4 values packed two per byte (`pack_int4`) for the s4 kernels."""
+    return c.array("weights", "int8_t", pack_int4(values) if int4 else values)
+
+
 def bias_of(op: Requantized, channels: int) -> np.ndarray:
     bias = op.bias
     return np.zeros(channels, np.int64) if bias is None else to_numpy(bias).astype(np.int64)
@@ -155,9 +199,16 @@ class FilterOp(CmsisOp, KernelOp):
             fail(self, "result", f"batch {on} differs from the input's {n}")
         return (n, h, w, c), (on, oh, ow, oc), fshape
 
+    INT4_FILTER: ClassVar[bool] = False
+    """Whether the op takes i4 filters (CMSIS-NN has an s4 kernel for it), with int8 activations."""
+
+    @property
+    def int4(self) -> bool:
+        """Whether the filter holds int4 values: the s4 kernels run, on weights packed two per byte."""
+        return is_int4(self.filter)
+
     def _verify_filter(self, expected_filter: Sequence[int], out_channels: int) -> None:
-        if self.filter.get_element_type() != int_type(8):
-            fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
+        verify_weight_type(self, self.filter, self.INT4_FILTER)
         self.check_shape("filter", self.filter.get_shape(), expected_filter)
         self.check_same_width(self.input, self.output)
         if self.bias is not None:
@@ -204,7 +255,7 @@ class FilterOp(CmsisOp, KernelOp):
         weights = to_numpy(self.filter) if filter_ohwi is None else filter_ohwi
         bias_type = "int64_t" if self.is_s16() else "int32_t"
         consts = {
-            "weights": c.array("weights", "int8_t", weights),
+            "weights": weights_array(c, weights, self.int4),
             "bias": c.array("bias", bias_type, to_numpy(self.bias)) if self.bias is not None else "NULL",
         }
         mult = c.array("multiplier", "int32_t", ints(self.multiplier))
@@ -424,6 +475,28 @@ def _conv_order(g: Window, function: str, path: BuildPath) -> AccessOrder | NoOv
     return _conv_s8_order(g, path)  # 1xN on C/DSP runs arm_convolve_s8
 
 
+def conv_s4_function(g: Window, path: BuildPath) -> str:
+    """`arm_convolve_wrapper_s4`'s pick (Source/ConvolutionFunctions/arm_convolve_wrapper_s4.c)."""
+    if g.ph == 0 and g.pw == 0 and g.kh == 1 and g.kw == 1 and g.dh == 1 and g.dw == 1:
+        return "arm_convolve_1x1_s4_fast" if g.sh == 1 and g.sw == 1 else "arm_convolve_1x1_s4"
+    if g.h == 1 and g.dw == 1 and g.kh == 1 and g.sw * g.c % 4 == 0:
+        return "arm_convolve_1_x_n_s4"
+    if path == "mve" and g.kh * g.kw * g.c % 2 == 0:
+        return "arm_convolve_even_s4"
+    return "arm_convolve_s4"
+
+
+def conv_s4_scratch(g: Window, path: BuildPath) -> int:
+    """`arm_convolve_wrapper_s4_get_buffer_size` (Source/ConvolutionFunctions/arm_convolve_get_buffer_sizes_s4.c):
+    none for 1x1 without padding; else two int16 im2col columns (C/DSP, not aligned). MVE builds answer
+    `arm_convolve_wrapper_s8_get_buffer_size_mve`, the s8 wrapper's MVE size."""
+    if path == "mve":
+        return conv_scratch(g, conv_function(g, False, path), path)
+    if g.ph == 0 and g.pw == 0 and g.kh == 1 and g.kw == 1 and g.dh == 1 and g.dw == 1:
+        return 0
+    return 2 * g.kh * g.kw * g.c * 2
+
+
 @irdl_op_definition
 class ConvOp(FilterOp):
     """`arm_convolve_wrapper_s8`: NHWC input [N, H, W, C_IN], OHWI filter [C_OUT, KH, KW, C_IN], int32 bias [C_OUT].
@@ -434,6 +507,7 @@ class ConvOp(FilterOp):
 
     name = "cmsis.conv"
     STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
+    INT4_FILTER: ClassVar[bool] = True
     kernel = opt_prop_def(StringAttr)
 
     def verify_(self) -> None:
@@ -453,18 +527,32 @@ class ConvOp(FilterOp):
     def kernel_function(self, path: BuildPath) -> str:
         if self.is_s16():
             return "arm_convolve_s16"  # arm_convolve_wrapper_s16 always calls it
+        if self.int4:
+            return conv_s4_function(self.window, path)
         return conv_function(self.window, self.generic, path)
 
     def scratch_bytes(self, path: BuildPath) -> int:
         if self.is_s16():
             return conv_s16_scratch(self.window, path)
+        if self.int4:
+            return conv_s4_scratch(self.window, path)
         return conv_scratch(self.window, self.kernel_function(path), path)
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        if self.int4:
+            return NoOverlap(S4_NOT_MODELLED)
         return conv_order(self.window, self.kernel_function(path), path)
 
     def emit_c(self, c: CEmitter) -> None:
         k = self._emit_common(c, "cmsis_nn_conv_params", "")
+        if self.int4:  # arm_convolve_wrapper_s4 picks its kernel itself ("generic" has no s4 meaning)
+            args = [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
+                    f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"], f"&{k['output_dims']}",
+                    c.ptr(self.output)]
+            c.scratch_query(f"arm_convolve_wrapper_s4_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+                            f"&{k['filter_dims']}, &{k['output_dims']})")
+            c.call("arm_convolve_wrapper_s4", args)
+            return
         if self.is_s16():
             bias = c.struct("bias_data", "cmsis_nn_bias_data", f"{{.data = {k['bias']}, .is_int32_bias = false}}")
             c.scratch_query(f"arm_convolve_wrapper_s16_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
@@ -560,6 +648,7 @@ class DepthwiseConvOp(FilterOp):
 
     name = "cmsis.depthwise_conv"
     STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
+    INT4_FILTER: ClassVar[bool] = True
 
     def verify_(self) -> None:
         (n, h, w, c), (_, oh, ow, oc), fshape = self._verify_shapes("a 1HWC")
@@ -569,6 +658,23 @@ class DepthwiseConvOp(FilterOp):
         check_window(self, (h, w), (oh, ow), fshape[1:3])
         if self.is_s16() and n != 1:
             fail(self, "input", f"batch {n}: arm_depthwise_conv_wrapper_s16 takes batch 1")
+        if self.int4 and n != 1:
+            fail(self, "input", f"batch {n}: arm_depthwise_conv_wrapper_s4 takes batch 1")
+        path = _target_path(self)
+        if self.int4 and not self.s4_exact(c, oc // c, path):
+            where = f"{c} input channels (odd)" if c % 2 else f"multiplier 1 on the {path} path"
+            fail(self, "filter", f"i4 weights with {where}: CMSIS-NN v7.0.0's s4 depthwise kernels differ from "
+                                 "TFLite there; give i8 weights")
+
+    @staticmethod
+    def s4_exact(channels: int, multiplier: int, path: str | None) -> bool:
+        """Whether CMSIS-NN v7.0.0's s4 depthwise kernels compute TFLite's result on build path `path` (None: the
+        default core's, not MVE). Measured against tflite-micro, they do not on an odd number of input channels
+        (`arm_depthwise_conv_s4`, multiplier 2 or 3 on 3 channels: most outputs differ on the C build), nor with
+        multiplier 1 on MVE (`arm_depthwise_conv_s4_opt` on 5 and on 6 channels differs on Cortex-M55 under QEMU,
+        where the int8 kernel on the same codes is exact). Even channel counts match on the C and DSP builds, and
+        with a multiplier above 1 on MVE."""
+        return channels % 2 == 0 and not (multiplier == 1 and path == "mve")
 
     def uses_fast_s16(self) -> bool:
         """`USE_FAST_DW_CONV_S16_FUNCTION` (Include/arm_nnsupportfunctions.h): multiplier 1, no dilation, a
@@ -585,7 +691,7 @@ class DepthwiseConvOp(FilterOp):
         buffer and run a convolution (arm_depthwise_conv_to_conv_s8); the generated code calls that
         convolution itself, with the filter transposed at compile time (no buffer for it)."""
         g = self.window
-        return path == "mve" and g.c == 1 and g.oc > DW_TO_CONV_THRESHOLD and not self.is_s16()
+        return path == "mve" and g.c == 1 and g.oc > DW_TO_CONV_THRESHOLD and not self.is_s16() and not self.int4
 
     def filter_as_conv(self) -> np.ndarray:
         """The 1HWC filter [1, KH, KW, C_OUT] as the OHWI filter [C_OUT, KH, KW, 1] of the same convolution."""
@@ -600,6 +706,9 @@ class DepthwiseConvOp(FilterOp):
         if self.is_s16():
             fast = self.uses_fast_s16() and path != "c"
             return "arm_depthwise_conv_fast_s16" if fast else "arm_depthwise_conv_s16"
+        if self.int4:  # arm_depthwise_conv_wrapper_s4.c
+            opt = g.oc == g.c and g.n == 1 and g.dh == 1 and g.dw == 1
+            return "arm_depthwise_conv_s4_opt" if opt else "arm_depthwise_conv_s4"
         if self.runs_as_conv(path):
             return conv_function(g, False, path)
         if g.oc == g.c and g.n == 1 and g.dh == 1 and g.dw == 1:
@@ -617,6 +726,11 @@ class DepthwiseConvOp(FilterOp):
             return 4 * g.c * g.kh * g.kw * 2 + 8 if path == "mve" else g.c * g.kh * g.kw * 2
         if function == "arm_depthwise_conv_s16":
             return 0
+        if function == "arm_depthwise_conv_s4_opt":
+            # arm_depthwise_conv_wrapper_s4_get_buffer_size asks the s8 opt kernel's DSP size on C builds too
+            return 4 * CH_IN_BLOCK_MVE * g.kh * g.kw if path == "mve" else g.c * g.kh * g.kw * 2
+        if function == "arm_depthwise_conv_s4":
+            return 0
         if self.runs_as_conv(path):  # the same window, one input channel; no buffer for the transposed filter
             return conv_scratch(g, function, path)
         if function != "arm_depthwise_conv_s8_opt":
@@ -630,6 +744,8 @@ class DepthwiseConvOp(FilterOp):
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
         g = self.window
         function = self.kernel_function(path)
+        if self.int4:
+            return NoOverlap(S4_NOT_MODELLED)
         if function == "arm_depthwise_conv_fast_s16" and path == "dsp":
             # Source/ConvolutionFunctions/arm_depthwise_conv_fast_s16.c (DSP): im2col of one output pixel's whole
             # window (every channel) into the scratch, then that pixel's channels, four at a time
@@ -656,11 +772,12 @@ class DepthwiseConvOp(FilterOp):
         return _depthwise_generic_order(g)  # the C build of the opt kernel calls the generic one
 
     def emit_c(self, c: CEmitter) -> None:
-        if self.is_s16():
+        if self.is_s16() or self.int4:
+            kind = "s16" if self.is_s16() else "s4"
             k = self._emit_common(c, "cmsis_nn_dw_conv_params", f".ch_mult = {self.channel_multiplier}, ")
-            c.scratch_query(f"arm_depthwise_conv_wrapper_s16_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
+            c.scratch_query(f"arm_depthwise_conv_wrapper_{kind}_get_buffer_size(&{k['params']}, &{k['input_dims']}, "
                             f"&{k['filter_dims']}, &{k['output_dims']})")
-            c.call("arm_depthwise_conv_wrapper_s16",
+            c.call(f"arm_depthwise_conv_wrapper_{kind}",
                    [f"&{k['ctx']}", f"&{k['params']}", f"&{k['quant']}", f"&{k['input_dims']}", c.ptr(self.input),
                     f"&{k['filter_dims']}", k["weights"], f"&{k['bias_dims']}", k["bias"], f"&{k['output_dims']}",
                     c.ptr(self.output)])

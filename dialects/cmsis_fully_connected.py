@@ -29,9 +29,9 @@ from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, prop_def, r
 from cmsis_opt.fixedpoint import wrap_int32
 from cmsis_opt.targets import BuildPath
 
-from .cmsis_conv import bias_of, requantize_and_clamp
+from .cmsis_conv import S4_NOT_MODELLED, bias_of, requantize_and_clamp, verify_weight_type, weights_array
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, c_activation, int_of
-from .utils import check_len, fail, int_type, ints, shape_of, to_numpy
+from .utils import check_len, fail, int_type, ints, is_int4, shape_of, to_numpy
 
 _I32 = IntegerAttr[IntegerType]
 _I32_ARRAY = DenseArrayBase.constr(i32)
@@ -41,6 +41,8 @@ class FullyConnectedBase(CmsisOp, KernelOp):
     """Input [N, K], filter [M][K] rows, optional int32 bias [M]; the requantization is the subclass's."""
 
     FUNCTION: ClassVar[str]
+    INT4_FILTER: ClassVar[bool] = False
+    """Whether i4 weights are taken (`arm_fully_connected_s4`: one weight scale, int8 activations)."""
 
     input = operand_def(TensorType)
     output = result_def(TensorType)
@@ -64,8 +66,7 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         on, m = self.check_rank(self.output, "result", 2)
         if on != n:
             fail(self, "result", f"batch {on} differs from the input's {n}")
-        if self.filter.get_element_type() != int_type(8):
-            fail(self, "filter", f"expected i8 weights, got {self.filter.get_element_type()}")
+        verify_weight_type(self, self.filter, self.INT4_FILTER)
         self.check_shape("filter", self.filter.get_shape(), (m, k))
         self.check_same_width(self.input, self.output)
         if self.bias is not None:
@@ -80,7 +81,14 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         )
         self.check_activation()
 
+    @property
+    def int4(self) -> bool:
+        """Whether the weights are int4 values (`arm_fully_connected_s4`, packed two per byte)."""
+        return is_int4(self.filter)
+
     def kernel_function(self, path: BuildPath) -> str:
+        if self.int4:
+            return "arm_fully_connected_s4"
         return "arm_fully_connected_s16" if self.is_s16() else self.FUNCTION
 
     def scratch_bytes(self, path: BuildPath) -> int:
@@ -89,7 +97,7 @@ class FullyConnectedBase(CmsisOp, KernelOp):
 
     def library_buffer_bytes(self, path: BuildPath) -> int:
         """MVE's `arm_fully_connected_s8_get_buffer_size`: one int32 kernel sum per output row (given as a table)."""
-        return 4 * shape_of(self.output)[1] if path == "mve" and not self.is_s16() else 0
+        return 4 * shape_of(self.output)[1] if path == "mve" and not self.is_s16() and not self.int4 else 0
 
     def kernel_sums(self) -> np.ndarray:
         """int32 per output row: bias + input_offset * (sum of the row's weights), wrapping as 32-bit C does."""
@@ -98,6 +106,8 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         return wrap_int32(sums).astype(np.int32)
 
     def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        if self.int4:
+            return NoOverlap(S4_NOT_MODELLED)
         return NoOverlap("re-reads the whole input for every output row")
 
     @abc.abstractmethod
@@ -107,7 +117,7 @@ class FullyConnectedBase(CmsisOp, KernelOp):
     def emit_c(self, c: CEmitter) -> None:
         batches, depth = shape_of(self.input)
         _, rows = shape_of(self.output)
-        weights = c.array("weights", "int8_t", to_numpy(self.filter))
+        weights = weights_array(c, to_numpy(self.filter), self.int4)
         bias_type = "int64_t" if self.is_s16() else "int32_t"
         bias = c.array("bias", bias_type, to_numpy(self.bias)) if self.bias is not None else "NULL"
         params = c.struct("params", "cmsis_nn_fc_params",
@@ -117,14 +127,15 @@ class FullyConnectedBase(CmsisOp, KernelOp):
         dims = {k: c.dims(f"{k}_dims", v) for k, v in
                 (("input", (batches, 1, 1, depth)), ("filter", (depth, 1, 1, rows)), ("bias", (1, 1, 1, rows)),
                  ("output", (batches, 1, 1, rows)))}
-        if c.path == "mve" and not self.is_s16():
+        if c.path == "mve" and not self.is_s16() and not self.int4:  # arm_fully_connected_s4 reads no context
             sums = c.array("kernel_sums", "int32_t", self.kernel_sums())
             ctx = c.context(table=(sums, 4 * rows))
         else:
             ctx = c.context()
         function = self.kernel_function(c.path)
         query = "arm_fully_connected_s16_get_buffer_size" if self.is_s16() else "arm_fully_connected_s8_get_buffer_size"
-        c.scratch_query(f"{query}(&{dims['filter']})")
+        if not self.int4:  # v7.0.0 has no arm_fully_connected_s4_get_buffer_size: the kernel takes no buffer
+            c.scratch_query(f"{query}(&{dims['filter']})")
         c.call(function,
                [f"&{ctx}", f"&{params}", f"&{quant}", f"&{dims['input']}", c.ptr(self.input), f"&{dims['filter']}",
                 weights, f"&{dims['bias']}", bias, f"&{dims['output']}", c.ptr(self.output)])
@@ -145,6 +156,7 @@ class FullyConnectedOp(FullyConnectedBase):
 
     name = "cmsis.fully_connected"
     FUNCTION: ClassVar[str] = "arm_fully_connected_s8"
+    INT4_FILTER: ClassVar[bool] = True
     STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (8, 16)
     multiplier = prop_def(_I32)
     shift = prop_def(_I32)

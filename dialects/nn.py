@@ -135,9 +135,9 @@ class ConstantOp(NNOp):
             fail(self, "value", f"shape {list(shape)} differs from the result's {list(shape_of(self.result))}")
         element = _element(self.result)
         stored = self.value.get_element_type()
-        is_int = isinstance(stored, IntegerType) and stored.width.data in (8, 16, 32, 64)
+        is_int = isinstance(stored, IntegerType) and stored.width.data in (4, 8, 16, 32, 64)
         if not (isinstance(stored, Float32Type) or is_int):
-            fail(self, "value", f"expected f32 or i8/i16/i32/i64 elements, got {stored}")
+            fail(self, "value", f"expected f32 or i4/i8/i16/i32/i64 elements, got {stored}")
         if isinstance(element, UniformQuantizedType):
             if element.storage_type != stored:
                 fail(self, "value", f"stored as {stored} but the quantized type stores {element.storage_type}")

@@ -78,9 +78,9 @@ def _parse_scale_zp(parser: AttrParser) -> tuple[float, int]:
 def _verify_common(
     storage: IntegerType, low: int, high: int, scales: Sequence[float], zps: Sequence[int]
 ) -> None:
-    if storage.width.data not in (8, 16, 32, 64) or storage.signedness.data == Signedness.UNSIGNED:
+    if storage.width.data not in (4, 8, 16, 32, 64) or storage.signedness.data == Signedness.UNSIGNED:
         raise VerifyException(
-            f"quant.uniform: storage type must be i8, i16, i32 or i64, got {_type_name(storage)}"
+            f"quant.uniform: storage type must be i4, i8, i16, i32 or i64, got {_type_name(storage)}"
         )
     lo, hi = _storage_bounds(storage)
     if not lo <= low <= high <= hi:

@@ -29,7 +29,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from .quant import UniformQuantizedType
 
-_NP_OF_WIDTH = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
+_NP_OF_WIDTH = {4: np.int8, 8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
 
 
 def numpy_dtype(element: Attribute) -> np.dtype:
@@ -71,15 +71,49 @@ def element_of_dtype(dtype: np.dtype) -> IntegerType | Float32Type:
     raise ValueError(f"unsupported constant dtype {dtype}")
 
 
-def dense(array: np.ndarray) -> DenseIntOrFPElementsAttr:
-    """A dense attribute holding `array`'s bytes (printed as hex when large)."""
+def dense(array: np.ndarray, element: IntegerType | None = None) -> DenseIntOrFPElementsAttr:
+    """A dense attribute holding `array`'s bytes (printed as hex when large).
+
+    `element` i4 keeps int8 values in [-8, 7] as `tensor<...xi4>` (xDSL stores one byte per i4 element; the C
+    backend packs two per byte, `pack_int4`).
+    """
     array = np.ascontiguousarray(array)
     if array.dtype == np.float64:
         array = array.astype(np.float32)
-    element = element_of_dtype(array.dtype)
+    if element is not None and element.width.data == 4:
+        if array.dtype != np.int8 or array.size and not (-8 <= int(array.min()) and int(array.max()) <= 7):
+            raise ValueError("i4 constants hold int8 values in [-8, 7]")
+        data = array.tobytes()
+        return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(element, array.shape)),
+                                        BytesAttr(data))
+    stored = element_of_dtype(array.dtype)
     data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-    return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(element, array.shape)),
+    return DenseIntOrFPElementsAttr(cast(TensorType[IntegerType | Float32Type], tensor_type(stored, array.shape)),
                                     BytesAttr(data))
+
+
+def is_int4(attr: DenseIntOrFPElementsAttr) -> bool:
+    """Whether a constant holds int4 values (packed weights of CMSIS-NN's s4 kernels)."""
+    element = attr.get_element_type()
+    return isinstance(element, IntegerType) and element.width.data == 4
+
+
+def pack_int4(values: np.ndarray) -> np.ndarray:
+    """int4 values as CMSIS-NN's s4 kernels and TFLite's INT4 tensors store them: two per byte, the first in the low
+    nibble, the flat array packed as one run (a row of odd length shares a byte with the next row); an odd count
+    leaves the last high nibble 0. int8 bytes of ceil(n / 2) (`arm_nnfunctions.h`: "four sequential weights
+    [0x1, 0x2, 0x3, 0x4] packed as [0x21, 0x43]"; TFLite's `tensor_utils::PackInt8IntoDenseInt4`)."""
+    flat = np.asarray(values).reshape(-1).astype(np.int64) & 0xF
+    if flat.size % 2:
+        flat = np.append(flat, 0)
+    return (flat[0::2] | (flat[1::2] << 4)).astype(np.uint8).view(np.int8)
+
+
+def unpack_int4(packed: np.ndarray, count: int) -> np.ndarray:
+    """The first `count` int4 values of `pack_int4`'s bytes, as int8 in [-8, 7]."""
+    raw = np.asarray(packed).reshape(-1).view(np.uint8)
+    nibbles = np.stack([raw & 0xF, raw >> 4], axis=1).reshape(-1)[:count].astype(np.int16)
+    return ((nibbles ^ 8) - 8).astype(np.int8)
 
 
 def to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, StringAttr, TensorType, UnitAttr
+from xdsl.dialects.builtin import DenseArrayBase, IntegerType, ModuleOp, StringAttr, TensorType, UnitAttr
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import (
@@ -224,6 +224,15 @@ def float_const(value: SSAValue) -> QuantConst | None:
 
 _AFFINE_BIAS_LIMIT = (1 << 31) - 1 - 255 * 127
 """Largest |bias| of a channel affine: the accumulator adds one product of at most 255 * 127 to it."""
+
+
+def _int4_storage(op: Operation, w: QuantConst, q_in: UniformQuantizedType) -> IntegerType | None:
+    """i4 for int4 weights (CMSIS-NN's s4 kernels, which read int8 activations only), else None (int8 weights)."""
+    if w.q.storage_type != int_type(4):
+        return None
+    if _is_s16(q_in):
+        raise error(op, "int4 weights with int16 activations have no CMSIS-NN kernel (the s4 kernels read int8)")
+    return int_type(4)
 
 
 def _scales_match(own: list[float], acc: list[float]) -> bool:
@@ -700,11 +709,15 @@ class Lowering:
         x = self.materialize(stored, shape_of(value), NCHW_TO_NHWC, op)
         return x, stored_quant(x)
 
-    def _weights(self, op: Operation, value: SSAValue, what: str) -> QuantConst:
+    def _weights(self, op: Operation, value: SSAValue, what: str, int4: bool = False) -> QuantConst:
+        """The op's quantized weights: int8, or int4 where `int4` (the ops with CMSIS-NN s4 kernels)."""
         const = float_const(value)
         if const is None:
             raise error(op, f"its {what} is not a quantized constant (nn.constant + nn.dequantize)")
-        if const.q.storage_type != int_type(8):
+        if const.q.storage_type == int_type(4) and not int4:
+            raise error(op, f"its {what} is int4, which only convolution, depthwise convolution and fully connected "
+                            "layers with int8 activations take (CMSIS-NN's s4 kernels)")
+        if const.q.storage_type not in (int_type(8), int_type(4)):
             raise error(op, f"its {what} must be int8, got {const.q.storage_type}")
         if any(zp != 0 for zp in const.zero_points()):
             raise error(
@@ -746,7 +759,8 @@ class Lowering:
 
     def conv(self, op: nn.Conv2DOp, q_out, act) -> Stored:
         x, q_in = self._input(op, op.input)
-        w = self._weights(op, op.weight, "filter")
+        w = self._weights(op, op.weight, "filter", int4=True)
+        storage = _int4_storage(op, w, q_in)
         c_out, c_per_group, kh, kw = w.data.shape
         c_in = shape_of(op.input)[1]
         group = op.group.value.data
@@ -769,10 +783,14 @@ class Lowering:
         props = {k: v for k, v in props.items() if v is not None or k == "filter"}
         out_type = _tensor(q_out, (n, oh, ow, c_out))
         if group == 1:
-            props["filter"] = dense(np.ascontiguousarray(w.data.transpose(0, 2, 3, 1)))
+            props["filter"] = dense(np.ascontiguousarray(w.data.transpose(0, 2, 3, 1)), storage)
             new = cmsis.ConvOp.build(operands=[x], result_types=[out_type], properties=props)
         elif group == c_in and c_per_group == 1 and c_out % c_in == 0:
-            props["filter"] = dense(np.ascontiguousarray(w.data.transpose(1, 2, 3, 0)))
+            target = cmsis.target_of(op)
+            if storage is not None and not cmsis.DepthwiseConvOp.s4_exact(c_in, c_out // c_in,
+                                                                          target.path if target else None):
+                storage = None  # the same codes as int8 weights: arm_depthwise_conv_wrapper_s8, exact
+            props["filter"] = dense(np.ascontiguousarray(w.data.transpose(1, 2, 3, 0)), storage)
             new = cmsis.DepthwiseConvOp.build(operands=[x], result_types=[out_type], properties=props)
         else:
             raise error(
@@ -818,11 +836,11 @@ class Lowering:
                         act) -> Stored:
         if isinstance(mm, nn.MatMulOp):
             x_value, weight = mm.lhs, mm.rhs
-            w = self._weights(op, weight, "weight")
+            w = self._weights(op, weight, "weight", int4=True)
             data, axis = w.data.T, None if w.axis is None else 1 - w.axis
         else:
             x_value, weight, bias = mm.input, mm.weight, mm.bias if mm.bias is not None else bias
-            w = self._weights(op, weight, "weight")
+            w = self._weights(op, weight, "weight", int4=True)
             data, axis = w.data, w.axis
         m, k = data.shape
         scales = w.scales(m)
@@ -837,9 +855,13 @@ class Lowering:
         else:
             x = self.materialize(stored, logical, identity(2), op)
         q_in = stored_quant(x)
+        storage = _int4_storage(op, w, q_in)
+        if storage is not None and len(set(scales)) > 1:
+            raise error(op, "int4 weights with a scale per output row have no CMSIS-NN kernel "
+                            "(arm_fully_connected_s4 takes one weight scale)")
         if _is_s16(q_in) and len(set(scales)) > 1:
             return self.per_channel_s16(op, x, data, bias, scales, q_in, q_out, act)
-        props: dict[str, Attribute] = {"filter": dense(np.ascontiguousarray(data))}
+        props: dict[str, Attribute] = {"filter": dense(np.ascontiguousarray(data), storage)}
         if len(set(scales)) == 1:  # arm_fully_connected_s8 (or _s16)
             cls: type[cmsis.FullyConnectedBase] = cmsis.FullyConnectedOp
             mult, shift = quantmath.fully_connected_multiplier(q_in.scale, scales[0], q_out.scale)

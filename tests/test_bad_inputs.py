@@ -78,12 +78,13 @@ def _dangling() -> onnx.ModelProto:
     return onnx_models._model(nodes, [onnx_models._f32("x", [1, 4])], [onnx_models._f32("y", [1, 4])])
 
 
-def _int4_weight() -> onnx.ModelProto:
+def _int4_weight(kind: int = TensorProto.INT4) -> onnx.ModelProto:
+    """qdq_conv with its weight stored as `kind` (INT4, UINT4), its zero point left int8."""
     model = onnx_models.qdq_conv()
     inits = model.graph.initializer
     for k, tensor in enumerate(inits):
         if tensor.name == "w":
-            packed = helper.make_tensor("w", TensorProto.INT4, [4, 3, 3, 3], np.zeros(108, np.int8).tolist())
+            packed = helper.make_tensor("w", kind, [4, 3, 3, 3], np.zeros(108, np.int8).tolist())
             inits[k].CopyFrom(packed)
     model.opset_import[0].version = 21
     model.ir_version = 10
@@ -168,7 +169,8 @@ def _cases() -> list[Case]:
         Case("onnx-float16", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
              "m.onnx: graph input 'x': element type float16 is not supported; supported: float32, int8",
              {"m.onnx": onnx_models.bad_float16}),
-        Case("onnx-int4-weights", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'w_dq' (DequantizeLinear): dequantizing a int4 constant is not supported", {"m.onnx": _int4_weight}),
+        Case("onnx-uint4-weights", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'w_dq' (DequantizeLinear): dequantizing a uint4 constant is not supported", {"m.onnx": lambda: _int4_weight(TensorProto.UINT4)}),
+        Case("onnx-int4-weights-int8-zero-point", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'w_dq' (DequantizeLinear): int8 quantization is not supported; supported: int4 with an explicit int4 zero point", {"m.onnx": _int4_weight}),
         Case("onnx-uint8-qdq", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: node 'quant' (QuantizeLinear): uint8 quantization of activations (1 of 1 activation QuantizeLinear node writes uint8) is not supported; supported: int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8))", {"m.onnx": onnx_models.bad_uint8}),
         # onnxruntime's default uint8 activations: the activation is named, not the uint8 bias that comes first
         Case("onnx-uint8-activations-linear", "cmsis-compile", ["m.onnx", "-o", "out"], "m.onnx: node 'x_QuantizeLinear' (QuantizeLinear): uint8 quantization of activations (2 of 2 activation QuantizeLinear nodes write uint8) is not supported; supported: int8 with an explicit int8 zero point (with onnxruntime: quantize_static(..., activation_type=QuantType.QInt8))", {"m.onnx": onnx_models.bad_uint8_linear}),

@@ -52,7 +52,7 @@ def test_per_tensor_type_has_no_axis():
         (lambda: UniformQuantizedType(0.0), "scale must be a positive finite number"),
         (lambda: UniformQuantizedType(0.5, 128), "zero point 128 is outside the storage range [-128, 127]"),
         (lambda: UniformQuantizedType([0.5, 0.5]), "a per-tensor type has exactly one scale"),
-        (lambda: UniformQuantizedType(0.5, storage_type=IntegerType(4)), "storage type must be i8, i16, i32 or i64, got i4"),
+        (lambda: UniformQuantizedType(0.5, storage_type=IntegerType(2)), "storage type must be i4, i8, i16, i32 or i64, got i2"),
     ],
 )
 def test_invalid_types_are_refused_when_built(make, message):

@@ -41,6 +41,8 @@ def test_memory_json_has_the_totals_and_every_buffer():
     assert a["alias_of"] == "input" and a["offset"] - x["offset"] == -24
     assert set(a) >= {"name", "offset", "size", "first", "last", "alias_of"}
     assert [s["live_bytes"] for s in report["steps"]] == [200, 140, 80]
+    # the two layers' int8 weights (100 x 100, 40 x 100, no bias); the add has no constants
+    assert report["flash_bytes"] == 14_000 and [s["flash_bytes"] for s in report["steps"]] == [10_000, 4_000, 0]
     json.dumps(report)  # plain JSON types only
 
 
@@ -53,10 +55,11 @@ def test_the_table_lists_every_buffer_with_its_alias():
     assert lines[2] == ("  no-overlap bound 200 bytes (activations 200): no plan without overlap is smaller; "
                         "overlap saves 60 (30.0%)")
     assert "lower bound" not in table
-    assert lines[3].split() == ["buffer", "kind", "offset", "size", "end", "steps", "alias"]
+    assert lines[3] == "  flash 14,000 bytes of constants (weights, biases, tables)"
+    assert lines[4].split() == ["buffer", "kind", "offset", "size", "end", "steps", "alias"]
     row_a = next(line for line in lines if line.startswith("a "))
     assert row_a.split()[:6] == ["a", "activation", "0", "100", "100", "0..1"] and row_a.endswith("input <= -24")
-    assert len(lines) == 4 + 4
+    assert len(lines) == 5 + 4
 
 
 def test_long_names_keep_their_distinctive_end():
@@ -194,6 +197,17 @@ def test_memory_html_is_one_page_with_the_picture_tooltips_and_the_table(tmp_pat
         assert f">{b.name}</td>" in page
     assert page.count("<title>") >= len(plan.buffers) + 1  # the page's and one tooltip per buffer
     assert 'class="peak"' in page
+
+
+def test_memory_html_has_the_flash_of_every_layer():
+    from cmsis_opt.report import memory_html
+
+    page = memory_html(memory_plan(planned_module()))
+    assert "<li>flash 14,000 bytes of constants (weights, biases, tables)</li>" in page
+    layers = page.split("<th>flash bytes</th>", 1)[1]
+    # steps 0 and 1: the two fully connected layers' weights; step 2: the add, none
+    assert [row.rsplit('<td class="n">', 1)[1].split("<")[0] for row in layers.split("<tr>")[1:]] == \
+        ["10,000", "4,000", "0"]
 
 
 def _png_pixels(data: bytes) -> list[bytes]:

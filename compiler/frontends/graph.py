@@ -25,6 +25,7 @@ from cmsis_opt.dialects.nn import LAYOUT_ATTR
 from cmsis_opt.dialects.quant import UniformQuantizedType, as_f32
 from cmsis_opt.dialects.utils import dense, set_func_attr, shape_of, tensor_type
 
+I4 = IntegerType(4)
 I8 = IntegerType(8)
 I16 = IntegerType(16)
 I32 = IntegerType(32)
@@ -202,7 +203,8 @@ class GraphBuilder:
         self, array: np.ndarray, layer: str, element: Attribute | None = None, name: str | None = None
     ) -> SSAValue:
         """An `nn.constant` holding `array`, typed with `element` (e.g. a quantized type) when given."""
-        attr = dense(array)
+        storage = element.storage_type if isinstance(element, UniformQuantizedType) else None
+        attr = dense(array, storage if storage is not None and storage.width.data == 4 else None)
         result = tensor_of(element, array.shape) if element is not None else None
         return self.value(nn.ConstantOp(attr, result), layer, name)
 

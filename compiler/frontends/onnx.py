@@ -38,6 +38,7 @@ from cmsis_opt.dialects.quant import UniformQuantizedType
 from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, num_elements, shape_of
 from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import (
+    I4,
     I8,
     I16,
     I32,
@@ -55,7 +56,7 @@ from cmsis_opt.frontends.graph import (
 from cmsis_opt.frontends.onnx_forms import FOLDABLE_OPS, evaluate, load_external_data
 
 # ONNX TensorProto data types this importer accepts, by where they may appear.
-_FLOAT, _INT8, _INT16, _INT32, _INT64 = 1, 3, 5, 6, 7
+_FLOAT, _INT8, _INT16, _INT32, _INT64, _INT4 = 1, 3, 5, 6, 7, 22
 _DTYPE_NAMES = {
     1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string",
     9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128",
@@ -199,7 +200,7 @@ class _Importer:
         if tensor.data_location == 1:  # EXTERNAL
             raise CompileError(f"initializer '{tensor.name}': external data is not supported; "
                                "supported: data stored in the model file", self.path)
-        if tensor.data_type not in (_FLOAT, _INT8, _INT16, _INT32, _INT64):
+        if tensor.data_type not in (_FLOAT, _INT8, _INT16, _INT32, _INT64, _INT4):
             # Unusual constants are an error only where they are used.
             return _Unsupported(tensor.data_type)
         try:
@@ -494,6 +495,15 @@ class _Importer:
     def on_dequantize(self, node) -> None:
         x = node.input[0]
         stored = self.consts.get(x)
+        if isinstance(stored, np.ndarray) and stored.dtype.name == "int4":  # opset 21: packed int4 weights
+            scale, zp = self.qparams(node, expect=stored.dtype.type)
+            axis = self.axis_of(node, scale, stored.ndim)
+            if axis is not None and not (0 <= axis < stored.ndim and stored.shape[axis] == scale.size):
+                raise self.fail(node, f"{scale.size} scales do not match axis {axis} of shape {list(stored.shape)}")
+            codes = np.ascontiguousarray(stored.astype(np.int8))
+            q = quant_element(scale, zp.astype(np.int8), axis, I4)
+            self.qconsts[node.output[0]] = (codes, q, self.layer(node))
+            return
         if isinstance(stored, np.ndarray) and stored.dtype in (np.int8, np.int16, np.int32):
             scale, zp = self.qparams(node, expect=stored.dtype.type)
             axis = self.axis_of(node, scale, stored.ndim)

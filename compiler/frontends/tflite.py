@@ -44,9 +44,17 @@ from xdsl.ir import Attribute, SSAValue
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
-from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, num_elements, shape_of
+from cmsis_opt.dialects.utils import (
+    broadcast_shape,
+    conv_out_size,
+    i64_array,
+    num_elements,
+    shape_of,
+    unpack_int4,
+)
 from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import (
+    I4,
     I8,
     I16,
     I32,
@@ -211,14 +219,20 @@ class _Importer:
             raw = np.frombuffer(self.data[buf.offset: buf.offset + buf.size], np.uint8)
         if raw is None or len(raw) == 0:
             return None
+        shape = self.shape(index)
+        if self.type_name(index) == "INT4":  # two per byte, the first in the low nibble (TFLite's packing)
+            packed = np.asarray(raw, np.uint8).reshape(-1)
+            if packed.size != (num_elements(shape) + 1) // 2:
+                raise self.fail(f"int4 constant '{self.tensor_name(index)}' holds {packed.size} bytes for shape "
+                                f"{list(shape)} (two values per byte)")
+            return unpack_int4(packed, num_elements(shape)).reshape(shape)
         dtypes = {"INT8": np.int8, "INT32": np.int32, "FLOAT32": np.float32, "INT64": np.int64, "INT16": np.int16}
         dtype = dtypes.get(self.type_name(index))
         if dtype is None:
             raise self.unsupported(
                 f"constant '{self.tensor_name(index)}' of type {self.type_name(index)}",
-                "INT8, INT16, INT32, INT64, FLOAT32 constants")
+                "INT4 (conv, depthwise conv, fully connected filters), INT8, INT16, INT32, INT64, FLOAT32 constants")
         array = np.frombuffer(np.asarray(raw, np.uint8).tobytes(), dtype=np.dtype(dtype).newbyteorder("<"))
-        shape = self.shape(index)
         if array.size != num_elements(shape):
             raise self.fail(f"constant '{self.tensor_name(index)}' holds {array.size} values for shape {list(shape)}")
         return array.reshape(shape).astype(dtype)
@@ -239,6 +253,8 @@ class _Importer:
             raise self.fail(f"{array.dtype} constant '{label}' has no quantization parameters")
         scales, zps, _ = q
         storage = {np.dtype(np.int8): I8, np.dtype(np.int32): I32, np.dtype(np.int64): I64}.get(array.dtype)
+        if self.type_name(index) == "INT4":
+            storage = I4
         if storage is None:
             raise self.unsupported(f"{array.dtype} constant '{label}'",
                                    "int8 weights, int32 (int64 in the 16x8 scheme) biases, float32 constants")

@@ -267,10 +267,11 @@ def summary(name: str, module: ModuleOp, outdir: Path, files: list[str]) -> str:
     """The closing lines: kernel calls, the arena and its two bounds with their meaning, the files written."""
     from cmsis_opt.diagnostics import plural
     from cmsis_opt.plan import memory_plan
-    from cmsis_opt.report import bounds_lines
+    from cmsis_opt.report import bounds_lines, flash_bytes
 
     plan = memory_plan(module)
-    lines = [f"{name}: {plural(len(plan.steps), 'kernel call')}, arena {plan.arena_size or 0:,} bytes",
+    lines = [f"{name}: {plural(len(plan.steps), 'kernel call')}, arena {plan.arena_size or 0:,} bytes, "
+             f"flash {flash_bytes(plan):,} bytes of constants (weights, biases, tables)",
              *("  " + line for line in bounds_lines(plan)),
              f"  target {plan.target}; wrote " + ", ".join(str(outdir / f) for f in files)]
     if "memory.html" in files:

@@ -133,11 +133,16 @@ def reference_cases(models: Path) -> list[Case]:
 
 DATA_MODELS = ("transpose_conv.int8", "transpose_conv_valid.int8", "lstm.int8", "kws_lstm.int8", "kws_conv.int16",
                "logistic.int16", "tanh.int16", "logistic_pot.int16", "tanh_pot.int16", "mixed_tanh.int8",
-               "lstm.int16")
+               "lstm.int16",
+               "conv.int4", "depthwise_conv.int4", "fully_connected.int4", "conv_1x1.int4", "conv_1x1_s2.int4",
+               "conv_1xn.int4", "conv_dilated.int4", "depthwise_m1.int4", "depthwise_m3.int4", "depthwise_odd.int4",
+               "kws_int4.int4")
 """TFLite models in tests/data/tflite whose kernels the reference models do not call (TRANSPOSE_CONV,
 UNIDIRECTIONAL_SEQUENCE_LSTM, int8 and 16x8, and the STRIDED_SLICE after it; the s16 kernels of TFLite's 16x8 scheme: an
 int16 keyword-spotting conv net; int16 LOGISTIC and TANH, at converter-chosen input scales on cmsis_opt_activation_s16
-and at power-of-two ones on arm_nn_activation_s16; a mixed int8 / int16 graph, QUANTIZE between the widths)."""
+and at power-of-two ones on arm_nn_activation_s16; a mixed int8 / int16 graph, QUANTIZE between the widths; the s4
+kernels of int4 weights: convolution, depthwise convolution, fully connected, one model per kernel the s4 wrappers
+pick)."""
 
 
 STREAMED_MODELS = ("vww_mobilenetv1",)

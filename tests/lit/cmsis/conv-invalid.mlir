@@ -127,12 +127,12 @@ func.func @filter_rank(%x: tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) {
 
 // -----
 
-// Weights are int8.
+// Weights are int8 (or int4: the s4 kernels).
 func.func @filter_type(%x: tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) {
   %y = cmsis.conv %x {filter = dense<1> : tensor<2x3x3x3xi16>, bias = dense<0> : tensor<2xi32>, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: -1, -1>, input_offset = 128 : i32, output_offset = 5 : i32, act_min = -128 : i32, act_max = 127 : i32, stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<1x8x8x3x!quant.uniform<i8:f32, 0.5:-128>>) -> tensor<1x8x8x2x!quant.uniform<i8:f32, 0.25:5>>
   func.return
 }
-// CHECK: error: {{.*}}conv-invalid.mlir:132:3: 'cmsis.conv' filter: expected i8 weights, got i16
+// CHECK: error: {{.*}}conv-invalid.mlir:132:3: 'cmsis.conv' filter: expected i8 or i4 weights, got i16
 
 // -----
 

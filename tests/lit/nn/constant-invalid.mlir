@@ -42,4 +42,4 @@ func.func @half() {
   %c = nn.constant {value = dense<1.0> : tensor<2xf16>} : tensor<2xf16>
   func.return
 }
-// CHECK: error: {{.*}}constant-invalid.mlir:42:3: 'nn.constant' value: expected f32 or i8/i16/i32/i64 elements, got f16
+// CHECK: error: {{.*}}constant-invalid.mlir:42:3: 'nn.constant' value: expected f32 or i4/i8/i16/i32/i64 elements, got f16

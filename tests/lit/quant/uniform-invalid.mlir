@@ -65,11 +65,11 @@ func.func @storage_range_order(%x: tensor<4x!quant.uniform<i8<5:-5>:f32, 0.5:0>>
 
 // -----
 
-// Storage is 8, 16 or 32 bits.
-func.func @storage_width(%x: tensor<4x!quant.uniform<i4:f32, 0.5:0>>) {
+// Storage is 4 (packed int4 weights), 8, 16, 32 or 64 bits.
+func.func @storage_width(%x: tensor<4x!quant.uniform<i2:f32, 0.5:0>>) {
   func.return
 }
-// CHECK: error: {{.*}}uniform-invalid.mlir:69:39: quant.uniform: storage type must be i8, i16, i32 or i64, got i4
+// CHECK: error: {{.*}}uniform-invalid.mlir:69:39: quant.uniform: storage type must be i4, i8, i16, i32 or i64, got i2
 
 // -----
 
@@ -77,7 +77,7 @@ func.func @storage_width(%x: tensor<4x!quant.uniform<i4:f32, 0.5:0>>) {
 func.func @unsigned_storage(%x: tensor<4x!quant.uniform<ui8:f32, 0.5:0>>) {
   func.return
 }
-// CHECK: error: {{.*}}uniform-invalid.mlir:77:42: quant.uniform: storage type must be i8, i16, i32 or i64, got ui8
+// CHECK: error: {{.*}}uniform-invalid.mlir:77:42: quant.uniform: storage type must be i4, i8, i16, i32 or i64, got ui8
 
 // -----
 
