@@ -242,6 +242,12 @@ ACTIVATIONS = ("none", "relu", "relu6")
 MAX_WEIGHTS = 1 << 24  # elements of one layer's weights, as the IR parser allows; beyond any Cortex-M flash
 
 
+@functools.lru_cache(maxsize=1024)
+def _activation_type(shape: tuple[int, ...], scale: float, zp: int) -> TensorType:
+    """An int8 activation's tensor type, built once for the layers that share it (most of a network's)."""
+    return tensor_type(UniformQuantizedType(scale, zp), shape)
+
+
 @dataclass
 class _Tensor:
     """A layer output: its int8 value (nn QDQ form), NHWC shape and quantization."""
@@ -277,7 +283,7 @@ class _Builder:
 
     def qtype(self, shape, scale, zp) -> TensorType:
         try:
-            return tensor_type(UniformQuantizedType(scale, zp), shape)
+            return _activation_type(tuple(shape), scale, zp)
         except VerifyException as error:  # scale <= 0, zp outside int8...
             raise self.error(str(error)) from None
 
