@@ -34,6 +34,7 @@ from cmsis_opt.dialects.cmsis import TARGET_ATTR, TargetAttr
 from cmsis_opt.dialects.nn import FLOAT_IO_ATTR, LAYOUT_ATTR, LAYOUTS, RANGE_ATTR, RangeAttr
 from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
+from cmsis_opt.opverify import verify_op
 
 MAX_ELEMENTS = (1 << 31) - 1
 """Largest element count of a tensor type (CMSIS-NN sizes are int32)."""
@@ -202,7 +203,7 @@ class SourceModule:
         for op in self.module.walk(reverse=False):
             try:
                 check_types(op, checked)
-                op.verify(verify_nested_ops=False)
+                verify_op(op)
             except (VerifyException, DiagnosticException, ValueError) as error:
                 where, context = self.where(op)
                 message = _first_line(error)
