@@ -234,17 +234,17 @@ def check_types(op: Operation, checked: set[int] | None = None) -> None:
 
     `checked` holds the ids of type objects already found good (the caller keeps them alive); they are skipped.
     """
-    places = [(f"operand #{i}", v.type) for i, v in enumerate(op.operands)]
-    places += [(f"result #{i}", v.type) for i, v in enumerate(op.results)]
-    places += [(f"argument #{a.index}", a.type) for region in op.regions for block in region.blocks for a in block.args]
-    for place, type_ in places:
-        if checked is not None and id(type_) in checked:
-            continue
-        problem = _type_problem(type_)
-        if problem:
-            raise VerifyException(f"'{op.name}' {place}: {problem}")
-        if checked is not None:
-            checked.add(id(type_))
+    args = [(a.index, a) for region in op.regions for block in region.blocks for a in block.args]
+    for place, values in (("operand", enumerate(op.operands)), ("result", enumerate(op.results)), ("argument", args)):
+        for index, value in values:  # the place is worded only for a problem (most types are seen before)
+            type_ = value.type
+            if checked is not None and id(type_) in checked:
+                continue
+            problem = _type_problem(type_)
+            if problem:
+                raise VerifyException(f"'{op.name}' {place} #{index}: {problem}")
+            if checked is not None:
+                checked.add(id(type_))
     layer = op.attributes.get("layer")
     if layer is not None and not isinstance(layer, StringAttr):
         raise VerifyException(f"'{op.name}' layer: expected the source layer's name as a string, got {layer}")

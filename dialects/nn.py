@@ -91,7 +91,8 @@ class NNOp(IRDLOperation):
 
     def _build(self, operands: Sequence[SSAValue], result: Attribute,
                properties: dict[str, Attribute] | None = None) -> None:
-        """Initialise an op of single operands and one result, as xDSL's `Operation.create` does.
+        """Initialise an op of one result, as xDSL's `Operation.create` does (a missing optional operand is
+        left out of `operands`).
 
         IRDLOperation's builder groups operands by their definitions (variadic, optional) and drops
         None properties, which for these ops changes nothing and costs about 20 us an op (a model's
@@ -226,16 +227,12 @@ class Conv2DOp(NNOp):
     group = prop_def(IntegerAttr[IntegerType])
 
     def __init__(self, input, weight, bias, result_type, strides, pads, dilations, group=1):
-        super().__init__(
-            operands=[input, weight, bias],
-            result_types=[result_type],
-            properties={
-                "strides": i64_array(strides),
-                "pads": i64_array(pads),
-                "dilations": i64_array(dilations),
-                "group": i64_attr(group),
-            },
-        )
+        self._build([input, weight] if bias is None else [input, weight, bias], result_type, {
+            "strides": i64_array(strides),
+            "pads": i64_array(pads),
+            "dilations": i64_array(dilations),
+            "group": i64_attr(group),
+        })
 
     def verify_(self) -> None:
         self._check_float(self.input, self.weight, self.output)

@@ -325,7 +325,7 @@ class _Builder:
 
     def activation(self, value: SSAValue, act: str, name: str) -> SSAValue:
         if act == "relu":
-            return self.add(nn.ReluOp(operands=[value], result_types=[value.type]), name).results[0]
+            return self.add(nn.ReluOp.create(operands=[value], result_types=[value.type]), name).results[0]
         if act == "relu6":
             return self.add(nn.ClipOp(value, 0.0, 6.0), name).results[0]
         return value

@@ -383,11 +383,11 @@ def _compile(args: argparse.Namespace) -> int:
             if args.host:
                 files.append(build_host_program(module, name, workdir, args.cmsis_nn))
             _install(workdir, outdir, files)
-            table = memory_table(memory_plan(module))
+            table = None if args.quiet else memory_table(memory_plan(module))  # --quiet prints no table
             line = summary(name, module, outdir, files)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if not args.quiet:
+    if table is not None:
         print(table)
     print(line)
     return 0
