@@ -34,6 +34,7 @@ from cmsis_opt.dialects.cmsis import TARGET_ATTR, TargetAttr
 from cmsis_opt.dialects.nn import FLOAT_IO_ATTR, LAYOUT_ATTR, LAYOUTS, RANGE_ATTR, RangeAttr
 from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
+from cmsis_opt.opverify import verify_op
 
 MAX_ELEMENTS = (1 << 31) - 1
 """Largest element count of a tensor type (CMSIS-NN sizes are int32)."""
@@ -202,7 +203,7 @@ class SourceModule:
         for op in self.module.walk(reverse=False):
             try:
                 check_types(op, checked)
-                op.verify(verify_nested_ops=False)
+                verify_op(op)
             except (VerifyException, DiagnosticException, ValueError) as error:
                 where, context = self.where(op)
                 message = _first_line(error)
@@ -233,17 +234,17 @@ def check_types(op: Operation, checked: set[int] | None = None) -> None:
 
     `checked` holds the ids of type objects already found good (the caller keeps them alive); they are skipped.
     """
-    places = [(f"operand #{i}", v.type) for i, v in enumerate(op.operands)]
-    places += [(f"result #{i}", v.type) for i, v in enumerate(op.results)]
-    places += [(f"argument #{a.index}", a.type) for region in op.regions for block in region.blocks for a in block.args]
-    for place, type_ in places:
-        if checked is not None and id(type_) in checked:
-            continue
-        problem = _type_problem(type_)
-        if problem:
-            raise VerifyException(f"'{op.name}' {place}: {problem}")
-        if checked is not None:
-            checked.add(id(type_))
+    args = [(a.index, a) for region in op.regions for block in region.blocks for a in block.args]
+    for place, values in (("operand", enumerate(op.operands)), ("result", enumerate(op.results)), ("argument", args)):
+        for index, value in values:  # the place is worded only for a problem (most types are seen before)
+            type_ = value.type
+            if checked is not None and id(type_) in checked:
+                continue
+            problem = _type_problem(type_)
+            if problem:
+                raise VerifyException(f"'{op.name}' {place} #{index}: {problem}")
+            if checked is not None:
+                checked.add(id(type_))
     layer = op.attributes.get("layer")
     if layer is not None and not isinstance(layer, StringAttr):
         raise VerifyException(f"'{op.name}' layer: expected the source layer's name as a string, got {layer}")

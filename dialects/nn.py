@@ -33,7 +33,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -89,6 +89,18 @@ class NNOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     traits = traits_def(NoMemoryEffect())
 
+    def _build(self, operands: Sequence[SSAValue], result: Attribute,
+               properties: dict[str, Attribute] | None = None) -> None:
+        """Initialise an op of one result, as xDSL's `Operation.create` does (a missing optional operand is
+        left out of `operands`).
+
+        IRDLOperation's builder groups operands by their definitions (variadic, optional) and drops
+        None properties, which for these ops changes nothing and costs about 20 us an op (a model's
+        importer builds one per tensor and weight); the op is verified where its module is built, as
+        any other.
+        """
+        Operation.__init__(self, operands=operands, result_types=[result], properties=properties or {})
+
     def _check_float(self, *values: SSAValue) -> None:
         for value in values:
             if not isinstance(_element(value), Float32Type):
@@ -127,7 +139,7 @@ class ConstantOp(NNOp):
     assembly_format = "attr-dict `:` type($result)"
 
     def __init__(self, value: DenseIntOrFPElementsAttr, result_type: Attribute | None = None):
-        super().__init__(properties={"value": value}, result_types=[result_type or value.type])
+        self._build([], result_type or value.type, {"value": value})
 
     def verify_(self) -> None:
         shape = self.value.get_shape()
@@ -165,7 +177,7 @@ class QuantizeOp(NNOp):
     output = result_def(TensorType)
 
     def __init__(self, input: SSAValue, result_type: Attribute):
-        super().__init__(operands=[input], result_types=[result_type])
+        self._build([input], result_type)
 
     def verify_(self) -> None:
         self._check_float(self.input)
@@ -186,9 +198,7 @@ class DequantizeOp(NNOp):
 
     def __init__(self, input: SSAValue):
         assert isinstance(input.type, TensorType)
-        super().__init__(
-            operands=[input], result_types=[tensor_type(f32, input.type.get_shape())]
-        )
+        self._build([input], tensor_type(f32, input.type.get_shape()))
 
     def verify_(self) -> None:
         q = _element(self.input)
@@ -217,16 +227,12 @@ class Conv2DOp(NNOp):
     group = prop_def(IntegerAttr[IntegerType])
 
     def __init__(self, input, weight, bias, result_type, strides, pads, dilations, group=1):
-        super().__init__(
-            operands=[input, weight, bias],
-            result_types=[result_type],
-            properties={
-                "strides": i64_array(strides),
-                "pads": i64_array(pads),
-                "dilations": i64_array(dilations),
-                "group": i64_attr(group),
-            },
-        )
+        self._build([input, weight] if bias is None else [input, weight, bias], result_type, {
+            "strides": i64_array(strides),
+            "pads": i64_array(pads),
+            "dilations": i64_array(dilations),
+            "group": i64_attr(group),
+        })
 
     def verify_(self) -> None:
         self._check_float(self.input, self.weight, self.output)

@@ -10,6 +10,7 @@ same double, so a round trip through text keeps every bit.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -42,6 +43,18 @@ def format_float(value: float) -> str:
 
 def as_f32(value: float | np.floating) -> float:
     return float(np.float32(value))
+
+
+# Doubles in [FLT_MIN, 3.4e38] round to a positive, finite float32 (FLT_MAX is 3.4028235e38), so the verifier
+# converts only scales outside it (tiny, huge, NaN, <= 0) to find what float32 makes of them.
+_F32_SAFE_LOW = 1.1754943508222875e-38
+_F32_SAFE_HIGH = 3.4e38
+
+
+@functools.cache
+def _int_attr(value: int) -> IntAttr:
+    """IntAttr(value), built once per value: zero points and storage bounds repeat in every type."""
+    return IntAttr(value)
 
 
 def _storage_bounds(storage: IntegerType) -> tuple[int, int]:
@@ -88,6 +101,8 @@ def _verify_common(
             f"quant.uniform: storage range [{low}, {high}] is not inside [{lo}, {hi}]"
         )
     for scale in scales:
+        if _F32_SAFE_LOW <= scale <= _F32_SAFE_HIGH:  # rounds to a positive finite float32: no conversion needed
+            continue
         if not (math.isfinite(as_f32(scale)) and as_f32(scale) > 0):  # scales are float32
             raise VerifyException(
                 f"quant.uniform: scale must be a positive finite number, got {scale}"
@@ -130,12 +145,12 @@ class UniformQuantizedType(ParametrizedAttribute, TypeAttribute):
         low, high = _storage_bounds(storage_type)
         super().__init__(
             storage_type,
-            IntAttr(low if storage_min is None else int(storage_min)),
-            IntAttr(high if storage_max is None else int(storage_max)),
+            _int_attr(low if storage_min is None else int(storage_min)),
+            _int_attr(high if storage_max is None else int(storage_max)),
             expressed_type,
-            IntAttr(-1 if axis is None else int(axis)),
+            _int_attr(-1 if axis is None else int(axis)),
             ArrayAttr([FloatData(float(s)) for s in scales]),
-            ArrayAttr([IntAttr(int(z)) for z in zero_points]),
+            ArrayAttr([_int_attr(int(z)) for z in zero_points]),
         )
 
     @property

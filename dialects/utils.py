@@ -57,8 +57,11 @@ def tensor_type(element: Attribute, shape: Sequence[int]) -> TensorType:
 
     A type is an immutable value, and building one builds and verifies an
     IntAttr per dimension: a model's importer and lowering ask for the same few
-    types once per op.
+    types once per op. A per-axis quantized type belongs to one weight or bias
+    and is built directly: looking it up would hash every one of its scales.
     """
+    if isinstance(element, UniformQuantizedType) and element.per_axis:
+        return TensorType(element, tuple(int(d) for d in shape))
     return _tensor_type(element, tuple(int(d) for d in shape))
 
 

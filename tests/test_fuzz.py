@@ -246,6 +246,17 @@ def test_damaged_net_files_never_crash_the_compiler(tmp_path_factory, text):
     assert_clean(status, stderr, text)
 
 
+@fuzz_settings(200)
+@given(mutated_net())
+def test_the_net_line_reader_reads_damaged_files_as_the_grammar_does(text):
+    """The line reader (netdsl's fast path) either declines a text or reads it exactly as lark's GRAMMAR does."""
+    from cmsis_opt.frontends.netdsl import _read_lark, _read_lines
+
+    fast = _read_lines(text)
+    if fast is not None:
+        assert fast == _read_lark(text, "m.net"), text
+
+
 TFLITE_SEED_MODEL = ROOT.parent / "shared" / "models" / "kws_dscnn.int8.tflite"
 
 

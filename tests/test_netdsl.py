@@ -69,3 +69,65 @@ def test_errors_point_at_line_and_column(text, where, message):
         parse_net(text, "net")
     assert info.value.where == where
     assert message in info.value.message
+
+
+# -- the line reader and lark read every text alike --------------------------------------------------------------
+
+_SPELLINGS = [
+    RESIDUAL,
+    "seed 7\n\tinput x: 1x4x4x2,scale=5e-3 , zp=+3  # a comment\n\n# only a comment\n"
+    "c=conv( x ,filters=2,kernel=1x1,pad=same)\noutput c , x\n",
+    "input in.put_1: 1x16, scale=.5, zp=-128\nf = fc(in.put_1, units=4, act=relu6)\noutput f",
+    "input x: 1x4x4x2\nc = conv(x, filters=2.5e+1, scale=1., zp=-0)\noutput c\n",
+]
+
+# texts the line reader leaves to lark: a keyword as a name's prefix, '\r', an empty argument list, a bad token
+_DECLINED = [
+    "input x: 1x4x4x2\nseedling = conv(x, filters=2)\noutput seedling\n",
+    "input x: 1x4x4x2\r\nc = conv(x, filters=2)\r\noutput c\r\n",
+    "input x: 1x4x4x2\nc = globalavgpool()\noutput c\n",
+    "input x: 1x4x4x2\nc = conv(x, filters=2 kernel=1)\n",
+    "input x: 1x4x4x2\nc = conv(x, filters=2, kernel=1x)\n",
+    "seed 1.5\ninput x: 1x4x4x2\n",
+    "output\n",
+    "input x 1x4x4x2\n",
+]
+
+
+def _net_files():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compile_time", ROOT / "bench" / "compile_time.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    chain_net = bench.chain_net
+    texts = {str(p.relative_to(ROOT)): p.read_text() for p in sorted(ROOT.glob("**/*.net")) if ".venv" not in p.parts}
+    texts["chain of 50"] = chain_net(50)
+    texts["1x1 chain of 5"] = chain_net(5, kernel=1)
+    return texts
+
+
+@pytest.mark.parametrize("text", [*_net_files().values(), *_SPELLINGS], ids=[*_net_files(), *map(str, range(4))])
+def test_line_reader_reads_as_the_grammar_does(text):
+    """Every statement, word, argument, line and column the line reader gives is the one lark's parse gives."""
+    from cmsis_opt.frontends.netdsl import _read_lark, _read_lines
+
+    fast = _read_lines(text)
+    assert fast is not None, "the line reader declined a text in the common spelling"
+    assert fast == _read_lark(text, "net")
+
+
+@pytest.mark.parametrize("text", _DECLINED)
+def test_line_reader_leaves_other_texts_to_lark(text):
+    from cmsis_opt.frontends.netdsl import _read_lark, _read_lines
+
+    assert _read_lines(text) is None
+    try:
+        expected = _read_lark(text, "net")
+    except CompileError as error:
+        with pytest.raises(CompileError) as info:
+            parse_net(text, "net")
+        assert (info.value.where, info.value.message) == (error.where, error.message)
+    else:
+        assert expected  # lark reads it: parse_net goes on from lark's statements

@@ -8,6 +8,7 @@ and per-axis `!quant.uniform` tensors) and compute explicit window padding.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -115,6 +116,12 @@ _SAME_AXES_OPS = (nn.QuantizeOp, nn.DequantizeOp, nn.ReluOp, nn.ClipOp, nn.Softm
                   nn.AddOp, nn.MulOp, nn.ConcatOp)
 
 
+@functools.cache
+def _axis_roles(cls: type) -> tuple[bool, bool, bool]:
+    """Whether ops of `cls` have NCHW data axes, are transposes, keep their operands' axes (one class test each)."""
+    return issubclass(cls, _NCHW_OPS), issubclass(cls, nn.TransposeOp), issubclass(cls, _SAME_AXES_OPS)
+
+
 def axis_names(func: FuncOp) -> dict[SSAValue, str]:
     """What the axes of the function's rank-4 values mean ("NCHW", "NHWC", ...), where the graph says it.
 
@@ -133,13 +140,15 @@ def axis_names(func: FuncOp) -> dict[SSAValue, str]:
     # what each sweep reads of an op, gathered once: a chain of N ops takes a few sweeps over them
     steps: list[tuple[SSAValue, SSAValue, list[int]] | list[SSAValue]] = []
     for op in func.body.block.ops:
-        if isinstance(op, _NCHW_OPS):
+        nchw, transpose, same_axes = _axis_roles(type(op))
+        if nchw:
             for value in rank4([op.operands[0], op.results[0]]):
                 names[value] = "NCHW"
-        if isinstance(op, nn.TransposeOp):
+        if transpose:
+            assert isinstance(op, nn.TransposeOp)
             if rank4([op.input]):
                 steps.append((op.input, op.output, [int(p) for p in op.perm.get_values()]))
-        elif isinstance(op, _SAME_AXES_OPS):
+        elif same_axes:
             steps.append(rank4([*op.operands, *op.results]))
     changed = True
     while changed:

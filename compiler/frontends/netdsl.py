@@ -24,14 +24,13 @@ alike. Errors point at line and column.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from lark import Lark, Token, Tree, UnexpectedInput
-from lark.tree import Branch
 from xdsl.builder import Builder
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32, i32
 from xdsl.dialects.func import FuncOp, ReturnOp
@@ -67,10 +66,186 @@ _NL: /(\r?\n[\t ]*)+/
 %ignore COMMENT
 """
 
-_PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True)
+
+
+@functools.cache
+def _lark_parser():
+    """The LALR parser of GRAMMAR, built on first use (lark loads only for a text the line reader declines)."""
+    from lark import Lark
+
+    return Lark(GRAMMAR, parser="lalr", propagate_positions=True)
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A token of a statement: its text and where it starts (1-based line and column, as lark counts them)."""
+
+    text: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class _Stmt:
+    """One statement. `words`: seed [INT]; input [NAME, SHAPE]; layer [NAME, KIND]; output [NAME, ...].
+
+    `args` are a layer's or input's arguments in order: (None, ref) for a name, (key, value) for key=value.
+    """
+
+    kind: str
+    line: int
+    column: int
+    words: tuple[_Word, ...]
+    args: tuple[tuple[str | None, str], ...] = ()
+
+
+# The line reader: one statement per line, in GRAMMAR's tokens. Every line it accepts reads as GRAMMAR reads
+# it (tests/test_netdsl.py compares the two on every .net file of the repository); anything else (a keyword
+# prefix, '\r', an empty argument list, a token it does not know) sends the whole text to lark, which also
+# words every syntax error.
+_TOKEN = re.compile(
+    r"(?P<ws>[ \t]+)"
+    r"|(?P<SHAPE>[0-9]+(?:x[0-9]+)+)"
+    r"|(?P<SIGNED_NUMBER>[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+|[0-9]+))"
+    r"|(?P<NAME>[A-Za-z_][A-Za-z0-9_.]*)"
+    r"|(?P<punct>[=(),:])"
+)
+_KEYWORDS = ("seed", "input", "output")
+
+
+def _tokens(line: str, number: int) -> list[tuple[str, _Word]] | None:
+    """The (type, word) tokens of one line without its comment; None where a character starts no token."""
+    found, at = [], 0
+    while at < len(line):
+        match = _TOKEN.match(line, at)
+        if match is None:
+            return None
+        kind = match.lastgroup
+        assert kind is not None
+        if kind != "ws":
+            found.append((match.group() if kind == "punct" else kind, _Word(match.group(), number, at + 1)))
+        at = match.end()
+    return found
+
+
+def _arguments(tokens: list[tuple[str, _Word]], close: str | None) -> tuple[tuple[str | None, str], ...] | None:
+    """`arg ("," arg)*` up to `close` (or the line's end): a NAME, or NAME "=" value."""
+    args: list[tuple[str | None, str]] = []
+    at = 0
+    while True:
+        kinds = [kind for kind, _ in tokens[at:at + 4]]
+        if kinds[:1] != ["NAME"]:
+            return None
+        if kinds[1:2] == ["="]:
+            if len(kinds) < 3 or kinds[2] not in ("SIGNED_NUMBER", "NAME", "SHAPE"):
+                return None
+            args.append((tokens[at][1].text, tokens[at + 2][1].text))
+            at += 3
+        else:
+            args.append((None, tokens[at][1].text))
+            at += 1
+        rest = [kind for kind, _ in tokens[at:]]
+        if rest == ([close] if close else []):
+            return tuple(args)
+        if rest[:1] != [","]:
+            return None
+        at += 1
+
+
+def _statement(tokens: list[tuple[str, _Word]]) -> _Stmt | None:
+    """The statement a line's tokens spell, or None."""
+    kinds = [kind for kind, _ in tokens]
+    words = [word for _, word in tokens]
+    first = words[0]
+    if kinds[0] != "NAME":
+        return None
+    if first.text.startswith(_KEYWORDS):  # lark's lexer decides keyword-or-name there
+        if first.text == "seed" and kinds[1:] == ["SIGNED_NUMBER"] and words[1].text.isdigit():
+            return _Stmt("seed", first.line, first.column, (words[1],))
+        if first.text == "input" and kinds[1:4] == ["NAME", ":", "SHAPE"]:
+            if len(tokens) == 4:
+                return _Stmt("input", first.line, first.column, (words[1], words[3]))
+            args = _arguments(tokens[5:], None) if kinds[4] == "," else None
+            if args is None or any(key is None for key, _ in args):
+                return None
+            return _Stmt("input", first.line, first.column, (words[1], words[3]), args)
+        if first.text == "output" and kinds[1::2] == ["NAME"] * len(kinds[1::2]) and len(kinds) % 2 == 0 \
+                and kinds[2::2] == [","] * len(kinds[2::2]):
+            return _Stmt("output", first.line, first.column, tuple(words[1::2]))
+        return None
+    if kinds[1:4] != ["=", "NAME", "("]:
+        return None
+    args = _arguments(tokens[4:], ")")
+    if args is None:
+        return None
+    return _Stmt("layer", first.line, first.column, (first, words[2]), args)
+
+
+def _read_lines(text: str) -> list[_Stmt] | None:
+    """The statements of a text of one-statement lines, without lark; None for any other text."""
+    if "\r" in text:
+        return None
+    statements = []
+    for number, line in enumerate(text.split("\n"), 1):
+        tokens = _tokens(line.split("#", 1)[0], number)
+        if tokens is None:
+            return None
+        if not tokens:
+            continue
+        statement = _statement(tokens)
+        if statement is None:
+            return None
+        statements.append(statement)
+    return statements
+
+
+def _read_lark(text: str, path: str) -> list[_Stmt]:
+    """The statements as GRAMMAR parses them; a syntax error is a CompileError at its line and column."""
+    from lark import Token, Tree, UnexpectedInput
+
+    try:
+        tree = _lark_parser().parse(text)
+    except UnexpectedInput as error:
+        found = getattr(error, "token", None) or getattr(error, "char", "")
+        found = "end of line" if str(found).strip() == "" else f"'{found}'"
+        raise CompileError(f"syntax error at {found}", f"{path}:{error.line}:{error.column}",
+                           error.get_context(text).rstrip()) from None
+
+    def word(token) -> _Word:
+        assert isinstance(token, Token)
+        return _Word(str(token), token.line or 0, token.column or 0)
+
+    def argument(node) -> tuple[str | None, str]:
+        assert isinstance(node, Tree)
+        if node.data == "ref":
+            return None, str(node.children[0])
+        name, value = node.children  # kwarg: NAME "=" value, where value holds one token
+        assert isinstance(value, Tree)
+        return str(name), str(value.children[0])
+
+    statements = []
+    for stmt in tree.children:
+        if not isinstance(stmt, Tree):
+            continue
+        tokens = [word(c) for c in stmt.children if isinstance(c, Token)]
+        args = tuple(argument(c) for c in stmt.children if isinstance(c, Tree))
+        statements.append(_Stmt(str(stmt.data), stmt.meta.line, stmt.meta.column, tuple(tokens), args))
+    return statements
+
+
+def read_statements(text: str, path: str = "<net>") -> list[_Stmt]:
+    """The statements of a `.net` text: by the line reader where it applies, else by lark (GRAMMAR)."""
+    found = _read_lines(text)
+    return found if found is not None else _read_lark(text, path)
 
 ACTIVATIONS = ("none", "relu", "relu6")
 MAX_WEIGHTS = 1 << 24  # elements of one layer's weights, as the IR parser allows; beyond any Cortex-M flash
+
+
+@functools.lru_cache(maxsize=1024)
+def _activation_type(shape: tuple[int, ...], scale: float, zp: int) -> TensorType:
+    """An int8 activation's tensor type, built once for the layers that share it (most of a network's)."""
+    return tensor_type(UniformQuantizedType(scale, zp), shape)
 
 
 @dataclass
@@ -108,7 +283,7 @@ class _Builder:
 
     def qtype(self, shape, scale, zp) -> TensorType:
         try:
-            return tensor_type(UniformQuantizedType(scale, zp), shape)
+            return _activation_type(tuple(shape), scale, zp)
         except VerifyException as error:  # scale <= 0, zp outside int8...
             raise self.error(str(error)) from None
 
@@ -150,7 +325,7 @@ class _Builder:
 
     def activation(self, value: SSAValue, act: str, name: str) -> SSAValue:
         if act == "relu":
-            return self.add(nn.ReluOp(operands=[value], result_types=[value.type]), name).results[0]
+            return self.add(nn.ReluOp.create(operands=[value], result_types=[value.type]), name).results[0]
         if act == "relu6":
             return self.add(nn.ClipOp(value, 0.0, 6.0), name).results[0]
         return value
@@ -367,76 +542,57 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
     )
 
 
-def _kwarg(node: Branch[Token]) -> tuple[str, str]:
-    """The name and the value's text of a `kwarg` (NAME "=" value, where value holds one token)."""
-    assert isinstance(node, Tree)
-    name, value = node.children
-    assert isinstance(value, Tree)
-    return str(name), str(value.children[0])
-
-
-def _pos(path: str, node: Tree | Token) -> str:
-    meta = node if isinstance(node, Token) else node.meta
-    return f"{path}:{meta.line}:{meta.column}"
+def _pos(path: str, where: _Stmt | _Word) -> str:
+    return f"{path}:{where.line}:{where.column}"
 
 
 def parse_net(text: str, path: str = "<net>", name: str | None = None) -> ModuleOp:
     """The `nn` module (QDQ form) described by a `.net` text."""
-    try:
-        tree = _PARSER.parse(text)
-    except UnexpectedInput as error:
-        found = getattr(error, "token", None) or getattr(error, "char", "")
-        found = "end of line" if str(found).strip() == "" else f"'{found}'"
-        raise CompileError(f"syntax error at {found}", f"{path}:{error.line}:{error.column}",
-                           error.get_context(text).rstrip()) from None
+    statements = read_statements(text, path)
     b = _Builder(path)
     func_name = re.sub(r"\W", "_", name or Path(path).stem or "net")
     if func_name[0].isdigit():
         func_name = "net_" + func_name
-    for stmt in tree.children:
-        if not isinstance(stmt, Tree):
-            continue
+    for stmt in statements:
         b.where = _pos(path, stmt)
-        if stmt.data == "seed":
-            seed = stmt.children[0]
-            assert isinstance(seed, Token)  # seed: "seed" INT
-            b.rng = np.random.default_rng(int(seed))
-        elif stmt.data == "input":
-            tname, shape_tok, *kwargs = stmt.children
-            opts = _Options(dict(_kwarg(k) for k in kwargs), b, f"input '{tname}'")
-            shape = tuple(int(d) for d in str(shape_tok).split("x"))
+        if stmt.kind == "seed":
+            b.rng = np.random.default_rng(int(stmt.words[0].text))
+        elif stmt.kind == "input":
+            tname, shape_tok = (w.text for w in stmt.words)
+            opts = _Options({key: value for key, value in stmt.args if key is not None}, b, f"input '{tname}'")
+            shape = tuple(int(d) for d in shape_tok.split("x"))
             scale, zp = opts.float("scale", 1 / 128), opts.int("zp", 0)
             opts.done()
             if len(shape) not in (2, 4) or shape[0] != 1 or min(shape) < 1:
                 raise b.error(
-                    f"input '{tname}': shape must be 1xHxWxC or 1xN with positive sizes, got {str(shape_tok)}")
+                    f"input '{tname}': shape must be 1xHxWxC or 1xN with positive sizes, got {shape_tok}")
             if math.prod(shape) > MAX_WEIGHTS:
                 raise b.error(f"input '{tname}': {math.prod(shape)} elements are too many (at most {MAX_WEIGHTS})")
             if not math.isfinite(scale):
                 raise b.error(f"input '{tname}': scale must be finite")
             if not (scale > 0 and -128 <= zp <= 127):
                 raise b.error(f"input '{tname}': scale must be > 0 and zp in [-128, 127]")
-            if str(tname) in b.tensors:
+            if tname in b.tensors:
                 raise b.error(f"'{tname}' is defined twice")
             arg = b.block.insert_arg(b.qtype(shape, scale, zp), len(b.block.args))
-            arg.name_hint = str(tname)
+            arg.name_hint = tname
             t = _Tensor(arg, shape, scale, zp)
-            b.tensors[str(tname)] = t
+            b.tensors[tname] = t
             b.inputs.append(t)
-        elif stmt.data == "layer":
-            lname, kind, *args = stmt.children
-            refs = [str(a.children[0]) for a in args if isinstance(a, Tree) and a.data == "ref"]
-            kwargs = dict(_kwarg(a) for a in args if isinstance(a, Tree) and a.data == "kwarg")
-            if str(lname) in b.tensors:
+        elif stmt.kind == "layer":
+            lname, kind = (w.text for w in stmt.words)
+            refs = [value for key, value in stmt.args if key is None]
+            kwargs = {key: value for key, value in stmt.args if key is not None}
+            if lname in b.tensors:
                 raise b.error(f"'{lname}' is defined twice")
             opts = _Options(kwargs, b, f"layer '{lname}'")
-            b.tensors[str(lname)] = _layer(b, str(lname), str(kind), refs, opts)
-        elif stmt.data == "output":
-            for tok in stmt.children:
-                if str(tok) not in b.tensors or b.tensors[str(tok)] in b.inputs:
+            b.tensors[lname] = _layer(b, lname, kind, refs, opts)
+        elif stmt.kind == "output":
+            for tok in stmt.words:
+                if tok.text not in b.tensors or b.tensors[tok.text] in b.inputs:
                     b.where = _pos(path, tok)
-                    raise b.error(f"output '{tok}' is not a layer")
-                b.outputs.append(str(tok))
+                    raise b.error(f"output '{tok.text}' is not a layer")
+                b.outputs.append(tok.text)
     b.where = path
     if not b.inputs:
         raise b.error("the network has no input (write: input x: 1x32x32x3, scale=..., zp=...)")

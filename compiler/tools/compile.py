@@ -390,8 +390,11 @@ def _compile(args: argparse.Namespace) -> int:
                 parse_grid(args.patch)
             except CompileError as error:
                 raise UsageError(f"--patch: {error.message}; or auto, or off", TOOL) from None
-        unplanned = source.module.clone()
-        if args.patch == "auto":
+        # the unplanned module is kept only where it is planned again: --patch auto's candidates, and the
+        # --io-layout nhwc comparison whose only outcome is a remark (dropped with --quiet)
+        compare_layouts = args.io_layout == "model" and not args.quiet
+        unplanned = source.module.clone() if args.patch == "auto" or compare_layouts else None
+        if unplanned is not None and args.patch == "auto":
             choice = choose_patch(unplanned, default_pipeline(args), args.patch_max_overhead)
             args.patch, args.patch_ops = choice.grid, choice.ops
         elif args.patch == "off" and args.stream_input:
@@ -400,7 +403,7 @@ def _compile(args: argparse.Namespace) -> int:
         module = run_pipeline(source, [default_pipeline(args)], verify_each=args.verify_each)
         # nothing changes the planned module from here on: its plan is computed once for the C, report and summary
         with analysis_scope():
-            if args.io_layout == "model":
+            if unplanned is not None and compare_layouts:
                 remark_boundary_transposes(module, unplanned, args)
             header, c_source = emit_c(module, name)
             (workdir / f"{name}.h").write_text(header)
@@ -417,11 +420,11 @@ def _compile(args: argparse.Namespace) -> int:
             if args.host:
                 files.append(build_host_program(module, name, workdir, args.cmsis_nn))
             _install(workdir, outdir, files)
-            table = memory_table(memory_plan(module))
+            table = None if args.quiet else memory_table(memory_plan(module))  # --quiet prints no table
             line = summary(name, module, outdir, files)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if not args.quiet:
+    if table is not None:
         print(table)
     print(line)
     return 0
