@@ -498,6 +498,21 @@ def test_pruned_patch_choice_is_the_exhaustive_one_on_random_chains():
     assert planned < total  # the bounds do skip candidates
 
 
+def test_pruned_patch_choice_is_the_exhaustive_one_on_random_residual_networks():
+    """Stage ends past residual adds: their bounds hold the stage's inner values inside the tile region."""
+    planned = total = 0
+    bases = (DefaultPipeline(), DefaultPipeline(inplace=False), DefaultPipeline(kernel_switch="always"),
+             DefaultPipeline(stream_input=True))
+    rng = np.random.default_rng(41)
+    residual = 0
+    for index in range(8):
+        text = random_residual(rng)
+        residual += any(isinstance(op, cmsis.AddOp) for op in stage_chain(the_function(parse_ir(text).module)))
+        p, t = assert_pruned_is_exhaustive(parse_ir(text).module, bases[index % 4], 100.0)
+        planned, total = planned + p, total + t
+    assert residual == 8 and planned < total
+
+
 @pytest.mark.parametrize("model, budget", [("kws_dscnn", 100.0), ("ic_resnet8", 100.0), ("vww_mobilenetv1", 2.0)])
 def test_pruned_patch_choice_is_the_exhaustive_one_on_models(models_dir, model, budget):
     from cmsis_opt.api import load_module
