@@ -64,7 +64,7 @@ from .cmsis_conv import ConvOp, DepthwiseConvOp
 from .cmsis_elementwise import AddOp
 from .cmsis_pool import PoolOp
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, Trace
-from .utils import fail, i64_array, ints, num_elements, shape_of
+from .utils import fail, i64_array, ints, shape_of
 
 TILE_ALIGN = 16
 """Bytes each buffer inside a tile region is rounded up to (the arena's default alignment)."""
@@ -202,7 +202,8 @@ def tile_windows(ops: Sequence[BodyOp], out_rows: tuple[int, int], out_cols: tup
         if isinstance(op, AddOp):
             step = TileStep(rows, cols, (0, 0), rows, cols)
         else:
-            gh, gw = geometry(op) if geometries is None or geometries[i] is None else geometries[i]  # type: ignore[misc]
+            known = None if geometries is None else geometries[i]
+            gh, gw = geometry(op) if known is None else known
             r0, r1, pt = gh.needs(*rows)
             c0, c1, pl = gw.needs(*cols)
             step = TileStep((r0, r1), (c0, c1), (pt, pl), rows, cols)
@@ -562,19 +563,13 @@ def add_rows(c: CEmitter, op: AddOp, lhs: tuple[str, int], rhs: tuple[str, int],
              suffix: str) -> None:
     """`op` (arm_elementwise_add_s8) on `rows` rows of a tile: one call per row on (pointer, row bytes) of each
     operand and of the output, each row `out[1]` elements long."""
-    c.comment_at = len(c.body)
-    c.body.append(f"    /* {suffix}: {op.name}, row by row at each operand's place in its window */")
     args = [f"{lhs[0]} + row * {lhs[1]}", f"{rhs[0]} + row * {rhs[1]}",
-            *op._props("input1_offset", "input1_multiplier", "input1_shift",  # pyright: ignore[reportPrivateUsage]
-                       "input2_offset", "input2_multiplier", "input2_shift", "left_shift"),
+            *op.scalar_args("input1_offset", "input1_multiplier", "input1_shift", "input2_offset", "input2_multiplier",
+                            "input2_shift", "left_shift"),
             f"{out[0]} + row * {out[1]}",
-            *op._props("output_offset", "output_multiplier", "output_shift", "act_min", "act_max"),  # pyright: ignore[reportPrivateUsage]
-            str(out[1])]
-    c.body += ["    {", "        int row;", f"        for (row = 0; row < {rows}; ++row) {{",
-               f"            status = {op.kernel_function(c.path)}(" + ", ".join(args) + ");",
-               "            if (status != ARM_CMSIS_NN_SUCCESS) {", "                return (int)status;",
-               "            }", "        }", "    }"]
-    c.comment_at = len(c.body)
+            *op.scalar_args("output_offset", "output_multiplier", "output_shift", "act_min", "act_max"), str(out[1])]
+    c.call_rows(op.kernel_function(c.path), args, rows,
+                f"{suffix}: {op.name}, row by row at each operand's place in its window")
 
 
 def grid_tiles(shape: Sequence[int], grid: Sequence[int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:

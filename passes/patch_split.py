@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, ClassVar
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.dialects.func import FuncOp
 from xdsl.ir import Block as IRBlock
-from xdsl.ir import SSAValue
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
@@ -72,19 +72,15 @@ def _stage_run(func: FuncOp) -> tuple[list[BodyOp], list[int]]:
             break
         run.append(op)
         defined.add(op.results[0])
-    members = set(run)
     ends: list[int] = []
-    escaping: set[SSAValue] = set()
-    # walking the run backwards: a value escapes the first n ops when a reader lies outside them
-    outside = {id(v): any(u.operation not in members and not isinstance(
-        u.operation, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)) for u in v.uses) for v in defined}
-    position = {op: i for i, op in enumerate(run)}
+    planning = (arena.BufferOp, arena.ScratchOp, arena.AliasOp)
+    # each value's last reader: its place in the run, len(run) for a reader after the run (or the return)
+    position: dict[Operation, int] = {op: i for i, op in enumerate(run)}
     last_reader = {id(v): max((position.get(u.operation, len(run)) for u in v.uses
-                               if not isinstance(u.operation, (arena.BufferOp, arena.ScratchOp, arena.AliasOp))),
-                              default=-1) for v in defined}
+                               if not isinstance(u.operation, planning)), default=-1) for v in defined}
     for n in range(1, len(run) + 1):
         inside = [source, *(op.results[0] for op in run[:n])]
-        escaping = {v for v in inside if outside[id(v)] or last_reader[id(v)] >= n}
+        escaping = {v for v in inside if last_reader[id(v)] >= n}
         if escaping == {run[n - 1].results[0]}:
             ends.append(n)
     return run[:ends[-1]] if ends else [], ends
@@ -467,4 +463,5 @@ def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) 
 
 
 __all__ = ["Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose", "detached_stage", "model_macs",
-           "no_stage_reason", "parse_grid", "relaxed_problem", "search", "split_function", "stage_bound", "stage_chain", "stage_ends"]
+           "no_stage_reason", "parse_grid", "relaxed_problem", "search", "split_function", "stage_bound", "stage_chain",
+           "stage_ends"]
