@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             chosen_models = {p.name.split(".")[0]: p for p in models}
             chosen_models.update(patching.mobilenet_models(Path(work)))
             results["patching"] = patching.patching(chosen_models)
+            results["patching_streamed"] = patching.streamed_rows(
+                {**chosen_models, **patching.large_models(Path(work))})
 
     results["seconds"] = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
