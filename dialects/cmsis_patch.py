@@ -1,4 +1,4 @@
-"""`cmsis.patch_stage`: a chain of window ops run tile by tile over its output (patch-based execution).
+"""`cmsis.patch_stage`: window ops and residual adds run tile by tile over their output (patch-based execution).
 
     %y = cmsis.patch_stage %x {grid = array<i64: 2, 2>} : (tensor<1x8x8x4x!q>) -> tensor<1x4x4x8x!q> {
     ^bb0(%a : tensor<1x8x8x4x!q>):
@@ -20,10 +20,19 @@ image (0 inside), and CMSIS-NN's own bounds check pads below / right at the
 image's far border. Every tile value is therefore the whole op's value, bit
 for bit (padded taps add (zero point + input_offset) * w = 0 in both).
 
+The body may also hold int8 `cmsis.add`s that join residual blocks: a value
+with several readers is computed once per tile on the union (widest extent
+per axis) of their needs (`tile_windows`); an add needs its output window of
+both operands. A reader whose need is smaller reads at its offset inside the
+window: a pointer offset for rows; a window op whose columns differ copies
+its part out first (`PatchStageOp.crops`); an add runs one
+arm_elementwise_add_s8 call per row.
+
 One tile: copy its input window out of the stage input into the tile region,
-run the body's kernels ping-pong inside that region (input at one end, output
-at the other, the kernel's own scratch between), copy the result tile into
-the stage output. The tile region is the op's scratch (`scratch_bytes`): the
+run the body's kernels inside that region (a chain ping-pong: input at one
+end, output at the other, the kernel's own scratch between; a body with adds
+placed first-fit by `graph_layout`), copy the result tile into the stage
+output. The tile region is the op's scratch (`scratch_bytes`): the
 largest tile's need, planned by --arena-alloc like any kernel scratch. The
 access order (tile t reads its window at time 2t, writes its output tile at
 2t + 1) lets --inplace-alias put the stage output over input rows that no

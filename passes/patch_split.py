@@ -3,11 +3,13 @@
     cmsis-opt model.mlir -p 'patch-split{ops=3 grid=2x2}'
     cmsis-opt model.mlir -p 'patch-split{ops=3 grid=2x2 stream-input=true}'
 
-The stage is the chain of window ops (cmsis.conv, cmsis.depthwise_conv,
-cmsis.max_pool, cmsis.avg_pool) that starts at the function's input: each op
-reads the previous op's result, which nothing else reads. `ops` is how many of
-them the stage takes (0: the whole chain); `grid` is rows x columns of output
-tiles. The ops move into the body of one `cmsis.patch_stage` (see
+The stage is a run of window ops (cmsis.conv, cmsis.depthwise_conv,
+cmsis.max_pool, cmsis.avg_pool) and int8 cmsis.add that starts at the
+function's input: each op reads the input or earlier ops of the run, so
+residual blocks may lie inside. `ops` is how many of them the stage takes, in
+the function's order (0: all up to the last stage end); it must be a stage end
+(`stage_ends`: later ops read only the last op's result). `grid` is rows x
+columns of output tiles. The ops move into the body of one `cmsis.patch_stage` (see
 dialects/cmsis_patch.py for the halo arithmetic and the tile loop); the
 memory passes then see one kernel with a tile region as its scratch.
 With `stream-input` the graph input is streamed: the generated C asks the
@@ -15,8 +17,9 @@ application for the rows of each tile's window (`NAME_read_input_rows`), and
 the input has no bytes in the arena (the function must have one input).
 
 Run it before the memory passes (on a planned function the records name the
-stage's buffers). Errors (CompileError): no such stage, a grid that does not
-fit the stage output, an already planned function.
+stage's buffers). Errors (CompileError): no such stage, an op count that is
+not a stage end, a grid that does not fit the stage output, an already
+planned function.
 """
 
 from __future__ import annotations
@@ -158,7 +161,7 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
 
 @dataclass(frozen=True)
 class PatchSplitPass(CmsisPass):
-    """Run the first window ops tile by tile in one cmsis.patch_stage (ops = how many, 0 all; grid = RxC; stream-input: the input arrives row by row)."""  # noqa: E501
+    """Run the first window ops and residual adds tile by tile in one cmsis.patch_stage (ops = how many, a stage end, 0 all; grid = RxC; stream-input: the input arrives row by row)."""  # noqa: E501
 
     name: ClassVar[str] = "patch-split"
     ops: int = 0
