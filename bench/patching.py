@@ -98,7 +98,7 @@ def streamed_rows(models: dict[str, Path], budget: float = 15.0) -> list[dict]:
 
 
 def streamed_table(rows: list[dict]) -> list[str]:
-    lines = ["| model | layer by layer, streamed | stage (ops) | grid | arena | MAC overhead (% of model) | "
+    lines = ["| model | layer by layer | stage (ops) | grid | arena | MAC overhead (% of model) | "
              "planned | skipped by their bound | `--patch auto --stream-input` s |",
              "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:

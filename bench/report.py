@@ -193,7 +193,8 @@ def patching_section(rows: list[dict], streamed: list[dict] | None = None) -> li
              "does not already lose to the best plan found, best bound first; its choice is the one planning "
              "every candidate gives (checked on each row). Its seconds include the final pipeline run with the "
              "choice; the last column sums the real plans of every candidate within 15%, what `--patch auto` "
-             "cost before the bounds.", ""]
+             "cost before the bounds. Measured by `python bench/patching.py --mobilenet --stream --large` (the rows "
+             "of section 9 of `make bench`) on a loaded 2-core machine.", ""]
     lines += patching.table(rows)
     lines += ["", "![arena against MAC overhead](patching.svg)", ""]
     if streamed:
