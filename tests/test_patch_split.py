@@ -278,6 +278,35 @@ def test_cmsis_compile_patch_options(tmp_path):
     assert "tile 3: output rows 2-3, columns 2-3" in source
 
 
+RESIDUAL = Path(__file__).parent / "lit" / "patch-split" / "residual.mlir"
+
+
+def test_residual_stage_c_is_strict_c99(tmp_path):
+    """The C of a stage with a residual block (row-by-row adds) and of one whose shortcut reads fewer columns than
+    its window holds (a crop copy) is clean C99 under -pedantic -Wconversion -Werror, scratch checks on and off."""
+    run = run_tool("cmsis-compile", str(RESIDUAL), "-o", str(tmp_path / "block"), "--patch", "2x2")
+    assert run.returncode == 0, run.stderr
+    assert "patch stage at step 0: 4 ops run as 2x2 tiles" in run.stdout
+    sources = [tmp_path / "block" / "residual.c"]
+    for text, ops, grid in residual_cases(40, 13):
+        module = parse_ir(text).module
+        if not any(split_function(the_function(module), ops, grid).crops()):
+            continue
+        DefaultPipeline().apply(make_context(), module)
+        header, source = emit_c(module, "cropped")
+        (tmp_path / "cropped.h").write_text(header)
+        (tmp_path / "cropped.c").write_text(source)
+        assert "reads part of its input's window: copy that part, row by row" in source
+        sources.append(tmp_path / "cropped.c")
+        break
+    assert len(sources) == 2
+    for path in sources:
+        for strict in ([], ["-DCMSIS_OPT_CHECK_SCRATCH"]):
+            build = subprocess.run([*compiler_command(), *STRICT, *strict, "-fsyntax-only", f"-I{path.parent}",
+                                    f"-I{RUNTIME_DIR / 'include'}", str(path)], capture_output=True, text=True)
+            assert build.returncode == 0, build.stderr
+
+
 @pytest.mark.parametrize("options, message, status", [
     (["--patch", "9x9"], "error: patch-split: a 9x9 grid does not fit the stage output of 4x4", 1),
     (["--patch", "2by2"], "error: cmsis-compile: --patch: grid '2by2' is not ROWSxCOLUMNS (e.g. 2x2); or auto, or off",
