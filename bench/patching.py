@@ -1,6 +1,6 @@
 """Patch-based execution of the first stage: arena bytes against the halos' extra MACs, per model.
 
-    python bench/patching.py [--models DIR] [--mobilenet] [--out DIR]
+    python bench/patching.py [--models DIR] [--mobilenet] [--stream] [--large] [--out DIR]
     python bench/patching.py --streamed [--models DIR]
 
 For each model every stage end and grid that `cmsis-compile --patch auto`
@@ -14,6 +14,10 @@ pruned choice must be the exhaustive one.
 --mobilenet adds MobileNetV2-0.35 96x96 (random weights, quantized by
 onnxruntime) with its pads written out. --out DIR writes patching.svg and
 patching_vww.svg (arena against MAC overhead of every VWW candidate) there.
+--stream adds a second table: `--patch auto --stream-input` (the pruned
+search alone, within 15%) on each model; --large adds MobileNetV2-1.0
+224x224 with its pads written out to that table only (planning its every
+candidate would take too long).
 --streamed prints only the arena with `--stream-input` alone (the first layer
 in bands of rows, no --patch) against layer by layer.
 """
@@ -21,6 +25,7 @@ in bands of rows, no --patch) against layer by layer.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -77,6 +82,40 @@ def mobilenet_models(folder: Path) -> dict[str, Path]:
 
     return {"mobilenet_v2_0.35_96_pads": quantized_mobilenet_v2(folder, size=96, width=0.35, explicit_pads=True,
                                                                 name="mobilenet_v2_035_96")}
+
+
+def auto_streamed_rows(models: dict[str, Path], budget: float = 15.0) -> list[dict]:
+    """`--patch auto --stream-input` on each model: `patch_split.search` (pruned) within `budget` percent, its
+    choice, how many candidates it planned and skipped, and its time (s)."""
+    base = dataclasses.replace(BASE, stream_input=True)
+    rows = []
+    for name, path in models.items():
+        module = load_module(path)
+        start = time.perf_counter()
+        found = search(module, base, budget)
+        seconds = time.perf_counter() - start
+        rows.append({"model": name, "off": found.planned[0].arena, "choice": asdict(found.choice),
+                     "overhead": found.choice.overhead, "planned": len(found.planned), "skipped": len(found.skipped),
+                     "seconds": seconds})
+    return rows
+
+
+def auto_streamed_table(rows: list[dict]) -> list[str]:
+    lines = ["| model | layer by layer | stage (ops) | grid | arena | MAC overhead (% of model) | "
+             "planned | skipped by their bound | `--patch auto --stream-input` s |",
+             "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        c = r["choice"]
+        lines.append(f"| {r['model']} | {r['off']:,} | {c['ops'] or '-'} | {c['grid']} | {c['arena']:,} | "
+                     f"{r['overhead']:.1f} | {r['planned']} | {r['skipped']} | {r['seconds']:.1f} |")
+    return lines
+
+
+def large_models(folder: Path) -> dict[str, Path]:
+    from large_models import quantized_mobilenet_v2
+
+    return {"mobilenet_v2_1.0_224_pads": quantized_mobilenet_v2(folder, explicit_pads=True,
+                                                                name="mobilenet_v2_10_224")}
 
 
 def table(rows: list[dict]) -> list[str]:
@@ -166,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=str(Path(__file__).resolve().parents[2] / "shared" / "models"))
     parser.add_argument("--mobilenet", action="store_true", help="also MobileNetV2-0.35 96x96 with explicit pads")
+    parser.add_argument("--stream", action="store_true", help="also the --patch auto --stream-input table")
+    parser.add_argument("--large", action="store_true", help="with --stream: also MobileNetV2-1.0 224x224")
     parser.add_argument("--out", default=None, help="write the plots and patching.json into this folder")
     parser.add_argument("--streamed", action="store_true",
                         help="only the table of --stream-input alone (the first layer in bands of rows)")
@@ -178,7 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.mobilenet:
             models.update(mobilenet_models(Path(tmp)))
         rows = patching(models)
+        if args.stream:
+            streamed = auto_streamed_rows({**models, **(large_models(Path(tmp)) if args.large else {})})
     print("\n".join(table(rows)))
+    if args.stream:
+        print("\n".join(auto_streamed_table(streamed)))
     for r in rows:
         print(r["model"], "best arena within", dict(zip(BUDGETS, frontier(r), strict=True)),
               "pruned choice is the exhaustive one:", r["same_choice"])
@@ -187,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
 
         write_plots(rows, Path(args.out))
         (Path(args.out) / "patching.json").write_text(json.dumps(rows, indent=1) + "\n")
+        if args.stream:
+            (Path(args.out) / "patching_streamed.json").write_text(json.dumps(streamed, indent=1) + "\n")
     return 0 if all(r["same_choice"] for r in rows) else 1
 
 

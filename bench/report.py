@@ -183,7 +183,7 @@ def pytorch_section(rows: list[dict], peers: list[dict] | None) -> list[str]:
             "is none.", "", pytorch_exports.table(rows, tflm), "", pytorch_exports.NOTE, ""]
 
 
-def patching_section(rows: list[dict]) -> list[str]:
+def patching_section(rows: list[dict], streamed: list[dict] | None = None) -> list[str]:
     import patching
 
     lines = ["## 9. Patch-based execution of the first stage (cortex-m4)", "",
@@ -193,9 +193,15 @@ def patching_section(rows: list[dict]) -> list[str]:
              "does not already lose to the best plan found, best bound first; its choice is the one planning "
              "every candidate gives (checked on each row). Its seconds include the final pipeline run with the "
              "choice; the last column sums the real plans of every candidate within 15%, what `--patch auto` "
-             "cost before the bounds.", ""]
+             "cost before the bounds. Measured by `python bench/patching.py --mobilenet --stream --large` (the rows "
+             "of section 9 of `make bench`) on a loaded 2-core machine.", ""]
     lines += patching.table(rows)
     lines += ["", "![arena against MAC overhead](patching.svg)", ""]
+    if streamed:
+        lines += ["With the input streamed (`cmsis-compile --patch auto --stream-input`: the graph input takes no "
+                  "arena bytes, the stage asks for its rows; `patch_split.search` alone, within 15%). A stage may "
+                  "hold residual blocks; MobileNetV2-1.0 224x224 (`bench/large_models.py`, pads written out) is "
+                  "measured here only.", "", *patching.auto_streamed_table(streamed), ""]
     vww = [r for r in rows if r["model"].startswith("vww")]
     if vww:
         r = vww[0]
@@ -248,7 +254,7 @@ def write(results: dict, out: Path) -> None:
     if "patching" in results:
         import patching
 
-        lines += patching_section(results["patching"])
+        lines += patching_section(results["patching"], results.get("patching_streamed"))
         patching.write_plots(results["patching"], out)
     if "streamed" in results:
         import patching

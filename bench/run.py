@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             chosen_models = {p.name.split(".")[0]: p for p in models}
             chosen_models.update(patching.mobilenet_models(Path(work)))
             results["patching"] = patching.patching(chosen_models)
+            results["patching_streamed"] = patching.auto_streamed_rows(
+                {**chosen_models, **patching.large_models(Path(work))})
         log("11. --stream-input alone: the first layer in bands of rows")
         results["streamed"] = patching.streamed_rows({p.name.split(".")[0]: p for p in models})
 

@@ -94,7 +94,8 @@ class ElementwiseOp(CmsisOp, KernelOp):
         element = element_bytes(self.output)
         return elementwise_order(num_elements(shape_of(self.output)), element, element)
 
-    def _props(self, *names: str) -> list[str]:
+    def scalar_args(self, *names: str) -> list[str]:
+        """The C arguments of the named integer properties, in that order."""
         return [str(int_of(getattr(self, n))) for n in names]
 
     def _finish(self, values: np.ndarray) -> np.ndarray:
@@ -130,10 +131,10 @@ class AddOp(ElementwiseOp):
     def emit_c(self, c: CEmitter) -> None:
         c.call(self.kernel_function(c.path),
                [c.ptr(self.lhs), c.ptr(self.rhs),
-                *self._props("input1_offset", "input1_multiplier", "input1_shift",
+                *self.scalar_args("input1_offset", "input1_multiplier", "input1_shift",
                              "input2_offset", "input2_multiplier", "input2_shift", "left_shift"),
                 c.ptr(self.output),
-                *self._props("output_offset", "output_multiplier", "output_shift", "act_min", "act_max"),
+                *self.scalar_args("output_offset", "output_multiplier", "output_shift", "act_min", "act_max"),
                 str(num_elements(shape_of(self.output)))])
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
@@ -161,8 +162,9 @@ class MulOp(ElementwiseOp):
 
     def emit_c(self, c: CEmitter) -> None:
         c.call(self.kernel_function(c.path),
-               [c.ptr(self.lhs), c.ptr(self.rhs), *self._props("input1_offset", "input2_offset"), c.ptr(self.output),
-                *self._props("output_offset", "output_multiplier", "output_shift", "act_min", "act_max"),
+               [c.ptr(self.lhs), c.ptr(self.rhs), *self.scalar_args("input1_offset", "input2_offset"),
+                c.ptr(self.output),
+                *self.scalar_args("output_offset", "output_multiplier", "output_shift", "act_min", "act_max"),
                 str(num_elements(shape_of(self.output)))])
 
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:

@@ -454,6 +454,11 @@ class CEmitter(Protocol):
         """`rows` memcpy's of `width` bytes each, the pointers advancing by their strides (bytes)."""
         ...
 
+    def call_rows(self, function: str, args: Sequence[str], rows: int, comment: str) -> None:
+        """`rows` calls of a status-returning `function`, in a loop whose counter `row` the `args` may use (e.g.
+        `ptr + row * stride`); the first status that is not ARM_CMSIS_NN_SUCCESS is returned."""
+        ...
+
     def read_input_rows(self, first_row: int, rows: int, line: str, dst: str, dst_stride: int, column_offset: int,
                         width: int, comment: str) -> None:
         """Rows [first_row, first_row + rows) of the streamed graph input, each asked of the application with

@@ -3,11 +3,13 @@
     cmsis-opt model.mlir -p 'patch-split{ops=3 grid=2x2}'
     cmsis-opt model.mlir -p 'patch-split{ops=3 grid=2x2 stream-input=true}'
 
-The stage is the chain of window ops (cmsis.conv, cmsis.depthwise_conv,
-cmsis.max_pool, cmsis.avg_pool) that starts at the function's input: each op
-reads the previous op's result, which nothing else reads. `ops` is how many of
-them the stage takes (0: the whole chain); `grid` is rows x columns of output
-tiles. The ops move into the body of one `cmsis.patch_stage` (see
+The stage is a run of window ops (cmsis.conv, cmsis.depthwise_conv,
+cmsis.max_pool, cmsis.avg_pool) and int8 cmsis.add that starts at the
+function's input: each op reads the input or earlier ops of the run, so
+residual blocks may lie inside. `ops` is how many of them the stage takes, in
+the function's order (0: all up to the last stage end); it must be a stage end
+(`stage_ends`: later ops read only the last op's result). `grid` is rows x
+columns of output tiles. The ops move into the body of one `cmsis.patch_stage` (see
 dialects/cmsis_patch.py for the halo arithmetic and the tile loop); the
 memory passes then see one kernel with a tile region as its scratch.
 With `stream-input` the graph input is streamed: the generated C asks the
@@ -15,8 +17,9 @@ application for the rows of each tile's window (`NAME_read_input_rows`), and
 the input has no bytes in the arena (the function must have one input).
 
 Run it before the memory passes (on a planned function the records name the
-stage's buffers). Errors (CompileError): no such stage, a grid that does not
-fit the stage output, an already planned function.
+stage's buffers). Errors (CompileError): no such stage, an op count that is
+not a stage end, a grid that does not fit the stage output, an already
+planned function.
 """
 
 from __future__ import annotations
@@ -31,13 +34,13 @@ from typing import TYPE_CHECKING, ClassVar
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.dialects.func import FuncOp
 from xdsl.ir import Block as IRBlock
-from xdsl.ir import SSAValue
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import arena, cmsis
-from cmsis_opt.dialects.cmsis_patch import STAGE_OPS, PatchStageOp, StageOp, chain_macs, op_macs
+from cmsis_opt.dialects.cmsis_patch import BODY_OPS, STAGE_OPS, BodyOp, PatchStageOp, chain_macs, op_macs
 from cmsis_opt.dialects.utils import element_bytes, num_elements, shape_of
 from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.attach_target import ensure_target
@@ -52,24 +55,51 @@ if TYPE_CHECKING:
 WHERE = "patch-split"
 
 
-def stage_chain(func: FuncOp) -> list[StageOp]:
-    """The longest chain of window ops from the function's first input (batch 1), first op first."""
-    chain: list[StageOp] = []
+def _stage_run(func: FuncOp) -> tuple[list[BodyOp], list[int]]:
+    """The longest run of body ops at the start of the function that read only the first input (batch 1, NHWC)
+    and each other's results, and the stage ends in it (op counts, ascending): n is an end when nothing after
+    the first n ops reads the input or any of their results but the n-th op's."""
+    run: list[BodyOp] = []
     block = func.body.block
     if not block.args:
-        return chain
-    value: SSAValue = block.args[0]
-    while True:
-        uses = [u for u in value.uses if not isinstance(u.operation, (arena.BufferOp, arena.ScratchOp, arena.AliasOp))]
-        if len(uses) != 1:
+        return run, []
+    source: SSAValue = block.args[0]
+    defined: set[SSAValue] = {source}
+    for op in block.ops:
+        if isinstance(op, (arena.BufferOp, arena.ScratchOp, arena.AliasOp)):
+            continue
+        if not isinstance(op, BODY_OPS) or any(v not in defined for v in op.operands) or any(
+                len(shape_of(v)) != 4 or shape_of(v)[0] != 1 for v in (*op.operands, op.results[0])):
             break
-        op = uses[0].operation
-        if not isinstance(op, STAGE_OPS) or op.operands[0] != value or len(shape_of(value)) != 4 \
-                or shape_of(value)[0] != 1:
+        if isinstance(op, cmsis.AddOp) and op.is_s16():
             break
-        chain.append(op)
-        value = op.results[0]
-    return chain
+        run.append(op)
+        defined.add(op.results[0])
+    ends: list[int] = []
+    planning = (arena.BufferOp, arena.ScratchOp, arena.AliasOp)
+    # each value's last reader: its place in the run, len(run) for a reader after the run (or the return)
+    position: dict[Operation, int] = {op: i for i, op in enumerate(run)}
+    last_reader = {id(v): max((position.get(u.operation, len(run)) for u in v.uses
+                               if not isinstance(u.operation, planning)), default=-1) for v in defined}
+    for n in range(1, len(run) + 1):
+        inside = [source, *(op.results[0] for op in run[:n])]
+        escaping = {v for v in inside if last_reader[id(v)] >= n}
+        if escaping == {run[n - 1].results[0]}:
+            ends.append(n)
+    return run[:ends[-1]] if ends else [], ends
+
+
+def stage_chain(func: FuncOp) -> list[BodyOp]:
+    """The ops a stage may take, in order: window ops and int8 adds from the function's first input (batch 1),
+    up to the last stage end (`stage_ends`). A chain of window ops, or one with residual blocks inside."""
+    return _stage_run(func)[0]
+
+
+def stage_ends(func: FuncOp) -> list[int]:
+    """The op counts `ops` that make a stage (ascending): after the first n ops of `stage_chain` only the n-th
+    op's result is read by later ops. Inside a residual block (its fork read by the add still to come) no
+    count is an end."""
+    return _stage_run(func)[1]
 
 
 def no_stage_reason(func: FuncOp) -> str:
@@ -98,11 +128,14 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
         raise CompileError("the function is already planned: run --patch-split before the memory passes", WHERE)
     if any(isinstance(op, cmsis.PatchStageOp) for op in func.body.block.ops):
         raise CompileError("the function already has a patch stage", WHERE)
-    chain = stage_chain(func)
+    chain, ends = _stage_run(func)
     if not chain:
         raise CompileError(no_stage_reason(func), WHERE)
     if ops > len(chain):
         raise CompileError(f"the stage chain has {len(chain)} ops, not {ops}", WHERE)
+    if ops and ops not in ends:
+        raise CompileError(f"{ops} ops is not a stage end: a residual block would be cut (later ops read more "
+                           f"than the last op's result); stage ends: {', '.join(map(str, ends))}", WHERE)
     chain = chain[:ops] if ops else chain
     if stream_input and len(func.body.block.args) != 1:
         raise CompileError(f"a streamed input needs a model with one input, not {len(func.body.block.args)}", WHERE)
@@ -129,7 +162,7 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
 
 @dataclass(frozen=True)
 class PatchSplitPass(CmsisPass):
-    """Run the first window ops tile by tile in one cmsis.patch_stage (ops = how many, 0 all; grid = RxC; stream-input: the input arrives row by row)."""  # noqa: E501
+    """Run the first window ops and residual adds tile by tile in one cmsis.patch_stage (ops = how many, a stage end, 0 all; grid = RxC; stream-input: the input arrives row by row)."""  # noqa: E501
 
     name: ClassVar[str] = "patch-split"
     ops: int = 0
@@ -271,12 +304,12 @@ def relaxed_problem(func: FuncOp, path: BuildPath, inplace: bool, allow_undocume
     return Relaxed(plan, blocks, licences, index, {id(op): i for i, op in enumerate(plan.steps)})
 
 
-def detached_stage(chain: Sequence[StageOp], grid: tuple[int, int]) -> PatchStageOp:
+def detached_stage(chain: Sequence[BodyOp], grid: tuple[int, int]) -> PatchStageOp:
     """A `cmsis.patch_stage` of copies of `chain` on a block argument of its own (the function is left as it was;
     erase the stage when done)."""
     holder = IRBlock(arg_types=[chain[0].operands[0].type])
     mapping: dict[SSAValue, SSAValue] = {chain[0].operands[0]: holder.args[0]}
-    copies = []
+    copies: list[BodyOp] = []
     for op in chain:
         copy = op.clone(value_mapper=mapping)
         holder.add_op(copy)
@@ -285,7 +318,7 @@ def detached_stage(chain: Sequence[StageOp], grid: tuple[int, int]) -> PatchStag
     return PatchStageOp(holder.args[0], copies, grid)
 
 
-def stage_bound(relaxed: Relaxed, chain: Sequence[StageOp], ops: int, grid: tuple[int, int], path: BuildPath,
+def stage_bound(relaxed: Relaxed, chain: Sequence[BodyOp], ops: int, grid: tuple[int, int], path: BuildPath,
                 alignment: int, inplace: bool, allow_undocumented: bool, stream_input: bool = False) -> int:
     """No plan the default pipeline makes with the first `ops` ops of `chain` run as `grid` tiles has a smaller
     arena (bytes, rounded up to `alignment`). Cheap: no pass runs, only the stage's tile region and access order.
@@ -328,10 +361,15 @@ def stage_bound(relaxed: Relaxed, chain: Sequence[StageOp], ops: int, grid: tupl
     finally:
         stage.erase()
     last = chain[ops - 1]
-    dropped = {relaxed.index[id(plan.buffer(last.operands[0]))]}
-    scratch = plan.scratch(last)
-    if scratch is not None:
-        dropped.add(relaxed.index[id(scratch)])
+    # the stage's inner values and scratch live inside the stage only (the tile region stands for them), and the
+    # stage input comes back below with the stage's own life and licence
+    dropped = {relaxed.index[id(plan.buffer(chain[0].operands[0]))]}
+    for op in chain[:ops - 1]:
+        dropped.add(relaxed.index[id(plan.buffer(op.results[0]))])
+    for op in chain[:ops]:
+        scratch = plan.scratch(op)
+        if scratch is not None:
+            dropped.add(relaxed.index[id(scratch)])
     new: dict[int, int] = {}
     blocks: list[Block] = []
     for i, b in enumerate(relaxed.blocks):
@@ -419,12 +457,12 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     found = [] if best is None else [best]
     pending: list[tuple[tuple[int, int, int, int, int], str]] = []
     with analysis_scope():
-        chain = stage_chain(func)
-        if rows_only and not chain:
+        chain, ends = _stage_run(func)
+        if rows_only and 1 not in ends:
             raise CompileError(no_stage_reason(func), WHERE)
         path = ensure_target(prepared).path
         relaxed = relaxed_problem(func, path, base.inplace, base.allow_undocumented) if chain else None
-        for ops in range(1, (1 if rows_only else len(chain)) + 1):
+        for ops in [1] if rows_only else ends:
             _, h, w, _ = shape_of(chain[ops - 1].output)
             grids = [f"{r}x1" for r in row_bands(h)] if rows_only else GRIDS
             for grid in grids:
@@ -457,4 +495,4 @@ def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) 
 
 __all__ = ["GRIDS", "GRID_COUNTS", "Candidate", "Choice", "PatchSplitPass", "Relaxed", "candidates", "choose",
            "detached_stage", "model_macs", "no_stage_reason", "parse_grid", "relaxed_problem", "row_bands", "search",
-           "split_function", "stage_bound", "stage_chain"]
+           "split_function", "stage_bound", "stage_chain", "stage_ends"]

@@ -52,11 +52,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from test_differential_netgen import random_network  # noqa: E402
-from test_patch_split import random_chain  # noqa: E402
+from test_patch_split import random_chain, random_residual  # noqa: E402
 
 from cmsis_opt.allocators import STRATEGIES  # noqa: E402
 from cmsis_opt.context import make_context  # noqa: E402
 from cmsis_opt.backend.c import emit_c  # noqa: E402
+from cmsis_opt.dialects import cmsis  # noqa: E402
 from cmsis_opt.dialects.utils import element_bytes, shape_of  # noqa: E402
 from cmsis_opt.errors import CompileError  # noqa: E402
 from cmsis_opt.hostbuild import HostModel, build_host, build_runtime  # noqa: E402
@@ -64,7 +65,7 @@ from cmsis_opt.interpreter import run_function  # noqa: E402
 from cmsis_opt.ir import parse_ir  # noqa: E402
 from cmsis_opt.passes.default import DefaultPipeline  # noqa: E402
 from cmsis_opt.passes.fold_pads import FoldPadsPass  # noqa: E402
-from cmsis_opt.passes.patch_split import stage_chain  # noqa: E402
+from cmsis_opt.passes.patch_split import stage_chain, stage_ends  # noqa: E402
 from cmsis_opt.plan import the_function  # noqa: E402
 from cmsis_opt.tools.opt import run_pipeline  # noqa: E402
 
@@ -174,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def patched_network(seed: int, index: int) -> str:
-    """Even indices: a network of the differential generator; odd ones: a chain of 1-4 window ops and a 1x1 conv
-    (tests/test_patch_split.py), so deeper stages, with their halos, get their share."""
+    """Even indices: a network of the differential generator; indices 1 mod 4: a chain of 1-4 window ops and a
+    1x1 conv, 3 mod 4: inverted residual blocks (tests/test_patch_split.py), so deeper stages, with their halos,
+    and stages past residual adds get their share."""
     rng = np.random.default_rng([seed, 7, index])
     if index % 2 == 0:
         return random_network(rng, f"pnet{index}")
+    if index % 4 == 3:
+        return random_residual(rng)
     while (text := random_chain(rng, int(rng.integers(1, 5)))) is None:
         pass
     return text
@@ -188,12 +192,15 @@ def patch_draw(seed: int, index: int) -> tuple[int, tuple[int, int]] | None:
     """(stage ops, grid) for patched network `index`, drawn from its chain after fold-pads; None without a chain."""
     module = parse_ir(patched_network(seed, index), f"pnet{index}").module
     FoldPadsPass().apply(make_context(), module)
-    chain = stage_chain(the_function(module))
+    func = the_function(module)
+    chain, ends = stage_chain(func), stage_ends(func)
     if not chain:
         return None
     rng = np.random.default_rng([seed, 8, index])
-    ops = len(chain) if rng.random() < 0.5 else int(rng.integers(1, len(chain) + 1))
-    _, h, w, _ = shape_of(chain[ops - 1].output)
+    adds = [i for i, op in enumerate(chain) if isinstance(op, cmsis.AddOp)]
+    past = [e for e in ends if adds and e > adds[0]]  # stage ends that take a residual block in
+    ops = ends[-1] if rng.random() < 0.4 else int(rng.choice(past if past and rng.random() < 0.6 else ends))
+    _, h, w, _ = shape_of(chain[ops - 1].results[0])
     while True:  # one tile only where the stage output is a single pixel
         grid = (int(rng.integers(1, min(h, 4) + 1)), int(rng.integers(1, min(w, 4) + 1)))
         if grid != (1, 1) or h * w == 1:
@@ -224,10 +231,10 @@ def run_patched_batch(seed: int, draws: list[tuple[int, int, tuple[int, int]]], 
         strategy, inplace = PLANS[index % len(PLANS)]
         args = the_function(parse_ir(text, name).module).body.block.args
         stream = index % 3 == 0 and len(args) == 1 and element_bytes(args[0]) == 1
-        if stream and index % 2 == 0:  # the first op alone, in bands of rows
-            folded = parse_ir(text, name).module
-            FoldPadsPass().apply(make_context(), folded)
-            height = shape_of(stage_chain(the_function(folded))[0].output)[1]
+        folded = parse_ir(text, name).module
+        FoldPadsPass().apply(make_context(), folded)
+        if stream and index % 2 == 0 and 1 in stage_ends(the_function(folded)):  # the first op alone, in row bands
+            height = shape_of(stage_chain(the_function(folded))[0].results[0])[1]
             ops, grid = 1, (int(np.random.default_rng([seed, 9, index]).integers(1, min(height, 4) + 1)), 1)
         where = (f"{name} (stage of {ops} ops, {grid[0]}x{grid[1]} tiles, {strategy}, inplace={inplace}"
                  f"{', input streamed' if stream else ''})")

@@ -26,7 +26,7 @@ from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, compiler_command, runtim
 from cmsis_opt.interpreter import run_function
 from cmsis_opt.ir import parse_ir, print_ir
 from cmsis_opt.passes.default import DefaultPipeline
-from cmsis_opt.passes.patch_split import Candidate, choose, row_bands, search, split_function, stage_chain
+from cmsis_opt.passes.patch_split import Candidate, choose, row_bands, search, split_function, stage_chain, stage_ends
 from cmsis_opt.plan import memory_plan, the_function
 
 Q = "!quant.uniform<i8:f32, 0.5:-3>"
@@ -101,10 +101,92 @@ def cases(count: int, seed: int):
     return found
 
 
-def test_tiles_give_the_whole_ops_bytes_and_plans_verify():
+def conv_text(rng, kind: str, prev: str, shape, oc: int, k: int, pad: int, dilation: int = 1) -> tuple[str, tuple]:
+    """A stride-1 conv or depthwise conv (k x k, padding `pad` before and the rest after) on `prev` of `shape`:
+    (IR line without its result name, output shape)."""
+    filt = (oc, k, k, shape[3]) if kind == "conv" else (1, k, k, oc)
+    span = (k - 1) * dilation + 1
+    out = (1, shape[1] + 2 * pad - span + 1, shape[2] + 2 * pad - span + 1, oc)
+    text = (f"cmsis.{kind} {prev} {{filter = {dense(rng.integers(-127, 128, size=filt), 'i8')}, "
+            f"bias = {dense(rng.integers(-2000, 2000, oc), 'i32')}, "
+            f"multiplier = array<i32: {ints(rng.integers(1 << 29, 1 << 30, oc))}>, "
+            f"shift = array<i32: {ints(rng.integers(-9, -5, oc))}>, input_offset = 3 : i32, "
+            f"output_offset = -3 : i32, act_min = {int(rng.choice([-128, -3]))} : i32, act_max = 127 : i32, "
+            f"stride = array<i64: 1, 1>, padding = array<i64: {pad}, {pad}>, "
+            f"dilation = array<i64: {dilation}, {dilation}>}} : ({t(shape)}) -> {t(out)}")
+    return text, out
+
+
+def add_text(rng, lhs: str, rhs: str, shape) -> str:
+    """arm_elementwise_add_s8 of two values of `shape` (both and the result quantized as Q)."""
+    return (f"cmsis.add {lhs}, {rhs} {{act_min = {int(rng.choice([-128, -3]))} : i32, act_max = 127 : i32, "
+            f"input1_offset = 3 : i32, input1_multiplier = {int(rng.integers(1 << 29, 1 << 30))} : i32, "
+            f"input1_shift = 0 : i32, input2_offset = 3 : i32, "
+            f"input2_multiplier = {int(rng.integers(1 << 29, 1 << 30))} : i32, input2_shift = -1 : i32, "
+            f"left_shift = 20 : i32, output_offset = -3 : i32, "
+            f"output_multiplier = {int(rng.integers(1 << 29, 1 << 30))} : i32, output_shift = -19 : i32}} : "
+            f"({t(shape)}, {t(shape)}) -> {t(shape)}")
+
+
+def random_residual(rng) -> str:
+    """A function with residual blocks: an optional 3x3 conv stem, then 1-2 blocks x -> 1x1 conv (expand) ->
+    depthwise k x k (SAME, dilation 1-2) -> 1x1 conv (project) -> add(x, .) (MobileNetV2's inverted residual),
+    some with a depthwise 3x3 on the shortcut too (its reader needs fewer columns than the expansion: a crop),
+    operands in either order; then a 1x1 conv."""
+    h, w, c = int(rng.integers(6, 17)), int(rng.integers(6, 17)), int(rng.integers(1, 5))
+    shape = (1, h, w, c)
+    lines: list[str] = []
+    prev = "%x"
+
+    def emit(text: str, out) -> None:
+        nonlocal prev, shape
+        name = f"%v{len(lines)}"
+        lines.append(f"    {name} = {text}")
+        prev, shape = name, out
+
+    if rng.random() < 0.5:
+        emit(*conv_text(rng, "conv", prev, shape, int(rng.integers(1, 6)), 3, 1))
+    for _ in range(int(rng.integers(1, 3))):
+        x, xshape = prev, shape
+        emit(*conv_text(rng, "conv", prev, shape, xshape[3] * int(rng.integers(1, 4)), 1, 0))
+        k, d = int(rng.choice([3, 3, 5])), int(rng.choice([1, 1, 2]))
+        emit(*conv_text(rng, "depthwise_conv", prev, shape, shape[3], k, (k - 1) * d // 2, d))
+        emit(*conv_text(rng, "conv", prev, shape, xshape[3], 1, 0))
+        main = prev
+        if rng.random() < 0.3:
+            emit(*conv_text(rng, "depthwise_conv", x, xshape, xshape[3], 3, 1))
+            x = prev
+        pair = (x, main) if rng.random() < 0.5 else (main, x)
+        emit(add_text(rng, *pair, xshape), xshape)
+    emit(*conv_text(rng, "conv", prev, shape, int(rng.integers(1, 9)), 1, 0))
+    return (f"builtin.module {{\n  func.func @f(%x : {t((1, h, w, c))}) -> {t(shape)} {{\n" + "\n".join(lines)
+            + f"\n    func.return {prev} : {t(shape)}\n  }}\n}}\n")
+
+
+def residual_cases(count: int, seed: int):
+    """(IR text, stage ops, grid) of `count` random residual networks (`random_residual`): a random stage end
+    past at least one add, and a grid that fits."""
+    rng = np.random.default_rng(seed)
+    found = []
+    while len(found) < count:
+        text = random_residual(rng)
+        func = the_function(parse_ir(text).module)
+        chain, ends = stage_chain(func), stage_ends(func)
+        first_add = next(i for i, op in enumerate(chain) if isinstance(op, cmsis.AddOp))
+        ops = int(rng.choice([e for e in ends if e > first_add]))
+        _, h, w, _ = chain[ops - 1].results[0].type.get_shape()
+        grid = (int(rng.integers(1, min(h, 4) + 1)), int(rng.integers(1, min(w, 4) + 1)))
+        found.append((text, ops, grid))
+    return found
+
+
+@pytest.mark.parametrize("kind", ["chains", "residual"])
+def test_tiles_give_the_whole_ops_bytes_and_plans_verify(kind):
+    """80 random chains, 40 random residual networks: the stage's tile loop gives the unsplit bytes, and the
+    planned function verifies."""
     rng = np.random.default_rng(5)
     halo = 0
-    for text, ops, grid in cases(80, 11):
+    for text, ops, grid in cases(80, 11) if kind == "chains" else residual_cases(40, 13):
         module = parse_ir(text).module
         x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
         (expected,) = run_function(module, [x])
@@ -119,19 +201,21 @@ def test_tiles_give_the_whole_ops_bytes_and_plans_verify():
         assert np.array_equal(planned, expected)
         assert memory_plan(again).scratch(next(op for op in the_function(again).body.block.ops
                                                if isinstance(op, cmsis.PatchStageOp))) is not None
-    assert halo > 20  # most draws recompute a halo: the tile windows overlap
+    assert halo > (20 if kind == "chains" else 10)  # most draws recompute a halo: the tile windows overlap
 
 
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
-    """Host programs of 30 patched random chains: with runtime/ and, when the tree is there, the real CMSIS-NN.
-    Every other chain streams its input (the host program answers NAME_read_input_rows from stdin's bytes). Then
-    16 more chains stream their input into their first op alone, run in R x 1 bands of rows (what --stream-input
-    without --patch makes): whole-row windows that keep the previous window's rows."""
+    """Host programs of 30 patched random chains and 12 random residual networks (stages past an add): with
+    runtime/ and, when the tree is there, the real CMSIS-NN. Every other one streams its input (the host program
+    answers NAME_read_input_rows from stdin's bytes). Then 16 more chains stream their input into their first op
+    alone, run in R x 1 bands of rows (what --stream-input without --patch makes): whole-row windows that keep the
+    previous window's rows."""
     tmp = tmp_path_factory.mktemp("patch")
     sources, models, inputs = [], [], []
     rng = np.random.default_rng(8)
-    drawn = list(cases(30, 21))
+    drawn = cases(30, 21) + residual_cases(12, 23)
+    banded = len(drawn)
     for text, _, _ in cases(16, 41):
         height = stage_chain(the_function(parse_ir(text).module))[0].output.type.get_shape()[1]
         drawn.append((text, 1, (int(rng.choice(row_bands(height))), 1)))
@@ -139,7 +223,7 @@ def programs(tmp_path_factory):
         module = parse_ir(text).module
         x = rng.integers(-128, 128, size=the_function(module).body.block.args[0].type.get_shape(), dtype=np.int8)
         (expected,) = run_function(module, [x])
-        stream = index % 2 == 1 or index >= 30
+        stream = index % 2 == 1 or index >= banded
         DefaultPipeline(patch=f"{grid[0]}x{grid[1]}", patch_ops=ops, stream_input=stream).apply(make_context(), module)
         assert (memory_plan(module).buffers[0].size == 0) == stream  # a streamed input has no bytes in the arena
         (planned,) = run_function(module, [x])  # the interpreter's tile loop on the planned function
@@ -201,6 +285,35 @@ def test_cmsis_compile_patch_options(tmp_path):
                                capture_output=True, text=True)
         assert build.returncode == 0, build.stderr
     assert "tile 3: output rows 2-3, columns 2-3" in source
+
+
+RESIDUAL = Path(__file__).parent / "lit" / "patch-split" / "residual.mlir"
+
+
+def test_residual_stage_c_is_strict_c99(tmp_path):
+    """The C of a stage with a residual block (row-by-row adds) and of one whose shortcut reads fewer columns than
+    its window holds (a crop copy) is clean C99 under -pedantic -Wconversion -Werror, scratch checks on and off."""
+    run = run_tool("cmsis-compile", str(RESIDUAL), "-o", str(tmp_path / "block"), "--patch", "2x2")
+    assert run.returncode == 0, run.stderr
+    assert "patch stage at step 0: 4 ops run as 2x2 tiles" in run.stdout
+    sources = [tmp_path / "block" / "residual.c"]
+    for text, ops, grid in residual_cases(40, 13):
+        module = parse_ir(text).module
+        if not any(split_function(the_function(module), ops, grid).crops()):
+            continue
+        DefaultPipeline().apply(make_context(), module)
+        header, source = emit_c(module, "cropped")
+        (tmp_path / "cropped.h").write_text(header)
+        (tmp_path / "cropped.c").write_text(source)
+        assert "reads part of its input's window: copy that part, row by row" in source
+        sources.append(tmp_path / "cropped.c")
+        break
+    assert len(sources) == 2
+    for path in sources:
+        for strict in ([], ["-DCMSIS_OPT_CHECK_SCRATCH"]):
+            build = subprocess.run([*compiler_command(), *STRICT, *strict, "-fsyntax-only", f"-I{path.parent}",
+                                    f"-I{RUNTIME_DIR / 'include'}", str(path)], capture_output=True, text=True)
+            assert build.returncode == 0, build.stderr
 
 
 @pytest.mark.parametrize("options, message, status", [
@@ -531,6 +644,21 @@ def test_pruned_patch_choice_is_the_exhaustive_one_on_random_chains():
         p, t = assert_pruned_is_exhaustive(parse_ir(text).module, bases[index % 4], 100.0)
         planned, total = planned + p, total + t
     assert planned < total  # the bounds do skip candidates
+
+
+def test_pruned_patch_choice_is_the_exhaustive_one_on_random_residual_networks():
+    """Stage ends past residual adds: their bounds hold the stage's inner values inside the tile region."""
+    planned = total = 0
+    bases = (DefaultPipeline(), DefaultPipeline(inplace=False), DefaultPipeline(kernel_switch="always"),
+             DefaultPipeline(stream_input=True))
+    rng = np.random.default_rng(41)
+    residual = 0
+    for index in range(8):
+        text = random_residual(rng)
+        residual += any(isinstance(op, cmsis.AddOp) for op in stage_chain(the_function(parse_ir(text).module)))
+        p, t = assert_pruned_is_exhaustive(parse_ir(text).module, bases[index % 4], 100.0)
+        planned, total = planned + p, total + t
+    assert residual == 8 and planned < total
 
 
 @pytest.mark.parametrize("model, budget", [("kws_dscnn", 100.0), ("ic_resnet8", 100.0), ("vww_mobilenetv1", 2.0)])

@@ -384,6 +384,14 @@ class _Emitter:
                       "        }", "    }"]
         self.comment_at = len(self.body)
 
+    def call_rows(self, function: str, args: Sequence[str], rows: int, comment: str) -> None:
+        self.body += [f"    /* {_comment_text(comment)} */", "    {", "        int row;",
+                      f"        for (row = 0; row < {rows}; ++row) {{",
+                      f"            status = {function}({', '.join(args)});",
+                      "            if (status != ARM_CMSIS_NN_SUCCESS) {", "                return (int)status;",
+                      "            }", "        }", "    }"]
+        self.comment_at = len(self.body)
+
     def read_input_rows(self, first_row: int, rows: int, line: str, dst: str, dst_stride: int, column_offset: int,
                         width: int, comment: str) -> None:
         self.body += [f"    /* {_comment_text(comment)} */", "    {", "        int row;",

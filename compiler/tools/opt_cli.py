@@ -95,8 +95,9 @@ HELP = (
     '                     options: order=given (given|min-memory)\n'
     '  --fold-pads        Fold each zero-point cmsis.pad into the padding of the conv, depthwis'
     'e conv or max pool that alone reads it.\n'
-    '  --patch-split      Run the first window ops tile by tile in one cmsis.patch_stage (ops ='
-    ' how many, 0 all; grid = RxC; stream-input: the input arrives row by row).\n'
+    '  --patch-split      Run the first window ops and residual adds tile by tile in one cmsis.'
+    'patch_stage (ops = how many, a stage end, 0 all; grid = RxC; stream-input: the input arriv'
+    'es row by row).\n'
     '                     options: ops=0, grid=2x2, stream-input=false\n'
     "  --inplace-alias    Let each op's output overlap its dying input as far as the kernel's r"
     'ead/write order allows.\n'

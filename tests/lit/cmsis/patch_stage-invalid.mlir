@@ -43,4 +43,4 @@ func.func @yields_the_middle(%x: tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>)
   }
   func.return %y : tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
 }
-// CHECK: error: {{.*}}patch_stage-invalid.mlir:37:3: 'cmsis.patch_stage' body: must be a chain: each op reads the previous op's result only
+// CHECK: error: {{.*}}patch_stage-invalid.mlir:37:3: 'cmsis.patch_stage' body: must yield the last op's result, of the stage output's type
