@@ -34,7 +34,7 @@ from xdsl.ir import Block as IRBlock
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
-from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
+from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound, auto_exceeds
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.cmsis_patch import STAGE_OPS, PatchStageOp, StageOp, chain_macs, op_macs
@@ -354,12 +354,16 @@ def stage_bound(relaxed: Relaxed, chain: Sequence[StageOp], ops: int, grid: tupl
 
 @dataclass
 class Choice:
-    """What `search` found: the choice, the candidates planned for real, and those skipped by their bound."""
+    """What `search` found: the choice, the candidates planned for real, those ruled out by a cut allocator search
+    and those skipped by their bound."""
 
     choice: Candidate
     planned: list[Candidate]
     skipped: list[tuple[int, str, int]]
     """(ops, grid, bound) of each candidate never planned: its bound alone put it behind the choice."""
+    screened: list[tuple[int, str, int]] = dataclasses.field(default_factory=list)
+    """(ops, grid, bound) of each candidate planned up to the allocator, whose search, cut at the best arena found
+    so far, proved that its arena loses (`allocators.auto_exceeds`); its exact arena is never computed."""
 
 
 def _steps(base: DefaultPipeline, grid: str, ops: int, module: ModuleOp) -> tuple[list[ModulePass], list[ModulePass]]:
@@ -407,10 +411,15 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     func = the_function(prepared)
     total = model_macs(func)
 
-    def planned(ops: int, grid: str, extra: int, bound: int) -> Candidate:
+    def planned(ops: int, grid: str, extra: int, bound: int, ceiling: int | None = None) -> Candidate | None:
+        """The candidate's real plan; None when `ceiling` is given and its arena is proven above it."""
         start = time.perf_counter()
         module = prepared.clone()
         for step in _steps(base, grid, ops, module)[1]:
+            if ceiling is not None and step.name == "arena-alloc" and base.strategy == "auto" and auto_exceeds(
+                    memory_plan(the_function(module)).problem(base.alignment), ceiling, float(base.time_limit),
+                    base.search_nodes):
+                return None
             step.apply(make_context(), module)
         return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound,
                          time.perf_counter() - start)
@@ -439,15 +448,29 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
                 pending.append((order_key(bound, tiled - whole, rows * cols, ops, rows), grid))
     pending.sort()
     skipped: list[tuple[int, str, int]] = []
+    screened: list[tuple[int, str, int]] = []
     for at, (lower, grid) in enumerate(pending):
         bound, extra, _, ops, _ = lower
         if prune and best is not None and lower > best.key:
             skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
             break
-        found.append(planned(ops, grid, extra, bound))
-        best = found[-1] if best is None else min(best, found[-1], key=lambda c: c.key)
+        candidate = planned(ops, grid, extra, bound, ceiling(lower, best) if prune else None)
+        if candidate is None:
+            screened.append((ops, grid, bound))
+            continue
+        found.append(candidate)
+        best = candidate if best is None else min(best, candidate, key=lambda c: c.key)
     assert best is not None, "a stage chain has at least one row band (its first op's output has rows)"
-    return Choice(best, found, skipped)
+    return Choice(best, found, skipped, screened)
+
+
+def ceiling(lower: tuple[int, int, int, int, int], best: Candidate | None) -> int | None:
+    """The largest arena (bytes) with which a candidate of order key `lower` (its bound standing in for its arena)
+    would still come before `best`: best's arena on a tie of the rest of the key that it wins, one byte less
+    otherwise. None without a best plan yet."""
+    if best is None:
+        return None
+    return best.arena if lower[1:] < best.key[1:] else best.arena - 1
 
 
 def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) -> list[Candidate]:
