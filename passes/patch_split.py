@@ -411,18 +411,32 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     func = the_function(prepared)
     total = model_macs(func)
 
+    known: dict[tuple, int] = {}
+    """Placement problem -> its arena: a grid and its transpose often give the same problem, and the allocator
+    gives the same problem the same arena (its search ends on a node budget, not the clock)."""
+    above: dict[tuple, int] = {}
+    """Placement problem -> a ceiling its arena was proven above (`allocators.auto_exceeds`)."""
+
     def planned(ops: int, grid: str, extra: int, bound: int, ceiling: int | None = None) -> Candidate | None:
         """The candidate's real plan; None when `ceiling` is given and its arena is proven above it."""
         start = time.perf_counter()
         module = prepared.clone()
+        key: tuple = ()
         for step in _steps(base, grid, ops, module)[1]:
-            if ceiling is not None and step.name == "arena-alloc" and base.strategy == "auto" and auto_exceeds(
-                    memory_plan(the_function(module)).problem(base.alignment), ceiling, float(base.time_limit),
-                    base.search_nodes):
-                return None
+            if step.name == "arena-alloc":
+                problem = memory_plan(the_function(module)).problem(base.alignment)
+                key = (tuple((b.size, b.first, b.last) for b in problem.blocks), tuple(problem.aliases))
+                if prune and key in known:
+                    return Candidate(ops, grid, known[key], extra, total, bound, time.perf_counter() - start)
+                if ceiling is not None and base.strategy == "auto" and (ceiling <= above.get(key, -1) or auto_exceeds(
+                        problem, ceiling, float(base.time_limit), base.search_nodes)):
+                    above[key] = max(ceiling, above.get(key, -1))
+                    return None
             step.apply(make_context(), module)
-        return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound,
-                         time.perf_counter() - start)
+        arena_bytes = memory_plan(module).arena_size or 0
+        if key:
+            known[key] = arena_bytes
+        return Candidate(ops, grid, arena_bytes, extra, total, bound, time.perf_counter() - start)
 
     best: Candidate | None = None if rows_only else planned(0, "off", 0, 0)
     found = [] if best is None else [best]
