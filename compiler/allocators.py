@@ -531,33 +531,6 @@ def place_auto(problem: Problem, time_limit: float, max_nodes: int = SEARCH_NODE
     return Placement(best.offsets, best.size, f"auto ({best.strategy})", result.exact, result.note)
 
 
-def auto_exceeds(problem: Problem, ceiling: int, time_limit: float, max_nodes: int = SEARCH_NODES) -> bool:
-    """True only if `place_auto(problem, time_limit, max_nodes)` is proven to give more than `ceiling` bytes, without
-    finding out how much more; False when it may give `ceiling` or less (then place it for real).
-
-    The argument. place_auto gives the best heuristic plan unless its
-    search finds a smaller one. If the heuristics already give at most
-    `ceiling`, the answer is False. Otherwise the same depth-first search
-    runs with a best size of `ceiling + 1`: it visits the nodes that the
-    real search visits, in the same order, less the branches that cannot
-    end at `ceiling` or below (every cut compares with the best size, which
-    is never larger here). So it reaches, within the same node budget,
-    every plan of `ceiling` bytes or less that the real search reaches. If
-    it finds none and was not stopped by the clock, the real search finds
-    none either. The cut to `ceiling` usually ends the search long before
-    the budget.
-    """
-    if aligned_lower_bound(problem) > ceiling:
-        return True
-    start = best_heuristic(problem)
-    if start.size <= ceiling:
-        return False
-    search = _Search(problem, Placement(start.offsets, ceiling + 1, start.strategy), time.monotonic() + time_limit,
-                     max_nodes)
-    search.run()
-    return search.best_size > ceiling and search.stopped_by != "time"
-
-
 def place(problem: Problem, strategy: str, time_limit: float = 60.0, max_nodes: int = SEARCH_NODES) -> Placement:
     """Run one strategy by name; `time_limit` (seconds) and `max_nodes` bound the exact search."""
     if strategy == "naive":

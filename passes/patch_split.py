@@ -34,7 +34,7 @@ from xdsl.ir import Block as IRBlock
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
-from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound, auto_exceeds
+from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.context import make_context
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.cmsis_patch import STAGE_OPS, PatchStageOp, StageOp, chain_macs, op_macs
@@ -354,16 +354,12 @@ def stage_bound(relaxed: Relaxed, chain: Sequence[StageOp], ops: int, grid: tupl
 
 @dataclass
 class Choice:
-    """What `search` found: the choice, the candidates planned for real, those ruled out by a cut allocator search
-    and those skipped by their bound."""
+    """What `search` found: the choice, the candidates planned for real, and those skipped by their bound."""
 
     choice: Candidate
     planned: list[Candidate]
     skipped: list[tuple[int, str, int]]
     """(ops, grid, bound) of each candidate never planned: its bound alone put it behind the choice."""
-    screened: list[tuple[int, str, int]] = dataclasses.field(default_factory=list)
-    """(ops, grid, bound) of each candidate planned up to the allocator, whose search, cut at the best arena found
-    so far, proved that its arena loses (`allocators.auto_exceeds`); its exact arena is never computed."""
 
 
 def _steps(base: DefaultPipeline, grid: str, ops: int, module: ModuleOp) -> tuple[list[ModulePass], list[ModulePass]]:
@@ -414,11 +410,9 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     known: dict[tuple, int] = {}
     """Placement problem -> its arena: a grid and its transpose often give the same problem, and the allocator
     gives the same problem the same arena (its search ends on a node budget, not the clock)."""
-    above: dict[tuple, int] = {}
-    """Placement problem -> a ceiling its arena was proven above (`allocators.auto_exceeds`)."""
 
-    def planned(ops: int, grid: str, extra: int, bound: int, ceiling: int | None = None) -> Candidate | None:
-        """The candidate's real plan; None when `ceiling` is given and its arena is proven above it."""
+    def planned(ops: int, grid: str, extra: int, bound: int) -> Candidate:
+        """The candidate's real plan (with `prune`, the arena of an equal placement problem planned before)."""
         start = time.perf_counter()
         module = prepared.clone()
         key: tuple = ()
@@ -428,10 +422,6 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
                 key = (tuple((b.size, b.first, b.last) for b in problem.blocks), tuple(problem.aliases))
                 if prune and key in known:
                     return Candidate(ops, grid, known[key], extra, total, bound, time.perf_counter() - start)
-                if ceiling is not None and base.strategy == "auto" and (ceiling <= above.get(key, -1) or auto_exceeds(
-                        problem, ceiling, float(base.time_limit), base.search_nodes)):
-                    above[key] = max(ceiling, above.get(key, -1))
-                    return None
             step.apply(make_context(), module)
         arena_bytes = memory_plan(module).arena_size or 0
         if key:
@@ -462,29 +452,17 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
                 pending.append((order_key(bound, tiled - whole, rows * cols, ops, rows), grid))
     pending.sort()
     skipped: list[tuple[int, str, int]] = []
-    screened: list[tuple[int, str, int]] = []
     for at, (lower, grid) in enumerate(pending):
         bound, extra, _, ops, _ = lower
         if prune and best is not None and lower > best.key:
             skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
             break
-        candidate = planned(ops, grid, extra, bound, ceiling(lower, best) if prune else None)
-        if candidate is None:
-            screened.append((ops, grid, bound))
-            continue
+        candidate = planned(ops, grid, extra, bound)
         found.append(candidate)
         best = candidate if best is None else min(best, candidate, key=lambda c: c.key)
     assert best is not None, "a stage chain has at least one row band (its first op's output has rows)"
-    return Choice(best, found, skipped, screened)
+    return Choice(best, found, skipped)
 
-
-def ceiling(lower: tuple[int, int, int, int, int], best: Candidate | None) -> int | None:
-    """The largest arena (bytes) with which a candidate of order key `lower` (its bound standing in for its arena)
-    would still come before `best`: best's arena on a tie of the rest of the key that it wins, one byte less
-    otherwise. None without a best plan yet."""
-    if best is None:
-        return None
-    return best.arena if lower[1:] < best.key[1:] else best.arena - 1
 
 
 def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) -> list[Candidate]:

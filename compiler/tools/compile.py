@@ -186,7 +186,7 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
 
     with collect_remarks():  # the candidates' pipelines repeat the remarks the real compile makes
         found = search(unplanned, base, max_overhead)
-    count = len(found.planned) - 1 + len(found.screened) + len(found.skipped)  # the unpatched plan is no candidate
+    count = len(found.planned) - 1 + len(found.skipped)  # the unpatched plan is no candidate stage
     if base.stream_input and found.choice.grid == "off":
         # the C API asked for (NAME_read_input_rows) exists only with a stage: stream the first layer in row bands,
         # as --stream-input alone does (CompileError there when no op can start a stage at the input)
@@ -196,8 +196,7 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
                    "(as without --patch)", TOOL)
         return choose_row_bands(unplanned, base)
     remark(f"--patch auto: {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs, "
-           f"{len(found.planned) - 1} planned, {len(found.screened)} ruled out by the allocator's search cut at the "
-           f"best arena, {len(found.skipped)} skipped (their arena's lower bound loses to the best plan)", TOOL)
+           f"{len(found.planned) - 1} planned, {len(found.skipped)} skipped (their arena's lower bound loses to the best plan)", TOOL)
     return found.choice
 
 
