@@ -196,7 +196,8 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
                    "(as without --patch)", TOOL)
         return choose_row_bands(unplanned, base)
     remark(f"--patch auto: {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs, "
-           f"{len(found.planned) - 1} planned, {len(found.skipped)} skipped (their arena's lower bound loses to the best plan)", TOOL)
+           f"{len(found.planned) - 1} planned, {len(found.skipped)} skipped (their arena's lower bound loses to the "
+           "best plan)", TOOL)
     return found.choice
 
 
