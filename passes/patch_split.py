@@ -407,26 +407,13 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     func = the_function(prepared)
     total = model_macs(func)
 
-    known: dict[tuple, int] = {}
-    """Placement problem -> its arena: a grid and its transpose often give the same problem, and the allocator
-    gives the same problem the same arena (its search ends on a node budget, not the clock)."""
-
     def planned(ops: int, grid: str, extra: int, bound: int) -> Candidate:
-        """The candidate's real plan (with `prune`, the arena of an equal placement problem planned before)."""
         start = time.perf_counter()
         module = prepared.clone()
-        key: tuple = ()
         for step in _steps(base, grid, ops, module)[1]:
-            if step.name == "arena-alloc":
-                problem = memory_plan(the_function(module)).problem(base.alignment)
-                key = (tuple((b.size, b.first, b.last) for b in problem.blocks), tuple(problem.aliases))
-                if prune and key in known:
-                    return Candidate(ops, grid, known[key], extra, total, bound, time.perf_counter() - start)
             step.apply(make_context(), module)
-        arena_bytes = memory_plan(module).arena_size or 0
-        if key:
-            known[key] = arena_bytes
-        return Candidate(ops, grid, arena_bytes, extra, total, bound, time.perf_counter() - start)
+        return Candidate(ops, grid, memory_plan(module).arena_size or 0, extra, total, bound,
+                         time.perf_counter() - start)
 
     best: Candidate | None = None if rows_only else planned(0, "off", 0, 0)
     found = [] if best is None else [best]
@@ -457,12 +444,10 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
         if prune and best is not None and lower > best.key:
             skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
             break
-        candidate = planned(ops, grid, extra, bound)
-        found.append(candidate)
-        best = candidate if best is None else min(best, candidate, key=lambda c: c.key)
+        found.append(planned(ops, grid, extra, bound))
+        best = found[-1] if best is None else min(best, found[-1], key=lambda c: c.key)
     assert best is not None, "a stage chain has at least one row band (its first op's output has rows)"
     return Choice(best, found, skipped)
-
 
 
 def candidates(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float) -> list[Candidate]:
