@@ -332,13 +332,21 @@ def test_bad_patch_options_are_one_error_line(tmp_path, options, message, status
     assert not (tmp_path / "out").exists()
 
 
-def test_stream_input_is_never_dropped_when_auto_finds_no_stage(tmp_path):
-    """On this small stage no grid lowers the arena: --patch auto would keep the input whole, so --stream-input,
-    whose C API needs a stage, is an error saying what to do rather than silently a whole input."""
-    result = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "out"), "--patch", "auto", "--stream-input")
-    assert result.returncode == 1 and result.stderr.count("error:") == 1, result.stderr
-    assert "--stream-input needs a patch stage, and --patch auto chose none" in result.stderr
-    assert "--patch 2x2" in result.stderr and not (tmp_path / "out").exists()
+def test_stream_input_falls_back_to_row_bands_when_auto_finds_no_stage(tmp_path):
+    """On this small stage no grid lowers the arena: --patch auto would keep the input whole, but --stream-input,
+    whose C API needs a stage, is never dropped. The input is streamed into row bands of the first layer, the plan
+    --stream-input alone makes, and a remark says why."""
+    auto = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "auto"), "--patch", "auto", "--stream-input")
+    assert auto.returncode == 0, auto.stderr
+    assert "none of its" in auto.stderr and "row bands of the first layer instead" in auto.stderr, auto.stderr
+    alone = run_tool("cmsis-compile", str(STAGE), "-o", str(tmp_path / "alone"), "--stream-input")
+    assert alone.returncode == 0, alone.stderr
+    plans = {d: json.loads((tmp_path / d / "memory.json").read_text()) for d in ("auto", "alone")}
+    assert plans["auto"]["arena_bytes"] == plans["alone"]["arena_bytes"]
+    stages = [[(s["grid"], len(s["layers"])) for s in plans[d]["patch_stages"]] for d in ("auto", "alone")]
+    assert stages[0] == stages[1] and len(stages[0]) == 1 and stages[0][0][0].endswith("x1"), stages
+    assert stages[0][0][1] == 1
+    assert "read_input_rows" in (tmp_path / "auto" / "stage.h").read_text()
 
 
 def wide_stage() -> str:

@@ -188,15 +188,13 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
         found = search(unplanned, base, max_overhead)
     count = len(found.planned) - 1 + len(found.skipped)  # the unpatched plan is no candidate stage
     if base.stream_input and found.choice.grid == "off":
-        # the C API asked for (NAME_read_input_rows) exists only with a stage: never drop it silently
+        # the C API asked for (NAME_read_input_rows) exists only with a stage: stream the first layer in row bands,
+        # as --stream-input alone does (CompileError there when no op can start a stage at the input)
         if count:
-            why = f"none of its {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs lowers the arena"
-        else:
-            why = "no stage can start at the input (it is not read by a conv, depthwise conv or pool alone"
-            nchw = base.io_layout == "model"
-            why += "; an NCHW model input is transposed first: try --io-layout nhwc)" if nchw else ")"
-        raise CompileError(f"--stream-input needs a patch stage, and --patch auto chose none: {why}; give a grid "
-                           "(--patch RxC, e.g. --patch 2x2) to stream anyway, or drop --stream-input", TOOL)
+            remark(f"--patch auto: none of its {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs "
+                   "lowers the arena; --stream-input streams the input into row bands of the first layer instead "
+                   "(as without --patch)", TOOL)
+        return choose_row_bands(unplanned, base)
     remark(f"--patch auto: {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs, "
            f"{len(found.planned) - 1} planned, {len(found.skipped)} skipped (their arena's lower bound loses to the "
            "best plan)", TOOL)
