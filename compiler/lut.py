@@ -527,24 +527,23 @@ def float_reals_s16(kind: str, s_in: float, s_out: float, params: dict[str, floa
     return evaluate(kind, reals, params, None, table) / float(np.float32(s_out))
 
 
-def float_table_s16(kind: str, s_in: float, s_out: float, act: tuple[int, int] = (INT16_MIN, INT16_MAX),
-                    params: dict[str, float] | None = None,
+def float_table_s16(kind: str, s_in: float, s_out: float, params: dict[str, float] | None = None,
                     table: GridValues | None = None) -> tuple[np.ndarray, int, float]:
     """(table, step_log2, error) of the int16 element-wise function `kind` from scale `s_in` to `s_out` (zero
-    points 0), clamped to `act`: the widest spacing in `S16_STEP_LOG2` whose interpolation `lut_s16` is within
-    `S16_ERROR_BOUND` of the exact clamped real for all 65,536 inputs (checked here, input by input), and that
-    largest error in output steps. Entry j is round_half_even(f((j * 2^s - 32768) * s_in) / s_out) clamped to
-    `act`; the last one is at code 32768, past the int16 range, so that every input has a right neighbour.
+    points 0): the widest spacing in `S16_STEP_LOG2` whose interpolation `lut_s16` is within
+    `S16_ERROR_BOUND` of the exact real (saturated to int16) for all 65,536 inputs (checked here, input by input), and that
+    largest error in output steps. Entry j is round_half_even(f((j * 2^s - 32768) * s_in) / s_out) saturated;
+    the last one is at code 32768, past the int16 range, so that every input has a right neighbour.
     Raises TableError when no spacing meets the bound or the function is not finite there."""
     codes = np.arange(INT16_MIN, INT16_MAX + 1, dtype=np.int64)
-    exact = np.clip(float_reals_s16(kind, s_in, s_out, params, table, codes), act[0], act[1])
+    exact = np.clip(float_reals_s16(kind, s_in, s_out, params, table, codes), INT16_MIN, INT16_MAX)
     if not np.all(np.isfinite(exact)):
         raise TableError(f"{kind} of the int16 input range is not finite on the output scale {s_out}")
     worst = math.inf
     for step_log2 in S16_STEP_LOG2:
         knots = np.arange(INT16_MIN, INT16_MAX + 2, 1 << step_log2, dtype=np.int64)
         reals = float_reals_s16(kind, s_in, s_out, params, table, knots)
-        entries = np.clip(np.rint(reals), act[0], act[1]).astype(np.int16)
+        entries = np.clip(np.rint(reals), INT16_MIN, INT16_MAX).astype(np.int16)
         error = float(np.max(np.abs(lut_s16(codes, entries, step_log2) - exact)))
         if error <= S16_ERROR_BOUND:
             return entries, step_log2, error
