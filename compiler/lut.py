@@ -530,9 +530,9 @@ def float_reals_s16(kind: str, s_in: float, s_out: float, params: dict[str, floa
 def float_table_s16(kind: str, s_in: float, s_out: float, params: dict[str, float] | None = None,
                     table: GridValues | None = None) -> tuple[np.ndarray, int, float]:
     """(table, step_log2, error) of the int16 element-wise function `kind` from scale `s_in` to `s_out` (zero
-    points 0): the widest spacing in `S16_STEP_LOG2` whose interpolation `lut_s16` is within
-    `S16_ERROR_BOUND` of the exact real (saturated to int16) for all 65,536 inputs (checked here, input by input), and that
-    largest error in output steps. Entry j is round_half_even(f((j * 2^s - 32768) * s_in) / s_out) saturated;
+    points 0): the widest spacing in `S16_STEP_LOG2` whose interpolation `lut_s16` is within `S16_ERROR_BOUND`
+    of the exact real (saturated to int16) for all 65,536 inputs (checked here, input by input), and that largest
+    error in output steps. Entry j is round_half_even(f((j * 2^s - 32768) * s_in) / s_out) saturated;
     the last one is at code 32768, past the int16 range, so that every input has a right neighbour.
     Raises TableError when no spacing meets the bound or the function is not finite there."""
     codes = np.arange(INT16_MIN, INT16_MAX + 1, dtype=np.int64)

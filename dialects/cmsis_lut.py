@@ -24,9 +24,9 @@ output may lie exactly on the input (in place) or anywhere before it.
 
 from __future__ import annotations
 
-import numpy as np
 from typing import ClassVar
 
+import numpy as np
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 
