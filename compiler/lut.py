@@ -489,3 +489,65 @@ def f32_exp(x: np.float32) -> np.float32:
 def f32_one_over_one_plus(x: np.float32) -> np.float32:
     """1 / (1 + x), each operation in float32."""
     return np.float32(np.float32(1) / np.float32(np.float32(1) + x))
+
+
+# =====================================================================================
+# int16: a per-layer table with linear interpolation (ONNX A16W8)
+# =====================================================================================
+
+S16_STEP_LOG2 = (7, 6, 5, 4, 3)
+"""Table spacings tried, widest first: input codes 2^s apart, (65536 >> s) + 1 entries (513 to 8193)."""
+S16_ERROR_BOUND = 1.45
+"""Largest |kernel output - f(x * s_in) / s_out| accepted, over every int16 input, in output steps. onnxruntime
+rounds its float32 value to the nearest code, so the kernel is within 1 step of it while its float32 value is
+within 0.05 steps of the exact real (1.45 + 0.05 < 2)."""
+
+
+def lut_s16(x: np.ndarray, table: np.ndarray, step_log2: int) -> np.ndarray:
+    """`cmsis_opt_lut_s16` of the int16 codes `x`, exactly as runtime/src/cmsis_opt_lut_s16.c computes it.
+
+    u = x + 32768 splits into entry j = u >> s and remainder r = u & (2^s - 1); the output is
+    (a * (2^s - r) + b * r + 2^(s-1)) >> s - 32768 with a, b the entries j, j + 1 offset by 32768
+    (non-negative, so every step is unsigned 32-bit arithmetic). Returns int64 values in int16 range."""
+    u = x.astype(np.int64) + 32768
+    j = u >> step_log2
+    r = u & ((1 << step_log2) - 1)
+    entries = table.astype(np.int64) + 32768
+    a, b = entries[j], entries[j + 1]
+    rounding = (1 << (step_log2 - 1)) if step_log2 > 0 else 0
+    return ((a * ((1 << step_log2) - r) + b * r + rounding) >> step_log2) - 32768
+
+
+def float_reals_s16(kind: str, s_in: float, s_out: float, params: dict[str, float] | None = None,
+                    table: GridValues | None = None, codes: np.ndarray | None = None) -> np.ndarray:
+    """f(q * s_in) / s_out in float64 for int16 codes q (zero points 0: the symmetric int16 scheme); all 65,536
+    codes by default. The scales are read as float32, as ONNX stores them."""
+    q = np.arange(INT16_MIN, INT16_MAX + 2, dtype=np.int64) if codes is None else codes
+    reals = q.astype(np.float64) * float(np.float32(s_in))
+    return evaluate(kind, reals, params, None, table) / float(np.float32(s_out))
+
+
+def float_table_s16(kind: str, s_in: float, s_out: float, params: dict[str, float] | None = None,
+                    table: GridValues | None = None) -> tuple[np.ndarray, int, float]:
+    """(table, step_log2, error) of the int16 element-wise function `kind` from scale `s_in` to `s_out` (zero
+    points 0): the widest spacing in `S16_STEP_LOG2` whose interpolation `lut_s16` is within `S16_ERROR_BOUND`
+    of the exact real (saturated to int16) for all 65,536 inputs (checked here, input by input), and that largest
+    error in output steps. Entry j is round_half_even(f((j * 2^s - 32768) * s_in) / s_out) saturated;
+    the last one is at code 32768, past the int16 range, so that every input has a right neighbour.
+    Raises TableError when no spacing meets the bound or the function is not finite there."""
+    codes = np.arange(INT16_MIN, INT16_MAX + 1, dtype=np.int64)
+    exact = np.clip(float_reals_s16(kind, s_in, s_out, params, table, codes), INT16_MIN, INT16_MAX)
+    if not np.all(np.isfinite(exact)):
+        raise TableError(f"{kind} of the int16 input range is not finite on the output scale {s_out}")
+    worst = math.inf
+    for step_log2 in S16_STEP_LOG2:
+        knots = np.arange(INT16_MIN, INT16_MAX + 2, 1 << step_log2, dtype=np.int64)
+        reals = float_reals_s16(kind, s_in, s_out, params, table, knots)
+        entries = np.clip(np.rint(reals), INT16_MIN, INT16_MAX).astype(np.int16)
+        error = float(np.max(np.abs(lut_s16(codes, entries, step_log2) - exact)))
+        if error <= S16_ERROR_BOUND:
+            return entries, step_log2, error
+        worst = min(worst, error)
+    raise TableError(f"{kind} from input scale {s_in} to output scale {s_out} curves too fast for an int16 table of "
+                     f"{(65536 >> S16_STEP_LOG2[-1]) + 1} entries: {worst:.2f} output steps off at best, more than "
+                     f"the {S16_ERROR_BOUND} that keeps it within 1 step of onnxruntime")

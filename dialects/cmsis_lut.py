@@ -1,4 +1,5 @@
-"""`cmsis.lut`: an int8 element-wise function as a table of 256 outputs, `cmsis_opt_lut_s8`.
+"""`cmsis.lut`: an int8 element-wise function as a table of 256 outputs, `cmsis_opt_lut_s8`; `cmsis.lut_s16`,
+an int16 one as an interpolated table, `cmsis_opt_lut_s16` (ONNX A16W8 Sigmoid / Tanh).
 
 CMSIS-NN has no s8 kernel for sigmoid, tanh, hard swish, leaky ReLU, ELU,
 PReLU, GELU, SiLU or softplus; each is a function of one int8 code, so the
@@ -23,15 +24,18 @@ output may lie exactly on the input (in place) or anywhere before it.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, TensorType
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 
+from cmsis_opt.lut import lut_s16
 from cmsis_opt.targets import BuildPath
 
 from .c_definitions import define
-from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order
-from .utils import fail, int_type, num_elements, shape_of, to_numpy
+from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, elementwise_order, int_of
+from .utils import element_bytes, fail, int_type, num_elements, shape_of, to_numpy
 
 FUNCTION = "cmsis_opt_lut_s8"
 @irdl_op_definition
@@ -85,3 +89,64 @@ class LutOp(CmsisOp, KernelOp):
         channel = np.arange(x.size) % self.channels
         flat = tables[channel, x.reshape(-1).astype(np.int64) + 128]
         return flat.reshape(x.shape).astype(np.int8)
+
+
+FUNCTION_S16 = "cmsis_opt_lut_s16"
+
+
+@irdl_op_definition
+class LutS16Op(CmsisOp, KernelOp):
+    """`cmsis_opt_lut_s16`: an int16 element-wise function (zero points 0) as an interpolated table.
+
+        %y = cmsis.lut_s16 %x {table = dense<...> : tensor<513xi16>, step_log2 = 7 : i32}
+             : (tensor<1x8x!quant.uniform<i16:f32, 1.2e-4>>) -> tensor<1x8x!quant.uniform<i16:f32, 3.05e-05>>
+
+    `table` holds (65536 >> step_log2) + 1 int16 entries, entry j the output
+    for input code j * 2^step_log2 - 32768; an input between two entries gets
+    the line through them, rounded half up (`lut.lut_s16`, the C's arithmetic).
+    The compiler fills the table for the layer's scales (`lut.float_table_s16`,
+    which checks all 65,536 inputs). Access order as `cmsis.lut`, in 2-byte
+    elements: element i read, then output i written, so in place works.
+    """
+
+    name = "cmsis.lut_s16"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (16,)
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    table = prop_def(DenseIntOrFPElementsAttr)
+    step_log2 = prop_def(IntegerAttr[IntegerType])
+
+    def verify_(self) -> None:
+        """int16 input and output of one shape; step_log2 in [0, 15]; an i16 table of (65536 >> step_log2) + 1."""
+        self.quant(self.input, "input")
+        self.quant(self.output, "result")
+        self.check_shape("result", shape_of(self.output), shape_of(self.input))
+        step_log2 = int_of(self.step_log2)
+        self.check_range("step_log2", step_log2, 0, 15)
+        if self.table.get_element_type() != int_type(16):
+            fail(self, "table", f"expected i16 entries, got {self.table.get_element_type()}")
+        entries = (65536 >> step_log2) + 1
+        if tuple(self.table.get_shape()) != (entries,):
+            fail(self, "table", f"shape {list(self.table.get_shape())} is not [{entries}] "
+                                f"((65536 >> {step_log2}) + 1 entries)")
+
+    def entries(self) -> np.ndarray:
+        """The table as int16."""
+        return np.asarray(to_numpy(self.table), dtype=np.int16).reshape(-1)
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return FUNCTION_S16
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        element = element_bytes(self.output)
+        return elementwise_order(num_elements(shape_of(self.output)), element, element)
+
+    def emit_c(self, c: CEmitter) -> None:
+        define(c, FUNCTION_S16)
+        table = c.array("table", "int16_t", self.entries())
+        c.call(FUNCTION_S16, [c.ptr(self.input), table, str(int_of(self.step_log2)), c.ptr(self.output),
+                              str(num_elements(shape_of(self.output)))])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        (x,) = inputs
+        return lut_s16(x, self.entries(), int_of(self.step_log2)).astype(np.int16)

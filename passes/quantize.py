@@ -1242,12 +1242,11 @@ class Lowering:
         rules are ours: output scale 2^-15 (zero points are 0 in the 16x8 scheme), no clamp after it (no int16
         requantization kernel follows), an input scale whose multiplier keeps the int32 product in range."""
         kind = op.kind.data
+        if kind in cmsis_activation.FUNCTIONS and op.rule is None and op.slope is None:
+            return self.float_lut_s16(op, q_out, act)
         if kind not in cmsis_activation.FUNCTIONS or op.rule is None or op.rule.data != "tflite":
-            onnx = kind in cmsis_activation.FUNCTIONS and op.rule is None
-            why = (": arm_nn_activation_s16 interpolates TFLite's 256-entry table, up to 3 LSB off the float "
-                   "function onnxruntime rounds in an A16W8 model" if onnx else "")
-            raise error(op, f"an int16 {kind} has no CMSIS-NN kernel exact to its definition{why}; supported: "
-                            "TFLite's int16 LOGISTIC and TANH (arm_nn_activation_s16)")
+            raise error(op, f"an int16 {kind} has no kernel here; supported: TFLite's int16 LOGISTIC and TANH "
+                            "(arm_nn_activation_s16), ONNX A16W8 Sigmoid and Tanh (cmsis_opt_lut_s16)")
         name = "LOGISTIC" if kind == "sigmoid" else "TANH"
         log2, power_of_two = cmsis_activation.checked_log2(q_out.scale)
         if not power_of_two or log2 != -15 or act != storage_range(q_out):
@@ -1267,6 +1266,28 @@ class Lowering:
             properties={"function": StringAttr(kind), "input_multiplier": i32_attr(multiplier),
                         "input_shift": i32_attr(shift)})
         return Stored(self.emit(new).results[0], stored.perm)
+
+    def float_lut_s16(self, op: nn.ActivationOp, q_out: UniformQuantizedType, act: tuple[int, int]) -> Stored:
+        """An ONNX A16W8 Sigmoid / Tanh: one `cmsis.lut_s16` whose table this layer's scales fill
+        (`lut.float_table_s16`: onnxruntime's float function rounded, within 1 step of it for every int16 input),
+        element-wise in the stored order. A located error when no table size meets that bound, or for a clamp
+        after it (a clamped table would bend where the interpolation cannot follow)."""
+        if act != storage_range(q_out):
+            raise error(op, f"an int16 {op.kind.data} clamped to {list(act)} has no kernel here (cmsis_opt_lut_s16 "
+                            "interpolates the function alone); supported: no Relu / Clip after it")
+        stored = self.view(op.input, op)
+        if stored.columns is not None:
+            stored = self.unflatten(stored, op)
+        q_in = stored_quant(stored.value)
+        try:
+            entries, step_log2, _ = lut.float_table_s16(op.kind.data, q_in.scale, q_out.scale, op.params)
+        except lut.TableError as err:
+            raise error(op, str(err)) from None
+        new = cmsis.LutS16Op.build(
+            operands=[stored.value], result_types=[_tensor(q_out, shape_of(stored.value))],
+            properties={"table": dense(entries), "step_log2": i32_attr(step_log2)})
+        return Stored(self.emit(new).results[0], stored.perm)
+
 
 def slope_values(op: nn.ActivationOp) -> np.ndarray | None:
     """PRelu's slope broadcast to the input's shape: int8 codes for `rule = "tflite"` (TFLite's PRELU computes

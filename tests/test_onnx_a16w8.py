@@ -109,28 +109,53 @@ def test_a16w8_layers_within_one_lsb_of_onnxruntime(tmp_path, name, per_channel)
     assert len(per_layer) >= 3, per_layer
 
 
-@pytest.mark.parametrize(("op", "message"), [
-    ("Sigmoid", r"layer 'act' \(nn.activation\): an int16 sigmoid has no CMSIS-NN kernel exact to its definition: "
-                r"arm_nn_activation_s16 interpolates TFLite's 256-entry table, up to 3 LSB off"),
-    ("Tanh", r"layer 'act' \(nn.activation\): an int16 tanh has no CMSIS-NN kernel exact"),
-    ("Softmax", r"layer 'act' \(nn.softmax\): an int16 softmax writes scale 1/32768 and zero point 0 "
-                r"\(arm_softmax_s16\), not 3.05185\d*e-05:0 or a clamp: arm_softmax_s16 interpolates"),
-])
-def test_a16w8_table_functions_are_refused_not_approximated(tmp_path, op, message):
-    """CMSIS-NN's s16 sigmoid, tanh and softmax interpolate TFLite's tables: 2 to 3 LSB off onnxruntime's float
-    functions at int16 (measured on seeded data), so an ONNX A16W8 model with them is a located error."""
+def table_model(tmp_path: Path, op: str) -> tuple[str, np.ndarray]:
+    """Gemm -> `op` -> Gemm (a Gemm after it: onnxruntime quantizes the op's output), quantized A16W8 on 8 seeded
+    samples; its path and 4 more samples."""
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])
     weights = np.random.default_rng(5).standard_normal((2, 8, 16)).astype(np.float32)
     model = _model([helper.make_node("Gemm", ["x", "w"], ["g"], transB=1, name="fc"),
-                    helper.make_node(op, ["g"], ["a"], name="act"),  # a Gemm after it: onnxruntime quantizes it
+                    helper.make_node(op, ["g"], ["a"], name="act"),
                     helper.make_node("Gemm", ["a", "w2"], ["y"], transB=1, name="fc2")], [x], "y",
                    {"w": weights[0], "w2": weights[1, :, :8]})
     float_path, path = str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx")
     onnx.save(model, float_path)
-    quantize_static(float_path, path, np.random.default_rng(6).standard_normal((8, 1, 16)).astype(np.float32),
-                    a16w8=True)
-    with pytest.raises(CompileError, match=message):
+    samples = np.random.default_rng(6).standard_normal((12, 1, 16)).astype(np.float32) * 2
+    quantize_static(float_path, path, samples[:8], a16w8=True)
+    return path, samples[8:]
+
+
+def test_a16w8_softmax_is_refused_not_approximated(tmp_path):
+    """arm_softmax_s16 interpolates TFLite's tables: 2 LSB off onnxruntime's float softmax at int16 (measured on
+    seeded data), so an ONNX A16W8 model with it is a located error."""
+    path, _ = table_model(tmp_path, "Softmax")
+    with pytest.raises(CompileError, match=r"layer 'act' \(nn.softmax\): an int16 softmax writes scale 1/32768 and "
+                                           r"zero point 0 \(arm_softmax_s16\), not 3.05185\d*e-05:0 or a clamp: "
+                                           "arm_softmax_s16 interpolates"):
         quantized(path)
+
+
+@pytest.mark.parametrize("op", ["Sigmoid", "Tanh"])
+def test_a16w8_sigmoid_and_tanh_within_one_lsb_of_onnxruntime(tmp_path, op):
+    """Sigmoid / Tanh run as `cmsis.lut_s16`, a table for the layer's scales: each of the three quantized layers
+    within 1 LSB of onnxruntime, end to end within 3; runtime/ and the real CMSIS-NN (in place and not) give the
+    interpreter's int16 bytes."""
+    path, samples = table_model(tmp_path, op)
+    module = quantized(path)
+    assert "cmsis.lut_s16" in kernels(module), kernels(module)
+    inputs = int16_inputs(module, samples)
+    per_layer = assert_within_steps(path, module, inputs, end_to_end=3)
+    assert len(per_layer) == 3, per_layer
+    expected = [run_function(module, [x])[0].reshape(-1) for x in inputs]
+    for inplace in (True, False):
+        folder = tmp_path / ("inplace" if inplace else "no_inplace")
+        folder.mkdir()
+        programs = build_programs(folder, {"m": quantized(path)}, core="cortex-m4", inplace=inplace)
+        for library in ("runtime", "cmsis-nn"):
+            program = program_for(programs, library)
+            for x, want in zip(inputs, expected, strict=True):
+                got = run_program(program, "m", [x], dtype=np.int16)
+                np.testing.assert_array_equal(got, want, err_msg=f"{library}, in place {inplace}")
 
 
 @pytest.mark.parametrize(("name", "per_channel"), [("conv_chain", True), ("conv_chain", False),

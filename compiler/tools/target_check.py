@@ -209,6 +209,48 @@ def a16w8_case(workdir: Path) -> Case:
     return Case("kws_dscnn_a16w8", path, inputs, None)
 
 
+def a16w8_tables_case(workdir: Path) -> Case:
+    """Gemm -> Tanh -> Gemm -> Sigmoid -> Gemm (seeded weights) quantized A16W8 by onnxruntime: Tanh and Sigmoid
+    on cmsis_opt_lut_s16 with tables sized for their scales, in place; checked against the reference
+    interpreter."""
+    import logging
+
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime import quantization
+
+    rng = np.random.default_rng(18)
+    weights = {"w1": rng.standard_normal((24, 16)), "w2": rng.standard_normal((24, 24)) * 0.5,
+               "w3": rng.standard_normal((8, 24)) * 0.5}
+    nodes = [helper.make_node("Gemm", ["x", "w1"], ["g1"], transB=1, name="fc1"),
+             helper.make_node("Tanh", ["g1"], ["t"], name="tanh"),
+             helper.make_node("Gemm", ["t", "w2"], ["g2"], transB=1, name="fc2"),
+             helper.make_node("Sigmoid", ["g2"], ["s"], name="sigmoid"),
+             helper.make_node("Gemm", ["s", "w3"], ["y"], transB=1, name="fc3")]
+    graph = helper.make_graph(nodes, "tables", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v.astype(np.float32), k) for k, v in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    workdir.mkdir(parents=True, exist_ok=True)
+    float_path, path = workdir / "tables.float.onnx", workdir / "tables_a16w8.onnx"
+    onnx.save(model, str(float_path))
+    samples = iter(rng.standard_normal((16, 1, 16)).astype(np.float32))
+
+    class Samples(quantization.CalibrationDataReader):
+        def get_next(self):
+            sample = next(samples, None)
+            return None if sample is None else {"x": sample}
+
+    logging.getLogger().setLevel(logging.ERROR)  # onnxruntime's advice to pre-process and to move to opset 21
+    quantization.quantize_static(str(float_path), str(path), Samples(), quant_format=quantization.QuantFormat.QDQ,
+                                 activation_type=quantization.QuantType.QInt16,
+                                 weight_type=quantization.QuantType.QInt8,
+                                 extra_options={"ActivationSymmetric": True})
+    inputs = rng.integers(-32768, 32768, size=(4, 1, 16)).astype(np.int16)
+    return Case("tables_a16w8", path, inputs, None)
+
+
 CMAKE_EXAMPLE = ROOT / "examples" / "cifar10_cmsis.net"
 
 
@@ -652,6 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     cases.append(example_case(out))
     try:
         cases.append(a16w8_case(out / "a16w8"))
+        cases.append(a16w8_tables_case(out / "a16w8"))
     except ImportError as missing:  # onnxruntime comes with the test extras
         print(f"note: no A16W8 model: {missing}", file=sys.stderr)
     cases.append(cmake_case())

@@ -2,7 +2,8 @@
  * cmsis-opt's own int8 kernel, beside the CMSIS-NN API: element-wise
  * activations CMSIS-NN has no s8 kernel for (sigmoid, tanh, hard swish,
  * leaky ReLU, ELU, PReLU, GELU, SiLU, softplus, ...), each given as a table
- * of 256 outputs, one per int8 input, computed by the compiler.
+ * of 256 outputs, one per int8 input, computed by the compiler; int16
+ * functions as an interpolated table (cmsis_opt_lut_s16).
  *
  * Generated models carry their own static copy of this function (CMSIS-NN
  * does not have it), so they link with the real library as they are; this
@@ -29,6 +30,24 @@ arm_cmsis_nn_status cmsis_opt_lut_s8(const int8_t *input,
                                      int32_t channels,
                                      int8_t *output,
                                      int32_t size);
+
+/*
+ * An int16 element-wise function (zero points 0) as a table of
+ * (65536 >> step_log2) + 1 outputs, entry j for input code
+ * j * 2^step_log2 - 32768 (the last one for 32768, past the range), and
+ * linear interpolation between the two entries around each input, rounded
+ * half up: for u = input[i] + 32768, j = u >> step_log2, r the remainder,
+ * output[i] = (a * (2^step_log2 - r) + b * r + 2^(step_log2 - 1)) >> step_log2
+ * - 32768 with a, b = table[j], table[j + 1] plus 32768. Element i is read
+ * before output i is written (in place works). Returns ARM_CMSIS_NN_ARG_ERROR
+ * when step_log2 is outside [0, 15] or size is negative, else
+ * ARM_CMSIS_NN_SUCCESS.
+ */
+arm_cmsis_nn_status cmsis_opt_lut_s16(const int16_t *input,
+                                      const int16_t *table,
+                                      int32_t step_log2,
+                                      int16_t *output,
+                                      int32_t size);
 
 #ifdef __cplusplus
 }
