@@ -390,14 +390,15 @@ def _compile(args: argparse.Namespace) -> int:
                 parse_grid(args.patch)
             except CompileError as error:
                 raise UsageError(f"--patch: {error.message}; or auto, or off", TOOL) from None
-        # the unplanned module is kept only where it is planned again: --patch auto's candidates, and the
-        # --io-layout nhwc comparison whose only outcome is a remark (dropped with --quiet)
+        # the unplanned module is kept only where it is planned again: --patch auto's candidates, --stream-input's
+        # row bands, and the --io-layout nhwc comparison whose only outcome is a remark (dropped with --quiet)
         compare_layouts = args.io_layout == "model" and not args.quiet
-        unplanned = source.module.clone() if args.patch == "auto" or compare_layouts else None
+        bands = args.patch == "off" and args.stream_input
+        unplanned = source.module.clone() if args.patch == "auto" or bands or compare_layouts else None
         if unplanned is not None and args.patch == "auto":
             choice = choose_patch(unplanned, default_pipeline(args), args.patch_max_overhead)
             args.patch, args.patch_ops = choice.grid, choice.ops
-        elif args.patch == "off" and args.stream_input:
+        elif unplanned is not None and bands:
             choice = choose_row_bands(unplanned, default_pipeline(args))
             args.patch, args.patch_ops = choice.grid, choice.ops
         module = run_pipeline(source, [default_pipeline(args)], verify_each=args.verify_each)
