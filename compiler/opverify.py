@@ -52,18 +52,30 @@ def _shape(cls: type[Operation]) -> tuple[OpDef, Callable[[Any], None] | None] |
     return op_def, cells.get("custom_verify")
 
 
-def _groups(values: tuple[Any, ...], defs: list[tuple[str, Any]]) -> list[tuple[Any, ...]] | None:
-    """The types each field of `defs` holds, as xDSL groups them (one variadic field at most); None if none fit."""
-    extra = len(values) - len(defs)
+@functools.cache
+def _group_sizes(cls: type[Operation], results: bool, count: int) -> tuple[int, ...] | None:
+    """How many of `count` operands (or results) each field of the class's definition holds, as xDSL groups them
+    (one variadic field at most); None if none fit. Every op of a class with that many values groups alike."""
+    shape = _shape(cls)
+    assert shape is not None
+    defs = shape[0].results if results else shape[0].operands
+    extra = count - len(defs)
     variadic = [d for _, d in defs if isinstance(d, VariadicDef)]
     if not variadic:
         if extra:
             return None
     elif extra < -1 or (isinstance(variadic[0], OptionalDef) and extra > 0):
         return None
+    return tuple(extra + 1 if isinstance(d, VariadicDef) else 1 for _, d in defs)
+
+
+def _groups(cls: type[Operation], results: bool, values: tuple[Any, ...]) -> list[tuple[Any, ...]] | None:
+    """The types each operand (or result) field holds, as xDSL groups them; None if none fit."""
+    sizes = _group_sizes(cls, results, len(values))
+    if sizes is None:
+        return None
     groups, at = [], 0
-    for _, d in defs:
-        size = extra + 1 if isinstance(d, VariadicDef) else 1
+    for size in sizes:
         groups.append(tuple(v.type for v in values[at:at + size]))
         at += size
     return groups
@@ -80,8 +92,8 @@ def _short_path(op: Operation) -> bool:
         return False
     op_def, custom_verify = shape
     context = VerificationContext()
-    for values, defs in ((op.operands, op_def.operands), (op.results, op_def.results)):
-        groups = _groups(tuple(values), defs)
+    for results, values, defs in ((False, op.operands, op_def.operands), (True, op.results, op_def.results)):
+        groups = _groups(type(op), results, tuple(values))
         if groups is None:
             return False
         for (_, arg_def), types in zip(defs, groups, strict=True):

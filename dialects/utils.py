@@ -152,8 +152,25 @@ def i32_array(values: Sequence[int]) -> DenseArrayBase:
     return _int_array(i32, "i", values)
 
 
+_INT_CODES = ((i64, "q", 8), (i32, "i", 4))
+"""struct codes of the element types `i64_array` and `i32_array` build, found by identity (no hashing)."""
+
+
 def ints(attr: DenseArrayBase[IntegerType] | None) -> tuple[int, ...]:
-    return () if attr is None else tuple(int(v) for v in attr.get_values())
+    """The values of a dense integer array, as Python ints.
+
+    The shared i64 and i32 element types (what `i64_array` and `i32_array`
+    build, read once per op by verifiers, lowerings and the C backend) are
+    unpacked by one `struct` call; any other type, or a buffer that is not a
+    whole number of elements, takes `get_values` (which raises ValueError).
+    """
+    if attr is None:
+        return ()
+    element, data = attr.elt_type, attr.data.data
+    for known, code, size in _INT_CODES:
+        if element is known and len(data) % size == 0:
+            return struct.unpack(f"<{len(data) // size}{code}", data)
+    return tuple(int(v) for v in attr.get_values())
 
 
 @functools.lru_cache(maxsize=4096)

@@ -385,11 +385,3 @@ def test_host_program_help_optional_name_and_usage_errors(tmp_path):
         assert long.returncode == 3 and long.stdout == b"" and long.stderr == b"expected 32 input bytes, got more\n"
     assert "3  wrong input size: fewer or more bytes than the inputs hold" in shown.stdout
 
-
-def test_stream_input_alone_with_quiet_plans_row_bands(tmp_path):
-    """`--stream-input` without `--patch` plans the first layer's row bands on a copy of the unplanned module,
-    which --quiet (no layout comparison) must not drop."""
-    example = Path(__file__).resolve().parents[1] / "examples" / "cifar10_cmsis.net"
-    result = run_tool("cmsis-compile", str(example), "-o", str(tmp_path / "out"), "--stream-input", "--quiet")
-    assert result.returncode == 0, result.stderr
-    assert "read_input_rows" in (tmp_path / "out" / "cifar10_cmsis.h").read_text()

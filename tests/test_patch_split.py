@@ -762,3 +762,15 @@ def test_qemu_harness_row_callback_refuses_ranges_outside_the_input(tmp_path):
     assert got[:8].tolist() == [1, 1, 1, 1, 1, 1, 0, 0]
     assert got[8:14].tolist() == x[0, 3].reshape(-1).tolist()
     assert got[14] == 0 and got[15:].tolist() == x[0, 1].reshape(-1).tolist()
+
+
+def test_stream_input_bands_with_quiet_match_the_plain_run(tmp_path):
+    """--stream-input without --patch plans its row bands on the unplanned module with --quiet too (which drops only
+    the remarks): the written files are those of the run without --quiet."""
+    outputs = []
+    for options in ([], ["--quiet"]):
+        out = tmp_path / f"out{len(options)}"
+        result = run_tool("cmsis-compile", str(STAGE), "-o", str(out), "--stream-input", *options)
+        assert result.returncode == 0 and "error:" not in result.stderr, result.stderr
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outputs[0] == outputs[1] and "memory.json" in outputs[0]
