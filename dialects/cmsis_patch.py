@@ -86,7 +86,7 @@ from .cmsis_conv import ConvOp, DepthwiseConvOp
 from .cmsis_elementwise import AddOp
 from .cmsis_pool import PoolOp
 from .kernel import AccessOrder, CEmitter, CmsisOp, KernelOp, NoOverlap, Trace
-from .utils import fail, i64_array, ints, shape_of
+from .utils import element_bytes, fail, i64_array, ints, shape_of
 
 TILE_ALIGN = 16
 """Bytes each buffer inside a tile region is rounded up to (the arena's default alignment)."""
@@ -438,8 +438,8 @@ class PatchStageOp(CmsisOp, KernelOp):
                 fail(self, "body", "each op reads the stage input or earlier results of the body only")
             if any(len(shape_of(v)) != 4 or shape_of(v)[0] != 1 for v in (*op.operands, op.results[0])):
                 fail(self, "body", "runs batch 1 NHWC tensors only")
-            if isinstance(op, AddOp) and op.is_s16():
-                fail(self, "body", "an add in a stage must be int8")
+            if any(element_bytes(v) != 1 for v in (*op.operands, op.results[0])):
+                fail(self, "body", f"runs int8 tensors only: '{op.name}' has int16 or wider operands or result")
             defined.add(op.results[0])
         last = ops[-2].results[0] if len(ops) > 1 else None
         if last is None or ops[-1].operands[0] != last or last.type != self.output.type:

@@ -71,7 +71,8 @@ def _stage_run(func: FuncOp) -> tuple[list[BodyOp], list[int]]:
         if not isinstance(op, BODY_OPS) or any(v not in defined for v in op.operands) or any(
                 len(shape_of(v)) != 4 or shape_of(v)[0] != 1 for v in (*op.operands, op.results[0])):
             break
-        if isinstance(op, cmsis.AddOp) and op.is_s16():
+        # the tile loop's copies, offsets and region are in int8 elements: an int16 (or wider) tensor ends the run
+        if any(element_bytes(v) != 1 for v in (*op.operands, op.results[0])):
             break
         run.append(op)
         defined.add(op.results[0])
@@ -106,6 +107,9 @@ def no_stage_reason(func: FuncOp) -> str:
     """Why `stage_chain(func)` is empty, and what to do where something can be done."""
     reason = "no stage: the function's input is not read by a conv, depthwise conv or pool alone (batch 1, NHWC)"
     args = func.body.block.args
+    if args and element_bytes(args[0]) != 1:
+        return (f"no stage: the function's input is int{8 * element_bytes(args[0])}; patch stages and streamed inputs "
+                "run int8 activations only (an int16 model compiles without --patch and --stream-input)")
     if args and any(isinstance(u.operation, cmsis.TransposeOp) for u in args[0].uses):
         reason += ("; here it is transposed first (a model input in NCHW order): with cmsis-compile --io-layout nhwc "
                    "(quantize{io-layout=nhwc}) the C API takes NHWC and the first layer reads the input directly")

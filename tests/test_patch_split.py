@@ -322,6 +322,18 @@ def test_residual_stage_c_is_strict_c99(tmp_path):
      2),
     (["--patch", "0x3"], "error: cmsis-compile: --patch: grid '0x3' is not ROWSxCOLUMNS", 2),
     (["--patch", "2x2", "--patch-ops", "7"], "error: patch-split: the stage chain has 3 ops, not 7", 1),
+    (["--patch", "2x2", "--patch-ops", "-1"],
+     "error: cmsis-compile: --patch-ops must be >= 0 (0: the whole chain), got -1", 2),
+    (["--patch-ops", "2"], "error: cmsis-compile: --patch-ops takes a grid: give --patch RxC too (--patch off chooses "
+     "no op count from it)", 2),
+    (["--patch", "auto", "--patch-ops", "2"], "error: cmsis-compile: --patch-ops takes a grid: give --patch RxC too "
+     "(--patch auto chooses no op count from it)", 2),
+    (["--patch", "auto", "--patch-max-overhead", "nan"],
+     "error: cmsis-compile: --patch-max-overhead must be a finite percentage >= 0, got nan", 2),
+    (["--patch", "auto", "--patch-max-overhead", "-5"],
+     "error: cmsis-compile: --patch-max-overhead must be a finite percentage >= 0, got -5", 2),
+    (["--patch-max-overhead", "20"],
+     "error: cmsis-compile: --patch-max-overhead is the budget of --patch auto: give --patch auto too", 2),
 ])
 def test_bad_patch_options_are_one_error_line(tmp_path, options, message, status):
     """A grid that is no grid is a usage error (2); one the model cannot take is an error about the model (1)."""
@@ -330,6 +342,24 @@ def test_bad_patch_options_are_one_error_line(tmp_path, options, message, status
     assert result.stderr.strip().splitlines() == [message] or message in result.stderr, result.stderr
     assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("options", [["--patch", "2x2", "--patch-ops", "1"], ["--stream-input"],
+                                     ["--patch", "auto", "--stream-input"]])
+def test_int16_activations_take_no_stage(tmp_path, options):
+    """The tile loop's copies, offsets and region are in int8 elements: an int16 model (TFLite's 16x8 scheme) gets
+    no stage and no streamed input, one error line saying so; --patch auto alone compiles it unpatched."""
+    model = Path(__file__).parent / "data" / "tflite" / "conv.int16.tflite"
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "out"), *options)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("error:") == 1 and "Traceback" not in result.stderr
+    assert "the function's input is int16; patch stages and streamed inputs run int8 activations only" in \
+        result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+    auto = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "auto"), "--patch", "auto")
+    plain = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "plain"))
+    assert auto.returncode == 0 and plain.returncode == 0, auto.stderr + plain.stderr
+    assert (tmp_path / "auto" / "conv.c").read_text() == (tmp_path / "plain" / "conv.c").read_text()
 
 
 def test_stream_input_falls_back_to_row_bands_when_auto_finds_no_stage(tmp_path):
@@ -774,3 +804,28 @@ def test_stream_input_bands_with_quiet_match_the_plain_run(tmp_path):
         assert result.returncode == 0 and "error:" not in result.stderr, result.stderr
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outputs[0] == outputs[1] and "memory.json" in outputs[0]
+
+
+POOL_FIRST = """seed 6
+input x: 1x15x11x8, scale=0.02, zp=1
+p = maxpool(x, kernel=3, stride=2, ceil=true)
+c = dwconv(p, kernel=3, pad=1, act=relu)
+a = avgpool(c, kernel=3, stride=2, pad=1)
+c2 = conv(a, filters=4, kernel=1)
+output c2
+"""
+
+
+def test_auto_stream_input_is_never_larger_than_row_bands(tmp_path):
+    """--patch auto --stream-input keeps the smaller of its best stage and the first layer's row bands (which
+    --stream-input alone plans): on this net the row bands win (560 bytes against a 3x2 stage's 864)."""
+    net = tmp_path / "pool_first.net"
+    net.write_text(POOL_FIRST)
+    arenas, stderr = {}, {}
+    for tag, options in (("auto", ["--patch", "auto", "--stream-input"]), ("alone", ["--stream-input"])):
+        result = run_tool("cmsis-compile", str(net), "-o", str(tmp_path / tag), *options)
+        assert result.returncode == 0, result.stderr
+        arenas[tag] = json.loads((tmp_path / tag / "memory.json").read_text())["arena_bytes"]
+        stderr[tag] = result.stderr
+    assert arenas == {"auto": 560, "alone": 560}, arenas
+    assert "row bands of the first layer (560 bytes) beat the best stage (864 bytes)" in stderr["auto"], stderr

@@ -18,6 +18,7 @@ Everything is built in a temporary folder and moved into OUTDIR at the end.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import subprocess
@@ -133,6 +134,16 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(f"--target: unknown core '{args.target}'{hint}; known: {', '.join(targets.CORES)}", TOOL)
     if args.cmsis_nn is not None and not args.host:
         raise UsageError("--cmsis-nn builds the host program: give --host too", TOOL)
+    if not (args.patch_max_overhead >= 0 and math.isfinite(args.patch_max_overhead)):
+        raise UsageError(f"--patch-max-overhead must be a finite percentage >= 0, got {args.patch_max_overhead:g}",
+                         TOOL)
+    if args.patch_ops < 0:
+        raise UsageError(f"--patch-ops must be >= 0 (0: the whole chain), got {args.patch_ops}", TOOL)
+    if args.patch_ops and args.patch in ("off", "auto"):
+        raise UsageError(f"--patch-ops takes a grid: give --patch RxC too (--patch {args.patch} chooses no op "
+                         "count from it)", TOOL)
+    if args.patch_max_overhead != 15.0 and args.patch != "auto":
+        raise UsageError("--patch-max-overhead is the budget of --patch auto: give --patch auto too", TOOL)
     return args
 
 
@@ -198,6 +209,17 @@ def choose_patch(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float
     remark(f"--patch auto: {plural(count, 'candidate stage')} within {max_overhead:g}% extra MACs, "
            f"{len(found.planned) - 1} planned, {len(found.skipped)} skipped (their arena's lower bound loses to the "
            "best plan)", TOOL)
+    if base.stream_input:
+        # the row bands of the first layer alone (no recomputed MACs) are a streamed plan too: keep the smaller
+        try:
+            with collect_remarks():
+                bands = choose_row_bands(unplanned, base)
+        except CompileError:
+            return found.choice
+        if bands.arena < found.choice.arena:
+            remark(f"--patch auto --stream-input: row bands of the first layer ({bands.arena:,} bytes) beat the best "
+                   f"stage ({found.choice.arena:,} bytes)", TOOL)
+            return bands
     return found.choice
 
 

@@ -44,3 +44,16 @@ func.func @yields_the_middle(%x: tensor<1x8x8x2x!quant.uniform<i8:f32, 0.5:-3>>)
   func.return %y : tensor<1x4x4x4x!quant.uniform<i8:f32, 0.5:-3>>
 }
 // CHECK: error: {{.*}}patch_stage-invalid.mlir:37:3: 'cmsis.patch_stage' body: must yield the last op's result, of the stage output's type
+
+// -----
+
+// The tile loop copies and offsets int8 elements: a body op on int16 (TFLite's 16x8 scheme) is refused.
+func.func @int16_body(%x: tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>>) -> tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>> {
+  %y = cmsis.patch_stage %x {layer = "stage c", grid = array<i64: 2, 1>} : (tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>>) -> tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>> {
+  ^bb0(%0: tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>>):
+    %a = cmsis.conv %0 {layer = "c", filter = dense<1> : tensor<2x1x1x2xi8>, bias = dense<0> : tensor<2xi64>, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: 0, 0>, input_offset = 0 : i32, output_offset = 0 : i32, act_min = -32768 : i32, act_max = 32767 : i32, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>} : (tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>>) -> tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>>
+    cmsis.yield %a : tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>>
+  }
+  func.return %y : tensor<1x4x4x2x!quant.uniform<i16:f32, 0.5>>
+}
+// CHECK: error: {{.*}}patch_stage-invalid.mlir:52:3: 'cmsis.patch_stage' body: runs int8 tensors only: 'cmsis.conv' has int16 or wider operands or result
