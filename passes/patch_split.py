@@ -147,7 +147,12 @@ def split_function(func: FuncOp, ops: int, grid: tuple[int, int], stream_input: 
         raise CompileError("a streamed input must be int8 (NAME_read_input_rows gives int8_t rows)", WHERE)
     _, h, w, _ = shape_of(chain[-1].output)
     if grid[0] > h or grid[1] > w:
-        raise CompileError(f"a {grid[0]}x{grid[1]} grid does not fit the stage output of {h}x{w}", WHERE)
+        fitting = [n for n in ends if (n <= len(chain)
+                                       and shape_of(chain[n - 1].output)[1] >= grid[0]
+                                       and shape_of(chain[n - 1].output)[2] >= grid[1])]
+        hint = (f"; a shorter stage fits it: ops (--patch-ops) {', '.join(map(str, fitting))}" if fitting
+                else "; use a coarser grid")
+        raise CompileError(f"a {grid[0]}x{grid[1]} grid does not fit the stage output of {h}x{w}{hint}", WHERE)
     last = chain[-1].results[0]
     anchor = chain[-1].next_op
     assert anchor is not None, "a function block ends with its return"

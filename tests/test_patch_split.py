@@ -317,7 +317,7 @@ def test_residual_stage_c_is_strict_c99(tmp_path):
 
 
 @pytest.mark.parametrize("options, message, status", [
-    (["--patch", "9x9"], "error: patch-split: a 9x9 grid does not fit the stage output of 4x4", 1),
+    (["--patch", "9x9"], "error: patch-split: a 9x9 grid does not fit the stage output of 4x4; use a coarser grid", 1),
     (["--patch", "2by2"], "error: cmsis-compile: --patch: grid '2by2' is not ROWSxCOLUMNS (e.g. 2x2); or auto, or off",
      2),
     (["--patch", "0x3"], "error: cmsis-compile: --patch: grid '0x3' is not ROWSxCOLUMNS", 2),
@@ -829,3 +829,15 @@ def test_auto_stream_input_is_never_larger_than_row_bands(tmp_path):
         stderr[tag] = result.stderr
     assert arenas == {"auto": 560, "alone": 560}, arenas
     assert "row bands of the first layer (560 bytes) beat the best stage (864 bytes)" in stderr["auto"], stderr
+
+
+def test_a_grid_too_fine_for_the_whole_chain_names_the_stage_ends_it_fits(tmp_path):
+    """The default stage is the whole chain, which may end at a 1x1 global pool: the error lists the shorter
+    stages (their --patch-ops) whose output takes the grid."""
+    net = tmp_path / "gap.net"
+    net.write_text("seed 1\ninput x: 1x8x8x2, scale=0.02, zp=1\nc = conv(x, filters=4, kernel=3, pad=1, act=relu)\n"
+                   "g = globalavgpool(c)\noutput g\n")
+    result = run_tool("cmsis-compile", str(net), "-o", str(tmp_path / "out"), "--patch", "3x2")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == ("error: patch-split: a 3x2 grid does not fit the stage output of 1x1; a shorter "
+                                     "stage fits it: ops (--patch-ops) 1"), result.stderr
