@@ -107,6 +107,8 @@ def no_stage_reason(func: FuncOp) -> str:
     """Why `stage_chain(func)` is empty, and what to do where something can be done."""
     reason = "no stage: the function's input is not read by a conv, depthwise conv or pool alone (batch 1, NHWC)"
     args = func.body.block.args
+    if len(args) > 1:
+        reason += f"; a stage and a streamed input take a model with one input, this one has {len(args)}"
     if args and element_bytes(args[0]) != 1:
         return (f"no stage: the function's input is int{8 * element_bytes(args[0])}; patch stages and streamed inputs "
                 "run int8 activations only (an int16 model compiles without --patch and --stream-input)")
@@ -468,7 +470,12 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
     with analysis_scope():
         chain, ends = _stage_run(func)
         if rows_only and 1 not in ends:
-            raise CompileError(no_stage_reason(func), WHERE)
+            if not ends:
+                raise CompileError(no_stage_reason(func), WHERE)
+            raise CompileError(f"the input is read by more than the first op (a residual block starts at the input): "
+                               f"no first layer alone takes its rows; --patch auto --stream-input (or --patch RxC "
+                               f"--patch-ops N --stream-input, stage ends {', '.join(map(str, ends))}) streams it "
+                               "through a stage", WHERE)
         path = ensure_target(prepared).path
         relaxed = relaxed_problem(func, path, base.inplace, base.allow_undocumented) if chain else None
         for ops in [1] if rows_only else ends:

@@ -841,3 +841,22 @@ def test_a_grid_too_fine_for_the_whole_chain_names_the_stage_ends_it_fits(tmp_pa
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip() == ("error: patch-split: a 3x2 grid does not fit the stage output of 1x1; a shorter "
                                      "stage fits it: ops (--patch-ops) 1"), result.stderr
+
+
+@pytest.mark.parametrize("net, message", [
+    ("seed 5\ninput x: 1x16x12x4, scale=0.02, zp=1\nc1 = conv(x, filters=4, kernel=3, pad=1, act=relu)\n"
+     "a = add(x, c1, scale=0.03, zp=0)\nc2 = conv(a, filters=8, kernel=3, stride=2, pad=1)\noutput c2\n",
+     "the input is read by more than the first op (a residual block starts at the input): no first layer alone "
+     "takes its rows; --patch auto --stream-input (or --patch RxC --patch-ops N --stream-input, stage ends 2, 3) "
+     "streams it through a stage"),
+    ("input x: 1x8x8x2, scale=0.05, zp=0\ninput z: 1x8x8x2, scale=0.05, zp=0\na = add(x, z)\n"
+     "c = conv(a, filters=3, kernel=3, pad=1)\noutput c\n",
+     "a stage and a streamed input take a model with one input, this one has 2"),
+])
+def test_stream_input_alone_says_why_and_what_to_do(tmp_path, net, message):
+    path = tmp_path / "m.net"
+    path.write_text(net)
+    result = run_tool("cmsis-compile", str(path), "-o", str(tmp_path / "out"), "--stream-input")
+    assert result.returncode == 1 and result.stderr.count("error:") == 1, result.stderr
+    assert message in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
