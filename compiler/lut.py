@@ -551,3 +551,64 @@ def float_table_s16(kind: str, s_in: float, s_out: float, params: dict[str, floa
     raise TableError(f"{kind} from input scale {s_in} to output scale {s_out} curves too fast for an int16 table of "
                      f"{(65536 >> S16_STEP_LOG2[-1]) + 1} entries: {worst:.2f} output steps off at best, more than "
                      f"the {S16_ERROR_BOUND} that keeps it within 1 step of onnxruntime")
+
+
+# =====================================================================================
+# int16 softmax as onnxruntime computes it (ONNX A16W8): exp from two tables, exact integer division
+# =====================================================================================
+
+SOFTMAX_S16_ONE_LOG2 = 30
+"""exp values are fixed point with 30 fraction bits: 2^30 is 1 (entries fit int32)."""
+SOFTMAX_S16_MAX_ROW = 1024
+"""Longest row (softmax axis) accepted: the error analysis of `softmax_table_s16` bounds the kernel's real value
+within (n + 1) * 32767 * 2^-29 / (1 - n * 2^-29) output steps of the exact one, 0.063 at n = 1024."""
+SOFTMAX_S16_OUTPUT_SCALE = float(np.float32(1.0 / 32767.0))
+"""The output scale of an ONNX A16W8 softmax (onnxruntime's quantize_static, symmetric int16: [0, 1] / 32767)."""
+
+
+def softmax_exp_table_s16(s_in: float, beta: float = 1.0) -> np.ndarray:
+    """[512] int32 exp table of `cmsis_opt_softmax_s16` for input scale `s_in` (read as float32) and `beta`.
+
+    With s = s_in * beta, entry k (0..255) is round(exp(-256 k s) * 2^30) and entry 256 + j (0..255) is
+    round(exp(-j s) * 2^30), in float64: a difference d = max - x (0..65535 input codes) has
+    exp(-d s) = entry[d >> 8] * entry[256 + (d & 255)] / 2^60. Entries where exp is below 2^-31 are 0 (far
+    below the 2^-40 where any output could still change). Raises TableError for a scale that is not positive
+    and finite."""
+    s = float(np.float32(s_in)) * float(beta)
+    if not (math.isfinite(s) and s > 0.0):
+        raise TableError(f"the softmax's input scale times beta is {s}, not a positive finite number")
+    one = float(1 << SOFTMAX_S16_ONE_LOG2)
+    k = np.arange(256, dtype=np.float64)
+    entries = np.concatenate([np.exp(-256.0 * k * s), np.exp(-k * s)]) * one
+    return np.floor(entries + 0.5).astype(np.int64).astype(np.int32)
+
+
+def softmax_table_s16(x: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """`cmsis_opt_softmax_s16` of int16 rows `x` ([..., n], the softmax over the last axis), exactly as
+    runtime/src/cmsis_opt_softmax_s16.c computes it; int64 codes in [0, 32767], output scale 1/32767, zero point 0.
+
+    Per row: d_i = max - x_i (0..65535); E_i = (H[d_i >> 8] * L[d_i & 255] + 2^29) >> 30 with H, L the two halves
+    of `table` (`softmax_exp_table_s16`); S = sum E_i (uint64); out_i = (E_i * 32767 + S / 2) / S, truncated:
+    32767 E_i / S rounded half up (E_i <= S, so it never passes 32767).
+
+    Error analysis (reals, exp values in units of 1): each entry is off its exp by at most 2^-31 (rounding; the
+    float64 exp adds 2^-52 relative), entries are at most 1, and the shift rounds by 2^-31, so
+    |E_i - e_i| <= 3 * 2^-31 + 2^-62 < eps = 2^-29, e_i = exp(-d_i s). The row's maximum has E = e = 1, so the
+    exact sum is at least 1 and |E_i / S - e_i / sum e| <= eps + n eps / (1 - n eps). Times 32767, the kernel's
+    real value before rounding is within (n + 1) * 32767 * 2^-29 / (1 - n * 2^-29) steps of the exact softmax:
+    0.063 for n <= `SOFTMAX_S16_MAX_ROW`. onnxruntime rounds its float32 softmax of the dequantized inputs
+    (error measured by the tests, far below 0.9 step); two values less than 1 apart round to codes at most 1
+    apart, so the kernel is within 1 LSB of onnxruntime."""
+    rows = np.asarray(x, dtype=np.int64)
+    t = np.asarray(table, dtype=np.int64)
+    high, low = t[:256], t[256:]
+    d = rows.max(axis=-1, keepdims=True) - rows
+    e = (high[d >> 8] * low[d & 255] + (1 << (SOFTMAX_S16_ONE_LOG2 - 1))) >> SOFTMAX_S16_ONE_LOG2
+    total = e.sum(axis=-1, keepdims=True)
+    return (e * 32767 + total // 2) // total
+
+
+def softmax_error_bound_s16(n: int) -> float:
+    """The kernel's worst distance, in output steps, from the exact softmax of a row of `n` (before rounding)."""
+    eps = 2.0 ** -29
+    return (n + 1) * 32767 * eps / (1 - n * eps)

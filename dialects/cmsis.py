@@ -39,7 +39,7 @@ from .cmsis_data import ConcatOp, PadOp, ReshapeOp, SliceOp, TransposeOp
 from .cmsis_elementwise import AddOp, MulOp, SoftmaxOp
 from .cmsis_fully_connected import FullyConnectedBase, FullyConnectedOp, FullyConnectedPerChannelOp
 from .cmsis_lstm import LstmOp
-from .cmsis_lut import LutOp, LutS16Op
+from .cmsis_lut import LutOp, LutS16Op, SoftmaxS16TableOp
 from .cmsis_patch import PatchStageOp, YieldOp
 from .cmsis_pool import AvgPoolOp, MaxPoolOp
 from .cmsis_reduce import MeanOp
@@ -121,7 +121,7 @@ def target_of(op: Operation) -> TargetAttr | None:
 
 OPS = [ConvOp, DepthwiseConvOp, TransposeConvOp, FullyConnectedOp, MaxPoolOp, AvgPoolOp, SoftmaxOp, AddOp, MulOp, PadOp,
        ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp, PatchStageOp,
-       LstmOp, SliceOp, ActivationS16Op, LutS16Op]
+       LstmOp, SliceOp, ActivationS16Op, LutS16Op, SoftmaxS16TableOp]
 
 CMSIS = Dialect("cmsis", [*OPS, YieldOp], [TargetAttr])
 
@@ -144,6 +144,7 @@ __all__ = [
     "LstmOp",
     "LutOp",
     "LutS16Op",
+    "SoftmaxS16TableOp",
     "MaxPoolOp",
     "MeanOp",
     "MulOp",

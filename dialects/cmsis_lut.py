@@ -30,7 +30,7 @@ import numpy as np
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 
-from cmsis_opt.lut import lut_s16
+from cmsis_opt.lut import lut_s16, softmax_table_s16
 from cmsis_opt.targets import BuildPath
 
 from .c_definitions import define
@@ -150,3 +150,63 @@ class LutS16Op(CmsisOp, KernelOp):
     def interpret(self, *inputs: np.ndarray) -> np.ndarray:
         (x,) = inputs
         return lut_s16(x, self.entries(), int_of(self.step_log2)).astype(np.int16)
+
+
+FUNCTION_SOFTMAX_S16 = "cmsis_opt_softmax_s16"
+
+
+@irdl_op_definition
+class SoftmaxS16TableOp(CmsisOp, KernelOp):
+    """`cmsis_opt_softmax_s16`: an int16 softmax over the last stored axis, output 1/32767 : 0 (ONNX A16W8).
+
+        %y = cmsis.softmax_s16_table %x {table = dense<...> : tensor<512xi32>}
+             : (tensor<1x8x!quant.uniform<i16:f32, 1.2e-4>>) -> tensor<1x8x!quant.uniform<i16:f32, 3.05e-05>>
+
+    `table` is the layer's exp table (`lut.softmax_exp_table_s16`: 256 coarse and 256 fine steps of
+    exp(-d * s_in * beta) with 30 fraction bits); the result is `lut.softmax_table_s16`, within 1 LSB of
+    onnxruntime (the error analysis there). TFLite's int16 SOFTMAX stays on arm_softmax_s16 (`cmsis.softmax`).
+    Access order: a row is read whole, then element i read again and output i written, i increasing; as
+    element-wise in 2-byte elements, so exactly in place works and any other overlap is refused.
+    """
+
+    name = "cmsis.softmax_s16_table"
+    STORAGE_WIDTHS: ClassVar[tuple[int, ...]] = (16,)
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    table = prop_def(DenseIntOrFPElementsAttr)
+
+    def verify_(self) -> None:
+        """int16 input and output of one shape, rank >= 1; an i32 table of [512]."""
+        self.quant(self.input, "input")
+        self.quant(self.output, "result")
+        shape = shape_of(self.input)
+        self.check_shape("result", shape_of(self.output), shape)
+        if not shape:
+            fail(self, "input", "a softmax needs at least one dimension")
+        if self.table.get_element_type() != int_type(32):
+            fail(self, "table", f"expected i32 entries, got {self.table.get_element_type()}")
+        if tuple(self.table.get_shape()) != (512,):
+            fail(self, "table", f"shape {list(self.table.get_shape())} is not [512]")
+
+    def entries(self) -> np.ndarray:
+        """The table as int32."""
+        return np.asarray(to_numpy(self.table), dtype=np.int32).reshape(-1)
+
+    def kernel_function(self, path: BuildPath) -> str:
+        return FUNCTION_SOFTMAX_S16
+
+    def access_order(self, path: BuildPath, operand: int) -> AccessOrder | NoOverlap:
+        element = element_bytes(self.output)
+        return elementwise_order(num_elements(shape_of(self.output)), element, element)
+
+    def emit_c(self, c: CEmitter) -> None:
+        define(c, FUNCTION_SOFTMAX_S16)
+        shape = shape_of(self.output)
+        row = shape[-1]
+        table = c.array("table", "int32_t", self.entries())
+        c.call(FUNCTION_SOFTMAX_S16, [c.ptr(self.input), str(num_elements(shape) // row), str(row), table,
+                                      c.ptr(self.output)])
+
+    def interpret(self, *inputs: np.ndarray) -> np.ndarray:
+        (x,) = inputs
+        return softmax_table_s16(x, self.entries()).astype(np.int16)

@@ -1042,11 +1042,14 @@ class Lowering:
         """arm_softmax_s16 (TFLite's int16 SOFTMAX): the output at 1/32768 : 0, its exp and 1 / (1 + x) tables
         computed here as TFLite Micro computes them (gen_lut, float32)."""
         q_softmax = UniformQuantizedType(1.0 / 32768.0, 0, storage_type=int_type(16))
+        if q_out.zero_point == 0 and float(as_f32(q_out.scale)) == lut.SOFTMAX_S16_OUTPUT_SCALE \
+                and act == storage_range(q_out):
+            return self.softmax_s16_table(op, stored, q_out)
         if q_out != q_softmax or act != storage_range(q_out):
             raise error(op, f"an int16 softmax writes scale 1/32768 and zero point 0 (arm_softmax_s16), not "
                             f"{q_out.scale}:{q_out.zero_point} or a clamp: arm_softmax_s16 interpolates TFLite's "
-                            "tables, up to 2 LSB off the float softmax of an ONNX A16W8 model (1/32767); "
-                            "supported: TFLite's int16 SOFTMAX (1/32768, exact to TFLite Micro)")
+                            "tables; supported: TFLite's int16 SOFTMAX (1/32768, exact to TFLite Micro) and an ONNX "
+                            "A16W8 Softmax (1/32767 : 0, cmsis_opt_softmax_s16), neither clamped")
         x, perm = self.softmax_input(op, stored)
         beta = 1.0 if op.beta is None else op.beta.value.data
         mult, shift = quantmath.softmax_s16_params(stored_quant(x).scale, beta)
@@ -1061,6 +1064,26 @@ class Lowering:
                 "one_by_one_lut": dense(lut.tflm_lut_s16(lut.f32_one_over_one_plus, 0.0, 1.0)),
             },
         )
+        return Stored(self.emit(new).results[0], tuple(perm))
+
+    def softmax_s16_table(self, op: nn.SoftmaxOp, stored: Stored, q_out: UniformQuantizedType) -> Stored:
+        """An ONNX A16W8 Softmax (output 1/32767 : 0): one `cmsis.softmax_s16_table` whose exp table this layer's
+        input scale fills (`lut.softmax_exp_table_s16`), within 1 LSB of onnxruntime's float softmax. A located
+        error for a row longer than `lut.SOFTMAX_S16_MAX_ROW` (the error analysis stops there)."""
+        x, perm = self.softmax_input(op, stored)
+        row = shape_of(x)[-1]
+        if row > lut.SOFTMAX_S16_MAX_ROW:
+            raise error(op, f"an int16 softmax over {row} elements is longer than the {lut.SOFTMAX_S16_MAX_ROW} "
+                            "cmsis_opt_softmax_s16 is proven within 1 LSB of onnxruntime for; split the axis or "
+                            "keep this softmax in float")
+        beta = 1.0 if op.beta is None else op.beta.value.data
+        try:
+            table = lut.softmax_exp_table_s16(stored_quant(x).scale, beta)
+        except lut.TableError as err:
+            raise error(op, str(err)) from None
+        new = cmsis.SoftmaxS16TableOp.build(
+            operands=[x], result_types=[_tensor(q_out, shape_of(x))],
+            properties={"table": dense(table)})
         return Stored(self.emit(new).results[0], tuple(perm))
 
     def pad(self, op: nn.PadOp, q_out, act=None) -> Stored:

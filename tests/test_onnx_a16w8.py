@@ -125,14 +125,26 @@ def table_model(tmp_path: Path, op: str) -> tuple[str, np.ndarray]:
     return path, samples[8:]
 
 
-def test_a16w8_softmax_is_refused_not_approximated(tmp_path):
-    """arm_softmax_s16 interpolates TFLite's tables: 2 LSB off onnxruntime's float softmax at int16 (measured on
-    seeded data), so an ONNX A16W8 model with it is a located error."""
-    path, _ = table_model(tmp_path, "Softmax")
-    with pytest.raises(CompileError, match=r"layer 'act' \(nn.softmax\): an int16 softmax writes scale 1/32768 and "
-                                           r"zero point 0 \(arm_softmax_s16\), not 3.05185\d*e-05:0 or a clamp: "
-                                           "arm_softmax_s16 interpolates"):
-        quantized(path)
+def test_a16w8_softmax_within_one_lsb_of_onnxruntime(tmp_path):
+    """Softmax runs as `cmsis.softmax_s16_table` (not arm_softmax_s16, 2 LSB off onnxruntime here): each quantized
+    layer within 1 LSB of onnxruntime, end to end within 3; runtime/ and the real CMSIS-NN (in place and not)
+    give the interpreter's int16 bytes."""
+    path, samples = table_model(tmp_path, "Softmax")
+    module = quantized(path)
+    assert "cmsis.softmax_s16_table" in kernels(module), kernels(module)
+    inputs = int16_inputs(module, samples)
+    per_layer = assert_within_steps(path, module, inputs, end_to_end=3)
+    assert len(per_layer) == 3, per_layer
+    expected = [run_function(module, [x])[0].reshape(-1) for x in inputs]
+    for inplace in (True, False):
+        folder = tmp_path / ("inplace" if inplace else "no_inplace")
+        folder.mkdir()
+        programs = build_programs(folder, {"m": quantized(path)}, core="cortex-m4", inplace=inplace)
+        for library in ("runtime", "cmsis-nn"):
+            program = program_for(programs, library)
+            for x, want in zip(inputs, expected, strict=True):
+                got = run_program(program, "m", [x], dtype=np.int16)
+                np.testing.assert_array_equal(got, want, err_msg=f"{library}, in place {inplace}")
 
 
 @pytest.mark.parametrize("op", ["Sigmoid", "Tanh"])

@@ -213,27 +213,40 @@ def a16w8_tables_case(workdir: Path) -> Case:
     """Gemm -> Tanh -> Gemm -> Sigmoid -> Gemm (seeded weights) quantized A16W8 by onnxruntime: Tanh and Sigmoid
     on cmsis_opt_lut_s16 with tables sized for their scales, in place; checked against the reference
     interpreter."""
+    return _a16w8_gemm_chain(workdir, "tables_a16w8", ["Tanh", "Sigmoid"], 18)
+
+
+def a16w8_softmax_case(workdir: Path) -> Case:
+    """Gemm -> Softmax -> Gemm (seeded weights, rows of 24) quantized A16W8 by onnxruntime: the softmax on
+    cmsis_opt_softmax_s16 with the exp table for its input scale, in place; checked against the reference
+    interpreter."""
+    return _a16w8_gemm_chain(workdir, "softmax_a16w8", ["Softmax"], 19)
+
+
+def _a16w8_gemm_chain(workdir: Path, name: str, activations: list[str], seed: int) -> Case:
+    """Gemm [1, 16] -> 24, then per activation: it, Gemm 24 -> 24 (the last one 24 -> 8); quantized A16W8 by
+    onnxruntime on 16 seeded samples, 4 seeded int16 inputs."""
     import logging
 
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     from onnxruntime import quantization
 
-    rng = np.random.default_rng(18)
-    weights = {"w1": rng.standard_normal((24, 16)), "w2": rng.standard_normal((24, 24)) * 0.5,
-               "w3": rng.standard_normal((8, 24)) * 0.5}
-    nodes = [helper.make_node("Gemm", ["x", "w1"], ["g1"], transB=1, name="fc1"),
-             helper.make_node("Tanh", ["g1"], ["t"], name="tanh"),
-             helper.make_node("Gemm", ["t", "w2"], ["g2"], transB=1, name="fc2"),
-             helper.make_node("Sigmoid", ["g2"], ["s"], name="sigmoid"),
-             helper.make_node("Gemm", ["s", "w3"], ["y"], transB=1, name="fc3")]
-    graph = helper.make_graph(nodes, "tables", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
+    rng = np.random.default_rng(seed)
+    weights = {"w1": rng.standard_normal((24, 16))}
+    nodes = [helper.make_node("Gemm", ["x", "w1"], ["g1"], transB=1, name="fc1")]
+    for i, op in enumerate(activations, start=2):
+        last = i == len(activations) + 1
+        weights[f"w{i}"] = rng.standard_normal((8 if last else 24, 24)) * 0.5
+        nodes += [helper.make_node(op, [f"g{i - 1}"], [f"a{i}"], name=op.lower()),
+                  helper.make_node("Gemm", [f"a{i}", f"w{i}"], ["y" if last else f"g{i}"], transB=1, name=f"fc{i}")]
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
                               [numpy_helper.from_array(v.astype(np.float32), k) for k, v in weights.items()])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     workdir.mkdir(parents=True, exist_ok=True)
-    float_path, path = workdir / "tables.float.onnx", workdir / "tables_a16w8.onnx"
+    float_path, path = workdir / f"{name}.float.onnx", workdir / f"{name}.onnx"
     onnx.save(model, str(float_path))
     samples = iter(rng.standard_normal((16, 1, 16)).astype(np.float32))
 
@@ -248,7 +261,7 @@ def a16w8_tables_case(workdir: Path) -> Case:
                                  weight_type=quantization.QuantType.QInt8,
                                  extra_options={"ActivationSymmetric": True})
     inputs = rng.integers(-32768, 32768, size=(4, 1, 16)).astype(np.int16)
-    return Case("tables_a16w8", path, inputs, None)
+    return Case(name, path, inputs, None)
 
 
 CMAKE_EXAMPLE = ROOT / "examples" / "cifar10_cmsis.net"
@@ -695,6 +708,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cases.append(a16w8_case(out / "a16w8"))
         cases.append(a16w8_tables_case(out / "a16w8"))
+        cases.append(a16w8_softmax_case(out / "a16w8"))
     except ImportError as missing:  # onnxruntime comes with the test extras
         print(f"note: no A16W8 model: {missing}", file=sys.stderr)
     cases.append(cmake_case())

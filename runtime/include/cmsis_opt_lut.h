@@ -49,6 +49,21 @@ arm_cmsis_nn_status cmsis_opt_lut_s16(const int16_t *input,
                                       int16_t *output,
                                       int32_t size);
 
+/*
+ * An int16 softmax over `rows` rows of `row_size` elements (the last axis),
+ * output scale 1/32767, zero point 0: per row, d = max - x, exp(-d s) =
+ * table[d >> 8] * table[256 + (d & 255)] / 2^60 rounded to 30 fraction
+ * bits (a [512] table for the layer's input scale s), summed in uint64, and
+ * output = (e * 32767 + sum / 2) / sum. A row is read whole before it is
+ * written (in place works). Returns ARM_CMSIS_NN_ARG_ERROR when rows < 0 or
+ * row_size < 1, else ARM_CMSIS_NN_SUCCESS.
+ */
+arm_cmsis_nn_status cmsis_opt_softmax_s16(const int16_t *input,
+                                          int32_t rows,
+                                          int32_t row_size,
+                                          const int32_t *table,
+                                          int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif
