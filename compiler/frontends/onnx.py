@@ -17,6 +17,12 @@ is a constant), the operator versions of opsets 13 to 21, and weight-only
 quantized models (a float graph whose weights are DequantizeLinear of integer
 constants), which import as float models with the dequantized weights.
 
+CMSIS-NN window ops take the top/left padding only and imply the far side
+from the output size (at most the near side + 1). Conv pads beyond that (say
+[1, 0, 1, 2]) move to an explicit `nn.pad` of real 0 before the convolution
+(`explicit_pad`: exact, and --fold-pads folds it back where the op can
+express it); pool pads beyond it are refused, naming the node.
+
 Whatever the importer does not handle exactly is a `CompileError` naming the
 node: `node 'NAME' (OpType): <what> is not supported; supported: ...`.
 """
