@@ -28,7 +28,8 @@ onnx_models = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(onnx_models)
 
 FLOAT_MODELS = ["gemm_transb", "gemm_plain", "matmul_add", "conv_bn", "flatten", "pad", "concat",
-                "residual", "relu6", "ceil_pool", "same_conv", "mul_depthwise", "reduce_mean"]
+                "residual", "relu6", "ceil_pool", "same_conv", "mul_depthwise", "reduce_mean",
+                "asym_pad_conv"]
 
 
 def write(tmp_path, name: str) -> str:
