@@ -51,7 +51,6 @@ from .kernel import (
 )
 from .utils import (
     check_len,
-    conv_out_size,
     element_bytes,
     fail,
     int_type,
@@ -60,6 +59,7 @@ from .utils import (
     pack_int4,
     shape_of,
     to_numpy,
+    window_expressible,
     window_patches,
 )
 
@@ -108,12 +108,7 @@ def check_window(op: CmsisOp, in_hw: Sequence[int], out_hw: Sequence[int], kerne
         eff = (kernel[axis] - 1) * dilation[axis] + 1
         if pad[axis] >= eff:
             fail(op, "padding", f"{pad[axis]} on the {name} is not smaller than the window {eff}")
-        end = max((out_hw[axis] - 1) * stride[axis] + eff - in_hw[axis] - pad[axis], 0)
-        if (
-            end > pad[axis] + 1
-            or end >= eff
-            or conv_out_size(in_hw[axis], kernel[axis], stride[axis], pad[axis], end, dilation[axis]) != out_hw[axis]
-        ):
+        if not window_expressible(in_hw[axis], out_hw[axis], kernel[axis], stride[axis], pad[axis], dilation[axis]):
             fail(
                 op,
                 "result",

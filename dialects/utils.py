@@ -219,6 +219,22 @@ def conv_out_size(
     return (size + pad_begin + pad_end - effective) // stride + 1
 
 
+def window_expressible(size: int, out: int, kernel: int, stride: int, pad_begin: int, dilation: int = 1) -> bool:
+    """Whether a CMSIS-NN window op can compute `out` positions from `size` with only `pad_begin` given.
+
+    CMSIS-NN takes the padding before the first row/column and implies the far
+    side from the output size (it bounds-checks every tap). Expressible when the
+    near padding is smaller than the effective window, the implied far padding
+    is at most the near padding + 1 (TFLite SAME) and smaller than the window,
+    and that padding gives exactly `out` (`check_window` in dialects/cmsis_conv.py).
+    """
+    eff = (kernel - 1) * dilation + 1
+    if pad_begin >= eff:
+        return False
+    end = max((out - 1) * stride + eff - size - pad_begin, 0)
+    return end <= pad_begin + 1 and end < eff and conv_out_size(size, kernel, stride, pad_begin, end, dilation) == out
+
+
 def broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
     """numpy/ONNX multidirectional broadcasting, or None if incompatible."""
     out = []

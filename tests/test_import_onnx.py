@@ -28,7 +28,8 @@ onnx_models = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(onnx_models)
 
 FLOAT_MODELS = ["gemm_transb", "gemm_plain", "matmul_add", "conv_bn", "flatten", "pad", "concat",
-                "residual", "relu6", "ceil_pool", "same_conv", "mul_depthwise", "reduce_mean"]
+                "residual", "relu6", "ceil_pool", "same_conv", "mul_depthwise", "reduce_mean",
+                "asym_pad_conv"]
 
 
 def write(tmp_path, name: str) -> str:
@@ -556,3 +557,75 @@ def test_calibrated_float_softmax_over_the_channels_compiles_without_an_inner_tr
         ours = float_of(run_function(module, [x])[0], q_out)
         theirs = sess.run(None, {"x": float_of(x, q_in)})[0]
         assert np.abs(ours - theirs).max() <= steps * q_out.scale * (1 + 1e-6), (np.abs(ours - theirs).max(), steps)
+
+
+# -- pads CMSIS-NN cannot express ------------------------------------------------------------------------------
+
+
+def _padded_conv_model(path, pads, strides, group=1, shape=(1, 3, 11, 8)):
+    """x (int8 QDQ) -> Conv 3x3 with explicit `pads` [top, left, bottom, right] -> Relu -> QDQ -> y."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(4)
+    c = shape[1]
+    c_out = c if group == c else 5
+    inits = [numpy_helper.from_array(rng.integers(-8, 8, (c_out, c // group, 3, 3)).astype(np.int8), "w"),
+             numpy_helper.from_array(0.05 * np.arange(1, c_out + 1, dtype=np.float32), "ws"),
+             numpy_helper.from_array(np.zeros(c_out, np.int8), "wz"),
+             numpy_helper.from_array(np.float32(0.02), "xs"), numpy_helper.from_array(np.int8(3), "xz"),
+             numpy_helper.from_array(np.float32(0.1), "ys"), numpy_helper.from_array(np.int8(-5), "yz")]
+    out_hw = [(shape[2 + i] + pads[i] + pads[i + 2] - 3) // strides[i] + 1 for i in range(2)]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="xq"),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"], name="xd"),
+             helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"], name="wd", axis=0),
+             helper.make_node("Conv", ["xd", "wd"], ["c"], name="conv", pads=pads, strides=strides, group=group),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("QuantizeLinear", ["r", "ys", "yz"], ["yq"], name="yq"),
+             helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"], name="y")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, c_out, *out_hw])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), path)
+    return str(path)
+
+
+@pytest.mark.parametrize(("pads", "strides", "group", "pad_kept"), [
+    ([1, 0, 1, 2], [2, 1], 1, True),     # the width's far pad 2 > near 0 + 1
+    ([0, 2, 1, 0], [1, 1], 1, False),    # far pads at most near + 1: CMSIS-NN implies them, no pad
+    ([3, 0, 0, 0], [1, 1], 1, True),     # a near pad as large as the window: explicit too
+    ([0, 0, 2, 2], [2, 2], 1, True),     # stride 2, end pad only
+    ([1, 0, 1, 2], [1, 1], 3, True),     # depthwise
+    ([1, 1, 2, 1], [2, 1], 1, False),    # stride 2 never reaches the far pad's last row: expressible as it is
+])
+def test_conv_pads_cmsis_nn_cannot_express_become_an_explicit_pad(tmp_path, pads, strides, group, pad_kept):
+    """ONNX Conv pads whose far side CMSIS-NN cannot imply from the output size (it takes only top/left, the
+    far side at most near + 1): the far pad becomes an explicit zero-point cmsis.pad before the conv (exact:
+    a padded tap adds (zp + input_offset) * w = 0, as a skipped one does). 1 LSB per quantized layer (one
+    conv) of onnxruntime over 8 inputs; the host C equals the interpreter."""
+    pytest.importorskip("onnxruntime")
+    from host_programs import compile_host, run_program
+    from onnx_oracle import assert_within_steps, int8_io, kernels, quantized
+
+    from cmsis_opt.interpreter import run_function
+
+    path = _padded_conv_model(tmp_path / "pad.onnx", pads, strides, group)
+    module = quantized(path)
+    conv = "cmsis.conv" if group == 1 else "cmsis.depthwise_conv"
+    assert [k for k in kernels(module) if k != "cmsis.transpose"] == [*(["cmsis.pad"] if pad_kept else []), conv]
+    rng = np.random.default_rng(9)
+    inputs = [rng.integers(-128, 128, int8_io(module)[2]).astype(np.int8) for _ in range(8)]
+    assert_within_steps(path, module, inputs, end_to_end=1)
+    program = compile_host(path, tmp_path / "out", "pad", "runtime")
+    for x in inputs[:3]:
+        assert run_program(program, "pad", [x]).tolist() == run_function(module, [x])[0].reshape(-1).tolist()
+
+
+def test_a_pool_pad_cmsis_nn_cannot_express_is_one_located_error(tmp_path):
+    """MaxPool pads [0, 0, 0, 2] with a 3x3 window, stride 1: the far width pad 2 exceeds the near 0 + 1 that
+    CMSIS-NN pools can imply. One error naming the node, the pads, the axis and what to change; nothing written."""
+    node = onnx.helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[3, 3], pads=[0, 0, 0, 2])
+    f32 = onnx_models._f32
+    path = save(tmp_path, bad_node_model(node, [f32("x", [1, 2, 6, 6])], [f32("y", [1, 2, 4, 6])]))
+    out = tmp_path / "out.mlir"
+    line = one_error(run_tool("cmsis-import", path, "-o", str(out)), path, "node 'pool' (MaxPool)",
+                     "pads [0, 0, 0, 2] on the width cannot be expressed", "end pad of at most the begin pad + 1")
+    assert "height" not in line and not out.exists()

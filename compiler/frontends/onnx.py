@@ -17,6 +17,12 @@ is a constant), the operator versions of opsets 13 to 21, and weight-only
 quantized models (a float graph whose weights are DequantizeLinear of integer
 constants), which import as float models with the dequantized weights.
 
+CMSIS-NN window ops take the top/left padding only and imply the far side
+from the output size (at most the near side + 1). Conv pads beyond that (say
+[1, 0, 1, 2]) move to an explicit `nn.pad` of real 0 before the convolution
+(`explicit_pad`: exact, and --fold-pads folds it back where the op can
+express it); pool pads beyond it are refused, naming the node.
+
 Whatever the importer does not handle exactly is a `CompileError` naming the
 node: `node 'NAME' (OpType): <what> is not supported; supported: ...`.
 """
@@ -34,8 +40,15 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from cmsis_opt import lut
 from cmsis_opt.diagnostics import plural
 from cmsis_opt.dialects import nn
-from cmsis_opt.dialects.quant import UniformQuantizedType
-from cmsis_opt.dialects.utils import broadcast_shape, conv_out_size, i64_array, num_elements, shape_of
+from cmsis_opt.dialects.quant import UniformQuantizedType, quant_of
+from cmsis_opt.dialects.utils import (
+    broadcast_shape,
+    conv_out_size,
+    i64_array,
+    num_elements,
+    shape_of,
+    window_expressible,
+)
 from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import (
     I4,
@@ -584,6 +597,7 @@ class _Importer:
         if group < 1 or in_shape[1] % group or w_shape[1] * group != in_shape[1] or w_shape[0] % group:
             raise self.fail(node, f"group {group} does not fit input channels {in_shape[1]} and weight {list(w_shape)}")
         pads, out_hw = self.window(node, attrs, in_shape[2:], kernel, strides, dilations)
+        x, pads = self.explicit_pad(node, x, pads, out_hw, kernel, strides, dilations)
         out = (in_shape[0], w_shape[0], *out_hw)
         op = nn.Conv2DOp(x, weight, bias, float_tensor(out), strides, pads, dilations, group)
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))
@@ -676,6 +690,41 @@ class _Importer:
             raise self.fail(node, f"the window {list(kernel)} does not fit the input {list(in_hw)} with pads {pads}")
         return pads, out
 
+    def explicit_pad(self, node, x: SSAValue, pads: list[int], out_hw: Sequence[int], kernel: Sequence[int],
+                     strides: Sequence[int], dilations: Sequence[int]) -> tuple[SSAValue, list[int]]:
+        """The convolution's input and [top, left, bottom, right] pads, with what CMSIS-NN cannot express moved out.
+
+        CMSIS-NN takes only the top/left padding and implies the far side from
+        the output size, at most the near side + 1 (`window_expressible`). On an
+        axis where the ONNX pads (e.g. [1, 0, 1, 2]) break that, the far pad
+        (and the near one when it is not smaller than the window) becomes an
+        `nn.pad` of real 0 before the op: the input's zero point once quantized,
+        which adds (zp + input_offset) * w = 0 to the accumulator, exactly as a
+        skipped tap (bit for bit). --fold-pads folds it back where that is exact.
+        """
+        pre, post, kept = [0, 0], [0, 0], list(pads)
+        in_hw = shape_of(x)[2:]
+        for i in range(2):
+            if window_expressible(in_hw[i], out_hw[i], kernel[i], strides[i], pads[i], dilations[i]):
+                continue
+            post[i], kept[i + 2] = pads[i + 2], 0
+            if pads[i] >= (kernel[i] - 1) * dilations[i] + 1:
+                pre[i], kept[i] = pads[i], 0
+        if not any(pre + post):
+            return x, pads
+        n, c, h, w = shape_of(x)
+        padded = float_tensor((n, c, h + pre[0] + post[0], w + pre[1] + post[1]))
+        op = nn.PadOp(operands=[x], result_types=[padded],
+                      properties={"pads": i64_array([0, 0, *pre, 0, 0, *post])})
+        layer = self.layer(node)
+        value = self.builder.value(op, layer)
+        source = x.owner
+        if isinstance(source, nn.DequantizeOp):  # a QDQ model: the pad keeps its input's quantization
+            element = quant_of(source.input.type)
+            if element is not None:
+                value = self.builder.dequantize(self.builder.quantize(value, element, layer), layer)
+        return value, kept
+
     def on_pool(self, node) -> None:
         self.check_arity(node, 1, 1)
         attrs = self.attrs(node)
@@ -703,6 +752,11 @@ class _Importer:
                 node, "count_include_pad=1 with padding", "count_include_pad=0 (padding excluded from the average)")
         if any(p >= k for p, k in zip(pads, kernel + kernel, strict=True)):
             raise self.unsupported(node, f"pads {pads} as large as the window {kernel}", "pads smaller than the window")
+        for i, axis in enumerate(("height", "width")):
+            if not window_expressible(shape[2 + i], out_hw[i], kernel[i], strides[i], pads[i]):
+                raise self.fail(
+                    node, f"pads {pads} on the {axis} cannot be expressed: CMSIS-NN pools pad the far side by at most "
+                    "the near side + 1 (as TFLite SAME does); use an end pad of at most the begin pad + 1 there")
         cls = nn.MaxPoolOp if is_max else nn.AvgPoolOp
         op = cls(x, float_tensor((*shape[:2], *out_hw)), kernel, strides, pads)
         self.bind(node, self.builder.value(op, self.layer(node), node.output[0]))

@@ -137,6 +137,13 @@ def ceil_pool():
     return _model(nodes, [_f32("x", [1, 2, 8, 8])], [_f32("y", [1, 2, 2, 2])])
 
 
+def asym_pad_conv():
+    """Conv 3x3 with pads [1, 0, 1, 2], strides [2, 1]: the width's far pad 2 is more than CMSIS-NN implies."""
+    w = _rng().standard_normal((5, 3, 3, 3)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 0, 1, 2], strides=[2, 1])]
+    return _model(nodes, [_f32("x", [1, 3, 11, 8])], [_f32("y", [1, 5, 6, 8])], [_init("w", w)])
+
+
 def same_conv():
     """auto_pad SAME_UPPER with stride 2, then a GlobalAveragePool, Reshape (0 and -1) and Softmax."""
     r = _rng()
