@@ -258,8 +258,10 @@ def element_bytes(value: SSAValue | Attribute) -> int:
     (int8 and `!quant.uniform<i8:...>` 1, int16 2, f32 4)."""
     # Exact-class tests first: `isinstance` against xDSL's abstract classes (SSAValue, and any class that does
     # not match exactly) goes through ABCMeta.__instancecheck__, and this runs tens of thousands of times a compile.
-    kind = type(value)
-    type_ = value.type if kind is OpResult or kind is BlockArgument or isinstance(value, SSAValue) else value
+    if type(value) is OpResult or type(value) is BlockArgument or isinstance(value, SSAValue):
+        type_ = value.type
+    else:
+        type_ = value
     element = type_.element_type if isinstance(type_, TensorType) else type_
     if type(element) is IntegerType:
         return max(1, element.width.data // 8)
