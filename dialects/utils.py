@@ -24,7 +24,7 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.func import FuncOp
-from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
+from xdsl.ir import Attribute, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from .quant import UniformQuantizedType
@@ -272,8 +272,15 @@ def num_elements(shape: Sequence[int]) -> int:
 def element_bytes(value: SSAValue | Attribute) -> int:
     """Bytes of one element of a tensor value or type: its (storage) integer or float width in bytes, at least 1
     (int8 and `!quant.uniform<i8:...>` 1, int16 2, f32 4)."""
-    type_ = value.type if isinstance(value, SSAValue) else value
+    # Exact-class tests first: `isinstance` against xDSL's abstract classes (SSAValue, and any class that does
+    # not match exactly) goes through ABCMeta.__instancecheck__, and this runs tens of thousands of times a compile.
+    if type(value) is OpResult or type(value) is BlockArgument or isinstance(value, SSAValue):
+        type_ = value.type
+    else:
+        type_ = value
     element = type_.element_type if isinstance(type_, TensorType) else type_
+    if type(element) is IntegerType:
+        return max(1, element.width.data // 8)
     if isinstance(element, UniformQuantizedType):
         element = element.storage_type
     width = getattr(getattr(element, "width", None), "data", 8)
