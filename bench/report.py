@@ -91,7 +91,9 @@ def allocator_section(a: dict) -> list[str]:
 
 def compile_section(c: dict) -> list[str]:
     lines = ["## 5. Compile time (`cmsis-compile`, whole pipeline and C emission)", "",
-             "Wall time depends on the machine's load; CPU time (user + sys of the process) is the steadier figure.", ""]
+             "Wall time depends on the machine's load; CPU time (user + sys of the process) is the steadier figure. "
+             + (f"Models and chains of at most 1,000 layers: the run with the least CPU of {c['repeats']}."
+                if c.get("repeats") else ""), ""]
     kws = c["models"].get("kws_dscnn", {}).get("cpu")
 
     def vs_kws(r: dict) -> str:
