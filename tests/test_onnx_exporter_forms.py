@@ -73,8 +73,12 @@ def imported_and_compared(path: str, seed: int = 0):
     ours = run_function(module, [x])[0]
     theirs = onnxruntime_output(path, x)
     assert ours.shape == theirs.shape
-    # float32 in both, summed in different orders: agreement to float rounding
-    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    # float32 in both, summed in different orders (and a folded BatchNormalization scales the
+    # weights before the sum rather than the sum after it): agreement to float rounding. A value
+    # near zero after cancellation carries the rounding of the large terms it was summed from, so
+    # the absolute allowance is taken relative to the output's largest magnitude, not to 1.
+    scale = max(1.0, float(np.abs(theirs).max()))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6 * scale)
     return module, ours
 
 
