@@ -36,6 +36,11 @@ from cmsis_opt.dialects.quant import quant_of
 from cmsis_opt.errors import CompileError
 from cmsis_opt.opverify import verify_op
 
+MAX_INTEGER_WIDTH = (1 << 24) - 1
+"""The widest integer type MLIR has (`IntegerType::kMaxWidth`, mlir/IR/BuiltinTypes.h): xDSL takes any width and
+derives the type's value range, 2**width, when a constant of it is read, which for i7106297016 takes gigabytes."""
+_INTEGER_TYPE = re.compile(r"[su]?i([0-9]+)")
+
 MAX_ELEMENTS = (1 << 31) - 1
 """Largest element count of a tensor type (CMSIS-NN sizes are int32)."""
 
@@ -97,6 +102,16 @@ class _LocatingParser(Parser):
         except VerifyException as error:
             start = max(self.lexer.input.content.rfind("!" if is_type else "#", 0, body_start), 0)
             self.raise_error(_first_line(error), start, self.pos)
+
+    def _parse_optional_integer_or_float_type(self):
+        """Refuse an integer type wider than MLIR allows before xDSL builds it (`MAX_INTEGER_WIDTH`)."""
+        token = self._current_token
+        if token.kind == MLIRTokenKind.BARE_IDENT and (match := _INTEGER_TYPE.fullmatch(token.text)) is not None:
+            width = int(match.group(1))
+            if width > MAX_INTEGER_WIDTH:
+                self.raise_error(f"integer type '{token.text}' is wider than MLIR's limit of {MAX_INTEGER_WIDTH:,} "
+                                 "bits", token.span.start, token.span.end)
+        return super()._parse_optional_integer_or_float_type()
 
     def parse_ranked_shape(self):
         start = self._current_token.span.start

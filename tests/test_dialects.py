@@ -141,3 +141,15 @@ def test_quant_type_has_round_trip_and_invalid_lit_tests():
 
 def test_tensor_of_float_has_no_quantization():
     assert quant_of(TensorType(f32, [2])) is None
+
+
+@pytest.mark.parametrize("spelling", ["i16777216", "si7106297016", "ui99999999999"])
+def test_integer_types_wider_than_mlir_allows_are_refused_where_written(spelling):
+    """MLIR's widest integer type has 2^24 - 1 bits; a wider one is an error at the type, before xDSL derives its
+    2^width value range (which for i7106297016 took half a minute of allocation)."""
+    text = f"func.func @f(%x: tensor<2x{spelling}>) {{\n  func.return\n}}\n"
+    with pytest.raises(CompileError) as caught:
+        parse_ir(text, "w.mlir")
+    assert caught.value.where == "w.mlir:1:27"  # the type, just after `tensor<2x`
+    assert f"integer type '{spelling}' is wider than MLIR's limit of 16,777,215 bits" in caught.value.message
+    assert parse_ir("func.func @f(%x: tensor<2xi16777215>) {\n  func.return\n}\n").module is not None
