@@ -25,10 +25,15 @@ LINK_TREE := rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/cmsis_opt \
 # Shell steps for a recipe that collects failures in $status: every checker runs, whatever one finds.
 LINT := $(LINK_TREE) || status=1; $(BIN)/ruff check || status=1; $(BIN)/pyright --project $(CURDIR) || status=1;
 
+# pytest on every core (pytest-xdist): one worker per core, each taking whole test files, so a file's
+# module-scoped fixtures (compiled models, built host programs) are made once. PYTEST_JOBS=0 runs in one process.
+PYTEST_JOBS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadfile)
+
 test: $(STAMP)
 	@status=0; \
 	$(LINT) \
-	$(BIN)/python -m pytest -q tests || status=1; \
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) tests || status=1; \
 	$(BIN)/lit -sv tests/lit || status=1; \
 	exit $$status
 
@@ -38,7 +43,7 @@ lint: $(STAMP)
 	exit $$status
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) tests
 
 lit: $(STAMP)
 	$(BIN)/lit -sv tests/lit
@@ -70,11 +75,13 @@ fuzz: $(STAMP)
 
 # Differential testing at scale: 2,000 random networks, every allocation strategy, in-place on and off (host);
 # then STRESS_QEMU random networks per core on QEMU (Cortex-M4, M55) with Arm's CMSIS-NN;
-# and STRESS_PATCHED random networks with patching on (random stage ends and grids), host C against the interpreter.
+# and STRESS_PATCHED random networks with patching on (random stage ends and grids), host C against the interpreter;
+# then the tests marked slow (exhaustive checks of minutes that make test leaves out).
 STRESS_QEMU ?= 1000
 STRESS_PATCHED ?= 500
 stress: $(STAMP) arm-tools
 	CMSIS_NN="$(CMSIS_NN)" $(BIN)/python tests/stress.py --qemu $(STRESS_QEMU) --patched $(STRESS_PATCHED)
+	$(BIN)/python -m pytest -q -m slow $(PYTEST_PARALLEL) tests
 
 clean:
 	rm -rf build .pytest_cache
