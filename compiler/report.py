@@ -464,12 +464,30 @@ def memory_html(plan: Plan, svg: str | None = None) -> str:
 REPORT_FILES = ("memory.json", "memory.svg", "memory.html")
 
 
+def json_text(report: dict) -> str:
+    """`report` as JSON text: one key per line, and each record of a list of records (steps, buffers) on a line.
+
+    Equal to `json.dumps(report)` when parsed. Not `indent=`: an indented dump runs the json module's Python
+    encoder, and a model of a thousand layers has thousands of records; each line here is a compact dump,
+    which takes its C encoder.
+    """
+    lines = []
+    for key, value in report.items():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            body = ",\n    ".join(json.dumps(item) for item in value)
+            text = f"[\n    {body}\n  ]"
+        else:
+            text = json.dumps(value)
+        lines.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def write_reports(plan: Plan, directory: str) -> list[str]:
     """Write memory.json, memory.svg and memory.html into `directory` (each in one step); returns their paths."""
     from cmsis_opt.output import write_atomic
 
     paths = [os.path.join(directory, name) for name in REPORT_FILES]
-    write_atomic(paths[0], json.dumps(memory_json(plan), indent=2) + "\n")
+    write_atomic(paths[0], json_text(memory_json(plan)))
     svg = memory_svg(plan)
     write_atomic(paths[1], svg)
     write_atomic(paths[2], memory_html(plan, svg))

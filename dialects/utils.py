@@ -131,10 +131,24 @@ def to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
 
 
 def _int_array(element: IntegerType, code: str, values: Sequence[int]) -> DenseArrayBase:
-    """`DenseArrayBase.from_list(element, values)`, packed in one `struct` call when every value is in the signed
-    range (what from_list's per-value normalisation leaves unchanged); other values take from_list's own path,
-    which normalises the unsigned range or raises ValueError."""
-    ints_ = [int(v) for v in values]
+    """`DenseArrayBase.from_list(element, values)`, shared between the ops that have it (`_shared_int_array`)."""
+    ints_ = tuple(int(v) for v in values)
+    if len(ints_) <= 8:  # strides, pads, kernel sizes, permutations: the same few, once per op
+        return _shared_int_array(code, ints_)
+    return _packed_int_array(element, code, ints_)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_int_array(code: str, ints_: tuple[int, ...]) -> DenseArrayBase:
+    """A short array built once (keyed by its struct code, which names the element type: hashing the type would
+    cost more than the look-up saves): attributes are immutable values, and building one verifies it."""
+    return _packed_int_array(i64 if code == "q" else i32, code, ints_)
+
+
+def _packed_int_array(element: IntegerType, code: str, ints_: tuple[int, ...]) -> DenseArrayBase:
+    """Packed in one `struct` call when every value is in the signed range (what from_list's per-value
+    normalisation leaves unchanged); other values take from_list's own path, which normalises the unsigned
+    range or raises ValueError."""
     try:
         data = struct.pack(f"<{len(ints_)}{code}", *ints_)
     except struct.error:

@@ -98,7 +98,14 @@ def test_scratch_is_drawn_in_its_own_colour(tmp_path):
 def test_write_report_writes_both_files(tmp_path):
     paths = write_report(planned_module(), str(tmp_path))
     assert sorted(p.rsplit("/", 1)[1] for p in paths) == ["memory.html", "memory.json", "memory.svg"]
-    assert json.loads((tmp_path / "memory.json").read_text())["arena_bytes"] == 140
+    text = (tmp_path / "memory.json").read_text()
+    module = planned_module()
+    assert json.loads(text) == memory_json(memory_plan(module)) and json.loads(text)["arena_bytes"] == 140
+    # a key per line and a record per line: a buffer's line is the record itself
+    buffers = memory_json(memory_plan(module))["buffers"]
+    lines = text.splitlines()
+    assert all(any(json.loads(line.rstrip(",")) == b for line in lines if line.startswith("    {")) for b in buffers)
+    assert sum(line.startswith('  "') for line in lines) == len(memory_json(memory_plan(module)))
     ET.parse(tmp_path / "memory.svg")
 
 
