@@ -212,11 +212,73 @@ def build_runtime(directory: Path) -> list[Path]:
     return objects
 
 
+RUNTIME_ARCHIVE = "libcmsis_opt_runtime.a"
+
+
+def runtime_archive(jobs: int = 2) -> Path:
+    """runtime/ compiled with `compiler_command()` into a static library, from the cache when built before.
+
+    The cache folder is `cmsis_nn.cache_root()`/runtime/KEY, where KEY
+    digests the compiler (its resolved path and --version line), the whole
+    command (with $CFLAGS), the archiver (${AR:-ar}) and the bytes of every
+    runtime source and header: a changed file or flag is a new build. The
+    archive is built in a temporary folder and moved into place when complete,
+    so concurrent builds never see half an archive. Compiling the runtime's
+    C files takes about 3 s of CPU; a cached build links in a fraction of that.
+
+    Raises CompileError when a runtime file does not compile (the first error
+    line) or the archiver fails.
+    """
+    import hashlib
+    import json
+    import shutil
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cmsis_opt.cmsis_nn import _compiler_identity, cache_root
+
+    command = [*compiler_command(), f"-I{RUNTIME_DIR / 'include'}"]
+    archiver = shlex.split(os.environ.get("AR") or "ar")
+    sources = runtime_sources()
+    digest = hashlib.sha256(json.dumps({"compiler": _compiler_identity(command), "command": command,
+                                        "archiver": archiver}).encode())
+    for f in [*sources, *sorted((RUNTIME_DIR / "include").glob("*.h"))]:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    final = cache_root() / "runtime" / digest.hexdigest()[:16]
+    archive = final / RUNTIME_ARCHIVE
+    if archive.is_file():
+        return archive
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
+    try:
+        objects = [work / (source.stem + ".o") for source in sources]
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(lambda so: _compile([*command, "-c", str(so[0]), "-o", str(so[1])]),
+                          zip(sources, objects, strict=True)))
+        try:
+            result = subprocess.run([*archiver, "rcs", str(work / RUNTIME_ARCHIVE), *map(str, objects)],
+                                    capture_output=True, text=True)
+        except OSError as error:
+            raise CompileError(f"cannot run the archiver '{archiver[0]}': {error.strerror} (set AR)", _WHERE) from None
+        if result.returncode != 0:
+            raise CompileError(f"the archiver failed: {result.stderr.strip()[:300]}", _WHERE)
+        for obj in objects:
+            obj.unlink()
+        try:
+            work.rename(final)
+        except OSError:
+            if not archive.is_file():  # not another process finishing the same build first
+                raise
+        return archive
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def build_host(sources: Sequence[Path], models: Sequence[HostModel], output: Path,
                runtime_objects: Sequence[Path] | None = None, cmsis_nn: Library | None = None) -> None:
     """Compile the generated sources, a main for `models` and the runtime into the program `output`.
 
-    `runtime_objects` (from build_runtime, same flags) saves compiling the runtime again.
+    The runtime is `runtime_objects` (from build_runtime, same flags) or else the cached `runtime_archive()`.
     `cmsis_nn` (cmsis_opt.cmsis_nn.build_library("host")) links the real CMSIS-NN instead of runtime/.
     """
     output = Path(output)
@@ -226,7 +288,7 @@ def build_host(sources: Sequence[Path], models: Sequence[HostModel], output: Pat
     if cmsis_nn is not None:
         runtime, include_dirs = [cmsis_nn.archive], [*include_dirs, *map(str, cmsis_nn.include_dirs)]
     else:
-        runtime = runtime_objects if runtime_objects is not None else runtime_sources()
+        runtime = runtime_objects if runtime_objects is not None else [runtime_archive()]
         include_dirs.append(str(RUNTIME_DIR / "include"))
     command = [*compiler_command(), CHECK_SCRATCH, *(f"-I{d}" for d in include_dirs),
                *map(str, sources), str(main_c), *map(str, runtime), "-o", str(output), "-lm"]

@@ -351,3 +351,25 @@ def test_output_too_close_to_the_input_changes_the_result():
     case = same_shape_case(rng, 3, 4, depthwise=False)
     expected = run_case(case.line("conv_s8")).output
     assert not np.array_equal(overlap_run(case, "conv_s8", 0), expected)
+
+
+def test_host_builds_link_one_cached_runtime_archive_per_compiler_and_flags(tmp_path, monkeypatch):
+    """cmsis-compile --host compiles runtime/ once per compiler, flags and sources; later builds link the archive."""
+    import shutil
+
+    from cmsis_opt.hostbuild import RUNTIME_ARCHIVE, runtime_archive
+
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler (cc)")
+    monkeypatch.setenv("CMSIS_OPT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("CFLAGS", raising=False)
+    first = runtime_archive()
+    assert first.name == RUNTIME_ARCHIVE and first.parent.parent == tmp_path / "cache" / "runtime"
+    built = first.stat().st_mtime_ns
+    assert runtime_archive() == first and first.stat().st_mtime_ns == built  # found, not rebuilt
+    assert list(first.parent.iterdir()) == [first]  # the objects are not left beside it
+    monkeypatch.setenv("CFLAGS", "-DCMSIS_OPT_UNUSED_FLAG=1")
+    other = runtime_archive()
+    assert other != first and other.is_file()  # other flags: another build
+    symbols = subprocess.run(["nm", str(other)], capture_output=True, text=True).stdout
+    assert " T arm_convolve_s8" in symbols
