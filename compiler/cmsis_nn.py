@@ -241,6 +241,19 @@ def _object_name(tree: CmsisNNTree, source: Path) -> str:
     return "_".join(relative.parts)
 
 
+def make_archive(archiver: list[str], archive: Path, objects: list[Path], where: str) -> None:
+    """`ar rcs ARCHIVE OBJECTS...`, then the objects are removed; raises CompileError (at `where`) when the
+    archiver cannot run or fails."""
+    try:
+        result = subprocess.run([*archiver, "rcs", str(archive), *map(str, objects)], capture_output=True, text=True)
+    except OSError as error:
+        raise CompileError(f"cannot run the archiver '{archiver[0]}': {error.strerror} (set AR)", where) from None
+    if result.returncode != 0:
+        raise CompileError(f"the archiver failed: {result.stderr.strip()[:300]}", where)
+    for obj in objects:
+        obj.unlink()
+
+
 def _compile_one(command: list[str], source: Path, obj: Path) -> tuple[Path, int, str]:
     try:
         result = subprocess.run([*command, "-c", str(source), "-o", str(obj)], capture_output=True, text=True)
@@ -315,18 +328,10 @@ def build_library(target: str = HOST, tree: CmsisNNTree | str | os.PathLike[str]
                 first = next((line for line in stderr.splitlines() if "error" in line), stderr.strip()[:300])
                 raise CompileError(f"{source.relative_to(tree.root)} does not compile for {target}: {first}", _WHERE)
             warnings += [line for line in stderr.splitlines() if "warning:" in line]
-        try:
-            result = subprocess.run([*archiver, "rcs", str(work / ARCHIVE_NAME), *map(str, objects)],
-                                    capture_output=True, text=True)
-        except OSError as error:
-            raise CompileError(f"cannot run the archiver '{archiver[0]}': {error.strerror}", _WHERE) from None
-        if result.returncode != 0:
-            raise CompileError(f"the archiver failed: {result.stderr.strip()[:300]}", _WHERE)
+        make_archive(archiver, work / ARCHIVE_NAME, objects, _WHERE)
         facts = {"tree": str(tree.root), "version": tree.version, "target": target, "command": command,
                  "sources": len(sources), "warnings": warnings,
                  "build_seconds": round(time.perf_counter() - start, 3)}
-        for obj in objects:
-            obj.unlink()
         (work / "manifest.json").write_text(json.dumps(facts, indent=1) + "\n")
         if final.is_dir() and not (archive.is_file() and manifest.is_file()):
             shutil.rmtree(final, ignore_errors=True)  # a damaged entry

@@ -235,7 +235,7 @@ def runtime_archive(jobs: int = 2) -> Path:
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    from cmsis_opt.cmsis_nn import _compiler_identity, cache_root
+    from cmsis_opt.cmsis_nn import _compiler_identity, cache_root, make_archive
 
     command = [*compiler_command(), f"-I{RUNTIME_DIR / 'include'}"]
     archiver = shlex.split(os.environ.get("AR") or "ar")
@@ -255,15 +255,7 @@ def runtime_archive(jobs: int = 2) -> Path:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             list(pool.map(lambda so: _compile([*command, "-c", str(so[0]), "-o", str(so[1])]),
                           zip(sources, objects, strict=True)))
-        try:
-            result = subprocess.run([*archiver, "rcs", str(work / RUNTIME_ARCHIVE), *map(str, objects)],
-                                    capture_output=True, text=True)
-        except OSError as error:
-            raise CompileError(f"cannot run the archiver '{archiver[0]}': {error.strerror} (set AR)", _WHERE) from None
-        if result.returncode != 0:
-            raise CompileError(f"the archiver failed: {result.stderr.strip()[:300]}", _WHERE)
-        for obj in objects:
-            obj.unlink()
+        make_archive(archiver, work / RUNTIME_ARCHIVE, objects, _WHERE)
         try:
             work.rename(final)
         except OSError:
