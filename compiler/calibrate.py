@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import sys
+import zipfile
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -86,7 +87,10 @@ def load_input_samples(path: str, inputs: list[tuple[str, tuple[int, ...]]]) -> 
             arrays = [np.asarray(data[key]) for key in chosen]
     except CompileError:
         raise
-    except (OSError, ValueError, EOFError) as err:  # EOFError: an empty file
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:  # EOFError: an empty file
+        if isinstance(err, zipfile.BadZipFile):  # a damaged archive (a zip header, then not)
+            raise CompileError(f"calibration file '{path}' is a damaged .npz archive ({err}): write it again "
+                               "with numpy.savez", WHERE) from None
         if "pickled" in str(err):  # numpy's word for any file that is neither .npz nor .npy (its hint misleads)
             raise CompileError(f"calibration file '{path}' is not an .npz archive (numpy.savez writes one)",
                                WHERE) from None

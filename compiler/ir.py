@@ -234,7 +234,12 @@ def _type_problem(type_: Attribute) -> str | None:
     shape = type_.get_shape()
     if any(d < 0 for d in shape):
         return f"dynamic dimensions are not supported: {type_}"
+    element = type_.get_element_type()
+    if isinstance(element, IntegerType) and element.width.data == 0:
+        return f"an integer element type of 0 bits holds no values: {type_}"
     q = quant_of(type_)
+    if q is not None and 0 in shape:  # a quantized activation or constant is bytes in the arena or flash
+        return f"a quantized tensor with no elements (a dimension of 0) is not supported: {type_}"
     if q is not None and q.per_axis:
         axis = q.axis_attr.data
         if axis >= len(shape):

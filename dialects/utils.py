@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import struct
 from collections.abc import Sequence
 from typing import NoReturn, cast
@@ -124,7 +125,7 @@ def to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     dtype = numpy_dtype(attr.get_element_type()).newbyteorder("<")
     shape = attr.get_shape()
     flat = np.frombuffer(attr.data.data, dtype=dtype)
-    count = int(np.prod(shape)) if shape else 1
+    count = math.prod(shape)
     if flat.size == 1 and count != 1:  # splat
         return np.full(shape, flat[0], dtype=dtype)
     return flat.reshape(shape)

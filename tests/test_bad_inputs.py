@@ -278,7 +278,28 @@ def _cases() -> list[Case]:
         Case("output-missing-directory", "cmsis-import", ["m.onnx", "-o", "no/such/dir/out.mlir"], "output: cannot write 'no/such/dir/out.mlir': directory", {"m.onnx": qdq}),
         Case("compile-output-is-a-file", "cmsis-compile", ["m.net", "-o", "taken"], "cmsis-compile: 'taken' exists and is not a folder",
              {"m.net": CHAIN_NET, "taken": "a file, not a folder\n"}),
+        Case("compile-output-empty", "cmsis-compile", ["m.net", "-o", ""], "cmsis-compile: -o needs a folder name, got an empty one",
+             {"m.net": CHAIN_NET}, status=2),
+        Case("compile-model-is-a-folder", "cmsis-compile", ["sub", "-o", "out"], "cmsis-compile: cannot read 'sub': it is a folder",
+             {"sub/m.net": CHAIN_NET}),
+        Case("compile-name-too-long", "cmsis-compile", ["m.net", "-o", "out", "--name", "n" * 300],
+             "cmsis-compile: --name is 300 characters long; at most 200", {"m.net": CHAIN_NET}, status=2),
+        Case("compile-output-under-proc", "cmsis-compile", ["m.net", "-o", "/proc/cmsis-opt-out"],
+             "cmsis-compile: cannot write in '/proc'", {"m.net": CHAIN_NET}),
+        # types no tensor of a model has
+        Case("ir-quantized-tensor-with-no-elements", "cmsis-compile", ["z.mlir", "-o", "out"],
+             "a quantized tensor with no elements (a dimension of 0) is not supported",
+             {"z.mlir": "func.func @z(%x: tensor<0x4x!quant.uniform<i8:f32, 1.0:0>>) -> "
+                        "tensor<0x4x!quant.uniform<i8:f32, 1.0:0>> {\n"
+                        "  func.return %x : tensor<0x4x!quant.uniform<i8:f32, 1.0:0>>\n}\n"}),
+        Case("ir-zero-bit-integer-elements", "cmsis-compile", ["z.mlir", "-o", "out", "--calibration", "cal.npz"],
+             "an integer element type of 0 bits holds no values",
+             {"z.mlir": "func.func @z(%x: tensor<2xi0>) -> tensor<2xi0> {\n  func.return %x : tensor<2xi0>\n}\n",
+              "cal.npz": lambda: _npz(np.zeros((2, 2), np.float32))}),
         # calibration data
+        Case("calibration-damaged-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"],
+             "calibration: calibration file 'cal.npz' is a damaged .npz archive (File is not a zip file): write it again",
+             {"f.onnx": _float_conv, "cal.npz": b"PK\x03\x04garbage"}),
         Case("calibration-wrong-shape", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' (key 'x') have shape [4, 1, 3, 5, 5]; expected N x [1, 3, 8, 8]",
              {"f.onnx": _float_conv, "cal.npz": lambda: _npz(np.zeros((4, 1, 3, 5, 5), np.float32))}),
         Case("calibration-wrong-dtype", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"], "calibration: calibration samples in 'cal.npz' (key 'x') are complex64, the float model's input is float32",
@@ -371,6 +392,7 @@ def _write_inputs(case: Case, folder: Path) -> None:
         if name == "m.tflite" and content == "TRUNCATED_TFLITE":
             content = _truncated_tflite()
         path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
@@ -385,7 +407,7 @@ def _truncated_tflite() -> bytes:
 
 
 def _outputs(case: Case) -> list[str]:
-    return [case.args[k + 1] for k, a in enumerate(case.args) if a in ("-o", "--output")]
+    return [case.args[k + 1] for k, a in enumerate(case.args) if a in ("-o", "--output") and case.args[k + 1]]
 
 
 def test_there_are_at_least_forty_cases():

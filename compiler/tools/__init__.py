@@ -55,6 +55,10 @@ def run_tool(name: str, body: Callable[[], int | None]) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as error:  # the machine refused a read or write (a full disk, a name too long, no permission)
+        place = f"'{error.filename}'" if error.filename else "the output"
+        print(f"error: {name}: cannot write or read {place}: {error.strerror or error}", file=sys.stderr)
+        return 1
     except Exception as error:  # a bug in the compiler, not in the input
         if os.environ.get("CMSIS_OPT_DEBUG"):
             traceback.print_exc()

@@ -125,6 +125,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         raise UsageError(f"--alignment must be a power of two, got {args.alignment}", TOOL)
     if args.name is not None and not (args.name.isidentifier() and args.name.isascii()):
         raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
+    if args.name is not None and len(args.name) > MAX_NAME:
+        raise UsageError(f"--name is {len(args.name)} characters long; at most {MAX_NAME} (it names the files "
+                         "NAME.c, NAME.h and NAME_host)", TOOL)
     if args.max_size < 0:
         raise UsageError(f"--max-size must be >= 0, got {args.max_size}", TOOL)
     if args.search_nodes < 0:
@@ -150,10 +153,14 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
 # -- stages ----------------------------------------------------------------
 
 
+MAX_NAME = 200
+"""The longest C name prefix (--name): file systems take 255 bytes per file name, and NAME_host_main.c adds 12."""
+
+
 def default_name(path: str) -> str:
     from cmsis_opt.backend.c import c_name
 
-    return c_name(Path(path).name.split(".")[0] or "model")
+    return c_name(Path(path).name.split(".")[0] or "model")[:MAX_NAME]
 
 
 def default_pipeline(args: argparse.Namespace) -> DefaultPipeline:
@@ -361,12 +368,16 @@ def _main(argv: Sequence[str]) -> int:
 
 def _compile(args: argparse.Namespace) -> int:
     name = args.name or default_name(args.model)
+    if not args.output.strip():
+        raise UsageError("-o needs a folder name, got an empty one", TOOL)
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise CompileError(f"'{outdir}' exists and is not a folder", TOOL)
     parent = outdir.resolve().parent
     if not parent.is_dir():
         raise CompileError(f"cannot create '{outdir}': '{parent}' does not exist", TOOL)
+    if os.path.isdir(args.model):
+        raise CompileError(f"cannot read '{args.model}': it is a folder (give a model file)", TOOL)
     if not os.path.isfile(args.model):
         raise CompileError(f"cannot read '{args.model}': no such file", TOOL)
     if Path(args.model).suffix.lower() not in MODEL_SUFFIXES:
@@ -389,7 +400,10 @@ def _compile(args: argparse.Namespace) -> int:
     from cmsis_opt.report import memory_table, write_report
     from cmsis_opt.tools.opt import run_pipeline
 
-    workdir = Path(tempfile.mkdtemp(prefix=".cmsis-compile-", dir=parent))
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix=".cmsis-compile-", dir=parent))
+    except OSError as error:
+        raise CompileError(f"cannot write in '{parent}' (where '{outdir}' goes): {error.strerror}", TOOL) from None
     try:
         source = load(args.model)
         func = the_function(source.module)
