@@ -184,6 +184,10 @@ def test_float_onnx_with_calibration_compiles_to_what_the_quantized_ir_computes(
     result = run_tool("cmsis-compile", str(paths["model"]), "-o", str(tmp_path / "out"), "--host",
                       "--calibration", str(paths["calibration"]), "--name", "digits")
     assert result.returncode == 0, result.stderr
+    assert "calibrating" in result.stderr  # progress, on stderr; --quiet leaves it out
+    quiet = run_tool("cmsis-compile", str(paths["model"]), "-o", str(tmp_path / "quiet"), "--quiet",
+                     "--calibration", str(paths["calibration"]), "--name", "digits")
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
     module = import_onnx(str(paths["model"]))
     calibrate_module(module, str(paths["calibration"]), show_progress=False)
     QuantizePass().apply(make_context(), module)

@@ -413,7 +413,7 @@ def _compile(args: argparse.Namespace) -> int:
             if not args.calibration:
                 raise CompileError("a float model needs calibration data: --calibration FILE.npz "
                                    + expected_keys(graph_inputs(func)), TOOL)
-            calibrate_module(source.module, args.calibration)
+            calibrate_module(source.module, args.calibration, show_progress=not args.quiet)
         elif args.calibration:
             remark(f"--calibration {args.calibration} is not used: the model is already quantized", TOOL)
         args.target = choose_core(source.module, args.target, args.model)
