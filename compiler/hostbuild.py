@@ -197,8 +197,8 @@ def _compile(command: list[str]) -> None:
         shown = " ".join(shlex.quote(part) for part in command)
         shown = shown if len(shown) <= 200 else shown[:197] + "..."
         detail = first or "it printed nothing"
-        raise CompileError(f"the C compiler failed ({status}): {detail}; the command was: {shown} "
-                           "(set CC to a working C99 compiler)", _WHERE)
+        hint = "set CC to a working C99 compiler" + (", and check CFLAGS" if os.environ.get("CFLAGS") else "")
+        raise CompileError(f"the C compiler failed ({status}): {detail}; the command was: {shown} ({hint})", _WHERE)
 
 
 def build_runtime(directory: Path) -> list[Path]:

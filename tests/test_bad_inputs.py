@@ -296,6 +296,9 @@ def _cases() -> list[Case]:
              "an integer element type of 0 bits holds no values",
              {"z.mlir": "func.func @z(%x: tensor<2xi0>) -> tensor<2xi0> {\n  func.return %x : tensor<2xi0>\n}\n",
               "cal.npz": lambda: _npz(np.zeros((2, 2), np.float32))}),
+        Case("ir-integer-input-without-a-scale", "cmsis-compile", ["z.mlir", "-o", "out"],
+             "cmsis-compile: input #0 is tensor<2xi16>: a model input is float32 (calibrated with --calibration) or quantized",
+             {"z.mlir": "func.func @z(%x: tensor<2xi16>) -> tensor<2xi16> {\n  func.return %x : tensor<2xi16>\n}\n"}),
         # calibration data
         Case("calibration-damaged-npz", "cmsis-compile", ["f.onnx", "-o", "out", "--calibration", "cal.npz"],
              "calibration: calibration file 'cal.npz' is a damaged .npz archive (File is not a zip file): write it again",

@@ -383,6 +383,8 @@ def _compile(args: argparse.Namespace) -> int:
     if Path(args.model).suffix.lower() not in MODEL_SUFFIXES:
         raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
+    from xdsl.dialects.builtin import Float32Type, TensorType
+
     from cmsis_opt.backend.c import emit_c
     from cmsis_opt.calibrate import (
         calibrate_module,
@@ -394,6 +396,7 @@ def _compile(args: argparse.Namespace) -> int:
     )
     from cmsis_opt.cmake import target_name, write_cmake
     from cmsis_opt.diagnostics import remark
+    from cmsis_opt.dialects.quant import quant_of
     from cmsis_opt.frontends import load
     from cmsis_opt.ir import print_ir
     from cmsis_opt.plan import analysis_scope, memory_plan, the_function
@@ -408,6 +411,11 @@ def _compile(args: argparse.Namespace) -> int:
         source = load(args.model)
         func = the_function(source.module)
         if is_float_model(func):
+            for arg in func.body.block.args:  # an integer input without a scale is no float model either
+                element = arg.type.get_element_type() if isinstance(arg.type, TensorType) else arg.type
+                if quant_of(arg.type) is None and not isinstance(element, Float32Type):
+                    raise CompileError(f"input #{arg.index} is {arg.type}: a model input is float32 (calibrated "
+                                       "with --calibration) or quantized (!quant.uniform<...>)", TOOL)
             if not args.calibration and (blocker := float_input_blocker(func)) is not None:
                 raise float_input_error(blocker)
             if not args.calibration:
