@@ -113,8 +113,9 @@ def memory_json(plan: Plan) -> dict:
                 "size": b.size,
                 "first": b.first,
                 "last": b.last,
-                "alias_of": b.alias_of,
+                "alias_of": b.alias_of,  # the first of `aliases` (kept for readers of one overlap per buffer)
                 "max_delta": b.max_delta,
+                "aliases": [{"source": source, "max_delta": delta} for source, delta in b.aliases],
                 "shape": list(b.shape),
             }
             for b in plan.buffers

@@ -277,3 +277,19 @@ def test_memory_html_renders_in_headless_chromium(tmp_path):
     assert len(colours) > 20 and dark > 500, (len(colours), dark)
     activation = bytes.fromhex("f28e2b")  # drawn at 55% over white: more red than green than blue
     assert any(p[0] > 200 and p[0] > p[1] + 40 > p[2] + 60 for p in pixels), activation
+
+
+def test_memory_json_lists_every_overlap_of_a_buffer():
+    """A residual add may write over both of its inputs: memory.json's `aliases` holds both (`alias_of` the first)."""
+    from cmsis_opt.passes.inplace_alias import InplaceAliasPass
+
+    g = Graph().input("x", 64).fc("a", "x", 64).fc("b", "a", 64).add("c", "a", "b").output("c")
+    module = module_of(g.text())
+    InplaceAliasPass().apply(make_context(), module)
+    ArenaAllocPass().apply(make_context(), module)
+    plan = memory_plan(module)
+    c = next(b for b in memory_json(plan)["buffers"] if b["name"] == "c")
+    expected = [{"source": source, "max_delta": delta} for source, delta in next(b for b in plan.buffers
+                                                                                  if b.name == "c").aliases]
+    assert c["aliases"] == expected and {a["source"] for a in c["aliases"]} == {"a", "b"}
+    assert c["alias_of"] == c["aliases"][0]["source"] and c["max_delta"] == c["aliases"][0]["max_delta"]
