@@ -14,7 +14,7 @@ import pytest
 
 from cmsis_opt.hostbuild import RUNTIME_DIR, HostModel, build_host, build_runtime
 
-from conftest import run_tool
+from conftest import ROOT, run_tool
 
 MODELS = ["kws_dscnn", "ic_resnet8", "ad_autoencoder", "vww_mobilenetv1"]
 SANITIZE = "-fsanitize=address,undefined -fno-sanitize-recover=all"
@@ -389,3 +389,15 @@ def test_host_program_help_optional_name_and_usage_errors(tmp_path):
         assert long.returncode == 3 and long.stdout == b"" and long.stderr == b"expected 32 input bytes, got more\n"
     assert "3  wrong input size: fewer or more bytes than the inputs hold" in shown.stdout
 
+
+
+def test_a_second_model_in_the_same_folder_is_remarked(tmp_path):
+    """The folder's CMakeLists.txt and memory.* describe one model: compiling another into it says so."""
+    out = tmp_path / "out"
+    first = run_tool("cmsis-compile", str(ROOT / "examples" / "tiny_conv.mlir"), "-o", str(out), "--quiet")
+    again = run_tool("cmsis-compile", str(ROOT / "examples" / "tiny_conv.mlir"), "-o", str(out))
+    other = run_tool("cmsis-compile", str(ROOT / "examples" / "cifar10_cmsis.net"), "-o", str(out))
+    assert first.returncode == again.returncode == other.returncode == 0, other.stderr
+    assert "another compile" not in again.stderr  # the same model again: nothing to say
+    assert (f"remark: cmsis-compile: '{out}' also holds tiny_conv from another compile; its CMakeLists.txt and "
+            "memory.* now describe cifar10_cmsis alone") in other.stderr

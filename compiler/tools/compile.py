@@ -356,6 +356,13 @@ def _install(workdir: Path, outdir: Path, files: list[str]) -> None:
         os.replace(workdir / name, outdir / name)
 
 
+def other_models(outdir: Path, name: str) -> list[str]:
+    """The C names of other compiles' models in `outdir` (an OTHER.c beside its OTHER.h), sorted."""
+    if not outdir.is_dir():
+        return []
+    return sorted(c.stem for c in outdir.glob("*.c") if c.stem != name and c.with_suffix(".h").is_file())
+
+
 def _main(argv: Sequence[str]) -> int:
     args = _arguments(argv)
     if not args.quiet:
@@ -463,6 +470,10 @@ def _compile(args: argparse.Namespace) -> int:
                 files.append(f"{name}.mlir")
             if args.host:
                 files.append(build_host_program(module, name, workdir, args.cmsis_nn))
+            others = other_models(outdir, name)
+            if others:
+                remark(f"'{outdir}' also holds {', '.join(others)} from another compile; its CMakeLists.txt and "
+                       f"memory.* now describe {name} alone (compile each model into its own folder)", TOOL)
             _install(workdir, outdir, files)
             table = None if args.quiet else memory_table(memory_plan(module))  # --quiet prints no table
             line = summary(name, module, outdir, files)
