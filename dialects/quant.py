@@ -104,9 +104,11 @@ def _verify_common(
         if _F32_SAFE_LOW <= scale <= _F32_SAFE_HIGH:  # rounds to a positive finite float32: no conversion needed
             continue
         if not (math.isfinite(as_f32(scale)) and as_f32(scale) > 0):  # scales are float32
-            raise VerifyException(
-                f"quant.uniform: scale must be a positive finite number, got {scale}"
-            )
+            why = "must be a positive finite number"
+            if math.isfinite(scale) and scale > 0:  # a real positive number that float32 cannot hold
+                why = ("is 0 in float32, where scales are held (it underflows)" if as_f32(scale) == 0
+                       else "is infinite in float32, where scales are held (it overflows)")
+            raise VerifyException(f"quant.uniform: scale {why}, got {scale}")
     for zp in zps:
         if not low <= zp <= high:
             raise VerifyException(

@@ -296,6 +296,8 @@ def _cases() -> list[Case]:
              "an integer element type of 0 bits holds no values",
              {"z.mlir": "func.func @z(%x: tensor<2xi0>) -> tensor<2xi0> {\n  func.return %x : tensor<2xi0>\n}\n",
               "cal.npz": lambda: _npz(np.zeros((2, 2), np.float32))}),
+        Case("onnx-that-is-a-tflite-file", "cmsis-compile", ["m.onnx", "-o", "out"],
+             "this is a TFLite model, not an ONNX one: name it .tflite", {"m.onnx": b"\x1c\x00\x00\x00TFL3" + bytes(100)}),
         Case("ir-integer-input-without-a-scale", "cmsis-compile", ["z.mlir", "-o", "out"],
              "cmsis-compile: input #0 is tensor<2xi16>: a model input is float32 (calibrated with --calibration) or quantized",
              {"z.mlir": "func.func @z(%x: tensor<2xi16>) -> tensor<2xi16> {\n  func.return %x : tensor<2xi16>\n}\n"}),

@@ -50,6 +50,8 @@ def test_per_tensor_type_has_no_axis():
     "make, message",
     [
         (lambda: UniformQuantizedType(0.0), "scale must be a positive finite number"),
+        (lambda: UniformQuantizedType(1e-300), "scale is 0 in float32, where scales are held"),
+        (lambda: UniformQuantizedType(1e39), "scale is infinite in float32, where scales are held"),
         (lambda: UniformQuantizedType(0.5, 128), "zero point 128 is outside the storage range [-128, 127]"),
         (lambda: UniformQuantizedType([0.5, 0.5]), "a per-tensor type has exactly one scale"),
         (lambda: UniformQuantizedType(0.5, storage_type=IntegerType(2)), "storage type must be i4, i8, i16, i32 or i64, got i2"),

@@ -21,7 +21,7 @@ func.func @negative_scale(%x: tensor<4x!quant.uniform<i8:f32, -0.5:0>>) {
 func.func @underflowing_scale(%x: tensor<4x!quant.uniform<i8:f32, 1.0e-50:0>>) {
   func.return
 }
-// CHECK: error: {{.*}}uniform-invalid.mlir:21:44: quant.uniform: scale must be a positive finite number, got 1e-50
+// CHECK: error: {{.*}}uniform-invalid.mlir:21:44: quant.uniform: scale is 0 in float32, where scales are held (it underflows), got 1e-50
 
 // -----
 
@@ -29,7 +29,7 @@ func.func @underflowing_scale(%x: tensor<4x!quant.uniform<i8:f32, 1.0e-50:0>>) {
 func.func @overflowing_scale(%x: tensor<4x!quant.uniform<i8:f32, 1.0e39:0>>) {
   func.return
 }
-// CHECK: error: {{.*}}uniform-invalid.mlir:29:43: quant.uniform: scale must be a positive finite number, got 1e+39
+// CHECK: error: {{.*}}uniform-invalid.mlir:29:43: quant.uniform: scale is infinite in float32, where scales are held (it overflows), got 1e+39
 
 // -----
 
