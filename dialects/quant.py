@@ -41,7 +41,17 @@ def format_float(value: float) -> str:
     return mantissa + sep + exponent
 
 
+_F32_OVERFLOW = 2.0**128 * (1 - 2.0**-25)
+"""The least magnitude that rounds to infinity in float32 (FLT_MAX plus half its last place)."""
+
+
 def as_f32(value: float | np.floating) -> float:
+    """`value` rounded to float32 (to nearest, even), as a Python float; beyond float32's range, +-inf.
+
+    The range is checked first: numpy's cast gives the same infinity but prints a RuntimeWarning on stderr.
+    """
+    if abs(value) >= _F32_OVERFLOW:
+        return math.copysign(math.inf, value)
     return float(np.float32(value))
 
 

@@ -155,3 +155,22 @@ def test_integer_types_wider_than_mlir_allows_are_refused_where_written(spelling
     assert caught.value.where == "w.mlir:1:27"  # the type, just after `tensor<2x`
     assert f"integer type '{spelling}' is wider than MLIR's limit of 16,777,215 bits" in caught.value.message
     assert parse_ir("func.func @f(%x: tensor<2xi16777215>) {\n  func.return\n}\n").module is not None
+
+
+def test_float32_rounding_beyond_its_range_is_infinite_without_a_warning():
+    """as_f32 agrees with numpy's cast, including the rounding edge at FLT_MAX, and prints no RuntimeWarning (a
+    scale of 1e39 in IR gave a numpy warning line before its one error line)."""
+    import math
+    import warnings
+
+    from cmsis_opt.dialects.quant import as_f32
+
+    flt_max = float(np.finfo(np.float32).max)
+    edge = 2.0**128 * (1 - 2.0**-25)  # FLT_MAX plus half its last place: rounds (to even) up to infinity
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert as_f32(1e39) == math.inf and as_f32(-1e39) == -math.inf and as_f32(edge) == math.inf
+        assert as_f32(math.nextafter(edge, 0)) == flt_max and as_f32(flt_max) == flt_max
+        assert as_f32(0.1) == float(np.float32(0.1)) and math.isnan(as_f32(math.nan))
+    with np.errstate(over="ignore"):
+        assert float(np.float32(edge)) == math.inf and float(np.float32(math.nextafter(edge, 0))) == flt_max
