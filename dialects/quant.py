@@ -50,6 +50,7 @@ def as_f32(value: float | np.floating) -> float:
 
     The range is checked first: numpy's cast gives the same infinity but prints a RuntimeWarning on stderr.
     """
+    value = float(value)  # a numpy scalar compared with the bound would cast the bound to its own type
     if abs(value) >= _F32_OVERFLOW:
         return math.copysign(math.inf, value)
     return float(np.float32(value))

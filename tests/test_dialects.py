@@ -172,5 +172,7 @@ def test_float32_rounding_beyond_its_range_is_infinite_without_a_warning():
         assert as_f32(1e39) == math.inf and as_f32(-1e39) == -math.inf and as_f32(edge) == math.inf
         assert as_f32(math.nextafter(edge, 0)) == flt_max and as_f32(flt_max) == flt_max
         assert as_f32(0.1) == float(np.float32(0.1)) and math.isnan(as_f32(math.nan))
+        for scalar in (np.float32(0.1), np.float16(-2.5), np.float64(1e39)):  # numpy scalars: no cast of the bound
+            assert as_f32(scalar) == float(np.float32(scalar)) if abs(float(scalar)) < 1e38 else math.inf
     with np.errstate(over="ignore"):
         assert float(np.float32(edge)) == math.inf and float(np.float32(math.nextafter(edge, 0))) == flt_max
