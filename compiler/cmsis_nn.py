@@ -213,7 +213,7 @@ def _tools(target: str) -> tuple[list[str], list[str]]:
     return [CROSS_PREFIX + "gcc"], [CROSS_PREFIX + "ar"]
 
 
-def _compiler_identity(compiler: list[str]) -> str:
+def compiler_identity(compiler: list[str]) -> str:
     """The compiler's resolved executable and the first line of its --version (part of the cache key)."""
     executable = shutil.which(compiler[0])
     if executable is None:
@@ -301,7 +301,7 @@ def build_library(target: str = HOST, tree: CmsisNNTree | str | os.PathLike[str]
         raise CompileError(f"no C files under {tree.root / 'Source'}", _WHERE)
 
     key = json.dumps({"tree": str(tree.root), "version": tree.version, "files": _fingerprint(tree),
-                      "compiler": _compiler_identity(compiler), "archiver": archiver, "command": command})
+                      "compiler": compiler_identity(compiler), "archiver": archiver, "command": command})
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     label = re.sub(r"[^A-Za-z0-9.-]+", "_", f"{target}{'-asan' if sanitize else ''}-{tree.version}")
     folder = Path(cache_dir) if cache_dir is not None else cache_root()

@@ -235,12 +235,13 @@ def runtime_archive(jobs: int = 2) -> Path:
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    from cmsis_opt.cmsis_nn import _compiler_identity, cache_root, make_archive
+    from cmsis_opt.cmsis_nn import cache_root, compiler_identity, make_archive
 
     command = [*compiler_command(), f"-I{RUNTIME_DIR / 'include'}"]
     archiver = shlex.split(os.environ.get("AR") or "ar")
     sources = runtime_sources()
-    digest = hashlib.sha256(json.dumps({"compiler": _compiler_identity(command), "command": command,
+    compiler = shlex.split(os.environ.get("CC") or "cc")  # the executable alone: its flags are in `command`
+    digest = hashlib.sha256(json.dumps({"compiler": compiler_identity(compiler), "command": command,
                                         "archiver": archiver}).encode())
     for f in [*sources, *sorted((RUNTIME_DIR / "include").glob("*.h"))]:
         digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
