@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import venv
 from pathlib import Path
 
@@ -79,6 +80,31 @@ def test_every_tool_answers_help(installed):
     for tool in ("cmsis-import", "cmsis-opt", "cmsis-run", "cmsis-compile", "cmsis-calibrate"):
         result = subprocess.run([str(installed / tool), "--help"], capture_output=True, text=True, cwd="/")
         assert result.returncode == 0 and "usage:" in result.stdout, (tool, result.stderr)
+
+
+@pytest.mark.parametrize("tool", ["cmsis-import", "cmsis-opt", "cmsis-run", "cmsis-compile", "cmsis-calibrate"])
+def test_help_loads_neither_xdsl_nor_numpy(tool):
+    """`--help` answers before the IR, the dialects or numpy are imported (they take most of a second to load)."""
+    entry = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"][tool]
+    module, function = entry.split(":")
+    code = (f"import sys, contextlib, io\nfrom {module} import {function} as main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            "    try:\n        status = main(['--help'])\n    except SystemExit as done:\n        status = done.code\n"
+            "assert status in (0, None) and 'usage:' in out.getvalue(), out.getvalue()\n"
+            "print(sorted(m for m in ('xdsl', 'numpy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", (tool, result.stdout)
+
+
+def test_import_format_choices_are_the_frontends():
+    from cmsis_opt.frontends import FORMATS
+    from cmsis_opt.tools.importer import _arguments
+
+    for kind in FORMATS:
+        assert _arguments(["m", "--format", kind]).format == kind
+    with pytest.raises(Exception, match="invalid choice"):
+        _arguments(["m", "--format", "keras"])
 
 
 if sys.platform == "win32":  # pragma: no cover - the project targets POSIX hosts

@@ -16,10 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cmsis_opt.calibrate import calibrate_module
 from cmsis_opt.errors import UsageError
-from cmsis_opt.frontends import load
-from cmsis_opt.ir import print_ir
 from cmsis_opt.output import write_atomic
 from cmsis_opt.tools import run_tool
 
@@ -45,6 +42,10 @@ def _main(argv: Sequence[str]) -> int:
     parser.add_argument("--percentile", type=float, default=99.99,
                         help="upper percentile for --method percentile (50, 100]")
     args = parser.parse_args(argv)
+    from cmsis_opt.calibrate import calibrate_module  # after the arguments are read: --help answers at once
+    from cmsis_opt.frontends import load
+    from cmsis_opt.ir import print_ir
+
     source = load(args.model)
     calibrate_module(source.module, args.data, args.method, args.percentile)
     write_atomic(args.output, print_ir(source.module))

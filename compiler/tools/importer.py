@@ -9,8 +9,6 @@ import argparse
 import sys
 
 from cmsis_opt.errors import UsageError
-from cmsis_opt.frontends import FORMATS, import_model
-from cmsis_opt.ir import print_ir
 from cmsis_opt.output import write_atomic
 from cmsis_opt.tools import run_tool
 
@@ -29,7 +27,8 @@ def _arguments(argv) -> argparse.Namespace:
     parser.add_argument("model", help="the .onnx or .tflite file")
     parser.add_argument("-o", "--output", default="-", help="where to write the IR ('-' is stdout, the default)")
     parser.add_argument("--name", help="the function name (default: the file name up to its first dot)")
-    parser.add_argument("--format", choices=FORMATS, help="the model format (default: from the suffix)")
+    parser.add_argument("--format", choices=("onnx", "tflite", "net"),  # frontends.FORMATS, without loading them
+                        help="the model format (default: from the suffix)")
     return parser.parse_args(argv)
 
 
@@ -37,6 +36,9 @@ def _main(argv) -> int:
     args = _arguments(argv)
     if args.name is not None and not args.name.isidentifier():
         raise UsageError(f"--name '{args.name}' is not a C identifier", "cmsis-import")
+    from cmsis_opt.frontends import import_model  # after the arguments are read: --help answers at once
+    from cmsis_opt.ir import print_ir
+
     module = import_model(args.model, args.name, args.format)
     write_atomic(args.output, print_ir(module))
     return 0

@@ -19,15 +19,15 @@ import io
 import sys
 import zipfile
 from collections.abc import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from cmsis_opt.diagnostics import plural
 from cmsis_opt.errors import CompileError, UsageError
-from cmsis_opt.interpreter import run_function
-from cmsis_opt.ir import parse_ir
 from cmsis_opt.output import read_input, write_atomic
 from cmsis_opt.tools import run_tool
+
+if TYPE_CHECKING:  # numpy, the IR and the interpreter load after the arguments are read: --help answers at once
+    import numpy as np
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +37,8 @@ class _Parser(argparse.ArgumentParser):
 
 def load_input(path: str, index: int | None) -> np.ndarray:
     """One input array from a .npy file, or element `index` of the key `inputs` of a .npz file."""
+    import numpy as np
+
     try:
         data = np.load(path, allow_pickle=False)
         if isinstance(data, np.lib.npyio.NpzFile):
@@ -60,12 +62,16 @@ def load_input(path: str, index: int | None) -> np.ndarray:
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
+    import numpy as np
+
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
 
 
 def _npz_bytes(arrays: Sequence[np.ndarray]) -> bytes:
+    import numpy as np
+
     buffer = io.BytesIO()
     np.savez(buffer, allow_pickle=False, **{f"output{i}": a for i, a in enumerate(arrays)})
     return buffer.getvalue()
@@ -95,6 +101,9 @@ def _main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if not args.output:
         raise UsageError("missing --output (see cmsis-run --help)", "cmsis-run")
+    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.ir import parse_ir
+
     text, name = read_input(args.ir)  # first: a model file given for the IR is the first thing to say
     source = parse_ir(text, name)
     inputs = [load_input(path, args.index) for path in args.input]
