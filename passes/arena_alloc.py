@@ -44,12 +44,30 @@ def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
     return step, live[step]
 
 
+MAX_ALIGNMENT = 1 << 28
+"""The largest `alignment` (bytes): the largest GCC's ELF object files hold for the arena's `_Alignas`
+(\"requested alignment exceeds object file maximum 268435456\")."""
+
+MAX_ARENA_BYTES = (1 << 32) - 1
+"""The largest arena a Cortex-M can address: its address space is 32 bits."""
+
+
+def check_alignment(alignment: int) -> str | None:
+    """Why `alignment` cannot align the arena's buffers (None if it can): a power of two up to MAX_ALIGNMENT."""
+    if alignment < 1 or alignment & (alignment - 1):
+        return f"must be a power of two, got {alignment}"
+    if alignment > MAX_ALIGNMENT:
+        return f"must be at most {MAX_ALIGNMENT} (2^28, the most an object file's alignment holds), got {alignment}"
+    return None
+
+
 def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16, max_size: int = 0,
                       time_limit: float = 60.0, search_nodes: int = SEARCH_NODES) -> Placement:
     """Place the buffers of `func` and record the plan on it; returns the placement.
 
     Raises CompileError when the arena would exceed `max_size` (0: no limit),
-    naming the peak step and what is live there.
+    naming the peak step and what is live there, or a Cortex-M's 32-bit
+    address space (MAX_ARENA_BYTES).
     """
     plan = memory_plan(func)
     problem = problem_of(plan, alignment)
@@ -62,6 +80,10 @@ def allocate_function(func: FuncOp, strategy: str = "auto", alignment: int = 16,
         raise CompileError(
             f"the arena needs {placement.size} bytes, more than max-size={max_size}: the peak is at {where}, "
             f"where {bound}", WHERE)
+    if placement.size > MAX_ARENA_BYTES:
+        raise CompileError(
+            f"the arena needs {placement.size} bytes, more than a Cortex-M's 32-bit address space holds "
+            f"({MAX_ARENA_BYTES}){'; choose a smaller alignment' if alignment > 16 else ''}", WHERE)
     for b, x in zip(plan.buffers, placement.offsets, strict=True):
         b.offset = x
     write_buffers(func, intervals=True, offsets=True)
@@ -88,8 +110,8 @@ class ArenaAllocPass(CmsisPass):
     def __post_init__(self) -> None:
         super().__post_init__()
         where = f"pass '{self.name}'"
-        if self.alignment < 1 or self.alignment & (self.alignment - 1):
-            raise UsageError(f"option 'alignment' must be a power of two, got {self.alignment}", where)
+        if (problem := check_alignment(self.alignment)) is not None:
+            raise UsageError(f"option 'alignment' {problem}", where)
         if self.max_size < 0:
             raise UsageError(f"option 'max-size' must be >= 0 (0: no limit), got {self.max_size}", where)
         if self.search_nodes < 0:

@@ -69,6 +69,7 @@ def test_max_size_names_the_peak_operator_and_the_bytes_needed():
     ({"strategy": "random"}, "option 'strategy' must be one of auto, naive, greedy-by-size, best-fit, optimal; got 'random'"),
     ({"alignment": 0}, "option 'alignment' must be a power of two, got 0"),
     ({"alignment": 12}, "option 'alignment' must be a power of two, got 12"),
+    ({"alignment": 1 << 30}, "option 'alignment' must be at most 268435456"),
     ({"max_size": -1}, "option 'max-size' must be >= 0"),
     ({"time_limit": -1.0}, "option 'time-limit' must be >= 0"),
     ({"search_nodes": -1}, "option 'search-nodes' must be >= 0"),
@@ -77,6 +78,19 @@ def test_bad_options_are_usage_errors(options, message):
     with pytest.raises(UsageError, match=message) as error:
         allocate(chain(8, 8).text(), **options)
     assert error.value.status == 2 and error.value.where == "pass 'arena-alloc'"
+
+
+def test_an_arena_past_the_32_bit_address_space_is_an_error(monkeypatch):
+    """A Cortex-M addresses 2^32 bytes; a bound of 255 stands in for it (a real 4 GB arena takes 4 GB of tensors
+    or an alignment of 2^28 with 16 buffers live at once)."""
+    from cmsis_opt.passes import arena_alloc
+
+    assert arena_alloc.MAX_ARENA_BYTES == 2**32 - 1
+    monkeypatch.setattr(arena_alloc, "MAX_ARENA_BYTES", 255)
+    with pytest.raises(CompileError, match=r"^arena-alloc: the arena needs 256 bytes, more than a Cortex-M's 32-bit "
+                       r"address space holds \(255\); choose a smaller alignment$"):
+        allocate(chain(8, 8).text(), alignment=128)
+    assert allocate(chain(8, 8).text(), alignment=16).arena_size <= 255
 
 
 def test_rerunning_replaces_the_plan():

@@ -121,8 +121,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
                              "e.g. add_subdirectory of Arm's CMSIS-NN), or bundled: also copy the portable runtime "
                              "into OUTDIR/cmsis-nn-runtime/, used when no cmsis-nn target exists")
     args = parser.parse_args(argv)
-    if args.alignment < 1 or args.alignment & (args.alignment - 1):
-        raise UsageError(f"--alignment must be a power of two, got {args.alignment}", TOOL)
+    from cmsis_opt.passes.arena_alloc import check_alignment
+
+    if (problem := check_alignment(args.alignment)) is not None:
+        raise UsageError(f"--alignment {problem}", TOOL)
     if args.name is not None and not (args.name.isidentifier() and args.name.isascii()):
         raise UsageError(f"--name '{args.name}' is not a C identifier", TOOL)
     if args.name is not None and len(args.name) > MAX_NAME:
