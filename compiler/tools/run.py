@@ -101,11 +101,15 @@ def _main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if not args.output:
         raise UsageError("missing --output (see cmsis-run --help)", "cmsis-run")
-    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.interpreter import find_function, run_function
     from cmsis_opt.ir import parse_ir
 
     text, name = read_input(args.ir)  # first: a model file given for the IR is the first thing to say
     source = parse_ir(text, name)
+    expected = len(find_function(source.module).body.block.args)
+    if not args.input and expected:
+        raise UsageError(f"missing --input: the function takes {plural(expected, 'input')}, one --input each "
+                         "(see cmsis-run --help)", "cmsis-run")
     inputs = [load_input(path, args.index) for path in args.input]
     outputs = run_function(source.module, inputs)
     write_outputs(args.output, outputs)
