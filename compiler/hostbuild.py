@@ -8,7 +8,8 @@ networks can share one program: it then takes the network's name as its
 first argument. Exit status: 0 done; 2 usage (an unknown network name);
 3 fewer or more input bytes than the inputs hold (nothing runs); 4 a CMSIS-NN call failed (its
 status on stderr); 5 the output could not be written; 6 the linked library
-needs more buffer than the plan gives a layer (named on stderr).
+needs more buffer than the plan gives a layer (named on stderr). Each failure
+is one `error: PROGRAM: ...` line on stderr.
 
     build_host([Path("out/kws.c")], [HostModel("kws", [490], [12])], Path("out/kws_host"))
 """
@@ -53,9 +54,9 @@ def _io_code(model: HostModel) -> list[str]:
     """Statements that read the inputs, invoke and write the outputs of one network."""
     lines = [
         f"        status = {model.name}_check();",
-        f'        if (status != 0) {{ fprintf(stderr, "{model.name}_check: '
+        f'        if (status != 0) {{ fprintf(stderr, "error: %s: {model.name}_check: '
         f'the linked CMSIS-NN needs more buffer than the '
-        f"plan gives layer '%s'\\n\", {model.name}_layer_name(status)); return 6; }}",
+        f"plan gives layer '%s'\\n\", program, {model.name}_layer_name(status)); return 6; }}",
     ]
     for k, size in enumerate(model.input_sizes):
         entry = "input" if len(model.input_sizes) == 1 else f"input_{k}"
@@ -64,7 +65,8 @@ def _io_code(model: HostModel) -> list[str]:
     lines += [
         f"        if (input_ends({sum(model.input_sizes)}UL) != 0) return 3;",
         f"        status = {model.name}_invoke();",
-        f'        if (status != 0) {{ fprintf(stderr, "{model.name}_invoke failed with status %d\\n", status); '
+        f'        if (status != 0) {{ fprintf(stderr, "error: %s: {model.name}_invoke failed with status %d\\n", '
+        f'program, status); '
         f'return 4; }}',
     ]
     for k, size in enumerate(model.output_sizes):
@@ -125,11 +127,15 @@ def host_main_source(models: Sequence[HostModel]) -> str:
             lines += _stream_source(m)
     lines += [
         "",
+        "/* The program's name in its messages: argv[0] without its folder. */",
+        'static const char *program = "host";',
+        "",
         "static int read_exact(void *buffer, size_t size)",
         "{",
         "    size_t got = fread(buffer, 1, size, stdin);",
         "    if (got != size) {",
-        '        fprintf(stderr, "expected %lu input bytes, got %lu\\n", (unsigned long)size, (unsigned long)got);',
+        '        fprintf(stderr, "error: %s: expected %lu input bytes, got %lu\\n", program, (unsigned long)size,',
+        '                (unsigned long)got);',
         "        return 1;",
         "    }",
         "    return 0;",
@@ -139,7 +145,7 @@ def host_main_source(models: Sequence[HostModel]) -> str:
         "static int input_ends(unsigned long total)",
         "{",
         "    if (getchar() != EOF) {",
-        '        fprintf(stderr, "expected %lu input bytes, got more\\n", total);',
+        '        fprintf(stderr, "error: %s: expected %lu input bytes, got more\\n", program, total);',
         "        return 1;",
         "    }",
         "    return 0;",
@@ -148,23 +154,35 @@ def host_main_source(models: Sequence[HostModel]) -> str:
         "int main(int argc, char **argv)",
         "{",
         "    int status;",
+        "    if (argc > 0 && argv[0] != NULL) {",
+        "        const char *slash = strrchr(argv[0], '/');",
+        "        program = slash != NULL ? slash + 1 : argv[0];",
+        "    }",
     ]
     lines += ['    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {',
               *_help_lines(models), "        return 0;", "    }"]
     if len(models) == 1:
         # the network's name is optional with one network, so one command line serves both kinds of program
         lines += [f'    if (argc > 2 || (argc == 2 && strcmp(argv[1], "{models[0].name}") != 0)) {{',
-                  f'        if (argc == 2) fprintf(stderr, "unknown network %s: this program runs {models[0].name}\\n",'
-                  '                               argv[1]);',
-                  '        fprintf(stderr, "usage: %s [NETWORK] < input.bin > output.bin (--help: the protocol)\\n",'
-                  '                argv[0]);',
+                  f'        if (argc == 2) fprintf(stderr, "error: %s: unknown network \'%s\': this program runs '
+                  f'{models[0].name} (usage: %s [NETWORK] < input.bin > output.bin; --help: the protocol)\\n",'
+                  '                               program, argv[1], program);',
+                  '        else fprintf(stderr, "error: %s: usage: %s [NETWORK] < input.bin > output.bin (--help: the '
+                  'protocol)\\n", program, program);',
                   "        return 2;", "    }",
                   "    {", *_io_code(models[0]), "    }"]
     else:
-        lines += ['    if (argc != 2) { fprintf(stderr, "usage: %s NETWORK < input > output\\n", argv[0]); return 2; }']
+        lines += ['    if (argc != 2) {',
+                  '        fprintf(stderr, "error: %s: usage: %s NETWORK < input.bin > output.bin '
+                  '(--help: the protocol)\\n",',
+                  '                program, program);',
+                  '        return 2;', '    }']
         for m in models:
             lines += [f'    if (strcmp(argv[1], "{m.name}") == 0) {{', *_io_code(m), "        return 0;", "    }"]
-        lines += ['    fprintf(stderr, "unknown network %s\\n", argv[1]);', "    return 2;"]
+        names = ", ".join(m.name for m in models)
+        lines += [f'    fprintf(stderr, "error: %s: unknown network \'%s\' (this program runs {names})\\n", '
+                  'program, argv[1]);',
+                  "    return 2;"]
     lines += ["    return 0;", "}", ""]
     return "\n".join(lines)
 

@@ -79,6 +79,19 @@ def test_every_rank_and_order_equals_numpy(programs, library):
         assert run.stdout == np.ascontiguousarray(x.transpose(perm)).tobytes(), (library, shape, perm)
 
 
+def test_a_program_of_several_networks_names_them_in_its_errors(programs):
+    program = programs["runtime"]
+    names = ", ".join(f"t{index}" for index in range(len(cases())))
+    wrong = subprocess.run([str(program), "other"], input="", capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr == f"error: {program.name}: unknown network 'other' (this program runs {names})\n"
+    bare = subprocess.run([str(program)], input="", capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 2 and bare.stderr == (f"error: {program.name}: usage: {program.name} NETWORK "
+                                                    "< input.bin > output.bin (--help: the protocol)\n")
+    short = subprocess.run([str(program), "t0"], input="\0", capture_output=True, text=True, timeout=60)
+    assert short.returncode == 3 and short.stderr.startswith(f"error: {program.name}: expected ")
+
+
 def test_the_interpreter_is_numpy():
     module = parse_ir(transpose_module("t", (2, 3, 4, 5), (3, 1, 0, 2))).module
     from cmsis_opt.interpreter import run_function

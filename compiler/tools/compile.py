@@ -345,6 +345,7 @@ def run_check(program: Path, name: str, other_version: str = "") -> None:
     result = subprocess.run([str(program)], input=b"", capture_output=True)
     if result.returncode == 6:
         message = result.stderr.decode(errors="replace").strip().splitlines()[0]
+        message = message.removeprefix("error: ").removeprefix(f"{program.name}: ")  # one error: line, ours
         why = f" ({other_version}: compile with --no-inplace for another release)" if other_version else ""
         raise CompileError(f"{message}: the plan does not fit the linked library{why} (see {name}_check in the "
                            "README)", TOOL)
