@@ -133,6 +133,7 @@ class Buffer:
     """The IR op recording it, if any."""
     offset: int | None = None
     shape: tuple[int, ...] = ()
+    """The tensor's dimensions (elements); () for scratch, which is bytes with no shape of its own."""
     aliases: list[tuple[str, int]] = field(default_factory=list)
     """Every (source buffer name, max_delta) this buffer may overlap."""
     layer: str | None = None
@@ -371,7 +372,7 @@ def _compute(func: FuncOp) -> Plan:
             old = recorded_scratch.get(op)
             name = old.buffer_name.data if old is not None else names.fresh(f"{buf.name}.scratch")
             offset = old.get("offset") if old is not None and old.size.value.data == size else None
-            scratch = Buffer(name, "scratch", size, value, step, step, old, offset, buf.shape, layer=layer, step=step)
+            scratch = Buffer(name, "scratch", size, value, step, step, old, offset, layer=layer, step=step)
             buffers.append(scratch)
             scratch_of[op] = scratch
     for op in block.ops:

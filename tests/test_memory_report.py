@@ -293,3 +293,17 @@ def test_memory_json_lists_every_overlap_of_a_buffer():
                                                                                   if b.name == "c").aliases]
     assert c["aliases"] == expected and {a["source"] for a in c["aliases"]} == {"a", "b"}
     assert c["alias_of"] == c["aliases"][0]["source"] and c["max_delta"] == c["aliases"][0]["max_delta"]
+
+
+def test_scratch_has_bytes_and_no_shape():
+    """A kernel's scratch (`cmsis_nn_context.buf`) is bytes: memory.json gives it no tensor shape of its own."""
+    from cmsis_opt.frontends import load
+    from cmsis_opt.passes.default import DefaultPipeline
+
+    module = load(str(ROOT / "examples" / "cifar10_cmsis.net")).module
+    DefaultPipeline().apply(make_context(), module)
+    buffers = memory_json(memory_plan(module))["buffers"]
+    scratch = [b for b in buffers if b["kind"] == "scratch"]
+    assert scratch and all(b["shape"] == [] and b["size"] > 0 for b in scratch)
+    assert next(b for b in buffers if b["name"] == "conv1")["shape"] == [1, 32, 32, 32]
+    assert next(b for b in buffers if b["name"] == "prob")["shape"] == [1, 10]
