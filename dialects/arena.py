@@ -40,6 +40,7 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
+from .accessors import fast_field_access
 from .utils import fail, i64_attr
 
 _I64 = IntegerAttr[IntegerType]
@@ -310,4 +311,4 @@ def set_function_attr(func: FuncOp, value: PlanAttr | BoundsAttr | InplaceAttr) 
     func.attributes[value.name] = value
 
 
-ARENA = Dialect("arena", [BufferOp, ScratchOp, AliasOp], [PlanAttr, BoundsAttr, InplaceAttr])
+ARENA = fast_field_access(Dialect("arena", [BufferOp, ScratchOp, AliasOp], [PlanAttr, BoundsAttr, InplaceAttr]))

@@ -33,6 +33,7 @@ from xdsl.utils.exceptions import VerifyException
 from cmsis_opt import targets
 from cmsis_opt.targets import BuildPath
 
+from .accessors import fast_field_access
 from .cmsis_activation import ActivationS16Op
 from .cmsis_conv import ConvOp, DepthwiseConvOp, TransposeConvOp
 from .cmsis_data import ConcatOp, PadOp, ReshapeOp, SliceOp, TransposeOp
@@ -123,7 +124,7 @@ OPS = [ConvOp, DepthwiseConvOp, TransposeConvOp, FullyConnectedOp, MaxPoolOp, Av
        ConcatOp, TransposeOp, ReshapeOp, LutOp, MeanOp, RequantizeOp, FullyConnectedPerChannelOp, PatchStageOp,
        LstmOp, SliceOp, ActivationS16Op, LutS16Op, SoftmaxS16TableOp]
 
-CMSIS = Dialect("cmsis", [*OPS, YieldOp], [TargetAttr])
+CMSIS = fast_field_access(Dialect("cmsis", [*OPS, YieldOp], [TargetAttr]))
 
 __all__ = [
     "CMSIS",

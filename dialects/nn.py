@@ -54,6 +54,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.lut import ACTIVATIONS, TABLE, GridValues
 
+from .accessors import fast_field_access
 from .quant import UniformQuantizedType, format_float
 from .utils import (
     broadcast_shape,
@@ -860,7 +861,7 @@ class RangeAttr(ParametrizedAttribute):
             raise VerifyException(f"nn.range: low {self.low} is greater than high {self.high}")
 
 
-NN = Dialect(
+NN = fast_field_access(Dialect(
     "nn",
     [
         ConstantOp,
@@ -887,7 +888,7 @@ NN = Dialect(
         SliceOp,
     ],
     [RangeAttr],
-)
+))
 
 __all__ = ["NN", "dense", "math"]
 
