@@ -136,7 +136,7 @@ class CmsisOp(IRDLOperation):
 
     def is_s16(self) -> bool:
         """Whether the op's first operand is int16 (its `arm_*_s16` kernel runs), not int8."""
-        return element_bytes(self.operands[0]) == 2
+        return element_bytes(self._operands[0]) == 2  # the tuple itself: no OpOperands view built per question
 
     def check_same_width(self, *values: SSAValue) -> None:
         """The operands and result of a kernel that does not convert between widths all have one width."""

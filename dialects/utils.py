@@ -200,11 +200,29 @@ def i64_attr(value: int) -> IntegerAttr:
     return IntegerAttr(int(value), i64)
 
 
+_SHAPES: dict[int, tuple[TensorType, tuple[int, ...]]] = {}
+"""The shape of each tensor type object asked for, by id (with the type, which keeps the id its own)."""
+
+
 def shape_of(value_or_type) -> tuple[int, ...]:
+    """The dimensions of a tensor value or type (elements per axis).
+
+    xDSL's `TensorType.get_shape` builds the tuple from the type's IntAttr
+    dimensions on every call; a compile asks the same few shared type objects
+    (`tensor_type`) tens of thousands of times, so each type's tuple is kept.
+    Raises VerifyException for a value or type that is not a tensor.
+    """
     type_ = getattr(value_or_type, "type", value_or_type)
+    known = _SHAPES.get(id(type_))
+    if known is not None and known[0] is type_:
+        return known[1]
     if not isinstance(type_, TensorType):
         raise VerifyException(f"expected a tensor type, got {type_}")
-    return tuple(type_.get_shape())
+    shape = tuple(type_.get_shape())
+    if len(_SHAPES) >= 1 << 16:  # a long-lived process (the tests) compiles many models
+        _SHAPES.clear()
+    _SHAPES[id(type_)] = (type_, shape)
+    return shape
 
 
 def fail(op: Operation, field: str, message: str) -> NoReturn:

@@ -8,6 +8,7 @@ must come along as package data for `cmsis-compile --host` to build.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,31 @@ def test_help_loads_neither_xdsl_nor_numpy(tool):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", (tool, result.stdout)
+
+
+@pytest.mark.parametrize("tool", ["cmsis-import", "cmsis-opt", "cmsis-run", "cmsis-compile", "cmsis-calibrate"])
+@pytest.mark.parametrize("given, expected", [(None, "1"), ("2", "2")])
+def test_tools_load_numpy_with_one_blas_thread_unless_told(tool, given, expected, tmp_path):
+    """OpenBLAS's idle workers spin: a tool asks for one thread (unless OPENBLAS_NUM_THREADS says otherwise) before
+    it loads numpy, which reads the variable once, when it is imported."""
+    entry = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"][tool]
+    module, function = entry.split(":")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    # a finder first in sys.meta_path sees the variable as it is when numpy is first imported
+    probe = ("import os, sys\n"
+             "class Spy:\n"
+             "    def find_spec(self, name, path=None, target=None):\n"
+             "        if name == 'numpy' and not hasattr(Spy, 'seen'):\n"
+             "            Spy.seen = os.environ.get('OPENBLAS_NUM_THREADS')\n"
+             "sys.meta_path.insert(0, Spy())\n"
+             f"from {module} import {function} as main\n"
+             f"status = main([{str(ROOT / 'examples' / 'cifar10_cmsis.net')!r}, '-o', {str(tmp_path / 'out')!r}"
+             f"{', ' + repr('--data') + ', ' + repr(str(tmp_path / 'd.npz')) if tool == 'cmsis-calibrate' else ''}])\n"
+             "print(getattr(Spy, 'seen', 'numpy never imported'))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert result.stdout.strip().splitlines()[-1] == expected, (tool, result.stdout, result.stderr)
 
 
 def test_import_format_choices_are_the_frontends():

@@ -22,6 +22,18 @@ GC_THRESHOLD = (50_000, 20, 1000)
 """Collector thresholds while a tool runs (CPython's default is (700, 10, 10))."""
 
 
+def single_threaded_blas() -> None:
+    """Ask numpy's OpenBLAS for one thread, unless the user chose a count (OPENBLAS_NUM_THREADS) or numpy is loaded.
+
+    numpy starts OpenBLAS's worker threads when it is imported, and they
+    spin-wait: on a 2-core machine `import numpy` takes 0.25 s of CPU instead
+    of 0.12 s, and a kws_dscnn compile 0.58 s instead of 0.44 s, for matrix
+    products the tools do not make (their arithmetic is integer, or small).
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def run_tool(name: str, body: Callable[[], int | None]) -> int:
     """Run a tool body: user errors become one `error:` line; bugs too (traceback with CMSIS_OPT_DEBUG=1).
 
@@ -39,6 +51,7 @@ def run_tool(name: str, body: Callable[[], int | None]) -> int:
     about 360 MB). Garbage is still collected, only in larger batches; the
     previous thresholds are restored.
     """
+    single_threaded_blas()
     thresholds = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
     main_thread = threading.current_thread() is threading.main_thread()

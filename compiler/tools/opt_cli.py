@@ -179,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if HELP and wants_help(args):
         sys.stdout.write(HELP)
         return 0
+    from cmsis_opt.tools import single_threaded_blas
+
+    single_threaded_blas()  # before the driver's imports load numpy
     from cmsis_opt.tools.opt import main as full_main
 
     return full_main(args)
