@@ -58,10 +58,12 @@ def _io_code(model: HostModel) -> list[str]:
         f'the linked CMSIS-NN needs more buffer than the '
         f"plan gives layer '%s'\\n\", program, {model.name}_layer_name(status)); return 6; }}",
     ]
+    total, before = sum(model.input_sizes), 0
     for k, size in enumerate(model.input_sizes):
         entry = "input" if len(model.input_sizes) == 1 else f"input_{k}"
         where = f"{model.name}_streamed" if model.stream_rows else f"{model.name}_{entry}()"
-        lines.append(f"        if (read_exact({where}, {size}) != 0) return 3;")
+        lines.append(f"        if (read_exact({where}, {size}, {before}UL, {total}UL) != 0) return 3;")
+        before += size
     lines += [
         f"        if (input_ends({sum(model.input_sizes)}UL) != 0) return 3;",
         f"        status = {model.name}_invoke();",
@@ -71,9 +73,10 @@ def _io_code(model: HostModel) -> list[str]:
     ]
     for k, size in enumerate(model.output_sizes):
         entry = "output" if len(model.output_sizes) == 1 else f"output_{k}"
-        lines.append(f"        if (fwrite({model.name}_{entry}(), 1, {size}, stdout) != {size}) return 5;")
+        lines.append(f"        if (fwrite({model.name}_{entry}(), 1, {size}, stdout) != {size}) "
+                     "return output_failed();")
     # fwrite only fills stdout's buffer: a full disk or closed pipe shows at the flush
-    lines.append("        if (fflush(stdout) != 0 || ferror(stdout)) return 5;")
+    lines.append("        if (fflush(stdout) != 0 || ferror(stdout)) return output_failed();")
     return lines
 
 
@@ -130,15 +133,23 @@ def host_main_source(models: Sequence[HostModel]) -> str:
         "/* The program's name in its messages: argv[0] without its folder. */",
         'static const char *program = "host";',
         "",
-        "static int read_exact(void *buffer, size_t size)",
+        "/* Reads one input of `size` bytes, which starts `before` bytes into the `total` bytes of all inputs. */",
+        "static int read_exact(void *buffer, size_t size, unsigned long before, unsigned long total)",
         "{",
         "    size_t got = fread(buffer, 1, size, stdin);",
         "    if (got != size) {",
-        '        fprintf(stderr, "error: %s: expected %lu input bytes, got %lu\\n", program, (unsigned long)size,',
-        '                (unsigned long)got);',
+        '        fprintf(stderr, "error: %s: expected %lu input bytes, got %lu\\n", program, total,',
+        '                before + (unsigned long)got);',
         "        return 1;",
         "    }",
         "    return 0;",
+        "}",
+        "",
+        "/* Exit status 5, said on stderr: stdout could not take the output (a full disk, a closed pipe). */",
+        "static int output_failed(void)",
+        "{",
+        '    fprintf(stderr, "error: %s: cannot write the output bytes on stdout\\n", program);',
+        "    return 5;",
         "}",
         "",
         "/* 0 when stdin holds nothing after the inputs: more bytes are another input size, not one to drop. */",

@@ -44,9 +44,9 @@ def peak_step(plan: Plan, offsets: list[int]) -> tuple[int, int]:
     return step, live[step]
 
 
-MAX_ALIGNMENT = 1 << 28
-"""The largest `alignment` (bytes): the largest GCC's ELF object files hold for the arena's `_Alignas`
-(\"requested alignment exceeds object file maximum 268435456\")."""
+MAX_ALIGNMENT = 1 << 24
+"""The largest `alignment` (bytes), 16 MiB: more than any Cortex-M's SRAM. Each buffer's offset is a multiple of it,
+so the arena grows with it; from 2^27 on the host linker cannot place the arena (x86-64's +-2 GiB relocations)."""
 
 MAX_ARENA_BYTES = (1 << 32) - 1
 """The largest arena a Cortex-M can address: its address space is 32 bits."""
@@ -57,7 +57,7 @@ def check_alignment(alignment: int) -> str | None:
     if alignment < 1 or alignment & (alignment - 1):
         return f"must be a power of two, got {alignment}"
     if alignment > MAX_ALIGNMENT:
-        return f"must be at most {MAX_ALIGNMENT} (2^28, the most an object file's alignment holds), got {alignment}"
+        return f"must be at most {MAX_ALIGNMENT} (2^24, 16 MiB: more than a Cortex-M's SRAM), got {alignment}"
     return None
 
 

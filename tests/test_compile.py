@@ -384,7 +384,8 @@ def test_host_program_help_optional_name_and_usage_errors(tmp_path):
                                                       b"> output.bin (--help: the protocol)\n")
     # an output that cannot be written (a full disk) is exit 5, though fwrite only filled stdout's buffer
     with open("/dev/full", "wb") as full:
-        assert subprocess.run([program], input=x, stdout=full, stderr=subprocess.PIPE).returncode == 5
+        failed = subprocess.run([program], input=x, stdout=full, stderr=subprocess.PIPE)
+        assert failed.returncode == 5 and failed.stderr == b"error: small_host: cannot write the output bytes on stdout\n"
     # a wrong input size, short or long, is exit 3 with nothing written: extra bytes are not dropped silently
     short = subprocess.run([program], input=x[:31], capture_output=True)
     assert short.returncode == 3 and short.stdout == b"" and short.stderr == b"error: small_host: expected 32 input bytes, got 31\n"
@@ -393,6 +394,21 @@ def test_host_program_help_optional_name_and_usage_errors(tmp_path):
         assert long.returncode == 3 and long.stdout == b"" and long.stderr == b"error: small_host: expected 32 input bytes, got more\n"
     assert "3  wrong input size: fewer or more bytes than the inputs hold" in shown.stdout
 
+
+
+@needs_cc
+@needs_runtime
+def test_a_wrong_input_size_counts_the_bytes_of_every_input(tmp_path):
+    """Two inputs of 128 bytes: 128 or 255 bytes given are short of 256 in all, and the message says so."""
+    model = Path(__file__).parent / "data" / "tflite" / "add.int8.tflite"
+    result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "out"), "--host", "--name", "two", "--quiet")
+    assert result.returncode == 0, result.stderr
+    program = str(tmp_path / "out" / "two_host")
+    for given in (128, 255):
+        short = subprocess.run([program], input=bytes(given), capture_output=True)
+        assert short.returncode == 3 and short.stdout == b""
+        assert short.stderr == f"error: two_host: expected 256 input bytes, got {given}\n".encode()
+    assert subprocess.run([program], input=bytes(256), capture_output=True).returncode == 0
 
 
 def test_a_second_model_in_the_same_folder_is_remarked(tmp_path):
