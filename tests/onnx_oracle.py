@@ -160,6 +160,19 @@ def layer_differences(path: str, module, inputs: Iterable[np.ndarray]) -> dict[s
     return worst
 
 
+def assert_within_one_lsb_per_layer(path: str, module, inputs: list[np.ndarray], layers: int) -> None:
+    """The project's allowance against onnxruntime: every one of the model's `layers` quantized layers within
+    1 LSB of onnxruntime's (each fed onnxruntime's own input), and the whole model within `layers` LSB."""
+    from cmsis_opt.interpreter import run_function
+
+    per_layer = layer_differences(path, module, inputs)
+    assert len(per_layer) == layers and max(per_layer.values()) <= 1, per_layer
+    sess = session(path)
+    for x in inputs:
+        ours = run_function(module, [x])[0].astype(np.int32).reshape(-1)
+        assert np.abs(ours - run_codes(sess, module, x).astype(np.int32).reshape(-1)).max() <= layers
+
+
 def quantized(path: str):
     """The model at `path` imported and lowered by --quantize (an interpreter-ready cmsis module)."""
     from cmsis_opt.context import make_context

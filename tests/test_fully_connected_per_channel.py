@@ -24,7 +24,7 @@ from cmsis_opt.passes.quantize import QuantizePass
 pytest.importorskip("tflite_micro")
 
 from host_programs import LIBRARIES, compile_host, program_for, run_program  # noqa: E402
-from onnx_oracle import int8_io, layer_differences, run_codes, session  # noqa: E402
+from onnx_oracle import assert_within_one_lsb_per_layer, int8_io  # noqa: E402
 from test_import_tflite import TfliteModel, activation, options  # noqa: E402
 from tflm_oracle import check_program_against_tflm, tflite_programs, tflm_outputs  # noqa: E402
 
@@ -113,12 +113,7 @@ def test_gemm_per_channel_case_is_within_one_step_per_layer(tmp_path):
     _, _, shape = int8_io(module)
     rng = np.random.default_rng(6)
     inputs = [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(60)]
-    per_layer = layer_differences(str(path), module, inputs)
-    assert len(per_layer) == 2 and max(per_layer.values()) <= 1, per_layer
-    sess = session(str(path))
-    for x in inputs:
-        ours = run_function(module, [x])[0].astype(np.int32).reshape(-1)
-        assert np.abs(ours - run_codes(sess, module, x).astype(np.int32).reshape(-1)).max() <= 2
+    assert_within_one_lsb_per_layer(str(path), module, inputs, layers=2)
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
