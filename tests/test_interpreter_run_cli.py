@@ -27,6 +27,14 @@ func.func @one(%x: {T_IN}) -> {T_POOL} {{
 }}
 """
 
+TWO_INPUTS = f"""
+func.func @pair(%a: {T_IN}, %b: {T_IN}) -> ({T_FLAT}, {T_FLAT}) {{
+  %fa = cmsis.reshape %a : ({T_IN}) -> {T_FLAT}
+  %fb = cmsis.reshape %b : ({T_IN}) -> {T_FLAT}
+  func.return %fa, %fb : {T_FLAT}, {T_FLAT}
+}}
+"""
+
 X = np.array([3, -7, 9, 1], np.int8).reshape(1, 2, 2, 1)
 
 
@@ -127,3 +135,24 @@ def test_wrong_number_of_outputs_is_an_error(files):
 def test_missing_output_is_a_usage_error(files):
     proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "x.npy"))
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "--output" in proc.stderr
+
+
+def test_index_with_only_npy_inputs_is_a_usage_error(files):
+    """An .npy array is used whole, so an --index no .npz input takes would be silently ignored."""
+    out = files / "y.npy"
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "x.npy"), "--index", "1",
+                    "--output", str(out))
+    assert proc.returncode == 2 and not out.exists()
+    assert proc.stderr == ("error: cmsis-run: --index 1 picks an element of an .npz file's 'inputs', but no --input "
+                           "is an .npz file (an .npy array is used whole): drop --index, or give the .npz\n")
+
+
+def test_index_applies_to_the_npz_inputs_beside_npy_ones(files):
+    (files / "pair.mlir").write_text(TWO_INPUTS)
+    out = files / "y.npz"
+    proc = run_tool("cmsis-run", str(files / "pair.mlir"), "--input", str(files / "refs.npz"), "--input",
+                    str(files / "x.npy"), "--index", "1", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with np.load(out) as outputs:
+        assert outputs["output0"].tolist() == (-X).reshape(1, 4).tolist()
+        assert outputs["output1"].tolist() == X.reshape(1, 4).tolist()

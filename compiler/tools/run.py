@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -36,7 +37,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def load_input(path: str, index: int | None) -> np.ndarray:
-    """One input array from a .npy file, or element `index` of the key `inputs` of a .npz file."""
+    """One input array from a .npy file, or element `index` of the key `inputs` of a .npz file (a negative index
+    counts from the end, as in numpy).
+
+    Raises CompileError for a file that is not numpy's, an .npz without 'inputs', or an index out of range."""
     import numpy as np
 
     try:
@@ -51,14 +55,14 @@ def load_input(path: str, index: int | None) -> np.ndarray:
         raise CompileError(f"cannot read '{path}': no such file", "input") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise CompileError(f"cannot read '{path}' as a numpy .npy/.npz file: {error}", "input") from None
-    if isinstance(data, np.lib.npyio.NpzFile):
-        if index is None:
-            raise CompileError(
-                f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
-        if not -len(stacked) <= index < len(stacked):
-            raise CompileError(f"--index {index} is out of range: '{path}' holds {len(stacked)} inputs", "input")
-        return stacked[index]
-    return data
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        return data  # an .npy array is used whole (`_main` refuses an --index that no .npz takes)
+    if index is None:
+        raise CompileError(
+            f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
+    if not -len(stacked) <= index < len(stacked):
+        raise CompileError(f"--index {index} is out of range: '{path}' holds {len(stacked)} inputs", "input")
+    return stacked[index]
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -96,7 +100,8 @@ def _main(argv: Sequence[str]) -> int:
     parser.add_argument("ir", help="input IR file, '-' for stdin")
     parser.add_argument("--input", "-i", action="append", default=[],
                         help=".npy file (or .npz with --index), once per graph input")
-    parser.add_argument("--index", type=int, default=None, help="which element of an .npz file's 'inputs' array to use")
+    parser.add_argument("--index", type=int, default=None,
+                        help="which element of an .npz file's 'inputs' array to use (-1: the last)")
     parser.add_argument("--output", "-o", action="append", default=[], help=".npy file per output, or one .npz for all")
     args = parser.parse_args(argv)
     if not args.output:
@@ -110,6 +115,11 @@ def _main(argv: Sequence[str]) -> int:
     if not args.input and expected:
         raise UsageError(f"missing --input: the function takes {plural(expected, 'input')}, one --input each "
                          "(see cmsis-run --help)", "cmsis-run")
+    # an .npy array is used whole: an --index no .npz input takes is refused (a missing file: load_input says so)
+    if (args.index is not None and all(map(os.path.isfile, args.input))
+            and not any(map(zipfile.is_zipfile, args.input))):
+        raise UsageError(f"--index {args.index} picks an element of an .npz file's 'inputs', but no --input is "
+                         "an .npz file (an .npy array is used whole): drop --index, or give the .npz", "cmsis-run")
     inputs = [load_input(path, args.index) for path in args.input]
     outputs = run_function(source.module, inputs)
     write_outputs(args.output, outputs)
