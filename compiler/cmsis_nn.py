@@ -213,15 +213,20 @@ def _tools(target: str) -> tuple[list[str], list[str]]:
     return [CROSS_PREFIX + "gcc"], [CROSS_PREFIX + "ar"]
 
 
-def compiler_identity(compiler: list[str]) -> str:
-    """The compiler's resolved executable and the first line of its --version (part of the cache key)."""
+def compiler_identity(compiler: list[str], where: str = "host build") -> str:
+    """The compiler's resolved executable and the first line of its --version (part of the cache key).
+
+    Raises CompileError, located at `where`, when it cannot be run: the host's compiler is $CC (default cc),
+    a Cortex-M build's is the Arm GNU toolchain's gcc."""
+    fix = ("install the Arm GNU toolchain (`make arm-tools`)" if compiler[0].startswith(CROSS_PREFIX)
+           else "install gcc, or set CC to a C compiler")
     executable = shutil.which(compiler[0])
     if executable is None:
-        raise CompileError(f"cannot run the C compiler '{compiler[0]}': not found", _WHERE)
+        raise CompileError(f"cannot run the C compiler '{compiler[0]}': not found; {fix}", where)
     try:
         result = subprocess.run([*compiler, "--version"], capture_output=True, text=True)
     except OSError as error:
-        raise CompileError(f"cannot run the C compiler '{compiler[0]}': {error.strerror}", _WHERE) from None
+        raise CompileError(f"cannot run the C compiler '{compiler[0]}': {error.strerror}; {fix}", where) from None
     first = (result.stdout.strip().splitlines() or ["?"])[0]
     return f"{os.path.realpath(executable)} {first}"
 
@@ -300,8 +305,9 @@ def build_library(target: str = HOST, tree: CmsisNNTree | str | os.PathLike[str]
     if not sources:
         raise CompileError(f"no C files under {tree.root / 'Source'}", _WHERE)
 
+    identity = compiler_identity(compiler, "host build" if target == HOST else _WHERE)
     key = json.dumps({"tree": str(tree.root), "version": tree.version, "files": _fingerprint(tree),
-                      "compiler": compiler_identity(compiler), "archiver": archiver, "command": command})
+                      "compiler": identity, "archiver": archiver, "command": command})
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     label = re.sub(r"[^A-Za-z0-9.-]+", "_", f"{target}{'-asan' if sanitize else ''}-{tree.version}")
     folder = Path(cache_dir) if cache_dir is not None else cache_root()

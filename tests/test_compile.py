@@ -269,6 +269,21 @@ def test_a_failing_host_build_leaves_no_output(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
+@pytest.mark.parametrize("runtime", ["bundled", "cmsis-nn"])
+def test_a_missing_c_compiler_is_a_host_build_error_that_says_what_to_do(tmp_path, runtime):
+    """$CC names no program: one line under "host build" (also when linking Arm's CMSIS-NN), nothing written."""
+    args = ["--cmsis-nn", str(ROOT.parent / "shared" / "cmsis-nn")] if runtime == "cmsis-nn" else []
+    if args and not Path(args[1]).is_dir():
+        pytest.skip(f"no CMSIS-NN tree at {args[1]}")
+    env = {**os.environ, "CC": "no-such-cc"}
+    result = subprocess.run([str(Path(sys.executable).parent / "cmsis-compile"), str(TINY), "-o", str(tmp_path / "out"),
+                             "--host", *args], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert result.stderr == ("error: host build: cannot run the C compiler 'no-such-cc': not found; install gcc, "
+                             "or set CC to a C compiler\n")
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
 def test_quiet_prints_no_remark_and_a_remark_is_printed_once(tmp_path):
     """A QDQ model with float I/O and an NCHW input gives two remarks (the int8 C API, the boundary transpose):
     each once (the --io-layout nhwc comparison compile keeps its own), none with --quiet, and none when the
