@@ -24,6 +24,7 @@ _spec = importlib.util.spec_from_file_location("onnx_models", ROOT / "tests" / "
 onnx_models = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(onnx_models)
 
+TFLITE_HEAD = b"\x1c\x00\x00\x00TFL3" + bytes(100)  # a FlatBuffers root offset, then TFLite's file identifier
 CHAIN_NET = "input x: 1x8x8x3, scale=0.0078125, zp=-128\nc1 = conv(x, filters=4, kernel=3, pad=1, act=relu)\noutput c1\n"
 
 
@@ -155,6 +156,18 @@ def _cases() -> list[Case]:
              {"m.onnx": bytes(np.random.default_rng(3).integers(0, 256, 4000, dtype=np.uint8))}),
         Case("onnx-text-file", "cmsis-import", ["m.onnx", "-o", "out.mlir"], "m.onnx: not a valid ONNX model",
              {"m.onnx": "this is not a model\n"}),
+        Case("import-format-onnx-on-a-tflite-file", "cmsis-import", ["m.tflite", "--format", "onnx", "-o", "out.mlir"],
+             "m.tflite: this is a TFLite model (file identifier TFL3), not an ONNX model: give the format tflite "
+             "(--format tflite; -f tflite with cmsis-opt)", {"m.tflite": TFLITE_HEAD}),
+        Case("import-format-net-on-a-tflite-file", "cmsis-import", ["m.tflite", "--format", "net", "-o", "out.mlir"],
+             "m.tflite: this is a TFLite model (file identifier TFL3), not a .net text file: give the format tflite",
+             {"m.tflite": TFLITE_HEAD}),
+        Case("import-format-net-on-an-onnx-file", "cmsis-import", ["m.onnx", "--format", "net", "-o", "out.mlir"],
+             "m.onnx: this is a binary file, not a .net text file: give a model's own format with --format (onnx or "
+             "tflite), or its suffix", {"m.onnx": lambda: qdq().SerializeToString()}),
+        Case("import-textual-ir", "cmsis-import", ["m.mlir", "-o", "out.mlir"],
+             "m.mlir: this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import",
+             {"m.mlir": "builtin.module {\n}\n"}),
         Case("onnx-missing-file", "cmsis-import", ["nowhere.onnx", "-o", "out.mlir"],
              "input: cannot read 'nowhere.onnx': No such file or directory"),
         # TFLite files that are not TFLite
@@ -300,7 +313,11 @@ def _cases() -> list[Case]:
              {"z.mlir": "func.func @z(%x: tensor<2xi0>) -> tensor<2xi0> {\n  func.return %x : tensor<2xi0>\n}\n",
               "cal.npz": lambda: _npz(np.zeros((2, 2), np.float32))}),
         Case("onnx-that-is-a-tflite-file", "cmsis-compile", ["m.onnx", "-o", "out"],
-             "this is a TFLite model, not an ONNX one: name it .tflite", {"m.onnx": b"\x1c\x00\x00\x00TFL3" + bytes(100)}),
+             "m.onnx: this is a TFLite model (file identifier TFL3), not an ONNX model: name it .tflite",
+             {"m.onnx": TFLITE_HEAD}),
+        Case("onnx-that-is-textual-ir", "cmsis-compile", ["m.onnx", "-o", "out"],
+             "m.onnx: this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import; cmsis-opt, "
+             "cmsis-compile and cmsis-run read it as a .mlir file", {"m.onnx": "// planned\n\nfunc.func @f() {\n  func.return\n}\n"}),
         Case("ir-integer-input-without-a-scale", "cmsis-compile", ["z.mlir", "-o", "out"],
              "cmsis-compile: input #0 is tensor<2xi16>: a model input is float32 (calibrated with --calibration) or quantized",
              {"z.mlir": "func.func @z(%x: tensor<2xi16>) -> tensor<2xi16> {\n  func.return %x : tensor<2xi16>\n}\n"}),

@@ -370,3 +370,34 @@ def test_constants_out_of_range_are_located_errors(opt, tmp_path, literal, fragm
     text = f"func.func @f() {{\n  %c = nn.constant {{value = {literal}}} : tensor<2xf32>\n  func.return\n}}\n"
     _fails_cleanly(opt, tmp_path, "-", input=text, fragment="<stdin>:2:")
     assert fragment in opt("-", input=text)[2][0]
+
+
+NET = "input x: 1x8x8x3, scale=0.0078125, zp=-128\nc1 = conv(x, filters=4, kernel=3, pad=1, act=relu)\noutput c1\n"
+
+
+def test_a_model_on_stdin_is_imported_with_its_format(tmp_path):
+    """`cmsis-opt - -f net` and `cmsis-import - --format net` read the model's bytes from stdin, as from a file."""
+    (tmp_path / "model.net").write_text(NET)
+    from_file = run_tool("cmsis-opt", str(tmp_path / "model.net"), "--quantize")
+    from_stdin = run_tool("cmsis-opt", "-", "-f", "net", "--quantize", input=NET)
+    assert from_file.returncode == 0 and from_stdin.returncode == 0, from_stdin.stderr
+    assert from_stdin.stdout == from_file.stdout and "cmsis.conv" in from_stdin.stdout
+    imported = run_tool("cmsis-import", "-", "--format", "net", input=NET)
+    assert imported.returncode == 0 and imported.stdout == run_tool("cmsis-import", str(tmp_path / "model.net")).stdout
+
+
+def test_a_model_on_stdin_needs_its_format_and_errors_name_stdin():
+    _one_error(run_tool("cmsis-import", "-", input=NET),
+               "error: <stdin>: a model read from stdin needs its format: give --format onnx, tflite or net")
+    _one_error(run_tool("cmsis-opt", "-", "-f", "net", input=NET.replace("3, pad", "3, pads")),
+               "error: <stdin>:2:")
+    tflite = run_tool("cmsis-opt", "-", "-f", "onnx", input=b"\x1c\x00\x00\x00TFL3" + bytes(100))
+    tflite.stderr = tflite.stderr.decode()
+    _one_error(tflite, "error: <stdin>: this is a TFLite model (file identifier TFL3), not an ONNX model")
+
+
+def test_the_format_option_decides_over_the_suffix(tmp_path):
+    (tmp_path / "model.onnx").write_text(NET)  # a .net model under another suffix
+    assert run_tool("cmsis-opt", str(tmp_path / "model.onnx"), "-f", "net").returncode == 0
+    assert run_tool("cmsis-import", str(tmp_path / "model.onnx"), "--format", "net").returncode == 0
+    _one_error(run_tool("cmsis-opt", str(tmp_path / "model.onnx")), "model.onnx: not a valid ONNX model")

@@ -112,8 +112,6 @@ def load_model(path: str):
         raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
     if not data:
         raise CompileError("the file is empty: expected an ONNX model", path)
-    if data[4:8] == b"TFL3":  # the FlatBuffers file identifier of a TFLite model
-        raise CompileError("this is a TFLite model, not an ONNX one: name it .tflite", path)
     try:
         model = onnx.load_model_from_string(data)
     except (DecodeError, ValueError, RuntimeError, UnicodeDecodeError) as error:

@@ -210,8 +210,9 @@ class CmsisOptMain(xDSLOptMain):
     def parse_input(self) -> list[SourceModule | CompileError]:
         """The input as parsed modules (one per `// -----` chunk with --split-input-file)."""
         path = self.args.input_file or "-"
-        if path != "-" and (self.args.frontend in ("onnx", "tflite", "net") or path.lower().endswith(MODEL_SUFFIXES)):
-            return [load(path)]
+        if self.args.frontend in ("onnx", "tflite", "net") or (
+                path != "-" and self.args.frontend != "mlir" and path.lower().endswith(MODEL_SUFFIXES)):
+            return [load(path, format=self.args.frontend)]
         text, name = read_input(path)
         chunks = split_chunks(text) if self.args.split_input_file else [(0, text)]
         sources: list[SourceModule | CompileError] = []
