@@ -82,11 +82,19 @@ class _LocatingParser(Parser):
         super().__init__(ctx, "", name)
         self.name = name
         self.spans: dict[int, Span] = {}
+        self.first_uses: dict[str, Span] = {}
         self.start(text)
 
     def start(self, text: str) -> None:
         """Read `text` from its beginning."""
         self._parser_state = ParserState(_LinearLexer(Input(text, self.name)))
+
+    def resolve_operand(self, operand, type):
+        """Remember where each value is first used before it is defined: xDSL reports an undefined value at
+        the end of the input, and `parse_ir` points at that first use instead."""
+        if operand.operand_name not in self.ssa_values:
+            self.first_uses.setdefault(operand.operand_name, operand.span)
+        return super().resolve_operand(operand, type)
 
     def parse_operation(self) -> Operation:
         start = self._current_token.span
@@ -347,6 +355,12 @@ def parse_ir(text: str, name: str = "<stdin>", verify: bool = True, allow_unregi
         parser.start(text)  # lexes the first token, which may already be malformed
         module = parser.parse_module()
     except ParseError as error:
+        if parser.forward_ssa_references and error.msg.startswith("values used but not defined"):
+            names = list(parser.forward_ssa_references)
+            span = parser.first_uses.get(names[0], error.span)
+            others = f" (nor {', '.join('%' + n for n in names[1:])})" if names[1:] else ""
+            raise CompileError(f"%{names[0]} is used here but never defined{others}", _where(span),
+                               _context_line(span)) from None
         span = _better_span(error, text)
         raise CompileError(error.msg, _where(span), _context_line(span)) from None
     except (VerifyException, DiagnosticException) as error:
