@@ -299,6 +299,12 @@ def _cases() -> list[Case]:
              {"m.net": CHAIN_NET, "taken": "a file, not a folder\n"}),
         Case("compile-output-empty", "cmsis-compile", ["m.net", "-o", ""], "cmsis-compile: -o needs a folder name, got an empty one",
              {"m.net": CHAIN_NET}, status=2),
+        Case("compile-patch-value-starting-with-a-dash", "cmsis-compile", ["m.net", "-o", "out", "--patch", "-1x2"],
+             "cmsis-compile: argument --patch: expected one argument; a value that starts with '-' is written "
+             "--patch=-1x2 (see cmsis-compile --help)", {"m.net": CHAIN_NET}, status=2),
+        Case("run-input-value-starting-with-a-dash", "cmsis-run", ["m.mlir", "-o", "y.npy", "-i", "-x.npy"],
+             "cmsis-run: argument --input/-i: expected one argument; a value that starts with '-' is written "
+             "--input=-x.npy (see cmsis-run --help)", {"m.mlir": _pool()}, status=2),
         Case("compile-model-is-a-folder", "cmsis-compile", ["sub", "-o", "out"], "cmsis-compile: cannot read 'sub': it is a folder",
              {"sub/m.net": CHAIN_NET}),
         Case("compile-name-too-long", "cmsis-compile", ["m.net", "-o", "out", "--name", "n" * 300],

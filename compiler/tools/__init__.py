@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
+import re
 import signal
 import sys
 import threading
@@ -11,7 +13,35 @@ import traceback
 from collections.abc import Callable
 
 from cmsis_opt.diagnostics import remarks_on_success
-from cmsis_opt.errors import CompileError, report
+from cmsis_opt.errors import CompileError, UsageError, report
+
+
+class ToolParser(argparse.ArgumentParser):
+    """argparse for a tool: a usage error is one line ending in `(see PROG --help)`, exit status 2.
+
+    An option's value that starts with '-' and is no number (`--patch -1x2`) reads to argparse as another
+    option; the message then says to write it `--patch=-1x2`.
+    """
+
+    _argv: list[str] = []
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(self._argv, namespace)
+
+    def error(self, message: str):  # type: ignore[override]
+        found = re.match(r"argument ([^:]+): expected one argument$", message)
+        if found:
+            options = found.group(1).split("/")
+            for option in options:
+                if option in self._argv[:-1]:
+                    value = self._argv[self._argv.index(option) + 1]
+                    if value.startswith("-") and len(value) > 1:
+                        long = next((o for o in options if o.startswith("--")), None)
+                        written = f"{long}={value}" if long else f"{option}{value}"  # -o-x: a short option's form
+                        message += f"; a value that starts with '-' is written {written}"
+                    break
+        raise UsageError(f"{message} (see {self.prog} --help)", self.prog)
 
 
 def _interrupt(signum: int, frame: object) -> None:

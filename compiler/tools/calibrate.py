@@ -16,20 +16,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cmsis_opt.errors import UsageError
 from cmsis_opt.output import write_atomic
-from cmsis_opt.tools import run_tool
+from cmsis_opt.tools import ToolParser, run_tool
 
 TOOL = "cmsis-calibrate"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, no usage dump
-        raise UsageError(f"{message} (see cmsis-calibrate --help)", TOOL)
-
-
 def _main(argv: Sequence[str]) -> int:
-    parser = _Parser(prog=TOOL, description="Record the value ranges of a float model on calibration samples.",
+    parser = ToolParser(prog=TOOL, description="Record the value ranges of a float model on calibration samples.",
                      epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="the float model: .onnx, .tflite, .net or .mlir ('-' reads IR from stdin)")
     parser.add_argument("--data", required=True,

@@ -35,7 +35,7 @@ from cmsis_opt import targets
 from cmsis_opt.allocators import SEARCH_NODES, STRATEGIES
 from cmsis_opt.cmake import DEFAULT_RUNTIME, RUNTIMES
 from cmsis_opt.errors import CompileError, UsageError
-from cmsis_opt.tools import run_tool
+from cmsis_opt.tools import ToolParser, run_tool
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
@@ -47,13 +47,8 @@ TOOL = "cmsis-compile"
 MODEL_SUFFIXES = (".onnx", ".tflite", ".net", ".mlir")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UsageError(f"{message} (see cmsis-compile --help)", TOOL)
-
-
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
-    parser = _Parser(prog=TOOL, description="Compile an int8 network to C99 calling CMSIS-NN, in one static arena.")
+    parser = ToolParser(prog=TOOL, description="Compile an int8 network to C99 calling CMSIS-NN, in one static arena.")
     parser.add_argument("model", help="model file: .onnx (QDQ or float), .tflite, .net or .mlir")
     parser.add_argument("-o", "--output", required=True,
                         help="output folder (created if missing; its parent folder must exist)")

@@ -1,6 +1,6 @@
-"""`cmsis-import`: an ONNX or TFLite model to the `nn` dialect as textual IR.
+"""`cmsis-import`: an ONNX, TFLite or .net model to the `nn` dialect as textual IR.
 
-    cmsis-import MODEL [-o OUT.mlir] [--name NAME] [--format onnx|tflite]
+    cmsis-import MODEL [-o OUT.mlir] [--name NAME] [--format onnx|tflite|net]
 """
 
 from __future__ import annotations
@@ -10,21 +10,16 @@ import sys
 
 from cmsis_opt.errors import UsageError
 from cmsis_opt.output import write_atomic
-from cmsis_opt.tools import run_tool
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, no usage dump
-        raise UsageError(f"{message} (see cmsis-import --help)", "cmsis-import")
+from cmsis_opt.tools import ToolParser, run_tool
 
 
 def _arguments(argv) -> argparse.Namespace:
-    parser = _Parser(
+    parser = ToolParser(
         prog="cmsis-import",
-        description="Import an ONNX (float or QDQ) or int8 TFLite model into the nn dialect.",
+        description="Import an ONNX (float or QDQ), int8 TFLite or .net model into the nn dialect.",
         epilog="example: cmsis-import kws_dscnn.qdq.onnx -o kws.mlir && cmsis-opt kws.mlir --quantize",
     )
-    parser.add_argument("model", help="the .onnx or .tflite file")
+    parser.add_argument("model", help="the .onnx, .tflite or .net file")
     parser.add_argument("-o", "--output", default="-", help="where to write the IR ('-' is stdout, the default)")
     parser.add_argument("--name", help="the function name (default: the file name up to its first dot)")
     parser.add_argument("--format", choices=("onnx", "tflite", "net"),  # frontends.FORMATS, without loading them

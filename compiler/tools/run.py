@@ -25,15 +25,10 @@ from typing import TYPE_CHECKING
 from cmsis_opt.diagnostics import plural
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.output import read_input, write_atomic
-from cmsis_opt.tools import run_tool
+from cmsis_opt.tools import ToolParser, run_tool
 
 if TYPE_CHECKING:  # numpy, the IR and the interpreter load after the arguments are read: --help answers at once
     import numpy as np
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, no usage dump
-        raise UsageError(f"{message} (see cmsis-run --help)", "cmsis-run")
 
 
 def load_input(path: str, index: int | None) -> np.ndarray:
@@ -95,7 +90,7 @@ def write_outputs(paths: Sequence[str], outputs: Sequence[np.ndarray]) -> None:
 
 
 def _main(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="cmsis-run", description="Run nn/cmsis IR on numpy inputs with the reference interpreter.",
+    parser = ToolParser(prog="cmsis-run", description="Run nn/cmsis IR on numpy inputs with the reference interpreter.",
                      epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ir", help="input IR file, '-' for stdin")
     parser.add_argument("--input", "-i", action="append", default=[],
