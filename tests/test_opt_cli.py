@@ -401,3 +401,32 @@ def test_the_format_option_decides_over_the_suffix(tmp_path):
     assert run_tool("cmsis-opt", str(tmp_path / "model.onnx"), "-f", "net").returncode == 0
     assert run_tool("cmsis-import", str(tmp_path / "model.onnx"), "--format", "net").returncode == 0
     _one_error(run_tool("cmsis-opt", str(tmp_path / "model.onnx")), "model.onnx: not a valid ONNX model")
+
+
+def test_time_passes_reports_every_stage_on_stderr(tmp_path):
+    out = tmp_path / "planned.mlir"
+    proc = run_tool("cmsis-opt", EXAMPLE, "--liveness", "--arena-alloc", "--time-passes", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "// wall time of each stage (seconds, percent of the total)"
+    stages = [line.split("%", 1)[1].strip() for line in lines[1:]]
+    assert stages == ["parse and verify the input", "pass 'liveness'", "pass 'arena-alloc'", "verify", "print (mlir)",
+                      "total"]
+    seconds = [float(line.split()[1]) for line in lines[1:]]
+    assert all(s >= 0 for s in seconds) and abs(sum(seconds[:-1]) - seconds[-1]) < 1e-3
+    assert "arena.plan" in out.read_text()  # the timing goes to stderr; the planned IR is written as always
+
+
+def test_xdsl_spellings_of_our_flags_work_and_flags_we_do_not_support_are_refused(tmp_path):
+    broken = tmp_path / "broken.mlir"  # a verifier error only: --disable-verify, like --no-verify, lets it through
+    broken.write_text(open(EXAMPLE).read().replace("stride = array<i64: 1, 1>", "stride = array<i64: 0, 1>"))
+    assert run_tool("cmsis-opt", str(broken)).returncode == 1
+    assert run_tool("cmsis-opt", str(broken), "--disable-verify").returncode == 0
+    dumped = run_tool("cmsis-opt", EXAMPLE, "--liveness", "--print-between-passes")
+    assert dumped.returncode == 0 and "// -----// IR Dump After liveness //----- //" in dumped.stderr
+    for flag in ("--shrink", "--no-implicit-module"):
+        _one_error(run_tool("cmsis-opt", EXAMPLE, flag),
+                   f"error: cmsis-opt: {flag} is an xDSL option that cmsis-opt does not support", status=2)
+        assert flag not in run_tool("cmsis-opt", "--help").stdout
+    version = run_tool("cmsis-opt", "--version")
+    assert version.returncode == 0 and version.stdout.startswith("cmsis-opt 0.") and "(xDSL 0.74.0)" in version.stdout

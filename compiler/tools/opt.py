@@ -25,7 +25,9 @@ import argparse
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
+from importlib import metadata
 from typing import IO, NoReturn
 
 from xdsl.dialects.builtin import ModuleOp
@@ -47,6 +49,15 @@ from cmsis_opt.tools import run_tool
 
 TOOL = "cmsis-opt"
 SPLIT_MARKER = "// -----"
+_REFUSED_FLAGS = {"--shrink": "shrink", "--no-implicit-module": "no_implicit_module"}
+"""xDSL's flags that mean nothing here (test-case reduction; a module is implicit): hidden, and refused if given."""
+_ALIAS_HELP = {
+    "disable_verify": "the same as --no-verify",
+    "print_between_passes": "the same as --print-ir-after-all",
+    "parsing_diagnostics": "the same as --verify-diagnostics (which also covers parse errors)",
+    "time_passes": "print the wall time of parsing, each pass, verification and printing to stderr",
+    "frontend": "the input's format (default: from the file's suffix; a model on stdin needs it)",
+}
 MODEL_SUFFIXES = (".onnx", ".tflite", ".net")
 
 
@@ -125,13 +136,14 @@ def build_passes(specs: Sequence[str]) -> list[ModulePass]:
 
 
 def run_pipeline(source: SourceModule, passes: Sequence[ModulePass], print_after_all: bool = False,
-                 verify_each: bool = False) -> ModuleOp:
+                 verify_each: bool = False, timings: list[tuple[str, float]] | None = None) -> ModuleOp:
     """Apply `passes` to the parsed module and verify the result once (after every pass with `verify_each`).
 
     A named pipeline (`default`) runs as its steps, so `verify_each` and
     `print_after_all` see each of them. The IR is verified where it is built
     (the parser and importers) and here at the end: a pass that breaks it is
-    named with `verify_each`, as mlir-opt's `--verify-each` does.
+    named with `verify_each`, as mlir-opt's `--verify-each` does. `timings`, when
+    given, receives (what ran, wall seconds) for each step and verification.
     """
     from cmsis_opt.passes.default import DefaultPipeline  # the pipeline module loads the passes it runs
 
@@ -141,12 +153,27 @@ def run_pipeline(source: SourceModule, passes: Sequence[ModulePass], print_after
     for index, pipeline_pass in enumerate(passes):
         steps = pipeline_pass.passes(module) if isinstance(pipeline_pass, DefaultPipeline) else [pipeline_pass]
         for number, step in enumerate(steps):
+            start = time.perf_counter()
             step.apply(ctx, module)
+            if timings is not None:
+                timings.append((f"pass '{step.name}'", time.perf_counter() - start))
             if verify_each or (index == last and number == len(steps) - 1):
+                start = time.perf_counter()
                 source.verify(stage=f"pass '{step.name}'")
+                if timings is not None:
+                    timings.append(("verify", time.perf_counter() - start))
             if print_after_all:
                 sys.stderr.write(f"// -----// IR Dump After {step.name} //----- //\n{print_ir(module)}\n")
     return module
+
+
+def timing_report(timings: Sequence[tuple[str, float]]) -> str:
+    """`--time-passes`: wall seconds of each stage and their total, one per line, as text for stderr."""
+    total = sum(seconds for _, seconds in timings)
+    lines = ["// wall time of each stage (seconds, percent of the total)"]
+    lines += [f"//  {seconds:9.4f}  {100 * seconds / total if total else 0:5.1f}%  {name}" for name, seconds in timings]
+    lines.append(f"//  {total:9.4f}  100.0%  total")
+    return "\n".join(lines) + "\n"
 
 
 def _read_through_load(stream: IO[bytes]) -> ModuleOp:
@@ -156,6 +183,8 @@ def _read_through_load(stream: IO[bytes]) -> ModuleOp:
 
 class CmsisOptMain(xDSLOptMain):
     """xDSL's opt driver with the cmsis-opt dialects, passes, targets and command-line conventions."""
+
+    version_format = f"{TOOL} {metadata.version('cmsis-opt')} (xDSL {{xdsl_version}})"
 
     def __init__(self, args: Sequence[str]):
         rest, self.flag_pipeline = split_pass_flags(args)
@@ -180,6 +209,12 @@ class CmsisOptMain(xDSLOptMain):
 
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
+        refused = set(_REFUSED_FLAGS.values())
+        for action in arg_parser._actions:  # argparse has no public way to reword or hide an added argument
+            if action.dest in refused:
+                action.help = argparse.SUPPRESS
+            elif action.dest in _ALIAS_HELP:
+                action.help = _ALIAS_HELP[action.dest]
         arg_parser.prog = TOOL
         arg_parser.epilog = passes_help()
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -203,6 +238,14 @@ class CmsisOptMain(xDSLOptMain):
         raise UsageError(f"{message} (see cmsis-opt --help)", TOOL)
 
     def setup_pipeline(self) -> None:
+        for flag, dest in _REFUSED_FLAGS.items():
+            if getattr(self.args, dest):
+                raise UsageError(f"{flag} is an xDSL option that cmsis-opt does not support "
+                                 "(see cmsis-opt --help)", TOOL)
+        # xDSL's spellings of cmsis-opt's own flags
+        self.args.no_verify = self.args.no_verify or self.args.disable_verify
+        self.args.print_ir_after_all = self.args.print_ir_after_all or self.args.print_between_passes
+        self.args.verify_diagnostics = self.args.verify_diagnostics or self.args.parsing_diagnostics
         specs = [s for s in (self.args.passes, self.args.pipeline) if s] + self.flag_pipeline
         self.passes = build_passes(specs)
 
@@ -228,16 +271,27 @@ class CmsisOptMain(xDSLOptMain):
 
     def run(self) -> None:
         outputs: list[str] = []
-        for source in self.parse_input():
+        timings: list[tuple[str, float]] | None = [] if self.args.time_passes else None
+        start = time.perf_counter()
+        sources = self.parse_input()
+        if timings is not None:
+            timings.append(("parse and verify the input", time.perf_counter() - start))
+        for source in sources:
             try:
                 if isinstance(source, CompileError):
                     raise source
-                module = run_pipeline(source, self.passes, self.args.print_ir_after_all, self.args.verify_each)
+                module = run_pipeline(source, self.passes, self.args.print_ir_after_all, self.args.verify_each,
+                                      timings)
+                start = time.perf_counter()
                 outputs.append(self.output_resulting_program(module))
+                if timings is not None:
+                    timings.append((f"print ({self.args.target})", time.perf_counter() - start))
             except CompileError as error:
                 if not self.args.verify_diagnostics:
                     raise
                 outputs.append(f"error: {error}\n")
+        if timings is not None:
+            sys.stderr.write(timing_report(timings))
         text = f"{SPLIT_MARKER}\n".join(outputs)
         output = self.args.output_file or "-"
         if (
