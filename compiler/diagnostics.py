@@ -1,4 +1,5 @@
-"""The one channel for remarks: facts a pass reports that are not errors (a plan not proven minimal, a cost).
+"""The one channel for remarks: facts a pass reports that are not errors (a plan not proven minimal, a cost);
+and for progress on long work (`progress`).
 
 Passes never print. They call `remark(message, where)`; the tools show each
 remark as one `remark: WHERE: MESSAGE` line on stderr (the default sink)
@@ -61,6 +62,35 @@ def remarks_on_success() -> Iterator[None]:
         yield
     for item in found:
         outer(item)
+
+
+def _status_line(message: str | None) -> None:
+    """On a terminal, `message` on one stderr line redrawn in place (None clears it); in a log, nothing."""
+    stream = sys.stderr
+    if not getattr(stream, "isatty", lambda: False)():
+        return
+    stream.write("\r\x1b[K" + (message or ""))  # carriage return, then erase to the end of the line
+    stream.flush()
+
+
+_PROGRESS: ContextVar[Callable[[str | None], None]] = ContextVar("progress_sink", default=_status_line)
+
+
+def progress(message: str | None) -> None:
+    """Report how far long work has got, e.g. `--patch auto: planned 3 of at most 117 candidate stages`;
+    None when it is over. The default sink redraws one line on a terminal's stderr and prints nothing to a
+    log (the work's remark says the outcome); `progress_to` sends the reports elsewhere."""
+    _PROGRESS.get()(message)
+
+
+@contextmanager
+def progress_to(sink: Callable[[str | None], None]) -> Iterator[None]:
+    """Within the block, progress reports go to `sink` (`lambda _: None` silences them, as --quiet does)."""
+    token = _PROGRESS.set(sink)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

@@ -39,6 +39,7 @@ from xdsl.passes import ModulePass
 
 from cmsis_opt.allocators import Alias, Block, Problem, aligned_lower_bound
 from cmsis_opt.context import make_context
+from cmsis_opt.diagnostics import plural, progress
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.cmsis_patch import BODY_OPS, STAGE_OPS, BodyOp, PatchStageOp, chain_macs, op_macs
 from cmsis_opt.dialects.utils import element_bytes, num_elements, shape_of
@@ -493,13 +494,23 @@ def search(unplanned: ModuleOp, base: DefaultPipeline, max_overhead: float, prun
                 pending.append((order_key(bound, tiled - whole, rows * cols, ops, rows), grid))
     pending.sort()
     skipped: list[tuple[int, str, int]] = []
-    for at, (lower, grid) in enumerate(pending):
-        bound, extra, _, ops, _ = lower
-        if prune and best is not None and lower > best.key:
-            skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
-            break
-        found.append(planned(ops, grid, extra, bound))
-        best = found[-1] if best is None else min(best, found[-1], key=lambda c: c.key)
+    what = "band count" if rows_only else "candidate stage"
+    shown = False
+    try:
+        for at, (lower, grid) in enumerate(pending):
+            bound, extra, _, ops, _ = lower
+            if prune and best is not None and lower > best.key:
+                skipped = [(k[3], g, k[0]) for k, g in pending[at:]]
+                break
+            so_far = "" if best is None else f"; smallest arena so far {best.arena:,} bytes"
+            progress(f"{'--stream-input' if rows_only else '--patch auto'}: planning {at + 1} of at most "
+                     f"{plural(len(pending), what)}{so_far}")
+            shown = True
+            found.append(planned(ops, grid, extra, bound))
+            best = found[-1] if best is None else min(best, found[-1], key=lambda c: c.key)
+    finally:
+        if shown:
+            progress(None)
     assert best is not None, "a stage chain has at least one row band (its first op's output has rows)"
     return Choice(best, found, skipped)
 

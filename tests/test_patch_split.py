@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import host_programs, run_tool
+from conftest import BIN, host_programs, run_tool
 from conftest import ir_dense as dense
 from conftest import ir_ints as ints
 
@@ -863,3 +863,32 @@ def test_stream_input_alone_says_why_and_what_to_do(tmp_path, net, message):
     assert result.returncode == 1 and result.stderr.count("error:") == 1, result.stderr
     assert message in result.stderr, result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_patch_auto_reports_progress_while_it_plans_and_clears_it():
+    """Each planned candidate is announced (`diagnostics.progress`), and the report ends with None, which
+    clears the terminal's status line; the tools print nothing of it to a log or with --quiet."""
+    from cmsis_opt.diagnostics import progress_to
+
+    reports: list[str | None] = []
+    with progress_to(reports.append):
+        found = search(parse_ir(RESIDUAL.read_text()).module, DefaultPipeline(), 100.0)
+    assert len(found.planned) > 1 and reports[-1] is None and all(isinstance(r, str) for r in reports[:-1])
+    messages = [r for r in reports if r is not None]
+    assert len(messages) == len(found.planned) - 1  # the unpatched plan is planned before the candidates
+    total = len(found.planned) - 1 + len(found.skipped)
+    assert messages[0] == f"--patch auto: planning 1 of at most {total} candidate stages; smallest arena so far " \
+                          f"{found.planned[0].arena:,} bytes"
+
+
+def test_progress_reaches_a_terminal_only(tmp_path):
+    if shutil.which("script") is None:
+        pytest.skip("no `script` (util-linux) to run cmsis-compile on a pseudo-terminal")
+    command = f"{BIN / 'cmsis-compile'} {RESIDUAL} -o {tmp_path / 'out'} --patch auto --patch-max-overhead 100"
+    tty = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, timeout=300)
+    shown = tty.stdout.decode()  # bytes: text mode would turn the carriage returns into newlines
+    assert tty.returncode == 0, shown
+    assert "\r\x1b[K--patch auto: planning 1 of at most" in shown and "\r\x1b[K" in shown.split("planning")[-1]
+    log = run_tool("cmsis-compile", str(RESIDUAL), "-o", str(tmp_path / "log"), "--patch", "auto",
+                   "--patch-max-overhead", "100")
+    assert log.returncode == 0 and "planning" not in log.stderr and "\x1b" not in log.stderr + log.stdout

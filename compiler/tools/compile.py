@@ -365,9 +365,9 @@ def _main(argv: Sequence[str]) -> int:
     args = _arguments(argv)
     if not args.quiet:
         return _compile(args)
-    from cmsis_opt.diagnostics import collect_remarks
+    from cmsis_opt.diagnostics import collect_remarks, progress_to
 
-    with collect_remarks():  # --quiet: the remarks are dropped; an error still prints
+    with collect_remarks(), progress_to(lambda _: None):  # --quiet: remarks and progress are dropped; errors print
         return _compile(args)
 
 
