@@ -17,6 +17,7 @@ is one `error: PROGRAM: ...` line on stderr.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Sequence
@@ -213,6 +214,9 @@ def compiler_command() -> list[str]:
     return [*cc, *BASE_CFLAGS, *shlex.split(os.environ.get("CFLAGS", ""))]
 
 
+_LINK_OR_COMPILE_ERROR = re.compile(r"error|undefined reference|multiple definition|cannot find")
+
+
 def _compile(command: list[str]) -> None:
     try:
         result = subprocess.run(command, capture_output=True, text=True)
@@ -220,7 +224,11 @@ def _compile(command: list[str]) -> None:
         raise CompileError(f"cannot run the C compiler '{command[0]}': {error.strerror}", _WHERE) from None
     if result.returncode != 0:
         output = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        first = next((line for line in output if "error" in line), output[0][:300] if output else "")
+        # the linker's own line says what is wrong ("undefined reference to `arm_...'"); collect2's closing
+        # "ld returned 1 exit status" does not
+        telling = [line for line in output if _LINK_OR_COMPILE_ERROR.search(line)
+                   and not line.startswith("collect2") and "warning:" not in line]
+        first = (telling or [line for line in output if "error" in line] or [output[0][:300] if output else ""])[0]
         status = (f"killed by signal {-result.returncode}" if result.returncode < 0
                   else f"exit status {result.returncode}")
         shown = " ".join(shlex.quote(part) for part in command)

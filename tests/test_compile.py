@@ -269,6 +269,20 @@ def test_a_failing_host_build_leaves_no_output(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
+def test_a_failing_link_quotes_the_linker_not_collect2(tmp_path):
+    """A link that fails (here: no C library, so `strrchr` and the start-up code are missing) names what is
+    undefined, not gcc's closing "collect2: error: ld returned 1 exit status", nor a linker warning."""
+    env = {**os.environ, "CC": "gcc -nostdlib"}
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    result = subprocess.run([str(Path(sys.executable).parent / "cmsis-compile"), str(TINY), "-o", str(tmp_path / "out"),
+                             "--host"], capture_output=True, text=True, env=env)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert re.match(r"error: host build: the C compiler failed \(exit status 1\): \S+: undefined reference to `\w+'; ",
+                    result.stderr), result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
 @pytest.mark.parametrize("runtime", ["bundled", "cmsis-nn"])
 def test_a_missing_c_compiler_is_a_host_build_error_that_says_what_to_do(tmp_path, runtime):
     """$CC names no program: one line under "host build" (also when linking Arm's CMSIS-NN), nothing written."""
