@@ -450,3 +450,30 @@ def test_a_second_model_in_the_same_folder_is_remarked(tmp_path):
     assert "another compile" not in again.stderr  # the same model again: nothing to say
     assert (f"remark: cmsis-compile: '{out}' also holds tiny_conv from another compile; its CMakeLists.txt and "
             "memory.* now describe cifar10_cmsis alone") in other.stderr
+
+
+def test_a_model_or_ir_on_stdin_compiles_as_its_file_does(tmp_path):
+    """`cmsis-compile - -o DIR` tells textual IR, a .net model, TFLite and ONNX apart by their bytes; the C
+    is named 'model' unless --name; the files are those the model's own file gives."""
+    net = ROOT / "examples" / "cifar10_cmsis.net"
+    for source, name in ((TINY, "tiny"), (net, "cifar10_cmsis")):
+        from_file = run_tool("cmsis-compile", str(source), "-o", str(tmp_path / f"{name}-file"), "--quiet")
+        from_stdin = run_tool("cmsis-compile", "-", "-o", str(tmp_path / f"{name}-stdin"), "--quiet", "--name", name,
+                              input=source.read_bytes())
+        assert from_file.returncode == 0 and from_stdin.returncode == 0, from_stdin.stderr
+        for file in (f"{name}.c", f"{name}.h", "memory.json"):
+            assert (tmp_path / f"{name}-file" / file).read_bytes() == (tmp_path / f"{name}-stdin" / file).read_bytes()
+    unnamed = run_tool("cmsis-compile", "-", "-o", str(tmp_path / "unnamed"), "--quiet", input=TINY.read_bytes())
+    assert unnamed.returncode == 0 and (tmp_path / "unnamed" / "model.c").is_file()
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "error: <stdin>: nothing on stdin: expected a model (ONNX, TFLite, .net) or textual IR"),
+    (bytes(range(256)) * 4, "error: <stdin>: not a valid ONNX model"),
+    (b"\x1c\x00\x00\x00TFL3" + bytes(100), "error: <stdin>: "),
+])
+def test_bad_bytes_on_stdin_are_one_error_naming_stdin(tmp_path, data, message):
+    result = run_tool("cmsis-compile", "-", "-o", str(tmp_path / "out"), input=data)
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and stderr.startswith(message) and len(stderr.splitlines()) == 1, stderr
+    assert "cmsis-stdin-" not in stderr and not (tmp_path / "out").exists()

@@ -76,13 +76,29 @@ def check_content(path: str, kind: str, given: bool) -> None:
                            "(onnx or tflite), or its suffix", path)
 
 
-def _import_stdin(name: str | None, format: str) -> ModuleOp:
-    """A model of `format` read from stdin: its bytes go to a private temporary file that the frontend reads;
-    errors name `<stdin>` (and the function is `name`, else 'model')."""
+def stdin_format(data: bytes) -> str:
+    """The format of bytes given on stdin with none named: 'tflite' (the TFL3 identifier), 'mlir' (text that
+    opens a module or function), 'net' (other UTF-8 text), else 'onnx' (binary). CompileError when empty."""
+    if not data.strip():
+        raise CompileError("nothing on stdin: expected a model (ONNX, TFLite, .net) or textual IR", "<stdin>")
+    kind = content_kind(data[:4096])
+    if kind is not None:
+        return "mlir" if kind == "ir" else kind
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return "onnx"
+    return "net"
+
+
+def _import_stdin(name: str | None, format: str, data: bytes | None = None) -> ModuleOp:
+    """A model of `format` read from stdin (or its bytes, `data`, already read): the bytes go to a private
+    temporary file that the frontend reads; errors name `<stdin>` (and the function is `name`, else 'model')."""
     import sys
     import tempfile
 
-    data = sys.stdin.buffer.read()
+    if data is None:
+        data = sys.stdin.buffer.read()
     with tempfile.TemporaryDirectory(prefix="cmsis-stdin-") as folder:
         path = str(Path(folder) / f"model.{format}")
         Path(path).write_bytes(data)
@@ -134,9 +150,22 @@ def load(path: str, name: str | None = None, format: str | None = None) -> Sourc
     """Any input the tools accept, verified: a model file (.onnx, .tflite, .net) or textual IR (.mlir, '-': stdin).
 
     `format` ('mlir' or one of FORMATS) overrides the suffix; with a model format, '-' reads the model's bytes
-    from stdin. Textual IR keeps its source locations for error messages. Raises CompileError naming the file
-    (and line:column for IR) when it cannot be read, parsed or verified.
+    from stdin; 'auto' with '-' tells a model's format or IR from the bytes (`stdin_format`). Without a
+    format, '-' is textual IR. Textual IR keeps its source locations for error messages. Raises
+    CompileError naming the file (and line:column for IR) when it cannot be read, parsed or verified.
     """
+    if path == "-" and format == "auto":
+        import sys
+
+        data = sys.stdin.buffer.read()
+        format = stdin_format(data)
+        if format in FORMATS:
+            return SourceModule(_import_stdin(name, format, data), {}, "<stdin>")
+        try:
+            return parse_ir(data.decode(), "<stdin>")
+        except UnicodeDecodeError as error:
+            raise CompileError(f"the input is not UTF-8 text (byte {error.start}): expected textual IR",
+                               "<stdin>") from None
     if format in FORMATS:
         return SourceModule(import_model(path, name, format), {}, "<stdin>" if path == "-" else path)
     if format == "mlir" or path == "-" or Path(path).suffix.lower() in (".mlir", ".ir"):

@@ -49,7 +49,8 @@ MODEL_SUFFIXES = (".onnx", ".tflite", ".net", ".mlir")
 
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = ToolParser(prog=TOOL, description="Compile an int8 network to C99 calling CMSIS-NN, in one static arena.")
-    parser.add_argument("model", help="model file: .onnx (QDQ or float), .tflite, .net or .mlir")
+    parser.add_argument("model", help="model file: .onnx (QDQ or float), .tflite, .net or .mlir; '-' reads "
+                        "one from stdin (its format told from its bytes; the C name is 'model' unless --name)")
     parser.add_argument("-o", "--output", required=True,
                         help="output folder (created if missing; its parent folder must exist)")
     parser.add_argument("--host", action="store_true",
@@ -372,7 +373,7 @@ def _main(argv: Sequence[str]) -> int:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    name = args.name or default_name(args.model)
+    name = args.name or ("model" if args.model == "-" else default_name(args.model))
     if not args.output.strip():
         raise UsageError("-o needs a folder name, got an empty one", TOOL)
     outdir = Path(args.output)
@@ -381,11 +382,13 @@ def _compile(args: argparse.Namespace) -> int:
     parent = outdir.resolve().parent
     if not parent.is_dir():
         raise CompileError(f"cannot create '{outdir}': '{parent}' does not exist", TOOL)
-    if os.path.isdir(args.model):
+    if args.model == "-":
+        pass  # stdin: a model or textual IR, told apart by its bytes (frontends.stdin_format)
+    elif os.path.isdir(args.model):
         raise CompileError(f"cannot read '{args.model}': it is a folder (give a model file)", TOOL)
-    if not os.path.isfile(args.model):
+    elif not os.path.isfile(args.model):
         raise CompileError(f"cannot read '{args.model}': no such file", TOOL)
-    if Path(args.model).suffix.lower() not in MODEL_SUFFIXES:
+    elif Path(args.model).suffix.lower() not in MODEL_SUFFIXES:
         raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
                            "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from xdsl.dialects.builtin import Float32Type, TensorType
@@ -413,7 +416,7 @@ def _compile(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CompileError(f"cannot write in '{parent}' (where '{outdir}' goes): {error.strerror}", TOOL) from None
     try:
-        source = load(args.model)
+        source = load(args.model, name, "auto") if args.model == "-" else load(args.model)
         func = the_function(source.module)
         if is_float_model(func):
             for arg in func.body.block.args:  # an integer input without a scale is no float model either
