@@ -97,11 +97,10 @@ def _import_stdin(name: str | None, format: str, data: bytes | None = None) -> M
     import sys
     import tempfile
 
-    if data is None:
-        data = sys.stdin.buffer.read()
+    content = sys.stdin.buffer.read() if data is None else data
     with tempfile.TemporaryDirectory(prefix="cmsis-stdin-") as folder:
         path = str(Path(folder) / f"model.{format}")
-        Path(path).write_bytes(data)
+        Path(path).write_bytes(content)
         try:
             return import_model(path, name or "model", format)
         except CompileError as error:
