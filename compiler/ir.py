@@ -20,7 +20,7 @@ from xdsl.dialects.builtin import (
     UnitAttr,
 )
 from xdsl.dialects.func import FuncOp
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Operation, OpResult
 from xdsl.parser import Parser
 from xdsl.parser.generic_parser import ParserState
 from xdsl.printer import Printer
@@ -223,7 +223,17 @@ class SourceModule:
     def verify(self, stage: str | None = None) -> None:
         """Verify op by op, innermost first, and name the first failing op's location."""
         checked: set[int] = set()  # types are shared between values: each one is looked at once
+        seen: set[int] = set()  # ops walked so far, in the order of the text: a value's definer comes first
         for op in self.module.walk(reverse=False):
+            seen.add(id(op))
+            for index, operand in enumerate(op._operands):
+                if isinstance(operand, OpResult) and id(operand.op) not in seen:
+                    where, context = self.where(op)
+                    defined, _ = self.where(operand.op)
+                    name = f"%{operand.name_hint} " if operand.name_hint else ""
+                    message = f"operand #{index} {name}is used before it is defined (by '{operand.op.name}' at " \
+                              f"{defined})" + (f" (after {stage})" if stage else "")
+                    raise CompileError(message, where, context)
             try:
                 check_types(op, checked)
                 verify_op(op)

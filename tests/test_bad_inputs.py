@@ -239,6 +239,13 @@ def _cases() -> list[Case]:
         Case("ir-two-undefined-values", "cmsis-opt", ["m.mlir", "-o", "out.mlir"],
              "m.mlir:2:22: %zz is used here but never defined (nor %yy)",
              {"m.mlir": ADD.replace("cmsis.reshape %a", "cmsis.reshape %zz").replace("func.return %r", "func.return %yy")}),
+        Case("ir-value-used-before-its-definition", "cmsis-run", ["f.mlir", "-i", "x.npy", "-o", "y.npy"],
+             "f.mlir:2:3: operand #0 %b is used before it is defined (by 'nn.relu' at f.mlir:3:3)",
+             {"f.mlir": "func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+                        "  %c = nn.relu %b : (tensor<4xf32>) -> tensor<4xf32>\n"
+                        "  %b = nn.relu %a : (tensor<4xf32>) -> tensor<4xf32>\n"
+                        "  func.return %c : tensor<4xf32>\n}\n",
+              "x.npy": lambda: _npy(np.zeros(4, np.float32))}),
         Case("ir-random-bytes", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is not UTF-8 text (byte 0): expected textual IR",
              {"m.mlir": bytes(np.random.default_rng(5).integers(0, 256, 500, dtype=np.uint8))}),
         Case("ir-empty", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is empty: expected a module of textual IR", {"m.mlir": ""}),
