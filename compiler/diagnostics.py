@@ -65,11 +65,19 @@ def remarks_on_success() -> Iterator[None]:
 
 
 def _status_line(message: str | None) -> None:
-    """On a terminal, `message` on one stderr line redrawn in place (None clears it); in a log, nothing."""
+    """On a terminal, `message` on one stderr line redrawn in place (None clears it), cut to the terminal's
+    width so that it never wraps; in a log, or on a terminal without cursor control (TERM=dumb), nothing."""
+    import os
+    import shutil
+
     stream = sys.stderr
-    if not getattr(stream, "isatty", lambda: False)():
+    if not getattr(stream, "isatty", lambda: False)() or os.environ.get("TERM") == "dumb":
         return
-    stream.write("\r\x1b[K" + (message or ""))  # carriage return, then erase to the end of the line
+    width = shutil.get_terminal_size().columns - 1
+    text = message or ""
+    if len(text) > width:
+        text = text[:max(width - 3, 0)] + "..."
+    stream.write("\r\x1b[K" + text)  # carriage return, then erase to the end of the line
     stream.flush()
 
 

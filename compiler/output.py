@@ -71,28 +71,76 @@ def _model_not_ir(path: str) -> CompileError:
                         path)
 
 
-def read_input(path: str) -> tuple[str, str]:
-    """The text of `path` ('-' reads stdin) and the name to use in messages.
+_IR_STARTS = ("func.func", "builtin.module", "module", '"builtin.module"', '"func.func"')
+_BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which some editors write first
 
-    Raises CompileError when it cannot be read or is not UTF-8 text; for a model file (by its suffix, or a
-    TFLite file by its identifier) the error says to import it first.
+
+def content_kind(head: bytes) -> str | None:
+    """What a file's first bytes say it is, None if they do not tell:
+
+    - 'tflite': the FlatBuffers file identifier TFL3 at bytes 4-7;
+    - 'ir': text whose first line that is not blank or a `//` comment opens a module or function;
+    - 'net': text whose first line that is not blank or a `#` comment is `seed ...` or `input ...`;
+    - 'onnx': binary starting with field 1 of an ONNX ModelProto (ir_version, the byte 0x08).
     """
-    suffix = os.path.splitext(path)[1].lower()
-    if path != "-" and suffix in MODEL_FILE_SUFFIXES:
-        raise _model_not_ir(path)
-    if path == "-":
-        data = sys.stdin.buffer.read()
-        name = "<stdin>"
-    else:
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError as error:
-            raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
-        name = path
-    if data[4:8] == b"TFL3":  # a FlatBuffer with TFLite's file identifier
+    if head[4:8] == b"TFL3":
+        return "tflite"
+    head = head.removeprefix(_BOM)
+    try:
+        text = head.decode()
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3:  # not a character cut in two by the head's end: binary
+            return "onnx" if head[:1] == b"\x08" else None
+        text = head[:error.start].decode()
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("//"):
+            continue
+        if line.startswith(_IR_STARTS):
+            return "ir"
+        if line.startswith("#"):
+            continue
+        return "net" if line.split(maxsplit=1)[0] in ("seed", "input") else None
+    return None
+
+
+def sniff(path: str) -> str | None:
+    """`content_kind` of the file's first 4 KiB; CompileError when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return content_kind(f.read(4096))
+    except OSError as error:
+        raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
+
+
+def decode_input(data: bytes, name: str) -> str:
+    """Textual IR from bytes (a byte order mark dropped); CompileError for a model or non-UTF-8 bytes."""
+    if content_kind(data[:4096]) in ("tflite", "onnx"):
         raise _model_not_ir(name)
     try:
-        return data.decode("utf-8"), name
+        return data.removeprefix(_BOM).decode("utf-8")
     except UnicodeDecodeError as error:
         raise CompileError(f"the input is not UTF-8 text (byte {error.start}): expected textual IR", name) from None
+
+
+def read_input(path: str, as_ir: bool = False) -> tuple[str, str]:
+    """The text of `path` ('-' reads stdin) and the name to use in messages.
+
+    Raises CompileError when it cannot be read or is not UTF-8 text; for a model file (by its suffix, unless
+    `as_ir`: cmsis-opt's -f mlir; or by its bytes) the error says to import it first, and for IR under a
+    model's suffix, to name it .mlir.
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if path != "-" and suffix in MODEL_FILE_SUFFIXES and not as_ir:
+        if sniff(path) == "ir":
+            model = {".onnx": "an ONNX model", ".tflite": "a TFLite model", ".net": "a .net text file"}[suffix]
+            raise CompileError(f"this is textual IR, not {model}: name it .mlir (textual IR needs no import)", path)
+        raise _model_not_ir(path)
+    if path == "-":
+        return decode_input(sys.stdin.buffer.read(), "<stdin>"), "<stdin>"
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as error:
+        raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
+    return decode_input(data, path), path

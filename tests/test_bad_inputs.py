@@ -131,6 +131,16 @@ def _pool(kind="max_pool", act="act_min = -128 : i32, act_max = 127 : i32", padd
 # -- the cases --------------------------------------------------------------------------
 
 
+def _external_data_model() -> bytes:
+    """A QDQ model whose first initializer's bytes are in a file 'w.data' beside it (ONNX external data)."""
+    model = onnx_models.qdq_conv()
+    tensor = model.graph.initializer[0]
+    tensor.ClearField("raw_data")
+    tensor.data_location = TensorProto.EXTERNAL
+    tensor.external_data.add(key="location", value="w.data")
+    return model.SerializeToString()
+
+
 @dataclass
 class Case:
     """One broken input: the tool, its arguments and the expected `error:` text."""
@@ -163,8 +173,31 @@ def _cases() -> list[Case]:
              "m.tflite: this is a TFLite model (file identifier TFL3), not a .net text file: give the format tflite",
              {"m.tflite": TFLITE_HEAD}),
         Case("import-format-net-on-an-onnx-file", "cmsis-import", ["m.onnx", "--format", "net", "-o", "out.mlir"],
-             "m.onnx: this is a binary file, not a .net text file: give a model's own format with --format (onnx or "
-             "tflite), or its suffix", {"m.onnx": lambda: qdq().SerializeToString()}),
+             "m.onnx: this is an ONNX model, not a .net text file: give the format onnx (--format onnx; -f onnx with "
+             "cmsis-opt)", {"m.onnx": lambda: qdq().SerializeToString()}),
+        Case("import-format-net-on-binary-bytes", "cmsis-import", ["m.bin", "--format", "net", "-o", "out.mlir"],
+             "m.bin: this is a binary file, not a .net text file: give the model's own format with --format (onnx or "
+             "tflite), or its suffix", {"m.bin": bytes(range(1, 256)) + b"\0"}),
+        Case("import-net-named-onnx", "cmsis-import", ["m.onnx", "-o", "out.mlir"],
+             "m.onnx: this is a .net text file, not an ONNX model: name it .net", {"m.onnx": CHAIN_NET}),
+        Case("import-onnx-named-tflite", "cmsis-import", ["m.tflite", "-o", "out.mlir"],
+             "m.tflite: this is an ONNX model, not a TFLite model: name it .onnx",
+             {"m.tflite": lambda: qdq().SerializeToString()}),
+        Case("import-unknown-suffix-and-bytes", "cmsis-import", ["m.txt", "-o", "out.mlir"],
+             "m.txt: cannot tell the model's format from its name or its bytes: name it .onnx, .tflite, .net or "
+             ".mlir", {"m.txt": "hello\n"}),
+        Case("run-ir-named-onnx", "cmsis-run", ["m.onnx", "-i", "x.npy", "-o", "y.npy"],
+             "m.onnx: this is textual IR, not an ONNX model: name it .mlir (textual IR needs no import)",
+             {"m.onnx": ADD, "x.npy": lambda: _npy(np.zeros((1, 4), np.int8))}),
+        Case("opt-ir-named-onnx", "cmsis-opt", ["m.onnx", "-o", "out.mlir"],
+             "m.onnx: this is textual IR, not an ONNX model: name it .mlir (textual IR needs no import)",
+             {"m.onnx": ADD}),
+        Case("opt-ir-with-format-onnx", "cmsis-opt", ["m.mlir", "-f", "onnx", "-o", "out.mlir"],
+             "m.mlir: this is textual IR, not an ONNX model: drop the format option, or give -f mlir to cmsis-opt",
+             {"m.mlir": ADD}),
+        Case("import-onnx-external-data-on-stdin", "cmsis-import", ["-", "--format", "onnx", "-o", "out.mlir"],
+             "<stdin>: the model keeps data in files beside it (ONNX external data), which stdin cannot carry: give "
+             "the model's path", stdin=_external_data_model()),
         Case("import-textual-ir", "cmsis-import", ["m.mlir", "-o", "out.mlir"],
              "m.mlir: this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import",
              {"m.mlir": "builtin.module {\n}\n"}),
@@ -260,7 +293,7 @@ def _cases() -> list[Case]:
              "m.net: this is a model file, not textual IR: run `cmsis-import m.net -o m.mlir` first",
              {"m.net": CHAIN_NET}),
         Case("opt-tflite-without-suffix", "cmsis-opt", ["m.bin", "-o", "out.mlir"],
-             "m.bin: this is a model file, not textual IR: run `cmsis-import m.bin -o m.mlir` first",
+             "m.bin: the TFLite file is damaged",  # read as TFLite by its bytes, as cmsis-import reads it
              {"m.bin": lambda: _truncated_tflite()}),
         Case("run-tflite-on-stdin", "cmsis-run", ["-", "--output", "y.npy"],
              "<stdin>: this is a model file, not textual IR: run `cmsis-import MODEL -o model.mlir` first",
@@ -312,6 +345,12 @@ def _cases() -> list[Case]:
         Case("run-input-value-starting-with-a-dash", "cmsis-run", ["m.mlir", "-o", "y.npy", "-i", "-x.npy"],
              "cmsis-run: argument --input/-i: expected one argument; a value that starts with '-' is written "
              "--input=-x.npy (see cmsis-run --help)", {"m.mlir": _pool()}, status=2),
+        Case("compile-value-missing-before-another-option", "cmsis-compile", ["m.net", "--name", "-o", "out"],
+             "cmsis-compile: argument --name: expected one argument (see cmsis-compile --help)", {"m.net": CHAIN_NET},
+             status=2),
+        Case("opt-output-starting-with-a-dash", "cmsis-opt", ["m.mlir", "-o", "-x.mlir"],
+             "cmsis-opt: argument -o/--output-file: expected one argument; a value that starts with '-' is written "
+             "--output-file=-x.mlir (see cmsis-opt --help)", {"m.mlir": ADD}, status=2),
         Case("compile-model-is-a-folder", "cmsis-compile", ["sub", "-o", "out"], "cmsis-compile: cannot read 'sub': it is a folder",
              {"sub/m.net": CHAIN_NET}),
         Case("compile-name-too-long", "cmsis-compile", ["m.net", "-o", "out", "--name", "n" * 300],
@@ -332,8 +371,7 @@ def _cases() -> list[Case]:
              "m.onnx: this is a TFLite model (file identifier TFL3), not an ONNX model: name it .tflite",
              {"m.onnx": TFLITE_HEAD}),
         Case("onnx-that-is-textual-ir", "cmsis-compile", ["m.onnx", "-o", "out"],
-             "m.onnx: this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import; cmsis-opt, "
-             "cmsis-compile and cmsis-run read it as a .mlir file", {"m.onnx": "// planned\n\nfunc.func @f() {\n  func.return\n}\n"}),
+             "m.onnx: this is textual IR, not an ONNX model: name it .mlir (textual IR needs no import)", {"m.onnx": "// planned\n\nfunc.func @f() {\n  func.return\n}\n"}),
         Case("ir-integer-input-without-a-scale", "cmsis-compile", ["z.mlir", "-o", "out"],
              "cmsis-compile: input #0 is tensor<2xi16>: a model input is float32 (calibrated with --calibration) or quantized",
              {"z.mlir": "func.func @z(%x: tensor<2xi16>) -> tensor<2xi16> {\n  func.return %x : tensor<2xi16>\n}\n"}),

@@ -124,7 +124,17 @@ def test_an_unknown_model_format_is_rejected(tmp_path):
     model.write_text("hello")
     result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / "out"))
     assert result.returncode == 1
-    assert "unknown model format '.txt'" in result.stderr
+    assert result.stderr == (f"error: {model}: cannot tell the model's format from its name or its bytes: name it "
+                             ".onnx, .tflite, .net or .mlir\n")
+
+
+def test_a_model_with_no_known_suffix_is_read_by_its_bytes(tmp_path):
+    """A .net model and textual IR under a name with no model suffix compile as under their own."""
+    for source, name in ((ROOT / "examples" / "cifar10_cmsis.net", "net.txt"), (TINY, "ir")):
+        model = tmp_path / name
+        model.write_bytes(source.read_bytes())
+        result = run_tool("cmsis-compile", str(model), "-o", str(tmp_path / f"out-{name}"), "--quiet")
+        assert result.returncode == 0, result.stderr
 
 
 def test_bad_alignment_is_a_usage_error(tmp_path):

@@ -382,6 +382,8 @@ def test_a_model_on_stdin_is_imported_with_its_format(tmp_path):
     from_stdin = run_tool("cmsis-opt", "-", "-f", "net", "--quantize", input=NET)
     assert from_file.returncode == 0 and from_stdin.returncode == 0, from_stdin.stderr
     assert from_stdin.stdout == from_file.stdout and "cmsis.conv" in from_stdin.stdout
+    told = run_tool("cmsis-opt", "-", "--quantize", input=NET)  # no -f: a model's bytes tell its format
+    assert told.returncode == 0 and told.stdout == from_file.stdout, told.stderr
     imported = run_tool("cmsis-import", "-", "--format", "net", input=NET)
     assert imported.returncode == 0 and imported.stdout == run_tool("cmsis-import", str(tmp_path / "model.net")).stdout
 
@@ -400,7 +402,8 @@ def test_the_format_option_decides_over_the_suffix(tmp_path):
     (tmp_path / "model.onnx").write_text(NET)  # a .net model under another suffix
     assert run_tool("cmsis-opt", str(tmp_path / "model.onnx"), "-f", "net").returncode == 0
     assert run_tool("cmsis-import", str(tmp_path / "model.onnx"), "--format", "net").returncode == 0
-    _one_error(run_tool("cmsis-opt", str(tmp_path / "model.onnx")), "model.onnx: not a valid ONNX model")
+    _one_error(run_tool("cmsis-opt", str(tmp_path / "model.onnx")),
+               "model.onnx: this is a .net text file, not an ONNX model: name it .net")
 
 
 def test_time_passes_reports_every_stage_on_stderr(tmp_path):

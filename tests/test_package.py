@@ -135,3 +135,12 @@ def test_import_format_choices_are_the_frontends():
 
 if sys.platform == "win32":  # pragma: no cover - the project targets POSIX hosts
     pytestmark = pytest.mark.skip(reason="POSIX only")
+
+
+def test_every_tool_prints_the_installed_version(installed):
+    """`--version` gives the version the package was installed as (pyproject reads cmsis_opt.__version__)."""
+    version = subprocess.run([str(installed / "python"), "-c", "from importlib import metadata; "
+                              "print(metadata.version('cmsis-opt'))"], capture_output=True, text=True, check=True)
+    for tool in ("cmsis-compile", "cmsis-import", "cmsis-run", "cmsis-calibrate", "cmsis-opt"):
+        shown = subprocess.run([str(installed / tool), "--version"], capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0 and shown.stdout.startswith(f"{tool} {version.stdout.strip()}"), shown

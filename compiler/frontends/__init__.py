@@ -14,66 +14,58 @@ from xdsl.dialects.builtin import ModuleOp
 
 from cmsis_opt.errors import CompileError
 from cmsis_opt.ir import SourceModule, parse_ir
-from cmsis_opt.output import read_input
+from cmsis_opt.output import content_kind, decode_input, read_input, sniff
 
 FORMATS = ("onnx", "tflite", "net")
 
 
+SUFFIXES = {".onnx": "onnx", ".tflite": "tflite", ".net": "net", ".mlir": "mlir", ".ir": "mlir"}
+_NAMES = {"onnx": "an ONNX model", "tflite": "a TFLite model", "net": "a .net text file", "mlir": "textual IR"}
+_SUFFIX_OF = {"onnx": ".onnx", "tflite": ".tflite", "net": ".net", "mlir": ".mlir"}
+
+
 def detect_format(path: str) -> str:
-    """'onnx', 'tflite' or 'net', from the suffix, else from the TFLite file identifier."""
+    """'onnx', 'tflite', 'net' or 'mlir' (textual IR): from the suffix, else from the file's bytes
+    (`content_kind`). CompileError when neither tells; `check_content` refuses bytes of another format."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".onnx":
-        return "onnx"
-    if suffix == ".tflite":
-        return "tflite"
-    if suffix == ".net":
-        return "net"
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError as error:
-        raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
-    return "tflite" if head[4:8] == b"TFL3" else "onnx"
-
-
-_IR_STARTS = ("func.func", "builtin.module", "module", '"builtin.module"', '"func.func"')
-_NAMES = {"onnx": "an ONNX model", "tflite": "a TFLite model", "net": "a .net text file"}
-
-
-def content_kind(head: bytes) -> str | None:
-    """What a file's first bytes say it is: 'tflite' (the FlatBuffers file identifier TFL3 at bytes 4-7),
-    'ir' (text whose first line that is not blank or a `//` comment opens a module or function), or None."""
-    if head[4:8] == b"TFL3":
-        return "tflite"
-    try:
-        text = head.decode()
-    except UnicodeDecodeError:  # the head may cut a character in two: only its first lines matter
-        text = head[:-3].decode(errors="replace")
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("//"):
-            return "ir" if line.startswith(_IR_STARTS) else None
-    return None
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    kind = sniff(path)
+    if kind is not None:
+        return "mlir" if kind == "ir" else kind
+    raise CompileError("cannot tell the model's format from its name or its bytes: name it .onnx, .tflite, .net "
+                       "or .mlir", path)
 
 
 def check_content(path: str, kind: str, given: bool) -> None:
-    """Refuse a file whose content is plainly not `kind`, saying what it is and what to do; `given`: the format
-    came from --format (else from the suffix). Raises CompileError; other damage is each frontend's to report."""
+    """Refuse a file whose content is plainly another format than `kind`, saying what it is and what to do;
+    `given`: the format came from --format / -f (else from the suffix). Raises CompileError; other damage is
+    each frontend's to report."""
+    found = sniff(path)
+    found = "mlir" if found == "ir" else found
+    if found is None or found == kind:
+        if kind == "net" and found is None and not _is_text(path):
+            raise CompileError("this is a binary file, not a .net text file: give the model's own format with "
+                               "--format (onnx or tflite), or its suffix", path)
+        return
+    what = _NAMES[found] + (" (file identifier TFL3)" if found == "tflite" else "")
+    if found == "mlir":
+        fix = ("drop the format option, or give -f mlir to cmsis-opt (textual IR needs no import)" if given
+               else "name it .mlir (textual IR needs no import)")
+    elif given:
+        fix = f"give the format {found} (--format {found}; -f {found} with cmsis-opt)"
+    else:
+        fix = f"name it {_SUFFIX_OF[found]}"
+    raise CompileError(f"this is {what}, not {_NAMES[kind]}: {fix}", path)
+
+
+def _is_text(path: str) -> bool:
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
-    except OSError as error:
-        raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
-    found = content_kind(head)
-    if found == "tflite" and kind != "tflite":
-        fix = "give the format tflite (--format tflite; -f tflite with cmsis-opt)" if given else "name it .tflite"
-        raise CompileError(f"this is a TFLite model (file identifier TFL3), not {_NAMES[kind]}: {fix}", path)
-    if found == "ir":
-        raise CompileError("this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import; "
-                           "cmsis-opt, cmsis-compile and cmsis-run read it as a .mlir file", path)
-    if kind == "net" and b"\0" in head:
-        raise CompileError("this is a binary file, not a .net text file: give a model's own format with --format "
-                           "(onnx or tflite), or its suffix", path)
+    except OSError:
+        return True  # the frontend says why it cannot be read
+    return b"\0" not in head
 
 
 def stdin_format(data: bytes) -> str:
@@ -104,10 +96,18 @@ def _import_stdin(name: str | None, format: str, data: bytes | None = None) -> M
         try:
             return import_model(path, name or "model", format)
         except CompileError as error:
+            if folder in error.message:  # a file the model names beside itself: stdin carries only the model
+                raise CompileError("the model keeps data in files beside it (ONNX external data), which stdin "
+                                   "cannot carry: give the model's path", "<stdin>") from None
             error.message = error.message.replace(path, "<stdin>")
             if error.where is not None:
                 error.where = error.where.replace(path, "<stdin>")
             raise
+
+
+def load_stdin_model(data: bytes, format: str, name: str | None = None) -> SourceModule:
+    """A model of `format` whose bytes came on stdin, imported and verified; errors name `<stdin>`."""
+    return SourceModule(_import_stdin(name, format, data), {}, "<stdin>")
 
 
 def import_model(path: str, name: str | None = None, format: str | None = None) -> ModuleOp:
@@ -124,6 +124,9 @@ def import_model(path: str, name: str | None = None, format: str | None = None) 
     if Path(path).is_dir():
         raise CompileError(f"cannot read '{path}': Is a directory", "input")
     kind = format or detect_format(path)
+    if kind == "mlir":
+        raise CompileError("this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import; "
+                           "cmsis-opt, cmsis-compile and cmsis-run read it", path)
     if kind in FORMATS:
         check_content(path, kind, given=format is not None)
     # each frontend loads its format's library (onnx, the TFLite schema, lark) only when a model of it comes
@@ -159,15 +162,11 @@ def load(path: str, name: str | None = None, format: str | None = None) -> Sourc
         data = sys.stdin.buffer.read()
         format = stdin_format(data)
         if format in FORMATS:
-            return SourceModule(_import_stdin(name, format, data), {}, "<stdin>")
-        try:
-            return parse_ir(data.decode(), "<stdin>")
-        except UnicodeDecodeError as error:
-            raise CompileError(f"the input is not UTF-8 text (byte {error.start}): expected textual IR",
-                               "<stdin>") from None
+            return load_stdin_model(data, format, name)
+        return parse_ir(decode_input(data, "<stdin>"), "<stdin>")
     if format in FORMATS:
         return SourceModule(import_model(path, name, format), {}, "<stdin>" if path == "-" else path)
-    if format == "mlir" or path == "-" or Path(path).suffix.lower() in (".mlir", ".ir"):
-        text, source_name = read_input(path)
+    if format == "mlir" or path == "-" or detect_format(path) == "mlir":
+        text, source_name = read_input(path, format == "mlir")
         return parse_ir(text, source_name)
     return SourceModule(import_model(path, name), {}, path)

@@ -628,7 +628,7 @@ def _drop_unused(func: FuncOp) -> None:
 
 def import_net(path: str, name: str | None = None) -> ModuleOp:
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte order mark some editors write is no token
     except (OSError, UnicodeDecodeError) as error:
         raise CompileError(f"cannot read '{path}': {error}", path) from None
     return parse_net(text, path, name)

@@ -10,37 +10,49 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from cmsis_opt import __version__
 from cmsis_opt.diagnostics import remarks_on_success
 from cmsis_opt.errors import CompileError, UsageError, report
 
 
-class ToolParser(argparse.ArgumentParser):
-    """argparse for a tool: a usage error is one line ending in `(see PROG --help)`, exit status 2.
+def dash_value_hint(message: str, argv: list[str], known: Iterable[str]) -> str:
+    """argparse's "argument X: expected one argument", when the value given starts with '-' and is no
+    number (`--patch -1x2`: argparse reads it as another option), says how to write it: `--patch=-1x2`.
+    `known`: the parser's option strings (a value that is one of them is a missing value, left alone)."""
+    found = re.match(r"argument ([^:]+): expected one argument$", message)
+    if not found:
+        return message
+    options, known = found.group(1).split("/"), set(known)
+    for option in options:
+        if option in argv[:-1]:
+            value = argv[argv.index(option) + 1]
+            if value.startswith("-") and len(value) > 1 and value.split("=", 1)[0] not in known:
+                long = next((o for o in options if o.startswith("--")), None)
+                written = f"{long}={value}" if long else f"{option}{value}"  # -o-x: a short option's form
+                return f"{message}; a value that starts with '-' is written {written}"
+            break
+    return message
 
-    An option's value that starts with '-' and is no number (`--patch -1x2`) reads to argparse as another
-    option; the message then says to write it `--patch=-1x2`.
-    """
+
+class ToolParser(argparse.ArgumentParser):
+    """argparse for a tool: a usage error is one line ending in `(see PROG --help)`, exit status 2, and an
+    option's value that starts with '-' is told how to be written (`dash_value_hint`)."""
 
     _argv: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                          help="print the version and exit")
 
     def parse_args(self, args=None, namespace=None):  # type: ignore[override]
         self._argv = list(sys.argv[1:] if args is None else args)
         return super().parse_args(self._argv, namespace)
 
     def error(self, message: str):  # type: ignore[override]
-        found = re.match(r"argument ([^:]+): expected one argument$", message)
-        if found:
-            options = found.group(1).split("/")
-            for option in options:
-                if option in self._argv[:-1]:
-                    value = self._argv[self._argv.index(option) + 1]
-                    if value.startswith("-") and len(value) > 1:
-                        long = next((o for o in options if o.startswith("--")), None)
-                        written = f"{long}={value}" if long else f"{option}{value}"  # -o-x: a short option's form
-                        message += f"; a value that starts with '-' is written {written}"
-                    break
+        message = dash_value_hint(message, self._argv, self._option_string_actions)
         raise UsageError(f"{message} (see {self.prog} --help)", self.prog)
 
 

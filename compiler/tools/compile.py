@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from cmsis_opt.passes.patch_split import Candidate
 
 TOOL = "cmsis-compile"
-MODEL_SUFFIXES = (".onnx", ".tflite", ".net", ".mlir")
-
 
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = ToolParser(prog=TOOL, description="Compile an int8 network to C99 calling CMSIS-NN, in one static arena.")
@@ -388,9 +386,6 @@ def _compile(args: argparse.Namespace) -> int:
         raise CompileError(f"cannot read '{args.model}': it is a folder (give a model file)", TOOL)
     elif not os.path.isfile(args.model):
         raise CompileError(f"cannot read '{args.model}': no such file", TOOL)
-    elif Path(args.model).suffix.lower() not in MODEL_SUFFIXES:
-        raise CompileError(f"unknown model format '{Path(args.model).suffix or args.model}' "
-                           "(expected .onnx, .tflite, .net or .mlir)", TOOL)
     from xdsl.dialects.builtin import Float32Type, TensorType
 
     from cmsis_opt.backend.c import emit_c

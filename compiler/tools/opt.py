@@ -27,7 +27,6 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from typing import IO, NoReturn
 
 from xdsl.dialects.builtin import ModuleOp
@@ -36,16 +35,17 @@ from xdsl.utils.arg_spec import parse_pipeline, parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
+from cmsis_opt import __version__
 from cmsis_opt.backend import TARGETS
 from cmsis_opt.context import DIALECTS, make_context
 from cmsis_opt.errors import CompileError, UsageError
-from cmsis_opt.frontends import load
+from cmsis_opt.frontends import FORMATS, detect_format, load, load_stdin_model
 from cmsis_opt.ir import SourceModule, parse_ir, print_ir
-from cmsis_opt.output import read_input, write_atomic
+from cmsis_opt.output import content_kind, decode_input, read_input, write_atomic
 from cmsis_opt.passes import ALL_PASSES
 from cmsis_opt.passes.common import build_pass, describe_options
 from cmsis_opt.targets import did_you_mean
-from cmsis_opt.tools import run_tool
+from cmsis_opt.tools import dash_value_hint, run_tool
 
 TOOL = "cmsis-opt"
 SPLIT_MARKER = "// -----"
@@ -56,10 +56,10 @@ _ALIAS_HELP = {
     "print_between_passes": "the same as --print-ir-after-all",
     "parsing_diagnostics": "the same as --verify-diagnostics (which also covers parse errors)",
     "time_passes": "print the wall time of parsing, each pass, verification and printing to stderr",
-    "frontend": "the input's format (default: from the file's suffix; a model on stdin needs it)",
+    "frontend": "the input's format (default: from the file's suffix, else from its bytes; a model on stdin "
+                "is told from its bytes)",
+    "version": "print the version and exit",
 }
-MODEL_SUFFIXES = (".onnx", ".tflite", ".net")
-
 
 def passes_help() -> str:
     lines = ["passes (each is also a flag, applied in the order given, after any -p pipeline):"]
@@ -184,10 +184,11 @@ def _read_through_load(stream: IO[bytes]) -> ModuleOp:
 class CmsisOptMain(xDSLOptMain):
     """xDSL's opt driver with the cmsis-opt dialects, passes, targets and command-line conventions."""
 
-    version_format = f"{TOOL} {metadata.version('cmsis-opt')} (xDSL {{xdsl_version}})"
+    version_format = f"{TOOL} {__version__} (xDSL {{xdsl_version}})"
 
     def __init__(self, args: Sequence[str]):
         rest, self.flag_pipeline = split_pass_flags(args)
+        self._argv = list(rest)
         super().__init__("Run cmsis-opt passes on textual IR (nn, cmsis and arena dialects) or a model file.", rest)
 
     # -- registration ------------------------------------------------------------------
@@ -219,6 +220,7 @@ class CmsisOptMain(xDSLOptMain):
         arg_parser.epilog = passes_help()
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
         arg_parser.error = self._usage_error
+        self._options = arg_parser._option_string_actions  # every option string, added before or after this line
         arg_parser.add_argument("--pipeline", dest="pipeline", default="",
                                 help="a named pipeline or pass list, as -p: `--pipeline default`")
         arg_parser.add_argument(
@@ -235,7 +237,7 @@ class CmsisOptMain(xDSLOptMain):
             known = [f"--{p}" for p in ALL_PASSES] + ["--output", "--passes", "--target", "--pipeline"]
             raise UsageError(f"unknown option '{unknown}'{did_you_mean(unknown, known)} "
                              f"(cmsis-opt --help lists the passes and options)", TOOL)
-        raise UsageError(f"{message} (see cmsis-opt --help)", TOOL)
+        raise UsageError(f"{dash_value_hint(message, self._argv, self._options)} (see cmsis-opt --help)", TOOL)
 
     def setup_pipeline(self) -> None:
         for flag, dest in _REFUSED_FLAGS.items():
@@ -252,11 +254,19 @@ class CmsisOptMain(xDSLOptMain):
     # -- running -----------------------------------------------------------------------
     def parse_input(self) -> list[SourceModule | CompileError]:
         """The input as parsed modules (one per `// -----` chunk with --split-input-file)."""
-        path = self.args.input_file or "-"
-        if self.args.frontend in ("onnx", "tflite", "net") or (
-                path != "-" and self.args.frontend != "mlir" and path.lower().endswith(MODEL_SUFFIXES)):
-            return [load(path, format=self.args.frontend)]
-        text, name = read_input(path)
+        path, given = self.args.input_file or "-", self.args.frontend
+        if given in FORMATS:
+            return [load(path, format=given)]
+        if path == "-" and given is None:  # a model piped in is told from its bytes, as cmsis-compile - does
+            data = sys.stdin.buffer.read()
+            kind = content_kind(data[:4096])
+            if kind in FORMATS:
+                return [load_stdin_model(data, kind)]
+            text, name = decode_input(data, "<stdin>"), "<stdin>"
+        elif path != "-" and given is None and detect_format(path) != "mlir":
+            return [load(path)]
+        else:
+            text, name = read_input(path, as_ir=given == "mlir")
         chunks = split_chunks(text) if self.args.split_input_file else [(0, text)]
         sources: list[SourceModule | CompileError] = []
         for offset, chunk in chunks:

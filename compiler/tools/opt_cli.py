@@ -34,8 +34,9 @@ HELP = (
     'options:\n'
     '  -h, --help            show this help message and exit\n'
     '  -f {mlir,onnx,tflite,net}, --frontend {mlir,onnx,tflite,net}\n'
-    "                        the input's format (default: from the file's suffix; a\n"
-    '                        model on stdin needs it)\n'
+    "                        the input's format (default: from the file's suffix,\n"
+    '                        else from its bytes; a model on stdin is told from its\n'
+    '                        bytes)\n'
     '  --disable-verify      the same as --no-verify\n'
     '  --allow-unregistered-dialect\n'
     '                        Allow the parsing of unregistered dialects.\n'
@@ -68,7 +69,7 @@ HELP = (
     '                        location.\n'
     '  --syntax-highlight    Enable printing with syntax highlighting on the\n'
     '                        terminal.\n'
-    '  -v, --version\n'
+    '  -v, --version         print the version and exit\n'
     '  --pipeline PIPELINE   a named pipeline or pass list, as -p: `--pipeline\n'
     '                        default`\n'
     '  --print-ir-after-all  print the IR to stderr after every pass\n'
