@@ -225,15 +225,17 @@ class SourceModule:
         checked: set[int] = set()  # types are shared between values: each one is looked at once
         seen: set[int] = set()  # ops walked so far, in the order of the text: a value's definer comes first
         for op in self.module.walk(reverse=False):
-            seen.add(id(op))
-            for index, operand in enumerate(op._operands):
+            for index, operand in enumerate(op._operands):  # an op's own results are not yet defined for it
                 if isinstance(operand, OpResult) and id(operand.op) not in seen:
                     where, context = self.where(op)
                     defined, _ = self.where(operand.op)
                     name = f"%{operand.name_hint} " if operand.name_hint else ""
-                    message = f"operand #{index} {name}is used before it is defined (by '{operand.op.name}' at " \
-                              f"{defined})" + (f" (after {stage})" if stage else "")
+                    message = (f"operand #{index} {name}is the op's own result: an op cannot read what it writes"
+                               if operand.op is op else
+                               f"operand #{index} {name}is used before it is defined (by '{operand.op.name}' at "
+                               f"{defined})") + (f" (after {stage})" if stage else "")
                     raise CompileError(message, where, context)
+            seen.add(id(op))
             try:
                 check_types(op, checked)
                 verify_op(op)

@@ -113,9 +113,18 @@ def sniff(path: str) -> str | None:
         raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
 
 
+_MODEL_NAMES = {".onnx": "an ONNX model", ".tflite": "a TFLite model", ".net": "a .net text file"}
+_SUFFIX_OF_KIND = {"onnx": ".onnx", "tflite": ".tflite", "net": ".net"}
+
+
 def decode_input(data: bytes, name: str) -> str:
-    """Textual IR from bytes (a byte order mark dropped); CompileError for a model or non-UTF-8 bytes."""
-    if content_kind(data[:4096]) in ("tflite", "onnx"):
+    """Textual IR from bytes (a byte order mark dropped); CompileError for a model or non-UTF-8 bytes (a file
+    named .mlir whose bytes are a model's is told to take the model's suffix)."""
+    kind = content_kind(data[:4096])
+    if kind in _SUFFIX_OF_KIND:
+        if name != "<stdin>" and os.path.splitext(name)[1].lower() not in MODEL_FILE_SUFFIXES:
+            suffix = _SUFFIX_OF_KIND[kind]
+            raise CompileError(f"this is {_MODEL_NAMES[suffix]}, not textual IR: name it {suffix}", name)
         raise _model_not_ir(name)
     try:
         return data.removeprefix(_BOM).decode("utf-8")
@@ -132,9 +141,13 @@ def read_input(path: str, as_ir: bool = False) -> tuple[str, str]:
     """
     suffix = os.path.splitext(path)[1].lower()
     if path != "-" and suffix in MODEL_FILE_SUFFIXES and not as_ir:
-        if sniff(path) == "ir":
-            model = {".onnx": "an ONNX model", ".tflite": "a TFLite model", ".net": "a .net text file"}[suffix]
-            raise CompileError(f"this is textual IR, not {model}: name it .mlir (textual IR needs no import)", path)
+        kind = sniff(path)
+        if kind == "ir":
+            raise CompileError(f"this is textual IR, not {_MODEL_NAMES[suffix]}: name it .mlir (textual IR needs "
+                               "no import)", path)
+        if kind in _SUFFIX_OF_KIND and _SUFFIX_OF_KIND[kind] != suffix:
+            right = _SUFFIX_OF_KIND[kind]
+            raise CompileError(f"this is {_MODEL_NAMES[right]}, not {_MODEL_NAMES[suffix]}: name it {right}", path)
         raise _model_not_ir(path)
     if path == "-":
         return decode_input(sys.stdin.buffer.read(), "<stdin>"), "<stdin>"

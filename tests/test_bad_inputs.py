@@ -10,6 +10,7 @@ traceback is printed, and that the requested output file does not exist.
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,12 @@ def _pool(kind="max_pool", act="act_min = -128 : i32, act_max = 127 : i32", padd
 
 
 # -- the cases --------------------------------------------------------------------------
+
+
+def _npz_inputs(inputs) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, inputs=inputs)
+    return buffer.getvalue()
 
 
 def _external_data_model() -> bytes:
@@ -279,6 +286,25 @@ def _cases() -> list[Case]:
                         "  %b = nn.relu %a : (tensor<4xf32>) -> tensor<4xf32>\n"
                         "  func.return %c : tensor<4xf32>\n}\n",
               "x.npy": lambda: _npy(np.zeros(4, np.float32))}),
+        Case("ir-op-reading-its-own-result", "cmsis-compile", ["f.mlir", "-o", "out"],
+             "f.mlir:2:3: operand #0 %r is the op's own result: an op cannot read what it writes",
+             {"f.mlir": ADD.replace("cmsis.reshape %a", "cmsis.reshape %r")}),
+        Case("run-onnx-named-mlir", "cmsis-run", ["m.mlir", "-i", "x.npy", "-o", "y.npy"],
+             "m.mlir: this is an ONNX model, not textual IR: name it .onnx",
+             {"m.mlir": lambda: qdq().SerializeToString(), "x.npy": lambda: _npy(np.zeros((1, 4), np.int8))}),
+        Case("import-tflite-named-mlir", "cmsis-import", ["m.mlir", "-o", "out.mlir"],
+             "m.mlir: this is a TFLite model, not textual IR: name it .tflite", {"m.mlir": TFLITE_HEAD}),
+        Case("run-tflite-named-onnx", "cmsis-run", ["m.onnx", "-i", "x.npy", "-o", "y.npy"],
+             "m.onnx: this is a TFLite model, not an ONNX model: name it .tflite",
+             {"m.onnx": TFLITE_HEAD, "x.npy": lambda: _npy(np.zeros((1, 4), np.int8))}),
+        Case("import-ir-on-stdin", "cmsis-import", ["-", "-o", "out.mlir"],
+             "<stdin>: this is textual IR, not a model: it needs no import", stdin=ADD),
+        Case("run-npz-of-no-samples", "cmsis-run", ["m.mlir", "-i", "x.npz", "--index", "0", "-o", "y.npy"],
+             "input: 'x.npz': its 'inputs' holds no samples (expected N x the input's shape)",
+             {"m.mlir": ADD, "x.npz": lambda: _npz_inputs(np.int8(3))}),
+        Case("compile-value-missing-before-an-abbreviated-option", "cmsis-compile", ["m.net", "-o", "out", "--name",
+             "--qu"], "cmsis-compile: argument --name: expected one argument (see cmsis-compile --help)",
+             {"m.net": CHAIN_NET}, status=2),
         Case("ir-random-bytes", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is not UTF-8 text (byte 0): expected textual IR",
              {"m.mlir": bytes(np.random.default_rng(5).integers(0, 256, 500, dtype=np.uint8))}),
         Case("ir-empty", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is empty: expected a module of textual IR", {"m.mlir": ""}),

@@ -115,15 +115,23 @@ def import_model(path: str, name: str | None = None, format: str | None = None) 
     stdin and needs `format`); the module verifies or a CompileError says why not (a file whose content is
     another format's says which)."""
     if path == "-":
-        if format is None:
-            raise CompileError("a model read from stdin needs its format: give --format onnx, tflite or net "
-                               "(-f with cmsis-opt)", "<stdin>")
+        if format is None:  # told from the bytes, as cmsis-opt - and cmsis-compile - do
+            import sys
+
+            data = sys.stdin.buffer.read()
+            found = stdin_format(data)
+            if found == "mlir":
+                raise CompileError("this is textual IR, not a model: it needs no import (cmsis-opt, cmsis-compile "
+                                   "and cmsis-run read it)", "<stdin>")
+            return _import_stdin(name, found, data)
         return _import_stdin(name, format)
     if not Path(path).exists():
         raise CompileError(f"cannot read '{path}': No such file or directory", "input")
     if Path(path).is_dir():
         raise CompileError(f"cannot read '{path}': Is a directory", "input")
     kind = format or detect_format(path)
+    if kind == "mlir" and format is None and (found := sniff(path)) in FORMATS:  # a model named .mlir
+        raise CompileError(f"this is {_NAMES[found]}, not textual IR: name it {_SUFFIX_OF[found]}", path)
     if kind == "mlir":
         raise CompileError("this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import; "
                            "cmsis-opt, cmsis-compile and cmsis-run read it", path)

@@ -28,7 +28,10 @@ def dash_value_hint(message: str, argv: list[str], known: Iterable[str]) -> str:
     for option in options:
         if option in argv[:-1]:
             value = argv[argv.index(option) + 1]
-            if value.startswith("-") and len(value) > 1 and value.split("=", 1)[0] not in known:
+            word = value.split("=", 1)[0]
+            # argparse takes any unambiguous prefix of a long option (--qu: --quiet), and -oX is -o with X
+            is_option = any(o.startswith(word) if word.startswith("--") else value.startswith(o) for o in known)
+            if value.startswith("-") and len(value) > 1 and not is_option:
                 long = next((o for o in options if o.startswith("--")), None)
                 written = f"{long}={value}" if long else f"{option}{value}"  # -o-x: a short option's form
                 return f"{message}; a value that starts with '-' is written {written}"

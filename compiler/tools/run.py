@@ -52,6 +52,8 @@ def load_input(path: str, index: int | None) -> np.ndarray:
         raise CompileError(f"cannot read '{path}' as a numpy .npy/.npz file: {error}", "input") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         return data  # an .npy array is used whole (`_main` refuses an --index that no .npz takes)
+    if stacked.ndim == 0 or len(stacked) == 0:
+        raise CompileError(f"'{path}': its 'inputs' holds no samples (expected N x the input's shape)", "input")
     if index is None:
         raise CompileError(
             f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
