@@ -113,18 +113,26 @@ def sniff(path: str) -> str | None:
         raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
 
 
-_MODEL_NAMES = {".onnx": "an ONNX model", ".tflite": "a TFLite model", ".net": "a .net text file"}
-_SUFFIX_OF_KIND = {"onnx": ".onnx", "tflite": ".tflite", "net": ".net"}
+FORMAT_NAMES = {"onnx": "an ONNX model", "tflite": "a TFLite model", "net": "a .net text file", "mlir": "textual IR"}
+FORMAT_SUFFIXES = {"onnx": ".onnx", "tflite": ".tflite", "net": ".net", "mlir": ".mlir"}
+_FORMAT_OF_SUFFIX = {suffix: kind for kind, suffix in FORMAT_SUFFIXES.items()}
+
+
+def misnamed(path: str, found: str, named: str, sign: str = "") -> CompileError:
+    """The error for a file whose bytes are format `found` under the suffix of format `named` (formats as
+    `FORMAT_NAMES` keys): what it is (`sign`: how the bytes show it), and the suffix to give it."""
+    need = " (textual IR needs no import)" if found == "mlir" else ""
+    return CompileError(f"this is {FORMAT_NAMES[found]}{sign}, not {FORMAT_NAMES[named]}: name it "
+                        f"{FORMAT_SUFFIXES[found]}{need}", path)
 
 
 def decode_input(data: bytes, name: str) -> str:
     """Textual IR from bytes (a byte order mark dropped); CompileError for a model or non-UTF-8 bytes (a file
     named .mlir whose bytes are a model's is told to take the model's suffix)."""
     kind = content_kind(data[:4096])
-    if kind in _SUFFIX_OF_KIND:
+    if kind in ("onnx", "tflite", "net"):
         if name != "<stdin>" and os.path.splitext(name)[1].lower() not in MODEL_FILE_SUFFIXES:
-            suffix = _SUFFIX_OF_KIND[kind]
-            raise CompileError(f"this is {_MODEL_NAMES[suffix]}, not textual IR: name it {suffix}", name)
+            raise misnamed(name, kind, "mlir")
         raise _model_not_ir(name)
     try:
         return data.removeprefix(_BOM).decode("utf-8")
@@ -142,12 +150,9 @@ def read_input(path: str, as_ir: bool = False) -> tuple[str, str]:
     suffix = os.path.splitext(path)[1].lower()
     if path != "-" and suffix in MODEL_FILE_SUFFIXES and not as_ir:
         kind = sniff(path)
-        if kind == "ir":
-            raise CompileError(f"this is textual IR, not {_MODEL_NAMES[suffix]}: name it .mlir (textual IR needs "
-                               "no import)", path)
-        if kind in _SUFFIX_OF_KIND and _SUFFIX_OF_KIND[kind] != suffix:
-            right = _SUFFIX_OF_KIND[kind]
-            raise CompileError(f"this is {_MODEL_NAMES[right]}, not {_MODEL_NAMES[suffix]}: name it {right}", path)
+        kind = "mlir" if kind == "ir" else kind
+        if kind is not None and FORMAT_SUFFIXES[kind] != suffix:
+            raise misnamed(path, kind, _FORMAT_OF_SUFFIX[suffix])
         raise _model_not_ir(path)
     if path == "-":
         return decode_input(sys.stdin.buffer.read(), "<stdin>"), "<stdin>"

@@ -14,14 +14,12 @@ from xdsl.dialects.builtin import ModuleOp
 
 from cmsis_opt.errors import CompileError
 from cmsis_opt.ir import SourceModule, parse_ir
-from cmsis_opt.output import content_kind, decode_input, read_input, sniff
+from cmsis_opt.output import FORMAT_NAMES, content_kind, decode_input, misnamed, read_input, sniff
 
 FORMATS = ("onnx", "tflite", "net")
 
 
 SUFFIXES = {".onnx": "onnx", ".tflite": "tflite", ".net": "net", ".mlir": "mlir", ".ir": "mlir"}
-_NAMES = {"onnx": "an ONNX model", "tflite": "a TFLite model", "net": "a .net text file", "mlir": "textual IR"}
-_SUFFIX_OF = {"onnx": ".onnx", "tflite": ".tflite", "net": ".net", "mlir": ".mlir"}
 
 
 def detect_format(path: str) -> str:
@@ -41,31 +39,25 @@ def check_content(path: str, kind: str, given: bool) -> None:
     """Refuse a file whose content is plainly another format than `kind`, saying what it is and what to do;
     `given`: the format came from --format / -f (else from the suffix). Raises CompileError; other damage is
     each frontend's to report."""
-    found = sniff(path)
-    found = "mlir" if found == "ir" else found
-    if found is None or found == kind:
-        if kind == "net" and found is None and not _is_text(path):
-            raise CompileError("this is a binary file, not a .net text file: give the model's own format with "
-                               "--format (onnx or tflite), or its suffix", path)
-        return
-    what = _NAMES[found] + (" (file identifier TFL3)" if found == "tflite" else "")
-    if found == "mlir":
-        fix = ("drop the format option, or give -f mlir to cmsis-opt (textual IR needs no import)" if given
-               else "name it .mlir (textual IR needs no import)")
-    elif given:
-        fix = f"give the format {found} (--format {found}; -f {found} with cmsis-opt)"
-    else:
-        fix = f"name it {_SUFFIX_OF[found]}"
-    raise CompileError(f"this is {what}, not {_NAMES[kind]}: {fix}", path)
-
-
-def _is_text(path: str) -> bool:
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
     except OSError:
-        return True  # the frontend says why it cannot be read
-    return b"\0" not in head
+        return  # the frontend says why it cannot be read
+    found = content_kind(head)
+    found = "mlir" if found == "ir" else found
+    if found is None or found == kind:
+        if kind == "net" and found is None and b"\0" in head:
+            raise CompileError("this is a binary file, not a .net text file: give the model's own format with "
+                               "--format (onnx or tflite), or its suffix", path)
+        return
+    sign = " (file identifier TFL3)" if found == "tflite" else ""
+    if not given:
+        raise misnamed(path, found, kind, sign)
+    what = FORMAT_NAMES[found] + sign
+    fix = ("drop the format option, or give -f mlir to cmsis-opt (textual IR needs no import)" if found == "mlir"
+           else f"give the format {found} (--format {found}; -f {found} with cmsis-opt)")
+    raise CompileError(f"this is {what}, not {FORMAT_NAMES[kind]}: {fix}", path)
 
 
 def stdin_format(data: bytes) -> str:
@@ -83,16 +75,14 @@ def stdin_format(data: bytes) -> str:
     return "net"
 
 
-def _import_stdin(name: str | None, format: str, data: bytes | None = None) -> ModuleOp:
-    """A model of `format` read from stdin (or its bytes, `data`, already read): the bytes go to a private
-    temporary file that the frontend reads; errors name `<stdin>` (and the function is `name`, else 'model')."""
-    import sys
+def _import_stdin(name: str | None, format: str, data: bytes) -> ModuleOp:
+    """A model of `format` whose bytes `data` came on stdin: they go to a private temporary file that the
+    frontend reads; errors name `<stdin>` (and the function is `name`, else 'model')."""
     import tempfile
 
-    content = sys.stdin.buffer.read() if data is None else data
     with tempfile.TemporaryDirectory(prefix="cmsis-stdin-") as folder:
         path = str(Path(folder) / f"model.{format}")
-        Path(path).write_bytes(content)
+        Path(path).write_bytes(data)
         try:
             return import_model(path, name or "model", format)
         except CompileError as error:
@@ -114,24 +104,22 @@ def import_model(path: str, name: str | None = None, format: str | None = None) 
     """Import an ONNX, TFLite or .net model (`format`, else from the suffix or the first bytes; '-' reads
     stdin and needs `format`); the module verifies or a CompileError says why not (a file whose content is
     another format's says which)."""
-    if path == "-":
-        if format is None:  # told from the bytes, as cmsis-opt - and cmsis-compile - do
-            import sys
+    if path == "-":  # without a format, told from the bytes, as cmsis-opt - and cmsis-compile - do
+        import sys
 
-            data = sys.stdin.buffer.read()
-            found = stdin_format(data)
-            if found == "mlir":
-                raise CompileError("this is textual IR, not a model: it needs no import (cmsis-opt, cmsis-compile "
-                                   "and cmsis-run read it)", "<stdin>")
-            return _import_stdin(name, found, data)
-        return _import_stdin(name, format)
+        data = sys.stdin.buffer.read()
+        found = format or stdin_format(data)
+        if found == "mlir":
+            raise CompileError("this is textual IR, not a model: it needs no import (cmsis-opt, cmsis-compile "
+                               "and cmsis-run read it)", "<stdin>")
+        return _import_stdin(name, found, data)
     if not Path(path).exists():
         raise CompileError(f"cannot read '{path}': No such file or directory", "input")
     if Path(path).is_dir():
         raise CompileError(f"cannot read '{path}': Is a directory", "input")
     kind = format or detect_format(path)
     if kind == "mlir" and format is None and (found := sniff(path)) in FORMATS:  # a model named .mlir
-        raise CompileError(f"this is {_NAMES[found]}, not textual IR: name it {_SUFFIX_OF[found]}", path)
+        raise misnamed(path, found, "mlir")
     if kind == "mlir":
         raise CompileError("this is textual IR, not a model file (ONNX, TFLite or .net): it needs no import; "
                            "cmsis-opt, cmsis-compile and cmsis-run read it", path)
