@@ -222,7 +222,10 @@ def compiler_identity(compiler: list[str], where: str = "host build") -> str:
            else "install gcc, or set CC to a C compiler")
     executable = shutil.which(compiler[0])
     if executable is None:
-        raise CompileError(f"cannot run the C compiler '{compiler[0]}': not found; {fix}", where)
+        given = Path(compiler[0])
+        named = given.exists() and os.sep in compiler[0]
+        why = "it is a folder" if given.is_dir() else "it is not executable" if named else "not found"
+        raise CompileError(f"cannot run the C compiler '{compiler[0]}': {why}; {fix}", where)
     try:
         result = subprocess.run([*compiler, "--version"], capture_output=True, text=True)
     except OSError as error:

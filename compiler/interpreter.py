@@ -63,10 +63,9 @@ def find_function(module_or_func: Operation) -> FuncOp:
     if isinstance(module_or_func, FuncOp):
         return module_or_func
     if isinstance(module_or_func, ModuleOp):
-        funcs = [op for op in module_or_func.ops if isinstance(op, FuncOp)]
-        if len(funcs) == 1:
-            return funcs[0]
-        raise CompileError(f"expected exactly one func.func in the module, found {len(funcs)}", "interpreter")
+        from cmsis_opt.plan import the_function
+
+        return the_function(module_or_func, "interpreter")
     raise CompileError(f"expected a builtin.module or func.func, got '{module_or_func.name}'", "interpreter")
 
 

@@ -214,6 +214,16 @@ class SourceModule:
         self.spans = spans
         self.name = name
 
+    def model_function(self) -> FuncOp:
+        """The module's one `func.func`, the model; raises CompileError naming the file if it holds none or several.
+
+        A module with no function is valid IR for `cmsis-opt`, but nothing the compiler, `cmsis-run` or
+        `cmsis-calibrate` can plan or run.
+        """
+        from cmsis_opt.plan import the_function  # the plan module loads the kernels' facts: only when needed
+
+        return the_function(self.module, self.name)
+
     def where(self, op: Operation | None) -> tuple[str | None, str | None]:
         span = self.spans.get(id(op)) if op is not None else None
         if span is None:

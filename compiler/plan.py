@@ -60,13 +60,19 @@ KINDS = ("input", "output", "activation", "scratch")
 # -- facts about a function ------------------------------------------------
 
 
-def the_function(module: ModuleOp | FuncOp) -> FuncOp:
-    """The one `func.func` of a model module (or the function itself)."""
+def the_function(module: ModuleOp | FuncOp, where: str = "memory plan") -> FuncOp:
+    """The one `func.func` of a model module (or the function itself).
+
+    Raises CompileError located at `where` (the file, or the stage that needs the model) when the module
+    holds no function or several: valid IR, but no model to plan or run.
+    """
     if isinstance(module, FuncOp):
         return module
     funcs = [op for op in module.ops if isinstance(op, FuncOp)]
     if len(funcs) != 1:
-        raise CompileError(f"expected one func.func in the module, found {len(funcs)}", "memory plan")
+        found = "no func.func" if not funcs else f"{len(funcs)} func.func ops"
+        raise CompileError(f"the module holds {found}: a model is one func.func (`cmsis-import` writes one "
+                           "from a model file)", where)
     return funcs[0]
 
 

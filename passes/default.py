@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from cmsis_opt.allocators import SEARCH_NODES
+from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass, Strategy
 from cmsis_opt.passes.attach_target import AttachTargetPass
 from cmsis_opt.passes.common import CmsisPass, Stage, stage_of
@@ -64,6 +65,9 @@ class DefaultPipeline(CmsisPass):
             steps.append(QuantizePass(io_layout=self.io_layout))
         if self.fold_pads:
             steps.append(FoldPadsPass())
+        if self.patch == "auto":  # the search compiles candidate pipelines: it is the driver's, not a pass's
+            raise CompileError("patch=auto is a search that `cmsis-compile --patch auto` runs, planning each "
+                               "candidate grid; in a pipeline give a grid ROWSxCOLUMNS (e.g. 2x2), or off", "default")
         if self.patch != "off":
             steps.append(PatchSplitPass(ops=self.patch_ops, grid=self.patch, stream_input=self.stream_input))
         if self.inplace:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -302,12 +301,29 @@ def _cases() -> list[Case]:
         Case("run-npz-of-no-samples", "cmsis-run", ["m.mlir", "-i", "x.npz", "--index", "0", "-o", "y.npy"],
              "input: 'x.npz': its 'inputs' holds no samples (expected N x the input's shape)",
              {"m.mlir": ADD, "x.npz": lambda: _npz_inputs(np.int8(3))}),
+        Case("run-npz-of-one-sample-without-the-samples-axis", "cmsis-run",
+             ["m.mlir", "-i", "x.npz", "--index", "0", "-o", "y.npy"],
+             "input: 'x.npz': its 'inputs' is 1x4, one sample of the input's shape; an .npz holds N samples (N x 1x4): "
+             "save the sample as .npy, or add the samples axis",
+             {"m.mlir": FLOAT_RELU, "x.npz": lambda: _npz_inputs(np.zeros((1, 4), np.float32))}),
         Case("compile-value-missing-before-an-abbreviated-option", "cmsis-compile", ["m.net", "-o", "out", "--name",
              "--qu"], "cmsis-compile: argument --name: expected one argument (see cmsis-compile --help)",
              {"m.net": CHAIN_NET}, status=2),
         Case("ir-random-bytes", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is not UTF-8 text (byte 0): expected textual IR",
              {"m.mlir": bytes(np.random.default_rng(5).integers(0, 256, 500, dtype=np.uint8))}),
         Case("ir-empty", "cmsis-opt", ["m.mlir", "-o", "out.mlir"], "m.mlir: the input is empty: expected a module of textual IR", {"m.mlir": ""}),
+        Case("empty-file-without-suffix", "cmsis-compile", ["model", "-o", "out"],
+             "model: the file is empty: expected a model (.onnx, .tflite, .net) or textual IR (.mlir)", {"model": ""}),
+        # valid IR that holds no model: named by the file, not by the stage that first needs the function
+        Case("compile-module-without-function", "cmsis-compile", ["m.mlir", "-o", "out"],
+             "m.mlir: the module holds no func.func: a model is one func.func (`cmsis-import` writes one from a "
+             "model file)", {"m.mlir": "builtin.module {}\n"}),
+        Case("compile-module-without-function-on-stdin", "cmsis-compile", ["-", "-o", "out"],
+             "<stdin>: the module holds no func.func: a model is one func.func", stdin="builtin.module {}\n"),
+        Case("run-module-with-two-functions", "cmsis-run", ["m.mlir", "-i", "x.npy", "-o", "y.npy"],
+             "m.mlir: the module holds 2 func.func ops: a model is one func.func",
+             {"m.mlir": FLOAT_RELU + FLOAT_RELU.replace("@", "@other_", 1),
+              "x.npy": lambda: _npy(np.zeros((1, 4), np.float32))}),
         # a model file where textual IR is expected
         Case("run-onnx-model", "cmsis-run", ["m.onnx", "--input", "x.npy", "--output", "y.npy"],
              "m.onnx: this is a model file, not textual IR: run `cmsis-import m.onnx -o m.mlir` first and give the "
@@ -371,6 +387,15 @@ def _cases() -> list[Case]:
         Case("run-input-value-starting-with-a-dash", "cmsis-run", ["m.mlir", "-o", "y.npy", "-i", "-x.npy"],
              "cmsis-run: argument --input/-i: expected one argument; a value that starts with '-' is written "
              "--input=-x.npy (see cmsis-run --help)", {"m.mlir": _pool()}, status=2),
+        Case("compile-choice-value-starting-with-a-dash", "cmsis-compile", ["m.net", "-o", "out", "--io-layout", "-x"],
+             "cmsis-compile: argument --io-layout: expected one argument: one of model, nhwc (see cmsis-compile "
+             "--help)", {"m.net": CHAIN_NET}, status=2),
+        Case("opt-refused-flag-with-a-value", "cmsis-opt", ["m.mlir", "--shrink=1", "-o", "out.mlir"],
+             "cmsis-opt: --shrink is an xDSL option that cmsis-opt does not support (see cmsis-opt --help)",
+             {"m.mlir": ADD}, status=2),
+        Case("opt-patch-auto-in-a-pipeline", "cmsis-opt", ["m.net", "-p", "default{patch=auto}", "-o", "out.mlir"],
+             "default: patch=auto is a search that `cmsis-compile --patch auto` runs, planning each candidate grid; "
+             "in a pipeline give a grid ROWSxCOLUMNS (e.g. 2x2), or off", {"m.net": CHAIN_NET}),
         Case("compile-value-missing-before-another-option", "cmsis-compile", ["m.net", "--name", "-o", "out"],
              "cmsis-compile: argument --name: expected one argument (see cmsis-compile --help)", {"m.net": CHAIN_NET},
              status=2),

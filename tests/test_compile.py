@@ -308,6 +308,17 @@ def test_a_missing_c_compiler_is_a_host_build_error_that_says_what_to_do(tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
+def test_a_c_compiler_that_is_a_folder_is_named_as_a_folder(tmp_path):
+    """$CC naming a folder is not "not found": the line says what the path is."""
+    env = {**os.environ, "CC": str(tmp_path)}
+    result = subprocess.run([str(Path(sys.executable).parent / "cmsis-compile"), str(TINY), "-o", str(tmp_path / "out"),
+                             "--host"], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert result.stderr == (f"error: host build: cannot run the C compiler '{tmp_path}': it is a folder; install gcc, "
+                             "or set CC to a C compiler\n")
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
 def test_quiet_prints_no_remark_and_a_remark_is_printed_once(tmp_path):
     """A QDQ model with float I/O and an NCHW input gives two remarks (the int8 C API, the boundary transpose):
     each once (the --io-layout nhwc comparison compile keeps its own), none with --quiet, and none when the

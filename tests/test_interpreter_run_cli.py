@@ -125,10 +125,20 @@ def test_malformed_ir_is_reported_with_its_location(files):
     assert "Traceback" not in proc.stderr and not (files / "y.npy").exists()
 
 
-def test_wrong_number_of_outputs_is_an_error(files):
+def test_wrong_number_of_outputs_is_a_usage_error(files):
     proc = run_tool("cmsis-run", str(files / "two.mlir"), "--input", str(files / "x.npy"), "--output", str(files / "y.npy"))
-    assert proc.returncode == 1
-    assert "returns 2 outputs but 1 --output path was given" in proc.stderr
+    assert proc.returncode == 2
+    assert proc.stderr == ("error: cmsis-run: the function returns 2 outputs but 1 --output path was given (give one "
+                           "per output, or a single .npz file)\n")
+    assert not (files / "y.npy").exists()
+
+
+def test_wrong_number_of_inputs_is_a_usage_error(files):
+    x = str(files / "x.npy")
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", x, "--input", x, "--output", str(files / "y.npy"))
+    assert proc.returncode == 2
+    assert proc.stderr == ("error: cmsis-run: the function takes 1 input but 2 --input files were given (one --input "
+                           "each, in the order of the function's arguments)\n")
     assert not (files / "y.npy").exists()
 
 

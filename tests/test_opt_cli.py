@@ -420,6 +420,18 @@ def test_time_passes_reports_every_stage_on_stderr(tmp_path):
     assert "arena.plan" in out.read_text()  # the timing goes to stderr; the planned IR is written as always
 
 
+def test_time_passes_names_the_chunk_of_each_stage_with_split_input_file(tmp_path):
+    two = tmp_path / "two.mlir"
+    two.write_text(open(EXAMPLE).read() + "\n// -----\n" + open(EXAMPLE).read())
+    proc = run_tool("cmsis-opt", str(two), "--split-input-file", "--liveness", "--time-passes", "-o",
+                    str(tmp_path / "out.mlir"))
+    assert proc.returncode == 0, proc.stderr
+    stages = [line.split("%", 1)[1].strip() for line in proc.stderr.splitlines()[1:]]
+    assert stages == ["parse and verify the input",
+                      "chunk 1: pass 'liveness'", "chunk 1: verify", "chunk 1: print (mlir)",
+                      "chunk 2: pass 'liveness'", "chunk 2: verify", "chunk 2: print (mlir)", "total"]
+
+
 def test_xdsl_spellings_of_our_flags_work_and_flags_we_do_not_support_are_refused(tmp_path):
     broken = tmp_path / "broken.mlir"  # a verifier error only: --disable-verify, like --no-verify, lets it through
     broken.write_text(open(EXAMPLE).read().replace("stride = array<i64: 1, 1>", "stride = array<i64: 0, 1>"))

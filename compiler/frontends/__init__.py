@@ -8,6 +8,7 @@ that, from its first bytes) and returns a verified module with one
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
@@ -31,6 +32,8 @@ def detect_format(path: str) -> str:
     kind = sniff(path)
     if kind is not None:
         return "mlir" if kind == "ir" else kind
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise CompileError("the file is empty: expected a model (.onnx, .tflite, .net) or textual IR (.mlir)", path)
     raise CompileError("cannot tell the model's format from its name or its bytes: name it .onnx, .tflite, .net "
                        "or .mlir", path)
 

@@ -10,27 +10,32 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 
 from cmsis_opt import __version__
 from cmsis_opt.diagnostics import remarks_on_success
 from cmsis_opt.errors import CompileError, UsageError, report
 
 
-def dash_value_hint(message: str, argv: list[str], known: Iterable[str]) -> str:
+def dash_value_hint(message: str, argv: list[str], known: Mapping[str, argparse.Action]) -> str:
     """argparse's "argument X: expected one argument", when the value given starts with '-' and is no
-    number (`--patch -1x2`: argparse reads it as another option), says how to write it: `--patch=-1x2`.
-    `known`: the parser's option strings (a value that is one of them is a missing value, left alone)."""
+    number (`--patch -1x2`: argparse reads it as another option), says how to write it: `--patch=-1x2`;
+    for an option with choices, none of which starts with '-', it lists them instead.
+    `known`: the parser's option strings and their actions (a value that is one of them is a missing value,
+    left alone)."""
     found = re.match(r"argument ([^:]+): expected one argument$", message)
     if not found:
         return message
-    options, known = found.group(1).split("/"), set(known)
+    options = found.group(1).split("/")
     for option in options:
         if option in argv[:-1]:
             value = argv[argv.index(option) + 1]
             word = value.split("=", 1)[0]
             # argparse takes any unambiguous prefix of a long option (--qu: --quiet), and -oX is -o with X
             is_option = any(o.startswith(word) if word.startswith("--") else value.startswith(o) for o in known)
+            choices = getattr(known.get(option), "choices", None)
+            if choices and not any(str(c).startswith("-") for c in choices):
+                return f"{message}: one of {', '.join(map(str, choices))}"
             if value.startswith("-") and len(value) > 1 and not is_option:
                 long = next((o for o in options if o.startswith("--")), None)
                 written = f"{long}={value}" if long else f"{option}{value}"  # -o-x: a short option's form

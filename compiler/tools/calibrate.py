@@ -41,6 +41,7 @@ def _main(argv: Sequence[str]) -> int:
     from cmsis_opt.ir import print_ir
 
     source = load(args.model)
+    source.model_function()  # a module with no model says so by the file's name
     calibrate_module(source.module, args.data, args.method, args.percentile)
     write_atomic(args.output, print_ir(source.module))
     return 0

@@ -402,7 +402,7 @@ def _compile(args: argparse.Namespace) -> int:
     from cmsis_opt.dialects.quant import quant_of
     from cmsis_opt.frontends import load
     from cmsis_opt.ir import print_ir
-    from cmsis_opt.plan import analysis_scope, memory_plan, the_function
+    from cmsis_opt.plan import analysis_scope, memory_plan
     from cmsis_opt.report import memory_table, write_report
     from cmsis_opt.tools.opt import run_pipeline
 
@@ -412,7 +412,7 @@ def _compile(args: argparse.Namespace) -> int:
         raise CompileError(f"cannot write in '{parent}' (where '{outdir}' goes): {error.strerror}", TOOL) from None
     try:
         source = load(args.model, name, "auto") if args.model == "-" else load(args.model)
-        func = the_function(source.module)
+        func = source.model_function()
         if is_float_model(func):
             for arg in func.body.block.args:  # an integer input without a scale is no float model either
                 element = arg.type.get_element_type() if isinstance(arg.type, TensorType) else arg.type

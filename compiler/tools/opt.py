@@ -232,6 +232,10 @@ class CmsisOptMain(xDSLOptMain):
 
     def _usage_error(self, message: str) -> NoReturn:
         """One line and exit status 2, instead of argparse's usage dump."""
+        refused = re.match(r"argument (--[\w-]+): ignored explicit argument", message)
+        if refused and refused.group(1) in _REFUSED_FLAGS:  # `--shrink=1`: the flag is refused, not its value
+            raise UsageError(f"{refused.group(1)} is an xDSL option that cmsis-opt does not support "
+                             "(see cmsis-opt --help)", TOOL)
         if message.startswith("unrecognized arguments: "):
             unknown = message.split(": ", 1)[1].split()[0]
             known = [f"--{p}" for p in ALL_PASSES] + ["--output", "--passes", "--target", "--pipeline"]
@@ -286,7 +290,8 @@ class CmsisOptMain(xDSLOptMain):
         sources = self.parse_input()
         if timings is not None:
             timings.append(("parse and verify the input", time.perf_counter() - start))
-        for source in sources:
+        for number, source in enumerate(sources, 1):
+            first = len(timings) if timings is not None else 0
             try:
                 if isinstance(source, CompileError):
                     raise source
@@ -300,6 +305,8 @@ class CmsisOptMain(xDSLOptMain):
                 if not self.args.verify_diagnostics:
                     raise
                 outputs.append(f"error: {error}\n")
+            if timings is not None and len(sources) > 1:  # --split-input-file: each chunk's stages say which
+                timings[first:] = [(f"chunk {number}: {name}", seconds) for name, seconds in timings[first:]]
         if timings is not None:
             sys.stderr.write(timing_report(timings))
         text = f"{SPLIT_MARKER}\n".join(outputs)

@@ -31,11 +31,12 @@ if TYPE_CHECKING:  # numpy, the IR and the interpreter load after the arguments 
     import numpy as np
 
 
-def load_input(path: str, index: int | None) -> np.ndarray:
+def load_input(path: str, index: int | None, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """One input array from a .npy file, or element `index` of the key `inputs` of a .npz file (a negative index
-    counts from the end, as in numpy).
+    counts from the end, as in numpy); `shape` is the input's own (the IR's), when known.
 
-    Raises CompileError for a file that is not numpy's, an .npz without 'inputs', or an index out of range."""
+    Raises CompileError for a file that is not numpy's, an .npz without 'inputs', an 'inputs' that is one
+    sample of `shape` rather than N of them, or an index out of range."""
     import numpy as np
 
     try:
@@ -54,6 +55,10 @@ def load_input(path: str, index: int | None) -> np.ndarray:
         return data  # an .npy array is used whole (`_main` refuses an --index that no .npz takes)
     if stacked.ndim == 0 or len(stacked) == 0:
         raise CompileError(f"'{path}': its 'inputs' holds no samples (expected N x the input's shape)", "input")
+    if shape is not None and stacked.shape == shape:  # never N samples: each would lack the input's first axis
+        dims = "x".join(map(str, shape))
+        raise CompileError(f"'{path}': its 'inputs' is {dims}, one sample of the input's shape; an .npz holds N "
+                           f"samples (N x {dims}): save the sample as .npy, or add the samples axis", "input")
     if index is None:
         raise CompileError(
             f"'{path}' is an .npz file: choose one of its {len(stacked)} inputs with --index", "input")
@@ -103,21 +108,38 @@ def _main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if not args.output:
         raise UsageError("missing --output (see cmsis-run --help)", "cmsis-run")
-    from cmsis_opt.interpreter import find_function, run_function
+    from xdsl.dialects.builtin import TensorType
+
+    from cmsis_opt.interpreter import run_function
     from cmsis_opt.ir import parse_ir
 
     text, name = read_input(args.ir)  # first: a model file given for the IR is the first thing to say
     source = parse_ir(text, name)
-    expected = len(find_function(source.module).body.block.args)
+    function = source.model_function()
+    args_of_model = function.body.block.args
+    expected = len(args_of_model)
     if not args.input and expected:
         raise UsageError(f"missing --input: the function takes {plural(expected, 'input')}, one --input each "
                          "(see cmsis-run --help)", "cmsis-run")
+    if args.input and len(args.input) != expected:
+        given = plural(len(args.input), "--input file")
+        raise UsageError(f"the function takes {plural(expected, 'input')} but {given} "
+                         f"{'was' if len(args.input) == 1 else 'were'} given (one --input each, in the order of the "
+                         "function's arguments)", "cmsis-run")
+    returned = len(function.function_type.outputs.data)
+    if not (len(args.output) == 1 and args.output[0].endswith(".npz")) and len(args.output) != returned:
+        raise UsageError(
+            f"the function returns {plural(returned, 'output')} but {plural(len(args.output), '--output path')} "
+            f"{'was' if len(args.output) == 1 else 'were'} given (give one per output, or a single .npz file)",
+            "cmsis-run")
     # an .npy array is used whole: an --index no .npz input takes is refused (a missing file: load_input says so)
     if (args.index is not None and all(map(os.path.isfile, args.input))
             and not any(map(zipfile.is_zipfile, args.input))):
         raise UsageError(f"--index {args.index} picks an element of an .npz file's 'inputs', but no --input is "
                          "an .npz file (an .npy array is used whole): drop --index, or give the .npz", "cmsis-run")
-    inputs = [load_input(path, args.index) for path in args.input]
+    shapes = [tuple(arg.type.get_shape()) if isinstance(arg.type, TensorType) else None for arg in args_of_model]
+    inputs = [load_input(path, args.index, shapes[i] if i < len(shapes) else None)
+              for i, path in enumerate(args.input)]
     outputs = run_function(source.module, inputs)
     write_outputs(args.output, outputs)
     return 0
