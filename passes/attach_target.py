@@ -49,6 +49,7 @@ class AttachTargetPass(CmsisPass):
 
     name: ClassVar[str] = "attach-target"
     STAGE: ClassVar[Stage] = "any"
+    WHOLE_MODULE: ClassVar[bool] = True  # the target is the module's: any module may carry one
     core: CoreName = targets.DEFAULT_CORE
 
     def run(self, module: ModuleOp) -> None:

@@ -32,7 +32,7 @@ from xdsl.utils.arg_spec import ArgSpec
 from xdsl.utils.hints import isa
 
 from cmsis_opt.errors import CompileError, UsageError
-from cmsis_opt.plan import analysis_scope
+from cmsis_opt.plan import analysis_scope, the_function
 from cmsis_opt.targets import did_you_mean
 
 Stage = Literal["nn", "cmsis", "any"]
@@ -61,6 +61,8 @@ class CmsisPass(ModulePass, abc.ABC):
     """A pass of this project: checks its input's stage, then runs in an analysis scope of its own."""
 
     STAGE: ClassVar[Stage] = "cmsis"
+    # a model is one func.func: a pass on a module of none or several fails before it looks at the dialect
+    WHOLE_MODULE: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         """Options limited to `Literal[...]` choices hold one of them, however the pass was made."""
@@ -74,6 +76,8 @@ class CmsisPass(ModulePass, abc.ABC):
                     f"pass '{self.name}'")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if not self.WHOLE_MODULE:
+            the_function(op, self.name)
         require_stage(op, self.name, self.STAGE)
         with analysis_scope():
             self.run(op)

@@ -22,7 +22,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from cmsis_opt.allocators import SEARCH_NODES
-from cmsis_opt.errors import CompileError
+from cmsis_opt.errors import UsageError
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass, Strategy
 from cmsis_opt.passes.attach_target import AttachTargetPass
 from cmsis_opt.passes.common import CmsisPass, Stage, stage_of
@@ -56,6 +56,23 @@ class DefaultPipeline(CmsisPass):
     search_nodes: int = SEARCH_NODES
     time_limit: float | int = 60.0
 
+    def __post_init__(self) -> None:
+        """Bad options are usage errors named by this pass, before any IR is read: the steps' own checks run
+        here on the options they would get."""
+        super().__post_init__()
+        where = f"pass '{self.name}'"
+        if self.patch == "auto":  # the search compiles candidate pipelines: it is the driver's, not a pass's
+            raise UsageError("patch=auto is a search that `cmsis-compile --patch auto` runs, planning each "
+                             "candidate grid; in a pipeline give a grid ROWSxCOLUMNS (e.g. 2x2), or off", where)
+        try:
+            if self.patch != "off":
+                PatchSplitPass(ops=self.patch_ops, grid=self.patch, stream_input=self.stream_input)
+            ArenaAllocPass(strategy=self.strategy, alignment=self.alignment, max_size=self.max_size,
+                           search_nodes=self.search_nodes, time_limit=self.time_limit)
+        except UsageError as error:
+            message = error.message.replace("option 'grid'", "option 'patch'")
+            raise UsageError(message.replace("option 'ops'", "option 'patch-ops'"), where) from None
+
     def passes(self, module: ModuleOp) -> list[ModulePass]:
         """The passes this pipeline runs on `module`, in order."""
         steps: list[ModulePass] = []
@@ -65,9 +82,6 @@ class DefaultPipeline(CmsisPass):
             steps.append(QuantizePass(io_layout=self.io_layout))
         if self.fold_pads:
             steps.append(FoldPadsPass())
-        if self.patch == "auto":  # the search compiles candidate pipelines: it is the driver's, not a pass's
-            raise CompileError("patch=auto is a search that `cmsis-compile --patch auto` runs, planning each "
-                               "candidate grid; in a pipeline give a grid ROWSxCOLUMNS (e.g. 2x2), or off", "default")
         if self.patch != "off":
             steps.append(PatchSplitPass(ops=self.patch_ops, grid=self.patch, stream_input=self.stream_input))
         if self.inplace:

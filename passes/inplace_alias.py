@@ -27,6 +27,7 @@ from xdsl.ir import Operation, SSAValue
 
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.kernel import KernelOp
+from cmsis_opt.errors import CompileError
 from cmsis_opt.passes.attach_target import ensure_target
 from cmsis_opt.passes.common import CmsisPass
 from cmsis_opt.plan import Plan, invalidate, memory_plan, the_function, write_buffers
@@ -154,6 +155,23 @@ def add_aliases(func: FuncOp, deltas: _Deltas) -> int:
     return count
 
 
+def refuse_replanning(func: FuncOp, kernel_switch: str, allow_undocumented: bool) -> None:
+    """A planned function's offsets rely on its overlaps and kernel choices: only the options that chose them
+    may run again (they choose the same); CompileError otherwise, before anything changes."""
+    if arena.function_attr(func, arena.PlanAttr) is None:
+        return
+    old = arena.function_attr(func, arena.InplaceAttr)
+    if old is None:
+        raise CompileError("the function is already planned without in-place overlaps: run --inplace-alias before "
+                           "--arena-alloc (on the IR before it was planned)", InplaceAliasPass.name)
+    assert isinstance(old, arena.InplaceAttr)
+    if (old.kernel_switch, old.allow_undocumented) != (kernel_switch, allow_undocumented):
+        was = f"kernel-switch={old.kernel_switch} allow-undocumented={str(old.allow_undocumented).lower()}"
+        raise CompileError(f"the function is already planned, and its offsets rely on the overlaps "
+                           f"inplace-alias{{{was}}} chose: give those options, or run --inplace-alias before "
+                           "--arena-alloc (on the IR before it was planned)", InplaceAliasPass.name)
+
+
 @dataclass(frozen=True)
 class InplaceAliasPass(CmsisPass):
     """Let each op's output overlap its dying input as far as the kernel's read/write order allows."""
@@ -165,6 +183,7 @@ class InplaceAliasPass(CmsisPass):
     def run(self, module: ModuleOp) -> None:
         path = ensure_target(module).path
         func = the_function(module)
+        refuse_replanning(func, self.kernel_switch, self.allow_undocumented)
         had = [op for op in func.body.block.ops if isinstance(op, (arena.BufferOp, arena.ScratchOp))]
         deltas = _Deltas(path, self.allow_undocumented)
         if self.kernel_switch == "always":

@@ -43,7 +43,7 @@ from cmsis_opt.diagnostics import plural, progress
 from cmsis_opt.dialects import arena, cmsis
 from cmsis_opt.dialects.cmsis_patch import BODY_OPS, STAGE_OPS, BodyOp, PatchStageOp, chain_macs, op_macs
 from cmsis_opt.dialects.utils import element_bytes, num_elements, shape_of
-from cmsis_opt.errors import CompileError
+from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.passes.attach_target import ensure_target
 from cmsis_opt.passes.common import CmsisPass
 from cmsis_opt.passes.inplace_alias import FAST_1X1, dying_inputs, set_generic
@@ -180,6 +180,16 @@ class PatchSplitPass(CmsisPass):
     ops: int = 0
     grid: str = "2x2"
     stream_input: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        try:
+            parse_grid(self.grid)
+        except CompileError as error:
+            raise UsageError(f"option 'grid': {error.message}", f"pass '{self.name}'") from None
+        if self.ops < 0:
+            raise UsageError(f"option 'ops' must be >= 0 (0: every op the stage may take), got {self.ops}",
+                             f"pass '{self.name}'")
 
     def run(self, module: ModuleOp) -> None:
         split_function(the_function(module), self.ops, parse_grid(self.grid), self.stream_input)

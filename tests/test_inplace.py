@@ -86,6 +86,44 @@ def test_running_twice_gives_the_same_ir():
     assert print_ir(twice.module) == print_ir(once)
 
 
+def test_a_planned_function_keeps_its_overlaps_or_is_refused():
+    """Its offsets rely on the overlaps and kernels chosen before: the same options choose them again; other
+    options, or a plan made without inplace-alias, are refused before the IR changes."""
+    from cmsis_opt.passes.arena_alloc import ArenaAllocPass
+    from cmsis_opt.passes.verify_arena import VerifyArenaPass
+
+    planned = run(pointwise_chain(), allow_undocumented=True)
+    ArenaAllocPass().apply(make_context(), planned)
+    text = print_ir(planned)
+    again = parse_ir(text).module
+    InplaceAliasPass(allow_undocumented=True).apply(make_context(), again)
+    VerifyArenaPass().apply(make_context(), again)
+    assert print_ir(again) == text
+    for options in ({}, {"kernel_switch": "never", "allow_undocumented": True}):
+        other = parse_ir(text).module
+        with pytest.raises(CompileError, match=r"already planned, and its offsets rely on the overlaps "
+                           r"inplace-alias\{kernel-switch=peak allow-undocumented=true\} chose: give those options, "
+                           r"or run --inplace-alias before --arena-alloc"):
+            InplaceAliasPass(**options).apply(make_context(), other)
+        assert print_ir(other) == text
+    unaliased = parse_ir(pointwise_chain()).module
+    ArenaAllocPass().apply(make_context(), unaliased)
+    with pytest.raises(CompileError, match="already planned without in-place overlaps: run --inplace-alias before "
+                                           "--arena-alloc"):
+        InplaceAliasPass().apply(make_context(), unaliased)
+
+
+def test_the_tool_refuses_to_change_the_overlaps_of_a_planned_file(tmp_path):
+    (tmp_path / "m.mlir").write_text(pointwise_chain())
+    first = run_tool("cmsis-opt", "m.mlir", "--inplace-alias=allow-undocumented=true", "--arena-alloc", "-o", "p.mlir",
+                     cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = run_tool("cmsis-opt", "p.mlir", "--inplace-alias", "-o", "q.mlir", cwd=tmp_path)
+    assert second.returncode == 1
+    assert second.stderr.startswith("error: inplace-alias: the function is already planned"), second.stderr
+    assert not (tmp_path / "q.mlir").exists()
+
+
 def pointwise_chain() -> str:
     """16x16x8 -(1x1)-> 16x16x16 -(avg 4x4/4)-> 4x4x16 -(1x1)-> 4x4x16: the peak is the first 1x1 conv."""
     pw1, s1 = conv("%x", (1, 16, 16, 8), 16, 1, 0, "pw1")
