@@ -9,6 +9,28 @@ import tempfile
 from cmsis_opt.errors import CompileError
 
 
+def file_in_the_way(path: str) -> str | None:
+    """The nearest existing part of `path`'s folder when it is a file, not a folder (`x.npy` for
+    `x.npy/a/y.npy`): nothing can be written under it. None otherwise."""
+    folder = os.path.dirname(path)
+    while folder and not os.path.exists(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return folder if folder and not os.path.isdir(folder) else None
+
+
+def missing_folder(path: str) -> str | None:
+    """Why nothing can be written at `path` for want of a folder (a file in the way, or a folder that does
+    not exist), as the end of a "cannot write 'PATH': ..." message; None when its folder exists."""
+    blocker = file_in_the_way(path)
+    if blocker is not None:
+        return f"'{blocker}' is a file, not a folder: give a path in an existing folder"
+    directory = os.path.dirname(os.path.realpath(path))
+    return None if os.path.isdir(directory) else f"directory '{directory}' does not exist"
+
+
 def write_atomic(path: str, data: str | bytes) -> None:
     """Write `data` to `path` in one step (a temporary file renamed into place); '-' is stdout."""
     if path == "-":
@@ -25,8 +47,8 @@ def write_atomic(path: str, data: str | bytes) -> None:
         return
     target = os.path.realpath(path)  # through a symlink: replace the file it names, not the link
     directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise CompileError(f"cannot write '{path}': directory '{directory}' does not exist", "output")
+    if (problem := missing_folder(path)) is not None:
+        raise CompileError(f"cannot write '{path}': {problem}", "output")
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(target))
     except OSError as error:

@@ -413,6 +413,23 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, models_dir):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_tool_run_as_the_program_ends_when_its_work_is_done():
+    """`run_tool(owns_process=True)`: stdout flushed, the status returned to the shell, and no Python shutdown
+    after it (an atexit hook never runs), so a Ctrl-C after the work has nothing to interrupt."""
+    code = ("import atexit, sys\n"
+            "from cmsis_opt.tools import run_tool\n"
+            "atexit.register(lambda: print('shutdown ran', file=sys.stderr))\n"
+            "def body():\n"
+            "    print('done', end='')\n"
+            "    return 3\n"
+            "sys.exit(run_tool('t', body, owns_process=True))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (3, "done", "")
+    code = code.replace("return 3", "raise KeyboardInterrupt")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (130, "done", "error: interrupted\n")
+
+
 @needs_cc
 @needs_runtime
 def test_host_program_help_optional_name_and_usage_errors(tmp_path):

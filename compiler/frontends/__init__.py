@@ -50,9 +50,10 @@ def check_content(path: str, kind: str, given: bool) -> None:
     found = content_kind(head)
     found = "mlir" if found == "ir" else found
     if found is None or found == kind:
-        if kind == "net" and found is None and b"\0" in head:
-            raise CompileError("this is a binary file, not a .net text file: give the model's own format with "
-                               "--format (onnx or tflite), or its suffix", path)
+        if kind == "net" and found is None and not _is_text(head):
+            fix = ("give the model's own format (--format onnx or tflite; -f with cmsis-opt)" if given
+                   else "name it after the model's format (.onnx or .tflite)")
+            raise CompileError(f"this is a binary file, not a .net text file: {fix}", path)
         return
     sign = " (file identifier TFL3)" if found == "tflite" else ""
     if not given:
@@ -61,6 +62,17 @@ def check_content(path: str, kind: str, given: bool) -> None:
     fix = ("drop the format option, or give -f mlir to cmsis-opt (textual IR needs no import)" if found == "mlir"
            else f"give the format {found} (--format {found}; -f {found} with cmsis-opt)")
     raise CompileError(f"this is {what}, not {FORMAT_NAMES[kind]}: {fix}", path)
+
+
+def _is_text(head: bytes) -> bool:
+    """The first bytes of a file are UTF-8 text (a character cut at the end of `head` does not count)."""
+    if b"\0" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3
+    return True
 
 
 def stdin_format(data: bytes) -> str:

@@ -35,6 +35,7 @@ from cmsis_opt import targets
 from cmsis_opt.allocators import SEARCH_NODES, STRATEGIES
 from cmsis_opt.cmake import DEFAULT_RUNTIME, RUNTIMES
 from cmsis_opt.errors import CompileError, UsageError
+from cmsis_opt.output import file_in_the_way
 from cmsis_opt.tools import ToolParser, run_tool
 
 if TYPE_CHECKING:
@@ -378,6 +379,8 @@ def _compile(args: argparse.Namespace) -> int:
     if outdir.exists() and not outdir.is_dir():
         raise CompileError(f"'{outdir}' exists and is not a folder", TOOL)
     parent = outdir.resolve().parent
+    if (blocker := file_in_the_way(str(outdir))) is not None:
+        raise CompileError(f"cannot create '{outdir}': '{blocker}' is a file, not a folder", TOOL)
     if not parent.is_dir():
         raise CompileError(f"cannot create '{outdir}': '{parent}' does not exist", TOOL)
     if args.model == "-":
@@ -482,7 +485,7 @@ def _compile(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_tool(TOOL, lambda: _main(sys.argv[1:] if argv is None else argv))
+    return run_tool(TOOL, lambda: _main(sys.argv[1:] if argv is None else argv), owns_process=argv is None)
 
 
 if __name__ == "__main__":

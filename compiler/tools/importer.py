@@ -19,11 +19,11 @@ def _arguments(argv) -> argparse.Namespace:
         description="Import an ONNX (float or QDQ), int8 TFLite or .net model into the nn dialect.",
         epilog="example: cmsis-import kws_dscnn.qdq.onnx -o kws.mlir && cmsis-opt kws.mlir --quantize",
     )
-    parser.add_argument("model", help="the .onnx, .tflite or .net file")
+    parser.add_argument("model", help="the .onnx, .tflite or .net file; '-' reads the model from stdin")
     parser.add_argument("-o", "--output", default="-", help="where to write the IR ('-' is stdout, the default)")
     parser.add_argument("--name", help="the function name (default: the file name up to its first dot)")
     parser.add_argument("--format", choices=("onnx", "tflite", "net"),  # frontends.FORMATS, without loading them
-                        help="the model format (default: from the suffix)")
+                        help="the model format (default: from the suffix, else from the file's bytes)")
     return parser.parse_args(argv)
 
 
@@ -40,7 +40,7 @@ def _main(argv) -> int:
 
 
 def main(argv=None) -> int:
-    return run_tool("cmsis-import", lambda: _main(sys.argv[1:] if argv is None else argv))
+    return run_tool("cmsis-import", lambda: _main(sys.argv[1:] if argv is None else argv), owns_process=argv is None)
 
 
 if __name__ == "__main__":

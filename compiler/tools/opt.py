@@ -59,6 +59,8 @@ _ALIAS_HELP = {
     "frontend": "the input's format (default: from the file's suffix, else from its bytes; a model on stdin "
                 "is told from its bytes)",
     "version": "print the version and exit",
+    "input_file": "the textual IR (.mlir) or model file (.onnx, .tflite, .net); '-' or none reads stdin",
+    "output_file": "where to write the result ('-' or none: stdout)",
 }
 
 def passes_help() -> str:
@@ -146,12 +148,17 @@ def run_pipeline(source: SourceModule, passes: Sequence[ModulePass], print_after
     given, receives (what ran, wall seconds) for each step and verification.
     """
     from cmsis_opt.passes.default import DefaultPipeline  # the pipeline module loads the passes it runs
+    from cmsis_opt.plan import the_function
 
     ctx = make_context()
     module = source.module
     last = len(passes) - 1
     for index, pipeline_pass in enumerate(passes):
-        steps = pipeline_pass.passes(module) if isinstance(pipeline_pass, DefaultPipeline) else [pipeline_pass]
+        if isinstance(pipeline_pass, DefaultPipeline):
+            the_function(module, pipeline_pass.name)  # its steps depend on the model's dialect: there must be one
+            steps = pipeline_pass.passes(module)
+        else:
+            steps = [pipeline_pass]
         for number, step in enumerate(steps):
             start = time.perf_counter()
             step.apply(ctx, module)
@@ -238,6 +245,9 @@ class CmsisOptMain(xDSLOptMain):
                              "(see cmsis-opt --help)", TOOL)
         if message.startswith("unrecognized arguments: "):
             unknown = message.split(": ", 1)[1].split()[0]
+            if not unknown.startswith("-"):  # a second file name: cmsis-opt reads one input
+                raise UsageError(f"one input file only: '{unknown}' is a second one (to write the result there, "
+                                 f"give -o {unknown})", TOOL)
             known = [f"--{p}" for p in ALL_PASSES] + ["--output", "--passes", "--target", "--pipeline"]
             raise UsageError(f"unknown option '{unknown}'{did_you_mean(unknown, known)} "
                              f"(cmsis-opt --help lists the passes and options)", TOOL)
@@ -248,6 +258,10 @@ class CmsisOptMain(xDSLOptMain):
             if getattr(self.args, dest):
                 raise UsageError(f"{flag} is an xDSL option that cmsis-opt does not support "
                                  "(see cmsis-opt --help)", TOOL)
+        for name, value in (("the input", self.args.input_file), ("the -o", self.args.output_file)):
+            if value == "":  # xDSL reads an empty name as none: stdin or stdout
+                raise UsageError(f"{name} path is empty: give a file name, or - for "
+                                 f"{'stdin' if name == 'the input' else 'stdout'} (see cmsis-opt --help)", TOOL)
         # xDSL's spellings of cmsis-opt's own flags
         self.args.no_verify = self.args.no_verify or self.args.disable_verify
         self.args.print_ir_after_all = self.args.print_ir_after_all or self.args.print_between_passes
@@ -349,7 +363,7 @@ def _main(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_tool(TOOL, lambda: _main(sys.argv[1:] if argv is None else argv))
+    return run_tool(TOOL, lambda: _main(sys.argv[1:] if argv is None else argv), owns_process=argv is None)
 
 
 if __name__ == "__main__":

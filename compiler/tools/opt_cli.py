@@ -29,7 +29,8 @@ HELP = (
     'Run cmsis-opt passes on textual IR (nn, cmsis and arena dialects) or a model file.\n'
     '\n'
     'positional arguments:\n'
-    '  input_file            path to input file\n'
+    '  input_file            the textual IR (.mlir) or model file (.onnx, .tflite,\n'
+    "                        .net); '-' or none reads stdin\n"
     '\n'
     'options:\n'
     '  -h, --help            show this help message and exit\n'
@@ -44,7 +45,7 @@ HELP = (
     '                        Target to use for output. Available targets are:\n'
     '                        mlir,c\n'
     '  -o OUTPUT_FILE, --output-file OUTPUT_FILE\n'
-    '                        path to output file\n'
+    "                        where to write the result ('-' or none: stdout)\n"
     '  -p PASSES, --passes PASSES\n'
     '                        Delimited list of passes. Available passes are:\n'
     '                        attach-target,quantize,bufferize,liveness,fold-\n'
