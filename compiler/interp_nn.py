@@ -38,7 +38,11 @@ def quant_params(q: UniformQuantizedType, rank: int) -> tuple[np.ndarray, np.nda
 def quantize_array(x: np.ndarray, q: UniformQuantizedType) -> np.ndarray:
     """ONNX QuantizeLinear: clamp(round_half_even(x / scale) + zero_point), float32 division."""
     scales, zero_points = quant_params(q, x.ndim)
-    rounded = np.rint(np.asarray(x, np.float32) / scales).astype(np.int64) + zero_points
+    # the quotient is clamped before the int64 cast, which wraps past 9.2e18 (1e30 became qmin): 2**40 is far past
+    # any storage type's range, so every value clamped there saturates as it would unclamped
+    with np.errstate(over="ignore"):  # a quotient past float32's range is inf, which the clamp saturates
+        quotient = np.clip(np.rint(np.asarray(x, np.float32) / scales), -(2.0 ** 40), 2.0 ** 40)
+    rounded = quotient.astype(np.int64) + zero_points
     return np.clip(rounded, q.qmin, q.qmax).astype(numpy_dtype(q.storage_type))
 
 

@@ -93,11 +93,11 @@ def _bad_input(files, array):
     "args, message",
     [
         (lambda f: ["--input", str(f / "missing.npy")], "cannot read"),
-        (lambda f: _bad_input(f, np.zeros((1, 4), np.int8)), "input #0: expected shape 1x2x2x1, got 1x4"),
-        (lambda f: _bad_input(f, np.zeros((1, 2, 2, 1), np.int64)), "input #0: expected int8 values"),
+        (lambda f: _bad_input(f, np.zeros((1, 4), np.int8)), "bad.npy: input #0: expected shape 1x2x2x1, got 1x4"),
+        (lambda f: _bad_input(f, np.zeros((1, 2, 2, 1), np.int64)), "bad.npy: input #0: expected int8 values"),
         (lambda f: ["--input", str(f / "refs.npz")], "choose one of its 2 inputs with --index"),
         (lambda f: ["--input", str(f / "refs.npz"), "--index", "5"], "--index 5 is out of range"),
-        (lambda f: ["--input", str(f / "one.mlir")], "as a numpy .npy/.npz file"),
+        (lambda f: ["--input", str(f / "one.mlir")], "one.mlir': not a .npy or .npz file (numpy.save writes one)"),
     ],
 )
 def test_input_errors_are_one_line_and_write_nothing(files, args, message):
@@ -166,3 +166,127 @@ def test_index_applies_to_the_npz_inputs_beside_npy_ones(files):
     with np.load(out) as outputs:
         assert outputs["output0"].tolist() == (-X).reshape(1, 4).tolist()
         assert outputs["output1"].tolist() == X.reshape(1, 4).tolist()
+
+
+def _one_error(proc, expected: str, status: int = 1) -> None:
+    """Exactly `expected` as the one line on stderr, with exit status `status`."""
+    assert proc.returncode == status, proc.stderr
+    assert proc.stderr == f"error: {expected}\n", proc.stderr
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (ONE_OUTPUT.encode(), "not a .npy or .npz file (numpy.save writes one)"),  # IR given for an input
+        (bytes(range(256)) * 4, "not a .npy or .npz file (numpy.save writes one)"),  # random bytes named .npy
+        (b"abc", "not a .npy or .npz file (numpy.save writes one)"),  # shorter than numpy's magic string
+        (b"", "the file is empty, not a .npy or .npz file (numpy.save writes one)"),
+    ],
+)
+def test_a_file_that_is_not_numpy_is_named_and_never_called_pickled(files, content, expected):
+    """numpy's own word for any file without its magic string is "pickled (object) data ... load it unsafely":
+    cmsis-run tells the file from its first bytes and never offers to unpickle it."""
+    (files / "in.npy").write_bytes(content)
+    out = files / "y.npy"
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "in.npy"), "--output", str(out))
+    _one_error(proc, f"input: cannot read '{files / 'in.npy'}': {expected}")
+    assert "pickle" not in proc.stderr and not out.exists()
+
+
+def test_an_array_of_python_objects_is_refused_unloaded(files):
+    np.save(files / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    np.savez(files / "objects.npz", inputs=np.array([{"a": 1}, None], dtype=object))
+    for name, extra in (("objects.npy", []), ("objects.npz", ["--index", "0"])):
+        proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / name), *extra,
+                        "--output", str(files / "y.npy"))
+        _one_error(proc, f"input: cannot read '{files / name}': it holds an array of Python objects, which "
+                         "cmsis-run does not load: save the input as a numeric array")
+
+
+def test_a_damaged_numpy_file_says_which_kind_and_to_write_it_again(files):
+    whole = (files / "x.npy").read_bytes()
+    (files / "cut.npy").write_bytes(whole[:-2])  # the header, then too few values
+    (files / "cut.npz").write_bytes((files / "refs.npz").read_bytes()[:60])  # a zip header, then not
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "cut.npy"),
+                    "--output", str(files / "y.npy"))
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith(f"error: input: cannot read '{files / 'cut.npy'}': a damaged .npy file (")
+    assert proc.stderr.endswith("): write it again with numpy.save\n")
+    # with --index, a damaged .npz is said to be one (not "no --input is an .npz file")
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "cut.npz"), "--index", "0",
+                    "--output", str(files / "y.npy"))
+    _one_error(proc, f"input: cannot read '{files / 'cut.npz'}': a damaged .npz file (File is not a zip file): "
+                     "write it again with numpy.savez")
+
+
+def test_a_zip_that_numpy_did_not_write_is_refused(files):
+    import zipfile
+
+    with zipfile.ZipFile(files / "plain.npz", "w") as archive:
+        archive.writestr("inputs", "not an array")
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "plain.npz"), "--index", "0",
+                    "--output", str(files / "y.npy"))
+    _one_error(proc, f"input: '{files / 'plain.npz'}': its 'inputs' is not a numpy array (a zip file, but not one "
+                     "numpy.savez wrote)")
+
+
+def test_a_folder_given_as_input_is_named(files):
+    (files / "folder").mkdir()
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "folder"),
+                    "--output", str(files / "y.npy"))
+    _one_error(proc, f"input: cannot read '{files / 'folder'}': it is a folder, not a .npy or .npz file")
+
+
+@pytest.mark.parametrize(
+    "array, expected",
+    [
+        (np.zeros((1, 4), np.int8), "expected shape 1x2x2x1, got 1x4"),
+        (np.zeros((1, 2, 2, 1), np.int64), "expected int8 values (or floats to quantize), got int64"),
+        (np.full((1, 2, 2, 1), np.nan, np.float32), "cannot quantize NaN or infinite values"),
+        (np.full((1, 2, 2, 1), 1e300), "values up to 1e+300 are beyond float32's range (a quantized input takes "
+                                       "float32 values, or its integer values)"),
+    ],
+)
+def test_an_input_that_does_not_fit_names_its_number_and_file(files, array, expected):
+    np.save(files / "bad.npy", array)
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "bad.npy"),
+                    "--output", str(files / "y.npy"))
+    _one_error(proc, f"{files / 'bad.npy'}: input #0: {expected}")
+
+
+def test_the_second_input_is_named_by_its_own_file(files):
+    (files / "pair.mlir").write_text(TWO_INPUTS)
+    np.save(files / "wide.npy", np.zeros((1, 4), np.int8))
+    proc = run_tool("cmsis-run", str(files / "pair.mlir"), "--input", str(files / "x.npy"), "--input",
+                    str(files / "wide.npy"), "--output", str(files / "y.npz"))
+    _one_error(proc, f"{files / 'wide.npy'}: input #1: expected shape 1x2x2x1, got 1x4")
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_huge_float_inputs_saturate_without_numpy_warnings(files, dtype):
+    """Far past the int8 range a float input quantizes to the end of it: no overflow warning, no wrapped sign."""
+    big = np.finfo(dtype).max if dtype != np.float64 else 1e38
+    x = np.array([big, -big, 1.0, 2.0], dtype).reshape(1, 2, 2, 1)
+    np.save(files / "big.npy", x)
+    (files / "flat.mlir").write_text(TWO_OUTPUTS)
+    out = files / "out.npz"
+    proc = run_tool("cmsis-run", str(files / "flat.mlir"), "--input", str(files / "big.npy"), "--output", str(out))
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    with np.load(out) as outputs:
+        assert outputs["output0"].item() == 127
+        assert outputs["output1"].tolist() == [[127, -128, 2, 4]]
+
+
+@pytest.mark.parametrize("under", ["x.npy/y.npy", "x.npy/deeper/y.npy"])
+def test_an_output_under_a_file_says_it_is_not_a_folder(files, under):
+    out = files / under
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "x.npy"), "--output", str(out))
+    _one_error(proc, f"output: cannot write '{out}': '{files / 'x.npy'}' is a file, not a folder: give a path in "
+                     "an existing folder")
+    assert (files / "x.npy").is_file()
+
+
+def test_an_output_in_a_missing_folder_is_told_before_the_run(files):
+    out = files / "missing" / "y.npy"
+    proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "x.npy"), "--output", str(out))
+    _one_error(proc, f"output: cannot write '{out}': directory '{files / 'missing'}' does not exist")

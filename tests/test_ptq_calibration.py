@@ -147,13 +147,88 @@ def test_percentile_method_clips_outliers(float_model, tmp_path):
     samples[0, 0, 0] = 50.0  # one outlier
     np.savez(tmp_path / "cal.npz", inputs=samples)
     scales = {}
-    for method in ("minmax", "percentile"):
-        proc = calibrate_then_quantize(float_model, tmp_path / "cal.npz", "--method", method, "--percentile", "99",
+    for method, options in (("minmax", ()), ("percentile", ("--percentile", "99"))):
+        proc = calibrate_then_quantize(float_model, tmp_path / "cal.npz", "--method", method, *options,
                                        tmp_path=tmp_path)
         assert proc.returncode == 0, proc.stderr
         header = proc.stdout.split("func.func @tiny(", 1)[1]
         scales[method] = float(header.split("!quant.uniform<i8:f32, ", 1)[1].split(":", 1)[0])
     assert scales["percentile"] < scales["minmax"] / 5
+
+
+@pytest.mark.parametrize("method", [(), ("--method", "minmax")])
+def test_percentile_without_the_percentile_method_is_a_usage_error(float_model, tmp_path, method):
+    """--percentile with the min/max method would be ignored: it is refused before anything runs."""
+    np.savez(tmp_path / "cal.npz", inputs=np.zeros((2, 1, 4), np.float32))
+    out = tmp_path / "out.mlir"
+    proc = run_tool("cmsis-calibrate", str(float_model), "--data", str(tmp_path / "cal.npz"), *method,
+                    "--percentile", "99", "-o", str(out))
+    assert proc.returncode == 2 and not out.exists()
+    assert proc.stderr == ("error: cmsis-calibrate: --percentile applies to --method percentile only (the method is "
+                           "minmax): add --method percentile, or drop --percentile (see cmsis-calibrate --help)\n")
+
+
+@pytest.mark.parametrize("value, shown", [("100.5", "100.5"), ("50", "50"), ("-3", "-3"), ("nan", "nan")])
+def test_a_percentile_out_of_range_is_a_usage_error(float_model, tmp_path, value, shown):
+    np.savez(tmp_path / "cal.npz", inputs=np.zeros((2, 1, 4), np.float32))
+    proc = run_tool("cmsis-calibrate", str(float_model), "--data", str(tmp_path / "cal.npz"), "--method",
+                    "percentile", f"--percentile={value}")
+    assert proc.returncode == 2
+    assert proc.stderr == (f"error: cmsis-calibrate: --percentile must be above 50 and at most 100, got {shown} "
+                           "(see cmsis-calibrate --help)\n")
+
+
+def _float_onnx_model() -> bytes:
+    """FLOAT_FC as an ONNX model: Gemm (transB) then Relu, input 'x' [1, 4]."""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.array([[0.5, -0.25, 0.125, 1.0], [-1.0, 0.75, 0.25, 0.0], [0.3, 0.3, -0.3, 0.3]], np.float32)
+    b = np.array([0.1, -0.2, 0.05], np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="fc", transB=1),
+         helper.make_node("Relu", ["y"], ["r"], name="relu")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("r", TensorProto.FLOAT, [1, 3])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    return model.SerializeToString()
+
+
+def test_a_model_on_stdin_is_told_by_its_bytes(tmp_path):
+    """`cmsis-calibrate -` takes a model (here ONNX) or textual IR on stdin, as cmsis-import, cmsis-opt and
+    cmsis-compile do: the same ranges as from the model's file, in a function named 'model'."""
+    data = _float_onnx_model()
+    (tmp_path / "fc.onnx").write_bytes(data)
+    np.savez(tmp_path / "cal.npz", inputs=np.random.default_rng(3).uniform(-1, 1, (8, 1, 4)).astype(np.float32))
+    cal = str(tmp_path / "cal.npz")
+    piped = run_tool("cmsis-calibrate", "-", "--data", cal, input=data)
+    assert piped.returncode == 0, piped.stderr
+    from_file = run_tool("cmsis-calibrate", str(tmp_path / "fc.onnx"), "--data", cal)
+    assert from_file.returncode == 0, from_file.stderr
+    stdout = piped.stdout.decode()
+    assert "func.func @model(" in stdout and stdout.count("nn.range = #nn.range<") >= 3
+    assert stdout == from_file.stdout.replace("@fc(", "@model(")
+    # textual IR on stdin, as before
+    ir = run_tool("cmsis-calibrate", "-", "--data", cal, input=FLOAT_FC)
+    assert ir.returncode == 0 and "func.func @tiny(" in ir.stdout, ir.stderr
+
+
+def test_a_quantized_model_on_stdin_is_read_as_a_model(models_dir, tmp_path):
+    """A QDQ model piped in is imported (not refused as "a model file, not textual IR"): calibration then says it
+    is already quantized."""
+    np.savez(tmp_path / "cal.npz", inputs=np.zeros((1, 1, 49, 10, 1), np.float32))
+    proc = run_tool("cmsis-calibrate", "-", "--data", str(tmp_path / "cal.npz"),
+                    input=(models_dir / "kws_dscnn.qdq.onnx").read_bytes())
+    assert proc.returncode == 1
+    assert proc.stderr == b"error: calibration: the model is already quantized: calibration is for float models\n"
+
+
+def test_help_says_stdin_takes_a_model_or_ir():
+    proc = run_tool("cmsis-calibrate", "--help")
+    assert proc.returncode == 0
+    assert "'-' reads one from stdin (a model or textual IR, its format told from its bytes" in " ".join(
+        proc.stdout.split())
 
 
 FLOAT_CONCAT = """

@@ -24,35 +24,78 @@ from typing import TYPE_CHECKING
 
 from cmsis_opt.diagnostics import plural
 from cmsis_opt.errors import CompileError, UsageError
-from cmsis_opt.output import read_input, write_atomic
+from cmsis_opt.output import missing_folder, read_input, write_atomic
 from cmsis_opt.tools import ToolParser, run_tool
 
 if TYPE_CHECKING:  # numpy, the IR and the interpreter load after the arguments are read: --help answers at once
     import numpy as np
 
 
+NPY_MAGIC = b"\x93NUMPY"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive (an .npz), or an empty one
+NOT_NUMPY = "not a .npy or .npz file (numpy.save writes one)"
+
+
+def numpy_kind(path: str) -> str | None:
+    """'npy' or 'npz' from the file's first bytes (`head_kind`); None for any other file, or one that cannot be
+    read."""
+    try:
+        with open(path, "rb") as f:
+            return head_kind(f.read(len(NPY_MAGIC)))
+    except OSError:
+        return None
+
+
+def head_kind(head: bytes) -> str | None:
+    """'npy' (numpy's magic string), 'npz' (a zip archive's) or None: what a file's first 6 bytes say it is."""
+    if head == NPY_MAGIC:
+        return "npy"
+    return "npz" if head[:4] in ZIP_MAGICS else None
+
+
 def load_input(path: str, index: int | None, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """One input array from a .npy file, or element `index` of the key `inputs` of a .npz file (a negative index
     counts from the end, as in numpy); `shape` is the input's own (the IR's), when known.
 
-    Raises CompileError for a file that is not numpy's, an .npz without 'inputs', an 'inputs' that is one
-    sample of `shape` rather than N of them, or an index out of range."""
+    Raises CompileError for a file that is not numpy's (told by its first bytes: it is never loaded as a pickle),
+    a damaged one, an array of Python objects, an .npz without 'inputs', an 'inputs' that is one sample of
+    `shape` rather than N of them, or an index out of range."""
     import numpy as np
 
+    if not os.path.exists(path):
+        raise CompileError(f"cannot read '{path}': no such file", "input")
+    if os.path.isdir(path):
+        raise CompileError(f"cannot read '{path}': it is a folder, not a .npy or .npz file", "input")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(NPY_MAGIC))
+    except OSError as error:
+        raise CompileError(f"cannot read '{path}': {error.strerror}", "input") from None
+    kind = head_kind(head)
+    if kind is None:  # never handed to np.load, whose word for any other file is "pickled data"
+        raise CompileError(f"cannot read '{path}': {'' if head else 'the file is empty, '}{NOT_NUMPY}", "input")
     try:
         data = np.load(path, allow_pickle=False)
         if isinstance(data, np.lib.npyio.NpzFile):
             with data:
                 if "inputs" not in data.files:
                     raise CompileError(
-                        f"'{path}' has no array named 'inputs' (it has: {', '.join(data.files)})", "input")
+                        f"'{path}' has no array named 'inputs' (it has: {', '.join(data.files) or 'nothing'})",
+                        "input")
                 stacked = data["inputs"]
-    except FileNotFoundError:
-        raise CompileError(f"cannot read '{path}': no such file", "input") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise CompileError(f"cannot read '{path}' as a numpy .npy/.npz file: {error}", "input") from None
+        if "allow_pickle" in str(error):  # an array of Python objects: loading it would run code from the file
+            raise CompileError(f"cannot read '{path}': it holds an array of Python objects, which cmsis-run does "
+                               "not load: save the input as a numeric array", "input") from None
+        what = ".npy" if kind == "npy" else ".npz"
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CompileError(f"cannot read '{path}': a damaged {what} file ({detail}): write it again with "
+                           f"numpy.{'save' if kind == 'npy' else 'savez'}", "input") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         return data  # an .npy array is used whole (`_main` refuses an --index that no .npz takes)
+    if not isinstance(stacked, np.ndarray):  # a zip member that is no .npy: NpzFile returns its bytes
+        raise CompileError(f"'{path}': its 'inputs' is not a numpy array (a zip file, but not one numpy.savez "
+                           "wrote)", "input")
     if stacked.ndim == 0 or len(stacked) == 0:
         raise CompileError(f"'{path}': its 'inputs' holds no samples (expected N x the input's shape)", "input")
     if shape is not None and stacked.shape == shape:  # never N samples: each would lack the input's first axis
@@ -65,6 +108,54 @@ def load_input(path: str, index: int | None, shape: tuple[int, ...] | None = Non
     if not -len(stacked) <= index < len(stacked):
         raise CompileError(f"--index {index} is out of range: '{path}' holds {len(stacked)} inputs", "input")
     return stacked[index]
+
+
+def check_output_folders(paths: Sequence[str]) -> None:
+    """Before the run: each --output path's folder must exist and be a folder (a path under a regular file,
+    `x.npy/y.npy`, is told so). CompileError naming the path; '-' and other checks are `write_atomic`'s."""
+    for path in paths:
+        if not path or path == "-":
+            continue
+        if (problem := missing_folder(path)) is not None:
+            raise CompileError(f"cannot write '{path}': {problem}", "output")
+
+
+def prepare_inputs(args_of_model: Sequence, paths: Sequence[str], arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Each array checked against its function argument (`prepare_input`: shape, values, float quantized);
+    an error names the input's file and number (`x.npy: input #0: ...`)."""
+    from xdsl.dialects.builtin import TensorType
+
+    from cmsis_opt.interpreter import prepare_input
+
+    prepared = []
+    for index, (arg, path, array) in enumerate(zip(args_of_model, paths, arrays, strict=True)):
+        if not isinstance(arg.type, TensorType):
+            prepared.append(array)
+            continue
+        try:
+            prepared.append(prepare_input(arg.type, _within_float32(arg.type, array), index))
+        except CompileError as error:
+            error.where = f"{path}: input #{index}"  # the file first, as the place of an error is named
+            raise
+    return prepared
+
+
+def _within_float32(type_, array: np.ndarray) -> np.ndarray:
+    """`array`, when a quantized input's float values fit float32 (quantizing divides in float32); CompileError
+    for finite values beyond its range (a float64 array's), which float32 cannot represent. NaN and Inf are
+    `prepare_input`'s to refuse."""
+    import numpy as np
+
+    from cmsis_opt.dialects.quant import UniformQuantizedType
+
+    if not isinstance(type_.element_type, UniformQuantizedType) or array.dtype.kind != "f" or array.size == 0:
+        return array
+    finite = array[np.isfinite(array)]
+    largest = float(np.abs(finite).max()) if finite.size else 0.0  # a Python float: no overflow in float16
+    if largest > float(np.finfo(np.float32).max):
+        raise CompileError(f"values up to {largest:g} are beyond float32's range (a quantized input takes float32 "
+                           "values, or its integer values)")
+    return array
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -132,21 +223,22 @@ def _main(argv: Sequence[str]) -> int:
             f"the function returns {plural(returned, 'output')} but {plural(len(args.output), '--output path')} "
             f"{'was' if len(args.output) == 1 else 'were'} given (give one per output, or a single .npz file)",
             "cmsis-run")
-    # an .npy array is used whole: an --index no .npz input takes is refused (a missing file: load_input says so)
-    if (args.index is not None and all(map(os.path.isfile, args.input))
-            and not any(map(zipfile.is_zipfile, args.input))):
+    # an .npy array is used whole: an --index no .npz input takes is refused (a missing or other file: load_input
+    # says what it is)
+    if args.index is not None and all(numpy_kind(path) == "npy" for path in args.input):
         raise UsageError(f"--index {args.index} picks an element of an .npz file's 'inputs', but no --input is "
                          "an .npz file (an .npy array is used whole): drop --index, or give the .npz", "cmsis-run")
     shapes = [tuple(arg.type.get_shape()) if isinstance(arg.type, TensorType) else None for arg in args_of_model]
+    check_output_folders(args.output)  # before the run: a path that cannot be written is told at once
     inputs = [load_input(path, args.index, shapes[i] if i < len(shapes) else None)
               for i, path in enumerate(args.input)]
-    outputs = run_function(source.module, inputs)
+    outputs = run_function(source.module, prepare_inputs(args_of_model, args.input, inputs))
     write_outputs(args.output, outputs)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_tool("cmsis-run", lambda: _main(sys.argv[1:] if argv is None else argv))
+    return run_tool("cmsis-run", lambda: _main(sys.argv[1:] if argv is None else argv), owns_process=argv is None)
 
 
 if __name__ == "__main__":
