@@ -434,6 +434,9 @@ def _cases() -> list[Case]:
              "cmsis-run: --input/-i was given an empty path", {"m.mlir": ADD}, status=2),
         Case("calibrate-model-path-empty", "cmsis-calibrate", ["", "--data", "cal.npz"],
              "cmsis-calibrate: the model path is empty: give a file name, or - for stdin", status=2),
+        Case("opt-format-mlir-on-a-model", "cmsis-opt", ["m.tflite", "-f", "mlir", "-o", "out.mlir"],
+             "m.tflite: this is a TFLite model, not textual IR: drop -f mlir (cmsis-opt imports a model itself), or "
+             "give -f tflite", {"m.tflite": TFLITE_HEAD}),
         Case("opt-second-input-file", "cmsis-opt", ["m.mlir", "planned.mlir"],
              "cmsis-opt: one input file only: 'planned.mlir' is a second one (to write the result there, give "
              "-o planned.mlir)", {"m.mlir": ADD}, status=2),

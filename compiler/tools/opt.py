@@ -39,7 +39,7 @@ from cmsis_opt import __version__
 from cmsis_opt.backend import TARGETS
 from cmsis_opt.context import DIALECTS, make_context
 from cmsis_opt.errors import CompileError, UsageError
-from cmsis_opt.frontends import FORMATS, detect_format, load, load_stdin_model
+from cmsis_opt.frontends import FORMAT_NAMES, FORMATS, detect_format, load, load_stdin_model, sniff
 from cmsis_opt.ir import SourceModule, parse_ir, print_ir
 from cmsis_opt.output import content_kind, decode_input, read_input, write_atomic
 from cmsis_opt.passes import ALL_PASSES
@@ -284,7 +284,14 @@ class CmsisOptMain(xDSLOptMain):
         elif path != "-" and given is None and detect_format(path) != "mlir":
             return [load(path)]
         else:
-            text, name = read_input(path, as_ir=given == "mlir")
+            try:
+                text, name = read_input(path, as_ir=given == "mlir")
+            except CompileError as error:
+                found = sniff(path) if path != "-" else None
+                if given != "mlir" or found not in FORMATS:
+                    raise
+                raise CompileError(f"this is {FORMAT_NAMES[found]}, not textual IR: drop -f mlir (cmsis-opt imports "
+                                   f"a model itself), or give -f {found}", path) from error
         chunks = split_chunks(text) if self.args.split_input_file else [(0, text)]
         sources: list[SourceModule | CompileError] = []
         for offset, chunk in chunks:
