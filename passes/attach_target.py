@@ -13,7 +13,7 @@ another core: attach the target before planning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp
@@ -49,7 +49,7 @@ class AttachTargetPass(CmsisPass):
 
     name: ClassVar[str] = "attach-target"
     STAGE: ClassVar[Stage] = "any"
-    WHOLE_MODULE: ClassVar[bool] = True  # the target is the module's: any module may carry one
+    FUNCTIONS: ClassVar[Literal["one", "some", "any"]] = "any"  # the target is the module's: any module has one
     core: CoreName = targets.DEFAULT_CORE
 
     def run(self, module: ModuleOp) -> None:

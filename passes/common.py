@@ -27,6 +27,7 @@ from typing import ClassVar, Literal, get_args, get_origin, get_type_hints
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.func import FuncOp
 from xdsl.passes import ModulePass
 from xdsl.utils.arg_spec import ArgSpec
 from xdsl.utils.hints import isa
@@ -61,8 +62,10 @@ class CmsisPass(ModulePass, abc.ABC):
     """A pass of this project: checks its input's stage, then runs in an analysis scope of its own."""
 
     STAGE: ClassVar[Stage] = "cmsis"
-    # a model is one func.func: a pass on a module of none or several fails before it looks at the dialect
-    WHOLE_MODULE: ClassVar[bool] = False
+    # the func.func ops the pass works on: "one" (a model: the memory passes), "some" (each function on its own,
+    # at least one), "any" (the module itself); a module that has not what the pass needs fails before the
+    # dialect is looked at
+    FUNCTIONS: ClassVar[Literal["one", "some", "any"]] = "one"
 
     def __post_init__(self) -> None:
         """Options limited to `Literal[...]` choices hold one of them, however the pass was made."""
@@ -76,7 +79,7 @@ class CmsisPass(ModulePass, abc.ABC):
                     f"pass '{self.name}'")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if not self.WHOLE_MODULE:
+        if self.FUNCTIONS == "one" or (self.FUNCTIONS == "some" and not any(isinstance(o, FuncOp) for o in op.ops)):
             the_function(op, self.name)
         require_stage(op, self.name, self.STAGE)
         with analysis_scope():

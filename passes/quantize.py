@@ -1589,6 +1589,7 @@ class QuantizePass(CmsisPass):
 
     name: ClassVar[str] = "quantize"
     STAGE: ClassVar[Stage] = "nn"
+    FUNCTIONS: ClassVar[Literal["one", "some", "any"]] = "some"  # each function is lowered on its own
     io_layout: Literal["model", "nhwc"] = "model"
 
     def run(self, module: ModuleOp) -> None:

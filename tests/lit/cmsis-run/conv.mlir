@@ -13,7 +13,7 @@
 // RUN: rm -f %t.none.npy
 // RUN: not cmsis-run %s --input %t.bad.npy --output %t.none.npy 2>&1 | filecheck --check-prefix=ERR %s
 // RUN: not ls %t.none.npy
-// ERR: error: input #0: expected shape 1x3x3x1, got 1x9
+// ERR: error: {{.*}}.bad.npy: input #0: expected shape 1x3x3x1, got 1x9
 // ERR-NOT: Traceback
 
 func.func @tiny(%x: tensor<1x3x3x1x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.25:3>> {
