@@ -234,7 +234,8 @@ def calibrate(module: ModuleOp, samples: np.ndarray | list[np.ndarray], method: 
     observer = RangeObserver(keep_values=method == "percentile")
     bar = ProgressBar(count) if show_progress else None
     for index in range(count):
-        run(module, [s[index] for s in per_input], observe=observer)
+        with np.errstate(over="ignore", invalid="ignore"):  # an Inf / NaN range is reported by record_ranges
+            run(module, [s[index] for s in per_input], observe=observer)
         if bar:
             bar.update(index + 1)
     return observer
@@ -340,7 +341,25 @@ class QDQRewriter:
         for op in list(self.block.ops):
             if isinstance(op, _compute_ops()):
                 self.rewrite(op)
+            elif isinstance(op, _ACTIVATIONS) and self.quant_of_float(op.operands[0]) is not None:
+                self.quantize_activation(op)
         self.quantize_outputs()
+
+    def quantize_activation(self, op: Operation) -> None:
+        """A ReLU / Clip that no compute op fuses (on a graph input, after a view, or on a value several ops
+        read): its output gets a quantization of its own, which the quantize pass lowers to a requantize that
+        clamps (`cmsis.requantize`)."""
+        point = self.output_point(op)
+        anchor = point.owner
+        assert isinstance(anchor, Operation)  # point is the result of op or of an activation fused into it
+        q = activation_quant(*self.ranges(point))
+        quantize = self.insert_after(nn.QuantizeOp(point, TensorType(q, shape_of(point))), anchor)
+        dequantize = self.insert_after(nn.DequantizeOp(quantize.results[0]), quantize)
+        if (layer := layer_of(op)) is not None:
+            for o in (quantize, dequantize):
+                o.attributes["layer"] = StringAttr(layer)
+        point.replace_all_uses_with(dequantize.results[0])
+        quantize.operands = [point]
 
     def quantize_inputs(self) -> None:
         first = next(iter(self.block.ops))

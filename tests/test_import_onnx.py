@@ -629,3 +629,286 @@ def test_a_pool_pad_cmsis_nn_cannot_express_is_one_located_error(tmp_path):
     line = one_error(run_tool("cmsis-import", path, "-o", str(out)), path, "node 'pool' (MaxPool)",
                      "pads [0, 0, 0, 2] on the width cannot be expressed", "end pad of at most the begin pad + 1")
     assert "height" not in line and not out.exists()
+
+
+# -- pads at least the kernel window -------------------------------------------------------------------------------
+
+
+def _float_window_model(path, node, shape=(1, 3, 8, 8), inits=()):
+    """x -> `node` -> y, a float model (the output shape left to onnx's inference)."""
+    return _float_graph_model(path, [node], inits, shape)
+
+
+@pytest.mark.parametrize("pads, dilations", [([5, 5, 5, 5], [1, 1]), ([5, 3, 5, 3], [2, 2]), ([3, 0, 4, 0], [1, 1])])
+def test_conv_pads_as_large_as_the_window_become_an_explicit_pad_and_calibrate(tmp_path, pads, dilations):
+    """An ONNX Conv whose pads reach the (dilated) 3x3 window: the importer moves them to an nn.pad before the
+    conv (zeros, exact), so it imports, runs like onnxruntime and compiles with --calibration."""
+    pytest.importorskip("onnxruntime")
+    from onnx import helper, numpy_helper
+
+    run_function = interpreter()
+    rng = np.random.default_rng(3)
+    w = numpy_helper.from_array(rng.normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32), "w")
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv_big", pads=pads, dilations=dilations)
+    path = _float_window_model(tmp_path / "m.onnx", node, inits=[w])
+    module = import_model(path)
+    assert op_counts(module)["nn.pad"] == 1
+    x = rng.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(run_function(module, [x])[0], run_onnxruntime(path, x), rtol=1e-5, atol=1e-5)
+    np.savez(tmp_path / "cal.npz", x=rng.standard_normal((4, 1, 3, 8, 8)).astype(np.float32))
+    result = run_tool("cmsis-compile", path, "--calibration", str(tmp_path / "cal.npz"), "-o", str(tmp_path / "o"))
+    assert result.returncode == 0, result.stderr
+    assert "error" not in result.stderr and "Warning" not in result.stderr
+
+
+@pytest.mark.parametrize("op_type", ["MaxPool", "AveragePool"])
+def test_pool_pads_as_large_as_the_window_are_one_error_at_the_node(tmp_path, op_type):
+    from onnx import helper
+
+    node = helper.make_node(op_type, ["x"], ["y"], name="pool_big", kernel_shape=[2, 2], pads=[2, 2, 2, 2])
+    path = _float_window_model(tmp_path / "m.onnx", node)
+    one_error(run_tool("cmsis-import", path, "-o", str(tmp_path / "out.mlir")),
+              f"{path}: node 'pool_big' ({op_type}): pads [2, 2, 2, 2] as large as the window [2, 2] is not "
+              "supported; supported: pads smaller than the window")
+
+
+def test_conv_transpose_pads_as_large_as_the_kernel_are_one_error_at_the_node(tmp_path):
+    """Before: `error: pass 'quantize': layer 'convt_big' (nn.conv_transpose2d): no CMSIS-NN kernel computes it:
+    'cmsis.transpose_conv' padding: 3 on the height is not smaller than the window 3`, after calibration."""
+    from onnx import helper, numpy_helper
+
+    w = numpy_helper.from_array(np.ones((3, 4, 3, 3), np.float32), "w")
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="convt_big", pads=[3, 3, 3, 3], strides=[2, 2])
+    path = _float_window_model(tmp_path / "m.onnx", node, inits=[w])
+    one_error(run_tool("cmsis-import", path, "-o", str(tmp_path / "out.mlir")),
+              f"{path}: node 'convt_big' (ConvTranspose): pads [3, 3, 3, 3]: the top and left pads must be smaller "
+              "than the kernel [3, 3]: CMSIS-NN (arm_transpose_conv_s8) needs padding smaller than the kernel window")
+
+
+# -- Inf / NaN in constants and scales ------------------------------------------------------------------------------
+
+
+def _conv_with_weight(tmp_path, name: str, weight: np.ndarray, bias: np.ndarray | None = None, bn: bool = False):
+    """x [1, 3, 8, 8] -> Conv 'conv_inf' (weight 'Wi', bias 'Bi') [-> BatchNormalization] -> y."""
+    from onnx import helper, numpy_helper
+
+    inits = [numpy_helper.from_array(weight, "Wi")]
+    inputs = ["x", "Wi"]
+    if bias is not None:
+        inits.append(numpy_helper.from_array(bias, "Bi"))
+        inputs.append("Bi")
+    nodes = [helper.make_node("Conv", inputs, ["c" if bn else "y"], name="conv_inf", pads=[1, 1, 1, 1])]
+    if bn:
+        c = weight.shape[0]
+        for name, value in (("g", 1.0), ("b", 0.0), ("m", 0.0), ("v", 1.0)):
+            inits.append(numpy_helper.from_array(np.full(c, value, np.float32), name))
+        nodes.append(helper.make_node("BatchNormalization", ["c", "g", "b", "m", "v"], ["y"], name="bn"))
+    f32 = onnx_models._f32
+    model = onnx_models._model(nodes, [f32("x", [1, 3, 8, 8])], [f32("y", [1, weight.shape[0], 8, 8])], inits)
+    return save(tmp_path, model, name)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_a_non_finite_weight_is_one_error_at_import_naming_the_initializer_and_node(tmp_path, bad):
+    """Before: numpy's `RuntimeWarning: invalid value encountered in matmul` during calibration, then
+    `error: calibration: layer 'Wi': calibration saw values in [-0.69, inf]` (NaN: `[nan, nan]`)."""
+    w = np.random.default_rng(0).normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32)
+    w[1, 2, 0, 1] = bad
+    path = _conv_with_weight(tmp_path, "m", w)
+    np.savez(tmp_path / "cal.npz", x=np.random.default_rng(1).standard_normal((4, 1, 3, 8, 8)).astype(np.float32))
+    result = run_tool("cmsis-compile", path, "--calibration", str(tmp_path / "cal.npz"), "-o", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: {path}: node 'conv_inf' (Conv): initializer 'Wi' holds Inf/NaN values: a weight must be finite"]
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_non_finite_bias_and_a_weight_folded_with_batchnorm_are_refused_at_the_conv(tmp_path):
+    w = np.ones((4, 3, 3, 3), np.float32)
+    with pytest.raises(CompileError, match=r"node 'conv_inf' \(Conv\): initializer 'Bi' holds Inf/NaN values: "
+                                           "a bias must be finite"):
+        import_model(_conv_with_weight(tmp_path, "bias", w, np.array([0, np.nan, 0, 0], np.float32)))
+    w[0, 0, 0, 0] = np.inf
+    with pytest.raises(CompileError, match=r"node 'conv_inf' \(Conv\): initializer 'Wi' holds Inf/NaN values"):
+        import_model(_conv_with_weight(tmp_path, "bn", w, bn=True))
+
+
+def test_non_finite_gemm_weight_and_add_constant_name_their_node(tmp_path):
+    from onnx import helper
+
+    f32, init = onnx_models._f32, onnx_models._init
+    w = np.ones((2, 4), np.float32)
+    w[1, 1] = np.nan
+    gemm = bad_node_model(helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", transB=1),
+                          [f32("x", [1, 4])], [f32("y", [1, 2])], [init("w", w)])
+    with pytest.raises(CompileError, match=r"node 'fc' \(Gemm\): initializer 'w' holds Inf/NaN values: a weight"):
+        import_model(save(tmp_path, gemm, "gemm"))
+    gemm_plain = bad_node_model(helper.make_node("Gemm", ["x", "w"], ["y"], name="fc"),
+                                [f32("x", [1, 2])], [f32("y", [1, 4])], [init("w", w)])
+    with pytest.raises(CompileError, match=r"node 'fc' \(Gemm\): initializer 'w' holds Inf/NaN values: a weight"):
+        import_model(save(tmp_path, gemm_plain, "gemm_plain"))
+    add = bad_node_model(helper.make_node("Add", ["x", "k"], ["y"], name="shift"),
+                         [f32("x", [1, 4])], [f32("y", [1, 4])], [init("k", np.array([0, 1, np.inf, 2], np.float32))])
+    with pytest.raises(CompileError, match=r"node 'shift' \(Add\): initializer 'k' holds Inf/NaN values: "
+                                           "a constant operand must be finite"):
+        import_model(save(tmp_path, add, "add"))
+
+
+def _qdq_conv_scales(path, w_scales, x_scale) -> str:
+    """A QDQ conv: weight scales 'ws' (per output channel), activation scale 'xs'."""
+    from onnx import helper, numpy_helper
+
+    inits = [numpy_helper.from_array(np.ones((4, 3, 3, 3), np.int8), "w"),
+             numpy_helper.from_array(np.asarray(w_scales, np.float32), "ws"),
+             numpy_helper.from_array(np.zeros(4, np.int8), "wz"),
+             numpy_helper.from_array(np.float32(x_scale), "xs"), numpy_helper.from_array(np.int8(3), "xz"),
+             numpy_helper.from_array(np.float32(0.1), "ys"), numpy_helper.from_array(np.int8(-5), "yz")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="xq"),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"], name="xd"),
+             helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"], name="wd", axis=0),
+             helper.make_node("Conv", ["xd", "wd"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("QuantizeLinear", ["c", "ys", "yz"], ["yq"], name="yq"),
+             helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"], name="y")]
+    f32 = onnx_models._f32
+    onnx.save(onnx_models._model(nodes, [f32("x", [1, 3, 8, 8])], [f32("y", [1, 4, 8, 8])], inits), path)
+    return str(path)
+
+
+@pytest.mark.parametrize("w_scales, x_scale, node, holds", [
+    ([0.1, np.inf, 0.3, 0.4], 0.02, "'wd' (DequantizeLinear)", "'ws' holds inf (entry 1 of 4)"),
+    ([0.1, 0.2, np.nan, 0.4], 0.02, "'wd' (DequantizeLinear)", "'ws' holds nan (entry 2 of 4)"),
+    ([0.0, 0.2, 0.3, 0.4], 0.02, "'wd' (DequantizeLinear)", "'ws' holds 0 (entry 0 of 4)"),
+    ([0.1, 0.2, 0.3, -0.4], 0.02, "'wd' (DequantizeLinear)", "'ws' holds -0.4 (entry 3 of 4)"),
+    ([0.1, 0.2, 0.3, 0.4], np.inf, "'xq' (QuantizeLinear)", "'xs' holds inf"),
+    ([0.1, 0.2, 0.3, 0.4], np.nan, "'xq' (QuantizeLinear)", "'xs' holds nan"),
+    ([0.1, 0.2, 0.3, 0.4], 0.0, "'xq' (QuantizeLinear)", "'xs' holds 0"),
+    ([0.1, 0.2, 0.3, 0.4], -0.02, "'xq' (QuantizeLinear)", "'xs' holds -0.02"),
+])
+def test_a_scale_that_is_not_positive_and_finite_is_one_error_at_its_node(tmp_path, w_scales, x_scale, node, holds):
+    path = _qdq_conv_scales(tmp_path / "m.onnx", w_scales, x_scale)
+    result = run_tool("cmsis-compile", path, "-o", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"error: {path}: node {node}: scales must be positive and finite: {holds}"]
+
+
+# -- a float model that is only an activation -------------------------------------------------------------------------
+
+
+def _float_graph_model(path, nodes, inits=(), shape=(1, 3, 8, 8)):
+    """x -> `nodes` -> y, a float model (shapes left to onnx's inference)."""
+    from onnx import TensorProto, helper, shape_inference
+
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], list(inits))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    inferred = shape_inference.infer_shapes(model, strict_mode=True)
+    model.graph.output[0].CopyFrom(inferred.graph.output[0])
+    onnx.save(model, path)
+    return str(path)
+
+
+def _unfused_relu_graphs():
+    """(name, nodes, initializers, quantized layers): a ReLU no compute op fuses, on a graph input or on a value
+    two ops read."""
+    from onnx import helper, numpy_helper
+
+    rng = np.random.default_rng(5)
+    w = numpy_helper.from_array(rng.normal(0, 0.3, (3, 3, 3, 3)).astype(np.float32), "w")
+    b = numpy_helper.from_array(rng.normal(0, 0.1, 3).astype(np.float32), "b")
+    conv = dict(pads=[1, 1, 1, 1], kernel_shape=[3, 3])
+    return [
+        ("relu-alone", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [], 1),
+        ("relu-then-conv", [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                            helper.make_node("Conv", ["r", "w", "b"], ["y"], name="conv", **conv)], [w, b], 2),
+        ("conv-plus-its-relu", [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", **conv),
+                                helper.make_node("Relu", ["c"], ["r"], name="relu"),
+                                helper.make_node("Add", ["c", "r"], ["y"], name="add")], [w, b], 3),
+    ]
+
+
+@pytest.mark.parametrize("name, nodes, inits, layers", _unfused_relu_graphs(), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_calibrated_relu_that_no_layer_fuses_is_within_one_lsb_per_layer_of_onnxruntime(tmp_path, name, nodes,
+                                                                                          inits, layers):
+    """A ReLU on a graph input, or on a value another op also reads, gets its own quantization (a requantize
+    that clamps). Before: `error: pass 'quantize': graph output of type tensor<1x3x8x8xf32> is not an int8
+    quantized tensor`, or `an input is neither quantized nor constant after calibration`. The oracle is
+    onnxruntime on the calibrated scales: 1 LSB per quantized layer."""
+    pytest.importorskip("onnxruntime")
+    from onnx_oracle import codes_of, float_of, int8_io, session
+
+    from cmsis_opt.calibrate import calibrate_module
+    from cmsis_opt.context import make_context
+    from cmsis_opt.interpreter import run_function
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    path = _float_graph_model(tmp_path / f"{name}.onnx", nodes, inits)
+    samples = np.random.default_rng(2).standard_normal((8, 1, 3, 8, 8)).astype(np.float32)
+    np.savez(tmp_path / "cal.npz", x=samples)
+    module = import_model(path)
+    calibrate_module(module, str(tmp_path / "cal.npz"), show_progress=False)
+    QuantizePass().apply(make_context(), module)
+    q_in, q_out, shape = int8_io(module)
+    sess = session(path)
+    for sample in samples:
+        x = codes_of(sample.reshape(shape), q_in)
+        theirs = codes_of(sess.run(None, {"x": float_of(x, q_in)})[0], q_out)
+        assert np.abs(run_function(module, [x])[0].astype(int) - theirs.astype(int)).max() <= layers
+    result = run_tool("cmsis-compile", path, "--calibration", str(tmp_path / "cal.npz"), "-o", str(tmp_path / "o"),
+                      "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_nan_clip_bound_is_one_error_at_the_node(tmp_path):
+    from onnx import helper
+
+    f32, init = onnx_models._f32, onnx_models._init
+    model = bad_node_model(helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip"), [f32("x", [1, 4])],
+                           [f32("y", [1, 4])], [init("lo", np.float32(np.nan)), init("hi", np.float32(6))])
+    with pytest.raises(CompileError, match=r"node 'clip' \(Clip\): min nan / max 6.0: a clip bound must be a number"):
+        import_model(save(tmp_path, model))
+
+
+def test_finite_weights_whose_outputs_overflow_are_one_calibration_error_without_numpy_warnings(tmp_path):
+    """Weights of 3e38 are finite, so the importer takes them; the float conv overflows during calibration,
+    which reports the layer's infinite range in one line (numpy's overflow warning is not shown)."""
+    path = _conv_with_weight(tmp_path, "huge", np.full((4, 3, 3, 3), 3e38, np.float32))
+    np.savez(tmp_path / "cal.npz", x=np.random.default_rng(1).standard_normal((4, 1, 3, 8, 8)).astype(np.float32))
+    result = run_tool("cmsis-compile", path, "--calibration", str(tmp_path / "cal.npz"), "-o", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert "Warning" not in result.stderr
+    # besides the progress line
+    assert [line for line in result.stderr.splitlines() if not line.startswith("calibrating")] == [
+        "error: calibration: layer 'conv_inf': calibration saw values in [-inf, inf]; an int8 tensor needs a finite "
+        "range: check the model's constants and the samples"]
+
+
+def test_a_table_with_no_real_value_for_some_codes_is_one_error_at_the_node(tmp_path):
+    """DequantizeLinear -> Sqrt -> QuantizeLinear: a table over the 256 codes, NaN for the negative ones. Before:
+    `error: m.onnx: 'nn.activation': 'nn.activation' values: every value must be finite (after onnx import)`."""
+    from onnx import helper
+
+    f32, init = onnx_models._f32, onnx_models._init
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="xq"),
+             helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"], name="xd"),
+             helper.make_node("Sqrt", ["xd"], ["r"], name="sqrt"),
+             helper.make_node("QuantizeLinear", ["r", "s2", "z2"], ["rq"], name="rq"),
+             helper.make_node("DequantizeLinear", ["rq", "s2", "z2"], ["y"], name="y")]
+    inits = [init("s", np.float32(0.05)), init("z", np.int8(0)), init("s2", np.float32(0.02)),
+             init("z2", np.int8(-128))]
+    path = save(tmp_path, onnx_models._model(nodes, [f32("x", [1, 4])], [f32("y", [1, 4])], inits))
+    result = run_tool("cmsis-compile", path, "-o", str(tmp_path / "o"))
+    assert "Warning" not in result.stderr
+    one_error(result, f"{path}: node 'sqrt' (Sqrt): its value is nan for input code -128 of 'xd' (128 codes of "
+                      "256): a table needs a finite value for every input")
+
+
+def test_constants_folded_to_inf_warn_nothing_and_are_refused_where_read(tmp_path):
+    from onnx import helper
+
+    f32, init = onnx_models._f32, onnx_models._init
+    nodes = [helper.make_node("Div", ["a", "b"], ["c"], name="div"), helper.make_node("Add", ["x", "c"], ["y"], name="add")]
+    model = onnx_models._model(nodes, [f32("x", [1, 4])], [f32("y", [1, 4])],
+                               [init("a", np.ones(4, np.float32)), init("b", np.zeros(4, np.float32))])
+    result = run_tool("cmsis-import", save(tmp_path, model), "-o", str(tmp_path / "out.mlir"))
+    assert "Warning" not in result.stderr
+    one_error(result, "node 'add' (Add): constant 'c' holds Inf/NaN values: a constant operand must be finite")

@@ -131,3 +131,99 @@ def test_line_reader_leaves_other_texts_to_lark(text):
         assert (info.value.where, info.value.message) == (error.where, error.message)
     else:
         assert expected  # lark reads it: parse_net goes on from lark's statements
+
+
+# -- padding at least the window, options given twice ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "layer, where, message",
+    [
+        ("conv1 = conv(x, filters=8, kernel=5, pad=9)", "net:2:38",
+         "layer 'conv1': pad 9 must be smaller than kernel 5: CMSIS-NN needs padding smaller than the window; "
+         "use pad=4 or less"),
+        ("c = conv(x, filters=8, kernel=3, pad=3)", "net:2:34", "pad 3 must be smaller than kernel 3"),
+        ("c = conv(x, filters=8, kernel=3, kw=5, pad=3)", "net:2:40", "pad 3 must be smaller than kernel 3x5"),
+        ("c = conv(x, filters=8, kernel=3, dilation=3, pad=7)", "net:2:46",
+         "pad 7 must be smaller than the dilated kernel 7 (kernel 3, dilation 3): CMSIS-NN needs padding smaller "
+         "than the window; use pad=6 or less"),
+        ("d = dwconv(x, kernel=1, pad=1)", "net:2:25",
+         "layer 'd': pad 1 must be smaller than kernel 1: CMSIS-NN needs padding smaller than the window; use pad=0"),
+        ("p = maxpool(x, kernel=2, pad=3)", "net:2:26", "layer 'p': pad 3 must be smaller than kernel 2"),
+        ("p = avgpool(x, kernel=3, stride=1, pad=3)", "net:2:36", "layer 'p': pad 3 must be smaller than kernel 3"),
+    ],
+)
+def test_a_pad_not_smaller_than_the_window_is_an_error_at_the_pad(layer, where, message):
+    """CMSIS-NN (as TFLite) needs padding < (kernel - 1) * dilation + 1 per axis (check_window in
+    dialects/cmsis_conv.py): refused at import, at the `pad=` option, not by a pass after it."""
+    name = layer.split(" ")[0]
+    with pytest.raises(CompileError) as info:
+        parse_net(f"input x: 1x16x16x3\n{layer}\noutput {name}\n", "net")
+    assert info.value.where == where
+    assert message in info.value.message
+
+
+@pytest.mark.parametrize("layer", [
+    "c = conv(x, filters=8, kernel=5, pad=4)",
+    "c = conv(x, filters=8, kernel=3, dilation=3, pad=6)",  # the dilated window is 7
+    "c = dwconv(x, kernel=3, kw=5, pad=2)",
+    "c = maxpool(x, kernel=2, pad=1)",
+    "c = avgpool(x, kernel=3, stride=2, pad=same, ceil=true)",
+])
+def test_a_pad_just_below_the_window_compiles(layer):
+    from cmsis_opt.context import make_context
+    from cmsis_opt.passes.quantize import QuantizePass
+
+    module = parse_net(f"input x: 1x16x16x3\n{layer}\noutput c\n", "net")
+    module.verify()
+    QuantizePass().apply(make_context(), module)
+    module.verify()  # the cmsis window ops' verifiers (padding < window) accept it
+
+
+def test_ceil_mode_whose_far_pad_cmsis_nn_cannot_express_is_an_error_at_ceil():
+    """kernel 2, stride 4, pad 1 on 5 pixels with ceil=true: the last window needs a far pad of 4."""
+    with pytest.raises(CompileError) as info:
+        parse_net("input x: 1x5x5x3\np = avgpool(x, kernel=2, stride=4, pad=1, ceil=true)\noutput p\n", "net")
+    assert info.value.where == "net:2:43"
+    assert info.value.message == (
+        "layer 'p': ceil=true on input 5x5 with kernel 2, stride 4 needs a far-edge pad of 4; CMSIS-NN pools pad "
+        "the far edge by at most pad + 1 (2) and less than the kernel; use ceil=false or a stride and pad whose "
+        "windows end inside the input")
+
+
+def test_a_negative_pad_layer_is_an_error_at_its_line():
+    with pytest.raises(CompileError) as info:
+        parse_net("input x: 1x5x5x3\np = pad(x, pad=-1)\noutput p\n", "net")
+    assert (info.value.where, info.value.message) == ("net:2:1", "layer 'p': pad must be at least 0, got -1")
+
+
+@pytest.mark.parametrize(
+    "text, where, message",
+    [
+        ("input x: 1x4x4x2\nconv1 = conv(x, filters=32, filters=8, kernel=3)\noutput conv1\n", "net:2:29",
+         "layer 'conv1': 'filters' given twice (at 2:17 and here); give it once"),
+        ("input x: 1x4x4x2, scale=0.5, zp=1, scale=0.25\nc = conv(x, filters=2)\noutput c\n", "net:1:36",
+         "input 'x': 'scale' given twice (at 1:19 and here); give it once"),
+        ("input x: 1x4x4x2\np = maxpool(x, kernel=2, kernel=2)\noutput p\n", "net:2:26",
+         "layer 'p': 'kernel' given twice (at 2:16 and here); give it once"),
+        # read by lark (a '\r'): the same places
+        ("input x: 1x4x4x2\r\nconv1 = conv(x, filters=32, filters=8, kernel=3)\r\noutput conv1\r\n", "net:2:29",
+         "layer 'conv1': 'filters' given twice (at 2:17 and here); give it once"),
+    ],
+)
+def test_an_option_given_twice_is_an_error_at_its_second_place(text, where, message):
+    with pytest.raises(CompileError) as info:
+        parse_net(text, "net")
+    assert (info.value.where, info.value.message) == (where, message)
+
+
+def test_cli_reports_a_pad_as_large_as_the_kernel_in_one_located_line(tmp_path):
+    from conftest import run_tool
+
+    (tmp_path / "n.net").write_text("input x: 1x16x16x3\nconv1 = conv(x, filters=8, kernel=5, pad=9)\noutput conv1\n")
+    result = run_tool("cmsis-compile", "n.net", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: n.net:2:38: layer 'conv1': pad 9 must be smaller than kernel 5: CMSIS-NN needs padding smaller than "
+        "the window; use pad=4 or less"]
+    assert not (tmp_path / "out").exists()

@@ -40,7 +40,15 @@ from xdsl.utils.exceptions import VerifyException
 
 from cmsis_opt.dialects import nn
 from cmsis_opt.dialects.quant import UniformQuantizedType
-from cmsis_opt.dialects.utils import conv_out_size, dense, i64_array, int_type, shape_of, tensor_type
+from cmsis_opt.dialects.utils import (
+    conv_out_size,
+    dense,
+    i64_array,
+    int_type,
+    shape_of,
+    tensor_type,
+    window_expressible,
+)
 from cmsis_opt.errors import CompileError
 from cmsis_opt.frontends.graph import mark_layouts
 
@@ -89,7 +97,8 @@ class _Word:
 class _Stmt:
     """One statement. `words`: seed [INT]; input [NAME, SHAPE]; layer [NAME, KIND]; output [NAME, ...].
 
-    `args` are a layer's or input's arguments in order: (None, ref) for a name, (key, value) for key=value.
+    `args` are a layer's or input's arguments in order: (None, ref) for a name, (key, value) for key=value;
+    `places` holds, for each argument, where it starts (its name or key).
     """
 
     kind: str
@@ -97,6 +106,7 @@ class _Stmt:
     column: int
     words: tuple[_Word, ...]
     args: tuple[tuple[str | None, str], ...] = ()
+    places: tuple[_Word, ...] = ()
 
 
 # The line reader: one statement per line, in GRAMMAR's tokens. Every line it accepts reads as GRAMMAR reads
@@ -128,14 +138,19 @@ def _tokens(line: str, number: int) -> list[tuple[str, _Word]] | None:
     return found
 
 
-def _arguments(tokens: list[tuple[str, _Word]], close: str | None) -> tuple[tuple[str | None, str], ...] | None:
-    """`arg ("," arg)*` up to `close` (or the line's end): a NAME, or NAME "=" value."""
+_Args = tuple[tuple[tuple[str | None, str], ...], tuple[_Word, ...]]
+
+
+def _arguments(tokens: list[tuple[str, _Word]], close: str | None) -> _Args | None:
+    """`arg ("," arg)*` up to `close` (or the line's end): a NAME, or NAME "=" value; the args and their places."""
     args: list[tuple[str | None, str]] = []
+    places: list[_Word] = []
     at = 0
     while True:
         kinds = [kind for kind, _ in tokens[at:at + 4]]
         if kinds[:1] != ["NAME"]:
             return None
+        places.append(tokens[at][1])
         if kinds[1:2] == ["="]:
             if len(kinds) < 3 or kinds[2] not in ("SIGNED_NUMBER", "NAME", "SHAPE"):
                 return None
@@ -146,7 +161,7 @@ def _arguments(tokens: list[tuple[str, _Word]], close: str | None) -> tuple[tupl
             at += 1
         rest = [kind for kind, _ in tokens[at:]]
         if rest == ([close] if close else []):
-            return tuple(args)
+            return tuple(args), tuple(places)
         if rest[:1] != [","]:
             return None
         at += 1
@@ -165,20 +180,20 @@ def _statement(tokens: list[tuple[str, _Word]]) -> _Stmt | None:
         if first.text == "input" and kinds[1:4] == ["NAME", ":", "SHAPE"]:
             if len(tokens) == 4:
                 return _Stmt("input", first.line, first.column, (words[1], words[3]))
-            args = _arguments(tokens[5:], None) if kinds[4] == "," else None
-            if args is None or any(key is None for key, _ in args):
+            found = _arguments(tokens[5:], None) if kinds[4] == "," else None
+            if found is None or any(key is None for key, _ in found[0]):
                 return None
-            return _Stmt("input", first.line, first.column, (words[1], words[3]), args)
+            return _Stmt("input", first.line, first.column, (words[1], words[3]), *found)
         if first.text == "output" and kinds[1::2] == ["NAME"] * len(kinds[1::2]) and len(kinds) % 2 == 0 \
                 and kinds[2::2] == [","] * len(kinds[2::2]):
             return _Stmt("output", first.line, first.column, tuple(words[1::2]))
         return None
     if kinds[1:4] != ["=", "NAME", "("]:
         return None
-    args = _arguments(tokens[4:], ")")
-    if args is None:
+    found = _arguments(tokens[4:], ")")
+    if found is None:
         return None
-    return _Stmt("layer", first.line, first.column, (first, words[2]), args)
+    return _Stmt("layer", first.line, first.column, (first, words[2]), *found)
 
 
 def _read_lines(text: str) -> list[_Stmt] | None:
@@ -228,8 +243,10 @@ def _read_lark(text: str, path: str) -> list[_Stmt]:
         if not isinstance(stmt, Tree):
             continue
         tokens = [word(c) for c in stmt.children if isinstance(c, Token)]
-        args = tuple(argument(c) for c in stmt.children if isinstance(c, Tree))
-        statements.append(_Stmt(str(stmt.data), stmt.meta.line, stmt.meta.column, tuple(tokens), args))
+        trees = [c for c in stmt.children if isinstance(c, Tree)]
+        args = tuple(argument(c) for c in trees)
+        places = tuple(word(c.children[0]) for c in trees)  # a ref's NAME, a kwarg's key
+        statements.append(_Stmt(str(stmt.data), stmt.meta.line, stmt.meta.column, tuple(tokens), args, places))
     return statements
 
 
@@ -332,12 +349,31 @@ class _Builder:
 
 
 class _Options:
-    """`key=value` options of one statement, each consumed once; leftovers are errors."""
+    """`key=value` options of one statement, each consumed once; leftovers are errors.
 
-    def __init__(self, kwargs: dict[str, str], owner: _Builder, what: str):
-        self.kwargs = dict(kwargs)
+    A key given twice is an error at its second place (the statement's `places` give each argument's).
+    """
+
+    def __init__(self, stmt: _Stmt, owner: _Builder, what: str):
+        self.kwargs: dict[str, str] = {}
+        self.places: dict[str, _Word] = {}
         self.owner = owner
         self.what = what
+        for (key, value), place in zip(stmt.args, stmt.places, strict=True):
+            if key is None:
+                continue
+            if key in self.kwargs:
+                raise self.error_at(key, f"{what}: '{key}' given twice (at {self.places[key].line}:"
+                                         f"{self.places[key].column} and here); give it once", place)
+            self.kwargs[key] = value
+            self.places[key] = place
+
+    def error_at(self, key: str, message: str, place: _Word | None = None) -> CompileError:
+        """An error at the place of option `key` (or `place`), else at the statement."""
+        place = place or self.places.get(key)
+        if place is None:
+            return self.owner.error(message)
+        return CompileError(message, f"{self.owner.path}:{place.line}:{place.column}")
 
     def int(self, key: str, default: int | None = None, minimum: int | None = None) -> int:
         raw = self.kwargs.pop(key, None)
@@ -394,6 +430,25 @@ def _pads(in_hw, kernel, stride, pad, ceil):
     return [pads[0][0], pads[1][0], pads[0][1], pads[1][1]], outs
 
 
+def _check_pad(o: _Options, name: str, pad: str, kernel: tuple[int, int], dilation: int = 1) -> None:
+    """An explicit `pad` must be smaller than the (dilated) window on both axes, as CMSIS-NN (and TFLite) need.
+
+    The rule of `check_window` in dialects/cmsis_conv.py: padding < (kernel - 1) * dilation + 1, per axis.
+    """
+    if pad == "same":
+        return  # SAME pads less than the window on its own
+    span = tuple((k - 1) * dilation + 1 for k in kernel)
+    if int(pad) < min(span):
+        return
+
+    def dims(hw):
+        return str(hw[0]) if hw[0] == hw[1] else f"{hw[0]}x{hw[1]}"
+    window = f"kernel {dims(kernel)}" if dilation == 1 else \
+        f"the dilated kernel {dims(span)} (kernel {dims(kernel)}, dilation {dilation})"
+    raise o.error_at("pad", f"layer '{name}': pad {int(pad)} must be smaller than {window}: CMSIS-NN needs padding "
+                            f"smaller than the window; use pad={min(span) - 1}{' or less' if min(span) > 1 else ''}")
+
+
 def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _Tensor:
     inputs = []
     for ref in refs:
@@ -434,6 +489,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         o.done()
         if pad != "same" and not (re.fullmatch(r"\d{1,9}", pad)):
             raise b.error(f"layer '{name}': pad must be an integer or 'same', got '{pad}'")
+        _check_pad(o, name, pad, (kh, kw), dil)
         eff = ((kh - 1) * dil + 1, (kw - 1) * dil + 1)
         pads, outs = _pads((h, w), eff, (s, s), pad, False)
         if min(outs) < 1:
@@ -473,10 +529,18 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
             raise b.error(f"layer '{name}': pooling keeps its input's quantization; drop scale=/zp=")
         if pad != "same" and not re.fullmatch(r"\d{1,9}", pad):
             raise b.error(f"layer '{name}': pad must be an integer or 'same', got '{pad}'")
+        _check_pad(o, name, pad, (k, k))
         _, h, w, c = x.nhwc
         pads, outs = _pads((h, w), (k, k), (s, s), pad, ceil)
         if min(outs) < 1:
             raise b.error(f"layer '{name}': input {h}x{w} is smaller than the {k}x{k} window")
+        for axis, size in enumerate((h, w)):
+            if pads[axis + 2] >= k or not window_expressible(size, outs[axis], k, s, pads[axis]):
+                # only ceil=true pads the far edge beyond the near one
+                raise o.error_at("ceil", f"layer '{name}': ceil=true on input {h}x{w} with kernel {k}, stride {s} "
+                                         f"needs a far-edge pad of {pads[axis + 2]}; CMSIS-NN pools pad the far edge "
+                                         f"by at most pad + 1 ({pads[axis] + 1}) and less than the kernel; use "
+                                         "ceil=false or a stride and pad whose windows end inside the input")
         cls = nn.MaxPoolOp if kind == "maxpool" else nn.AvgPoolOp
         y = b.add(cls(b.float_of(x), tensor_type(f32, [1, c, outs[0], outs[1]]), [k, k], [s, s], pads), name)
         return b.quantize(y.results[0], name, scale, zp)
@@ -515,7 +579,7 @@ def _layer(b: _Builder, name: str, kind: str, refs: list[str], o: _Options) -> _
         return b.quantize(y.results[0], name, x.scale, x.zp)
 
     if kind == "pad":
-        p = o.int("pad", 1)
+        p = o.int("pad", 1, minimum=0)
         o.done()
         v = b.float_of(x)
         shape = shape_of(v)
@@ -559,7 +623,7 @@ def parse_net(text: str, path: str = "<net>", name: str | None = None) -> Module
             b.rng = np.random.default_rng(int(stmt.words[0].text))
         elif stmt.kind == "input":
             tname, shape_tok = (w.text for w in stmt.words)
-            opts = _Options({key: value for key, value in stmt.args if key is not None}, b, f"input '{tname}'")
+            opts = _Options(stmt, b, f"input '{tname}'")
             shape = tuple(int(d) for d in shape_tok.split("x"))
             scale, zp = opts.float("scale", 1 / 128), opts.int("zp", 0)
             opts.done()
@@ -582,10 +646,9 @@ def parse_net(text: str, path: str = "<net>", name: str | None = None) -> Module
         elif stmt.kind == "layer":
             lname, kind = (w.text for w in stmt.words)
             refs = [value for key, value in stmt.args if key is None]
-            kwargs = {key: value for key, value in stmt.args if key is not None}
             if lname in b.tensors:
                 raise b.error(f"'{lname}' is defined twice")
-            opts = _Options(kwargs, b, f"layer '{lname}'")
+            opts = _Options(stmt, b, f"layer '{lname}'")
             b.tensors[lname] = _layer(b, lname, kind, refs, opts)
         elif stmt.kind == "output":
             for tok in stmt.words:

@@ -169,6 +169,18 @@ class _Importer:
     def unsupported(self, node, what: str, supported: str) -> CompileError:
         return self.fail(node, f"{what} is not supported; supported: {supported}")
 
+    def check_finite(self, node, name: str, value: np.ndarray) -> None:
+        """Refuse a float constant holding Inf or NaN at the node that reads it: calibration would see an
+        infinite range, and no int8 scale stands for such a weight."""
+        if value.dtype.kind != "f" or np.isfinite(value).all():
+            return
+        kind = "initializer" if name in self.initializers else "constant"
+        inputs = list(node.input)
+        role = "constant operand"
+        if node.op_type in ("Conv", "ConvTranspose", "Gemm", "MatMul") and name in inputs[1:3]:
+            role = "weight" if inputs[1] == name else "bias"
+        raise self.fail(node, f"{kind} '{name}' holds Inf/NaN values: a {role} must be finite")
+
     # -- setup ----------------------------------------------------------------
     def run(self) -> ModuleOp:
         for init in self.graph.initializer:
@@ -391,6 +403,7 @@ class _Importer:
                 raise self.unsupported(
                     node, f"a {kind} constant operand ('{name}')",
                     "float32 constants, or int8/int32 constants behind a DequantizeLinear")
+            self.check_finite(node, name, value)
             self.values[name] = b.constant(value, name, name=name)
             return self.values[name]
         raise self.fail(node, f"input '{name}' is not produced by any node, initializer or graph input")
@@ -493,8 +506,11 @@ class _Importer:
             hint = _INT8_HINT if zp.dtype == np.uint8 and expect == np.int8 else ""
             raise self.unsupported(
                 node, what, f"{np.dtype(expect).name} with an explicit {np.dtype(expect).name} zero point{hint}")
-        if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
-            raise self.fail(node, "scales must be positive and finite")
+        bad = np.flatnonzero(~(np.isfinite(scale) & (scale > 0)))
+        if bad.size:
+            where = f" (entry {bad[0]} of {scale.size})" if scale.size > 1 else ""
+            raise self.fail(node, f"scales must be positive and finite: '{names[1]}' holds "
+                                  f"{float(scale.reshape(-1)[bad[0]]):g}{where}")
         return scale, zp
 
     def axis_of(self, node, scale: np.ndarray, rank: int) -> int | None:
@@ -639,6 +655,10 @@ class _Importer:
         if min(strides) < 1 or min(pads) < 0 or not all(0 <= e < s for e, s in zip(extra, strides, strict=True)):
             raise self.fail(node, f"strides {strides} must be >= 1, pads {pads} >= 0 and output_padding {extra} "
                             "in [0, stride)")
+        kernel = list(w_shape[2:])
+        if pads[0] >= kernel[0] or pads[1] >= kernel[1]:
+            raise self.fail(node, f"pads {pads}: the top and left pads must be smaller than the kernel {kernel}: "
+                                  "CMSIS-NN (arm_transpose_conv_s8) needs padding smaller than the kernel window")
         out_hw = [strides[i] * (in_shape[2 + i] - 1) + extra[i] + w_shape[2 + i] - pads[i] - pads[i + 2]
                   for i in range(2)]
         if min(out_hw) < 1:
@@ -853,7 +873,12 @@ class _Importer:
             value = self.const(name, node, what)
             if value.dtype != np.float32:
                 raise self.unsupported(node, f"{key} on a {value.dtype} {what}", f"{key} on a float32 {what}")
-            self.consts[scaled] = (value * np.float32(factor)).astype(np.float32)
+            self.check_finite(node, name, value)
+            with np.errstate(over="ignore"):
+                product = (value * np.float32(factor)).astype(np.float32)
+            if not np.isfinite(product).all():
+                raise self.fail(node, f"{key}={factor} times {what} '{name}' overflows float32")
+            self.consts[scaled] = product
             return scaled
         raise self.unsupported(node, f"{key}={factor} on a computed {what} ('{name}')", f"{key} on a constant {what}")
 
@@ -882,6 +907,7 @@ class _Importer:
             if value.ndim != 2 or value.dtype != np.float32:
                 raise self.unsupported(
                     node, f"B of shape {list(value.shape)} and type {value.dtype}", "a rank-2 float32 B")
+            self.check_finite(node, name, value)
             return b.constant(np.ascontiguousarray(value.T), name, name=name + "_t")
         value = self.float_operand(name, node)
         if len(shape_of(value)) != 2:
@@ -901,6 +927,7 @@ class _Importer:
         if value.dtype != np.float32:
             raise self.unsupported(
                 node, f"a {value.dtype} bias", "float32 biases, or int32 biases behind a DequantizeLinear")
+        self.check_finite(node, name, value)
         return b.constant(value.reshape(size), name, name=name)
 
     def on_matmul(self, node) -> None:
@@ -945,6 +972,8 @@ class _Importer:
                     low = float(value.reshape(()))
                 else:
                     high = float(value.reshape(()))
+        if math.isnan(low) or math.isnan(high):
+            raise self.fail(node, f"min {low} / max {high}: a clip bound must be a number, not NaN")
         if not low <= high:
             raise self.unsupported(node, f"min {low} greater than max {high}", "min <= max")
         self.bind(
@@ -998,7 +1027,11 @@ class _Importer:
         if not np.all(denominator > 0) or not all(np.all(np.isfinite(a)) for a in (gamma, beta, mean, var)):
             raise self.fail(node, "var + epsilon must be positive and every parameter finite")
         scale = gamma / np.sqrt(denominator)
-        return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
+        with np.errstate(over="ignore"):
+            affine = scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
+        if not all(np.isfinite(a).all() for a in affine):
+            raise self.fail(node, "scale / sqrt(var + epsilon) overflows float32")
+        return affine
 
     def plan_batchnorm_folding(self) -> None:
         """Find Conv -> BatchNormalization pairs with float constant weights and fold them."""
@@ -1027,8 +1060,14 @@ class _Importer:
             if len(weights) > 1 and weights[1].shape != (w.shape[0],):
                 continue  # not a per-channel bias: the Conv reports it
             bias = weights[1] if len(weights) > 1 else np.zeros(w.shape[0], np.float32)
-            folded_w = (w.astype(np.float64) * scale.astype(np.float64)[:, None, None, None]).astype(np.float32)
-            folded_b = (bias.astype(np.float64) * scale + shift).astype(np.float32)
+            for name, value in zip(inputs[1:], weights, strict=True):
+                self.check_finite(conv, name, value)
+            with np.errstate(over="ignore"):
+                folded_w = (w.astype(np.float64) * scale.astype(np.float64)[:, None, None, None]).astype(np.float32)
+                folded_b = (bias.astype(np.float64) * scale + shift).astype(np.float32)
+            if not (np.isfinite(folded_w).all() and np.isfinite(folded_b).all()):
+                raise self.fail(conv, f"folding BatchNormalization '{self.layer(node)}' into its weights overflows "
+                                      "float32")
             # The conv now produces the BatchNormalization's output directly.
             conv.output[0] = node.output[0]
             self.folded_bn[node.output[0]] = (folded_w, folded_b)
@@ -1165,7 +1204,8 @@ class _Importer:
                     inputs = [constant(n) if n else None for n in node.input]
                     if all(v is not None for v, n in zip(inputs, node.input, strict=True) if n):
                         try:
-                            constants[name] = evaluate(node, inputs, self.model.opset_import)[0]
+                            with np.errstate(all="ignore"):
+                                constants[name] = evaluate(node, inputs, self.model.opset_import)[0]
                         except ValueError:
                             constants[name] = None  # not computable here: the node's own conversion says why
             return constants[name]
@@ -1264,7 +1304,8 @@ class _Importer:
             node = nodes[index]
             inputs = [values[n] if n in values else constant(n) if n else None for n in node.input]
             try:
-                results = evaluate(node, inputs, self.model.opset_import)
+                with np.errstate(all="ignore"):  # a value with no real result is refused below
+                    results = evaluate(node, inputs, self.model.opset_import)
             except ValueError as error:
                 raise self.fail(node, f"cannot compute its table: {error}") from None
             for name, result in zip(node.output, results, strict=False):
@@ -1273,7 +1314,15 @@ class _Importer:
         if output.size != lut.CODES.size:
             raise self.fail(nodes[region[-1]], "an element-wise chain whose constants broadcast it to another "
                                                "shape is not supported; supported: constants of one element")
-        return output.astype(np.float32), grid
+        with np.errstate(over="ignore"):
+            table = output.astype(np.float32)
+        bad = np.flatnonzero(~np.isfinite(table))
+        if bad.size:
+            code = int(lut.CODES[bad[0]])
+            raise self.fail(nodes[region[-1]], f"its value is {table[bad[0]]:g} for input code {code} of '{source}' "
+                                               f"({plural(bad.size, 'code')} of 256): a table needs a finite value for "
+                                               "every input (a Sqrt or Log of a negative value, a Div by zero?)")
+        return table, grid
 
     def match_gelu(self, nodes, erf: int, only_reader, other, scalar) -> tuple[int, str, list[int]] | None:
         """(index of the last node, x, indices of the other nodes) of the GELU pattern around Erf node `erf`."""
@@ -1595,7 +1644,8 @@ class _Importer:
                 return False
             arrays.append(value)
         try:
-            results = evaluate(node, arrays, self.model.opset_import)
+            with np.errstate(all="ignore"):  # an Inf / NaN result is refused where it is read (check_finite)
+                results = evaluate(node, arrays, self.model.opset_import)
         except ValueError as error:
             raise self.fail(node, f"cannot compute it from its constant inputs: {error}") from None
         for name, result in zip([o for o in node.output if o], results, strict=True):
