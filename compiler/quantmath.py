@@ -25,12 +25,22 @@ def round_half_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
-def quantize_multiplier(real: float) -> tuple[int, int]:
+class ScaleRangeError(ValueError):
+    """A rescale factor that CMSIS-NN's (multiplier, shift) pair cannot represent: 2^30 or more."""
+
+
+MAX_SHIFT = 30
+"""The largest left shift CMSIS-NN's requantization takes (arm_nn_requantize: a shift above 30 overflows)."""
+
+
+def quantize_multiplier(real: float, max_shift: int | None = MAX_SHIFT) -> tuple[int, int]:
     """(Q31 mantissa, exponent) with real ~= mantissa * 2^(exponent - 31).
 
     As TFLite's QuantizeMultiplier: frexp, mantissa rounded half away from
     zero, a mantissa rounding up to 2^31 halved (exponent + 1), exponents
-    below -31 flushed to (0, 0).
+    below -31 flushed to (0, 0). Raises ScaleRangeError for an exponent above
+    `max_shift` (MAX_SHIFT: real >= 2^30), which no shift of a requantization
+    represents; None for the softmax's input multiplier, whose shift is its own.
     """
     if real == 0.0:
         return 0, 0
@@ -43,6 +53,9 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
         exponent += 1
     if exponent < -31:
         return 0, 0
+    if max_shift is not None and exponent > max_shift:
+        raise ScaleRangeError(f"the rescale factor {real:.6g} (the input scales over the output scale) is 2^30 or "
+                              "more, beyond what CMSIS-NN's multiplier and shift represent: check the model's scales")
     return mantissa, exponent
 
 
@@ -57,7 +70,7 @@ def quantize_multiplier_greater_than_one(real: float) -> tuple[int, int]:
     """QuantizeMultiplierGreaterThanOne: a multiplier above 1, exponent >= 0."""
     if not real > 1.0:
         raise ValueError(f"multiplier must be greater than 1, got {real}")
-    mantissa, exponent = quantize_multiplier(real)
+    mantissa, exponent = quantize_multiplier(real, max_shift=None)  # the softmax's left shift reaches 31
     assert exponent >= 0
     return mantissa, exponent
 

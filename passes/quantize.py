@@ -345,9 +345,15 @@ class Lowering:
                 self.view_op(op)
             elif isinstance(op, nn.QuantizeOp):
                 self.anchor, self.layer = op, layer_of(op)
-                self.quantized[op.output] = self.lower_quantize(op)
+                try:
+                    self.quantized[op.output] = self.lower_quantize(op)
+                except quantmath.ScaleRangeError as problem:
+                    raise CompileError(f"layer '{self.layer}': {problem}", f"pass '{PASS}'") from None
             elif isinstance(op, ReturnOp):
-                self.lower_return(op)
+                try:
+                    self.lower_return(op)
+                except quantmath.ScaleRangeError as problem:
+                    raise CompileError(f"graph output: {problem}", f"pass '{PASS}'") from None
         self.erase_float_ops()
 
     def view_op(self, op: nn.TransposeOp | nn.ReshapeOp) -> None:

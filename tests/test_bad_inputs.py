@@ -160,6 +160,12 @@ class Case:
     stdin: str | bytes | None = None
 
 
+def _with_output_shape(model: onnx.ModelProto, dims: list[int]) -> onnx.ModelProto:
+    for dim, size in zip(model.graph.output[0].type.tensor_type.shape.dim, dims, strict=True):
+        dim.dim_value = size
+    return model
+
+
 def _cases() -> list[Case]:
     qdq = onnx_models.qdq_conv
     return [
@@ -462,6 +468,10 @@ def _cases() -> list[Case]:
              "an integer element type of 0 bits holds no values",
              {"z.mlir": "func.func @z(%x: tensor<2xi0>) -> tensor<2xi0> {\n  func.return %x : tensor<2xi0>\n}\n",
               "cal.npz": lambda: _npz(np.zeros((2, 2), np.float32))}),
+        Case("onnx-output-declared-with-another-shape", "cmsis-compile", ["m.onnx", "-o", "out"],
+             "m.onnx: graph output 'y' is declared 1x4x99x99 but the graph computes 1x5x5x4: correct the output's "
+             "shape in the model (or clear it: onnx.shape_inference fills it in)",
+             {"m.onnx": lambda: _with_output_shape(qdq_conv(), [1, 4, 99, 99])}),
         Case("onnx-that-is-a-tflite-file", "cmsis-compile", ["m.onnx", "-o", "out"],
              "m.onnx: this is a TFLite model (file identifier TFL3), not an ONNX model: name it .tflite",
              {"m.onnx": TFLITE_HEAD}),

@@ -858,6 +858,31 @@ def test_a_calibrated_relu_that_no_layer_fuses_is_within_one_lsb_per_layer_of_on
     assert result.returncode == 0, result.stderr
 
 
+def test_a_rescale_beyond_cmsis_nn_shifts_is_one_error_at_the_layer(tmp_path):
+    """A weight scale of 3e38 makes input x weight / output scale 1.5e39: no multiplier and shift of at most 30
+    represent it. Before: `'cmsis.conv' shift: 131 is outside [-31, 30] (after pass 'verify-arena')`."""
+    path = _qdq_conv_scales(tmp_path / "m.onnx", [3e38, 0.01, 0.01, 0.01], 0.5)
+    result = run_tool("cmsis-compile", path, "-o", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: pass 'quantize': layer 'conv': the rescale factor 1.5e+39 (the input scales over the output scale) "
+        "is 2^30 or more, beyond what CMSIS-NN's multiplier and shift represent: check the model's scales"]
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("fill", [np.nan, np.inf])
+def test_a_pad_value_that_is_not_finite_is_one_error_at_the_node(tmp_path, fill):
+    from onnx import helper, numpy_helper
+
+    pads = numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), "pads")
+    value = numpy_helper.from_array(np.array(fill, np.float32), "cv")
+    path = _float_graph_model(tmp_path / "pad.onnx", [helper.make_node("Pad", ["x", "pads", "cv"], ["y"], name="pad")],
+                              [pads, value])
+    with pytest.raises(CompileError, match=rf"node 'pad' \(Pad\): the constant value is {fill}: a pad value must be "
+                                           "finite"):
+        import_model(path)
+
+
 def test_a_nan_clip_bound_is_one_error_at_the_node(tmp_path):
     from onnx import helper
 

@@ -219,7 +219,22 @@ class _Importer:
                 raise CompileError(f"graph output '{info.name}' is a constant or is never computed; "
                                    "only computed outputs are supported", self.path)
             outputs.append(self.values[info.name])
+            self.check_declared_shape(info, outputs[-1])
         return self.builder.finish(outputs)
+
+    def check_declared_shape(self, info, value: SSAValue) -> None:
+        """A graph output whose declared static shape is not the shape the graph computes is an error (the C
+        API would give another shape than the model says); symbolic or unknown dimensions match any size."""
+        if not info.type.HasField("tensor_type") or not info.type.tensor_type.HasField("shape"):
+            return
+        declared = [d.dim_value if d.HasField("dim_value") else None for d in info.type.tensor_type.shape.dim]
+        computed = list(shape_of(value))
+        if len(declared) == len(computed) and all(d in (None, c) for d, c in zip(declared, computed, strict=True)):
+            return
+        said = "x".join("?" if d is None else str(d) for d in declared) or "a scalar"
+        raise CompileError(f"graph output '{info.name}' is declared {said} but the graph computes "
+                           f"{'x'.join(map(str, computed)) or 'a scalar'}: correct the output's shape in the model "
+                           "(or clear it: onnx.shape_inference fills it in)", self.path)
 
     def tensor_array(self, tensor) -> np.ndarray | _Unsupported:
         if tensor.data_location == 1:  # EXTERNAL
@@ -1556,6 +1571,8 @@ class _Importer:
             pads = full
         if len(pads) != 2 * rank:
             raise self.fail(node, f"{len(pads)} pads for a rank-{rank} input")
+        if not math.isfinite(value):
+            raise self.fail(node, f"the constant value is {value}: a pad value must be finite")
         if any(p < 0 for p in pads):
             raise self.unsupported(node, f"negative pads {pads}", "pads >= 0")
         shape = [d + pads[i] + pads[i + rank] for i, d in enumerate(shape_of(x))]
