@@ -430,6 +430,24 @@ def test_a_tool_run_as_the_program_ends_when_its_work_is_done():
     assert (result.returncode, result.stdout, result.stderr) == (130, "done", "error: interrupted\n")
 
 
+def test_an_interrupt_after_the_output_is_complete_is_ignored():
+    """A tool run as the program that has put its output in place (`output_complete`) ends with status 0 on
+    Ctrl-C or SIGTERM, as cmsis-compile does once its folder is installed; before that it is 130."""
+    code = ("import os, signal, sys\n"
+            "from cmsis_opt.tools import output_complete, run_tool\n"
+            "def body():\n"
+            "    output_complete()\n"
+            "    os.kill(os.getpid(), signal.SIGNUM)\n"
+            "    print('summary', end='')\n"
+            "sys.exit(run_tool('t', body, owns_process=True))\n")
+    for signum in ("SIGINT", "SIGTERM"):
+        result = subprocess.run([sys.executable, "-c", code.replace("SIGNUM", signum)], capture_output=True, text=True)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "summary", ""), signum
+        early = code.replace("    output_complete()\n", "")
+        result = subprocess.run([sys.executable, "-c", early.replace("SIGNUM", signum)], capture_output=True, text=True)
+        assert (result.returncode, result.stdout, result.stderr) == (130, "", "error: interrupted\n"), signum
+
+
 @needs_cc
 @needs_runtime
 def test_host_program_help_optional_name_and_usage_errors(tmp_path):

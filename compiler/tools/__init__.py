@@ -81,6 +81,20 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+_PROCESS = {"owned": False, "complete": False}
+"""Whether a tool runs as the program (`run_tool(owns_process=True)`), and whether its output is complete."""
+
+
+def output_complete() -> None:
+    """The tool's output is in place: when the tool is the program, Ctrl-C and SIGTERM are ignored from here
+    on, so it ends with status 0 and its summary, never with 130 over a complete output. In-process callers
+    (tests, the Python API) keep their signal handlers."""
+    if _PROCESS["owned"] and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _PROCESS["complete"] = True
+
+
 GC_THRESHOLD = (50_000, 20, 1000)
 """Collector thresholds while a tool runs (CPython's default is (700, 10, 10))."""
 
@@ -121,7 +135,12 @@ def run_tool(name: str, body: Callable[[], int | None], owns_process: bool = Fal
     previous thresholds are restored.
     """
     if owns_process:
-        status = run_tool(name, body)
+        _PROCESS["owned"] = True
+        try:
+            status = run_tool(name, body)
+        except KeyboardInterrupt:  # in run_tool's own clean-up, before the output was complete
+            print("error: interrupted", file=sys.stderr)
+            status = 130
         try:
             sys.stdout.flush()
         except BrokenPipeError:  # the reader left (`| head`): nothing to say
@@ -145,7 +164,10 @@ def run_tool(name: str, body: Callable[[], int | None], owns_process: bool = Fal
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         with remarks_on_success():
-            return body() or 0
+            status = body() or 0
+            if status == 0:
+                output_complete()
+            return status
     except CompileError as error:
         return report(error)
     except KeyboardInterrupt:
@@ -166,5 +188,5 @@ def run_tool(name: str, body: Callable[[], int | None], owns_process: bool = Fal
         return 1
     finally:
         gc.set_threshold(*thresholds)
-        if main_thread and previous == signal.SIG_DFL:
+        if main_thread and previous == signal.SIG_DFL and not _PROCESS["complete"]:
             signal.signal(signal.SIGTERM, previous)

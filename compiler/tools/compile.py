@@ -36,7 +36,7 @@ from cmsis_opt.allocators import SEARCH_NODES, STRATEGIES
 from cmsis_opt.cmake import DEFAULT_RUNTIME, RUNTIMES
 from cmsis_opt.errors import CompileError, UsageError
 from cmsis_opt.output import file_in_the_way
-from cmsis_opt.tools import ToolParser, run_tool
+from cmsis_opt.tools import ToolParser, output_complete, run_tool
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
@@ -474,6 +474,7 @@ def _compile(args: argparse.Namespace) -> int:
                 remark(f"'{outdir}' also holds {', '.join(others)} from another compile; its CMakeLists.txt and "
                        f"memory.* now describe {name} alone (compile each model into its own folder)", TOOL)
             _install(workdir, outdir, files)
+            output_complete()  # the folder is in place: an interrupt now would only lose the summary
             table = None if args.quiet else memory_table(memory_plan(module))  # --quiet prints no table
             line = summary(name, module, outdir, files)
     finally:
