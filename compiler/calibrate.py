@@ -146,7 +146,8 @@ def _checked_samples(path: str, key: str, samples: np.ndarray, shape: tuple[int,
                            f"expected N x {list(shape)} (N samples of the graph input)", WHERE)
     if samples.shape[0] == 0:
         raise CompileError(f"calibration file '{path}' has no samples (key '{key}')", WHERE)
-    samples = samples.astype(np.float32)  # a float64 beyond float32's range becomes Inf here: checked below
+    with np.errstate(over="ignore", invalid="ignore"):  # a float64 beyond float32's range becomes Inf: checked below
+        samples = samples.astype(np.float32)
     bad = ~np.isfinite(samples.reshape(samples.shape[0], -1)).all(axis=1)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])

@@ -88,6 +88,12 @@ def prepare_input(type_: TensorType, array: np.ndarray, index: int) -> np.ndarra
     if array.shape != expected:
         raise CompileError(f"expected shape {_shape_text(expected)}, got {_shape_text(array.shape)}", where)
     element = type_.element_type
+    if array.dtype.kind == "f" and array.size and isinstance(element, UniformQuantizedType | Float32Type):
+        finite = array[np.isfinite(array)]
+        largest = float(np.abs(finite).max()) if finite.size else 0.0  # a Python float: no overflow in float16
+        if largest > float(np.finfo(np.float32).max):  # a float64's: float32 arithmetic cannot hold it
+            raise CompileError(f"values up to {largest:g} are beyond float32's range (the model computes in float32, "
+                               "or quantizes from it)", where)
     if isinstance(element, UniformQuantizedType):
         storage = numpy_dtype(element.storage_type)
         if array.dtype == storage:

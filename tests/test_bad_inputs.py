@@ -607,6 +607,7 @@ def test_bad_input_is_one_clean_error_line(case: Case, tmp_path):
     stderr = result.stderr if isinstance(result.stderr, str) else result.stderr.decode()
     errors = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert "Traceback" not in stderr
+    assert "Warning:" not in stderr, stderr  # numpy's and Python's warnings never reach the user
     assert "internal error" not in stderr, stderr
     assert len(errors) == 1, stderr
     assert case.expected in errors[0]

@@ -243,8 +243,8 @@ def test_a_folder_given_as_input_is_named(files):
         (np.zeros((1, 4), np.int8), "expected shape 1x2x2x1, got 1x4"),
         (np.zeros((1, 2, 2, 1), np.int64), "expected int8 values (or floats to quantize), got int64"),
         (np.full((1, 2, 2, 1), np.nan, np.float32), "cannot quantize NaN or infinite values"),
-        (np.full((1, 2, 2, 1), 1e300), "values up to 1e+300 are beyond float32's range (a quantized input takes "
-                                       "float32 values, or its integer values)"),
+        (np.full((1, 2, 2, 1), 1e300), "values up to 1e+300 are beyond float32's range (the model computes in "
+                                       "float32, or quantizes from it)"),
     ],
 )
 def test_an_input_that_does_not_fit_names_its_number_and_file(files, array, expected):
@@ -252,6 +252,34 @@ def test_an_input_that_does_not_fit_names_its_number_and_file(files, array, expe
     proc = run_tool("cmsis-run", str(files / "one.mlir"), "--input", str(files / "bad.npy"),
                     "--output", str(files / "y.npy"))
     _one_error(proc, f"{files / 'bad.npy'}: input #0: {expected}")
+
+
+FLOAT_DOUBLE = """func.func @f(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %y = nn.add %x, %x : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "array, expected",
+    [
+        (np.full((1, 4), 3e38, np.float32), "cmsis-run: output #0 holds Inf or NaN in 4 of 4 values: the float "
+                                            "model's float32 arithmetic overflowed on these inputs; no output is written"),
+        (np.array([[1, np.nan, 2, 3]], np.float32), "cmsis-run: output #0 holds Inf or NaN in 1 of 4 values: an input "
+                                                     "holds NaN or Inf; no output is written"),
+        (np.full((1, 4), 1e300), "x.npy: input #0: values up to 1e+300 are beyond float32's range (the model computes "
+                                 "in float32, or quantizes from it)"),
+    ],
+)
+def test_a_float_model_whose_result_has_no_value_is_one_error_and_no_output(tmp_path, array, expected):
+    """Float IR (before --quantize) run on values whose float32 result overflows, or that float32 cannot hold:
+    one error, no numpy warning, no output file. Before: numpy's overflow warning and an output of Inf."""
+    (tmp_path / "f.mlir").write_text(FLOAT_DOUBLE)
+    np.save(tmp_path / "x.npy", array)
+    proc = run_tool("cmsis-run", "f.mlir", "--input", "x.npy", "--output", "y.npy", cwd=tmp_path)
+    _one_error(proc, expected)
+    assert not (tmp_path / "y.npy").exists()
 
 
 def test_the_second_input_is_named_by_its_own_file(files):

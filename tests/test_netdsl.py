@@ -56,7 +56,8 @@ def test_same_seed_same_weights_other_seed_other_weights():
         ("input x: 1x4x4x2\nc = conv(x, filters=2 kernel=1)\n", "net:2:23", "syntax error"),
         ("input x: 1x4x4x2\nc = conv(y, filters=2)\noutput c\n", "net:2:1", "unknown input 'y'"),
         ("input x: 1x4x4x2\nc = conv(x)\noutput c\n", "net:2:1", "needs filters="),
-        ("input x: 1x4x4x2\nc = conv(x, filters=2, colour=red)\n", "net:2:1", "unknown option colour="),
+        ("input x: 1x4x4x2\nc = conv(x, filters=2, colour=red)\n", "net:2:24", "unknown option colour="),
+        ("input x: 1x4x4x2\nc = conv(x, filters=2, dilation=0)\n", "net:2:24", "dilation must be at least 1, got 0"),
         ("input x: 1x4x4x2\nc = frob(x)\n", "net:2:1", "unknown layer kind 'frob'"),
         ("input x: 1x4x4x2\nc = conv(x, filters=2, kernel=9)\noutput c\n", "net:2:1", "smaller than the 9x9 window"),
         ("input x: 1x4x4x2\nc = add(x, x, x)\n", "net:2:1", "add takes 2 inputs"),
@@ -191,10 +192,10 @@ def test_ceil_mode_whose_far_pad_cmsis_nn_cannot_express_is_an_error_at_ceil():
         "windows end inside the input")
 
 
-def test_a_negative_pad_layer_is_an_error_at_its_line():
+def test_a_negative_pad_layer_is_an_error_at_its_key():
     with pytest.raises(CompileError) as info:
         parse_net("input x: 1x5x5x3\np = pad(x, pad=-1)\noutput p\n", "net")
-    assert (info.value.where, info.value.message) == ("net:2:1", "layer 'p': pad must be at least 0, got -1")
+    assert (info.value.where, info.value.message) == ("net:2:12", "layer 'p': pad must be at least 0, got -1")
 
 
 @pytest.mark.parametrize(

@@ -382,11 +382,11 @@ class _Options:
                 raise self.owner.error(f"{self.what} needs {key}=")
             return default
         if not re.fullmatch(r"-?\d+", raw):
-            raise self.owner.error(f"{self.what}: {key} must be an integer, got '{raw}'")
+            raise self.error_at(key, f"{self.what}: {key} must be an integer, got '{raw}'")
         if abs(int(raw)) > MAX_WEIGHTS:
-            raise self.owner.error(f"{self.what}: {key}={raw} is out of range")
+            raise self.error_at(key, f"{self.what}: {key}={raw} is out of range")
         if minimum is not None and int(raw) < minimum:
-            raise self.owner.error(f"{self.what}: {key} must be at least {minimum}, got {raw}")
+            raise self.error_at(key, f"{self.what}: {key} must be at least {minimum}, got {raw}")
         return int(raw)
 
     def float(self, key: str, default: float) -> float:
@@ -394,12 +394,12 @@ class _Options:
         try:
             return default if raw is None else float(raw)
         except ValueError:
-            raise self.owner.error(f"{self.what}: {key} must be a number, got '{raw}'") from None
+            raise self.error_at(key, f"{self.what}: {key} must be a number, got '{raw}'") from None
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
         raw = self.kwargs.pop(key, default)
         if raw not in choices:
-            raise self.owner.error(f"{self.what}: {key} must be one of {', '.join(choices)}, got '{raw}'")
+            raise self.error_at(key, f"{self.what}: {key} must be one of {', '.join(choices)}, got '{raw}'")
         return raw
 
     def flag(self, key: str) -> bool:
@@ -407,7 +407,9 @@ class _Options:
 
     def done(self) -> None:
         if self.kwargs:
-            raise self.owner.error(f"{self.what}: unknown option {', '.join(sorted(self.kwargs))}=")
+            first = min(self.kwargs, key=lambda k: (self.places[k].line, self.places[k].column) if k in self.places
+                        else (0, 0))
+            raise self.error_at(first, f"{self.what}: unknown option {', '.join(sorted(self.kwargs))}=")
 
 
 def _pads(in_hw, kernel, stride, pad, ceil):

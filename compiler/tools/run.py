@@ -120,6 +120,23 @@ def check_output_folders(paths: Sequence[str]) -> None:
             raise CompileError(f"cannot write '{path}': {problem}", "output")
 
 
+def check_finite(outputs: Sequence[np.ndarray], inputs: Sequence[np.ndarray]) -> None:
+    """A float output that holds Inf or NaN has no value to give: float32 arithmetic overflowed (or an input
+    held them). CompileError naming the output; integer outputs always hold values."""
+    import numpy as np
+
+    for index, output in enumerate(outputs):
+        output = np.asarray(output)
+        if output.dtype.kind != "f" or np.isfinite(output).all():
+            continue
+        count = int((~np.isfinite(output)).sum())
+        cause = ("an input holds NaN or Inf" if any(np.asarray(x).dtype.kind == "f" and not np.isfinite(x).all()
+                                                    for x in inputs)
+                 else "the float model's float32 arithmetic overflowed on these inputs")
+        raise CompileError(f"output #{index} holds Inf or NaN in {count} of {output.size} values: {cause}; no "
+                           "output is written", "cmsis-run")
+
+
 def prepare_inputs(args_of_model: Sequence, paths: Sequence[str], arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Each array checked against its function argument (`prepare_input`: shape, values, float quantized);
     an error names the input's file and number (`x.npy: input #0: ...`)."""
@@ -133,29 +150,11 @@ def prepare_inputs(args_of_model: Sequence, paths: Sequence[str], arrays: Sequen
             prepared.append(array)
             continue
         try:
-            prepared.append(prepare_input(arg.type, _within_float32(arg.type, array), index))
+            prepared.append(prepare_input(arg.type, array, index))
         except CompileError as error:
             error.where = f"{path}: input #{index}"  # the file first, as the place of an error is named
             raise
     return prepared
-
-
-def _within_float32(type_, array: np.ndarray) -> np.ndarray:
-    """`array`, when a quantized input's float values fit float32 (quantizing divides in float32); CompileError
-    for finite values beyond its range (a float64 array's), which float32 cannot represent. NaN and Inf are
-    `prepare_input`'s to refuse."""
-    import numpy as np
-
-    from cmsis_opt.dialects.quant import UniformQuantizedType
-
-    if not isinstance(type_.element_type, UniformQuantizedType) or array.dtype.kind != "f" or array.size == 0:
-        return array
-    finite = array[np.isfinite(array)]
-    largest = float(np.abs(finite).max()) if finite.size else 0.0  # a Python float: no overflow in float16
-    if largest > float(np.finfo(np.float32).max):
-        raise CompileError(f"values up to {largest:g} are beyond float32's range (a quantized input takes float32 "
-                           "values, or its integer values)")
-    return array
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -199,6 +198,7 @@ def _main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if not args.output:
         raise UsageError("missing --output (see cmsis-run --help)", "cmsis-run")
+    import numpy as np
     from xdsl.dialects.builtin import TensorType
 
     from cmsis_opt.interpreter import run_function
@@ -232,7 +232,10 @@ def _main(argv: Sequence[str]) -> int:
     check_output_folders(args.output)  # before the run: a path that cannot be written is told at once
     inputs = [load_input(path, args.index, shapes[i] if i < len(shapes) else None)
               for i, path in enumerate(args.input)]
-    outputs = run_function(source.module, prepare_inputs(args_of_model, args.input, inputs))
+    prepared = prepare_inputs(args_of_model, args.input, inputs)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a float overflow is told below, once
+        outputs = run_function(source.module, prepared)
+    check_finite(outputs, prepared)
     write_outputs(args.output, outputs)
     return 0
 
