@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from cmsis_opt.allocators import SEARCH_NODES
+from cmsis_opt.diagnostics import remark
 from cmsis_opt.errors import UsageError
 from cmsis_opt.passes.arena_alloc import ArenaAllocPass, Strategy
 from cmsis_opt.passes.attach_target import AttachTargetPass
@@ -80,6 +81,14 @@ class DefaultPipeline(CmsisPass):
             steps.append(AttachTargetPass(core=self.core))
         if stage_of(module) == "nn":
             steps.append(QuantizePass(io_layout=self.io_layout))
+        elif self.io_layout != "model":
+            remark(f"io-layout={self.io_layout} has no effect: the IR is already quantized, and quantize is the step "
+                   "that chooses the C API's layout (give it the model before --quantize)", self.name)
+        if self.patch == "off" and (self.patch_ops or self.stream_input):
+            options = (("patch-ops", self.patch_ops), ("stream-input", self.stream_input))
+            given = " and ".join(name for name, value in options if value)
+            remark(f"{given} {'has' if ' and ' not in given else 'have'} no effect with patch=off: give a grid "
+                   "(patch=RxC)", self.name)
         if self.fold_pads:
             steps.append(FoldPadsPass())
         if self.patch != "off":

@@ -445,3 +445,26 @@ def test_xdsl_spellings_of_our_flags_work_and_flags_we_do_not_support_are_refuse
         assert flag not in run_tool("cmsis-opt", "--help").stdout
     version = run_tool("cmsis-opt", "--version")
     assert version.returncode == 0 and version.stdout.startswith("cmsis-opt 0.") and "(xDSL 0.74.0)" in version.stdout
+
+
+def test_default_pipeline_options_that_cannot_act_get_a_remark(tmp_path):
+    """`-p default{...}` on quantized IR with io-layout, or patch-ops / stream-input without a grid: the plan is
+    made as without them, and a remark says so (they used to be dropped without a word)."""
+    net = tmp_path / "m.net"
+    net.write_text("input x: 1x8x8x3, scale=0.0078125, zp=-128\nc1 = conv(x, filters=4, kernel=3, pad=1, act=relu)\n"
+                   "output c1\n")
+    quantized = run_tool("cmsis-opt", str(net), "--quantize", "-o", str(tmp_path / "q.mlir"))
+    assert quantized.returncode == 0, quantized.stderr
+    cases = {"default{io-layout=nhwc}": "remark: default: io-layout=nhwc has no effect: the IR is already quantized, "
+                                        "and quantize is the step that chooses the C API's layout (give it the model "
+                                        "before --quantize)",
+             "default{patch-ops=2 stream-input=true}": "remark: default: patch-ops and stream-input have no effect "
+                                                       "with patch=off: give a grid (patch=RxC)",
+             "default{stream-input=true}": "remark: default: stream-input has no effect with patch=off: give a grid "
+                                           "(patch=RxC)"}
+    plain = run_tool("cmsis-opt", str(tmp_path / "q.mlir"), "-p", "default")
+    assert plain.returncode == 0 and plain.stderr == "", plain.stderr
+    for pipeline, expected in cases.items():
+        result = run_tool("cmsis-opt", str(tmp_path / "q.mlir"), "-p", pipeline)
+        assert result.returncode == 0 and result.stderr.splitlines() == [expected], result.stderr
+        assert result.stdout == plain.stdout
