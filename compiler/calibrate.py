@@ -351,12 +351,16 @@ class QDQRewriter:
         read): its output gets a quantization of its own, which the quantize pass lowers to a requantize that
         clamps (`cmsis.requantize`)."""
         point = self.output_point(op)
+        self.quantize_at(point, activation_quant(*self.ranges(point)), layer_of(op))
+
+    def quantize_at(self, point: SSAValue, q: UniformQuantizedType, layer: str | None) -> None:
+        """Quantize and dequantize `point` (an op's result, or that of an activation fused into it) with `q`,
+        and let every reader of `point` read the dequantized value."""
         anchor = point.owner
         assert isinstance(anchor, Operation)  # point is the result of op or of an activation fused into it
-        q = activation_quant(*self.ranges(point))
         quantize = self.insert_after(nn.QuantizeOp(point, TensorType(q, shape_of(point))), anchor)
         dequantize = self.insert_after(nn.DequantizeOp(quantize.results[0]), quantize)
-        if (layer := layer_of(op)) is not None:
+        if layer is not None:
             for o in (quantize, dequantize):
                 o.attributes["layer"] = StringAttr(layer)
         point.replace_all_uses_with(dequantize.results[0])
@@ -417,15 +421,7 @@ class QDQRewriter:
             q = self.shared_concat_quant(op, point)
         else:
             q = activation_quant(*self.ranges(point))
-        anchor = point.owner
-        assert isinstance(anchor, Operation)  # point is the result of op or of an activation fused into it
-        quantize = self.insert_after(nn.QuantizeOp(point, TensorType(q, shape_of(point))), anchor)
-        dequantize = self.insert_after(nn.DequantizeOp(quantize.results[0]), quantize)
-        for o in (quantize, dequantize):
-            if layer is not None:
-                o.attributes["layer"] = StringAttr(layer)
-        point.replace_all_uses_with(dequantize.results[0])
-        quantize.operands = [point]
+        self.quantize_at(point, q, layer)
 
     def shared_concat_quant(self, op: nn.ConcatOp, point: SSAValue) -> UniformQuantizedType:
         """One quantization for the concatenation (the range calibration saw at its output, which holds every
