@@ -80,9 +80,10 @@ def _shape_text(shape: Sequence[int]) -> str:
     return "x".join(str(d) for d in shape) or "scalar"
 
 
-def prepare_input(type_: TensorType, array: np.ndarray, index: int) -> np.ndarray:
-    """Check one graph input against its type; a float array for a quantized input is quantized."""
-    where = f"input #{index}"
+def prepare_input(type_: TensorType, array: np.ndarray, index: int, source: str | None = None) -> np.ndarray:
+    """Check one graph input against its type; a float array for a quantized input is quantized. An error is
+    located at `input #index`, after `source` (the file the array came from) when given."""
+    where = f"input #{index}" if source is None else f"{source}: input #{index}"
     array = np.asarray(array)
     expected = tuple(type_.get_shape())
     if array.shape != expected:
@@ -142,13 +143,15 @@ def make_interpreter(module: ModuleOp, observe: Observer | None = None) -> Inter
 
 
 def run_function(
-    module_or_func: Operation, inputs: Sequence[np.ndarray], observe: Observer | None = None
+    module_or_func: Operation, inputs: Sequence[np.ndarray], observe: Observer | None = None,
+    sources: Sequence[str] | None = None,
 ) -> list[np.ndarray]:
     """Run the function on `inputs` (one array per argument); returns the returned arrays.
 
     `observe(value, array)` is called for every function argument and every
-    op result, in execution order. Raises CompileError for inputs that do not
-    fit the function and for ops the interpreter cannot run.
+    op result, in execution order. `sources` names where each input came from
+    (its file), for errors. Raises CompileError for inputs that do not fit the
+    function and for ops the interpreter cannot run.
     """
     func = find_function(module_or_func)
     block = func.body.block
@@ -157,7 +160,7 @@ def run_function(
     args = []
     for index, (arg, array) in enumerate(zip(block.args, inputs, strict=True)):
         assert isinstance(arg.type, TensorType)
-        args.append(prepare_input(arg.type, array, index))
+        args.append(prepare_input(arg.type, array, index, sources[index] if sources else None))
         if observe is not None:
             observe(arg, args[-1])
     module = func.parent_op()

@@ -137,26 +137,6 @@ def check_finite(outputs: Sequence[np.ndarray], inputs: Sequence[np.ndarray]) ->
                            "output is written", "cmsis-run")
 
 
-def prepare_inputs(args_of_model: Sequence, paths: Sequence[str], arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Each array checked against its function argument (`prepare_input`: shape, values, float quantized);
-    an error names the input's file and number (`x.npy: input #0: ...`)."""
-    from xdsl.dialects.builtin import TensorType
-
-    from cmsis_opt.interpreter import prepare_input
-
-    prepared = []
-    for index, (arg, path, array) in enumerate(zip(args_of_model, paths, arrays, strict=True)):
-        if not isinstance(arg.type, TensorType):
-            prepared.append(array)
-            continue
-        try:
-            prepared.append(prepare_input(arg.type, array, index))
-        except CompileError as error:
-            error.where = f"{path}: input #{index}"  # the file first, as the place of an error is named
-            raise
-    return prepared
-
-
 def _npy_bytes(array: np.ndarray) -> bytes:
     import numpy as np
 
@@ -232,10 +212,9 @@ def _main(argv: Sequence[str]) -> int:
     check_output_folders(args.output)  # before the run: a path that cannot be written is told at once
     inputs = [load_input(path, args.index, shapes[i] if i < len(shapes) else None)
               for i, path in enumerate(args.input)]
-    prepared = prepare_inputs(args_of_model, args.input, inputs)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a float overflow is told below, once
-        outputs = run_function(source.module, prepared)
-    check_finite(outputs, prepared)
+        outputs = run_function(source.module, inputs, sources=args.input)
+    check_finite(outputs, inputs)
     write_outputs(args.output, outputs)
     return 0
 
